@@ -1,0 +1,33 @@
+// Bit-exact integer inference of a packed network: the reference every hardware model is checked
+// against. It computes from the packed form exactly as the accelerator does: each cell of a
+// packed column multiplies its int8 weight by the input channel its select picks.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "models/packed_network.hpp"
+
+namespace ccsim::model {
+
+struct Int8Tensor {
+  Shape shape;
+  std::vector<std::int8_t> data;  // CHW
+};
+
+// Quantizes one prepared float input (C*H*W values, CHW) with the network's input scale.
+Int8Tensor quantize_input(const PackedNetwork& net, const float* values, std::size_t count);
+
+// Runs one layer. Throws std::invalid_argument if the input shape is not the layer's.
+Int8Tensor run_layer(const PackedLayer& layer, const Int8Tensor& in);
+
+// Runs the network; if `trace` is given it receives every layer's output.
+Int8Tensor run_golden(const PackedNetwork& net, const Int8Tensor& input,
+                      std::vector<Int8Tensor>* trace = nullptr);
+
+std::vector<float> dequantize(const Int8Tensor& t, float scale);
+
+// Index of the largest value (first on ties).
+std::size_t argmax(const std::vector<std::int8_t>& v);
+
+}  // namespace ccsim::model

@@ -1,0 +1,35 @@
+// (Fashion-)MNIST IDX files, gzip-compressed or not (Debian's dataset-fashion-mnist ships .gz;
+// libtorch's MNIST reader takes only uncompressed files, so ccsim reads them through zlib).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ccsim::model {
+
+struct IdxDataset {
+  int count = 0;
+  int rows = 0;
+  int cols = 0;
+  std::vector<std::uint8_t> images;  // count x rows x cols
+  std::vector<std::uint8_t> labels;  // count
+};
+
+// Reads `<dir>/<split>-images-idx3-ubyte[.gz]` and `<dir>/<split>-labels-idx1-ubyte[.gz]`,
+// split = "train" or "t10k", at most `limit` samples (0 = all). Throws std::runtime_error naming
+// the file on a missing, truncated or malformed file.
+IdxDataset load_idx_dataset(const std::string& dir, const std::string& split, int limit = 0);
+
+}  // namespace ccsim::model
+
+#include "models/network.hpp"
+#include "models/onnx_tensor.hpp"
+
+namespace ccsim::model {
+
+// Samples [first, first + count) as a prepared float batch N x C x H x W:
+// x = (pixel * scale - mean[c]) / std[c]. Throws if the images do not fit the network input.
+FloatTensor to_batch(const IdxDataset& d, const Preprocess& p, const Shape& input, int first, int count);
+
+}  // namespace ccsim::model

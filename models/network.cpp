@@ -1,0 +1,198 @@
+#include "models/network.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace ccsim::model {
+namespace {
+
+struct KindName {
+  LayerKind kind;
+  const char* name;
+};
+constexpr KindName kKindNames[] = {
+    {LayerKind::Conv, "conv"},         {LayerKind::Linear, "linear"},
+    {LayerKind::BatchNorm, "batchnorm"}, {LayerKind::ReLU, "relu"},
+    {LayerKind::ReLU6, "relu6"},       {LayerKind::Shift, "shift"},
+    {LayerKind::MaxPool, "maxpool"},   {LayerKind::AvgPool, "avgpool"},
+    {LayerKind::GlobalAvgPool, "global_avgpool"}, {LayerKind::Flatten, "flatten"},
+};
+
+[[noreturn]] void fail(const Layer& layer, const std::string& what) {
+  throw std::invalid_argument("layer '" + layer.name + "' (" + to_string(layer.kind) + "): " + what);
+}
+
+int window_out(int in, int k, int stride, int pad_a, int pad_b) {
+  return (in + pad_a + pad_b - k) / stride + 1;
+}
+
+Shape windowed_shape(const Layer& layer, const Shape& in, int channels) {
+  const Window& w = layer.window;
+  if (w.kh < 1 || w.kw < 1 || w.stride_h < 1 || w.stride_w < 1) fail(layer, "kernel and stride must be >= 1");
+  if (w.pad_top < 0 || w.pad_left < 0 || w.pad_bottom < 0 || w.pad_right < 0) fail(layer, "negative padding");
+  if (in.h + w.pad_top + w.pad_bottom < w.kh || in.w + w.pad_left + w.pad_right < w.kw) {
+    fail(layer, "kernel larger than padded input " + to_string(in));
+  }
+  return {channels, window_out(in.h, w.kh, w.stride_h, w.pad_top, w.pad_bottom),
+          window_out(in.w, w.kw, w.stride_w, w.pad_left, w.pad_right)};
+}
+
+void check_bias(const Layer& layer) {
+  if (!layer.bias.empty() && layer.bias.size() != static_cast<std::size_t>(layer.out_channels)) {
+    fail(layer, "bias has " + std::to_string(layer.bias.size()) + " values, expected " +
+                    std::to_string(layer.out_channels));
+  }
+}
+
+}  // namespace
+
+std::string to_string(const Shape& s) {
+  return std::to_string(s.c) + "x" + std::to_string(s.h) + "x" + std::to_string(s.w);
+}
+
+const char* to_string(LayerKind kind) {
+  for (const auto& k : kKindNames) {
+    if (k.kind == kind) return k.name;
+  }
+  return "?";
+}
+
+LayerKind layer_kind_from_string(const std::string& s) {
+  for (const auto& k : kKindNames) {
+    if (s == k.name) return k.kind;
+  }
+  throw std::invalid_argument("unknown layer type '" + s + "'");
+}
+
+Shape output_shape(const Layer& layer, const Shape& in) {
+  if (in.c < 1 || in.h < 1 || in.w < 1) fail(layer, "empty input " + to_string(in));
+  switch (layer.kind) {
+    case LayerKind::Conv: {
+      if (layer.out_channels < 1) fail(layer, "out_channels must be >= 1");
+      if (layer.groups < 1 || in.c % layer.groups != 0 || layer.out_channels % layer.groups != 0) {
+        fail(layer, "groups " + std::to_string(layer.groups) + " must divide input channels " +
+                        std::to_string(in.c) + " and output channels " +
+                        std::to_string(layer.out_channels));
+      }
+      const auto expected = static_cast<std::size_t>(layer.out_channels) * (in.c / layer.groups) *
+                            layer.window.kh * layer.window.kw;
+      if (layer.weight.size() != expected) {
+        fail(layer, "weight has " + std::to_string(layer.weight.size()) + " values, expected " +
+                        std::to_string(expected) + " for input " + to_string(in));
+      }
+      check_bias(layer);
+      return windowed_shape(layer, in, layer.out_channels);
+    }
+    case LayerKind::Linear: {
+      if (layer.out_channels < 1) fail(layer, "out_features must be >= 1");
+      const auto expected = static_cast<std::size_t>(layer.out_channels) * in.size();
+      if (layer.weight.size() != expected) {
+        fail(layer, "weight has " + std::to_string(layer.weight.size()) + " values, expected " +
+                        std::to_string(expected) + " for input " + to_string(in));
+      }
+      check_bias(layer);
+      return {layer.out_channels, 1, 1};
+    }
+    case LayerKind::BatchNorm: {
+      const auto n = static_cast<std::size_t>(in.c);
+      if (layer.bn_scale.size() != n || layer.bn_bias.size() != n || layer.bn_mean.size() != n ||
+          layer.bn_var.size() != n) {
+        fail(layer, "needs scale, bias, mean and var of " + std::to_string(n) + " channels");
+      }
+      return in;
+    }
+    case LayerKind::Shift: {
+      if (layer.shift.size() != static_cast<std::size_t>(in.c)) {
+        fail(layer, "has " + std::to_string(layer.shift.size()) + " offsets for " +
+                        std::to_string(in.c) + " channels");
+      }
+      for (const auto& o : layer.shift) {
+        if (o[0] < -1 || o[0] > 1 || o[1] < -1 || o[1] > 1) fail(layer, "offsets must be in {-1,0,1}");
+      }
+      return in;
+    }
+    case LayerKind::MaxPool:
+    case LayerKind::AvgPool:
+      return windowed_shape(layer, in, in.c);
+    case LayerKind::GlobalAvgPool:
+      return {in.c, 1, 1};
+    case LayerKind::Flatten:
+      return {static_cast<int>(in.size()), 1, 1};
+    case LayerKind::ReLU:
+    case LayerKind::ReLU6:
+      return in;
+  }
+  fail(layer, "unknown kind");
+}
+
+std::vector<Shape> infer_shapes(const Network& net) {
+  std::vector<Shape> shapes{net.input};
+  for (const auto& layer : net.layers) shapes.push_back(output_shape(layer, shapes.back()));
+  return shapes;
+}
+
+FilterMatrix filter_matrix(const Layer& layer, const Shape& in) {
+  if (!layer.has_weights()) fail(layer, "has no filter matrix");
+  output_shape(layer, in);  // validates sizes
+  FilterMatrix m;
+  m.rows = layer.out_channels;
+  if (layer.kind == LayerKind::Linear) {
+    m.cols = static_cast<int>(in.size());
+    m.values = layer.weight;
+    return m;
+  }
+  const int k = layer.window.kh * layer.window.kw;
+  const int in_per_group = in.c / layer.groups;
+  const int out_per_group = layer.out_channels / layer.groups;
+  m.cols = in.c * k;
+  m.values.assign(static_cast<std::size_t>(m.rows) * m.cols, 0.0f);
+  for (int o = 0; o < m.rows; ++o) {
+    const int first_in = (o / out_per_group) * in_per_group;
+    for (int ci = 0; ci < in_per_group; ++ci) {
+      for (int t = 0; t < k; ++t) {
+        m.values[static_cast<std::size_t>(o) * m.cols + (first_in + ci) * k + t] =
+            layer.weight[(static_cast<std::size_t>(o) * in_per_group + ci) * k + t];
+      }
+    }
+  }
+  return m;
+}
+
+void set_filter_matrix(Layer& layer, const Shape& in, const FilterMatrix& m) {
+  const FilterMatrix current = filter_matrix(layer, in);
+  if (m.rows != current.rows || m.cols != current.cols || m.values.size() != current.values.size()) {
+    fail(layer, "filter matrix shape mismatch");
+  }
+  layer.weight = m.values;
+  if (layer.kind == LayerKind::Conv) layer.groups = 1;
+}
+
+void fold_batch_norm(Network& net) {
+  std::vector<Layer> folded;
+  for (auto& layer : net.layers) {
+    if (layer.kind != LayerKind::BatchNorm) {
+      folded.push_back(std::move(layer));
+      continue;
+    }
+    if (folded.empty() || !folded.back().has_weights()) {
+      fail(layer, "batch norm must follow a conv or linear layer to be folded");
+    }
+    Layer& w = folded.back();
+    const auto channels = static_cast<std::size_t>(w.out_channels);
+    if (layer.bn_scale.size() != channels || layer.bn_bias.size() != channels ||
+        layer.bn_mean.size() != channels || layer.bn_var.size() != channels) {
+      fail(layer, "channel count does not match layer '" + w.name + "'");
+    }
+    if (w.bias.empty()) w.bias.assign(channels, 0.0f);
+    const std::size_t per_out = w.weight.size() / channels;
+    for (std::size_t o = 0; o < channels; ++o) {
+      if (layer.bn_var[o] + layer.bn_eps <= 0.0f) fail(layer, "variance + eps must be > 0");
+      const float k = layer.bn_scale[o] / std::sqrt(layer.bn_var[o] + layer.bn_eps);
+      for (std::size_t i = 0; i < per_out; ++i) w.weight[o * per_out + i] *= k;
+      w.bias[o] = (w.bias[o] - layer.bn_mean[o]) * k + layer.bn_bias[o];
+    }
+  }
+  net.layers = std::move(folded);
+}
+
+}  // namespace ccsim::model

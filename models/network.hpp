@@ -1,0 +1,115 @@
+// Layer IR of the networks ccsim runs: a sequential stack of convolutions (dense k x k, grouped,
+// depthwise, pointwise), shift layers, batch norm, ReLU/ReLU6, pooling, flatten and fully
+// connected layers. Activations are C x H x W (batch is implicit), stored in CHW order.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ccsim::model {
+
+struct Shape {
+  int c = 0;
+  int h = 0;
+  int w = 0;
+  std::int64_t size() const { return static_cast<std::int64_t>(c) * h * w; }
+  bool operator==(const Shape& o) const { return c == o.c && h == o.h && w == o.w; }
+  bool operator!=(const Shape& o) const { return !(*this == o); }
+};
+
+std::string to_string(const Shape& s);
+
+enum class LayerKind {
+  Conv,           // weight [out][in/groups][kh][kw], optional bias
+  Linear,         // weight [out][in], optional bias; the input is read flattened in CHW order
+  BatchNorm,      // per channel: gamma * (x - mean) / sqrt(var + eps) + beta
+  ReLU,
+  ReLU6,
+  Shift,          // per channel offset: out[c][y][x] = in[c][y + dy][x + dx], zero outside
+  MaxPool,
+  AvgPool,
+  GlobalAvgPool,
+  Flatten,        // C x H x W -> (C*H*W) x 1 x 1, data unchanged
+};
+
+const char* to_string(LayerKind kind);
+LayerKind layer_kind_from_string(const std::string& s);  // throws std::invalid_argument
+
+// Kernel window of a convolution or pooling layer.
+struct Window {
+  int kh = 1;
+  int kw = 1;
+  int stride_h = 1;
+  int stride_w = 1;
+  int pad_top = 0;
+  int pad_left = 0;
+  int pad_bottom = 0;
+  int pad_right = 0;
+};
+
+struct Layer {
+  std::string name;
+  LayerKind kind = LayerKind::ReLU;
+
+  // Conv / Linear
+  int out_channels = 0;
+  int groups = 1;
+  std::vector<float> weight;
+  std::vector<float> bias;  // empty = no bias
+
+  // Conv / pooling
+  Window window;
+  bool count_include_pad = false;  // AvgPool
+
+  // BatchNorm
+  std::vector<float> bn_scale, bn_bias, bn_mean, bn_var;
+  float bn_eps = 1e-5f;
+
+  // Shift: (dy, dx) per channel, each in {-1, 0, 1}
+  std::vector<std::array<std::int8_t, 2>> shift;
+
+  bool has_weights() const { return kind == LayerKind::Conv || kind == LayerKind::Linear; }
+};
+
+// How raw dataset samples (e.g. 8-bit pixels) become the network's float input:
+// x = (raw * scale - mean[c]) / std[c]. Inputs given as tensors are taken as already prepared.
+struct Preprocess {
+  float scale = 1.0f;
+  std::vector<float> mean;  // per channel, or one value for all, or empty (0)
+  std::vector<float> std;   // per channel, or one value for all, or empty (1)
+};
+
+struct Network {
+  std::string name;
+  Shape input;
+  Preprocess preprocess;
+  std::vector<Layer> layers;
+};
+
+// Output shape of a layer for a given input shape. Throws std::invalid_argument naming the layer
+// when the layer's parameters do not fit the input (weight sizes, channel counts, windows).
+Shape output_shape(const Layer& layer, const Shape& in);
+
+// Input shape of every layer followed by the network output: size layers.size() + 1.
+std::vector<Shape> infer_shapes(const Network& net);
+
+// A weight layer as a filter matrix: rows = output channels, columns = input channels x kh x kw
+// (column = c * kh * kw + ky * kw + kx; a Linear layer has kh = kw = 1 over C*H*W inputs).
+// Grouped and depthwise convolutions are expanded with zeros outside each group's channels.
+struct FilterMatrix {
+  int rows = 0;
+  int cols = 0;
+  std::vector<float> values;  // row-major
+};
+FilterMatrix filter_matrix(const Layer& layer, const Shape& in);
+
+// Writes a filter matrix back into a layer's weight layout (groups = 1 afterwards for Conv).
+void set_filter_matrix(Layer& layer, const Shape& in, const FilterMatrix& m);
+
+// Folds every BatchNorm into the Conv/Linear right before it. Throws if a BatchNorm does not
+// follow a weight layer with the same channel count.
+void fold_batch_norm(Network& net);
+
+}  // namespace ccsim::model

@@ -1,0 +1,274 @@
+#include "models/network_json.hpp"
+
+#include <set>
+#include <stdexcept>
+
+#include "models/atomic_file.hpp"
+
+namespace ccsim::model {
+namespace {
+
+using nlohmann::json;
+
+class Reader {
+ public:
+  explicit Reader(std::string source) : source_(std::move(source)) {}
+
+  [[noreturn]] void fail(const std::string& where, const std::string& what) const {
+    throw std::runtime_error(source_ + ": " + where + ": " + what);
+  }
+
+  const json& field(const json& obj, const char* key, const std::string& where) const {
+    if (!obj.is_object()) fail(where, "expected an object");
+    const auto it = obj.find(key);
+    if (it == obj.end()) fail(where, std::string("missing field '") + key + "'");
+    return *it;
+  }
+
+  int integer(const json& obj, const char* key, const std::string& where, int fallback,
+              bool required = false) const {
+    if (!obj.contains(key)) {
+      if (required) fail(where, std::string("missing field '") + key + "'");
+      return fallback;
+    }
+    const json& v = obj.at(key);
+    if (!v.is_number_integer()) fail(where, std::string("'") + key + "' must be an integer");
+    return v.get<int>();
+  }
+
+  std::vector<float> floats(const json& obj, const char* key, const std::string& where,
+                            bool required) const {
+    if (!obj.contains(key)) {
+      if (required) fail(where, std::string("missing field '") + key + "'");
+      return {};
+    }
+    const json& v = obj.at(key);
+    if (!v.is_array()) fail(where, std::string("'") + key + "' must be an array of numbers");
+    std::vector<float> out;
+    out.reserve(v.size());
+    for (const auto& x : v) {
+      if (!x.is_number()) fail(where, std::string("'") + key + "' must hold only numbers");
+      out.push_back(x.get<float>());
+    }
+    return out;
+  }
+
+  std::array<int, 2> pair(const json& obj, const char* key, const std::string& where,
+                          std::array<int, 2> fallback) const {
+    if (!obj.contains(key)) return fallback;
+    const json& v = obj.at(key);
+    if (v.is_number_integer()) return {v.get<int>(), v.get<int>()};
+    if (!v.is_array() || v.size() != 2 || !v[0].is_number_integer() || !v[1].is_number_integer()) {
+      fail(where, std::string("'") + key + "' must be an integer or [h, w]");
+    }
+    return {v[0].get<int>(), v[1].get<int>()};
+  }
+
+  void window(const json& obj, Layer& layer, const std::string& where) const {
+    const auto k = pair(obj, "kernel", where, {1, 1});
+    const auto s = pair(obj, "stride", where, {1, 1});
+    layer.window.kh = k[0];
+    layer.window.kw = k[1];
+    layer.window.stride_h = s[0];
+    layer.window.stride_w = s[1];
+    if (obj.contains("pad")) {
+      const json& p = obj.at("pad");
+      if (p.is_number_integer()) {
+        const int v = p.get<int>();
+        layer.window.pad_top = layer.window.pad_left = layer.window.pad_bottom = layer.window.pad_right = v;
+      } else if (p.is_array() && p.size() == 4) {
+        for (const auto& x : p) {
+          if (!x.is_number_integer()) fail(where, "'pad' must hold integers");
+        }
+        layer.window.pad_top = p[0].get<int>();
+        layer.window.pad_left = p[1].get<int>();
+        layer.window.pad_bottom = p[2].get<int>();
+        layer.window.pad_right = p[3].get<int>();
+      } else {
+        fail(where, "'pad' must be an integer or [top, left, bottom, right]");
+      }
+    }
+  }
+
+  Layer layer(const json& obj, std::size_t index) const {
+    std::string where = "layers[" + std::to_string(index) + "]";
+    if (!obj.is_object()) fail(where, "expected an object");
+    Layer layer;
+    const json& type = field(obj, "type", where);
+    if (!type.is_string()) fail(where, "'type' must be a string");
+    try {
+      layer.kind = layer_kind_from_string(type.get<std::string>());
+    } catch (const std::invalid_argument& e) {
+      fail(where, e.what());
+    }
+    layer.name = obj.value("name", std::string(to_string(layer.kind)) + std::to_string(index));
+    where += " '" + layer.name + "'";
+    switch (layer.kind) {
+      case LayerKind::Conv:
+        layer.out_channels = integer(obj, "out_channels", where, 0, true);
+        layer.groups = integer(obj, "groups", where, 1);
+        window(obj, layer, where);
+        layer.weight = floats(obj, "weight", where, true);
+        layer.bias = floats(obj, "bias", where, false);
+        break;
+      case LayerKind::Linear:
+        layer.out_channels = integer(obj, "out_features", where, 0, true);
+        layer.weight = floats(obj, "weight", where, true);
+        layer.bias = floats(obj, "bias", where, false);
+        break;
+      case LayerKind::BatchNorm:
+        layer.bn_scale = floats(obj, "scale", where, true);
+        layer.bn_bias = floats(obj, "bias", where, true);
+        layer.bn_mean = floats(obj, "mean", where, true);
+        layer.bn_var = floats(obj, "var", where, true);
+        layer.bn_eps = obj.value("eps", 1e-5f);
+        break;
+      case LayerKind::Shift: {
+        const json& offsets = field(obj, "offsets", where);
+        if (!offsets.is_array()) fail(where, "'offsets' must be an array of [dy, dx]");
+        for (const auto& o : offsets) {
+          if (!o.is_array() || o.size() != 2 || !o[0].is_number_integer() || !o[1].is_number_integer()) {
+            fail(where, "'offsets' entries must be [dy, dx] integers");
+          }
+          layer.shift.push_back({static_cast<std::int8_t>(o[0].get<int>()),
+                                 static_cast<std::int8_t>(o[1].get<int>())});
+        }
+        break;
+      }
+      case LayerKind::MaxPool:
+      case LayerKind::AvgPool:
+        window(obj, layer, where);
+        layer.count_include_pad = obj.value("count_include_pad", false);
+        break;
+      case LayerKind::ReLU:
+      case LayerKind::ReLU6:
+      case LayerKind::GlobalAvgPool:
+      case LayerKind::Flatten:
+        break;
+    }
+    return layer;
+  }
+
+  Network network(const json& j) const {
+    if (!j.is_object()) fail("top level", "expected a JSON object");
+    if (j.value("format", std::string()) != "ccsim-network") {
+      fail("top level", "'format' must be \"ccsim-network\"");
+    }
+    const int version = integer(j, "version", "top level", 0, true);
+    if (version != 1) fail("top level", "unsupported version " + std::to_string(version) + " (this build reads 1)");
+    Network net;
+    net.name = j.value("name", std::string("network"));
+    const json& in = field(j, "input", "top level");
+    net.input = {integer(in, "channels", "input", 0, true), integer(in, "height", "input", 0, true),
+                 integer(in, "width", "input", 0, true)};
+    if (in.contains("preprocess")) {
+      const json& p = in.at("preprocess");
+      net.preprocess.scale = p.value("scale", 1.0f);
+      net.preprocess.mean = floats(p, "mean", "input.preprocess", false);
+      net.preprocess.std = floats(p, "std", "input.preprocess", false);
+    }
+    const json& layers = field(j, "layers", "top level");
+    if (!layers.is_array() || layers.empty()) fail("top level", "'layers' must be a non-empty array");
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+      net.layers.push_back(layer(layers[i], i));
+      if (!names.insert(net.layers.back().name).second) {
+        fail("layers[" + std::to_string(i) + "]", "duplicate layer name '" + net.layers.back().name + "'");
+      }
+    }
+    try {
+      infer_shapes(net);
+    } catch (const std::invalid_argument& e) {
+      throw std::runtime_error(source_ + ": " + e.what());
+    }
+    return net;
+  }
+
+ private:
+  std::string source_;
+};
+
+json window_json(const Window& w) {
+  return {{"kernel", {w.kh, w.kw}},
+          {"stride", {w.stride_h, w.stride_w}},
+          {"pad", {w.pad_top, w.pad_left, w.pad_bottom, w.pad_right}}};
+}
+
+}  // namespace
+
+Network network_from_json(const json& j, const std::string& source) {
+  return Reader(source).network(j);
+}
+
+json network_to_json(const Network& net) {
+  json layers = json::array();
+  for (const auto& l : net.layers) {
+    json o = {{"name", l.name}, {"type", to_string(l.kind)}};
+    switch (l.kind) {
+      case LayerKind::Conv:
+        o.update(window_json(l.window));
+        o["out_channels"] = l.out_channels;
+        o["groups"] = l.groups;
+        o["weight"] = l.weight;
+        if (!l.bias.empty()) o["bias"] = l.bias;
+        break;
+      case LayerKind::Linear:
+        o["out_features"] = l.out_channels;
+        o["weight"] = l.weight;
+        if (!l.bias.empty()) o["bias"] = l.bias;
+        break;
+      case LayerKind::BatchNorm:
+        o["scale"] = l.bn_scale;
+        o["bias"] = l.bn_bias;
+        o["mean"] = l.bn_mean;
+        o["var"] = l.bn_var;
+        o["eps"] = l.bn_eps;
+        break;
+      case LayerKind::Shift: {
+        json offsets = json::array();
+        for (const auto& s : l.shift) offsets.push_back({s[0], s[1]});
+        o["offsets"] = offsets;
+        break;
+      }
+      case LayerKind::MaxPool:
+      case LayerKind::AvgPool:
+        o.update(window_json(l.window));
+        if (l.kind == LayerKind::AvgPool) o["count_include_pad"] = l.count_include_pad;
+        break;
+      default:
+        break;
+    }
+    layers.push_back(std::move(o));
+  }
+  json preprocess = {{"scale", net.preprocess.scale}};
+  if (!net.preprocess.mean.empty()) preprocess["mean"] = net.preprocess.mean;
+  if (!net.preprocess.std.empty()) preprocess["std"] = net.preprocess.std;
+  return {{"format", "ccsim-network"},
+          {"version", 1},
+          {"name", net.name},
+          {"input",
+           {{"channels", net.input.c}, {"height", net.input.h}, {"width", net.input.w},
+            {"preprocess", preprocess}}},
+          {"layers", layers}};
+}
+
+Network load_network_json(const std::string& path) {
+  const std::string text = read_file(path);
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::parse_error& e) {
+    throw std::runtime_error(path + ": not valid JSON: " + e.what());
+  }
+  try {
+    return network_from_json(j, path);
+  } catch (const json::exception& e) {
+    throw std::runtime_error(path + ": " + e.what());
+  }
+}
+
+void save_network_json(const Network& net, const std::string& path) {
+  write_file_atomic(path, network_to_json(net).dump(1) + "\n");
+}
+
+}  // namespace ccsim::model

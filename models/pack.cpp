@@ -1,0 +1,180 @@
+#include "models/pack.hpp"
+
+#include <cmath>
+#include <limits>
+#include <set>
+#include <stdexcept>
+
+#include "models/float_reference.hpp"
+
+namespace ccsim::model {
+namespace {
+
+[[noreturn]] void fail(const Layer& l, const std::string& what) {
+  throw std::invalid_argument("layer '" + l.name + "': " + what);
+}
+
+std::int32_t quantize_bias(double value, const Layer& l) {
+  const double q = std::round(value);
+  if (!(std::fabs(q) <= static_cast<double>(std::numeric_limits<std::int32_t>::max()))) {
+    fail(l, "bias does not fit int32 at the chosen scales");
+  }
+  return static_cast<std::int32_t>(q);
+}
+
+// Builds the Matmul layer of a (pruned) weight layer, with the activation that follows fused.
+PackedLayer make_matmul(const Layer& layer, const Shape& in, const Shape& out, const CombinedMatrix& combined,
+                        const CombineOptions& opt, float in_scale, float out_scale, LayerKind activation) {
+  PackedLayer p;
+  p.name = layer.name;
+  p.kind = OpKind::Matmul;
+  p.out = out;
+  if (layer.kind == LayerKind::Linear) {
+    p.in = {static_cast<int>(in.size()), 1, 1};
+  } else {
+    p.in = in;
+    p.window = layer.window;
+  }
+  p.alpha = opt.alpha;
+  p.gamma = opt.gamma;
+  p.section = opt.section;
+  p.max_overlap = combined.max_overlap;
+  p.groups = combined.groups;
+  p.select = combined.select;
+  p.nonzeros_before = combined.nonzeros_before;
+  p.nonzeros_after = combined.nonzeros_after;
+  p.in_scale = in_scale;
+  p.out_scale = out_scale;
+  if (activation == LayerKind::ReLU) {
+    p.act_min = 0;
+  } else if (activation == LayerKind::ReLU6) {
+    p.act_min = 0;
+    p.act_max = static_cast<std::int8_t>(std::min(127.0f, std::round(6.0f / out_scale)));
+  }
+
+  const int rows = combined.rows;
+  const int groups = combined.packed_cols();
+  p.weights.assign(combined.packed.size(), 0);
+  for (int r = 0; r < rows; ++r) {
+    float absmax = 0.0f;
+    for (int g = 0; g < groups; ++g) absmax = std::max(absmax, std::fabs(combined.packed[r * groups + g]));
+    const float w_scale = absmax > 0.0f ? absmax / 127.0f : 1.0f;
+    for (int g = 0; g < groups; ++g) {
+      p.weights[r * groups + g] = fixed::quantize_value(combined.packed[r * groups + g], w_scale);
+    }
+    p.weight_scale.push_back(w_scale);
+    const double acc_scale = static_cast<double>(in_scale) * w_scale;
+    p.bias.push_back(layer.bias.empty() ? 0 : quantize_bias(layer.bias[r] / acc_scale, layer));
+    p.requant.push_back(fixed::quantize_multiplier(acc_scale / out_scale));
+  }
+  return p;
+}
+
+PackedLayer make_simple(const Layer& layer, OpKind kind, const Shape& in, const Shape& out, float scale) {
+  PackedLayer p;
+  p.name = layer.name;
+  p.kind = kind;
+  p.in = in;
+  p.out = out;
+  p.window = layer.window;
+  p.count_include_pad = layer.count_include_pad;
+  p.shift = layer.shift;
+  p.in_scale = scale;
+  p.out_scale = scale;
+  return p;
+}
+
+bool is_activation(LayerKind k) { return k == LayerKind::ReLU || k == LayerKind::ReLU6; }
+
+}  // namespace
+
+float symmetric_scale(float absmax) { return absmax > 0.0f ? absmax / 127.0f : 1.0f; }
+
+PackResult pack_network(const Network& net, const PackOptions& options, const FloatTensor& calibration) {
+  PackResult result;
+  result.pruned = net;
+  Network& pruned = result.pruned;
+  fold_batch_norm(pruned);
+  auto shapes = infer_shapes(pruned);
+
+  std::set<std::string> unused;
+  for (const auto& [name, opt] : options.per_layer) unused.insert(name);
+  std::vector<CombinedMatrix> combined(pruned.layers.size());
+  std::vector<CombineOptions> used_options(pruned.layers.size());
+  for (std::size_t i = 0; i < pruned.layers.size(); ++i) {
+    Layer& layer = pruned.layers[i];
+    if (!layer.has_weights()) continue;
+    const auto it = options.per_layer.find(layer.name);
+    used_options[i] = it == options.per_layer.end() ? options.combine : it->second;
+    unused.erase(layer.name);
+    FilterMatrix m = filter_matrix(layer, shapes[i]);
+    try {
+      combined[i] = combine_columns(m.values, m.rows, m.cols, used_options[i]);
+    } catch (const std::invalid_argument& e) {
+      fail(layer, e.what());
+    }
+    m.values = combined[i].pruned;
+    set_filter_matrix(layer, shapes[i], m);
+  }
+  if (!unused.empty()) {
+    throw std::invalid_argument("per-layer option names no weight layer: '" + *unused.begin() + "'");
+  }
+
+  // Calibrate on the pruned float network: scales are those of the network that is deployed.
+  const FloatRun calib = run_float(pruned, calibration);
+
+  PackedNetwork& out = result.packed;
+  out.name = pruned.name;
+  out.input = pruned.input;
+  out.preprocess = pruned.preprocess;
+  out.input_scale = symmetric_scale(calib.input_absmax);
+  float scale = out.input_scale;
+  for (std::size_t i = 0; i < pruned.layers.size(); ++i) {
+    const Layer& layer = pruned.layers[i];
+    const Shape& in = shapes[i];
+    switch (layer.kind) {
+      case LayerKind::Conv:
+      case LayerKind::Linear: {
+        const bool fuse = i + 1 < pruned.layers.size() && is_activation(pruned.layers[i + 1].kind);
+        const std::size_t last = fuse ? i + 1 : i;  // the tensor this layer produces
+        const float out_scale = symmetric_scale(calib.layer_absmax[last]);
+        out.layers.push_back(make_matmul(layer, in, shapes[last + 1], combined[i], used_options[i], scale,
+                                         out_scale, fuse ? pruned.layers[i + 1].kind : LayerKind::Conv));
+        scale = out_scale;
+        i = last;
+        break;
+      }
+      case LayerKind::ReLU:
+      case LayerKind::ReLU6: {
+        PackedLayer p = make_simple(layer, OpKind::Clamp, in, shapes[i + 1], scale);
+        p.act_min = 0;
+        if (layer.kind == LayerKind::ReLU6) {
+          p.act_max = static_cast<std::int8_t>(std::min(127.0f, std::round(6.0f / scale)));
+        }
+        out.layers.push_back(std::move(p));
+        break;
+      }
+      case LayerKind::Shift:
+        out.layers.push_back(make_simple(layer, OpKind::Shift, in, shapes[i + 1], scale));
+        break;
+      case LayerKind::MaxPool:
+        out.layers.push_back(make_simple(layer, OpKind::MaxPool, in, shapes[i + 1], scale));
+        break;
+      case LayerKind::AvgPool:
+        out.layers.push_back(make_simple(layer, OpKind::AvgPool, in, shapes[i + 1], scale));
+        break;
+      case LayerKind::GlobalAvgPool:
+        out.layers.push_back(make_simple(layer, OpKind::GlobalAvgPool, in, shapes[i + 1], scale));
+        break;
+      case LayerKind::Flatten:
+        out.layers.push_back(make_simple(layer, OpKind::Flatten, in, shapes[i + 1], scale));
+        break;
+      case LayerKind::BatchNorm:
+        fail(layer, "batch norm left after folding");
+    }
+  }
+  validate(out);
+  return result;
+}
+
+}  // namespace ccsim::model

@@ -1,0 +1,33 @@
+// The front end: float network -> batch norm folded -> columns combined and conflict losers
+// pruned -> activations calibrated on sample inputs -> int8 quantization -> PackedNetwork.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "models/column_combine.hpp"
+#include "models/network.hpp"
+#include "models/onnx_tensor.hpp"
+#include "models/packed_network.hpp"
+
+namespace ccsim::model {
+
+struct PackOptions {
+  CombineOptions combine;                             // every weight layer
+  std::map<std::string, CombineOptions> per_layer;    // overrides by layer name
+};
+
+struct PackResult {
+  PackedNetwork packed;
+  Network pruned;  // the float network after folding and pruning (what retraining would start from)
+};
+
+// `calibration` is a batch of prepared float inputs (see run_float). Throws std::invalid_argument
+// naming the layer on anything that cannot be packed, and for per-layer overrides that name no
+// weight layer.
+PackResult pack_network(const Network& net, const PackOptions& options, const FloatTensor& calibration);
+
+// Symmetric int8 scale of a tensor whose largest magnitude is absmax (1 if absmax is 0).
+float symmetric_scale(float absmax);
+
+}  // namespace ccsim::model

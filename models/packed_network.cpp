@@ -1,0 +1,124 @@
+#include "models/packed_network.hpp"
+
+#include <stdexcept>
+
+namespace ccsim::model {
+namespace {
+
+struct OpName {
+  OpKind kind;
+  const char* name;
+};
+constexpr OpName kOpNames[] = {
+    {OpKind::Matmul, "matmul"},   {OpKind::Shift, "shift"},
+    {OpKind::MaxPool, "maxpool"}, {OpKind::AvgPool, "avgpool"},
+    {OpKind::GlobalAvgPool, "global_avgpool"}, {OpKind::Flatten, "flatten"},
+    {OpKind::Clamp, "clamp"},
+};
+
+[[noreturn]] void fail(std::size_t index, const PackedLayer& l, const std::string& what) {
+  throw std::invalid_argument("layer " + std::to_string(index) + " '" + l.name + "' (" +
+                              to_string(l.kind) + "): " + what);
+}
+
+void validate_matmul(std::size_t i, const PackedLayer& l) {
+  const auto rows = static_cast<std::size_t>(l.rows());
+  const auto cols = static_cast<std::int64_t>(l.cols());
+  const std::size_t cells = rows * l.groups.size();
+  if (l.alpha < 1 || l.alpha > 256) fail(i, l, "alpha must be in [1, 256]");
+  if (l.weights.size() != cells || l.select.size() != cells) {
+    fail(i, l, "weights/select hold " + std::to_string(l.weights.size()) + "/" +
+                   std::to_string(l.select.size()) + " cells, expected rows x groups = " + std::to_string(cells));
+  }
+  if (l.bias.size() != rows || l.requant.size() != rows) fail(i, l, "bias/requant need one entry per row");
+  if (!l.weight_scale.empty() && l.weight_scale.size() != rows) fail(i, l, "weight_scale needs one entry per row");
+  std::vector<bool> used(static_cast<std::size_t>(cols), false);
+  for (const auto& g : l.groups) {
+    if (g.empty() || g.size() > static_cast<std::size_t>(l.alpha)) {
+      fail(i, l, "a group has " + std::to_string(g.size()) + " columns (alpha " + std::to_string(l.alpha) + ")");
+    }
+    for (const auto c : g) {
+      if (c >= static_cast<std::uint64_t>(cols)) fail(i, l, "column index " + std::to_string(c) + " out of range");
+      if (used[c]) fail(i, l, "column " + std::to_string(c) + " is in two groups");
+      used[c] = true;
+    }
+  }
+  for (std::size_t r = 0; r < rows; ++r) {
+    for (std::size_t g = 0; g < l.groups.size(); ++g) {
+      if (l.select[r * l.groups.size() + g] >= l.groups[g].size()) {
+        fail(i, l, "select out of range at row " + std::to_string(r) + ", packed column " + std::to_string(g));
+      }
+    }
+    if (l.requant[r].shift > 30 || l.requant[r].shift < -31 || l.requant[r].m0 < 0) {
+      fail(i, l, "requantization multiplier out of range at row " + std::to_string(r));
+    }
+  }
+  const Window& w = l.window;
+  if (w.kh < 1 || w.kw < 1 || w.stride_h < 1 || w.stride_w < 1) fail(i, l, "bad window");
+}
+
+}  // namespace
+
+const char* to_string(OpKind kind) {
+  for (const auto& k : kOpNames) {
+    if (k.kind == kind) return k.name;
+  }
+  return "?";
+}
+
+OpKind op_kind_from_string(const std::string& s) {
+  for (const auto& k : kOpNames) {
+    if (s == k.name) return k.kind;
+  }
+  throw std::invalid_argument("unknown op '" + s + "'");
+}
+
+std::int64_t PackedLayer::nonzeros_int8() const {
+  std::int64_t n = 0;
+  for (const auto w : weights) n += w != 0;
+  return n;
+}
+
+void validate(const PackedNetwork& net) {
+  if (net.input.c < 1 || net.input.h < 1 || net.input.w < 1) throw std::invalid_argument("empty input shape");
+  if (!(net.input_scale > 0.0f)) throw std::invalid_argument("input scale must be > 0");
+  if (net.layers.empty()) throw std::invalid_argument("network has no layers");
+  Shape prev = net.input;
+  for (std::size_t i = 0; i < net.layers.size(); ++i) {
+    const PackedLayer& l = net.layers[i];
+    if (l.in.size() != prev.size()) {
+      fail(i, l, "input " + to_string(l.in) + " does not match the previous output " + to_string(prev));
+    }
+    if (l.in != prev && !(l.kind == OpKind::Matmul && l.in.h == 1 && l.in.w == 1)) {
+      fail(i, l, "input " + to_string(l.in) + " does not match the previous output " + to_string(prev));
+    }
+    if (!(l.in_scale > 0.0f) || !(l.out_scale > 0.0f)) fail(i, l, "scales must be > 0");
+    if (l.act_min > l.act_max) fail(i, l, "act_min > act_max");
+    if (l.kind == OpKind::Matmul) {
+      Layer probe;  // reuse the IR's window arithmetic
+      probe.name = l.name;
+      probe.kind = LayerKind::MaxPool;
+      probe.window = l.window;
+      const Shape expect = output_shape(probe, l.in);
+      if (l.out.h != expect.h || l.out.w != expect.w || l.out.c < 1) fail(i, l, "output shape does not match the window");
+      validate_matmul(i, l);
+    } else {
+      Layer probe;
+      probe.name = l.name;
+      probe.window = l.window;
+      probe.shift = l.shift;
+      switch (l.kind) {
+        case OpKind::Shift: probe.kind = LayerKind::Shift; break;
+        case OpKind::MaxPool: probe.kind = LayerKind::MaxPool; break;
+        case OpKind::AvgPool: probe.kind = LayerKind::AvgPool; break;
+        case OpKind::GlobalAvgPool: probe.kind = LayerKind::GlobalAvgPool; break;
+        case OpKind::Flatten: probe.kind = LayerKind::Flatten; break;
+        default: probe.kind = LayerKind::ReLU; break;
+      }
+      if (output_shape(probe, l.in) != l.out) fail(i, l, "output shape " + to_string(l.out) + " is wrong");
+    }
+    prev = l.out;
+  }
+}
+
+}  // namespace ccsim::model

@@ -1,0 +1,140 @@
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "models/atomic_file.hpp"
+#include "models/combine_report.hpp"
+#include "models/idx_dataset.hpp"
+#include "models/network_json.hpp"
+#include "models/pack.hpp"
+#include "models/packed_file.hpp"
+#include "sim/commands.hpp"
+#include "sim/model_loader.hpp"
+
+namespace ccsim::cli {
+namespace {
+
+struct PackArgs {
+  std::string model;
+  std::string output;
+  std::string report;
+  std::string pruned_model;
+  int alpha = 8;
+  double gamma = 1.75;
+  int section = 0;
+  std::vector<std::string> layer_overrides;
+  std::string calib_dataset;
+  int calib_count = 256;
+  std::vector<std::string> calib_inputs;
+};
+
+// NAME:alpha=A[,gamma=G][,section=S]; unspecified keys keep the global values.
+std::pair<std::string, model::CombineOptions> parse_override(const std::string& spec,
+                                                             const model::CombineOptions& base) {
+  const auto colon = spec.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == spec.size()) {
+    throw std::invalid_argument("--layer '" + spec + "': expected NAME:key=value[,key=value] (keys alpha, gamma, section)");
+  }
+  model::CombineOptions opt = base;
+  std::stringstream items(spec.substr(colon + 1));
+  std::string item;
+  while (std::getline(items, item, ',')) {
+    const auto eq = item.find('=');
+    const std::string key = item.substr(0, eq);
+    const std::string value = eq == std::string::npos ? "" : item.substr(eq + 1);
+    try {
+      std::size_t used = 0;
+      if (key == "alpha") {
+        opt.alpha = std::stoi(value, &used);
+      } else if (key == "gamma") {
+        opt.gamma = std::stod(value, &used);
+      } else if (key == "section") {
+        opt.section = std::stoi(value, &used);
+      } else {
+        throw std::invalid_argument("unknown key");
+      }
+      if (used != value.size()) throw std::invalid_argument("trailing characters");
+    } catch (const std::exception&) {
+      throw std::invalid_argument("--layer '" + spec + "': bad item '" + item + "' (keys alpha, gamma, section)");
+    }
+  }
+  return {spec.substr(0, colon), opt};
+}
+
+model::FloatTensor calibration_batch(const PackArgs& a, const model::Network& net) {
+  if (a.calib_dataset.empty() == a.calib_inputs.empty()) {
+    throw std::invalid_argument("pack needs exactly one calibration source: --calib-dataset DIR or --calib-input FILE.pb");
+  }
+  if (!a.calib_inputs.empty()) return stack_inputs(a.calib_inputs, net.input);
+  const auto data = model::load_idx_dataset(a.calib_dataset, "train", a.calib_count);
+  return model::to_batch(data, net.preprocess, net.input, 0, data.count);
+}
+
+void print_summary(const nlohmann::json& report, std::ostream& os) {
+  os << std::left << std::setw(20) << "layer" << std::right << std::setw(7) << "rows" << std::setw(8) << "cols"
+     << std::setw(8) << "packed" << std::setw(10) << "nz-before" << std::setw(10) << "nz-after" << std::setw(9)
+     << "util-in" << std::setw(9) << "util-out" << "\n";
+  auto line = [&os](const std::string& name, const nlohmann::json& e) {
+    os << std::left << std::setw(20) << name << std::right << std::setw(7) << e["rows"].get<long>() << std::setw(8)
+       << e["columns"].get<long>() << std::setw(8) << e["packed_columns"].get<long>() << std::setw(10)
+       << e["nonzeros_before"].get<long>() << std::setw(10) << e["nonzeros_after"].get<long>() << std::fixed
+       << std::setprecision(3) << std::setw(9) << e["utilization_before"].get<double>() << std::setw(9)
+       << e["utilization_after"].get<double>() << "\n";
+  };
+  for (const auto& l : report["layers"]) line(l["name"].get<std::string>(), l);
+  line("total", report["total"]);
+}
+
+void run_pack(const PackArgs& a) {
+  model::Network net = load_model(a.model);
+  model::PackOptions options;
+  options.combine = {a.alpha, a.gamma, a.section};
+  for (const auto& spec : a.layer_overrides) {
+    auto [name, opt] = parse_override(spec, options.combine);
+    if (!options.per_layer.emplace(name, opt).second) throw std::invalid_argument("--layer given twice for '" + name + "'");
+  }
+  const model::FloatTensor calibration = calibration_batch(a, net);
+  model::PackResult result = model::pack_network(net, options, calibration);
+  std::ostringstream opts;
+  opts << "alpha=" << a.alpha << " gamma=" << a.gamma << " section=" << a.section;
+  for (const auto& s : a.layer_overrides) opts << " layer=" << s;
+  opts << " calibration=" << (a.calib_dataset.empty() ? "inputs" : a.calib_dataset) << " samples=" << calibration.dims[0];
+  result.packed.provenance = {a.model, "ccsim pack 0.1.0", opts.str()};
+
+  const nlohmann::json report = model::combine_report(result.packed);
+  // Everything is computed before anything is written; each file is written atomically.
+  model::save_packed(result.packed, a.output);
+  if (!a.report.empty()) write_file_atomic(a.report, report.dump(2) + "\n");
+  if (!a.pruned_model.empty()) model::save_network_json(result.pruned, a.pruned_model);
+  print_summary(report, std::cout);
+  std::cout << "wrote " << a.output << "\n";
+}
+
+}  // namespace
+
+void add_pack_command(CLI::App& app) {
+  auto args = std::make_shared<PackArgs>();
+  auto* cmd = app.add_subcommand("pack", "Column-combine, prune, quantize and pack a network into a .ccpack file");
+  cmd->add_option("MODEL", args->model, "network: .onnx (exported from PyTorch) or .json (ccsim-network)")->required();
+  cmd->add_option("-o,--output", args->output, "packed weight file to write")->required();
+  cmd->add_option("--alpha", args->alpha, "max original columns combined per packed column (alpha)")
+      ->check(CLI::Range(1, 256))->capture_default_str();
+  cmd->add_option("--gamma", args->gamma, "average conflicts per row allowed in a group (max_overlap = int(gamma*rows))")
+      ->check(CLI::Range(0.0, 1e6))->capture_default_str();
+  cmd->add_option("--section", args->section, "combine within consecutive sections of this many columns (0 = whole layer)")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
+  cmd->add_option("--layer", args->layer_overrides, "per-layer override NAME:alpha=A[,gamma=G][,section=S]");
+  cmd->add_option("--report", args->report, "write the combining report (JSON)");
+  cmd->add_option("--pruned-model", args->pruned_model, "write the folded, pruned float network (ccsim-network JSON)");
+  cmd->add_option("--calib-dataset", args->calib_dataset, "IDX data set directory for calibration (train split)");
+  cmd->add_option("--calib-count", args->calib_count, "calibration samples from the data set")
+      ->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--calib-input", args->calib_inputs, "calibration input tensor (ONNX TensorProto .pb), repeatable");
+  cmd->callback([args] { run_pack(*args); });
+}
+
+}  // namespace ccsim::cli

@@ -1,0 +1,15 @@
+// Subcommands of the ccsim tool. Each registers itself on the app; its callback throws
+// std::runtime_error / std::invalid_argument with a message naming the file or flag at fault.
+#pragma once
+
+namespace CLI {
+class App;
+}
+
+namespace ccsim::cli {
+
+void add_pack_command(CLI::App& app);
+void add_inspect_command(CLI::App& app);
+void add_golden_command(CLI::App& app);
+
+}  // namespace ccsim::cli
