@@ -168,28 +168,38 @@ void set_filter_matrix(Layer& layer, const Shape& in, const FilterMatrix& m) {
 }
 
 void fold_batch_norm(Network& net) {
+  const std::vector<Shape> shapes = infer_shapes(net);
   std::vector<Layer> folded;
-  for (auto& layer : net.layers) {
+  for (std::size_t i = 0; i < net.layers.size(); ++i) {
+    Layer& layer = net.layers[i];
     if (layer.kind != LayerKind::BatchNorm) {
       folded.push_back(std::move(layer));
       continue;
     }
+    const int channels = shapes[i].c;
+    std::vector<float> k(channels);
+    for (int o = 0; o < channels; ++o) {
+      if (!(layer.bn_var[o] + layer.bn_eps > 0.0f)) fail(layer, "variance + eps must be > 0");
+      k[o] = layer.bn_scale[o] / std::sqrt(layer.bn_var[o] + layer.bn_eps);
+    }
     if (folded.empty() || !folded.back().has_weights()) {
-      fail(layer, "batch norm must follow a conv or linear layer to be folded");
+      // No weight layer to fold into: the batch norm becomes a per-channel (depthwise) 1x1 conv.
+      Layer dw;
+      dw.name = layer.name;
+      dw.kind = LayerKind::Conv;
+      dw.out_channels = channels;
+      dw.groups = channels;
+      dw.weight = k;
+      for (int o = 0; o < channels; ++o) dw.bias.push_back(layer.bn_bias[o] - layer.bn_mean[o] * k[o]);
+      folded.push_back(std::move(dw));
+      continue;
     }
     Layer& w = folded.back();
-    const auto channels = static_cast<std::size_t>(w.out_channels);
-    if (layer.bn_scale.size() != channels || layer.bn_bias.size() != channels ||
-        layer.bn_mean.size() != channels || layer.bn_var.size() != channels) {
-      fail(layer, "channel count does not match layer '" + w.name + "'");
-    }
     if (w.bias.empty()) w.bias.assign(channels, 0.0f);
     const std::size_t per_out = w.weight.size() / channels;
-    for (std::size_t o = 0; o < channels; ++o) {
-      if (layer.bn_var[o] + layer.bn_eps <= 0.0f) fail(layer, "variance + eps must be > 0");
-      const float k = layer.bn_scale[o] / std::sqrt(layer.bn_var[o] + layer.bn_eps);
-      for (std::size_t i = 0; i < per_out; ++i) w.weight[o * per_out + i] *= k;
-      w.bias[o] = (w.bias[o] - layer.bn_mean[o]) * k + layer.bn_bias[o];
+    for (int o = 0; o < channels; ++o) {
+      for (std::size_t j = 0; j < per_out; ++j) w.weight[o * per_out + j] *= k[o];
+      w.bias[o] = (w.bias[o] - layer.bn_mean[o]) * k[o] + layer.bn_bias[o];
     }
   }
   net.layers = std::move(folded);

@@ -108,8 +108,8 @@ FilterMatrix filter_matrix(const Layer& layer, const Shape& in);
 // Writes a filter matrix back into a layer's weight layout (groups = 1 afterwards for Conv).
 void set_filter_matrix(Layer& layer, const Shape& in, const FilterMatrix& m);
 
-// Folds every BatchNorm into the Conv/Linear right before it. Throws if a BatchNorm does not
-// follow a weight layer with the same channel count.
+// Folds every BatchNorm into the Conv/Linear right before it; a BatchNorm with no weight layer
+// before it becomes a depthwise 1x1 Conv. Shapes are validated first (infer_shapes).
 void fold_batch_norm(Network& net);
 
 }  // namespace ccsim::model

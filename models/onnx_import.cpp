@@ -28,20 +28,24 @@ class Importer {
     net.name = std::filesystem::path(path_).stem().string();
     std::string current = find_input(net);
     for (const auto& node : graph_.node()) {
-      if (node.op_type() == "Constant") {
-        add_constant(node);
-        continue;
-      }
-      if (node.input_size() < 1 || node.input(0) != current) {
-        fail(node, "consumes '" + (node.input_size() ? node.input(0) : std::string()) +
-                       "' instead of the previous output '" + current +
-                       "': only sequential networks are supported");
-      }
-      if (node.output_size() < 1) fail(node, "has no output");
       onnx::NodeProto named = node;
       if (named.name().empty()) named.set_name(default_name(node));
+      if (named.output_size() < 1) fail(named, "has no output");
+      if (named.op_type() == "Constant") {
+        add_constant(named);
+        continue;
+      }
+      if (all_inputs_constant(named)) {
+        fold_constant(named);
+        continue;
+      }
+      if (named.input_size() < 1 || named.input(0) != current) {
+        fail(named, "consumes '" + (named.input_size() ? named.input(0) : std::string()) +
+                        "' instead of the previous output '" + current +
+                        "': only sequential networks are supported");
+      }
       import_node(named, net);
-      current = node.output(0);
+      current = named.output(0);
     }
     if (graph_.output_size() < 1 || graph_.output(0).name() != current) {
       throw std::runtime_error(path_ + ": graph output is not the end of the node chain '" + current + "'");
@@ -94,6 +98,35 @@ class Importer {
       }
     }
     fail(node, "only tensor-valued Constant nodes are supported");
+  }
+
+  bool all_inputs_constant(const onnx::NodeProto& node) const {
+    if (node.input_size() == 0) return false;
+    for (const auto& in : node.input()) {
+      if (!in.empty() && !constants_.count(in)) return false;
+    }
+    return true;
+  }
+
+  // Operations on weights only, as exporters emit them (e.g. Transpose of a Linear weight).
+  void fold_constant(const onnx::NodeProto& node) {
+    if (node.op_type() != "Transpose") fail(node, "only Transpose can be folded on constant inputs");
+    const FloatTensor t = floats(node, 0);
+    const auto perm = ints(node, "perm");
+    if (t.dims.size() != 2 || (!perm.empty() && perm != std::vector<std::int64_t>{1, 0})) {
+      fail(node, "only 2-D transposes of constants are supported");
+    }
+    const auto rows = t.dims[0];
+    const auto cols = t.dims[1];
+    onnx::TensorProto out;
+    out.set_data_type(onnx::TensorProto::FLOAT);
+    out.add_dims(cols);
+    out.add_dims(rows);
+    for (std::int64_t c = 0; c < cols; ++c) {
+      for (std::int64_t r = 0; r < rows; ++r) out.add_float_data(t.data[r * cols + c]);
+    }
+    owned_.push_back(std::move(out));
+    constants_[node.output(0)] = &owned_.back();
   }
 
   const onnx::TensorProto& constant(const onnx::NodeProto& node, int input) const {

@@ -1,0 +1,52 @@
+// Packing speed: the incremental grouping against a direct transcription of the reference loop
+// (recompute every pair per merge), measured in one run, plus the 1024 x 1024 target.
+#include <benchmark/benchmark.h>
+
+#include <random>
+
+#include "models/column_combine.hpp"
+#include "tests/reference_combine.hpp"
+
+namespace {
+
+// A pointwise layer after magnitude pruning to `density`.
+std::vector<float> layer(int rows, int cols, double density, std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> v(0.0f, 1.0f);
+  std::bernoulli_distribution keep(density);
+  std::vector<float> m(static_cast<std::size_t>(rows) * cols, 0.0f);
+  for (auto& x : m) {
+    if (keep(rng)) x = v(rng);
+  }
+  return m;
+}
+
+void BM_CombineIncremental(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  const double density = static_cast<double>(state.range(1)) / 100.0;
+  const auto m = layer(n, n, density, 1);
+  std::size_t groups = 0;
+  for (auto _ : state) {
+    const auto cm = ccsim::model::combine_columns(m, n, n, {8, 1.75, 0});
+    groups = cm.groups.size();
+    benchmark::DoNotOptimize(cm.packed.data());
+  }
+  state.counters["packed_cols"] = static_cast<double>(groups);
+}
+BENCHMARK(BM_CombineIncremental)
+    ->Args({128, 20})->Args({256, 20})->Args({1024, 10})->Args({1024, 20})->Args({1024, 40})
+    ->Unit(benchmark::kMillisecond);
+
+void BM_GroupReferenceLoop(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  const auto m = layer(n, n, static_cast<double>(state.range(1)) / 100.0, 1);
+  std::vector<std::uint8_t> nz(m.size());
+  for (std::size_t i = 0; i < m.size(); ++i) nz[i] = m[i] != 0.0f;
+  const int overlap = ccsim::model::max_overlap_for(1.75, n);
+  for (auto _ : state) benchmark::DoNotOptimize(ccsim::test::reference_pack_matrix(nz, n, n, 8, overlap));
+}
+BENCHMARK(BM_GroupReferenceLoop)->Args({128, 20})->Args({256, 20})->Unit(benchmark::kMillisecond)->Iterations(1);
+
+}  // namespace
+
+BENCHMARK_MAIN();

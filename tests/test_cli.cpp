@@ -1,0 +1,137 @@
+// The ccsim tool end to end: the happy path and every bad-input path (clear message naming the
+// file or flag, non-zero exit, no output file written).
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "models/atomic_file.hpp"
+#include "models/network_json.hpp"
+#include "models/onnx_tensor.hpp"
+#include "tests/test_util.hpp"
+
+namespace ccsim {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+  int status = -1;
+  std::string output;  // stdout and stderr
+};
+
+Result run(const std::string& args) {
+  Result r;
+  const std::string cmd = std::string(CCSIM_BINARY) + " " + args + " 2>&1";
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
+  std::array<char, 4096> buf{};
+  while (fgets(buf.data(), buf.size(), pipe.get())) r.output += buf.data();
+  const int raw = pclose(pipe.release());
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  return r;
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("ccsim-cli-" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+    const auto net = test::shift_net(21, 0.3);
+    model::save_network_json(net, path("net.json"));
+    model::save_tensor_pb(test::random_batch(net.input, 8, 5), path("calib.pb"));
+    model::save_tensor_pb(test::random_batch(net.input, 1, 6), path("x.pb"));
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+
+  void expect_failure(const std::string& args, const std::string& fragment, const std::string& must_not_exist = "") {
+    const Result r = run(args);
+    EXPECT_NE(r.status, 0) << args << "\n" << r.output;
+    EXPECT_NE(r.output.find(fragment), std::string::npos) << args << "\n" << r.output;
+    if (!must_not_exist.empty()) {
+      EXPECT_FALSE(fs::exists(must_not_exist)) << must_not_exist;
+    }
+    // No temporary file left behind either.
+    for (const auto& e : fs::directory_iterator(dir_)) EXPECT_EQ(e.path().string().find(".tmp."), std::string::npos);
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(Cli, PackInspectGolden) {
+  Result r = run("pack " + path("net.json") + " --alpha 4 --gamma 1.0 --layer pw3:alpha=8,gamma=0.5 --calib-input " +
+                 path("calib.pb") + " -o " + path("n.ccpack") + " --report " + path("r.json") + " --pruned-model " +
+                 path("pruned.json"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto report = nlohmann::json::parse(read_file(path("r.json")));
+  ASSERT_EQ(report["layers"].size(), 5u);
+  EXPECT_EQ(report["layers"][3]["name"], "pw3");
+  EXPECT_EQ(report["layers"][3]["alpha"], 8);
+  const auto& total = report["total"];
+  EXPECT_EQ(total["pruned_by_combining"].get<long>(),
+            total["nonzeros_before"].get<long>() - total["nonzeros_after"].get<long>());
+  EXPECT_GT(total["utilization_after"].get<double>(), total["utilization_before"].get<double>());
+
+  r = run("inspect " + path("n.ccpack"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto inspected = nlohmann::json::parse(r.output);
+  EXPECT_EQ(inspected["format"], "ccsim-packed");
+  EXPECT_TRUE(inspected["layers"][0]["weights"].is_array());
+
+  r = run("golden " + path("n.ccpack") + " --input " + path("x.pb") + " -o " + path("y.pb"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(nlohmann::json::parse(r.output)["mode"], "int8-golden");
+  // The pruned float network agrees with the int8 golden output within quantization error.
+  r = run("golden " + path("pruned.json") + " --input " + path("x.pb") + " --expect " + path("y.pb") +
+          " --atol 0.15 --rtol 0.05");
+  EXPECT_EQ(r.status, 0) << r.output;
+  // ... but not within float tolerance: the comparison can fail, and then exits non-zero.
+  r = run("golden " + path("pruned.json") + " --input " + path("x.pb") + " --expect " + path("y.pb") +
+          " --atol 1e-7 --rtol 0");
+  EXPECT_NE(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("differs from"), std::string::npos);
+}
+
+TEST_F(Cli, BadInputsGetClearErrorsAndWriteNothing) {
+  const std::string out = path("out.ccpack");
+  const std::string calib = " --calib-input " + path("calib.pb");
+  expect_failure("pack " + path("missing.json") + calib + " -o " + out, "missing.json: no such file", out);
+  write_file_atomic(path("m.txt"), "x");
+  expect_failure("pack " + path("m.txt") + calib + " -o " + out, "unknown model type", out);
+  write_file_atomic(path("broken.json"), "{\"format\": \"ccsim-network\"");
+  expect_failure("pack " + path("broken.json") + calib + " -o " + out, "broken.json: not valid JSON", out);
+  expect_failure("pack " + path("net.json") + " -o " + out, "calibration source", out);
+  expect_failure("pack " + path("net.json") + calib + " --alpha 0 -o " + out, "--alpha", out);
+  expect_failure("pack " + path("net.json") + calib + " --layer pw3 -o " + out, "--layer 'pw3'", out);
+  expect_failure("pack " + path("net.json") + calib + " --layer pw3:beta=2 -o " + out, "bad item 'beta=2'", out);
+  expect_failure("pack " + path("net.json") + calib + " --layer nosuch:alpha=2 -o " + out, "'nosuch'", out);
+  expect_failure("pack " + path("net.json") + " --calib-input " + path("x.pb") + " --calib-dataset /nonexistent -o " + out,
+                 "exactly one calibration source", out);
+  expect_failure("pack " + path("net.json") + " --calib-dataset /nonexistent -o " + out,
+                 "/nonexistent/train-images-idx3-ubyte", out);
+  expect_failure("pack " + path("net.json") + " --calib-input " + path("net.json") + " -o " + out,
+                 "not an ONNX TensorProto", out);
+  expect_failure("pack " + path("net.json") + calib + " -o /nonexistent-dir/out.ccpack", "/nonexistent-dir/out.ccpack");
+
+  ASSERT_EQ(run("pack " + path("net.json") + calib + " -o " + out).status, 0);
+  std::string bytes = read_file(out);
+  write_file_atomic(path("trunc.ccpack"), bytes.substr(0, bytes.size() - 10));
+  expect_failure("inspect " + path("trunc.ccpack"), "trunc.ccpack: truncated");
+  bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 1);
+  write_file_atomic(path("corrupt.ccpack"), bytes);
+  expect_failure("inspect " + path("corrupt.ccpack"), "corrupt.ccpack: corrupt: checksum mismatch");
+  expect_failure("inspect " + path("net.json"), "bad magic");
+  expect_failure("golden " + out, "exactly one input source");
+  expect_failure("golden " + out + " --input " + path("calib.pb") + " --expect " + path("x.pb"), "expected output has");
+  expect_failure("golden " + out + " --dataset " + path("nodata"), "nodata/t10k-images-idx3-ubyte");
+  expect_failure("golden " + out + " --input " + path("x.pb") + " -o /nonexistent-dir/y.pb", "/nonexistent-dir/y.pb");
+  expect_failure("frobnicate", "subcommand");
+}
+
+}  // namespace
+}  // namespace ccsim
