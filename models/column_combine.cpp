@@ -32,6 +32,7 @@ class GroupMerger {
     }
     count_ = static_cast<int>(members_.size());
     alive_.assign(count_, true);
+    size_.assign(count_, 1);
     union_.assign(static_cast<std::size_t>(count_) * count_, 0);
     for (int i = 0; i < count_; ++i) {
       for (int j = i + 1; j < count_; ++j) set_union(i, j, union_count(i, j));
@@ -61,6 +62,7 @@ class GroupMerger {
 
  private:
   static constexpr int kNone = -1;
+  static constexpr int kDead = 1 << 29;  // size of a merged-away group: never allowed
 
   const Word* occ(int g) const { return occupancy_.data() + static_cast<std::size_t>(g) * words_; }
   Word* occ(int g) { return occupancy_.data() + static_cast<std::size_t>(g) * words_; }
@@ -79,8 +81,7 @@ class GroupMerger {
   }
 
   bool allowed(int i, int j) const {
-    if (members_[i].size() + members_[j].size() > static_cast<std::size_t>(alpha_)) return false;
-    return nnz_[i] + nnz_[j] - get_union(i, j) <= max_overlap_;
+    return i != j && size_[i] + size_[j] <= alpha_ && nnz_[i] + nnz_[j] - get_union(i, j) <= max_overlap_;
   }
 
   // Fewest rows empty in both = largest union; ties go to the lowest index (torch.min's argmin).
@@ -91,18 +92,29 @@ class GroupMerger {
     return a > b || (a == b && candidate < current);
   }
 
+  // Two passes over contiguous arrays so the compiler vectorizes them: the largest union among
+  // allowed partners, then the first index reaching it.
   int best_partner(int g) const {
-    int best = kNone;
+    const int* u = union_.data() + static_cast<std::size_t>(g) * count_;
+    const int size_budget = alpha_ - size_[g];
+    const int overlap_budget = max_overlap_ - nnz_[g];
+    int best_u = -1;
     for (int j = 0; j < count_; ++j) {
-      if (j == g || !alive_[j] || !allowed(g, j)) continue;
-      if (prefers(g, j, best)) best = j;
+      const bool ok = (size_[j] <= size_budget) & (nnz_[j] - u[j] <= overlap_budget) & (j != g);
+      best_u = std::max(best_u, ok ? u[j] : -1);
     }
-    return best;
+    if (best_u < 0) return kNone;
+    for (int j = 0; j < count_; ++j) {
+      if (u[j] == best_u && j != g && size_[j] <= size_budget && nnz_[j] - u[j] <= overlap_budget) return j;
+    }
+    return kNone;
   }
 
   void merge(int c1, int c2) {
     members_[c1].insert(members_[c1].end(), members_[c2].begin(), members_[c2].end());
     members_[c2].clear();
+    size_[c1] += size_[c2];
+    size_[c2] = kDead;
     nnz_[c1] += nnz_[c2];
     Word* a = occ(c1);
     const Word* b = occ(c2);
@@ -114,12 +126,17 @@ class GroupMerger {
       if (k != c1 && alive_[k]) set_union(c1, k, union_count(c1, k));
     }
     best_[c1] = best_partner(c1);
+    // Merging only grows c1's occupancy, size and non-zeros, so for every k the union with c1 is
+    // >= its union with the old c1 or c2, and a pair once disallowed stays disallowed. Hence a
+    // group that preferred c1 or c2 (c1 < c2 always) prefers the new c1 if that pair is still
+    // allowed; only otherwise does it rescan. Pairs not involving c1 are unchanged.
     for (int k = 0; k < count_; ++k) {
       if (k == c1 || !alive_[k]) continue;
+      const bool ok = allowed(k, c1);
       if (best_[k] == c1 || best_[k] == c2) {
-        best_[k] = best_partner(k);  // its partner changed or vanished
-      } else if (allowed(k, c1) && prefers(k, c1, best_[k])) {
-        best_[k] = c1;  // pairs not involving c1 are unchanged
+        best_[k] = ok ? c1 : best_partner(k);
+      } else if (ok && prefers(k, c1, best_[k])) {
+        best_[k] = c1;
       }
     }
   }
@@ -129,6 +146,7 @@ class GroupMerger {
   int max_overlap_;
   int count_ = 0;
   std::vector<std::vector<std::uint32_t>> members_;
+  std::vector<int> size_;  // columns per group; kDead once merged away
   std::vector<int> nnz_;
   std::vector<Word> occupancy_;
   std::vector<bool> alive_;
