@@ -182,27 +182,17 @@ std::vector<std::vector<std::uint32_t>> group_columns(const std::vector<std::uin
   return groups;
 }
 
-CombinedMatrix combine_columns(const std::vector<float>& matrix, int rows, int cols,
-                               const CombineOptions& options) {
-  if (matrix.size() != static_cast<std::size_t>(rows) * cols) {
-    throw std::invalid_argument("matrix size does not match rows x cols");
-  }
-  if (options.alpha > 256) {
-    throw std::invalid_argument("alpha must be <= 256 (select indices are 8 bits), got " +
-                                std::to_string(options.alpha));
-  }
+namespace {
+
+// Keeps, in every (row, group), the largest-magnitude weight (the last on equal magnitudes).
+CombinedMatrix prune_to_groups(const std::vector<float>& matrix, int rows, int cols,
+                               std::vector<std::vector<std::uint32_t>> groups, int max_overlap) {
   CombinedMatrix out;
   out.rows = rows;
   out.cols = cols;
-  out.max_overlap = max_overlap_for(options.gamma, rows);
-  std::vector<std::uint8_t> nonzero(matrix.size());
-  for (std::size_t i = 0; i < matrix.size(); ++i) {
-    if (!std::isfinite(matrix[i])) throw std::invalid_argument("matrix has a non-finite weight");
-    nonzero[i] = matrix[i] != 0.0f;
-    out.nonzeros_before += nonzero[i];
-  }
-  out.groups = group_columns(nonzero, rows, cols, options.alpha, out.max_overlap, options.section);
-
+  out.max_overlap = max_overlap;
+  out.groups = std::move(groups);
+  for (const float v : matrix) out.nonzeros_before += v != 0.0f;
   const std::size_t g_count = out.groups.size();
   out.packed.assign(static_cast<std::size_t>(rows) * g_count, 0.0f);
   out.select.assign(static_cast<std::size_t>(rows) * g_count, 0);
@@ -226,6 +216,63 @@ CombinedMatrix combine_columns(const std::vector<float>& matrix, int rows, int c
     }
   }
   return out;
+}
+
+std::vector<std::uint8_t> nonzero_pattern(const std::vector<float>& matrix) {
+  std::vector<std::uint8_t> nonzero(matrix.size());
+  for (std::size_t i = 0; i < matrix.size(); ++i) {
+    if (!std::isfinite(matrix[i])) throw std::invalid_argument("matrix has a non-finite weight");
+    nonzero[i] = matrix[i] != 0.0f;
+  }
+  return nonzero;
+}
+
+void check_shape(const std::vector<float>& matrix, int rows, int cols, const CombineOptions& options) {
+  if (rows < 0 || cols < 0 || matrix.size() != static_cast<std::size_t>(rows) * cols) {
+    throw std::invalid_argument("matrix size does not match rows x cols");
+  }
+  if (options.alpha > 256) {
+    throw std::invalid_argument("alpha must be <= 256 (select indices are 8 bits), got " +
+                                std::to_string(options.alpha));
+  }
+}
+
+}  // namespace
+
+CombinedMatrix combine_columns(const std::vector<float>& matrix, int rows, int cols,
+                               const CombineOptions& options) {
+  check_shape(matrix, rows, cols, options);
+  const int max_overlap = max_overlap_for(options.gamma, rows);
+  auto groups = group_columns(nonzero_pattern(matrix), rows, cols, options.alpha, max_overlap, options.section);
+  return prune_to_groups(matrix, rows, cols, std::move(groups), max_overlap);
+}
+
+CombinedMatrix combine_with_groups(const std::vector<float>& matrix, int rows, int cols,
+                                   std::vector<std::vector<std::uint32_t>> groups,
+                                   const CombineOptions& options) {
+  check_shape(matrix, rows, cols, options);
+  const auto nonzero = nonzero_pattern(matrix);
+  std::vector<bool> grouped(static_cast<std::size_t>(cols), false);
+  for (const auto& g : groups) {
+    if (g.empty() || g.size() > static_cast<std::size_t>(options.alpha)) {
+      throw std::invalid_argument("a column group has " + std::to_string(g.size()) + " columns (alpha " +
+                                  std::to_string(options.alpha) + ")");
+    }
+    for (const auto c : g) {
+      if (c >= static_cast<std::uint32_t>(cols)) throw std::invalid_argument("group column " + std::to_string(c) + " out of range");
+      if (grouped[c]) throw std::invalid_argument("column " + std::to_string(c) + " is in two groups");
+      grouped[c] = true;
+    }
+  }
+  for (int c = 0; c < cols; ++c) {
+    if (grouped[c]) continue;
+    for (int r = 0; r < rows; ++r) {
+      if (nonzero[static_cast<std::size_t>(r) * cols + c]) {
+        throw std::invalid_argument("column " + std::to_string(c) + " has non-zeros but is in no group");
+      }
+    }
+  }
+  return prune_to_groups(matrix, rows, cols, std::move(groups), max_overlap_for(options.gamma, rows));
 }
 
 }  // namespace ccsim::model

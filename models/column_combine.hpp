@@ -74,4 +74,11 @@ struct CombinedMatrix {
 CombinedMatrix combine_columns(const std::vector<float>& matrix, int rows, int cols,
                                const CombineOptions& options);
 
+// Prunes and packs with given groups (e.g. those a training run settled on). Throws
+// std::invalid_argument if a group is empty or larger than options.alpha, a column is out of
+// range or in two groups, or a column with non-zeros is in no group.
+CombinedMatrix combine_with_groups(const std::vector<float>& matrix, int rows, int cols,
+                                   std::vector<std::vector<std::uint32_t>> groups,
+                                   const CombineOptions& options);
+
 }  // namespace ccsim::model

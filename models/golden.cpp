@@ -4,6 +4,9 @@
 #include <limits>
 #include <stdexcept>
 
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
 namespace ccsim::model {
 namespace {
 
@@ -151,6 +154,17 @@ Int8Tensor run_golden(const PackedNetwork& net, const Int8Tensor& input, std::ve
     if (trace) trace->push_back(x);
   }
   return x;
+}
+
+std::vector<Int8Tensor> run_golden_batch(const PackedNetwork& net, const float* inputs, std::size_t count) {
+  const auto per = static_cast<std::size_t>(net.input.size());
+  std::vector<Int8Tensor> out(count);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, count), [&](const tbb::blocked_range<std::size_t>& r) {
+    for (std::size_t i = r.begin(); i != r.end(); ++i) {
+      out[i] = run_golden(net, quantize_input(net, inputs + i * per, per));
+    }
+  });
+  return out;
 }
 
 std::vector<float> dequantize(const Int8Tensor& t, float scale) {

@@ -25,6 +25,10 @@ Int8Tensor run_layer(const PackedLayer& layer, const Int8Tensor& in);
 Int8Tensor run_golden(const PackedNetwork& net, const Int8Tensor& input,
                       std::vector<Int8Tensor>* trace = nullptr);
 
+// Quantizes and runs `count` prepared float inputs (CHW each, back to back), in parallel over
+// the machine's cores (oneTBB); results are in input order and independent of the thread count.
+std::vector<Int8Tensor> run_golden_batch(const PackedNetwork& net, const float* inputs, std::size_t count);
+
 std::vector<float> dequantize(const Int8Tensor& t, float scale);
 
 // Index of the largest value (first on ties).

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,14 @@ struct Window {
   int pad_right = 0;
 };
 
+// Column groups a training run settled on (ccsim train), in filter-matrix column indices;
+// `ccsim pack` keeps them unless told to regroup.
+struct ColumnGroups {
+  int alpha = 1;
+  double gamma = 0.0;
+  std::vector<std::vector<std::uint32_t>> groups;
+};
+
 struct Layer {
   std::string name;
   LayerKind kind = LayerKind::ReLU;
@@ -58,6 +67,7 @@ struct Layer {
   int groups = 1;
   std::vector<float> weight;
   std::vector<float> bias;  // empty = no bias
+  std::optional<ColumnGroups> column_groups;
 
   // Conv / pooling
   Window window;

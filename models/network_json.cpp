@@ -90,6 +90,22 @@ class Reader {
     }
   }
 
+  std::optional<ColumnGroups> column_groups(const json& obj, const std::string& where) const {
+    if (!obj.contains("column_groups")) return std::nullopt;
+    const json& cg = obj.at("column_groups");
+    ColumnGroups out;
+    out.alpha = integer(cg, "alpha", where + ".column_groups", 0, true);
+    const json& gamma = field(cg, "gamma", where + ".column_groups");
+    if (!gamma.is_number()) fail(where, "'column_groups.gamma' must be a number");
+    out.gamma = gamma.get<double>();
+    try {
+      out.groups = field(cg, "groups", where + ".column_groups").get<std::vector<std::vector<std::uint32_t>>>();
+    } catch (const json::exception&) {
+      fail(where, "'column_groups.groups' must be an array of arrays of column indices");
+    }
+    return out;
+  }
+
   Layer layer(const json& obj, std::size_t index) const {
     std::string where = "layers[" + std::to_string(index) + "]";
     if (!obj.is_object()) fail(where, "expected an object");
@@ -110,11 +126,13 @@ class Reader {
         window(obj, layer, where);
         layer.weight = floats(obj, "weight", where, true);
         layer.bias = floats(obj, "bias", where, false);
+        layer.column_groups = column_groups(obj, where);
         break;
       case LayerKind::Linear:
         layer.out_channels = integer(obj, "out_features", where, 0, true);
         layer.weight = floats(obj, "weight", where, true);
         layer.bias = floats(obj, "bias", where, false);
+        layer.column_groups = column_groups(obj, where);
         break;
       case LayerKind::BatchNorm:
         layer.bn_scale = floats(obj, "scale", where, true);
@@ -188,6 +206,12 @@ class Reader {
   std::string source_;
 };
 
+void put_column_groups(json& o, const Layer& l) {
+  if (!l.column_groups) return;
+  o["column_groups"] = {{"alpha", l.column_groups->alpha}, {"gamma", l.column_groups->gamma},
+                        {"groups", l.column_groups->groups}};
+}
+
 json window_json(const Window& w) {
   return {{"kernel", {w.kh, w.kw}},
           {"stride", {w.stride_h, w.stride_w}},
@@ -211,11 +235,13 @@ json network_to_json(const Network& net) {
         o["groups"] = l.groups;
         o["weight"] = l.weight;
         if (!l.bias.empty()) o["bias"] = l.bias;
+        put_column_groups(o, l);
         break;
       case LayerKind::Linear:
         o["out_features"] = l.out_channels;
         o["weight"] = l.weight;
         if (!l.bias.empty()) o["bias"] = l.bias;
+        put_column_groups(o, l);
         break;
       case LayerKind::BatchNorm:
         o["scale"] = l.bn_scale;

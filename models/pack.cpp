@@ -105,16 +105,24 @@ PackResult pack_network(const Network& net, const PackOptions& options, const Fl
     Layer& layer = pruned.layers[i];
     if (!layer.has_weights()) continue;
     const auto it = options.per_layer.find(layer.name);
-    used_options[i] = it == options.per_layer.end() ? options.combine : it->second;
+    const bool keep_groups = it == options.per_layer.end() && !options.regroup && layer.column_groups.has_value();
+    if (keep_groups) {
+      used_options[i] = {layer.column_groups->alpha, layer.column_groups->gamma, 0};
+    } else {
+      used_options[i] = it == options.per_layer.end() ? options.combine : it->second;
+    }
     unused.erase(layer.name);
     FilterMatrix m = filter_matrix(layer, shapes[i]);
     try {
-      combined[i] = combine_columns(m.values, m.rows, m.cols, used_options[i]);
+      combined[i] = keep_groups
+                        ? combine_with_groups(m.values, m.rows, m.cols, layer.column_groups->groups, used_options[i])
+                        : combine_columns(m.values, m.rows, m.cols, used_options[i]);
     } catch (const std::invalid_argument& e) {
       fail(layer, e.what());
     }
     m.values = combined[i].pruned;
     set_filter_matrix(layer, shapes[i], m);
+    layer.column_groups = ColumnGroups{used_options[i].alpha, used_options[i].gamma, combined[i].groups};
   }
   if (!unused.empty()) {
     throw std::invalid_argument("per-layer option names no weight layer: '" + *unused.begin() + "'");

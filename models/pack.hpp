@@ -12,9 +12,12 @@
 
 namespace ccsim::model {
 
+// Which grouping a weight layer gets, first match wins: a per-layer override; the column
+// groups the layer carries from training (unless `regroup`); the global options.
 struct PackOptions {
   CombineOptions combine;                             // every weight layer
   std::map<std::string, CombineOptions> per_layer;    // overrides by layer name
+  bool regroup = false;                               // ignore column groups carried by layers
 };
 
 struct PackResult {

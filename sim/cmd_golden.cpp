@@ -44,9 +44,7 @@ struct Runner {
     const auto per = static_cast<std::size_t>(packed.input.size());
     const std::size_t n = batch.data.size() / per;
     model::FloatTensor out;
-    for (std::size_t i = 0; i < n; ++i) {
-      const auto q = model::quantize_input(packed, batch.data.data() + i * per, per);
-      const auto y = model::run_golden(packed, q);
+    for (const auto& y : model::run_golden_batch(packed, batch.data.data(), n)) {
       const auto f = model::dequantize(y, packed.output_scale());
       out.data.insert(out.data.end(), f.begin(), f.end());
       if (raw) raw->push_back(y.data);
@@ -129,7 +127,7 @@ void run_golden_command(const GoldenArgs& a) {
   } else {
     const auto data = model::load_idx_dataset(a.dataset, a.split, a.count);
     std::int64_t correct = 0;
-    constexpr int kBatch = 256;
+    constexpr int kBatch = 2000;
     for (int first = 0; first < data.count; first += kBatch) {
       const int n = std::min(kBatch, data.count - first);
       const auto batch = model::to_batch(data, runner.preprocess(), runner.input(), first, n);

@@ -30,6 +30,7 @@ struct PackArgs {
   std::string calib_dataset;
   int calib_count = 256;
   std::vector<std::string> calib_inputs;
+  bool regroup = false;
 };
 
 // NAME:alpha=A[,gamma=G][,section=S]; unspecified keys keep the global values.
@@ -93,6 +94,7 @@ void run_pack(const PackArgs& a) {
   model::Network net = load_model(a.model);
   model::PackOptions options;
   options.combine = {a.alpha, a.gamma, a.section};
+  options.regroup = a.regroup;
   for (const auto& spec : a.layer_overrides) {
     auto [name, opt] = parse_override(spec, options.combine);
     if (!options.per_layer.emplace(name, opt).second) throw std::invalid_argument("--layer given twice for '" + name + "'");
@@ -128,6 +130,8 @@ void add_pack_command(CLI::App& app) {
   cmd->add_option("--section", args->section, "combine within consecutive sections of this many columns (0 = whole layer)")
       ->check(CLI::NonNegativeNumber)->capture_default_str();
   cmd->add_option("--layer", args->layer_overrides, "per-layer override NAME:alpha=A[,gamma=G][,section=S]");
+  cmd->add_flag("--regroup", args->regroup,
+                "regroup layers that carry column groups from training (default: keep them)");
   cmd->add_option("--report", args->report, "write the combining report (JSON)");
   cmd->add_option("--pruned-model", args->pruned_model, "write the folded, pruned float network (ccsim-network JSON)");
   cmd->add_option("--calib-dataset", args->calib_dataset, "IDX data set directory for calibration (train split)");

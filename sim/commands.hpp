@@ -11,5 +11,6 @@ namespace ccsim::cli {
 void add_pack_command(CLI::App& app);
 void add_inspect_command(CLI::App& app);
 void add_golden_command(CLI::App& app);
+void add_train_command(CLI::App& app);
 
 }  // namespace ccsim::cli

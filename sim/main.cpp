@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   ccsim::cli::add_pack_command(app);
   ccsim::cli::add_inspect_command(app);
   ccsim::cli::add_golden_command(app);
+  ccsim::cli::add_train_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -178,3 +178,21 @@ INSTANTIATE_TEST_SUITE_P(PytorchConverted, RealOnnxModel,
 
 }  // namespace
 }  // namespace ccsim::model
+
+namespace ccsim::model {
+namespace {
+
+TEST(Golden, ParallelBatchEqualsSequentialRuns) {
+  const auto net = test::shift_net(17, 0.3);
+  const auto packed = pack_network(net, {}, test::random_batch(net.input, 16, 1)).packed;
+  const auto batch = test::random_batch(net.input, 64, 2);
+  const auto per = static_cast<std::size_t>(net.input.size());
+  const auto outs = run_golden_batch(packed, batch.data.data(), 64);
+  ASSERT_EQ(outs.size(), 64u);
+  for (std::size_t i = 0; i < outs.size(); ++i) {
+    EXPECT_EQ(outs[i].data, run_golden(packed, quantize_input(packed, batch.data.data() + i * per, per)).data) << i;
+  }
+}
+
+}  // namespace
+}  // namespace ccsim::model

@@ -1,0 +1,195 @@
+#include "models/shiftnet.hpp"
+
+#include "models/column_combine.hpp"
+
+#include <random>
+#include <stdexcept>
+
+namespace ccsim::model {
+namespace {
+
+namespace F = torch::nn::functional;
+
+// Per axis: -1, 0, +1 with probabilities 0.3, 0.4, 0.3 (the reference net.py), so some channels stay put.
+std::vector<std::array<std::int8_t, 2>> draw_offsets(int channels, std::mt19937& rng) {
+  std::discrete_distribution<int> axis({0.3, 0.4, 0.3});
+  std::vector<std::array<std::int8_t, 2>> out;
+  for (int c = 0; c < channels; ++c) {
+    const auto dy = static_cast<std::int8_t>(axis(rng) - 1);
+    const auto dx = static_cast<std::int8_t>(axis(rng) - 1);
+    out.push_back({dy, dx});
+  }
+  return out;
+}
+
+torch::Tensor shift_kernel(const std::vector<std::array<std::int8_t, 2>>& offsets) {
+  auto k = torch::zeros({static_cast<std::int64_t>(offsets.size()), 1, 3, 3});
+  for (std::size_t c = 0; c < offsets.size(); ++c) k[c][0][offsets[c][0] + 1][offsets[c][1] + 1] = 1.0f;
+  return k;
+}
+
+std::vector<float> to_vector(const torch::Tensor& t) {
+  const auto c = t.detach().to(torch::kFloat32).contiguous();
+  return {c.data_ptr<float>(), c.data_ptr<float>() + c.numel()};
+}
+
+}  // namespace
+
+void ShiftNetConfig::validate() const {
+  const std::size_t blocks = filters.size();
+  if (blocks == 0 || layers.size() != blocks || strides.size() != blocks || groups.size() != blocks) {
+    throw std::invalid_argument("--filters, --layers, --strides and --groups need one value per block each");
+  }
+  for (std::size_t b = 0; b < blocks; ++b) {
+    if (filters[b] < 1 || layers[b] < 1 || strides[b] < 1 || groups[b] < 1 || groups[b] > 256) {
+      throw std::invalid_argument("block " + std::to_string(b) + ": filters, layers, strides >= 1 and groups in [1, 256]");
+    }
+  }
+  if (in_channels < 1 || image_size < 1 || classes < 2) throw std::invalid_argument("bad input/classes");
+}
+
+nlohmann::json ShiftNetConfig::to_json() const {
+  return {{"in_channels", in_channels}, {"image_size", image_size}, {"classes", classes}, {"filters", filters},
+          {"layers", layers}, {"strides", strides}, {"groups", groups}, {"seed", seed}};
+}
+
+ShiftNetConfig ShiftNetConfig::from_json(const nlohmann::json& j) {
+  ShiftNetConfig c;
+  c.in_channels = j.at("in_channels");
+  c.image_size = j.at("image_size");
+  c.classes = j.at("classes");
+  c.filters = j.at("filters").get<std::vector<int>>();
+  c.layers = j.at("layers").get<std::vector<int>>();
+  c.strides = j.at("strides").get<std::vector<int>>();
+  c.groups = j.at("groups").get<std::vector<int>>();
+  c.seed = j.at("seed");
+  return c;
+}
+
+ShiftNetImpl::ShiftNetImpl(const ShiftNetConfig& config) : config_(config) {
+  config_.validate();
+  torch::manual_seed(config_.seed);
+  std::mt19937 rng(static_cast<std::uint32_t>(config_.seed));
+
+  auto add = [this](MaskedConv mc, int in_c, int out_c, int k) {
+    mc.conv = register_module(mc.name, torch::nn::Conv2d(torch::nn::Conv2dOptions(in_c, out_c, k).bias(false)));
+    mc.bn = register_module(mc.name + "_bn", torch::nn::BatchNorm2d(out_c));
+    mc.mask = register_buffer(mc.name + "_mask", torch::ones_like(mc.conv->weight));
+    if (!mc.offsets.empty()) mc.shift_kernel = register_buffer(mc.name + "_shift", shift_kernel(mc.offsets));
+    convs_.push_back(std::move(mc));
+  };
+
+  MaskedConv first;
+  first.name = "conv0";
+  first.padding = 1;
+  add(std::move(first), config_.in_channels, config_.filters[0], 3);
+  int channels = config_.filters[0];
+  int prev_alpha = 1;
+  for (std::size_t b = 0; b < config_.filters.size(); ++b) {
+    for (int l = 0; l < config_.layers[b]; ++l) {
+      MaskedConv mc;
+      mc.name = "pw" + std::to_string(b + 1) + "_" + std::to_string(l + 1);
+      mc.stride = l == 0 ? config_.strides[b] : 1;
+      mc.alpha = l == 0 ? prev_alpha : config_.groups[b];
+      mc.offsets = draw_offsets(channels, rng);
+      add(std::move(mc), channels, config_.filters[b], 1);
+      channels = config_.filters[b];
+    }
+    prev_alpha = config_.groups[b];
+  }
+  fc_ = register_module("fc", torch::nn::Linear(channels, config_.classes));
+}
+
+torch::Tensor ShiftNetImpl::forward(torch::Tensor x) {
+  for (auto& mc : convs_) {
+    if (mc.shift_kernel.defined()) {
+      x = F::conv2d(x, mc.shift_kernel, F::Conv2dFuncOptions().padding(1).groups(mc.shift_kernel.size(0)));
+    }
+    x = F::conv2d(x, mc.conv->weight * mc.mask, F::Conv2dFuncOptions().stride(mc.stride).padding(mc.padding));
+    x = torch::clamp(mc.bn->forward(x), 0.0, 6.0);
+  }
+  x = x.mean({2, 3});
+  return fc_->forward(x);
+}
+
+torch::Tensor ShiftNetImpl::l1_of_masked_weights() const {
+  auto total = torch::zeros({});
+  for (const auto& mc : convs_) total = total + (mc.conv->weight * mc.mask).abs().sum();
+  return total;
+}
+
+Network ShiftNetImpl::to_network(const std::string& name, const Preprocess& preprocess,
+                                 const std::vector<std::vector<std::vector<std::uint32_t>>>& groups,
+                                 double gamma) const {
+  torch::NoGradGuard no_grad;
+  Network net;
+  net.name = name;
+  net.input = {config_.in_channels, config_.image_size, config_.image_size};
+  net.preprocess = preprocess;
+  for (std::size_t i = 0; i < convs_.size(); ++i) {
+    const MaskedConv& mc = convs_[i];
+    if (!mc.offsets.empty()) {
+      Layer s;
+      s.name = "shift" + mc.name.substr(2);
+      s.kind = LayerKind::Shift;
+      s.shift = mc.offsets;
+      net.layers.push_back(std::move(s));
+    }
+    Layer c;
+    c.name = mc.name;
+    c.kind = LayerKind::Conv;
+    const auto& w = mc.conv->weight;
+    c.out_channels = static_cast<int>(w.size(0));
+    const int k = static_cast<int>(w.size(2));
+    c.window = {k, k, mc.stride, mc.stride, mc.padding, mc.padding, mc.padding, mc.padding};
+    c.weight = to_vector(w * mc.mask);
+    if (i < groups.size() && !groups[i].empty()) {
+      c.column_groups = ColumnGroups{mc.alpha, gamma, groups[i]};
+    } else {
+      // Not combined (alpha 1, or before any pruning): every non-zero column is its own group.
+      const int cols = static_cast<int>(w.numel() / w.size(0));
+      c.column_groups = ColumnGroups{1, gamma, combine_columns(c.weight, c.out_channels, cols, {1, gamma, 0}).groups};
+    }
+    net.layers.push_back(std::move(c));
+    Layer bn;
+    bn.name = mc.name + "_bn";
+    bn.kind = LayerKind::BatchNorm;
+    bn.bn_scale = to_vector(mc.bn->weight);
+    bn.bn_bias = to_vector(mc.bn->bias);
+    bn.bn_mean = to_vector(mc.bn->running_mean);
+    bn.bn_var = to_vector(mc.bn->running_var);
+    bn.bn_eps = static_cast<float>(mc.bn->options.eps());
+    net.layers.push_back(std::move(bn));
+    Layer relu;
+    relu.name = mc.name + "_relu";
+    relu.kind = LayerKind::ReLU6;
+    net.layers.push_back(std::move(relu));
+  }
+  Layer pool;
+  pool.name = "pool";
+  pool.kind = LayerKind::GlobalAvgPool;
+  net.layers.push_back(pool);
+  Layer flat;
+  flat.name = "flatten";
+  flat.kind = LayerKind::Flatten;
+  net.layers.push_back(flat);
+  Layer fc;
+  fc.name = "fc";
+  fc.kind = LayerKind::Linear;
+  fc.out_channels = config_.classes;
+  fc.weight = to_vector(fc_->weight);
+  fc.bias = to_vector(fc_->bias);
+  fc.column_groups = ColumnGroups{1, 0.0, {}};  // the classifier is not combined
+  for (int c = 0; c < static_cast<int>(fc_->weight.size(1)); ++c) fc.column_groups->groups.push_back({static_cast<std::uint32_t>(c)});
+  net.layers.push_back(std::move(fc));
+  infer_shapes(net);
+  return net;
+}
+
+std::vector<float> weight_matrix(const torch::Tensor& weight) { return to_vector(weight); }
+
+torch::Tensor matrix_to_weight(const std::vector<float>& m, const torch::Tensor& like) {
+  return torch::from_blob(const_cast<float*>(m.data()), like.sizes(), torch::kFloat32).clone();
+}
+
+}  // namespace ccsim::model

@@ -1,0 +1,76 @@
+// The paper's network family in libtorch: a first 3x3 convolution, then blocks of
+// [shift -> 1x1 convolution -> batch norm -> ReLU6] (stride on a block's first layer), global
+// average pool and a fully connected classifier. Every convolution weight has a mask buffer
+// (1 = kept) applied in the forward pass, so pruned weights contribute nothing and get no
+// gradient; the stored weights keep their values and can return when masks are recomputed.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "models/network.hpp"
+
+namespace ccsim::model {
+
+struct ShiftNetConfig {
+  int in_channels = 1;
+  int image_size = 28;
+  int classes = 10;
+  std::vector<int> filters{32, 64, 128};
+  std::vector<int> layers{2, 2, 2};
+  std::vector<int> strides{1, 2, 2};
+  std::vector<int> groups{2, 4, 8};  // alpha per block; a block's first layer uses the previous block's
+  std::uint64_t seed = 1;            // shift offsets and weight initialization
+
+  void validate() const;  // throws std::invalid_argument
+  nlohmann::json to_json() const;
+  static ShiftNetConfig from_json(const nlohmann::json& j);
+};
+
+struct MaskedConv {
+  std::string name;
+  torch::nn::Conv2d conv{nullptr};
+  torch::nn::BatchNorm2d bn{nullptr};
+  torch::Tensor mask;                                // same shape as the weight
+  torch::Tensor shift_kernel;                        // one-hot depthwise kernel; undefined for the first conv
+  std::vector<std::array<std::int8_t, 2>> offsets;   // (dy, dx) per input channel of the shift
+  int alpha = 1;
+  int stride = 1;
+  int padding = 0;
+};
+
+class ShiftNetImpl : public torch::nn::Module {
+ public:
+  explicit ShiftNetImpl(const ShiftNetConfig& config);
+  torch::Tensor forward(torch::Tensor x);
+
+  const ShiftNetConfig& config() const { return config_; }
+  std::vector<MaskedConv>& convs() { return convs_; }
+  const std::vector<MaskedConv>& convs() const { return convs_; }
+  torch::nn::Linear& fc() { return fc_; }
+
+  // Sum of |w * mask| over all convolution weights (the L1 penalty term).
+  torch::Tensor l1_of_masked_weights() const;
+
+  // The trained network as layer IR (masked weights, batch-norm statistics, preprocessing of
+  // Fashion-MNIST pixels), with each conv's column groups attached where `groups` has them.
+  Network to_network(const std::string& name, const Preprocess& preprocess,
+                     const std::vector<std::vector<std::vector<std::uint32_t>>>& groups, double gamma) const;
+
+ private:
+  ShiftNetConfig config_;
+  std::vector<MaskedConv> convs_;
+  torch::nn::Linear fc_{nullptr};
+};
+TORCH_MODULE(ShiftNet);
+
+// The filter matrix (rows = out channels) of a conv weight tensor and back.
+std::vector<float> weight_matrix(const torch::Tensor& weight);
+torch::Tensor matrix_to_weight(const std::vector<float>& m, const torch::Tensor& like);
+
+}  // namespace ccsim::model

@@ -1,0 +1,278 @@
+#include "models/train.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <numeric>
+#include <random>
+#include <stdexcept>
+
+#include "models/column_combine.hpp"
+#include "models/idx_dataset.hpp"
+
+namespace ccsim::model {
+namespace {
+
+struct Split {
+  torch::Tensor images;  // N x 1 x H x W, prepared
+  torch::Tensor labels;  // N, int64
+};
+
+Split load_split(const std::string& dir, const std::string& split, int limit, const Preprocess& p,
+                 const ShiftNetConfig& cfg) {
+  const IdxDataset d = load_idx_dataset(dir, split, limit);
+  const FloatTensor batch = to_batch(d, p, {cfg.in_channels, cfg.image_size, cfg.image_size}, 0, d.count);
+  Split s;
+  s.images = torch::from_blob(const_cast<float*>(batch.data.data()), {d.count, 1, d.rows, d.cols}, torch::kFloat32).clone();
+  std::vector<std::int64_t> labels(d.labels.begin(), d.labels.end());
+  s.labels = torch::tensor(labels, torch::kInt64);
+  return s;
+}
+
+// Keeps the largest-magnitude `keep_fraction` of a weight tensor (ties: all equal to the threshold).
+torch::Tensor magnitude_mask(const torch::Tensor& w, double keep_fraction) {
+  const auto n = w.numel();
+  const auto keep = static_cast<std::int64_t>(std::llround(keep_fraction * static_cast<double>(n)));
+  if (keep >= n) return torch::ones_like(w);
+  if (keep <= 0) return torch::zeros_like(w);
+  const auto threshold = std::get<0>(w.abs().flatten().topk(keep)).min();
+  return (w.abs() >= threshold).to(torch::kFloat32);
+}
+
+struct Utilization {
+  std::int64_t nonzeros = 0;
+  std::int64_t weights = 0;
+  std::int64_t dense_cells = 0;
+  std::int64_t packed_cells = 0;
+};
+
+Utilization utilization(const ShiftNet& model, const std::vector<std::vector<std::vector<std::uint32_t>>>& groups) {
+  Utilization u;
+  const auto& convs = model->convs();
+  for (std::size_t i = 0; i < convs.size(); ++i) {
+    const auto& m = convs[i].mask;
+    const std::int64_t rows = m.size(0);
+    const std::int64_t cols = m.numel() / rows;
+    u.nonzeros += m.sum().item<float>();
+    u.weights += m.numel();
+    u.dense_cells += rows * cols;
+    std::int64_t packed = 0;
+    if (!groups[i].empty()) {
+      packed = static_cast<std::int64_t>(groups[i].size());
+    } else {
+      packed = (m.reshape({rows, cols}).sum(0) > 0).sum().item<std::int64_t>();  // non-zero columns
+    }
+    u.packed_cells += rows * packed;
+  }
+  return u;
+}
+
+void save_checkpoint(const std::string& path, ShiftNet& model, torch::optim::SGD& opt, const nlohmann::json& state) {
+  torch::serialize::OutputArchive archive;
+  model->save(archive);
+  torch::serialize::OutputArchive opt_archive;
+  opt.save(opt_archive);
+  archive.write("optimizer", opt_archive);
+  archive.write("ccsim_state", c10::IValue(state.dump()));
+  const std::string tmp = path + ".tmp";
+  archive.save_to(tmp);
+  std::filesystem::rename(tmp, path);
+}
+
+nlohmann::json load_checkpoint(const std::string& path, ShiftNet& model, torch::optim::SGD& opt) {
+  if (!std::filesystem::exists(path)) throw std::runtime_error(path + ": checkpoint not found (cannot --resume)");
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(path);
+    model->load(archive);
+    torch::serialize::InputArchive opt_archive;
+    archive.read("optimizer", opt_archive);
+    opt.load(opt_archive);
+    c10::IValue state;
+    archive.read("ccsim_state", state);
+    return nlohmann::json::parse(state.toStringRef());
+  } catch (const std::exception& e) {
+    throw std::runtime_error(path + ": not a usable ccsim checkpoint: " + std::string(e.what()).substr(0, 300));
+  }
+}
+
+nlohmann::json options_fingerprint(const TrainOptions& o) {
+  return {{"net", o.net.to_json()}, {"epochs", o.epochs}, {"batch_size", o.batch_size}, {"lr", o.lr},
+          {"momentum", o.momentum}, {"weight_decay", o.weight_decay}, {"l1_penalty", o.l1_penalty},
+          {"gamma", o.gamma}, {"prune_steps", o.prune_steps}, {"final_prune", o.final_prune},
+          {"mode", static_cast<int>(o.mode)}, {"train_fraction", o.train_fraction},
+          {"max_train_samples", o.max_train_samples}};
+}
+
+// Recomputes the masks of every conv with alpha > 1 from the stored weights.
+void prune_step(ShiftNet& model, double p, const TrainOptions& o,
+                std::vector<std::vector<std::vector<std::uint32_t>>>& groups) {
+  torch::NoGradGuard no_grad;
+  auto& convs = model->convs();
+  for (std::size_t i = 0; i < convs.size(); ++i) {
+    MaskedConv& mc = convs[i];
+    if (mc.alpha <= 1) continue;
+    const auto& w = mc.conv->weight;
+    const auto magnitude = magnitude_mask(w, 1.0 - p * (1.0 - 1.0 / mc.alpha));
+    if (o.mode == PruneMode::Prune) {
+      mc.mask.copy_(magnitude);
+      continue;
+    }
+    const int rows = static_cast<int>(w.size(0));
+    const int cols = static_cast<int>(w.numel() / rows);
+    const CombinedMatrix cm = combine_columns(weight_matrix(w * magnitude), rows, cols, {mc.alpha, o.gamma, 0});
+    std::vector<float> keep(cm.pruned.size());
+    for (std::size_t k = 0; k < keep.size(); ++k) keep[k] = cm.pruned[k] != 0.0f ? 1.0f : 0.0f;
+    mc.mask.copy_(matrix_to_weight(keep, w));
+    groups[i] = cm.groups;
+  }
+}
+
+}  // namespace
+
+Preprocess fashion_mnist_preprocess() { return {1.0f / 255.0f, {0.2860f}, {0.3530f}}; }
+
+nlohmann::json EpochStats::to_json() const {
+  return {{"epoch", epoch}, {"lr", lr}, {"train_loss", train_loss}, {"train_accuracy", train_accuracy},
+          {"test_accuracy", test_accuracy}, {"pruned", pruned}, {"prune_fraction", prune_fraction},
+          {"nonzeros", nonzeros}, {"weights", weights}, {"utilization_before", utilization_before},
+          {"utilization_after", utilization_after}, {"seconds", seconds}};
+}
+
+Network TrainResult::network() const {
+  return model->to_network("shiftnet-fmnist", fashion_mnist_preprocess(), groups, options.gamma);
+}
+
+std::vector<std::pair<int, double>> prune_schedule(const TrainOptions& o) {
+  std::vector<std::pair<int, double>> out;
+  if (o.mode == PruneMode::Dense) return out;
+  const int half = std::max(1, o.epochs / 2);
+  const int steps = std::max(1, std::min(o.prune_steps, half));
+  for (int i = 1; i <= steps; ++i) {
+    // Evenly spaced over the first half: the first after half/steps epochs of training, the
+    // last at the start of epoch half + 1.
+    const int epoch = 1 + (i * half + steps / 2) / steps;
+    const double t = static_cast<double>(i) / steps;
+    out.emplace_back(epoch, o.final_prune * (1.0 - std::pow(1.0 - t, 3.0)));
+  }
+  return out;
+}
+
+double evaluate(ShiftNet& model, const torch::Tensor& images, const torch::Tensor& labels) {
+  torch::NoGradGuard no_grad;
+  model->eval();
+  std::int64_t correct = 0;
+  const std::int64_t n = images.size(0);
+  for (std::int64_t first = 0; first < n; first += 1000) {
+    const auto last = std::min(n, first + 1000);
+    const auto pred = model->forward(images.slice(0, first, last)).argmax(1);
+    correct += pred.eq(labels.slice(0, first, last)).sum().item<std::int64_t>();
+  }
+  return n ? static_cast<double>(correct) / static_cast<double>(n) : 0.0;
+}
+
+TrainResult train_network(const TrainOptions& o, const std::function<void(const EpochStats&)>& on_epoch) {
+  o.net.validate();
+  if (o.epochs < 1 || o.batch_size < 1 || !(o.lr > 0) || !(o.train_fraction > 0 && o.train_fraction <= 1.0) ||
+      o.gamma < 0 || !(o.final_prune >= 0 && o.final_prune < 1)) {
+    throw std::invalid_argument("training options out of range (epochs, batch size, lr, train fraction, gamma, prune)");
+  }
+  if (o.resume && o.checkpoint.empty()) throw std::invalid_argument("--resume needs --checkpoint FILE");
+  if (o.threads > 0) torch::set_num_threads(o.threads);
+
+  const Preprocess pre = fashion_mnist_preprocess();
+  const Split train_all = load_split(o.data_dir, "train", o.max_train_samples, pre, o.net);
+  const Split test = load_split(o.data_dir, "t10k", o.max_test_samples, pre, o.net);
+
+  // --train-fraction: a seeded subset of the training set.
+  std::vector<std::int64_t> subset(static_cast<std::size_t>(train_all.images.size(0)));
+  std::iota(subset.begin(), subset.end(), 0);
+  std::shuffle(subset.begin(), subset.end(), std::mt19937_64(o.net.seed ^ 0x5eed5eedULL));
+  subset.resize(std::max<std::size_t>(1, static_cast<std::size_t>(std::llround(o.train_fraction * subset.size()))));
+  std::sort(subset.begin(), subset.end());
+
+  TrainResult result;
+  result.options = o;
+  result.model = ShiftNet(o.net);
+  result.groups.assign(result.model->convs().size(), {});
+  torch::optim::SGD opt(result.model->parameters(),
+                        torch::optim::SGDOptions(o.lr).momentum(o.momentum).weight_decay(o.weight_decay));
+  int start_epoch = 1;
+  if (o.resume) {
+    const auto state = load_checkpoint(o.checkpoint, result.model, opt);
+    if (state.at("options") != options_fingerprint(o)) {
+      throw std::runtime_error(o.checkpoint + ": checkpoint was made with different training options");
+    }
+    start_epoch = state.at("epoch").get<int>() + 1;
+    result.groups = state.at("groups").get<decltype(result.groups)>();
+    for (const auto& h : state.at("history")) {
+      EpochStats s;
+      s.epoch = h.at("epoch");
+      s.test_accuracy = h.at("test_accuracy");
+      s.train_loss = h.at("train_loss");
+      result.history.push_back(s);
+    }
+  }
+
+  const auto schedule = prune_schedule(o);
+  const int last_prune_epoch = schedule.empty() ? 0 : schedule.back().first;
+  const double pi = std::acos(-1.0);
+  for (int epoch = start_epoch; epoch <= o.epochs; ++epoch) {
+    const auto t0 = std::chrono::steady_clock::now();
+    EpochStats s;
+    s.epoch = epoch;
+    for (const auto& [at, p] : schedule) {
+      if (at == epoch) {
+        prune_step(result.model, p, o, result.groups);
+        s.pruned = true;
+        s.prune_fraction = p;
+      }
+    }
+    s.lr = 0.5 * o.lr * (1.0 + std::cos(pi * (epoch - 1) / o.epochs));  // cosine annealing
+    for (auto& group : opt.param_groups()) static_cast<torch::optim::SGDOptions&>(group.options()).lr(s.lr);
+
+    std::vector<std::int64_t> order = subset;
+    std::shuffle(order.begin(), order.end(), std::mt19937_64(o.net.seed * 1000003ULL + static_cast<std::uint64_t>(epoch)));
+    const auto index = torch::tensor(order, torch::kInt64);
+    result.model->train();
+    double loss_sum = 0.0;
+    std::int64_t correct = 0;
+    const bool l1 = o.l1_penalty > 0 && epoch < last_prune_epoch;
+    for (std::int64_t first = 0; first < index.size(0); first += o.batch_size) {
+      const auto idx = index.slice(0, first, std::min<std::int64_t>(index.size(0), first + o.batch_size));
+      const auto x = train_all.images.index_select(0, idx);
+      const auto y = train_all.labels.index_select(0, idx);
+      opt.zero_grad();
+      const auto logits = result.model->forward(x);
+      auto loss = torch::nn::functional::cross_entropy(logits, y);
+      loss_sum += loss.item<double>() * static_cast<double>(idx.size(0));
+      correct += logits.argmax(1).eq(y).sum().item<std::int64_t>();
+      if (l1) loss = loss + o.l1_penalty * result.model->l1_of_masked_weights();
+      loss.backward();
+      opt.step();
+    }
+    const auto n = static_cast<double>(index.size(0));
+    s.train_loss = loss_sum / n;
+    s.train_accuracy = static_cast<double>(correct) / n;
+    s.test_accuracy = evaluate(result.model, test.images, test.labels);
+    const Utilization u = utilization(result.model, result.groups);
+    s.nonzeros = u.nonzeros;
+    s.weights = u.weights;
+    s.utilization_before = static_cast<double>(u.nonzeros) / static_cast<double>(u.dense_cells);
+    s.utilization_after = static_cast<double>(u.nonzeros) / static_cast<double>(u.packed_cells);
+    s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    result.history.push_back(s);
+    if (!o.checkpoint.empty()) {
+      nlohmann::json history = nlohmann::json::array();
+      for (const auto& h : result.history) history.push_back(h.to_json());
+      save_checkpoint(o.checkpoint, result.model, opt,
+                      {{"epoch", epoch}, {"options", options_fingerprint(o)}, {"groups", result.groups},
+                       {"history", history}});
+    }
+    if (on_epoch) on_epoch(s);
+  }
+  return result;
+}
+
+}  // namespace ccsim::model

@@ -1,0 +1,83 @@
+// Joint optimization (Kung, McDanel, Zhang, ASPLOS 2019; reference train.py): train with an L1
+// penalty on the masked convolution weights; at each pruning epoch (evenly spaced over the first
+// half of training) every conv of alpha > 1 is magnitude-pruned afresh to p * (1 - 1/alpha) of its
+// weights (p rising on a cubic schedule to `final_prune`), its columns are combined with gamma
+// and the conflict losers masked; training goes on with masked weights held at zero. SGD with
+// momentum and weight decay, cosine learning rate. Deterministic for a seed; resumable.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "models/network.hpp"
+#include "models/shiftnet.hpp"
+
+namespace ccsim::model {
+
+enum class PruneMode {
+  Dense,    // no pruning
+  Prune,    // magnitude pruning only (the "pruned-only" baseline)
+  Combine,  // magnitude pruning + column combining (the paper)
+};
+
+struct TrainOptions {
+  ShiftNetConfig net;
+  std::string data_dir = "/usr/share/datasets/fashion-mnist";
+  int epochs = 10;
+  int batch_size = 128;
+  double lr = 0.05;
+  double momentum = 0.9;
+  double weight_decay = 1e-4;
+  double l1_penalty = 1e-7;
+  double gamma = 1.75;
+  int prune_steps = 10;  // pruning epochs, capped at half the epochs
+  double final_prune = 0.8;
+  PruneMode mode = PruneMode::Combine;
+  double train_fraction = 1.0;
+  int max_train_samples = 0;  // 0 = all (tests use a few batches)
+  int max_test_samples = 0;
+  std::string checkpoint;     // written after every epoch if set
+  bool resume = false;
+  int threads = 0;            // 0 = all cores
+};
+
+struct EpochStats {
+  int epoch = 0;  // 1-based
+  double lr = 0.0;
+  double train_loss = 0.0;
+  double train_accuracy = 0.0;
+  double test_accuracy = 0.0;
+  bool pruned = false;        // masks were recomputed at the start of this epoch
+  double prune_fraction = 0.0;
+  std::int64_t nonzeros = 0;  // conv weights
+  std::int64_t weights = 0;
+  double utilization_before = 0.0;  // nonzeros / (rows x columns), conv layers
+  double utilization_after = 0.0;   // nonzeros / (rows x packed columns)
+  double seconds = 0.0;
+  nlohmann::json to_json() const;
+};
+
+struct TrainResult {
+  TrainOptions options;
+  ShiftNet model{nullptr};
+  std::vector<std::vector<std::vector<std::uint32_t>>> groups;  // per conv, from the last combining
+  std::vector<EpochStats> history;
+  Network network() const;  // the trained float network with its column groups
+};
+
+// The epochs (1-based) at whose start masks are recomputed, and p at each.
+std::vector<std::pair<int, double>> prune_schedule(const TrainOptions& o);
+
+// Runs training. Throws std::runtime_error naming the file on a missing or corrupt data set or
+// checkpoint, std::invalid_argument on bad options.
+TrainResult train_network(const TrainOptions& o, const std::function<void(const EpochStats&)>& on_epoch);
+
+// Fashion-MNIST pixels -> network input: x = (pixel / 255 - 0.2860) / 0.3530.
+Preprocess fashion_mnist_preprocess();
+
+// Accuracy of a model (float, masks applied) on prepared images N x 1 x H x W and labels N.
+double evaluate(ShiftNet& model, const torch::Tensor& images, const torch::Tensor& labels);
+
+}  // namespace ccsim::model

@@ -1,0 +1,127 @@
+#include <cstdio>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+
+#include "models/atomic_file.hpp"
+#include "models/combine_report.hpp"
+#include "models/golden.hpp"
+#include "models/idx_dataset.hpp"
+#include "models/network_json.hpp"
+#include "models/pack.hpp"
+#include "models/packed_file.hpp"
+#include "models/train.hpp"
+#include "sim/commands.hpp"
+
+namespace ccsim::cli {
+namespace {
+
+struct TrainArgs {
+  model::TrainOptions options;
+  std::string mode = "combine";
+  std::string output;
+  std::string export_json;
+  std::string report;
+  int calib_count = 512;
+};
+
+void print_epoch(const model::EpochStats& s) {
+  std::ostringstream line;
+  line << std::fixed << "epoch " << std::setw(3) << s.epoch << "  lr " << std::setprecision(4) << s.lr << "  loss "
+       << std::setprecision(4) << s.train_loss << "  train " << std::setprecision(2) << 100 * s.train_accuracy
+       << "%  test " << 100 * s.test_accuracy << "%  nonzeros " << s.nonzeros << "/" << s.weights << "  util "
+       << std::setprecision(3) << s.utilization_before << " -> " << s.utilization_after << "  "
+       << std::setprecision(1) << s.seconds << "s" << (s.pruned ? "  [pruned]" : "");
+  std::cout << line.str() << std::endl;
+}
+
+// int8 golden accuracy of a packed network on the test split.
+double golden_accuracy(const model::PackedNetwork& net, const std::string& dir, int limit) {
+  const auto data = model::load_idx_dataset(dir, "t10k", limit);
+  const auto batch = model::to_batch(data, net.preprocess, net.input, 0, data.count);
+  const auto outputs = model::run_golden_batch(net, batch.data.data(), static_cast<std::size_t>(data.count));
+  std::int64_t correct = 0;
+  for (int i = 0; i < data.count; ++i) correct += model::argmax(outputs[i].data) == data.labels[i];
+  return data.count ? static_cast<double>(correct) / data.count : 0.0;
+}
+
+void run_train(TrainArgs& a) {
+  auto& o = a.options;
+  o.mode = a.mode == "dense" ? model::PruneMode::Dense
+                             : (a.mode == "prune" ? model::PruneMode::Prune : model::PruneMode::Combine);
+  std::cout << "training " << o.net.to_json().dump() << " on " << o.data_dir << std::endl;
+  const model::TrainResult result = model::train_network(o, print_epoch);
+  const model::Network net = result.network();
+
+  // Quantize and pack through the same front end as `ccsim pack`, keeping the trained groups.
+  const auto calib_data = model::load_idx_dataset(o.data_dir, "train", a.calib_count);
+  const auto calib = model::to_batch(calib_data, net.preprocess, net.input, 0, calib_data.count);
+  model::PackResult packed = model::pack_network(net, {}, calib);
+  std::ostringstream prov;
+  prov << "ccsim train --mode " << a.mode << " " << o.net.to_json().dump() << " epochs=" << o.epochs
+       << " gamma=" << o.gamma << " l1=" << o.l1_penalty << " train_fraction=" << o.train_fraction;
+  packed.packed.provenance = {"ccsim train", "ccsim 0.1.0", prov.str()};
+  const double int8_accuracy = golden_accuracy(packed.packed, o.data_dir, o.max_test_samples);
+  const auto& last = result.history.back();
+  std::cout << std::fixed << std::setprecision(2) << "float test accuracy " << 100 * last.test_accuracy
+            << "%, int8 golden test accuracy " << 100 * int8_accuracy << "%" << std::endl;
+
+  nlohmann::json history = nlohmann::json::array();
+  for (const auto& h : result.history) history.push_back(h.to_json());
+  const nlohmann::json report = {{"options", {{"mode", a.mode}, {"net", o.net.to_json()}, {"epochs", o.epochs},
+                                              {"lr", o.lr}, {"gamma", o.gamma}, {"l1_penalty", o.l1_penalty},
+                                              {"train_fraction", o.train_fraction}, {"batch_size", o.batch_size}}},
+                                 {"history", history},
+                                 {"float_test_accuracy", last.test_accuracy},
+                                 {"int8_test_accuracy", int8_accuracy},
+                                 {"combining", model::combine_report(packed.packed)}};
+  if (!a.output.empty()) model::save_packed(packed.packed, a.output);
+  if (!a.export_json.empty()) model::save_network_json(net, a.export_json);
+  if (!a.report.empty()) write_file_atomic(a.report, report.dump(2) + "\n");
+}
+
+}  // namespace
+
+void add_train_command(CLI::App& app) {
+  auto a = std::make_shared<TrainArgs>();
+  auto& o = a->options;
+  auto* cmd = app.add_subcommand("train", "Train, combine, prune and retrain a shift network on Fashion-MNIST (libtorch)");
+  cmd->add_option("--data", o.data_dir, "IDX data set directory")->capture_default_str();
+  cmd->add_option("--filters", o.net.filters, "channels per block")->capture_default_str();
+  cmd->add_option("--layers", o.net.layers, "shift+pointwise layers per block")->capture_default_str();
+  cmd->add_option("--strides", o.net.strides, "stride of each block's first layer")->capture_default_str();
+  cmd->add_option("--groups", o.net.groups, "alpha per block (a block's first layer uses the previous block's)")
+      ->capture_default_str();
+  cmd->add_option("--gamma", o.gamma, "average conflicts per row allowed when combining")->capture_default_str();
+  cmd->add_option("--l1-penalty", o.l1_penalty, "L1 penalty on masked conv weights until the last pruning epoch")
+      ->capture_default_str();
+  cmd->add_option("--mode", a->mode, "dense, prune (magnitude only) or combine (joint optimization)")
+      ->check(CLI::IsMember({"dense", "prune", "combine"}))->capture_default_str();
+  cmd->add_option("--epochs", o.epochs, "training epochs")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--batch-size", o.batch_size, "mini-batch size")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--lr", o.lr, "initial learning rate (cosine schedule)")->capture_default_str();
+  cmd->add_option("--momentum", o.momentum, "SGD momentum")->capture_default_str();
+  cmd->add_option("--weight-decay", o.weight_decay, "SGD weight decay")->capture_default_str();
+  cmd->add_option("--prune-steps", o.prune_steps, "pruning epochs over the first half of training")
+      ->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--final-prune", o.final_prune, "p at the last pruning step (prunes p*(1-1/alpha))")
+      ->capture_default_str();
+  cmd->add_option("--train-fraction", o.train_fraction, "fraction of the training set used")
+      ->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  cmd->add_option("--seed", o.net.seed, "random seed (initialization, shifts, data order)")->capture_default_str();
+  cmd->add_option("--checkpoint", o.checkpoint, "checkpoint file written after every epoch");
+  cmd->add_flag("--resume", o.resume, "continue from --checkpoint");
+  cmd->add_option("--threads", o.threads, "libtorch threads (0 = all cores)")->capture_default_str();
+  cmd->add_option("--max-train-samples", o.max_train_samples, "use only the first N training images (0 = all)");
+  cmd->add_option("--max-test-samples", o.max_test_samples, "use only the first N test images (0 = all)");
+  cmd->add_option("--calib-count", a->calib_count, "training images used to calibrate int8 scales")
+      ->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("-o,--output", a->output, "packed weight file (.ccpack) to write");
+  cmd->add_option("--export", a->export_json, "write the trained float network (ccsim-network JSON)");
+  cmd->add_option("--report", a->report, "write per-epoch history, accuracies and the combining report (JSON)");
+  cmd->callback([a] { run_train(*a); });
+}
+
+}  // namespace ccsim::cli
