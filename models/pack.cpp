@@ -84,6 +84,18 @@ PackedLayer make_simple(const Layer& layer, OpKind kind, const Shape& in, const 
   return p;
 }
 
+// Layers without weights that keep the activation scale.
+OpKind data_movement_op(LayerKind k) {
+  switch (k) {
+    case LayerKind::Shift: return OpKind::Shift;
+    case LayerKind::MaxPool: return OpKind::MaxPool;
+    case LayerKind::AvgPool: return OpKind::AvgPool;
+    case LayerKind::GlobalAvgPool: return OpKind::GlobalAvgPool;
+    case LayerKind::Flatten: return OpKind::Flatten;
+    default: throw std::logic_error("not a data-movement layer");
+  }
+}
+
 bool is_activation(LayerKind k) { return k == LayerKind::ReLU || k == LayerKind::ReLU6; }
 
 }  // namespace
@@ -163,19 +175,11 @@ PackResult pack_network(const Network& net, const PackOptions& options, const Fl
         break;
       }
       case LayerKind::Shift:
-        out.layers.push_back(make_simple(layer, OpKind::Shift, in, shapes[i + 1], scale));
-        break;
       case LayerKind::MaxPool:
-        out.layers.push_back(make_simple(layer, OpKind::MaxPool, in, shapes[i + 1], scale));
-        break;
       case LayerKind::AvgPool:
-        out.layers.push_back(make_simple(layer, OpKind::AvgPool, in, shapes[i + 1], scale));
-        break;
       case LayerKind::GlobalAvgPool:
-        out.layers.push_back(make_simple(layer, OpKind::GlobalAvgPool, in, shapes[i + 1], scale));
-        break;
       case LayerKind::Flatten:
-        out.layers.push_back(make_simple(layer, OpKind::Flatten, in, shapes[i + 1], scale));
+        out.layers.push_back(make_simple(layer, data_movement_op(layer.kind), in, shapes[i + 1], scale));
         break;
       case LayerKind::BatchNorm:
         fail(layer, "batch norm left after folding");
