@@ -20,6 +20,15 @@ constexpr Acc mac(Acc acc, std::int8_t w, std::int8_t x) {
   return wrap_add(acc, static_cast<std::int32_t>(w) * static_cast<std::int32_t>(x));
 }
 
+// One cycle of a bit-serial multiply: bit `i` (LSB first) of a `bits`-wide two's-complement
+// input contributes w * 2^i, the MSB (i = bits - 1) -w * 2^i. Summed over i = 0 .. bits-1 this is
+// w * x exactly, so a bit-serial cell and mac() agree.
+constexpr Acc serial_mac_step(Acc prod, std::int8_t w, bool x_bit, int i, int bits) {
+  if (!x_bit) return prod;
+  const std::int32_t term = static_cast<std::int32_t>(w) * (std::int32_t{1} << i);
+  return i == bits - 1 ? wrap_add(prod, -static_cast<std::int64_t>(term)) : wrap_add(prod, term);
+}
+
 // gemmlowp SaturatingRoundingDoublingHighMul: round(a * b / 2^31), saturating the one overflow
 // case (INT32_MIN * INT32_MIN).
 constexpr std::int32_t saturating_rounding_doubling_high_mul(std::int32_t a, std::int32_t b) {

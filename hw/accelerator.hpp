@@ -1,0 +1,62 @@
+// The accelerator with one shared systolic array, as a clocked SystemC module (cycle-accurate
+// mode), and the same schedule evaluated analytically (fast mode). Layer by layer: a Matmul runs
+// on the array (MatmulEngine, one step per clock); a shift right before a Matmul is fused into
+// its feeder; pooling, clamp and standalone shifts run on the vector unit with the cycle costs of
+// hw/README.md. Both modes produce the same outputs and the same counters.
+#pragma once
+
+#include <functional>
+#include <vector>
+
+#include <systemc>
+
+#include "hw/array_config.hpp"
+#include "models/golden.hpp"
+#include "models/packed_network.hpp"
+
+namespace ccsim::hw {
+
+enum class SimMode { Cycle, Fast };
+
+struct NetworkRun {
+  std::vector<model::Int8Tensor> layer_outputs;  // one per packed layer (a fused shift: its output)
+  std::vector<LayerStats> layers;
+  LayerStats total;
+  const model::Int8Tensor& output() const { return layer_outputs.back(); }
+};
+
+// Whether layer i is a shift that the next layer's feeder absorbs.
+bool fused_into_next(const model::PackedNetwork& net, std::size_t i);
+
+// Fast mode: golden arithmetic and the cycle formulas; no SystemC kernel involved.
+NetworkRun run_fast(const model::PackedNetwork& net, const model::Int8Tensor& input, const ArrayConfig& array);
+
+class Accelerator : public sc_core::sc_module {
+ public:
+  SC_HAS_PROCESS(Accelerator);
+  sc_core::sc_in<bool> clk;
+
+  // Runs every input through the network in order, then stops the simulation.
+  Accelerator(sc_core::sc_module_name name, const model::PackedNetwork& net, const ArrayConfig& array,
+              std::vector<model::Int8Tensor> inputs);
+
+  const std::vector<NetworkRun>& runs() const { return runs_; }
+  std::int64_t cycles() const { return cycles_; }
+
+ private:
+  void main_thread();
+  NetworkRun run_one(const model::Int8Tensor& input);
+
+  const model::PackedNetwork& net_;
+  ArrayConfig array_;
+  std::vector<model::Int8Tensor> inputs_;
+  std::vector<NetworkRun> runs_;
+  std::int64_t cycles_ = 0;
+};
+
+// Cycle mode: elaborates a clock and the accelerator, simulates, returns one run per input.
+// SystemC elaborates once per process, so this may be called once per process.
+std::vector<NetworkRun> run_cycle_accurate(const model::PackedNetwork& net, const std::vector<model::Int8Tensor>& inputs,
+                                           const ArrayConfig& array, double clock_ns = 1.0);
+
+}  // namespace ccsim::hw

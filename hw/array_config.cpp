@@ -1,0 +1,61 @@
+#include "hw/array_config.hpp"
+
+#include <regex>
+#include <stdexcept>
+
+namespace ccsim::hw {
+
+void ArrayConfig::validate() const {
+  if (rows < 1 || cols < 1) throw std::invalid_argument("array rows and columns must be >= 1");
+  if (rows > 4096 || cols > 4096) throw std::invalid_argument("array larger than 4096 x 4096");
+  if (data_bits < 8 || data_bits > 16) {
+    throw std::invalid_argument("data width must be in [8, 16] bits (activations are int8), got " +
+                                std::to_string(data_bits));
+  }
+  if (alpha_max < 1 || alpha_max > 32) throw std::invalid_argument("alpha_max must be in [1, 32]");
+}
+
+nlohmann::json ArrayConfig::to_json() const {
+  return {{"rows", rows}, {"cols", cols}, {"data_bits", data_bits}, {"alpha_max", alpha_max}};
+}
+
+ArrayConfig parse_array(const std::string& text) {
+  static const std::regex pattern(R"(^\s*(\d{1,4})\s*[xX]\s*(\d{1,4})\s*$)");
+  std::smatch m;
+  if (!std::regex_match(text, m, pattern)) {
+    throw std::invalid_argument("array size '" + text + "' must be ROWSxCOLS, e.g. 16x16");
+  }
+  ArrayConfig c;
+  c.rows = std::stoi(m[1]);
+  c.cols = std::stoi(m[2]);
+  c.validate();
+  return c;
+}
+
+void LayerStats::add(const LayerStats& o) {
+  cycles += o.cycles;
+  stall_cycles += o.stall_cycles;
+  tiles += o.tiles;
+  mac_slots += o.mac_slots;
+  busy_slots += o.busy_slots;
+  weight_loads += o.weight_loads;
+  acc_reads += o.acc_reads;
+  acc_writes += o.acc_writes;
+  input_bits += o.input_bits;
+  activations_written += o.activations_written;
+}
+
+bool LayerStats::same_counts(const LayerStats& o) const {
+  return cycles == o.cycles && stall_cycles == o.stall_cycles && tiles == o.tiles && mac_slots == o.mac_slots &&
+         busy_slots == o.busy_slots && weight_loads == o.weight_loads && acc_reads == o.acc_reads &&
+         acc_writes == o.acc_writes && input_bits == o.input_bits && activations_written == o.activations_written;
+}
+
+nlohmann::json LayerStats::to_json() const {
+  return {{"name", name}, {"op", op}, {"cycles", cycles}, {"stall_cycles", stall_cycles}, {"tiles", tiles},
+          {"mac_slots", mac_slots}, {"busy_slots", busy_slots}, {"utilization", utilization()},
+          {"weight_loads", weight_loads}, {"acc_reads", acc_reads}, {"acc_writes", acc_writes},
+          {"input_bits", input_bits}, {"activations_written", activations_written}};
+}
+
+}  // namespace ccsim::hw

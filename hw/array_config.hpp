@@ -1,0 +1,47 @@
+// Configuration and statistics of the systolic array and the units around it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace ccsim::hw {
+
+struct ArrayConfig {
+  int rows = 16;       // R: filter-matrix rows per tile
+  int cols = 16;       // C: packed columns per tile
+  int data_bits = 8;   // b: bits per input value, cycles per MAC (int8 activations need b >= 8)
+  int alpha_max = 8;   // bit lines per array column (the multiplexer width)
+
+  // Throws std::invalid_argument on a size < 1, data_bits outside [8, 16] or alpha_max outside [1, 32].
+  void validate() const;
+  nlohmann::json to_json() const;
+};
+
+// Parses "RxC" (e.g. "16x16", "12x20"). Throws std::invalid_argument naming the text.
+ArrayConfig parse_array(const std::string& text);
+
+// Per layer (and summed over a network) counters. Cycle counts follow hw/README.md exactly in
+// both simulation modes.
+struct LayerStats {
+  std::string name;
+  std::string op;
+  std::int64_t cycles = 0;
+  std::int64_t stall_cycles = 0;   // cycles the array computes nothing (exposed weight loads)
+  std::int64_t tiles = 0;
+  std::int64_t mac_slots = 0;      // R * C * P per tile: cell MAC opportunities
+  std::int64_t busy_slots = 0;     // of those, cells holding a non-zero weight
+  std::int64_t weight_loads = 0;   // cells written from the weight buffer
+  std::int64_t acc_reads = 0;      // accumulator buffer reads (left-edge partial sums)
+  std::int64_t acc_writes = 0;     // accumulator buffer writes (right-edge results)
+  std::int64_t input_bits = 0;     // bits fed into the array's columns
+  std::int64_t activations_written = 0;
+
+  double utilization() const { return mac_slots ? static_cast<double>(busy_slots) / mac_slots : 0.0; }
+  void add(const LayerStats& o);
+  bool same_counts(const LayerStats& o) const;
+  nlohmann::json to_json() const;
+};
+
+}  // namespace ccsim::hw

@@ -1,0 +1,71 @@
+// Runs one Matmul layer (convolution via im2col, or fully connected) on the systolic array, cycle
+// by cycle: tiling over filter-matrix rows and packed columns, double-buffered weight loads, the
+// accumulator buffer carrying partial sums between column tiles, and the output stage
+// (requantize, clamp). Timing as hw/README.md; step() is one clock.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "hw/array_config.hpp"
+#include "hw/feeder.hpp"
+#include "hw/systolic_array.hpp"
+#include "models/golden.hpp"
+#include "models/packed_network.hpp"
+
+namespace ccsim::hw {
+
+class MatmulEngine {
+ public:
+  // `input` must outlive the engine. `shift` (may be null) is a shift layer fused into the feeder.
+  MatmulEngine(const ArrayConfig& config, const model::PackedLayer& layer, const model::Int8Tensor& input,
+               const model::PackedLayer* shift);
+
+  // Advances one clock cycle; returns false once the layer has finished (no cycle is spent then).
+  bool step();
+  void run() {
+    while (step()) {
+    }
+  }
+
+  bool done() const { return done_; }
+  const LayerStats& stats() const { return stats_; }
+  const model::Int8Tensor& output() const { return output_; }
+  const SystolicArray& array() const { return array_; }
+  std::int64_t tile() const { return tile_; }
+  std::int64_t tile_cycle() const { return t_; }
+
+ private:
+  void start_tile();
+  void compute_cycle();
+  void finish_tile();
+
+  ArrayConfig config_;
+  const model::PackedLayer& layer_;
+  Feeder feeder_;
+  SystolicArray array_;
+
+  std::int64_t pixels_ = 0;
+  int row_tiles_ = 0;
+  int col_tiles_ = 0;
+  std::int64_t compute_cycles_ = 0;  // T_compute(P)
+
+  enum class Phase { FirstLoad, Compute, Stall };
+  Phase phase_ = Phase::FirstLoad;
+  std::int64_t phase_left_ = 0;
+  std::int64_t tile_ = 0;  // row tile * col_tiles + col tile
+  std::int64_t t_ = 0;     // cycle within the tile's compute
+  bool done_ = false;
+
+  int m0_ = 0;  // first filter-matrix row of the tile
+  int g0_ = 0;  // first packed column of the tile
+  std::vector<fixed::Acc> acc_;             // R x P accumulator buffer
+  std::vector<std::int32_t> column_value_;  // C x alpha_max: current pixel's inputs per column
+  std::vector<std::int64_t> column_pixel_;  // pixel each column's values were fetched for
+  std::vector<std::uint32_t> top_;          // bit lines into row 0
+  std::vector<int> busy_cells_in_tile_;     // non-zero weights per tile
+  model::Int8Tensor output_;
+  LayerStats stats_;
+};
+
+}  // namespace ccsim::hw

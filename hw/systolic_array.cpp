@@ -1,0 +1,31 @@
+#include "hw/systolic_array.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace ccsim::hw {
+
+SystolicArray::SystolicArray(const ArrayConfig& config) : config_(config) {
+  config_.validate();
+  cells_.resize(static_cast<std::size_t>(config_.rows) * config_.cols);
+  history_.assign(cells_.size(), 0);
+}
+
+void SystolicArray::load(const std::vector<std::int8_t>& weights, const std::vector<std::uint8_t>& selects) {
+  if (weights.size() != cells_.size() || selects.size() != cells_.size()) {
+    throw std::invalid_argument("tile must hold R x C weights and selects");
+  }
+  for (std::size_t i = 0; i < cells_.size(); ++i) {
+    if (selects[i] >= config_.alpha_max) throw std::invalid_argument("select beyond the multiplexer width");
+    cells_[i] = MxCell();
+    cells_[i].load(weights[i], selects[i]);
+  }
+  std::fill(history_.begin(), history_.end(), 0u);
+}
+
+std::uint32_t SystolicArray::lines(std::int64_t t, int r, int c) const {
+  if (t < r) return 0;
+  return history_[static_cast<std::size_t>((t - r) % config_.rows) * config_.cols + c];
+}
+
+}  // namespace ccsim::hw
