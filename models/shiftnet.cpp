@@ -186,6 +186,49 @@ Network ShiftNetImpl::to_network(const std::string& name, const Preprocess& prep
   return net;
 }
 
+namespace {
+
+void copy_into(torch::Tensor& dst, const std::vector<float>& src, const std::string& what) {
+  if (static_cast<std::int64_t>(src.size()) != dst.numel()) {
+    throw std::invalid_argument(what + ": has " + std::to_string(src.size()) + " values, the model needs " +
+                                std::to_string(dst.numel()));
+  }
+  dst.copy_(torch::from_blob(const_cast<float*>(src.data()), dst.sizes(), torch::kFloat32));
+}
+
+const Layer& find_layer(const Network& net, const std::string& name, LayerKind kind) {
+  for (const auto& l : net.layers) {
+    if (l.name == name && l.kind == kind) return l;
+  }
+  throw std::invalid_argument("network has no " + std::string(to_string(kind)) + " layer '" + name +
+                              "' (was it exported by ccsim train with the same --filters/--layers?)");
+}
+
+}  // namespace
+
+void ShiftNetImpl::load_from(const Network& net) {
+  torch::NoGradGuard no_grad;
+  for (auto& mc : convs_) {
+    const Layer& conv = find_layer(net, mc.name, LayerKind::Conv);
+    copy_into(mc.conv->weight, conv.weight, "layer '" + mc.name + "' weight");
+    mc.mask.copy_((mc.conv->weight != 0).to(torch::kFloat32));
+    const Layer& bn = find_layer(net, mc.name + "_bn", LayerKind::BatchNorm);
+    copy_into(mc.bn->weight, bn.bn_scale, "layer '" + bn.name + "' scale");
+    copy_into(mc.bn->bias, bn.bn_bias, "layer '" + bn.name + "' bias");
+    copy_into(mc.bn->running_mean, bn.bn_mean, "layer '" + bn.name + "' mean");
+    copy_into(mc.bn->running_var, bn.bn_var, "layer '" + bn.name + "' var");
+    if (!mc.offsets.empty()) {
+      const Layer& shift = find_layer(net, "shift" + mc.name.substr(2), LayerKind::Shift);
+      if (shift.shift != mc.offsets) {
+        throw std::invalid_argument("layer '" + shift.name + "': shift offsets differ (train with the same --seed)");
+      }
+    }
+  }
+  const Layer& fc = find_layer(net, "fc", LayerKind::Linear);
+  copy_into(fc_->weight, fc.weight, "layer 'fc' weight");
+  copy_into(fc_->bias, fc.bias, "layer 'fc' bias");
+}
+
 std::vector<float> weight_matrix(const torch::Tensor& weight) { return to_vector(weight); }
 
 torch::Tensor matrix_to_weight(const std::vector<float>& m, const torch::Tensor& like) {

@@ -54,6 +54,11 @@ class ShiftNetImpl : public torch::nn::Module {
   const std::vector<MaskedConv>& convs() const { return convs_; }
   torch::nn::Linear& fc() { return fc_; }
 
+  // Copies weights, batch-norm parameters and statistics from a network exported by to_network()
+  // of the same configuration (e.g. a dense model to retrain). Masks are set to the non-zero
+  // pattern of the imported weights. Throws std::invalid_argument naming the first mismatch.
+  void load_from(const Network& net);
+
   // Sum of |w * mask| over all convolution weights (the L1 penalty term).
   torch::Tensor l1_of_masked_weights() const;
 

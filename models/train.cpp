@@ -10,6 +10,7 @@
 
 #include "models/column_combine.hpp"
 #include "models/idx_dataset.hpp"
+#include "models/network_json.hpp"
 
 namespace ccsim::model {
 namespace {
@@ -102,7 +103,7 @@ nlohmann::json options_fingerprint(const TrainOptions& o) {
           {"momentum", o.momentum}, {"weight_decay", o.weight_decay}, {"l1_penalty", o.l1_penalty},
           {"gamma", o.gamma}, {"prune_steps", o.prune_steps}, {"final_prune", o.final_prune},
           {"mode", static_cast<int>(o.mode)}, {"train_fraction", o.train_fraction},
-          {"max_train_samples", o.max_train_samples}};
+          {"max_train_samples", o.max_train_samples}, {"init", o.init}};
 }
 
 // Recomputes the masks of every conv with alpha > 1 from the stored weights.
@@ -198,6 +199,13 @@ TrainResult train_network(const TrainOptions& o, const std::function<void(const 
   result.groups.assign(result.model->convs().size(), {});
   torch::optim::SGD opt(result.model->parameters(),
                         torch::optim::SGDOptions(o.lr).momentum(o.momentum).weight_decay(o.weight_decay));
+  if (!o.init.empty()) {
+    try {
+      result.model->load_from(load_network_json(o.init));
+    } catch (const std::invalid_argument& e) {
+      throw std::runtime_error(o.init + ": " + e.what());
+    }
+  }
   int start_epoch = 1;
   if (o.resume) {
     const auto state = load_checkpoint(o.checkpoint, result.model, opt);

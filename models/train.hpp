@@ -38,6 +38,7 @@ struct TrainOptions {
   double train_fraction = 1.0;
   int max_train_samples = 0;  // 0 = all (tests use a few batches)
   int max_test_samples = 0;
+  std::string init;           // start from this trained network (ccsim-network JSON) instead of random weights
   std::string checkpoint;     // written after every epoch if set
   bool resume = false;
   int threads = 0;            // 0 = all cores

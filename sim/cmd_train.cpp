@@ -111,6 +111,7 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--train-fraction", o.train_fraction, "fraction of the training set used")
       ->check(CLI::Range(0.0, 1.0))->capture_default_str();
   cmd->add_option("--seed", o.net.seed, "random seed (initialization, shifts, data order)")->capture_default_str();
+  cmd->add_option("--init", o.init, "start from a trained network (JSON from --export) with the same shape and seed");
   cmd->add_option("--checkpoint", o.checkpoint, "checkpoint file written after every epoch");
   cmd->add_flag("--resume", o.resume, "continue from --checkpoint");
   cmd->add_option("--threads", o.threads, "libtorch threads (0 = all cores)")->capture_default_str();

@@ -170,3 +170,33 @@ TEST(Train, MissingDataSetIsAClearError) {
 
 }  // namespace
 }  // namespace ccsim::model
+
+namespace ccsim::model {
+namespace {
+
+TEST(Train, InitFromAnExportedNetworkReproducesIt) {
+  TrainOptions o = small_options();
+  o.epochs = 2;
+  TrainResult r = train_network(o, nullptr);
+  const Network exported = r.network();
+  ShiftNet copy(o.net);
+  copy->load_from(exported);
+  r.model->eval();
+  copy->eval();
+  torch::NoGradGuard no_grad;
+  const auto x = torch::randn({3, 1, 28, 28});
+  EXPECT_TRUE(torch::equal(r.model->forward(x), copy->forward(x)));
+
+  ShiftNetConfig other = o.net;
+  other.filters = {8, 16, 32};
+  ShiftNet wrong(other);
+  try {
+    wrong->load_from(exported);
+    FAIL() << "a network of another shape was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("pw3_1"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace ccsim::model
