@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <string>
 #include <vector>
 
 #include <systemc>
@@ -31,6 +32,16 @@ bool fused_into_next(const model::PackedNetwork& net, std::size_t i);
 // Fast mode: golden arithmetic and the cycle formulas; no SystemC kernel involved.
 NetworkRun run_fast(const model::PackedNetwork& net, const model::Int8Tensor& input, const ArrayConfig& array);
 
+// Waveform tracing of the cycle-accurate mode: the sequencer state, the bit lines entering each
+// array column, and the partial sum leaving each array row, recorded only inside the window
+// (layer, first and last cycle counted from the start of the simulation).
+struct TraceOptions {
+  std::string vcd_path;       // without the .vcd extension sc_create_vcd_trace_file adds; empty = off
+  int layer = -1;             // -1 = every layer
+  std::int64_t start_cycle = 0;
+  std::int64_t end_cycle = -1;  // -1 = to the end
+};
+
 class Accelerator : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(Accelerator);
@@ -43,20 +54,35 @@ class Accelerator : public sc_core::sc_module {
   const std::vector<NetworkRun>& runs() const { return runs_; }
   std::int64_t cycles() const { return cycles_; }
 
+  // Registers the traced values with a VCD file; call before sc_start.
+  void trace(sc_core::sc_trace_file* file, const TraceOptions& options);
+
  private:
   void main_thread();
   NetworkRun run_one(const model::Int8Tensor& input);
+  void sample(int layer, const class MatmulEngine* engine);
 
   const model::PackedNetwork& net_;
   ArrayConfig array_;
   std::vector<model::Int8Tensor> inputs_;
   std::vector<NetworkRun> runs_;
   std::int64_t cycles_ = 0;
+
+  // Traced mirrors of the model's state (plain members: sc_trace samples them every time step).
+  bool tracing_ = false;
+  TraceOptions trace_options_;
+  std::int64_t clock_count_ = 0;
+  int trace_layer_ = -1;
+  std::int64_t trace_tile_ = -1;
+  std::int64_t trace_tile_cycle_ = 0;
+  std::vector<std::uint32_t> trace_column_lines_;
+  std::vector<std::int32_t> trace_row_psum_;
 };
 
 // Cycle mode: elaborates a clock and the accelerator, simulates, returns one run per input.
 // SystemC elaborates once per process, so this may be called once per process.
 std::vector<NetworkRun> run_cycle_accurate(const model::PackedNetwork& net, const std::vector<model::Int8Tensor>& inputs,
-                                           const ArrayConfig& array, double clock_ns = 1.0);
+                                           const ArrayConfig& array, double clock_ns = 1.0,
+                                           const TraceOptions& trace = {});
 
 }  // namespace ccsim::hw

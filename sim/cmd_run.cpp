@@ -1,10 +1,16 @@
 #include <chrono>
+#include <cstdio>
+#include <tuple>
+
+#include <unistd.h>
 #include <iostream>
 #include <sstream>
 
 #include <CLI/CLI.hpp>
 
 #include "hw/accelerator.hpp"
+#include "hw/tlm/register_map.hpp"
+#include "hw/tlm/system.hpp"
 #include "models/atomic_file.hpp"
 #include "models/idx_dataset.hpp"
 #include "models/packed_file.hpp"
@@ -23,7 +29,64 @@ struct RunArgs {
   std::string dataset;
   int count = 1;
   std::string report;
+  std::string vcd;
+  int trace_layer = -1;
+  std::string trace_window;
+  std::string tlm;
 };
+
+// START:END in cycles (END may be empty: to the end).
+std::pair<std::int64_t, std::int64_t> parse_window(const std::string& text) {
+  const auto colon = text.find(':');
+  try {
+    if (colon == std::string::npos) throw std::invalid_argument("no colon");
+    std::size_t used = 0;
+    const std::int64_t start = std::stoll(text.substr(0, colon), &used);
+    if (used != colon || start < 0) throw std::invalid_argument("start");
+    const std::string end_text = text.substr(colon + 1);
+    std::int64_t end = -1;
+    if (!end_text.empty()) {
+      end = std::stoll(end_text, &used);
+      if (used != end_text.size() || end < start) throw std::invalid_argument("end");
+    }
+    return {start, end};
+  } catch (const std::exception&) {
+    throw std::invalid_argument("--trace-window '" + text + "' must be START:END cycles with START <= END (END may be empty)");
+  }
+}
+
+// The TLM system (host, memory, DMA) with the fast model's compute.
+std::vector<hw::NetworkRun> run_through_tlm(const RunArgs& a, const model::PackedNetwork& net,
+                                            const std::vector<model::Int8Tensor>& inputs, const hw::ArrayConfig& array,
+                                            nlohmann::json& tlm_report) {
+  hw::AcceleratorTlmConfig cfg;
+  cfg.array = array;
+  cfg.path = a.tlm == "at" ? hw::MemoryPath::ApproximatelyTimed : hw::MemoryPath::LooselyTimed;
+  hw::MemoryConfig mem;
+  const std::string image = read_file(a.file);
+  mem.size = std::max<std::uint64_t>(mem.size, 2 * image.size() + 3 * 4096 + 2 * net.input.size());
+  const auto result = hw::run_tlm_system(image, inputs, static_cast<std::size_t>(net.output().size()), cfg, mem);
+  std::vector<hw::NetworkRun> runs;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const auto& r = result.runs.at(i);
+    if (r.status & hw::regs::kErrorBit) {
+      throw std::runtime_error("TLM run " + std::to_string(i) + " ended with accelerator error " + std::to_string(r.error));
+    }
+    hw::NetworkRun run = hw::run_fast(net, inputs[i], array);  // layer outputs and counters for the checks
+    if (r.output != run.output().data) {
+      throw std::runtime_error("TLM run " + std::to_string(i) + ": the output read back from memory differs from the model's");
+    }
+    runs.push_back(std::move(run));
+  }
+  tlm_report = {{"memory_path", a.tlm}, {"simulated_ns", result.end_time.to_seconds() * 1e9},
+                {"dma_bytes_read", result.accelerator.dma_bytes_read},
+                {"dma_bytes_written", result.accelerator.dma_bytes_written},
+                {"memory_port_bytes_read", result.memory.bytes_read},  // b_transport/nb_transport only, not DMI
+                {"memory_port_bytes_written", result.memory.bytes_written},
+                {"dma_transactions", result.accelerator.dma_transactions},
+                {"dmi_accesses", result.accelerator.dmi_accesses}};
+  return runs;
+}
 
 // Names the first element where a layer output differs from the golden model.
 void check_against_golden(const model::PackedNetwork& net, const hw::NetworkRun& run,
@@ -73,10 +136,28 @@ void run_command(const RunArgs& a) {
 
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<hw::NetworkRun> runs;
-  if (a.mode == "fast") {
+  nlohmann::json tlm_report;
+  if (!a.vcd.empty() && (a.mode != "cycle" || !a.tlm.empty())) {
+    throw std::invalid_argument("--vcd needs --mode cycle (and no --tlm)");
+  }
+  hw::TraceOptions trace;
+  std::string vcd_tmp;
+  if (!a.vcd.empty()) {
+    vcd_tmp = a.vcd + ".tmp." + std::to_string(::getpid());
+    trace.vcd_path = vcd_tmp;  // SystemC appends .vcd
+    trace.layer = a.trace_layer;
+    if (!a.trace_window.empty()) std::tie(trace.start_cycle, trace.end_cycle) = parse_window(a.trace_window);
+  }
+  if (!a.tlm.empty()) {
+    runs = run_through_tlm(a, net, inputs, array, tlm_report);
+  } else if (a.mode == "fast") {
     for (const auto& x : inputs) runs.push_back(hw::run_fast(net, x, array));
   } else {
-    runs = hw::run_cycle_accurate(net, inputs, array);
+    runs = hw::run_cycle_accurate(net, inputs, array, 1.0, trace);
+  }
+  if (!vcd_tmp.empty() && std::rename((vcd_tmp + ".vcd").c_str(), a.vcd.c_str()) != 0) {
+    std::remove((vcd_tmp + ".vcd").c_str());
+    throw std::runtime_error(a.vcd + ": cannot write the waveform");
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
@@ -90,9 +171,10 @@ void run_command(const RunArgs& a) {
   nlohmann::json layers = nlohmann::json::array();
   for (const auto& s : runs.front().layers) layers.push_back(s.to_json());
   const auto& total = runs.front().total;
+  const std::string mode = a.tlm.empty() ? a.mode : "tlm-" + a.tlm;
   nlohmann::json report = {{"network", net.name},
                            {"file", a.file},
-                           {"mode", a.mode},
+                           {"mode", mode},
                            {"array", array.to_json()},
                            {"samples", n},
                            {"golden_check", "pass"},
@@ -103,10 +185,11 @@ void run_command(const RunArgs& a) {
                            {"wall_seconds", seconds},
                            {"simulated_mac_slots_per_second", seconds > 0 ? total.mac_slots * n / seconds : 0.0}};
   if (!labels.empty()) report["accuracy"] = static_cast<double>(correct) / static_cast<double>(n);
+  if (!tlm_report.is_null()) report["tlm"] = tlm_report;
   if (!a.report.empty()) write_file_atomic(a.report, report.dump(2) + "\n");
   std::cout << "PASS: " << n << " sample(s) bit-exact with the golden model on every layer; " << total.cycles
             << " cycles per inference on a " << array.rows << "x" << array.cols << " array ("
-            << 100.0 * total.utilization() << "% utilization), " << a.mode << " mode, " << seconds << " s\n";
+            << 100.0 * total.utilization() << "% utilization), " << mode << " mode, " << seconds << " s\n";
   if (!labels.empty()) std::cout << "accuracy " << report["accuracy"].get<double>() << "\n";
 }
 
@@ -124,6 +207,11 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--dataset", a->dataset, "IDX data set directory (test split)");
   cmd->add_option("--count", a->count, "images from the data set")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--report", a->report, "write per-layer cycles, utilization and counters (JSON)");
+  cmd->add_option("--vcd", a->vcd, "cycle mode: write a VCD of the sequencer, array inputs and row outputs");
+  cmd->add_option("--trace-layer", a->trace_layer, "trace only this layer index (default: all)");
+  cmd->add_option("--trace-window", a->trace_window, "trace only cycles START:END of the simulation");
+  cmd->add_option("--tlm", a->tlm, "run through the TLM system (host, memory, DMA): lt or at memory path")
+      ->check(CLI::IsMember({"lt", "at"}));
   cmd->callback([a] { run_command(*a); });
 }
 

@@ -97,6 +97,37 @@ TEST_F(Cli, PackInspectGolden) {
   EXPECT_NE(r.output.find("differs from"), std::string::npos);
 }
 
+TEST_F(Cli, RunCycleFastTlmAndWaveform) {
+  ASSERT_EQ(run("pack " + path("net.json") + " --alpha 4 --calib-input " + path("calib.pb") + " -o " + path("n.ccpack"))
+                .status,
+            0);
+  const std::string base = "run " + path("n.ccpack") + " --array 6x5 --input " + path("x.pb");
+  Result r = run(base + " --mode cycle --report " + path("cycle.json") + " --vcd " + path("w.vcd") +
+                 " --trace-window 10:400");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("PASS"), std::string::npos);
+  ASSERT_EQ(run(base + " --mode fast --report " + path("fast.json")).status, 0);
+  ASSERT_EQ(run(base + " --tlm at --report " + path("tlm.json")).status, 0);
+  const auto cycle = nlohmann::json::parse(read_file(path("cycle.json")));
+  const auto fast = nlohmann::json::parse(read_file(path("fast.json")));
+  const auto tlm = nlohmann::json::parse(read_file(path("tlm.json")));
+  EXPECT_EQ(cycle["per_inference"], fast["per_inference"]);
+  EXPECT_EQ(cycle["layers"], fast["layers"]);
+  EXPECT_EQ(tlm["cycles_per_inference"], fast["cycles_per_inference"]);
+  EXPECT_GT(tlm["tlm"]["dma_bytes_read"].get<long>(), 0);
+  const std::string vcd = read_file(path("w.vcd"));
+  EXPECT_NE(vcd.find("row0_psum_out"), std::string::npos);
+  EXPECT_NE(vcd.find("col4_lines"), std::string::npos);
+
+  const std::string out = path("bad.json");
+  const std::string no_array = "run " + path("n.ccpack") + " --input " + path("x.pb");
+  expect_failure(no_array + " --array 6 --report " + out, "ROWSxCOLS", out);
+  expect_failure(no_array + " --array 0x4 --report " + out, "must be >= 1", out);
+  expect_failure(base + " --vcd " + path("v.vcd") + " --trace-window 9:3", "--trace-window '9:3'", path("v.vcd"));
+  expect_failure(base + " --mode fast --vcd " + path("v.vcd"), "--vcd needs --mode cycle", path("v.vcd"));
+  expect_failure("run " + path("net.json") + " --input " + path("x.pb"), "bad magic");
+}
+
 TEST_F(Cli, BadInputsGetClearErrorsAndWriteNothing) {
   const std::string out = path("out.ccpack");
   const std::string calib = " --calib-input " + path("calib.pb");
