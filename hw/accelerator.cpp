@@ -88,7 +88,7 @@ void Accelerator::trace(sc_core::sc_trace_file* file, const TraceOptions& option
   trace_options_ = options;
   trace_column_lines_.assign(array_.cols, 0);
   trace_row_psum_.assign(array_.rows, 0);
-  sc_core::sc_trace(file, clk, "clk");
+  sc_core::sc_trace(file, trace_cycle_, "cycle");
   sc_core::sc_trace(file, trace_layer_, "layer");
   sc_core::sc_trace(file, trace_tile_, "tile");
   sc_core::sc_trace(file, trace_tile_cycle_, "tile_cycle");
@@ -104,6 +104,7 @@ void Accelerator::sample(int layer, const MatmulEngine* engine) {
   const std::int64_t now = clock_count_++;
   const TraceOptions& o = trace_options_;
   if (now < o.start_cycle || (o.end_cycle >= 0 && now > o.end_cycle) || (o.layer >= 0 && layer != o.layer)) return;
+  trace_cycle_ = now;
   trace_layer_ = layer;
   if (!engine) {
     trace_tile_ = -1;
@@ -128,6 +129,7 @@ std::vector<NetworkRun> run_cycle_accurate(const model::PackedNetwork& net, cons
   sc_core::sc_trace_file* file = nullptr;
   if (!trace.vcd_path.empty()) {
     file = sc_core::sc_create_vcd_trace_file(trace.vcd_path.c_str());
+    file->set_time_unit(1, sc_core::SC_PS);
     acc.trace(file, trace);
   }
   sc_core::sc_start();

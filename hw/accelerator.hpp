@@ -72,6 +72,7 @@ class Accelerator : public sc_core::sc_module {
   bool tracing_ = false;
   TraceOptions trace_options_;
   std::int64_t clock_count_ = 0;
+  std::int64_t trace_cycle_ = 0;
   int trace_layer_ = -1;
   std::int64_t trace_tile_ = -1;
   std::int64_t trace_tile_cycle_ = 0;

@@ -28,4 +28,14 @@ echo "== ccsim golden: int8 golden model on the 10,000 test images"
 echo "== ccsim golden: float reference of the same network"
 "$ccsim" golden "$model.json" --dataset "$data" | tee "$out/float.json" | grep -E '"accuracy"'
 
-echo "outputs in $out"
+echo "== ccsim run: cycle-accurate bit-serial accelerator (16x16 array), 20 test images, checked against golden"
+"$ccsim" run "$out/fmnist-shift.ccpack" --array 16x16 --mode cycle --dataset "$data" --count 20 \
+  --report "$out/run-cycle.json" --vcd "$out/pw1_2.vcd" --trace-layer 4 --trace-window 0:40000
+
+echo "== ccsim run: fast mode, same counters, 1,000 test images"
+"$ccsim" run "$out/fmnist-shift.ccpack" --array 16x16 --mode fast --dataset "$data" --count 1000 \
+  --report "$out/run-fast.json"
+
+echo "== ccsim run: through the TLM system (host, memory, DMA; approximately timed memory path)"
+"$ccsim" run "$out/fmnist-shift.ccpack" --array 16x16 --tlm at --dataset "$data" --count 5 --report "$out/run-tlm.json"
+echo "outputs in $out (waveform: $out/pw1_2.vcd, open with gtkwave)"
