@@ -6,6 +6,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 
 #include "hw/accelerator.hpp"
+#include "hw/tlm/blocking_access.hpp"
 #include "hw/tlm/register_map.hpp"
 #include "hw/tlm/system.hpp"
 #include "models/pack.hpp"
@@ -81,17 +82,7 @@ class ErrorProbe : public sc_core::sc_module {
 
   tlm::tlm_response_status access(tlm_utils::simple_initiator_socket<ErrorProbe>& s, tlm::tlm_command cmd,
                                   std::uint64_t addr, unsigned char* data, unsigned len) {
-    tlm::tlm_generic_payload t;
-    t.set_command(cmd);
-    t.set_address(addr);
-    t.set_data_ptr(data);
-    t.set_data_length(len);
-    t.set_streaming_width(len);
-    t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    sc_core::sc_time d = sc_core::SC_ZERO_TIME;
-    s->b_transport(t, d);
-    wait(d);
-    return t.get_response_status();
+    return blocking_access(s, cmd, addr, data, len);
   }
   void reg(const std::string& what, tlm::tlm_command cmd, std::uint64_t offset, std::uint32_t value, unsigned len = 4) {
     responses.emplace_back(what, access(regs_socket, cmd, offset, reinterpret_cast<unsigned char*>(&value), len));

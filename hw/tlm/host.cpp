@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "hw/tlm/blocking_access.hpp"
 #include "hw/tlm/register_map.hpp"
 
 namespace ccsim::hw {
@@ -23,32 +24,12 @@ Host::Host(sc_core::sc_module_name name, std::string image, std::vector<std::vec
 
 tlm::tlm_response_status Host::access_register(tlm::tlm_command cmd, std::uint64_t offset, std::uint32_t& value,
                                                unsigned length) {
-  tlm::tlm_generic_payload trans;
-  trans.set_command(cmd);
-  trans.set_address(offset);
-  trans.set_data_ptr(reinterpret_cast<unsigned char*>(&value));
-  trans.set_data_length(length);
-  trans.set_streaming_width(length);
-  trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-  regs->b_transport(trans, delay);
-  wait(delay);
-  return trans.get_response_status();
+  return blocking_access(regs, cmd, offset, reinterpret_cast<unsigned char*>(&value), length);
 }
 
 tlm::tlm_response_status Host::access_memory(tlm::tlm_command cmd, std::uint64_t addr, unsigned char* data,
                                              unsigned length) {
-  tlm::tlm_generic_payload trans;
-  trans.set_command(cmd);
-  trans.set_address(addr);
-  trans.set_data_ptr(data);
-  trans.set_data_length(length);
-  trans.set_streaming_width(length);
-  trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-  mem->b_transport(trans, delay);
-  wait(delay);
-  return trans.get_response_status();
+  return blocking_access(mem, cmd, addr, data, length);
 }
 
 void Host::write_register(std::uint64_t offset, std::uint32_t value) {
