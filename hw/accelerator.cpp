@@ -1,86 +1,169 @@
 #include "hw/accelerator.hpp"
 
+#include <memory>
 #include <stdexcept>
+#include <tuple>
 
+#include "hw/layer_sequencer.hpp"
 #include "hw/matmul_engine.hpp"
+#include "hw/pipeline.hpp"
 #include "hw/systolic_array.hpp"
 #include "hw/timing.hpp"
 
 namespace ccsim::hw {
 
-bool fused_into_next(const model::PackedNetwork& net, std::size_t i) {
-  return net.layers[i].kind == model::OpKind::Shift && i + 1 < net.layers.size() &&
-         net.layers[i + 1].kind == model::OpKind::Matmul;
-}
+namespace {
 
-NetworkRun run_fast(const model::PackedNetwork& net, const model::Int8Tensor& input, const ArrayConfig& array) {
-  array.validate();
+// Per-layer counters and outputs of one input, formulas only.
+NetworkRun fast_layers(const model::PackedNetwork& net, const model::Int8Tensor& input, const ArrayConfig& array,
+                       const MemorySystem& memory, bool first_inference) {
   NetworkRun run;
+  run.layer_outputs.reserve(net.layers.size());
   const model::Int8Tensor* x = &input;
   for (std::size_t i = 0; i < net.layers.size(); ++i) {
     const model::PackedLayer& l = net.layers[i];
     run.layer_outputs.push_back(model::run_layer(l, *x));
     x = &run.layer_outputs.back();
-    run.layers.push_back(l.kind == model::OpKind::Matmul ? matmul_stats(array, l)
-                                                         : vector_unit_stats(l, fused_into_next(net, i)));
-    run.total.add(run.layers.back());
+    LayerStats s = l.kind == model::OpKind::Matmul ? matmul_stats(array, l) : vector_unit_stats(l, fused_into_next(net, i));
+    memory.account(i, first_inference, s);
+    run.layers.push_back(s);
+    run.total.add(s);
   }
   run.total.name = "total";
   return run;
 }
 
-Accelerator::Accelerator(sc_core::sc_module_name name, const model::PackedNetwork& net, const ArrayConfig& array,
+}  // namespace
+
+NetworkRun run_fast(const model::PackedNetwork& net, const model::Int8Tensor& input, const AcceleratorConfig& config) {
+  config.validate();
+  const MemorySystem memory(config, net);
+  NetworkRun run = fast_layers(net, input, config.resolved_array(), memory, true);
+  run.end_cycle = run.total.cycles;
+  if (config.schedule == Schedule::Pipelined) {
+    std::vector<std::int64_t> stage_cycles;
+    for (const auto& st : pipeline_stages(net)) {
+      stage_cycles.push_back(0);
+      for (std::size_t i = st.first; i < st.last; ++i) stage_cycles.back() += run.layers[i].cycles;
+    }
+    run.end_cycle = schedule_pipeline({stage_cycles}).front().second;
+  }
+  return run;
+}
+
+std::vector<NetworkRun> run_fast(const model::PackedNetwork& net, const std::vector<model::Int8Tensor>& inputs,
+                                 const AcceleratorConfig& config) {
+  config.validate();
+  const MemorySystem memory(config, net);
+  const ArrayConfig array = config.resolved_array();
+  std::vector<NetworkRun> runs;
+  for (std::size_t k = 0; k < inputs.size(); ++k) runs.push_back(fast_layers(net, inputs[k], array, memory, k == 0));
+  if (config.schedule == Schedule::SharedArray) {
+    std::int64_t now = 0;
+    for (auto& r : runs) {
+      r.start_cycle = now;
+      now += r.total.cycles;
+      r.end_cycle = now;
+    }
+    return runs;
+  }
+  const auto stages = pipeline_stages(net);
+  std::vector<std::vector<std::int64_t>> stage_cycles;
+  for (const auto& r : runs) {
+    stage_cycles.emplace_back();
+    for (const auto& st : stages) {
+      stage_cycles.back().push_back(0);
+      for (std::size_t i = st.first; i < st.last; ++i) stage_cycles.back().back() += r.layers[i].cycles;
+    }
+  }
+  const auto times = schedule_pipeline(stage_cycles);
+  for (std::size_t k = 0; k < runs.size(); ++k) std::tie(runs[k].start_cycle, runs[k].end_cycle) = times[k];
+  return runs;
+}
+
+Accelerator::Accelerator(sc_core::sc_module_name name, const model::PackedNetwork& net, const AcceleratorConfig& config,
                          std::vector<model::Int8Tensor> inputs)
-    : sc_core::sc_module(name), net_(net), array_(array), inputs_(std::move(inputs)) {
-  array_.validate();
+    : sc_core::sc_module(name), net_(net), config_(config), array_((config.validate(), config.resolved_array())),
+      memory_(config, net), inputs_(std::move(inputs)) {
   SC_THREAD(main_thread);
   sensitive << clk.pos();
   dont_initialize();
 }
 
 void Accelerator::main_thread() {
-  for (const auto& input : inputs_) runs_.push_back(run_one(input));
+  runs_.assign(inputs_.size(), NetworkRun{});
+  if (config_.schedule == Schedule::Pipelined) {
+    run_pipelined();
+  } else {
+    run_shared();
+  }
   sc_core::sc_stop();
 }
 
-NetworkRun Accelerator::run_one(const model::Int8Tensor& input) {
-  NetworkRun run;
-  run.layer_outputs.reserve(net_.layers.size());
-  const model::Int8Tensor* x = &input;
-  for (std::size_t i = 0; i < net_.layers.size(); ++i) {
-    const model::PackedLayer& l = net_.layers[i];
-    const bool fused = fused_into_next(net_, i);
-    if (l.kind == model::OpKind::Matmul) {
-      // A fused shift's input is what the feeder reads.
-      const bool after_shift = i > 0 && fused_into_next(net_, i - 1);
-      const model::Int8Tensor& stored = after_shift ? run.layer_outputs.size() >= 2
-                                                          ? run.layer_outputs[run.layer_outputs.size() - 2]
-                                                          : input
-                                                    : *x;
-      MatmulEngine engine(array_, l, stored, after_shift ? &net_.layers[i - 1] : nullptr);
-      while (engine.step()) {  // one array step per clock
-        if (tracing_) sample(static_cast<int>(i), &engine);
-        wait();
-      }
-      run.layers.push_back(engine.stats());
-      run.layer_outputs.push_back(engine.output());
-    } else {
-      // Vector unit: transaction-level with the documented cycle cost; a fused shift costs 0 and
-      // its output exists only as the feeder's addressing (kept here for layer-by-layer checks).
-      LayerStats s = vector_unit_stats(l, fused);
-      for (std::int64_t c = 0; c < s.cycles; ++c) {
-        if (tracing_) sample(static_cast<int>(i), nullptr);
-        wait();
-      }
-      run.layer_outputs.push_back(model::run_layer(l, *x));
-      run.layers.push_back(s);
-    }
-    cycles_ += run.layers.back().cycles;
-    run.total.add(run.layers.back());
-    x = &run.layer_outputs.back();
+namespace {
+
+void collect(LayerSequencer& seq, NetworkRun& run) {
+  for (auto& t : seq.outputs()) run.layer_outputs.push_back(std::move(t));
+  for (const auto& s : seq.stats()) {
+    run.layers.push_back(s);
+    run.total.add(s);
   }
   run.total.name = "total";
-  return run;
+}
+
+}  // namespace
+
+void Accelerator::run_shared() {
+  for (std::size_t k = 0; k < inputs_.size(); ++k) {
+    LayerSequencer seq(array_, net_, memory_, 0, net_.layers.size(), inputs_[k], k == 0);
+    runs_[k].start_cycle = cycles_;
+    while (seq.step()) {  // one array step per clock
+      if (tracing_) sample(seq.layer(), seq.engine());
+      wait();
+      ++cycles_;
+    }
+    collect(seq, runs_[k]);
+    runs_[k].end_cycle = cycles_;
+  }
+}
+
+void Accelerator::run_pipelined() {
+  const auto stages = pipeline_stages(net_);
+  const std::size_t S = stages.size();
+  PipelineControl control(S, inputs_.size());
+  std::vector<std::unique_ptr<LayerSequencer>> running(S);
+  std::vector<std::size_t> running_input(S, 0);
+  std::vector<model::Int8Tensor> slot(S);  // activation buffer in front of each stage
+  const std::size_t traced_layer = trace_options_.layer >= 0 ? static_cast<std::size_t>(trace_options_.layer) : 0;
+  while (!control.done()) {
+    control.handoff(
+        cycles_,
+        [&](std::size_t s) {
+          NetworkRun& run = runs_[running_input[s]];
+          collect(*running[s], run);
+          if (s + 1 < S) slot[s + 1] = run.layer_outputs.back();
+          running[s].reset();
+        },
+        [&](std::size_t s, std::size_t k) {
+          running_input[s] = k;
+          running[s] = std::make_unique<LayerSequencer>(array_, net_, memory_, stages[s].first, stages[s].last,
+                                                        s == 0 ? inputs_[k] : std::move(slot[s]), k == 0);
+        });
+    if (control.done()) break;
+    for (std::size_t s = 0; s < S; ++s) {
+      if (!control.busy(s)) continue;
+      LayerSequencer& seq = *running[s];
+      if (tracing_ && traced_layer >= stages[s].first && traced_layer < stages[s].last) sample(seq.layer(), seq.engine());
+      seq.step();
+      if (seq.finished()) control.finish(s);
+    }
+    wait();
+    ++cycles_;
+  }
+  for (std::size_t k = 0; k < inputs_.size(); ++k) {
+    runs_[k].start_cycle = control.start_cycle(k);
+    runs_[k].end_cycle = control.end_cycle(k);
+  }
 }
 
 void Accelerator::trace(sc_core::sc_trace_file* file, const TraceOptions& options) {
@@ -100,8 +183,9 @@ void Accelerator::trace(sc_core::sc_trace_file* file, const TraceOptions& option
   }
 }
 
-void Accelerator::sample(int layer, const MatmulEngine* engine) {
-  const std::int64_t now = clock_count_++;
+void Accelerator::sample(std::size_t layer_index, const MatmulEngine* engine) {
+  const int layer = static_cast<int>(layer_index);
+  const std::int64_t now = cycles_;
   const TraceOptions& o = trace_options_;
   if (now < o.start_cycle || (o.end_cycle >= 0 && now > o.end_cycle) || (o.layer >= 0 && layer != o.layer)) return;
   trace_cycle_ = now;
@@ -120,11 +204,11 @@ void Accelerator::sample(int layer, const MatmulEngine* engine) {
 }
 
 std::vector<NetworkRun> run_cycle_accurate(const model::PackedNetwork& net, const std::vector<model::Int8Tensor>& inputs,
-                                           const ArrayConfig& array, double clock_ns, const TraceOptions& trace) {
+                                           const AcceleratorConfig& config, double clock_ns, const TraceOptions& trace) {
   // sc_stop() at the end of the inputs is the normal end, not news.
   sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   sc_core::sc_clock clock("clock", clock_ns, sc_core::SC_NS);
-  Accelerator acc("accelerator", net, array, inputs);
+  Accelerator acc("accelerator", net, config, inputs);
   acc.clk(clock);
   sc_core::sc_trace_file* file = nullptr;
   if (!trace.vcd_path.empty()) {

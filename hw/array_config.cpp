@@ -13,10 +13,12 @@ void ArrayConfig::validate() const {
                                 std::to_string(data_bits));
   }
   if (alpha_max < 1 || alpha_max > 32) throw std::invalid_argument("alpha_max must be in [1, 32]");
+  if (load_cycles_per_row < 1) throw std::invalid_argument("weight load cycles per row must be >= 1");
 }
 
 nlohmann::json ArrayConfig::to_json() const {
-  return {{"rows", rows}, {"cols", cols}, {"data_bits", data_bits}, {"alpha_max", alpha_max}};
+  return {{"rows", rows}, {"cols", cols}, {"data_bits", data_bits}, {"alpha_max", alpha_max},
+          {"load_cycles_per_row", load_cycles_per_row}};
 }
 
 ArrayConfig parse_array(const std::string& text) {
@@ -43,19 +45,34 @@ void LayerStats::add(const LayerStats& o) {
   acc_writes += o.acc_writes;
   input_bits += o.input_bits;
   activations_written += o.activations_written;
+  weight_buffer_read_bytes += o.weight_buffer_read_bytes;
+  weight_buffer_fill_bytes += o.weight_buffer_fill_bytes;
+  act_buffer_read_bytes += o.act_buffer_read_bytes;
+  act_buffer_write_bytes += o.act_buffer_write_bytes;
+  dram_read_bytes += o.dram_read_bytes;
+  dram_write_bytes += o.dram_write_bytes;
+  memory_stall_cycles += o.memory_stall_cycles;
 }
 
 bool LayerStats::same_counts(const LayerStats& o) const {
   return cycles == o.cycles && stall_cycles == o.stall_cycles && tiles == o.tiles && mac_slots == o.mac_slots &&
          busy_slots == o.busy_slots && weight_loads == o.weight_loads && acc_reads == o.acc_reads &&
-         acc_writes == o.acc_writes && input_bits == o.input_bits && activations_written == o.activations_written;
+         acc_writes == o.acc_writes && input_bits == o.input_bits && activations_written == o.activations_written &&
+         weight_buffer_read_bytes == o.weight_buffer_read_bytes && weight_buffer_fill_bytes == o.weight_buffer_fill_bytes &&
+         act_buffer_read_bytes == o.act_buffer_read_bytes && act_buffer_write_bytes == o.act_buffer_write_bytes &&
+         dram_read_bytes == o.dram_read_bytes && dram_write_bytes == o.dram_write_bytes &&
+         memory_stall_cycles == o.memory_stall_cycles;
 }
 
 nlohmann::json LayerStats::to_json() const {
   return {{"name", name}, {"op", op}, {"cycles", cycles}, {"stall_cycles", stall_cycles}, {"tiles", tiles},
           {"mac_slots", mac_slots}, {"busy_slots", busy_slots}, {"utilization", utilization()},
           {"weight_loads", weight_loads}, {"acc_reads", acc_reads}, {"acc_writes", acc_writes},
-          {"input_bits", input_bits}, {"activations_written", activations_written}};
+          {"input_bits", input_bits}, {"activations_written", activations_written},
+          {"weight_buffer_read_bytes", weight_buffer_read_bytes}, {"weight_buffer_fill_bytes", weight_buffer_fill_bytes},
+          {"act_buffer_read_bytes", act_buffer_read_bytes}, {"act_buffer_write_bytes", act_buffer_write_bytes},
+          {"dram_read_bytes", dram_read_bytes}, {"dram_write_bytes", dram_write_bytes},
+          {"memory_stall_cycles", memory_stall_cycles}};
 }
 
 }  // namespace ccsim::hw

@@ -13,6 +13,7 @@ struct ArrayConfig {
   int cols = 16;       // C: packed columns per tile
   int data_bits = 8;   // b: bits per input value, cycles per MAC (int8 activations need b >= 8)
   int alpha_max = 8;   // bit lines per array column (the multiplexer width)
+  int load_cycles_per_row = 1;  // weight-buffer cycles per array row of a tile (T_load = R x this)
 
   // Throws std::invalid_argument on a size < 1, data_bits outside [8, 16] or alpha_max outside [1, 32].
   void validate() const;
@@ -37,6 +38,16 @@ struct LayerStats {
   std::int64_t acc_writes = 0;     // accumulator buffer writes (right-edge results)
   std::int64_t input_bits = 0;     // bits fed into the array's columns
   std::int64_t activations_written = 0;
+  // Memory system (bytes): weight buffer reads into the array and fills from DRAM, activation
+  // buffer reads (feeder, vector unit) and writes, DRAM traffic, and the cycles the array waits
+  // for DMA beyond its compute (included in cycles and stall_cycles).
+  std::int64_t weight_buffer_read_bytes = 0;
+  std::int64_t weight_buffer_fill_bytes = 0;
+  std::int64_t act_buffer_read_bytes = 0;
+  std::int64_t act_buffer_write_bytes = 0;
+  std::int64_t dram_read_bytes = 0;
+  std::int64_t dram_write_bytes = 0;
+  std::int64_t memory_stall_cycles = 0;
 
   double utilization() const { return mac_slots ? static_cast<double>(busy_slots) / mac_slots : 0.0; }
   void add(const LayerStats& o);

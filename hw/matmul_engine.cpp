@@ -29,7 +29,7 @@ MatmulEngine::MatmulEngine(const ArrayConfig& config, const model::PackedLayer& 
   stats_.name = layer.name;
   stats_.op = model::to_string(layer.kind);
   phase_ = Phase::FirstLoad;
-  phase_left_ = R;
+  phase_left_ = static_cast<std::int64_t>(R) * config.load_cycles_per_row;
 }
 
 bool MatmulEngine::step() {
@@ -144,8 +144,8 @@ void MatmulEngine::finish_tile() {
     done_ = true;
     return;
   }
-  // The next tile's weights started loading when this tile started: R cycles.
-  const std::int64_t remaining_load = config_.rows - compute_cycles_;
+  // The next tile's weights started loading when this tile started: T_load cycles.
+  const std::int64_t remaining_load = static_cast<std::int64_t>(config_.rows) * config_.load_cycles_per_row - compute_cycles_;
   if (remaining_load > 0) {
     phase_ = Phase::Stall;
     phase_left_ = remaining_load;

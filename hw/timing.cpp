@@ -20,8 +20,9 @@ LayerStats matmul_stats(const ArrayConfig& a, const model::PackedLayer& l) {
   const std::int64_t n = row_tiles * col_tiles;
   const std::int64_t tc = tile_compute_cycles(a, P);
   s.tiles = n;
-  s.cycles = R + (n - 1) * std::max(tc, R) + tc;
-  s.stall_cycles = R + (n - 1) * std::max<std::int64_t>(0, R - tc);
+  const std::int64_t load = R * a.load_cycles_per_row;  // T_load
+  s.cycles = load + (n - 1) * std::max(tc, load) + tc;
+  s.stall_cycles = load + (n - 1) * std::max<std::int64_t>(0, load - tc);
   s.mac_slots = n * R * C * P;
   s.weight_loads = n * R * C;
   s.acc_reads = n * R * P;

@@ -36,6 +36,10 @@ echo "== ccsim run: fast mode, same counters, 1,000 test images"
 "$ccsim" run "$out/fmnist-shift.ccpack" --array 16x16 --mode fast --dataset "$data" --count 1000 \
   --report "$out/run-fast.json"
 
+echo "== ccsim run: cross-layer pipelined schedule (one 16x16 array per layer), cycle-accurate, 20 images"
+"$ccsim" run "$out/fmnist-shift.ccpack" --array 16x16 --mode cycle --schedule pipelined --dataset "$data" --count 20 \
+  --report "$out/run-pipelined.json"
+
 echo "== ccsim run: through the TLM system (host, memory, DMA; approximately timed memory path)"
 "$ccsim" run "$out/fmnist-shift.ccpack" --array 16x16 --tlm at --dataset "$data" --count 5 --report "$out/run-tlm.json"
 echo "outputs in $out (waveform: $out/pw1_2.vcd, open with gtkwave)"

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <tuple>
@@ -9,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "hw/accelerator.hpp"
+#include "hw/pipeline.hpp"
 #include "hw/tlm/register_map.hpp"
 #include "hw/tlm/system.hpp"
 #include "models/atomic_file.hpp"
@@ -33,7 +35,24 @@ struct RunArgs {
   int trace_layer = -1;
   std::string trace_window;
   std::string tlm;
+  std::string schedule = "shared";
+  double weight_buffer_kib = 64;
+  int weight_banks = 0;
+  double act_buffer_kib = 128;
+  double dram_bytes_per_cycle = 16;
 };
+
+hw::AcceleratorConfig accelerator_config(const RunArgs& a) {
+  hw::AcceleratorConfig cfg(hw::parse_array(a.array));
+  cfg.array.data_bits = a.data_bits;
+  cfg.schedule = hw::parse_schedule(a.schedule);
+  cfg.weight_buffer.capacity_bytes = static_cast<std::int64_t>(a.weight_buffer_kib * 1024);
+  cfg.weight_buffer.banks = a.weight_banks;
+  cfg.activation_buffer.capacity_bytes = static_cast<std::int64_t>(a.act_buffer_kib * 1024);
+  cfg.dram.bytes_per_cycle = a.dram_bytes_per_cycle;
+  cfg.validate();
+  return cfg;
+}
 
 // START:END in cycles (END may be empty: to the end).
 std::pair<std::int64_t, std::int64_t> parse_window(const std::string& text) {
@@ -57,10 +76,10 @@ std::pair<std::int64_t, std::int64_t> parse_window(const std::string& text) {
 
 // The TLM system (host, memory, DMA) with the fast model's compute.
 std::vector<hw::NetworkRun> run_through_tlm(const RunArgs& a, const model::PackedNetwork& net,
-                                            const std::vector<model::Int8Tensor>& inputs, const hw::ArrayConfig& array,
+                                            const std::vector<model::Int8Tensor>& inputs, const hw::AcceleratorConfig& config,
                                             nlohmann::json& tlm_report) {
   hw::AcceleratorTlmConfig cfg;
-  cfg.array = array;
+  cfg.accelerator = config;
   cfg.path = a.tlm == "at" ? hw::MemoryPath::ApproximatelyTimed : hw::MemoryPath::LooselyTimed;
   hw::MemoryConfig mem;
   const std::string image = read_file(a.file);
@@ -72,7 +91,7 @@ std::vector<hw::NetworkRun> run_through_tlm(const RunArgs& a, const model::Packe
     if (r.status & hw::regs::kErrorBit) {
       throw std::runtime_error("TLM run " + std::to_string(i) + " ended with accelerator error " + std::to_string(r.error));
     }
-    hw::NetworkRun run = hw::run_fast(net, inputs[i], array);  // layer outputs and counters for the checks
+    hw::NetworkRun run = hw::run_fast(net, inputs[i], config);  // layer outputs and counters for the checks
     if (r.output != run.output().data) {
       throw std::runtime_error("TLM run " + std::to_string(i) + ": the output read back from memory differs from the model's");
     }
@@ -114,9 +133,8 @@ void check_against_golden(const model::PackedNetwork& net, const hw::NetworkRun&
 
 void run_command(const RunArgs& a) {
   const model::PackedNetwork net = model::load_packed(a.file);
-  hw::ArrayConfig array = hw::parse_array(a.array);
-  array.data_bits = a.data_bits;
-  array.validate();
+  const hw::AcceleratorConfig config = accelerator_config(a);
+  const hw::ArrayConfig& array = config.array;
   if (a.inputs.empty() == a.dataset.empty()) {
     throw std::invalid_argument("run needs exactly one input source: --input FILE.pb or --dataset DIR");
   }
@@ -140,6 +158,9 @@ void run_command(const RunArgs& a) {
   if (!a.vcd.empty() && (a.mode != "cycle" || !a.tlm.empty())) {
     throw std::invalid_argument("--vcd needs --mode cycle (and no --tlm)");
   }
+  if (!a.tlm.empty() && config.schedule != hw::Schedule::SharedArray) {
+    throw std::invalid_argument("--tlm runs the shared-array schedule only");
+  }
   hw::TraceOptions trace;
   std::string vcd_tmp;
   if (!a.vcd.empty()) {
@@ -149,11 +170,11 @@ void run_command(const RunArgs& a) {
     if (!a.trace_window.empty()) std::tie(trace.start_cycle, trace.end_cycle) = parse_window(a.trace_window);
   }
   if (!a.tlm.empty()) {
-    runs = run_through_tlm(a, net, inputs, array, tlm_report);
+    runs = run_through_tlm(a, net, inputs, config, tlm_report);
   } else if (a.mode == "fast") {
-    for (const auto& x : inputs) runs.push_back(hw::run_fast(net, x, array));
+    runs = hw::run_fast(net, inputs, config);
   } else {
-    runs = hw::run_cycle_accurate(net, inputs, array, 1.0, trace);
+    runs = hw::run_cycle_accurate(net, inputs, config, 1.0, trace);
   }
   if (!vcd_tmp.empty() && std::rename((vcd_tmp + ".vcd").c_str(), a.vcd.c_str()) != 0) {
     std::remove((vcd_tmp + ".vcd").c_str());
@@ -171,16 +192,33 @@ void run_command(const RunArgs& a) {
   nlohmann::json layers = nlohmann::json::array();
   for (const auto& s : runs.front().layers) layers.push_back(s.to_json());
   const auto& total = runs.front().total;
+  hw::LayerStats all;
+  for (const auto& r : runs) all.add(r.total);
+  all.name = "all inputs";
+  std::int64_t makespan = 0;
+  for (const auto& r : runs) makespan = std::max(makespan, r.end_cycle);
   const std::string mode = a.tlm.empty() ? a.mode : "tlm-" + a.tlm;
+  const hw::MemorySystem memory(config, net);
+  const std::size_t arrays = config.schedule == hw::Schedule::Pipelined ? hw::pipeline_stages(net).size() : 1;
   nlohmann::json report = {{"network", net.name},
                            {"file", a.file},
                            {"mode", mode},
                            {"array", array.to_json()},
+                           {"accelerator", config.to_json()},
+                           {"arrays", arrays},
+                           {"weights_resident", memory.weights_resident()},
+                           {"network_weight_bytes", memory.network_weight_bytes()},
                            {"samples", n},
                            {"golden_check", "pass"},
                            {"cycles_per_inference", total.cycles},
+                           {"latency_cycles", runs.front().end_cycle - runs.front().start_cycle},
+                           {"makespan_cycles", makespan},
+                           {"cycles_per_input_steady", n > 1 ? static_cast<double>(runs.back().end_cycle - runs.front().end_cycle) /
+                                                                   static_cast<double>(n - 1)
+                                                             : static_cast<double>(makespan)},
                            {"utilization", total.utilization()},
                            {"per_inference", total.to_json()},
+                           {"all_inputs", all.to_json()},
                            {"layers", layers},
                            {"wall_seconds", seconds},
                            {"simulated_mac_slots_per_second", seconds > 0 ? total.mac_slots * n / seconds : 0.0}};
@@ -188,8 +226,10 @@ void run_command(const RunArgs& a) {
   if (!tlm_report.is_null()) report["tlm"] = tlm_report;
   if (!a.report.empty()) write_file_atomic(a.report, report.dump(2) + "\n");
   std::cout << "PASS: " << n << " sample(s) bit-exact with the golden model on every layer; " << total.cycles
-            << " cycles per inference on a " << array.rows << "x" << array.cols << " array ("
-            << 100.0 * total.utilization() << "% utilization), " << mode << " mode, " << seconds << " s\n";
+            << " cycles per inference on " << (arrays > 1 ? std::to_string(arrays) + " arrays of " : "a ") << array.rows
+            << "x" << array.cols << " (" << 100.0 * total.utilization() << "% utilization), " << makespan
+            << " cycles for all inputs (" << hw::to_string(config.schedule) << " schedule), " << mode << " mode, "
+            << seconds << " s\n";
   if (!labels.empty()) std::cout << "accuracy " << report["accuracy"].get<double>() << "\n";
 }
 
@@ -210,6 +250,16 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--vcd", a->vcd, "cycle mode: write a VCD of the sequencer, array inputs and row outputs");
   cmd->add_option("--trace-layer", a->trace_layer, "trace only this layer index (default: all)");
   cmd->add_option("--trace-window", a->trace_window, "trace only cycles START:END of the simulation");
+  cmd->add_option("--schedule", a->schedule, "shared (one array) or pipelined (one array per layer, inputs overlap)")
+      ->check(CLI::IsMember({"shared", "pipelined"}))->capture_default_str();
+  cmd->add_option("--weight-buffer-kib", a->weight_buffer_kib, "weight buffer capacity (KiB, both halves)")
+      ->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--weight-banks", a->weight_banks, "weight buffer banks (0 = one per array column)")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
+  cmd->add_option("--act-buffer-kib", a->act_buffer_kib, "activation buffer capacity (KiB)")
+      ->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--dram-bytes-per-cycle", a->dram_bytes_per_cycle, "DRAM bandwidth")
+      ->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--tlm", a->tlm, "run through the TLM system (host, memory, DMA): lt or at memory path")
       ->check(CLI::IsMember({"lt", "at"}));
   cmd->callback([a] { run_command(*a); });

@@ -12,7 +12,7 @@
 namespace ccsim::hw {
 namespace {
 
-void check_network(const ArrayConfig& array, int alpha) {
+void check_network(const AcceleratorConfig& config, int alpha) {
   const auto net = test::shift_net(31, 0.35);
   model::PackOptions opt;
   opt.combine = {alpha, 1.75, 0};
@@ -22,12 +22,15 @@ void check_network(const ArrayConfig& array, int alpha) {
   const auto per = static_cast<std::size_t>(net.input.size());
   for (int i = 0; i < 3; ++i) inputs.push_back(model::quantize_input(packed, batch.data.data() + i * per, per));
 
-  const auto runs = run_cycle_accurate(packed, inputs, array);
+  const auto runs = run_cycle_accurate(packed, inputs, config);
+  const auto fast_runs = run_fast(packed, inputs, config);
   ASSERT_EQ(runs.size(), 3u);
   for (std::size_t s = 0; s < runs.size(); ++s) {
     std::vector<model::Int8Tensor> golden;
     model::run_golden(packed, inputs[s], &golden);
-    const NetworkRun fast = run_fast(packed, inputs[s], array);
+    const NetworkRun& fast = fast_runs[s];
+    EXPECT_EQ(runs[s].start_cycle, fast.start_cycle) << "sample " << s;
+    EXPECT_EQ(runs[s].end_cycle, fast.end_cycle) << "sample " << s;
     ASSERT_EQ(runs[s].layer_outputs.size(), golden.size());
     for (std::size_t i = 0; i < golden.size(); ++i) {
       EXPECT_EQ(runs[s].layer_outputs[i].data, golden[i].data) << "sample " << s << " layer " << packed.layers[i].name;
@@ -38,6 +41,14 @@ void check_network(const ArrayConfig& array, int alpha) {
     EXPECT_TRUE(runs[s].total.same_counts(fast.total));
     EXPECT_GT(runs[s].total.cycles, 0);
   }
+  std::int64_t serial = 0;
+  for (const auto& r : runs) serial += r.total.cycles;
+  if (config.schedule == Schedule::SharedArray) {
+    EXPECT_EQ(runs.back().end_cycle, serial);
+  } else {
+    EXPECT_LT(runs.back().end_cycle, serial);  // inputs overlap across the stages
+    EXPECT_GE(runs.front().end_cycle, runs.front().total.cycles);
+  }
 }
 
 TEST(Accelerator, ShiftNetworkOnA16x16Array) { check_network(ArrayConfig{}, 8); }
@@ -47,6 +58,27 @@ TEST(Accelerator, ShiftNetworkOnANonSquareArray) {
   a.rows = 5;
   a.cols = 12;
   check_network(a, 4);
+}
+
+// Small buffers, few weight banks, slow DRAM: weight loads and DMA stall the array; both modes agree.
+TEST(Accelerator, MemoryBoundConfiguration) {
+  AcceleratorConfig c;
+  c.array.rows = 8;
+  c.array.cols = 6;
+  c.weight_buffer.capacity_bytes = 512;
+  c.weight_buffer.banks = 2;
+  c.activation_buffer.capacity_bytes = 2048;
+  c.dram.bytes_per_cycle = 0.5;
+  check_network(c, 4);
+}
+
+// One array per layer, inputs overlapping: same outputs and counters, pipelined start/end cycles.
+TEST(Accelerator, PipelinedScheduleOverlapsInputs) {
+  AcceleratorConfig c;
+  c.array.rows = 8;
+  c.array.cols = 8;
+  c.schedule = Schedule::Pipelined;
+  check_network(c, 4);
 }
 
 }  // namespace

@@ -46,7 +46,7 @@ void check_system(MemoryPath path, bool dmi) {
   for (std::size_t i = 0; i < 3; ++i) {
     EXPECT_EQ(r.runs[i].status, regs::kDone) << "error code " << r.runs[i].error;
     EXPECT_EQ(r.runs[i].output, model::run_golden(f.packed, f.inputs[i]).data) << "input " << i;
-    EXPECT_EQ(r.runs[i].cycles, static_cast<std::uint64_t>(run_fast(f.packed, f.inputs[i], cfg.array).total.cycles));
+    EXPECT_EQ(r.runs[i].cycles, static_cast<std::uint64_t>(run_fast(f.packed, f.inputs[i], cfg.accelerator).total.cycles));
     // The run takes at least its array cycles of simulated time.
     EXPECT_GE((r.runs[i].finished - r.runs[i].started).to_seconds() * 1e9, static_cast<double>(r.runs[i].cycles));
   }

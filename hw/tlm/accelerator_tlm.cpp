@@ -10,7 +10,7 @@ namespace ccsim::hw {
 
 AcceleratorTlm::AcceleratorTlm(sc_core::sc_module_name name, const AcceleratorTlmConfig& config)
     : sc_core::sc_module(name), regs("regs"), dma("dma"), irq("irq"), config_(config) {
-  config_.array.validate();
+  config_.accelerator.validate();
   regs.register_b_transport(this, &AcceleratorTlm::b_transport_regs);
   dma.register_nb_transport_bw(this, &AcceleratorTlm::nb_transport_bw);
   dma.register_invalidate_direct_mem_ptr(this, &AcceleratorTlm::invalidate_dmi);
@@ -162,7 +162,7 @@ void AcceleratorTlm::execute_run() {
   model::Int8Tensor input{net.input, std::vector<std::int8_t>(static_cast<std::size_t>(net.input.size()))};
   try {
     dma_transfer(tlm::TLM_READ_COMMAND, in_addr_, reinterpret_cast<unsigned char*>(input.data.data()), input.data.size());
-    const NetworkRun run = run_fast(net, input, config_.array);
+    const NetworkRun run = run_fast(net, input, config_.accelerator);
     quantum_.inc(sc_core::sc_time(config_.clock_ns * static_cast<double>(run.total.cycles), sc_core::SC_NS));
     auto out = run.output().data;
     dma_transfer(tlm::TLM_WRITE_COMMAND, out_addr_, reinterpret_cast<unsigned char*>(out.data()), out.size());

@@ -16,14 +16,14 @@
 #include <tlm_utils/simple_target_socket.h>
 #include <tlm_utils/tlm_quantumkeeper.h>
 
-#include "hw/array_config.hpp"
+#include "hw/accelerator_config.hpp"
 
 namespace ccsim::hw {
 
 enum class MemoryPath { LooselyTimed, ApproximatelyTimed };
 
 struct AcceleratorTlmConfig {
-  ArrayConfig array;
+  AcceleratorConfig accelerator;  // array and memories (the TLM path runs the shared schedule)
   double clock_ns = 1.0;
   MemoryPath path = MemoryPath::LooselyTimed;
   double quantum_ns = 1000.0;  // temporal decoupling quantum (LT)

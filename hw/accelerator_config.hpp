@@ -1,0 +1,40 @@
+// Everything that configures one accelerator instance: the array, its buffers, the DRAM it
+// streams from, and the layer schedule (one shared array, or one array per layer pipelined).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "hw/activation_buffer.hpp"
+#include "hw/array_config.hpp"
+#include "hw/weight_buffer.hpp"
+
+namespace ccsim::hw {
+
+enum class Schedule {
+  SharedArray,  // every layer runs on the one array, one after another
+  Pipelined,    // one array per Matmul layer; consecutive inputs overlap across layers
+};
+
+struct AcceleratorConfig {
+  ArrayConfig array;
+  WeightBufferConfig weight_buffer;
+  ActivationBufferConfig activation_buffer;
+  DramConfig dram;
+  Schedule schedule = Schedule::SharedArray;
+
+  AcceleratorConfig() = default;
+  // An array with default memories and the shared schedule.
+  AcceleratorConfig(const ArrayConfig& a) : array(a) {}  // NOLINT(google-explicit-constructor)
+
+  // Throws std::invalid_argument naming the inconsistent setting.
+  void validate() const;
+  // The array with the weight-load time the weight buffer's geometry gives.
+  ArrayConfig resolved_array() const;
+  nlohmann::json to_json() const;
+};
+
+// Parses "shared" or "pipelined".
+Schedule parse_schedule(const std::string& text);
+std::string to_string(Schedule s);
+
+}  // namespace ccsim::hw

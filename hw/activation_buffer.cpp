@@ -1,0 +1,16 @@
+#include "hw/activation_buffer.hpp"
+
+#include <stdexcept>
+#include <string>
+
+namespace ccsim::hw {
+
+nlohmann::json ActivationBufferConfig::to_json() const { return {{"capacity_bytes", capacity_bytes}}; }
+
+ActivationBuffer::ActivationBuffer(const ActivationBufferConfig& config) : config_(config) {
+  if (config.capacity_bytes < 1) throw std::invalid_argument("activation buffer capacity must be >= 1 byte");
+}
+
+nlohmann::json DramConfig::to_json() const { return {{"bytes_per_cycle", bytes_per_cycle}}; }
+
+}  // namespace ccsim::hw

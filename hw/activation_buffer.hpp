@@ -1,0 +1,41 @@
+// Activation buffer: on-chip SRAM holding a layer's int8 input (read by the feeder / vector unit)
+// and its output (written by the output stage), ping-pong between consecutive layers. A layer
+// whose input and output do not fit together runs from DRAM: its input streams in once per
+// pass over it (once per row tile for a Matmul) and its output streams out.
+#pragma once
+
+#include <cstdint>
+
+#include <nlohmann/json.hpp>
+
+#include "models/packed_network.hpp"
+
+namespace ccsim::hw {
+
+struct ActivationBufferConfig {
+  std::int64_t capacity_bytes = 128 * 1024;
+
+  nlohmann::json to_json() const;
+};
+
+class ActivationBuffer {
+ public:
+  explicit ActivationBuffer(const ActivationBufferConfig& config);
+
+  const ActivationBufferConfig& config() const { return config_; }
+  // Whether the layer's input and output (int8, one byte per value) fit together.
+  bool holds(const model::PackedLayer& layer) const { return layer.in.size() + layer.out.size() <= config_.capacity_bytes; }
+
+ private:
+  ActivationBufferConfig config_;
+};
+
+// Off-chip memory seen by the accelerator's DMA: a sustained bandwidth. DMA of a layer's DRAM
+// traffic overlaps its compute; what does not fit in the layer's compute time stalls the array.
+struct DramConfig {
+  double bytes_per_cycle = 16.0;
+
+  nlohmann::json to_json() const;
+};
+
+}  // namespace ccsim::hw

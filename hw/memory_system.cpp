@@ -1,0 +1,79 @@
+#include "hw/memory_system.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "hw/pipeline.hpp"
+
+namespace ccsim::hw {
+
+bool fused_into_next(const model::PackedNetwork& net, std::size_t i) {
+  return net.layers[i].kind == model::OpKind::Shift && i + 1 < net.layers.size() &&
+         net.layers[i + 1].kind == model::OpKind::Matmul;
+}
+
+MemorySystem::MemorySystem(const AcceleratorConfig& config, const model::PackedNetwork& net)
+    : config_(config), net_(net), plan_(net.layers.size()) {
+  const ArrayConfig array = config.resolved_array();
+  const WeightBuffer weights(config.weight_buffer, array);
+  const ActivationBuffer activations(config.activation_buffer);
+  network_weight_bytes_ = weights.network_bytes(net);
+
+  std::size_t last_mover = 0;
+  for (std::size_t i = 0; i < net.layers.size(); ++i) {
+    const auto& l = net.layers[i];
+    if (!fused_into_next(net, i) && l.kind != model::OpKind::Flatten) last_mover = i;
+  }
+  bool input_in_dram = true;  // the network input
+  for (std::size_t i = 0; i < net.layers.size(); ++i) {
+    const auto& l = net.layers[i];
+    LayerPlan& p = plan_[i];
+    p.moves_data = !fused_into_next(net, i) && l.kind != model::OpKind::Flatten;
+    if (!p.moves_data) continue;
+    const bool spills = !activations.holds(l);
+    const std::int64_t passes = l.kind == model::OpKind::Matmul ? (l.rows() + array.rows - 1) / array.rows : 1;
+    p.input_from_dram = input_in_dram;
+    p.input_passes = input_in_dram ? (spills ? passes : 1) : 0;
+    p.output_to_dram = spills || i == last_mover;
+    p.weight_bytes = weights.layer_bytes(l);
+    input_in_dram = spills;
+  }
+  // Weight residency: per network on the shared array, per stage when pipelined.
+  std::vector<StageRange> groups{{0, net.layers.size()}};
+  if (config.schedule == Schedule::Pipelined) groups = pipeline_stages(net);
+  weights_resident_ = true;
+  for (const auto& g : groups) {
+    std::int64_t bytes = 0;
+    for (std::size_t i = g.first; i < g.last; ++i) bytes += weights.layer_bytes(net.layers[i]);
+    const bool resident = bytes <= config.weight_buffer.capacity_bytes;
+    weights_resident_ = weights_resident_ && resident;
+    for (std::size_t i = g.first; i < g.last; ++i) plan_[i].weights_resident = resident;
+  }
+}
+
+void MemorySystem::account(std::size_t i, bool first_inference, LayerStats& s) const {
+  const LayerPlan& p = plan_[i];
+  if (!p.moves_data) return;
+  const auto& l = net_.layers[i];
+  if (l.kind == model::OpKind::Matmul) {
+    s.act_buffer_read_bytes += s.input_bits / config_.array.data_bits;  // int8 values fed
+    s.weight_buffer_read_bytes += p.weight_bytes;
+    if (!p.weights_resident || first_inference) {
+      s.weight_buffer_fill_bytes += p.weight_bytes;
+      s.dram_read_bytes += p.weight_bytes;
+    }
+  } else {
+    s.act_buffer_read_bytes += l.in.size();
+  }
+  s.act_buffer_write_bytes += l.out.size();
+  s.dram_read_bytes += p.input_passes * l.in.size();
+  if (p.output_to_dram) s.dram_write_bytes += l.out.size();
+  const auto dma_cycles = static_cast<std::int64_t>(
+      std::ceil(static_cast<double>(s.dram_read_bytes + s.dram_write_bytes) / config_.dram.bytes_per_cycle));
+  const std::int64_t stall = std::max<std::int64_t>(0, dma_cycles - s.cycles);
+  s.memory_stall_cycles += stall;
+  s.stall_cycles += stall;
+  s.cycles += stall;
+}
+
+}  // namespace ccsim::hw

@@ -1,0 +1,54 @@
+// Buffer and DRAM traffic of each layer and the cycles the array waits for DMA: the one place
+// both simulation modes take them from. Rules (hw/README.md, "Memory system"):
+// - weights: a Matmul reads its packed cells and per-row parameters from the weight buffer once
+//   per inference; they come from DRAM every inference unless the whole network (pipelined: the
+//   stage's layers, each stage having its own buffer) fits in the weight buffer, in which case
+//   only the first inference fetches them;
+// - activations: the network input starts in DRAM and the final output ends there; a layer whose
+//   input and output do not fit in the activation buffer together streams its input from DRAM
+//   once per pass (per row tile for a Matmul) and writes its output to DRAM, which the next layer
+//   then reads once;
+// - DMA overlaps the layer's compute; ceil(DRAM bytes / bandwidth) beyond the compute cycles is
+//   memory stall.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "hw/accelerator_config.hpp"
+#include "models/packed_network.hpp"
+
+namespace ccsim::hw {
+
+class MemorySystem {
+ public:
+  MemorySystem(const AcceleratorConfig& config, const model::PackedNetwork& net);
+
+  // Adds layer i's memory counters to `stats` (its compute counters) and the memory stall.
+  void account(std::size_t layer, bool first_inference, LayerStats& stats) const;
+
+  // Whether no inference after the first reads weights from DRAM.
+  bool weights_resident() const { return weights_resident_; }
+  std::int64_t network_weight_bytes() const { return network_weight_bytes_; }
+
+ private:
+  struct LayerPlan {
+    bool moves_data = false;       // false for a fused shift or a flatten
+    bool input_from_dram = false;  // the input is read from DRAM ...
+    std::int64_t input_passes = 0; // ... this many times
+    bool output_to_dram = false;
+    std::int64_t weight_bytes = 0;
+    bool weights_resident = false;  // fetched from DRAM on the first inference only
+  };
+
+  AcceleratorConfig config_;
+  const model::PackedNetwork& net_;
+  std::vector<LayerPlan> plan_;
+  bool weights_resident_ = false;
+  std::int64_t network_weight_bytes_ = 0;
+};
+
+// Whether layer i is a shift that the next layer's feeder absorbs.
+bool fused_into_next(const model::PackedNetwork& net, std::size_t i);
+
+}  // namespace ccsim::hw
