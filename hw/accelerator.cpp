@@ -188,6 +188,7 @@ void Accelerator::sample(std::size_t layer_index, const MatmulEngine* engine) {
   const std::int64_t now = cycles_;
   const TraceOptions& o = trace_options_;
   if (now < o.start_cycle || (o.end_cycle >= 0 && now > o.end_cycle) || (o.layer >= 0 && layer != o.layer)) return;
+  if (o.tile >= 0 && (!engine || engine->tile() != o.tile)) return;
   trace_cycle_ = now;
   trace_layer_ = layer;
   if (!engine) {

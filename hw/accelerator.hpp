@@ -45,6 +45,7 @@ std::vector<NetworkRun> run_fast(const model::PackedNetwork& net, const std::vec
 struct TraceOptions {
   std::string vcd_path;       // without the .vcd extension sc_create_vcd_trace_file adds; empty = off
   int layer = -1;             // -1 = every layer
+  std::int64_t tile = -1;     // -1 = every tile of the traced layer(s)
   std::int64_t start_cycle = 0;
   std::int64_t end_cycle = -1;  // -1 = to the end
 };

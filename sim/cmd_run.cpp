@@ -33,6 +33,7 @@ struct RunArgs {
   std::string report;
   std::string vcd;
   int trace_layer = -1;
+  std::int64_t trace_tile = -1;
   std::string trace_window;
   std::string tlm;
   std::string schedule = "shared";
@@ -167,6 +168,7 @@ void run_command(const RunArgs& a) {
     vcd_tmp = a.vcd + ".tmp." + std::to_string(::getpid());
     trace.vcd_path = vcd_tmp;  // SystemC appends .vcd
     trace.layer = a.trace_layer;
+    trace.tile = a.trace_tile;
     if (!a.trace_window.empty()) std::tie(trace.start_cycle, trace.end_cycle) = parse_window(a.trace_window);
   }
   if (!a.tlm.empty()) {
@@ -249,6 +251,7 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--report", a->report, "write per-layer cycles, utilization and counters (JSON)");
   cmd->add_option("--vcd", a->vcd, "cycle mode: write a VCD of the sequencer, array inputs and row outputs");
   cmd->add_option("--trace-layer", a->trace_layer, "trace only this layer index (default: all)");
+  cmd->add_option("--trace-tile", a->trace_tile, "trace only this tile of the traced layer (default: all)");
   cmd->add_option("--trace-window", a->trace_window, "trace only cycles START:END of the simulation");
   cmd->add_option("--schedule", a->schedule, "shared (one array) or pipelined (one array per layer, inputs overlap)")
       ->check(CLI::IsMember({"shared", "pipelined"}))->capture_default_str();

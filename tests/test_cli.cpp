@@ -119,12 +119,26 @@ TEST_F(Cli, RunCycleFastTlmAndWaveform) {
   EXPECT_NE(vcd.find("row0_psum_out"), std::string::npos);
   EXPECT_NE(vcd.find("col4_lines"), std::string::npos);
 
+  // The pipelined schedule: same per-layer counters, inputs overlapped, both modes agree.
+  const std::string two = base + " --input " + path("x.pb") + " --schedule pipelined";
+  ASSERT_EQ(run(two + " --mode cycle --report " + path("pc.json")).status, 0);
+  ASSERT_EQ(run(two + " --mode fast --report " + path("pf.json")).status, 0);
+  const auto pc = nlohmann::json::parse(read_file(path("pc.json")));
+  const auto pf = nlohmann::json::parse(read_file(path("pf.json")));
+  EXPECT_EQ(pc["makespan_cycles"], pf["makespan_cycles"]);
+  EXPECT_EQ(pc["layers"], cycle["layers"]);
+  EXPECT_LT(pc["makespan_cycles"].get<long>(), 2 * cycle["cycles_per_inference"].get<long>());
+  EXPECT_GT(pc["arrays"].get<int>(), 1);
+
   const std::string out = path("bad.json");
   const std::string no_array = "run " + path("n.ccpack") + " --input " + path("x.pb");
   expect_failure(no_array + " --array 6 --report " + out, "ROWSxCOLS", out);
   expect_failure(no_array + " --array 0x4 --report " + out, "must be >= 1", out);
   expect_failure(base + " --vcd " + path("v.vcd") + " --trace-window 9:3", "--trace-window '9:3'", path("v.vcd"));
   expect_failure(base + " --mode fast --vcd " + path("v.vcd"), "--vcd needs --mode cycle", path("v.vcd"));
+  expect_failure(base + " --schedule ring --report " + out, "--schedule", out);
+  expect_failure(base + " --weight-buffer-kib 0.05 --report " + out, "cannot double-buffer", out);
+  expect_failure(base + " --tlm lt --schedule pipelined --report " + out, "shared-array schedule only", out);
   expect_failure("run " + path("net.json") + " --input " + path("x.pb"), "bad magic");
 }
 
