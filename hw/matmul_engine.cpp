@@ -6,8 +6,8 @@
 namespace ccsim::hw {
 
 MatmulEngine::MatmulEngine(const ArrayConfig& config, const model::PackedLayer& layer, const model::Int8Tensor& input,
-                           const model::PackedLayer* shift)
-    : config_(config), layer_(layer), feeder_(layer, input, shift), array_(config) {
+                           const model::PackedLayer* shift, Fault fault)
+    : config_(config), layer_(layer), fault_(fault), feeder_(layer, input, shift), array_(config) {
   if (layer.kind != model::OpKind::Matmul) throw std::invalid_argument("MatmulEngine runs Matmul layers only");
   for (const auto& g : layer.groups) {
     if (g.size() > static_cast<std::size_t>(config.alpha_max)) {
@@ -32,7 +32,16 @@ MatmulEngine::MatmulEngine(const ArrayConfig& config, const model::PackedLayer& 
   phase_left_ = static_cast<std::int64_t>(R) * config.load_cycles_per_row;
 }
 
+Fault parse_fault(const std::string& text) {
+  if (text == "none") return Fault::None;
+  if (text == "select") return Fault::SelectStuckAt0;
+  if (text == "skew") return Fault::SkewOffByOne;
+  if (text == "acc") return Fault::AccBitStuckAt0;
+  throw std::invalid_argument("fault '" + text + "' must be none, select, skew or acc");
+}
+
 bool MatmulEngine::step() {
+  computed_ = false;
   if (done_) return false;
   ++stats_.cycles;
   switch (phase_) {
@@ -42,6 +51,7 @@ bool MatmulEngine::step() {
       if (--phase_left_ == 0) start_tile();
       break;
     case Phase::Compute:
+      computed_ = true;
       compute_cycle();
       if (++t_ == compute_cycles_) finish_tile();
       break;
@@ -62,6 +72,7 @@ void MatmulEngine::start_tile() {
     for (int c = 0; c < C && g0_ + c < l.packed_cols(); ++c) {
       w[static_cast<std::size_t>(r) * C + c] = l.weights[l.cell(m0_ + r, g0_ + c)];
       s[static_cast<std::size_t>(r) * C + c] = l.select[l.cell(m0_ + r, g0_ + c)];
+      if (fault_ == Fault::SelectStuckAt0) s[static_cast<std::size_t>(r) * C + c] &= 0xFE;
       busy += w[static_cast<std::size_t>(r) * C + c] != 0;
     }
   }
@@ -89,7 +100,7 @@ void MatmulEngine::compute_cycle() {
   const model::PackedLayer& l = layer_;
   // Feeder: column c carries pixel slot - c, serialized LSB first.
   for (int c = 0; c < C; ++c) {
-    const std::int64_t p = slot - c;
+    const std::int64_t p = slot - c - (fault_ == Fault::SkewOffByOne && c == C - 1 ? 1 : 0);
     const int g = g0_ + c;
     if (p < 0 || p >= pixels_ || g >= l.packed_cols()) {
       top_[c] = 0;
@@ -122,7 +133,7 @@ void MatmulEngine::compute_cycle() {
         const std::int64_t p = (t - r) / bits - last_col;
         if (p < 0 || p >= P) return;
         ++stats_.acc_writes;
-        acc_[static_cast<std::size_t>(r) * P + p] = value;
+        acc_[static_cast<std::size_t>(r) * P + p] = fault_ == Fault::AccBitStuckAt0 ? value & ~(1 << 16) : value;
       });
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "hw/array_config.hpp"
@@ -15,11 +16,20 @@
 
 namespace ccsim::hw {
 
+// Test-only faults: deliberate bugs that co-simulation must report (ccsim cosim --inject).
+enum class Fault {
+  None,
+  SelectStuckAt0,  // bit 0 of every cell's multiplexer select stuck at 0
+  SkewOffByOne,    // the last array column gets its inputs one MAC slot late
+  AccBitStuckAt0,  // bit 16 of the accumulator buffer's write port stuck at 0
+};
+Fault parse_fault(const std::string& text);  // none, select, skew, acc
+
 class MatmulEngine {
  public:
   // `input` must outlive the engine. `shift` (may be null) is a shift layer fused into the feeder.
   MatmulEngine(const ArrayConfig& config, const model::PackedLayer& layer, const model::Int8Tensor& input,
-               const model::PackedLayer* shift);
+               const model::PackedLayer* shift, Fault fault = Fault::None);
 
   // Advances one clock cycle; returns false once the layer has finished (no cycle is spent then).
   bool step();
@@ -34,6 +44,9 @@ class MatmulEngine {
   const SystolicArray& array() const { return array_; }
   std::int64_t tile() const { return tile_; }
   std::int64_t tile_cycle() const { return t_; }
+  // Whether the last step() was a compute cycle, and the bit lines it fed into row 0.
+  bool computed() const { return computed_; }
+  const std::vector<std::uint32_t>& top_lines() const { return top_; }
 
  private:
   void start_tile();
@@ -42,6 +55,8 @@ class MatmulEngine {
 
   ArrayConfig config_;
   const model::PackedLayer& layer_;
+  Fault fault_;
+  bool computed_ = false;
   Feeder feeder_;
   SystolicArray array_;
 

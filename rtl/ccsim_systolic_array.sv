@@ -1,6 +1,8 @@
 // R x C weight-stationary systolic array of bit-serial MX cells (hw/README.md).
 // Weights load into shadow registers one array row per cycle (load_valid_i); tile_start_i swaps
-// them in and clears the pipeline; the cycle after tile_start_i is cycle 0 of the tile. Input bit
+// them in and clears the pipeline; the cycle after tile_start_i is cycle 0 of the tile. A row
+// loaded in the same cycle as tile_start_i goes straight into its cells (so the last row of a
+// tile can load in the cycle the tile starts). Input bit
 // lines enter row 0 (top_lines_i) and move down one row per cycle with their bit index; partial
 // sums move right one MAC slot per column and leave at column Cols-1 (psum_o[r][Cols-1]).
 module ccsim_systolic_array #(
@@ -89,6 +91,8 @@ module ccsim_systolic_array #(
   end
 
   for (genvar r = 0; r < Rows; r++) begin : g_row
+    logic bypass;
+    assign bypass = load_valid_i && (load_row_i == RowIdxW'(r));
     for (genvar c = 0; c < Cols; c++) begin : g_col
       logic [31:0] psum_in;
       if (c == 0) begin : g_left
@@ -105,8 +109,8 @@ module ccsim_systolic_array #(
         .rst_ni    (rst_ni),
         .clear_i   (tile_start_i),
         .load_i    (tile_start_i),
-        .weight_i  (shadow_w_q[r][c]),
-        .select_i  (shadow_s_q[r][c]),
+        .weight_i  (bypass ? load_weight_i[c] : shadow_w_q[r][c]),
+        .select_i  (bypass ? load_select_i[c] : shadow_s_q[r][c]),
         .valid_i   (valid[r]),
         .lines_i   (lines[r][c]),
         .bit_idx_i (bit_idx[r]),

@@ -13,6 +13,7 @@ packages=(
   libtorch-dev
   dataset-fashion-mnist
   python3-numpy python3-onnx python3-matplotlib
+  gtkwave
 )
 
 missing=()

@@ -18,6 +18,7 @@
 #include "models/packed_file.hpp"
 #include "sim/commands.hpp"
 #include "sim/model_loader.hpp"
+#include "sim/trace_window.hpp"
 
 namespace ccsim::cli {
 namespace {
@@ -53,26 +54,6 @@ hw::AcceleratorConfig accelerator_config(const RunArgs& a) {
   cfg.dram.bytes_per_cycle = a.dram_bytes_per_cycle;
   cfg.validate();
   return cfg;
-}
-
-// START:END in cycles (END may be empty: to the end).
-std::pair<std::int64_t, std::int64_t> parse_window(const std::string& text) {
-  const auto colon = text.find(':');
-  try {
-    if (colon == std::string::npos) throw std::invalid_argument("no colon");
-    std::size_t used = 0;
-    const std::int64_t start = std::stoll(text.substr(0, colon), &used);
-    if (used != colon || start < 0) throw std::invalid_argument("start");
-    const std::string end_text = text.substr(colon + 1);
-    std::int64_t end = -1;
-    if (!end_text.empty()) {
-      end = std::stoll(end_text, &used);
-      if (used != end_text.size() || end < start) throw std::invalid_argument("end");
-    }
-    return {start, end};
-  } catch (const std::exception&) {
-    throw std::invalid_argument("--trace-window '" + text + "' must be START:END cycles with START <= END (END may be empty)");
-  }
 }
 
 // The TLM system (host, memory, DMA) with the fast model's compute.
@@ -136,22 +117,9 @@ void run_command(const RunArgs& a) {
   const model::PackedNetwork net = model::load_packed(a.file);
   const hw::AcceleratorConfig config = accelerator_config(a);
   const hw::ArrayConfig& array = config.array;
-  if (a.inputs.empty() == a.dataset.empty()) {
-    throw std::invalid_argument("run needs exactly one input source: --input FILE.pb or --dataset DIR");
-  }
-  model::FloatTensor batch;
   std::vector<int> labels;
-  if (!a.inputs.empty()) {
-    batch = stack_inputs(a.inputs, net.input);
-  } else {
-    const auto data = model::load_idx_dataset(a.dataset, "t10k", a.count);
-    batch = model::to_batch(data, net.preprocess, net.input, 0, data.count);
-    labels.assign(data.labels.begin(), data.labels.end());
-  }
-  const auto per = static_cast<std::size_t>(net.input.size());
-  const std::size_t n = batch.data.size() / per;
-  std::vector<model::Int8Tensor> inputs;
-  for (std::size_t i = 0; i < n; ++i) inputs.push_back(model::quantize_input(net, batch.data.data() + i * per, per));
+  const std::vector<model::Int8Tensor> inputs = load_int8_inputs(net, a.inputs, a.dataset, a.count, &labels);
+  const std::size_t n = inputs.size();
 
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<hw::NetworkRun> runs;
@@ -169,7 +137,7 @@ void run_command(const RunArgs& a) {
     trace.vcd_path = vcd_tmp;  // SystemC appends .vcd
     trace.layer = a.trace_layer;
     trace.tile = a.trace_tile;
-    if (!a.trace_window.empty()) std::tie(trace.start_cycle, trace.end_cycle) = parse_window(a.trace_window);
+    if (!a.trace_window.empty()) std::tie(trace.start_cycle, trace.end_cycle) = parse_trace_window(a.trace_window);
   }
   if (!a.tlm.empty()) {
     runs = run_through_tlm(a, net, inputs, config, tlm_report);

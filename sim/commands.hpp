@@ -13,5 +13,6 @@ void add_inspect_command(CLI::App& app);
 void add_golden_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 void add_run_command(CLI::App& app);
+void add_cosim_command(CLI::App& app);
 
 }  // namespace ccsim::cli

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "models/idx_dataset.hpp"
 #include "models/network_json.hpp"
 #include "models/onnx_import.hpp"
 
@@ -38,6 +39,27 @@ model::FloatTensor stack_inputs(const std::vector<std::string>& paths, const mod
   }
   batch.dims = {n, input.c, input.h, input.w};
   return batch;
+}
+
+std::vector<model::Int8Tensor> load_int8_inputs(const model::PackedNetwork& net, const std::vector<std::string>& paths,
+                                                const std::string& dataset, int count, std::vector<int>* labels) {
+  if (paths.empty() == dataset.empty()) {
+    throw std::invalid_argument("needs exactly one input source: --input FILE.pb or --dataset DIR");
+  }
+  model::FloatTensor batch;
+  if (!paths.empty()) {
+    batch = stack_inputs(paths, net.input);
+  } else {
+    const auto data = model::load_idx_dataset(dataset, "t10k", count);
+    batch = model::to_batch(data, net.preprocess, net.input, 0, data.count);
+    if (labels) labels->assign(data.labels.begin(), data.labels.end());
+  }
+  const auto per = static_cast<std::size_t>(net.input.size());
+  std::vector<model::Int8Tensor> inputs;
+  for (std::size_t i = 0; i < batch.data.size() / per; ++i) {
+    inputs.push_back(model::quantize_input(net, batch.data.data() + i * per, per));
+  }
+  return inputs;
 }
 
 }  // namespace ccsim::cli

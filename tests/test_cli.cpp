@@ -13,6 +13,7 @@
 #include "models/atomic_file.hpp"
 #include "models/network_json.hpp"
 #include "models/onnx_tensor.hpp"
+#include "tests/cli_runner.hpp"
 #include "tests/test_util.hpp"
 
 namespace ccsim {
@@ -20,21 +21,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int status = -1;
-  std::string output;  // stdout and stderr
-};
+using test::Result;
 
-Result run(const std::string& args) {
-  Result r;
-  const std::string cmd = std::string(CCSIM_BINARY) + " " + args + " 2>&1";
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
-  std::array<char, 4096> buf{};
-  while (fgets(buf.data(), buf.size(), pipe.get())) r.output += buf.data();
-  const int raw = pclose(pipe.release());
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  return r;
-}
+Result run(const std::string& args) { return test::run_ccsim(args); }
 
 class Cli : public ::testing::Test {
  protected:

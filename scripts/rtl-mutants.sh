@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Mutation check of the co-simulation: applies each RTL mutant below to a copy of rtl/, rebuilds
+# ccsim with that RTL (a small 4x4 tile, so each rebuild takes about a minute), runs
+# `ccsim cosim` on the bundled network and counts the mutants it reports (FAIL = caught).
+# Usage: scripts/rtl-mutants.sh [MUTANT_NUMBER ...]   (default: all). Results in
+# ${CCSIM_MUTANT_DIR:-build-mutants}/mutants.json.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+work=${CCSIM_MUTANT_DIR:-$root/build-mutants}
+array=${CCSIM_MUTANT_ARRAY:-4x4}
+bash "$root/scripts/install-deps.sh"
+
+# file | original text | mutated text | what the bug is
+mutants=(
+  "ccsim_mx_cell.sv|term = -term;|term = term;|MSB of the serial input not negated (unsigned multiply)"
+  "ccsim_mx_cell.sv|assign bit_in   = lines_i[select_q];|assign bit_in   = lines_i[0];|multiplexer ignores its select"
+  "ccsim_mx_cell.sv|psum_d = psum_i + prod_q + term;|psum_d = psum_i + prod_q;|last bit's product term dropped"
+  "ccsim_systolic_array.sv|assign bypass = load_valid_i \&\& (load_row_i == RowIdxW'(r));|assign bypass = 1'b0;|row loaded with the tile start misses the bypass"
+  "ccsim_systolic_array.sv|lines_q   <= lines[r-1];|lines_q   <= lines[0];|bit lines skip the per-row delay (skew)"
+  "ccsim_feeder.sv|in_window = (y >= 0)|in_window = (y > 0)|padding check off by one"
+  "ccsim_feeder.sv|xs = x + 16'(\$signed(shift_dx_i[ch]));|xs = x;|shift unit ignores horizontal shifts"
+  "ccsim_requant.sv|((remainder > threshold) ? 32'sd1 : 32'sd0)|32'sd0|requantization truncates instead of rounding"
+  "ccsim_requant.sv|act_o = act_max_i;|act_o = rounded[7:0];|no saturation at the activation maximum"
+  "ccsim_tile.sv|(ct_q == 16'd0) ? (row_in_matrix ? bias_q[RowW'(m)] : 32'd0)|(ct_q == 16'd0) ? 32'd0|bias never added"
+  "ccsim_tile.sv|if (ct_q == cfg_col_tiles_i - 16'd1 \&\& row_in_matrix) begin|if (row_in_matrix) begin|output written before the last column tile"
+  "ccsim_tile.sv|assign in_matrix         = (ld_m < 32'(cfg_rows_i)) \&\& |assign in_matrix         = |partial tiles load stale rows"
+  "ccsim_tile.sv|pix_valid_q[0] <= pix_valid_q[0] \&\& (pix_p_q[0] + 16'd1 < cfg_pixels_i);|pix_valid_q[0] <= pix_valid_q[0];|feeder runs past the last pixel"
+)
+
+selected=("$@")
+if [ ${#selected[@]} -eq 0 ]; then selected=($(seq 1 ${#mutants[@]})); fi
+
+mkdir -p "$work/rtl"
+cp "$root"/rtl/*.sv "$work/rtl/"
+cmake -S "$root" -B "$work/build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCCSIM_BUILD_TESTS=OFF \
+  -DCCSIM_COSIM_ARRAY="$array" -DCCSIM_RTL_DIR="$work/rtl" >/dev/null
+cosim() {
+  "$work/build/ccsim" cosim "$root/models/examples/fmnist-shift.ccpack" --array "$array" \
+    --dataset /usr/share/datasets/fashion-mnist --count 1 --mismatch-trace "$work/mismatch.fst" "$@"
+}
+
+echo "== baseline (unmutated RTL, $array tile)"
+cmake --build "$work/build" --target ccsim >/dev/null
+cosim >/dev/null || { echo "rtl-mutants: the unmutated RTL does not pass cosim" >&2; exit 1; }
+
+results=()
+caught=0
+for n in "${selected[@]}"; do
+  IFS='|' read -r file from to what <<<"${mutants[$((n - 1))]}"
+  cp "$root"/rtl/*.sv "$work/rtl/"
+  python3 - "$work/rtl/$file" "$from" "$to" <<'PY'
+import sys
+path, old, new = sys.argv[1], sys.argv[2].replace('\\&', '&'), sys.argv[3].replace('\\&', '&')
+text = open(path).read()
+if text.count(old) < 1:
+    sys.exit(f"mutant does not apply: {old!r} not in {path}")
+open(path, 'w').write(text.replace(old, new, 1))
+PY
+  if ! cmake --build "$work/build" --target ccsim >"$work/build-$n.log" 2>&1; then
+    verdict="build-error"
+  elif out=$(cosim 2>&1); then
+    verdict="missed"
+  else
+    verdict="caught"
+    caught=$((caught + 1))
+  fi
+  first=$(printf '%s\n' "${out:-}" | grep -m1 -E '^  cycle' | sed 's/^ *//' || true)
+  printf 'mutant %2d %-8s %s: %s\n' "$n" "$verdict" "$file" "$what"
+  [ -n "$first" ] && printf '            first mismatch: %s\n' "$first"
+  results+=("{\"mutant\": $n, \"file\": \"$file\", \"bug\": \"$what\", \"verdict\": \"$verdict\", \"first_mismatch\": \"${first//\"/\'}\"}")
+  out=""
+done
+cp "$root"/rtl/*.sv "$work/rtl/"
+{
+  echo "{\"array\": \"$array\", \"caught\": $caught, \"mutants\": ${#selected[@]}, \"results\": ["
+  (IFS=,; echo "${results[*]}")
+  echo "]}"
+} >"$work/mutants.json.tmp" && mv "$work/mutants.json.tmp" "$work/mutants.json"
+echo "rtl-mutants: cosim caught $caught of ${#selected[@]} mutants ($work/mutants.json)"
+[ "$caught" -eq "${#selected[@]}" ]

@@ -1,0 +1,106 @@
+#include <iostream>
+#include <tuple>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "hw/array_config.hpp"
+#include "models/atomic_file.hpp"
+#include "models/packed_file.hpp"
+#include "sim/commands.hpp"
+#include "sim/cosim.hpp"
+#include "sim/model_loader.hpp"
+#include "sim/trace_window.hpp"
+
+namespace ccsim::cli {
+namespace {
+
+struct CosimArgs {
+  std::string file;
+  std::string array = "16x16";
+  std::vector<std::string> inputs;
+  std::string dataset;
+  int count = 1;
+  std::string design = "both";
+  std::string trace;
+  std::string trace_window;
+  std::string mismatch_trace = "cosim-mismatch.fst";
+  std::string inject = "none";
+  std::string report;
+  int max_mismatches = 10;
+};
+
+void cosim_command(const CosimArgs& a) {
+  const model::PackedNetwork net = model::load_packed(a.file);
+  const hw::ArrayConfig array = hw::parse_array(a.array);
+  cosim::CosimOptions o;
+  o.rows = array.rows;
+  o.cols = array.cols;
+  o.design = a.design == "rtl" ? cosim::Design::Rtl : a.design == "systemc" ? cosim::Design::SystemC : cosim::Design::Both;
+  o.trace_path = a.trace;
+  if (!a.trace_window.empty()) std::tie(o.trace_start, o.trace_end) = parse_trace_window(a.trace_window);
+  o.mismatch_trace_path =
+      a.trace.size() > 4 ? a.trace.substr(0, a.trace.size() - 4) + "-mismatch.fst" : a.mismatch_trace;
+  o.max_mismatches = a.max_mismatches;
+  o.fault = hw::parse_fault(a.inject);
+  if (o.fault != hw::Fault::None && o.design == cosim::Design::Rtl) {
+    throw std::invalid_argument("--inject puts the fault into the SystemC model: use --design both or systemc");
+  }
+  std::vector<int> labels;
+  const auto inputs = load_int8_inputs(net, a.inputs, a.dataset, a.count, &labels);
+
+  const cosim::CosimResult r = cosim::run_cosim(net, inputs, o);
+  nlohmann::json mismatches = nlohmann::json::array();
+  for (const auto& m : r.mismatches) {
+    mismatches.push_back({{"cycle", m.cycle}, {"sample", m.sample}, {"layer", m.layer}, {"layer_name", m.layer_name},
+                          {"tile", m.tile}, {"tile_cycle", m.tile_cycle}, {"row", m.row}, {"col", m.col},
+                          {"signal", m.signal}, {"expected", m.expected}, {"actual", m.actual}});
+  }
+  const nlohmann::json report = {{"network", net.name}, {"file", a.file}, {"array", a.array}, {"design", a.design},
+                                 {"samples", inputs.size()}, {"pass", r.pass}, {"cycles_compared", r.cycles_compared},
+                                 {"cycles_simulated", r.cycles_simulated}, {"layers_run", r.layers_run},
+                                 {"wall_seconds", r.wall_seconds},
+                                 {"cycles_per_second", r.wall_seconds > 0 ? r.cycles_simulated / r.wall_seconds : 0.0},
+                                 {"fault", a.inject}, {"mismatches", mismatches}, {"waveform", r.waveform},
+                                 {"gtkw", r.gtkw}, {"systemc_waveform", r.systemc_waveform}};
+  if (!a.report.empty()) write_file_atomic(a.report, report.dump(2) + "\n");
+  if (!r.pass) {
+    std::cout << "FAIL: " << (a.design == "both" ? "RTL and SystemC model disagree" : "mismatch against the golden model")
+              << "; first mismatches:\n";
+    for (const auto& m : r.mismatches) std::cout << "  " << m.describe() << "\n";
+    if (!r.waveform.empty()) std::cout << "waveform around the first mismatch: " << r.waveform << " (" << r.gtkw << ")\n";
+    throw std::runtime_error("co-simulation failed");
+  }
+  std::cout << "PASS: " << inputs.size() << " sample(s), " << r.layers_run << " Matmul layer run(s), "
+            << r.cycles_compared << " cycles " << (a.design == "both" ? "compared (RTL vs SystemC, every cycle)" : "run")
+            << ", outputs bit-exact with the golden model; " << r.cycles_simulated << " cycles simulated in "
+            << r.wall_seconds << " s\n";
+  if (!r.waveform.empty()) std::cout << "waveform: " << r.waveform << " (GTKWave: gtkwave " << r.gtkw << ")\n";
+  if (!r.systemc_waveform.empty()) std::cout << "SystemC model waveform (same time base): " << r.systemc_waveform << "\n";
+}
+
+}  // namespace
+
+void add_cosim_command(CLI::App& app) {
+  auto a = std::make_shared<CosimArgs>();
+  auto* cmd = app.add_subcommand("cosim", "Co-simulate the Verilated RTL tile and the SystemC cycle model, cycle by cycle");
+  cmd->add_option("FILE", a->file, "packed weight file (.ccpack)")->required();
+  cmd->add_option("--array", a->array, "array size of the built RTL tile (CMake CCSIM_COSIM_ARRAY)")->capture_default_str();
+  cmd->add_option("--input", a->inputs, "input tensor (ONNX TensorProto .pb), repeatable");
+  cmd->add_option("--dataset", a->dataset, "IDX data set directory (test split)");
+  cmd->add_option("--count", a->count, "images from the data set")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--design", a->design, "both (compare every cycle), rtl or systemc alone (against golden)")
+      ->check(CLI::IsMember({"both", "rtl", "systemc"}))->capture_default_str();
+  cmd->add_option("--trace", a->trace, "RTL waveform (.fst or .vcd) plus the SystemC model's (-systemc.vcd) and a .gtkw");
+  cmd->add_option("--trace-window", a->trace_window, "trace only cycles START:END (compared cycles)");
+  cmd->add_option("--mismatch-trace", a->mismatch_trace,
+                  "on FAIL: RTL waveform around the first mismatch (with --trace X.fst: X-mismatch.fst)")
+      ->capture_default_str();
+  cmd->add_option("--max-mismatches", a->max_mismatches, "mismatches to report")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--inject", a->inject, "test only: fault in the SystemC model (none, select, skew, acc)")
+      ->check(CLI::IsMember({"none", "select", "skew", "acc"}))->capture_default_str();
+  cmd->add_option("--report", a->report, "write the result (JSON)");
+  cmd->callback([a] { cosim_command(*a); });
+}
+
+}  // namespace ccsim::cli

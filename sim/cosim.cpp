@@ -1,0 +1,146 @@
+#include "sim/cosim.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <sstream>
+#include <stdexcept>
+
+#include <unistd.h>
+
+#include <systemc>
+
+#include "Vtile.h"
+#include "sim/cosim_bench.hpp"
+#include "sim/gtkw.hpp"
+
+namespace ccsim::cosim {
+namespace {
+
+// The Verilated configuration built into ccsim (CMakeLists.txt: CCSIM_COSIM_ARRAY and the
+// verilate() parameters).
+TileLimits built_limits() {
+  TileLimits l;
+  l.rows = CCSIM_COSIM_ROWS;
+  l.cols = CCSIM_COSIM_COLS;
+  return l;
+}
+
+std::string built_array() { return std::to_string(CCSIM_COSIM_ROWS) + "x" + std::to_string(CCSIM_COSIM_COLS); }
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+template <typename V>
+CosimResult simulate(const model::PackedNetwork& net, const std::vector<model::Int8Tensor>& inputs,
+                     const CosimOptions& options, const TileLimits& limits) {
+  sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+  sc_core::sc_report_handler::set_actions(sc_core::SC_ID_IEEE_1666_DEPRECATION_, sc_core::SC_DO_NOTHING);
+  Verilated::traceEverOn(true);
+  sc_core::sc_clock clock("clock", 1.0, sc_core::SC_NS);
+  CosimBench<V> bench("cosim", net, inputs, options, limits);
+  bench.bind_clock(clock);
+  sc_core::sc_start();
+  if (bench.error()) std::rethrow_exception(bench.error());
+  return bench.result();
+}
+
+}  // namespace
+
+std::string Mismatch::describe() const {
+  std::ostringstream o;
+  o << "cycle " << cycle << ", sample " << sample << ", layer " << layer << " '" << layer_name << "'";
+  if (tile >= 0) o << ", tile " << tile << " (tile cycle " << tile_cycle << ")";
+  if (row >= 0) o << ", row " << row;
+  if (col >= 0) o << ", col " << col;
+  o << ": " << signal << " expected " << expected << ", actual " << actual;
+  return o.str();
+}
+
+std::vector<std::string> cosim_configurations() { return {built_array()}; }
+
+CosimResult run_cosim(const model::PackedNetwork& net, const std::vector<model::Int8Tensor>& inputs,
+                      const CosimOptions& options) {
+  const std::string array = std::to_string(options.rows) + "x" + std::to_string(options.cols);
+  if (array != built_array()) {
+    throw std::invalid_argument("no Verilated tile for a " + array + " array; this build has " + built_array() +
+                                " (CMake option CCSIM_COSIM_ARRAY)");
+  }
+  const TileLimits limits = built_limits();
+  // Check every layer fits before simulating.
+  {
+    std::vector<model::Int8Tensor> outs;
+    model::run_golden(net, inputs.at(0), &outs);
+    for (std::size_t i = 0; i < net.layers.size(); ++i) {
+      if (net.layers[i].kind != model::OpKind::Matmul) continue;
+      const bool after_shift = i > 0 && hw::fused_into_next(net, i - 1);
+      const model::Int8Tensor& stored = after_shift ? (i >= 2 ? outs[i - 2] : inputs[0]) : (i >= 1 ? outs[i - 1] : inputs[0]);
+      make_tile_program(net.layers[i], after_shift ? &net.layers[i - 1] : nullptr, stored, limits);
+    }
+  }
+  // Waveforms are written under temporary names and renamed once complete.
+  const std::string tag = ".tmp." + std::to_string(::getpid());
+  const bool want_vcd = ends_with(options.trace_path, ".vcd");
+  if (!options.trace_path.empty() && !want_vcd && !ends_with(options.trace_path, ".fst")) {
+    throw std::invalid_argument("--trace '" + options.trace_path + "' must end in .fst or .vcd");
+  }
+  if (!options.mismatch_trace_path.empty() && !ends_with(options.mismatch_trace_path, ".fst")) {
+    throw std::invalid_argument("--mismatch-trace '" + options.mismatch_trace_path + "' must end in .fst");
+  }
+  const std::string base = options.trace_path.empty() ? "" : options.trace_path.substr(0, options.trace_path.size() - 4);
+  CosimOptions o = options;
+  std::vector<std::pair<std::string, std::string>> renames;  // temporary -> final
+  if (!base.empty()) {
+    o.trace_path = base + tag + ".fst";
+    renames.emplace_back(o.trace_path, options.trace_path);
+    if (options.design != Design::Rtl) {
+      o.systemc_trace_base = base + "-systemc" + tag;
+      renames.emplace_back(o.systemc_trace_base + ".vcd", base + "-systemc.vcd");
+    }
+  }
+  if (!o.mismatch_trace_path.empty()) o.mismatch_trace_path = options.mismatch_trace_path + tag + ".fst";
+  auto discard = [&] {
+    for (const auto& [tmp, final_path] : renames) std::remove(tmp.c_str());
+    if (!o.mismatch_trace_path.empty()) std::remove(o.mismatch_trace_path.c_str());
+  };
+  CosimResult r;
+  try {
+    r = simulate<Vtile>(net, inputs, o, limits);
+    if (!r.waveform.empty()) {  // FAIL: the window around the first mismatch replaces any --trace
+      for (const auto& [tmp, final_path] : renames) std::remove(tmp.c_str());
+      renames.assign(1, {o.mismatch_trace_path, options.mismatch_trace_path});
+      r.waveform = options.mismatch_trace_path;
+    } else if (!base.empty() && options.design != Design::SystemC) {
+      r.waveform = options.trace_path;
+      if (want_vcd) {  // Verilator writes FST; gtkwave's fst2vcd converts
+        const std::string vcd_tmp = base + tag + ".vcd";
+        const std::string cmd = "fst2vcd -f '" + o.trace_path + "' -o '" + vcd_tmp + "' >/dev/null 2>&1";
+        if (std::system(cmd.c_str()) != 0) {
+          std::remove(vcd_tmp.c_str());
+          throw std::runtime_error(options.trace_path + ": fst2vcd (package gtkwave) failed");
+        }
+        std::remove(o.trace_path.c_str());
+        renames.front() = {vcd_tmp, options.trace_path};
+      }
+    } else if (!base.empty()) {
+      renames.erase(renames.begin());  // SystemC alone: no RTL waveform
+      std::remove(o.trace_path.c_str());
+    }
+    if (!o.systemc_trace_base.empty() && options.design != Design::Rtl && r.waveform != options.mismatch_trace_path) {
+      r.systemc_waveform = base + "-systemc.vcd";
+    }
+    for (const auto& [tmp, final_path] : renames) {
+      if (std::rename(tmp.c_str(), final_path.c_str()) != 0) throw std::runtime_error(final_path + ": cannot write the waveform");
+    }
+    if (!r.waveform.empty()) {
+      r.gtkw = r.waveform.substr(0, r.waveform.rfind('.')) + ".gtkw";
+      write_gtkw(r.gtkw, r.waveform, limits.rows, limits.cols, limits.alpha_max, limits.data_bits);
+    }
+  } catch (...) {
+    discard();
+    throw;
+  }
+  return r;
+}
+
+}  // namespace ccsim::cosim

@@ -1,0 +1,71 @@
+// Co-simulation of the SystemC cycle model and the Verilated RTL tile (rtl/ccsim_tile.sv) in one
+// SystemC simulation: one testbench drives both with the same stimulus and compares, every
+// clock, the array's partial-sum and product registers, the bit lines entering row 0 and the
+// sequencer state; at the end of each layer both outputs against each other and the golden
+// model. Matmul layers run on the tile; pooling, clamp and standalone shifts (the vector unit,
+// not in the RTL) run in C++. Either design can also run alone.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "hw/matmul_engine.hpp"
+#include "models/golden.hpp"
+#include "models/packed_network.hpp"
+
+namespace ccsim::cosim {
+
+enum class Design { Both, SystemC, Rtl };
+
+struct CosimOptions {
+  int rows = 16;
+  int cols = 16;
+  Design design = Design::Both;
+  std::string trace_path;           // .fst or .vcd (RTL, Verilator) + -systemc.vcd beside it; empty = off
+  std::string systemc_trace_base;   // set by run_cosim: the SystemC model's VCD (without .vcd)
+  std::int64_t trace_start = 0;     // window, in compared cycles from the first layer's start
+  std::int64_t trace_end = -1;      // -1 = to the end
+  std::string mismatch_trace_path;  // on FAIL: RTL waveform around the first mismatch (empty = off)
+  std::int64_t mismatch_margin = 64;
+  int max_mismatches = 10;
+  hw::Fault fault = hw::Fault::None;  // test-only: injected into the SystemC model
+};
+
+struct Mismatch {
+  std::int64_t cycle = 0;  // global cycle (all layers, all inputs)
+  std::size_t sample = 0;
+  std::size_t layer = 0;
+  std::string layer_name;
+  std::int64_t tile = 0;
+  std::int64_t tile_cycle = 0;
+  int row = -1;  // -1 when not a cell signal
+  int col = -1;
+  std::string signal;
+  std::int64_t expected = 0;  // SystemC model (or golden for outputs)
+  std::int64_t actual = 0;    // RTL
+  std::string describe() const;
+};
+
+struct CosimResult {
+  bool pass = true;
+  std::int64_t cycles_compared = 0;  // clock cycles both designs ran in lockstep
+  std::int64_t cycles_simulated = 0; // including table loads
+  std::int64_t layers_run = 0;
+  std::vector<Mismatch> mismatches;  // the first ones (CosimOptions::max_mismatches)
+  std::vector<model::Int8Tensor> outputs;  // network output per input
+  std::string waveform;              // RTL waveform written, if any
+  std::string systemc_waveform;      // the SystemC model's VCD, if any
+  std::string gtkw;                  // GTKWave save file written beside it, if any
+  double wall_seconds = 0;
+};
+
+// The array sizes a Verilated tile was built for ("16x16", ...).
+std::vector<std::string> cosim_configurations();
+
+// Runs every input through the network. Throws std::invalid_argument for an array size without
+// a Verilated configuration or a layer that does not fit it. Elaborates SystemC: once per process.
+CosimResult run_cosim(const model::PackedNetwork& net, const std::vector<model::Int8Tensor>& inputs,
+                      const CosimOptions& options);
+
+}  // namespace ccsim::cosim

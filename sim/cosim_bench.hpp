@@ -1,0 +1,457 @@
+// The co-simulation testbench (see cosim.hpp), templated on the Verilated tile configuration.
+// One SC_THREAD on the falling clock edge: it drives the RTL's pins (tables, start), steps the
+// SystemC cycle model (hw::MatmulEngine, the same engine the Accelerator module clocks) once per
+// clock, and compares. Rising edge: the RTL registers update; falling edge: the bench samples.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <type_traits>
+#include <utility>
+
+#include <systemc>
+#include <verilated.h>
+#include <verilated_fst_c.h>
+
+#include "hw/array_config.hpp"
+#include "hw/matmul_engine.hpp"
+#include "hw/memory_system.hpp"
+#include "hw/timing.hpp"
+#include "sim/cosim.hpp"
+#include "sim/tile_program.hpp"
+
+namespace ccsim::cosim {
+
+// Verilator's SystemC port types: bool (1 bit), uint32_t (<= 32), uint64_t (<= 64), sc_bv above.
+inline bool bit_of(bool v, int) { return v; }
+inline bool bit_of(std::uint32_t v, int i) { return ((v >> i) & 1u) != 0; }
+inline bool bit_of(std::uint64_t v, int i) { return ((v >> i) & 1u) != 0; }
+template <int W>
+bool bit_of(const sc_dt::sc_bv<W>& v, int i) { return v[i].to_bool(); }
+inline std::uint32_t word_of(std::uint32_t v, int) { return v; }
+inline std::uint32_t word_of(std::uint64_t v, int i) { return static_cast<std::uint32_t>(v >> (32 * i)); }
+template <int W>
+std::uint32_t word_of(const sc_dt::sc_bv<W>& v, int i) { return static_cast<std::uint32_t>(v.get_word(i)); }
+
+template <typename V>
+class CosimBench : public sc_core::sc_module {
+  template <typename Port>
+  using signal_of = sc_core::sc_signal<typename std::remove_reference_t<Port>::data_type>;
+#define CCSIM_SIG(port) signal_of<decltype(V::port)> port
+  CCSIM_SIG(rst_ni);
+  CCSIM_SIG(cfg_rows_i); CCSIM_SIG(cfg_groups_i); CCSIM_SIG(cfg_row_tiles_i); CCSIM_SIG(cfg_col_tiles_i);
+  CCSIM_SIG(cfg_pixels_i); CCSIM_SIG(cfg_out_w_i); CCSIM_SIG(cfg_in_h_i); CCSIM_SIG(cfg_in_w_i);
+  CCSIM_SIG(cfg_stride_h_i); CCSIM_SIG(cfg_stride_w_i); CCSIM_SIG(cfg_pad_top_i); CCSIM_SIG(cfg_pad_left_i);
+  CCSIM_SIG(cfg_shift_en_i); CCSIM_SIG(cfg_act_min_i); CCSIM_SIG(cfg_act_max_i);
+  CCSIM_SIG(wb_we_i); CCSIM_SIG(wb_bank_i); CCSIM_SIG(wb_addr_i); CCSIM_SIG(wb_weight_i); CCSIM_SIG(wb_select_i);
+  CCSIM_SIG(act_we_i); CCSIM_SIG(act_addr_i); CCSIM_SIG(act_data_i);
+  CCSIM_SIG(grp_we_i); CCSIM_SIG(grp_col_i); CCSIM_SIG(grp_k_i); CCSIM_SIG(grp_valid_i); CCSIM_SIG(grp_ch_i);
+  CCSIM_SIG(grp_ky_i); CCSIM_SIG(grp_kx_i);
+  CCSIM_SIG(row_we_i); CCSIM_SIG(row_addr_i); CCSIM_SIG(row_bias_i); CCSIM_SIG(row_mult_i); CCSIM_SIG(row_shift_i);
+  CCSIM_SIG(sh_we_i); CCSIM_SIG(sh_ch_i); CCSIM_SIG(sh_dy_i); CCSIM_SIG(sh_dx_i);
+  CCSIM_SIG(out_addr_i); CCSIM_SIG(out_data_o);
+  CCSIM_SIG(start_i); CCSIM_SIG(busy_o); CCSIM_SIG(done_o);
+  CCSIM_SIG(tile_o); CCSIM_SIG(tile_cycle_o); CCSIM_SIG(computing_o);
+  CCSIM_SIG(top_lines_o); CCSIM_SIG(psum_o); CCSIM_SIG(prod_o);
+#undef CCSIM_SIG
+
+ public:
+  SC_HAS_PROCESS(CosimBench);
+  sc_core::sc_in<bool> clk;
+
+  CosimBench(sc_core::sc_module_name name, const model::PackedNetwork& net, std::vector<model::Int8Tensor> inputs,
+             const CosimOptions& options, const TileLimits& limits)
+      : sc_core::sc_module(name), net_(net), inputs_(std::move(inputs)), options_(options), limits_(limits) {
+    array_.rows = limits.rows;
+    array_.cols = limits.cols;
+    array_.data_bits = limits.data_bits;
+    array_.alpha_max = limits.alpha_max;
+    if (options.design != Design::SystemC) {
+      rtl_ = std::make_unique<V>("rtl");
+      bind();
+    }
+    if (!options.systemc_trace_base.empty() && options.design != Design::Rtl) open_systemc_trace();
+    SC_THREAD(run);
+    sensitive << clk.neg();
+    dont_initialize();
+  }
+
+  ~CosimBench() override {
+    if (systemc_trace_) sc_core::sc_close_vcd_trace_file(systemc_trace_);
+  }
+
+  const CosimResult& result() const { return result_; }
+
+  // Connects the RTL's clock; call once, before sc_start.
+  void bind_clock(sc_core::sc_clock& clock) {
+    clk(clock);
+    if (rtl_) rtl_->clk_i(clock);
+  }
+
+ private:
+  void bind() {
+    V& v = *rtl_;
+    v.rst_ni(rst_ni);
+    v.cfg_rows_i(cfg_rows_i); v.cfg_groups_i(cfg_groups_i); v.cfg_row_tiles_i(cfg_row_tiles_i);
+    v.cfg_col_tiles_i(cfg_col_tiles_i); v.cfg_pixels_i(cfg_pixels_i); v.cfg_out_w_i(cfg_out_w_i);
+    v.cfg_in_h_i(cfg_in_h_i); v.cfg_in_w_i(cfg_in_w_i); v.cfg_stride_h_i(cfg_stride_h_i);
+    v.cfg_stride_w_i(cfg_stride_w_i); v.cfg_pad_top_i(cfg_pad_top_i); v.cfg_pad_left_i(cfg_pad_left_i);
+    v.cfg_shift_en_i(cfg_shift_en_i); v.cfg_act_min_i(cfg_act_min_i); v.cfg_act_max_i(cfg_act_max_i);
+    v.wb_we_i(wb_we_i); v.wb_bank_i(wb_bank_i); v.wb_addr_i(wb_addr_i); v.wb_weight_i(wb_weight_i);
+    v.wb_select_i(wb_select_i);
+    v.act_we_i(act_we_i); v.act_addr_i(act_addr_i); v.act_data_i(act_data_i);
+    v.grp_we_i(grp_we_i); v.grp_col_i(grp_col_i); v.grp_k_i(grp_k_i); v.grp_valid_i(grp_valid_i);
+    v.grp_ch_i(grp_ch_i); v.grp_ky_i(grp_ky_i); v.grp_kx_i(grp_kx_i);
+    v.row_we_i(row_we_i); v.row_addr_i(row_addr_i); v.row_bias_i(row_bias_i); v.row_mult_i(row_mult_i);
+    v.row_shift_i(row_shift_i);
+    v.sh_we_i(sh_we_i); v.sh_ch_i(sh_ch_i); v.sh_dy_i(sh_dy_i); v.sh_dx_i(sh_dx_i);
+    v.out_addr_i(out_addr_i); v.out_data_o(out_data_o);
+    v.start_i(start_i); v.busy_o(busy_o); v.done_o(done_o);
+    v.tile_o(tile_o); v.tile_cycle_o(tile_cycle_o); v.computing_o(computing_o);
+    v.top_lines_o(top_lines_o); v.psum_o(psum_o); v.prod_o(prod_o);
+  }
+
+  // ---- waveforms -------------------------------------------------------------------------------
+  void open_systemc_trace() {
+    systemc_trace_ = sc_core::sc_create_vcd_trace_file(systemc_trace_base().c_str());
+    systemc_trace_->set_time_unit(1, sc_core::SC_PS);
+    mirror_lines_.assign(array_.cols, 0);
+    mirror_psum_.assign(static_cast<std::size_t>(array_.rows) * array_.cols, 0);
+    sc_core::sc_trace(systemc_trace_, mirror_cycle_, "systemc.cycle");
+    sc_core::sc_trace(systemc_trace_, mirror_layer_, "systemc.layer");
+    sc_core::sc_trace(systemc_trace_, mirror_tile_, "systemc.tile");
+    sc_core::sc_trace(systemc_trace_, mirror_tile_cycle_, "systemc.tile_cycle");
+    for (int c = 0; c < array_.cols; ++c) {
+      sc_core::sc_trace(systemc_trace_, mirror_lines_[c], "systemc.col" + std::to_string(c) + "_lines", array_.alpha_max);
+    }
+    for (int r = 0; r < array_.rows; ++r) {
+      for (int c = 0; c < array_.cols; ++c) {
+        sc_core::sc_trace(systemc_trace_, mirror_psum_[static_cast<std::size_t>(r) * array_.cols + c],
+                          "systemc.psum_r" + std::to_string(r) + "_c" + std::to_string(c));
+      }
+    }
+  }
+  std::string systemc_trace_base() const { return options_.systemc_trace_base; }
+
+  bool in_window(std::int64_t cycle) const {
+    return cycle >= window_start_ && (window_end_ < 0 || cycle <= window_end_);
+  }
+  void dump(std::int64_t cycle) {
+    if (fst_ && in_window(cycle)) fst_->dump(static_cast<std::uint64_t>(sc_core::sc_time_stamp().value()));
+  }
+  void mirror(const hw::MatmulEngine& e, std::size_t layer, std::int64_t cycle) {
+    if (!systemc_trace_ || !in_window(cycle)) return;
+    mirror_cycle_ = cycle;
+    mirror_layer_ = static_cast<int>(layer);
+    mirror_tile_ = e.tile();
+    mirror_tile_cycle_ = e.tile_cycle();
+    for (int c = 0; c < array_.cols; ++c) mirror_lines_[c] = e.computed() ? e.top_lines()[c] : 0;
+    for (int r = 0; r < array_.rows; ++r) {
+      for (int c = 0; c < array_.cols; ++c) mirror_psum_[static_cast<std::size_t>(r) * array_.cols + c] = e.array().cell(r, c).psum();
+    }
+  }
+
+ public:
+  // Starts Verilator tracing of the RTL into `path` (FST), dumping cycles [start, end].
+  void start_rtl_trace(const std::string& path, std::int64_t start, std::int64_t end) {
+    if (!rtl_) return;
+    if (fst_) fst_->close();
+    fst_ = std::make_unique<VerilatedFstC>();
+    rtl_->trace(fst_.get(), 99);
+    fst_->open(path.c_str());
+    window_start_ = start;
+    window_end_ = end;
+  }
+  void stop_rtl_trace() {
+    if (fst_) fst_->close();
+    fst_.reset();
+  }
+
+ private:
+  // ---- the run -----------------------------------------------------------------------------------
+  void run() {
+    const auto t0 = std::chrono::steady_clock::now();
+    try {
+      window_start_ = options_.trace_start;
+      window_end_ = options_.trace_end;
+      if (rtl_) reset();
+      if (rtl_ && !options_.trace_path.empty()) start_rtl_trace(rtl_trace_path(), options_.trace_start, options_.trace_end);
+      for (std::size_t s = 0; s < inputs_.size() && result_.pass; ++s) run_input(s);
+      stop_rtl_trace();
+      if (!result_.pass && rtl_ && !options_.mismatch_trace_path.empty()) replay_failing_layer();
+    } catch (...) {
+      error_ = std::current_exception();
+    }
+    result_.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    sc_core::sc_stop();
+  }
+
+ public:
+  std::exception_ptr error() const { return error_; }
+
+ private:
+  // The RTL waveform file Verilator writes (FST; a .vcd request is converted afterwards).
+  std::string rtl_trace_path() const { return options_.trace_path; }
+
+  // Runs the failing layer again with the RTL traced around the first mismatch; the cycle
+  // numbers are those of the first run.
+  void replay_failing_layer() {
+    const CosimResult saved = result_;
+    const std::int64_t first = first_mismatch_cycle_;
+    const std::int64_t layer_start = failing_layer_start_;
+    replay_ = std::make_pair(failing_sample_, failing_layer_);
+    replay_start_cycle_ = layer_start;
+    result_ = CosimResult{};
+    reset();
+    start_rtl_trace(options_.mismatch_trace_path, std::max<std::int64_t>(layer_start, first - options_.mismatch_margin),
+                    first + options_.mismatch_margin);
+    run_input(failing_sample_);
+    stop_rtl_trace();
+    result_ = saved;
+    result_.waveform = options_.mismatch_trace_path;
+  }
+
+  void reset() {
+    rst_ni = false;
+    wait();
+    rst_ni = true;
+    wait();
+    result_.cycles_simulated += 2;
+  }
+
+  void run_input(std::size_t s) {
+    std::vector<model::Int8Tensor> outs;
+    outs.reserve(net_.layers.size());
+    const model::Int8Tensor* x = &inputs_[s];
+    for (std::size_t i = 0; i < net_.layers.size() && result_.pass; ++i) {
+      const model::PackedLayer& l = net_.layers[i];
+      if (l.kind != model::OpKind::Matmul) {
+        outs.push_back(model::run_layer(l, *x));  // vector unit: C++
+      } else {
+        const bool after_shift = i > 0 && hw::fused_into_next(net_, i - 1);
+        const model::Int8Tensor& stored = after_shift ? (outs.size() >= 2 ? outs[outs.size() - 2] : inputs_[s]) : *x;
+        const model::PackedLayer* shift = after_shift ? &net_.layers[i - 1] : nullptr;
+        outs.push_back(run_matmul(s, i, stored, shift));
+      }
+      x = &outs.back();
+    }
+    if (result_.pass) result_.outputs.push_back(outs.back());
+  }
+
+  void record(Mismatch m) {
+    if (result_.pass) {
+      first_mismatch_cycle_ = m.cycle;
+      failing_sample_ = m.sample;
+      failing_layer_ = m.layer;
+      failing_layer_start_ = layer_start_cycle_;
+    }
+    result_.pass = false;
+    if (static_cast<int>(result_.mismatches.size()) < options_.max_mismatches) result_.mismatches.push_back(std::move(m));
+  }
+
+  Mismatch at(std::size_t s, std::size_t i, std::int64_t tile, std::int64_t tile_cycle, int r, int c,
+              const std::string& signal, std::int64_t expected, std::int64_t actual) const {
+    Mismatch m;
+    m.cycle = cycle_;
+    m.sample = s;
+    m.layer = i;
+    m.layer_name = net_.layers[i].name;
+    m.tile = tile;
+    m.tile_cycle = tile_cycle;
+    m.row = r;
+    m.col = c;
+    m.signal = signal;
+    m.expected = expected;
+    m.actual = actual;
+    return m;
+  }
+
+  void load_tables(const TileProgram& p) {
+    cfg_rows_i = p.rows; cfg_groups_i = p.groups; cfg_row_tiles_i = p.row_tiles; cfg_col_tiles_i = p.col_tiles;
+    cfg_pixels_i = p.pixels; cfg_out_w_i = p.out_w; cfg_in_h_i = p.in_h; cfg_in_w_i = p.in_w;
+    cfg_stride_h_i = p.stride_h; cfg_stride_w_i = p.stride_w; cfg_pad_top_i = p.pad_top; cfg_pad_left_i = p.pad_left;
+    cfg_shift_en_i = p.shift_en;
+    cfg_act_min_i = static_cast<std::uint8_t>(p.act_min);
+    cfg_act_max_i = static_cast<std::uint8_t>(p.act_max);
+    const std::size_t n = std::max({p.weights.size(), p.group_table.size(), p.row_table.size(), p.shift_table.size(),
+                                    p.activations.size()});
+    for (std::size_t k = 0; k < n; ++k) {
+      wb_we_i = k < p.weights.size();
+      if (k < p.weights.size()) {
+        const auto& w = p.weights[k];
+        wb_bank_i = w.bank; wb_addr_i = w.addr; wb_weight_i = static_cast<std::uint8_t>(w.weight); wb_select_i = w.select;
+      }
+      grp_we_i = k < p.group_table.size();
+      if (k < p.group_table.size()) {
+        const auto& g = p.group_table[k];
+        grp_col_i = g.column; grp_k_i = g.k; grp_valid_i = g.valid; grp_ch_i = g.channel; grp_ky_i = g.ky; grp_kx_i = g.kx;
+      }
+      row_we_i = k < p.row_table.size();
+      if (k < p.row_table.size()) {
+        const auto& r = p.row_table[k];
+        row_addr_i = r.row; row_bias_i = static_cast<std::uint32_t>(r.bias);
+        row_mult_i = static_cast<std::uint32_t>(r.multiplier); row_shift_i = static_cast<std::uint8_t>(r.shift);
+      }
+      sh_we_i = k < p.shift_table.size();
+      if (k < p.shift_table.size()) {
+        const auto& e = p.shift_table[k];
+        sh_ch_i = e.channel; sh_dy_i = static_cast<std::uint32_t>(e.dy) & 3u; sh_dx_i = static_cast<std::uint32_t>(e.dx) & 3u;
+      }
+      act_we_i = k < p.activations.size();
+      if (k < p.activations.size()) {
+        act_addr_i = static_cast<std::uint32_t>(k); act_data_i = static_cast<std::uint8_t>(p.activations[k]);
+      }
+      wait();
+      ++result_.cycles_simulated;
+    }
+    wb_we_i = false; grp_we_i = false; row_we_i = false; sh_we_i = false; act_we_i = false;
+  }
+
+  std::vector<std::int8_t> read_outputs(std::size_t n) {
+    std::vector<std::int8_t> out(n);
+    for (std::size_t k = 0; k < n; ++k) {
+      out_addr_i = static_cast<std::uint32_t>(k);
+      wait(sc_core::SC_ZERO_TIME);  // the address signal updates
+      wait(sc_core::SC_ZERO_TIME);  // the model's combinational read follows
+      out[k] = static_cast<std::int8_t>(out_data_o.read());
+    }
+    return out;
+  }
+
+  model::Int8Tensor run_matmul(std::size_t s, std::size_t i, const model::Int8Tensor& stored,
+                               const model::PackedLayer* shift) {
+    const model::PackedLayer& l = net_.layers[i];
+    const TileProgram program = make_tile_program(l, shift, stored, limits_);
+    const bool replaying = replay_ && replay_->first == s && replay_->second == i;
+    if (replay_ && !replaying) {  // replay: skip straight to the failing layer (golden values)
+      return model::run_layer(l, shift ? model::run_layer(*shift, stored) : stored);
+    }
+    if (replaying) cycle_ = replay_start_cycle_;
+    layer_start_cycle_ = cycle_;
+    std::optional<hw::MatmulEngine> engine;
+    if (options_.design != Design::Rtl) engine.emplace(array_, l, stored, shift, options_.fault);
+    if (rtl_) {
+      load_tables(program);
+      start_i = true;
+      wait();
+      start_i = false;
+      ++result_.cycles_simulated;
+    }
+    const std::int64_t expected_cycles = hw::matmul_stats(array_, l).cycles;
+    std::int64_t k = 0;
+    while (true) {
+      // Falling edge of cycle k + 1: the RTL's lines for this cycle are on its output.
+      const std::int64_t tile = engine ? engine->tile() : (rtl_ ? static_cast<std::int64_t>(tile_o.read()) : 0);
+      typename std::remove_reference_t<decltype(V::top_lines_o)>::data_type rtl_lines{};
+      const bool rtl_computing = rtl_ && computing_o.read();
+      if (rtl_) rtl_lines = top_lines_o.read();
+      if (engine) {
+        if (!engine->step()) break;
+        if (rtl_ && engine->computed() != rtl_computing) {
+          record(at(s, i, tile, engine->tile_cycle(), -1, -1, "computing", engine->computed(), rtl_computing));
+        }
+        if (rtl_ && engine->computed()) {
+          for (int c = 0; c < array_.cols; ++c) {
+            std::uint64_t got = 0;
+            for (int b = 0; b < array_.alpha_max; ++b) got |= static_cast<std::uint64_t>(bit_of(rtl_lines, c * array_.alpha_max + b)) << b;
+            if (got != engine->top_lines()[c]) {
+              record(at(s, i, tile, engine->tile_cycle() - 1, 0, c, "top_lines", engine->top_lines()[c],
+                        static_cast<std::int64_t>(got)));
+            }
+          }
+        }
+      } else if (rtl_ && done_o.read()) {
+        break;
+      }
+      wait();  // rising edge k + 1 happens between the falling edges
+      ++k;
+      ++cycle_;
+      ++result_.cycles_simulated;
+      ++result_.cycles_compared;
+      dump(cycle_);
+      if (engine) mirror(*engine, i, cycle_);
+      if (engine && rtl_) compare_array(s, i, *engine);
+      if (!result_.pass && cycle_ > first_mismatch_cycle_ + options_.mismatch_margin) break;
+      if (k > expected_cycles + 16) {
+        record(at(s, i, tile, k, -1, -1, "done", expected_cycles, k));
+        break;
+      }
+    }
+    if (engine && rtl_ && result_.pass && !done_o.read()) {
+      record(at(s, i, engine->tile(), engine->tile_cycle(), -1, -1, "done", 1, 0));
+    }
+    ++result_.layers_run;
+    // Outputs: against each other and against the golden model.
+    const model::Int8Tensor golden = model::run_layer(l, shift ? model::run_layer(*shift, stored) : stored);
+    model::Int8Tensor out = engine ? engine->output() : golden;
+    if (result_.pass && engine && engine->stats().cycles != expected_cycles) {
+      record(at(s, i, -1, -1, -1, -1, "cycles", expected_cycles, engine->stats().cycles));
+    }
+    if (result_.pass && rtl_) {
+      if (!engine && k != expected_cycles) record(at(s, i, -1, -1, -1, -1, "cycles", expected_cycles, k));
+      const auto rtl_out = read_outputs(program.output_size);
+      compare_output(s, i, golden, rtl_out, "rtl_output");
+      out.data = rtl_out;
+    }
+    if (result_.pass && engine) compare_output(s, i, golden, engine->output().data, "systemc_output");
+    return out;
+  }
+
+  void compare_output(std::size_t s, std::size_t i, const model::Int8Tensor& golden, const std::vector<std::int8_t>& got,
+                      const std::string& what) {
+    const std::size_t P = static_cast<std::size_t>(golden.shape.h) * golden.shape.w;
+    for (std::size_t k = 0; k < golden.data.size(); ++k) {
+      if (got[k] == golden.data[k]) continue;
+      record(at(s, i, -1, -1, static_cast<int>(k / P), static_cast<int>(k % P), what + " vs golden (row = channel, col = pixel)",
+                golden.data[k], got[k]));
+      return;
+    }
+  }
+
+  void compare_array(std::size_t s, std::size_t i, const hw::MatmulEngine& e) {
+    const auto psum = psum_o.read();
+    const auto prod = prod_o.read();
+    for (int r = 0; r < array_.rows; ++r) {
+      for (int c = 0; c < array_.cols; ++c) {
+        const int idx = r * array_.cols + c;
+        const auto got_psum = static_cast<std::int32_t>(word_of(psum, idx));
+        const auto got_prod = static_cast<std::int32_t>(word_of(prod, idx));
+        const auto& cell = e.array().cell(r, c);
+        if (got_psum != cell.psum()) record(at(s, i, e.tile(), e.tile_cycle(), r, c, "psum", cell.psum(), got_psum));
+        if (got_prod != cell.product()) record(at(s, i, e.tile(), e.tile_cycle(), r, c, "product", cell.product(), got_prod));
+      }
+    }
+  }
+
+  const model::PackedNetwork& net_;
+  std::vector<model::Int8Tensor> inputs_;
+  CosimOptions options_;
+  TileLimits limits_;
+  hw::ArrayConfig array_;
+  std::unique_ptr<V> rtl_;
+  CosimResult result_;
+  std::exception_ptr error_;
+  std::int64_t cycle_ = 0;
+  std::int64_t first_mismatch_cycle_ = 0;
+  std::int64_t layer_start_cycle_ = 0;
+  std::int64_t failing_layer_start_ = 0;
+  std::int64_t replay_start_cycle_ = 0;
+  std::size_t failing_sample_ = 0;
+  std::size_t failing_layer_ = 0;
+  std::optional<std::pair<std::size_t, std::size_t>> replay_;
+
+  std::unique_ptr<VerilatedFstC> fst_;
+  std::int64_t window_start_ = 0;
+  std::int64_t window_end_ = -1;
+  sc_core::sc_trace_file* systemc_trace_ = nullptr;
+  std::int64_t mirror_cycle_ = 0;
+  int mirror_layer_ = -1;
+  std::int64_t mirror_tile_ = 0;
+  std::int64_t mirror_tile_cycle_ = 0;
+  std::vector<std::uint32_t> mirror_lines_;
+  std::vector<std::int32_t> mirror_psum_;
+};
+
+}  // namespace ccsim::cosim

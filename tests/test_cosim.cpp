@@ -1,0 +1,160 @@
+// ccsim cosim end to end on the bundled network: the Verilated RTL tile and the SystemC cycle
+// model agree every cycle and with the golden model; every injected fault is reported with its
+// cycle, layer, tile, cell and values and a waveform around it; either design runs alone; the
+// waveforms and the GTKWave save file are consistent; bad options fail cleanly.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "models/atomic_file.hpp"
+#include "tests/cli_runner.hpp"
+
+namespace ccsim {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kNet = std::string(CCSIM_SOURCE_DIR) + "/models/examples/fmnist-shift.ccpack";
+const std::string kData = "/usr/share/datasets/fashion-mnist";
+
+class Cosim : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("ccsim-cosim-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "-" +
+            std::to_string(::getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  static std::string base(int count) {
+    return std::string("cosim ") + kNet + " --array " + CCSIM_COSIM_ARRAY + " --dataset " + kData + " --count " +
+           std::to_string(count);
+  }
+  fs::path dir_;
+};
+
+TEST_F(Cosim, BundledNetworkAgreesEveryCycle) {
+  const auto r = test::run_ccsim(base(2) + " --report " + path("r.json"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("PASS"), std::string::npos);
+  const auto j = nlohmann::json::parse(read_file(path("r.json")));
+  EXPECT_TRUE(j["pass"].get<bool>());
+  EXPECT_EQ(j["layers_run"].get<int>(), 16);  // 8 Matmul layers x 2 images
+  // Every cycle of every Matmul layer, as many as the fast mode's formulas count.
+  const auto fast = test::run_ccsim("run " + kNet + " --mode fast --array " + CCSIM_COSIM_ARRAY + " --dataset " + kData +
+                                    " --count 1 --report " + path("fast.json"));
+  ASSERT_EQ(fast.status, 0) << fast.output;
+  long matmul_cycles = 0;
+  const auto fast_report = nlohmann::json::parse(read_file(path("fast.json")));
+  for (const auto& l : fast_report["layers"]) {
+    if (l["op"] == "matmul") matmul_cycles += l["cycles"].get<long>();
+  }
+  EXPECT_GT(matmul_cycles, 0);
+  EXPECT_EQ(j["cycles_compared"].get<long>(), 2 * matmul_cycles);
+}
+
+class CosimFault : public Cosim, public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(CosimFault, IsReportedWithAWaveformAroundIt) {
+  const std::string trace = path("f.fst");
+  const auto r = test::run_ccsim(base(1) + " --inject " + GetParam() + " --mismatch-trace " + trace + " --report " +
+                                 path("r.json"));
+  EXPECT_NE(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("FAIL"), std::string::npos) << r.output;
+  const std::regex named(R"(cycle \d+, sample 0, layer \d+ '[^']+', tile \d+ \(tile cycle \d+\), row \d+, col \d+: \w+ expected -?\d+, actual -?\d+)");
+  EXPECT_TRUE(std::regex_search(r.output, named)) << r.output;
+  const auto j = nlohmann::json::parse(read_file(path("r.json")));
+  EXPECT_FALSE(j["pass"].get<bool>());
+  ASSERT_FALSE(j["mismatches"].empty());
+  EXPECT_TRUE(fs::exists(trace));
+  EXPECT_TRUE(fs::exists(path("f.gtkw")));
+  EXPECT_GT(fs::file_size(trace), 1000u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Faults, CosimFault, ::testing::Values("select", "skew", "acc"));
+
+TEST_F(Cosim, EitherDesignRunsAlone) {
+  for (const std::string design : {"rtl", "systemc"}) {
+    const auto r = test::run_ccsim(base(1) + " --design " + design);
+    EXPECT_EQ(r.status, 0) << design << "\n" << r.output;
+    EXPECT_NE(r.output.find("PASS"), std::string::npos) << r.output;
+  }
+  // The SystemC model alone is checked against the golden model: a fault still fails.
+  const auto bad = test::run_ccsim(base(1) + " --design systemc --inject select --mismatch-trace " + path("m.fst"));
+  EXPECT_NE(bad.status, 0) << bad.output;
+  EXPECT_NE(bad.output.find("systemc_output vs golden"), std::string::npos) << bad.output;
+}
+
+// Names of the variables in a VCD, with their scopes ("a.b.c[7:0]").
+std::set<std::string> vcd_signals(const std::string& file) {
+  std::ifstream in(file);
+  std::set<std::string> names;
+  std::vector<std::string> scope;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream t(line);
+    std::string w;
+    t >> w;
+    if (w == "$scope") {
+      std::string kind, name;
+      t >> kind >> name;
+      scope.push_back(name);
+    } else if (w == "$upscope") {
+      scope.pop_back();
+    } else if (w == "$var") {
+      std::string type, width, id, name, range;
+      t >> type >> width >> id >> name >> range;
+      std::string full;
+      for (const auto& s : scope) full += s + ".";
+      names.insert(full + name + (range.rfind('[', 0) == 0 ? range : ""));
+    } else if (w == "$enddefinitions") {
+      break;
+    }
+  }
+  return names;
+}
+
+TEST_F(Cosim, WaveformsOnOneTimeBaseAndAGtkwaveSaveFile) {
+  const auto r = test::run_ccsim(base(1) + " --trace " + path("w.vcd") + " --trace-window 2000:2600");
+  ASSERT_EQ(r.status, 0) << r.output;
+  ASSERT_TRUE(fs::exists(path("w.vcd")));
+  ASSERT_TRUE(fs::exists(path("w-systemc.vcd")));
+  ASSERT_TRUE(fs::exists(path("w.gtkw")));
+  const auto rtl = vcd_signals(path("w.vcd"));
+  std::ifstream gtkw(path("w.gtkw"));
+  std::string line;
+  int listed = 0;
+  while (std::getline(gtkw, line)) {
+    if (line.empty() || line[0] == '[' || line[0] == '@' || line[0] == '-') continue;
+    ++listed;
+    EXPECT_TRUE(rtl.count(line)) << line << " is not in the waveform";
+  }
+  EXPECT_GT(listed, 16);  // every cell's partial sum, grouped per row; column bit lines
+  // Both files use picoseconds: the clock is 1 ns, the window 2000..2600 cycles.
+  const std::string sc = read_file(path("w-systemc.vcd"));
+  EXPECT_NE(sc.find("1 ps"), std::string::npos);
+  EXPECT_NE(read_file(path("w.vcd")).find("ps"), std::string::npos);
+}
+
+TEST_F(Cosim, BadOptionsFailCleanly) {
+  auto fails = [&](const std::string& args, const std::string& fragment) {
+    const auto r = test::run_ccsim(args);
+    EXPECT_NE(r.status, 0) << args << "\n" << r.output;
+    EXPECT_NE(r.output.find(fragment), std::string::npos) << args << "\n" << r.output;
+  };
+  fails("cosim " + kNet + " --array 3x7 --dataset " + kData, "no Verilated tile for a 3x7 array");
+  fails(base(1) + " --trace " + path("w.txt"), "must end in .fst or .vcd");
+  fails(base(1) + " --design rtl --inject skew", "--inject puts the fault into the SystemC model");
+  fails(base(1) + " --trace-window 5:1 --trace " + path("w.fst"), "--trace-window '5:1'");
+  for (const auto& e : fs::directory_iterator(dir_)) ADD_FAILURE() << "left behind: " << e.path();
+}
+
+}  // namespace
+}  // namespace ccsim
