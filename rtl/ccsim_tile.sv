@@ -18,6 +18,7 @@ module ccsim_tile #(
   parameter int unsigned GroupW      = 8,    // group table: 2^GroupW packed columns
   parameter int unsigned RowW        = 8,    // row parameter table: 2^RowW filter rows
   parameter int unsigned MaxChannels = 256,  // shift table
+  parameter int unsigned ActWrBytes  = 8,    // activation buffer write port width (bytes per cycle)
   parameter int unsigned SelBits     = (AlphaMax > 1) ? $clog2(AlphaMax) : 1,
   parameter int unsigned ChW         = (MaxChannels > 1) ? $clog2(MaxChannels) : 1,
   parameter int unsigned KW          = (AlphaMax > 1) ? $clog2(AlphaMax) : 1,
@@ -27,7 +28,7 @@ module ccsim_tile #(
 ) (
   input  logic                               clk_i,
   input  logic                               rst_ni,
-  // layer descriptor (stable from start_i to done_o)
+  // layer descriptor (sampled with start_i)
   input  logic [15:0]                        cfg_rows_i,       // M: filter-matrix rows
   input  logic [15:0]                        cfg_groups_i,     // G: packed columns
   input  logic [15:0]                        cfg_row_tiles_i,  // ceil(M / Rows)
@@ -51,7 +52,8 @@ module ccsim_tile #(
   input  logic [SelBits-1:0]                 wb_select_i,
   input  logic                               act_we_i,
   input  logic [ActAddrW-1:0]                act_addr_i,
-  input  logic [7:0]                         act_data_i,
+  input  logic [ActWrBytes-1:0]              act_strb_i,
+  input  logic [ActWrBytes-1:0][7:0]         act_data_i,
   input  logic                               grp_we_i,
   input  logic [GroupW-1:0]                  grp_col_i,
   input  logic [KW-1:0]                      grp_k_i,
@@ -83,6 +85,60 @@ module ccsim_tile #(
   output logic [Rows-1:0][Cols-1:0][31:0]    prod_o
 );
   typedef enum logic [1:0] {Idle, FirstLoad, Compute, Done} state_e;
+
+  // ---- layer descriptor, registered at start ----------------------------------------------------
+  logic [15:0] cfg_rows_q;
+  logic [15:0] cfg_groups_q;
+  logic [15:0] cfg_row_tiles_q;
+  logic [15:0] cfg_col_tiles_q;
+  logic [15:0] cfg_pixels_q;
+  logic [11:0] cfg_out_w_q;
+  logic [11:0] cfg_in_h_q;
+  logic [11:0] cfg_in_w_q;
+  logic [3:0] cfg_stride_h_q;
+  logic [3:0] cfg_stride_w_q;
+  logic [3:0] cfg_pad_top_q;
+  logic [3:0] cfg_pad_left_q;
+  logic        cfg_shift_en_q;
+  logic signed [7:0] cfg_act_min_q, cfg_act_max_q;
+  logic        take_descriptor;
+  assign take_descriptor = start_i && !busy_o;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      cfg_rows_q <= '0;
+      cfg_groups_q <= '0;
+      cfg_row_tiles_q <= '0;
+      cfg_col_tiles_q <= '0;
+      cfg_pixels_q <= '0;
+      cfg_out_w_q <= '0;
+      cfg_in_h_q <= '0;
+      cfg_in_w_q <= '0;
+      cfg_stride_h_q <= '0;
+      cfg_stride_w_q <= '0;
+      cfg_pad_top_q <= '0;
+      cfg_pad_left_q <= '0;
+      cfg_shift_en_q <= '0;
+      cfg_act_min_q <= '0;
+      cfg_act_max_q <= '0;
+    end else if (take_descriptor) begin
+      cfg_rows_q <= cfg_rows_i;
+      cfg_groups_q <= cfg_groups_i;
+      cfg_row_tiles_q <= cfg_row_tiles_i;
+      cfg_col_tiles_q <= cfg_col_tiles_i;
+      cfg_pixels_q <= cfg_pixels_i;
+      cfg_out_w_q <= cfg_out_w_i;
+      cfg_in_h_q <= cfg_in_h_i;
+      cfg_in_w_q <= cfg_in_w_i;
+      cfg_stride_h_q <= cfg_stride_h_i;
+      cfg_stride_w_q <= cfg_stride_w_i;
+      cfg_pad_top_q <= cfg_pad_top_i;
+      cfg_pad_left_q <= cfg_pad_left_i;
+      cfg_shift_en_q <= cfg_shift_en_i;
+      cfg_act_min_q <= cfg_act_min_i;
+      cfg_act_max_q <= cfg_act_max_i;
+    end
+  end
 
   // ---- tables written by the host ------------------------------------------------------------
   logic [AlphaMax-1:0]          grp_valid_q [2**GroupW];
@@ -132,8 +188,8 @@ module ccsim_tile #(
   logic              ld_last_row;
   logic [15:0]       next_rt, next_ct;
 
-  assign t_compute   = DataBits * (32'(cfg_pixels_i) + Cols - 1) + Rows;
-  assign last_tile   = (rt_q == cfg_row_tiles_i - 16'd1) && (ct_q == cfg_col_tiles_i - 16'd1);
+  assign t_compute   = DataBits * (32'(cfg_pixels_q) + Cols - 1) + Rows;
+  assign last_tile   = (rt_q == cfg_row_tiles_q - 16'd1) && (ct_q == cfg_col_tiles_q - 16'd1);
   assign ld_last_row = (ld_row_q == RowIdxW'(Rows - 1));
   assign tile_start  = (state_q == FirstLoad && ld_last_row) ||
                        (state_q == Compute && t_q == t_compute - 1 && !last_tile);
@@ -187,7 +243,7 @@ module ccsim_tile #(
           if (last_tile) begin
             state_d = Done;
           end else begin
-            {rt_d, ct_d} = next_tile(rt_q, ct_q, cfg_col_tiles_i);
+            {rt_d, ct_d} = next_tile(rt_q, ct_q, cfg_col_tiles_q);
             t_d          = '0;
           end
         end
@@ -196,8 +252,8 @@ module ccsim_tile #(
     endcase
     // Each tile start begins loading the tile after it, if there is one.
     if (tile_start) begin
-      {next_rt, next_ct} = next_tile(rt_d, ct_d, cfg_col_tiles_i);
-      if (next_rt < cfg_row_tiles_i) begin
+      {next_rt, next_ct} = next_tile(rt_d, ct_d, cfg_col_tiles_q);
+      if (next_rt < cfg_row_tiles_q) begin
         ld_active_d = 1'b1;
         ld_row_d    = '0;
         ld_rt_d     = next_rt;
@@ -231,7 +287,7 @@ module ccsim_tile #(
   assign busy_o       = (state_q == FirstLoad) || (state_q == Compute);
   assign done_o       = (state_q == Done);
   assign computing_o  = (state_q == Compute);
-  assign tile_o       = 16'(32'(rt_q) * 32'(cfg_col_tiles_i) + 32'(ct_q));
+  assign tile_o       = 16'(32'(rt_q) * 32'(cfg_col_tiles_q) + 32'(ct_q));
   assign tile_cycle_o = t_q;
 
   // ---- weight buffer -> shadow registers ------------------------------------------------------
@@ -252,7 +308,7 @@ module ccsim_tile #(
     .wr_addr_i   (wb_addr_i),
     .wr_weight_i (wb_weight_i),
     .wr_select_i (wb_select_i),
-    .rd_addr_i   (WAddrW'(ld_m * 32'(cfg_col_tiles_i) + 32'(ld_ct_q))),
+    .rd_addr_i   (WAddrW'(ld_m * 32'(cfg_col_tiles_q) + 32'(ld_ct_q))),
     .rd_weight_o (wb_weight),
     .rd_select_o (wb_select)
   );
@@ -260,7 +316,7 @@ module ccsim_tile #(
   // Cells outside the filter matrix (partial tiles) hold weight 0.
   for (genvar c = 0; c < Cols; c++) begin : g_load
     logic in_matrix;
-    assign in_matrix         = (ld_m < 32'(cfg_rows_i)) && (32'(ld_ct_q) * Cols + c < 32'(cfg_groups_i));
+    assign in_matrix         = (ld_m < 32'(cfg_rows_q)) && (32'(ld_ct_q) * Cols + c < 32'(cfg_groups_q));
     assign load_weight[c] = in_matrix ? wb_weight[c] : 8'd0;
     assign load_select[c] = in_matrix ? wb_select[c] : '0;
   end
@@ -323,7 +379,7 @@ module ccsim_tile #(
       pix_ox_q    <= '0;
     end else if (tile_start) begin
       pix_valid_q    <= '0;
-      pix_valid_q[0] <= (cfg_pixels_i != 16'd0);
+      pix_valid_q[0] <= (cfg_pixels_q != 16'd0);
       pix_p_q        <= '0;
       pix_oy_q       <= '0;
       pix_ox_q       <= '0;
@@ -335,8 +391,8 @@ module ccsim_tile #(
         pix_ox_q[c]    <= pix_ox_q[c-1];
       end
       pix_p_q[0]     <= pix_p_q[0] + 16'd1;
-      pix_valid_q[0] <= pix_valid_q[0] && (pix_p_q[0] + 16'd1 < cfg_pixels_i);
-      if (pix_ox_q[0] == cfg_out_w_i - 12'd1) begin
+      pix_valid_q[0] <= pix_valid_q[0] && (pix_p_q[0] + 16'd1 < cfg_pixels_q);
+      if (pix_ox_q[0] == cfg_out_w_q - 12'd1) begin
         pix_ox_q[0] <= '0;
         pix_oy_q[0] <= pix_oy_q[0] + 12'd1;
       end else begin
@@ -352,7 +408,7 @@ module ccsim_tile #(
   for (genvar c = 0; c < Cols; c++) begin : g_group
     logic [31:0] g;
     assign g               = 32'(ct_q) * Cols + c;
-    assign col_valid[c]    = (state_q == Compute) && pix_valid_q[c] && (g < 32'(cfg_groups_i));
+    assign col_valid[c]    = (state_q == Compute) && pix_valid_q[c] && (g < 32'(cfg_groups_q));
     assign member_valid[c] = grp_valid_q[GroupW'(g)];
     assign member_ch[c]    = grp_ch_q[GroupW'(g)];
     assign member_ky[c]    = grp_ky_q[GroupW'(g)];
@@ -370,13 +426,13 @@ module ccsim_tile #(
     .MaxChannels (MaxChannels),
     .AddrW       (ActAddrW)
   ) u_feeder (
-    .in_h_i         (cfg_in_h_i),
-    .in_w_i         (cfg_in_w_i),
-    .stride_h_i     (cfg_stride_h_i),
-    .stride_w_i     (cfg_stride_w_i),
-    .pad_top_i      (cfg_pad_top_i),
-    .pad_left_i     (cfg_pad_left_i),
-    .shift_en_i     (cfg_shift_en_i),
+    .in_h_i         (cfg_in_h_q),
+    .in_w_i         (cfg_in_w_q),
+    .stride_h_i     (cfg_stride_h_q),
+    .stride_w_i     (cfg_stride_w_q),
+    .pad_top_i      (cfg_pad_top_q),
+    .pad_left_i     (cfg_pad_left_q),
+    .shift_en_i     (cfg_shift_en_q),
     .shift_dy_i     (shift_dy_q),
     .shift_dx_i     (shift_dx_q),
     .pix_valid_i    (col_valid),
@@ -394,11 +450,13 @@ module ccsim_tile #(
 
   ccsim_act_buffer #(
     .AddrW   (ActAddrW),
-    .NumRead (Cols * AlphaMax)
+    .NumRead (Cols * AlphaMax),
+    .WrBytes (ActWrBytes)
   ) u_act_buffer (
     .clk_i     (clk_i),
     .we_i      (act_we_i),
     .wr_addr_i (act_addr_i),
+    .wr_strb_i (act_strb_i),
     .wr_data_i (act_data_i),
     .rd_addr_i (act_rd_addr),
     .rd_data_o (act_rd_data)
@@ -439,9 +497,9 @@ module ccsim_tile #(
     logic [15:0] right_pixel;
     logic [7:0]  act;
     assign m             = 32'(rt_q) * Rows + r;
-    assign row_in_matrix = m < 32'(cfg_rows_i);
+    assign row_in_matrix = m < 32'(cfg_rows_q);
     // Row r finishes a MAC slot at column 0 for pixel stage_slot[r] in this cycle.
-    assign left_take     = stage_active[r] && stage_bit[r] == BitIdxW'(DataBits - 1) && stage_slot[r] < cfg_pixels_i;
+    assign left_take     = stage_active[r] && stage_bit[r] == BitIdxW'(DataBits - 1) && stage_slot[r] < cfg_pixels_q;
     assign left_psum[r]  = !left_take ? 32'd0 :
                            (ct_q == 16'd0) ? (row_in_matrix ? bias_q[RowW'(m)] : 32'd0) :
                            acc_q[r][PixW'(stage_slot[r])];
@@ -454,22 +512,22 @@ module ccsim_tile #(
     end
     assign right_pixel   = stage_slot[r+1] - 16'(Cols - 1);
     assign right_take    = stage_active[r+1] && stage_bit[r+1] == BitIdxW'(DataBits - 1) && slot_reached &&
-                           right_pixel < cfg_pixels_i;
+                           right_pixel < cfg_pixels_q;
 
     ccsim_requant u_requant (
       .acc_i     (psum_o[r][Cols-1]),
       .mult_i    (mult_q[RowW'(m)]),
       .shift_i   (rshift_q[RowW'(m)]),
-      .act_min_i (cfg_act_min_i),
-      .act_max_i (cfg_act_max_i),
+      .act_min_i (cfg_act_min_q),
+      .act_max_i (cfg_act_max_q),
       .act_o     (act)
     );
 
     always_ff @(posedge clk_i) begin
       if (right_take) begin
         acc_q[r][PixW'(right_pixel)] <= psum_o[r][Cols-1];
-        if (ct_q == cfg_col_tiles_i - 16'd1 && row_in_matrix) begin
-          out_q[OutAddrW'(m * 32'(cfg_pixels_i) + 32'(right_pixel))] <= act;
+        if (ct_q == cfg_col_tiles_q - 16'd1 && row_in_matrix) begin
+          out_q[OutAddrW'(m * 32'(cfg_pixels_q) + 32'(right_pixel))] <= act;
         end
       end
     end

@@ -42,4 +42,7 @@ echo "== ccsim run: cross-layer pipelined schedule (one 16x16 array per layer), 
 
 echo "== ccsim run: through the TLM system (host, memory, DMA; approximately timed memory path)"
 "$ccsim" run "$out/fmnist-shift.ccpack" --array 16x16 --tlm at --dataset "$data" --count 5 --report "$out/run-tlm.json"
+echo "== ccsim cosim: Verilated RTL tile vs SystemC model, every cycle, 2 test images (waveform of cycles 12000-13500)"
+"$ccsim" cosim "$out/fmnist-shift.ccpack" --array 16x16 --dataset "$data" --count 2 --report "$out/cosim.json" \
+  --trace "$out/cosim.fst" --trace-window 12000:13500 --mismatch-trace "$out/cosim-mismatch.fst"
 echo "outputs in $out (waveform: $out/pw1_2.vcd, open with gtkwave)"

@@ -22,9 +22,10 @@ mutants=(
   "ccsim_requant.sv|((remainder > threshold) ? 32'sd1 : 32'sd0)|32'sd0|requantization truncates instead of rounding"
   "ccsim_requant.sv|act_o = act_max_i;|act_o = rounded[7:0];|no saturation at the activation maximum"
   "ccsim_tile.sv|(ct_q == 16'd0) ? (row_in_matrix ? bias_q[RowW'(m)] : 32'd0)|(ct_q == 16'd0) ? 32'd0|bias never added"
-  "ccsim_tile.sv|if (ct_q == cfg_col_tiles_i - 16'd1 \&\& row_in_matrix) begin|if (row_in_matrix) begin|output written before the last column tile"
-  "ccsim_tile.sv|assign in_matrix         = (ld_m < 32'(cfg_rows_i)) \&\& |assign in_matrix         = |partial tiles load stale rows"
-  "ccsim_tile.sv|pix_valid_q[0] <= pix_valid_q[0] \&\& (pix_p_q[0] + 16'd1 < cfg_pixels_i);|pix_valid_q[0] <= pix_valid_q[0];|feeder runs past the last pixel"
+  "ccsim_tile.sv|if (ct_q == cfg_col_tiles_q - 16'd1 \&\& row_in_matrix) begin|if (row_in_matrix) begin|output written before the last column tile"
+  "ccsim_tile.sv|assign in_matrix         = (ld_m < 32'(cfg_rows_q)) \&\& |assign in_matrix         = |partial tiles load stale rows"
+  "ccsim_act_buffer.sv|mem_q[wr_addr_i + AddrW'(k)] <= wr_data_i[k];|mem_q[wr_addr_i + AddrW'(k)] <= wr_data_i[0];|activation write port repeats byte 0"
+  "ccsim_tile.sv|pix_valid_q[0] <= pix_valid_q[0] \&\& (pix_p_q[0] + 16'd1 < cfg_pixels_q);|pix_valid_q[0] <= pix_valid_q[0];|feeder runs past the last pixel"
 )
 
 selected=("$@")

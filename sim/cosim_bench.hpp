@@ -46,7 +46,7 @@ class CosimBench : public sc_core::sc_module {
   CCSIM_SIG(cfg_stride_h_i); CCSIM_SIG(cfg_stride_w_i); CCSIM_SIG(cfg_pad_top_i); CCSIM_SIG(cfg_pad_left_i);
   CCSIM_SIG(cfg_shift_en_i); CCSIM_SIG(cfg_act_min_i); CCSIM_SIG(cfg_act_max_i);
   CCSIM_SIG(wb_we_i); CCSIM_SIG(wb_bank_i); CCSIM_SIG(wb_addr_i); CCSIM_SIG(wb_weight_i); CCSIM_SIG(wb_select_i);
-  CCSIM_SIG(act_we_i); CCSIM_SIG(act_addr_i); CCSIM_SIG(act_data_i);
+  CCSIM_SIG(act_we_i); CCSIM_SIG(act_addr_i); CCSIM_SIG(act_strb_i); CCSIM_SIG(act_data_i);
   CCSIM_SIG(grp_we_i); CCSIM_SIG(grp_col_i); CCSIM_SIG(grp_k_i); CCSIM_SIG(grp_valid_i); CCSIM_SIG(grp_ch_i);
   CCSIM_SIG(grp_ky_i); CCSIM_SIG(grp_kx_i);
   CCSIM_SIG(row_we_i); CCSIM_SIG(row_addr_i); CCSIM_SIG(row_bias_i); CCSIM_SIG(row_mult_i); CCSIM_SIG(row_shift_i);
@@ -101,7 +101,7 @@ class CosimBench : public sc_core::sc_module {
     v.cfg_shift_en_i(cfg_shift_en_i); v.cfg_act_min_i(cfg_act_min_i); v.cfg_act_max_i(cfg_act_max_i);
     v.wb_we_i(wb_we_i); v.wb_bank_i(wb_bank_i); v.wb_addr_i(wb_addr_i); v.wb_weight_i(wb_weight_i);
     v.wb_select_i(wb_select_i);
-    v.act_we_i(act_we_i); v.act_addr_i(act_addr_i); v.act_data_i(act_data_i);
+    v.act_we_i(act_we_i); v.act_addr_i(act_addr_i); v.act_strb_i(act_strb_i); v.act_data_i(act_data_i);
     v.grp_we_i(grp_we_i); v.grp_col_i(grp_col_i); v.grp_k_i(grp_k_i); v.grp_valid_i(grp_valid_i);
     v.grp_ch_i(grp_ch_i); v.grp_ky_i(grp_ky_i); v.grp_kx_i(grp_kx_i);
     v.row_we_i(row_we_i); v.row_addr_i(row_addr_i); v.row_bias_i(row_bias_i); v.row_mult_i(row_mult_i);
@@ -275,8 +275,10 @@ class CosimBench : public sc_core::sc_module {
     cfg_shift_en_i = p.shift_en;
     cfg_act_min_i = static_cast<std::uint8_t>(p.act_min);
     cfg_act_max_i = static_cast<std::uint8_t>(p.act_max);
+    constexpr std::size_t kActBytes = 8;  // the tile's activation write port (ActWrBytes)
+    const std::size_t act_words = (p.activations.size() + kActBytes - 1) / kActBytes;
     const std::size_t n = std::max({p.weights.size(), p.group_table.size(), p.row_table.size(), p.shift_table.size(),
-                                    p.activations.size()});
+                                    act_words});
     for (std::size_t k = 0; k < n; ++k) {
       wb_we_i = k < p.weights.size();
       if (k < p.weights.size()) {
@@ -299,9 +301,17 @@ class CosimBench : public sc_core::sc_module {
         const auto& e = p.shift_table[k];
         sh_ch_i = e.channel; sh_dy_i = static_cast<std::uint32_t>(e.dy) & 3u; sh_dx_i = static_cast<std::uint32_t>(e.dx) & 3u;
       }
-      act_we_i = k < p.activations.size();
-      if (k < p.activations.size()) {
-        act_addr_i = static_cast<std::uint32_t>(k); act_data_i = static_cast<std::uint8_t>(p.activations[k]);
+      act_we_i = k < act_words;
+      if (k < act_words) {
+        std::uint64_t data = 0;
+        std::uint32_t strobe = 0;
+        for (std::size_t b = 0; b < kActBytes && k * kActBytes + b < p.activations.size(); ++b) {
+          data |= static_cast<std::uint64_t>(static_cast<std::uint8_t>(p.activations[k * kActBytes + b])) << (8 * b);
+          strobe |= 1u << b;
+        }
+        act_addr_i = static_cast<std::uint32_t>(k * kActBytes);
+        act_strb_i = strobe;
+        act_data_i = data;
       }
       wait();
       ++result_.cycles_simulated;
