@@ -21,6 +21,7 @@ struct CosimArgs {
   std::vector<std::string> inputs;
   std::string dataset;
   int count = 1;
+  int first = 0;
   std::string design = "both";
   std::string trace;
   std::string trace_window;
@@ -47,7 +48,7 @@ void cosim_command(const CosimArgs& a) {
     throw std::invalid_argument("--inject puts the fault into the SystemC model: use --design both or systemc");
   }
   std::vector<int> labels;
-  const auto inputs = load_int8_inputs(net, a.inputs, a.dataset, a.count, &labels);
+  const auto inputs = load_int8_inputs(net, a.inputs, a.dataset, a.count, &labels, a.first);
 
   const cosim::CosimResult r = cosim::run_cosim(net, inputs, o);
   nlohmann::json mismatches = nlohmann::json::array();
@@ -57,7 +58,7 @@ void cosim_command(const CosimArgs& a) {
                           {"signal", m.signal}, {"expected", m.expected}, {"actual", m.actual}});
   }
   const nlohmann::json report = {{"network", net.name}, {"file", a.file}, {"array", a.array}, {"design", a.design},
-                                 {"samples", inputs.size()}, {"pass", r.pass}, {"cycles_compared", r.cycles_compared},
+                                 {"samples", inputs.size()}, {"first", a.first}, {"pass", r.pass}, {"cycles_compared", r.cycles_compared},
                                  {"cycles_simulated", r.cycles_simulated}, {"layers_run", r.layers_run},
                                  {"wall_seconds", r.wall_seconds},
                                  {"cycles_per_second", r.wall_seconds > 0 ? r.cycles_simulated / r.wall_seconds : 0.0},
@@ -89,6 +90,8 @@ void add_cosim_command(CLI::App& app) {
   cmd->add_option("--input", a->inputs, "input tensor (ONNX TensorProto .pb), repeatable");
   cmd->add_option("--dataset", a->dataset, "IDX data set directory (test split)");
   cmd->add_option("--count", a->count, "images from the data set")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--first", a->first, "first data-set image (shards of a long run)")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
   cmd->add_option("--design", a->design, "both (compare every cycle), rtl or systemc alone (against golden)")
       ->check(CLI::IsMember({"both", "rtl", "systemc"}))->capture_default_str();
   cmd->add_option("--trace", a->trace, "RTL waveform (.fst or .vcd) plus the SystemC model's (-systemc.vcd) and a .gtkw");

@@ -42,7 +42,8 @@ model::FloatTensor stack_inputs(const std::vector<std::string>& paths, const mod
 }
 
 std::vector<model::Int8Tensor> load_int8_inputs(const model::PackedNetwork& net, const std::vector<std::string>& paths,
-                                                const std::string& dataset, int count, std::vector<int>* labels) {
+                                                const std::string& dataset, int count, std::vector<int>* labels,
+                                                int first) {
   if (paths.empty() == dataset.empty()) {
     throw std::invalid_argument("needs exactly one input source: --input FILE.pb or --dataset DIR");
   }
@@ -50,9 +51,14 @@ std::vector<model::Int8Tensor> load_int8_inputs(const model::PackedNetwork& net,
   if (!paths.empty()) {
     batch = stack_inputs(paths, net.input);
   } else {
-    const auto data = model::load_idx_dataset(dataset, "t10k", count);
-    batch = model::to_batch(data, net.preprocess, net.input, 0, data.count);
-    if (labels) labels->assign(data.labels.begin(), data.labels.end());
+    if (first < 0) throw std::invalid_argument("--first must be >= 0");
+    const auto data = model::load_idx_dataset(dataset, "t10k", first + count);
+    if (first >= data.count) {
+      throw std::invalid_argument(dataset + ": the test split has " + std::to_string(data.count) + " images, --first is " +
+                                  std::to_string(first));
+    }
+    batch = model::to_batch(data, net.preprocess, net.input, first, data.count - first);
+    if (labels) labels->assign(data.labels.begin() + first, data.labels.end());
   }
   const auto per = static_cast<std::size_t>(net.input.size());
   std::vector<model::Int8Tensor> inputs;

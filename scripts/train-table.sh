@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Reproduces the training table of models/examples/TRAINING.md: a dense network, then from it
+# (--init) magnitude pruning only, column combining at several settings and combining retrained
+# on 10 % of the training set. Same shape everywhere: 3x3 conv + 3 blocks x 2 shift/pointwise
+# layers (16, 32, 64 channels), seed 1. One libtorch thread per run; runs already finished (their
+# .done marker) are skipped. Usage: scripts/train-table.sh [OUT_DIR]   (default out/train-table).
+# About 25 minutes per 15-epoch run on one core.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+out=${1:-$root/out/train-table}
+bash "$root/scripts/build.sh" >/dev/null
+mkdir -p "$out"
+cd "$out"
+ccsim="$root/build/ccsim"
+common=(--filters 16 32 64 --layers 2 2 2 --strides 1 2 2 --seed 1 --threads 1)
+run() {
+  local name=$1
+  shift
+  [ -f "$name.done" ] && return 0
+  echo "== $name"
+  "$ccsim" train "${common[@]}" "$@" -o "$name.ccpack" --export "$name.json" --report "$name.report.json" >"$name.log"
+  touch "$name.done"
+  tail -1 "$name.log"
+}
+run dense --mode dense --epochs 15
+run comb-from-dense --mode combine --epochs 15 --groups 2 4 8 --gamma 1.75 --init dense.json --lr 0.02
+run comb10-from-dense --mode combine --epochs 15 --groups 2 4 8 --gamma 1.75 --init dense.json --lr 0.02 --train-fraction 0.1
+run prune-from-dense --mode prune --epochs 15 --groups 2 4 8 --init dense.json --lr 0.02
+run comb-p60-from-dense --mode combine --epochs 15 --groups 2 4 8 --gamma 1.75 --final-prune 0.6 --init dense.json --lr 0.02
+run comb-g1-from-dense --mode combine --epochs 15 --groups 2 4 8 --gamma 1.0 --init dense.json --lr 0.02
+/usr/bin/python3 "$root/scripts/training_table.py" dense "$out"/*.report.json

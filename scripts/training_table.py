@@ -1,0 +1,40 @@
+#!/usr/bin/python3
+"""Markdown table of ccsim train reports: accuracy and utilization efficiency per run.
+
+Usage: training_table.py BASELINE REPORT.json...   (BASELINE: the run name to compare against)
+"""
+import json
+import os
+import sys
+
+
+def row(name, r, base_acc):
+    o = r["options"]
+    last = r["history"][-1]
+    total = r["combining"]["total"]
+    before, after = last["utilization_before"], last["utilization_after"]
+    mode = o["mode"]
+    groups = " ".join(str(g) for g in o["net"]["groups"]) if mode != "dense" else "-"
+    gamma = f'{o["gamma"]:g}' if mode == "combine" else "-"
+    acc = r["int8_test_accuracy"]
+    return (f'| {name} | {mode} | {groups} | {gamma} | '
+            f'{100 * o["train_fraction"]:g} % | {o["epochs"]} | {100 * r["float_test_accuracy"]:.2f} % | '
+            f'{100 * acc:.2f} % | {100 * (acc - base_acc):+.2f} | {last["nonzeros"]} / {last["weights"]} | '
+            f'{before:.3f} -> {after:.3f} ({after / before:.1f}x) | '
+            f'{total["columns"]} -> {total["packed_columns"]} |')
+
+
+def main():
+    baseline, paths = sys.argv[1], sys.argv[2:]
+    reports = {os.path.basename(p)[: -len(".report.json")]: json.load(open(p)) for p in paths}
+    base_acc = reports[baseline]["int8_test_accuracy"]
+    print("| run | mode | alpha per block | gamma | training data | epochs | float acc | "
+          "int8 acc | vs dense (points) | conv non-zeros | conv utilization before -> after | columns |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    order = sorted(reports, key=lambda n: (n != baseline, n))
+    for name in order:
+        print(row(name, reports[name], base_acc))
+
+
+if __name__ == "__main__":
+    main()
