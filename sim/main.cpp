@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   ccsim::cli::add_train_command(app);
   ccsim::cli::add_run_command(app);
   ccsim::cli::add_cosim_command(app);
+  ccsim::cli::add_explore_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,47 @@
+// Packs a float network under one structured-sparsity scheme at a target density, for
+// side-by-side comparison on the same accelerator: every weight layer is pruned the scheme's way
+// (sparsity_formats.hpp), the network goes through the one front end (pack_network), and the
+// result is mapped onto the array:
+// - column combining: magnitude-pruned to the density, then combined with alpha / gamma;
+// - N:M: each group of m consecutive filter-matrix columns becomes n packed columns whose cells
+//   select among the group's m inputs (a multiplexer of m, as a sparse tensor core does);
+// - dense, bitmap, CSR, PCNN, periodic, ternary: a weight-stationary array cannot skip their
+//   zeros, so they map one filter-matrix column per array column (alpha = 1); their formats
+//   differ in storage, not in cycles.
+// Storage per layer comes from the scheme's exact formula.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "models/network.hpp"
+#include "models/onnx_tensor.hpp"
+#include "models/packed_network.hpp"
+#include "models/sparsity_formats.hpp"
+
+namespace ccsim::model {
+
+struct SchemeSpec {
+  SparsityScheme scheme = SparsityScheme::ColumnCombine;
+  double density = 0.25;  // target fraction of non-zero weights per layer
+  SparsityParams params;  // alpha, gamma, m, patterns, period, block; n-like counts follow density
+};
+
+struct SchemeLayerStorage {
+  std::string layer;
+  SparseLayer storage;  // value and index bits (weights not kept)
+};
+
+struct SchemePack {
+  PackedNetwork packed;
+  std::vector<SchemeLayerStorage> storage;  // one per weight layer
+  std::int64_t nonzeros = 0;                // after the scheme's pruning (float)
+  std::int64_t weights = 0;
+  std::int64_t value_bits = 0;
+  std::int64_t index_bits = 0;
+};
+
+// Throws std::invalid_argument for a density outside (0, 1] or parameters the scheme rejects.
+SchemePack pack_with_scheme(const Network& net, const SchemeSpec& spec, const FloatTensor& calibration);
+
+}  // namespace ccsim::model

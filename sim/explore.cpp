@@ -1,0 +1,325 @@
+#include "sim/explore.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <thread>
+#include <sstream>
+#include <stdexcept>
+#include <tuple>
+
+#include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
+#include <torch/torch.h>
+
+#include "hw/accelerator.hpp"
+#include "hw/pipeline.hpp"
+#include "hw/timing.hpp"
+#include "models/atomic_file.hpp"
+#include "models/golden.hpp"
+#include "models/idx_dataset.hpp"
+#include "models/scheme_packing.hpp"
+#include "sim/model_loader.hpp"
+
+namespace ccsim::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+template <typename T>
+std::vector<T> axis(const nlohmann::json& axes, const std::string& key, std::vector<T> fallback, const std::string& file) {
+  if (!axes.contains(key)) return fallback;
+  const auto& a = axes[key];
+  if (!a.is_array() || a.empty()) throw std::invalid_argument(file + ": axis '" + key + "' must be a non-empty array");
+  std::vector<T> out;
+  try {
+    for (const auto& v : a) out.push_back(v.get<T>());
+  } catch (const nlohmann::json::exception&) {
+    throw std::invalid_argument(file + ": axis '" + key + "' has a value of the wrong type");
+  }
+  return out;
+}
+
+std::string fmt(double v) {
+  std::ostringstream o;
+  o.precision(10);
+  o << v;
+  return o.str();
+}
+
+struct PackKey {
+  std::string network, scheme;
+  double density;
+  int alpha;
+  double gamma;
+  bool operator<(const PackKey& o) const {
+    return std::tie(network, scheme, density, alpha, gamma) < std::tie(o.network, o.scheme, o.density, o.alpha, o.gamma);
+  }
+};
+
+PackKey key_of(const SweepPoint& p) {
+  const bool cc = p.scheme == "cc";
+  return {p.network, p.scheme, p.density, cc ? p.alpha : 1, cc ? p.gamma : 0.0};
+}
+
+model::SchemeSpec spec_of(const Sweep& s, const SweepPoint& p) {
+  model::SchemeSpec spec;
+  spec.scheme = model::parse_sparsity_scheme(p.scheme);
+  spec.density = p.density;
+  spec.params.alpha = p.alpha;
+  spec.params.gamma = p.gamma;
+  spec.params.m = s.scheme_params.value("m", 4);
+  spec.params.patterns = s.scheme_params.value("patterns", 8);
+  spec.params.period = s.scheme_params.value("period", 4);
+  spec.params.block = s.scheme_params.value("block", 8);
+  spec.params.restricted = s.scheme_params.value("restricted", false);
+  return spec;
+}
+
+struct Packed {
+  model::SchemePack pack;
+  std::vector<model::Int8Tensor> inputs;  // two test images
+};
+
+Row evaluate(const SweepPoint& p, const Packed& packed, const hw::EnergyTable& table) {
+  hw::AcceleratorConfig cfg(hw::parse_array(p.array));
+  cfg.array.data_bits = p.data_bits;
+  int alpha_needed = 1;
+  for (const auto& l : packed.pack.packed.layers) {
+    for (const auto& g : l.groups) alpha_needed = std::max(alpha_needed, static_cast<int>(g.size()));
+  }
+  cfg.array.alpha_max = std::max(1, alpha_needed);
+  cfg.weight_buffer.capacity_bytes = static_cast<std::int64_t>(p.weight_buffer_kib * 1024);
+  cfg.activation_buffer.capacity_bytes = static_cast<std::int64_t>(p.act_buffer_kib * 1024);
+  cfg.dram.bytes_per_cycle = p.dram_bytes_per_cycle;
+  cfg.schedule = hw::parse_schedule(p.schedule);
+  cfg.validate();
+  const auto runs = hw::run_fast(packed.pack.packed, packed.inputs, cfg);
+  const hw::NetworkRun& first = runs.front();
+  const hw::NetworkRun& steady = runs.back();
+  const std::int64_t interval = runs.size() > 1 ? runs[1].end_cycle - runs[0].end_cycle : first.total.cycles;
+  const hw::ArrayConfig array = cfg.resolved_array();
+  std::int64_t mapped = 0, slots = 0;
+  for (const auto& l : packed.pack.packed.layers) {
+    if (l.kind != model::OpKind::Matmul) continue;
+    const auto s = hw::matmul_stats(array, l);
+    mapped += static_cast<std::int64_t>(l.rows()) * l.packed_cols();
+    slots += s.tiles * array.rows * array.cols;
+  }
+  const hw::LayerStats& t = steady.total;
+  const hw::EnergyBreakdown e = hw::energy_of(t, array, table);
+  const double latency_us = static_cast<double>(first.end_cycle - first.start_cycle) / p.clock_mhz;
+  const std::int64_t onchip = t.weight_buffer_read_bytes + t.weight_buffer_fill_bytes + t.act_buffer_read_bytes +
+                              t.act_buffer_write_bytes + 4 * (t.acc_reads + t.acc_writes);
+  return {{"point", std::to_string(p.id)},
+          {"network", p.network},
+          {"scheme", p.scheme},
+          {"density", fmt(p.density)},
+          {"alpha", std::to_string(p.alpha)},
+          {"gamma", fmt(p.gamma)},
+          {"array", p.array},
+          {"data_bits", std::to_string(p.data_bits)},
+          {"clock_mhz", fmt(p.clock_mhz)},
+          {"weight_buffer_kib", fmt(p.weight_buffer_kib)},
+          {"act_buffer_kib", fmt(p.act_buffer_kib)},
+          {"dram_bytes_per_cycle", fmt(p.dram_bytes_per_cycle)},
+          {"schedule", p.schedule},
+          {"arrays", std::to_string(cfg.schedule == hw::Schedule::Pipelined ? hw::pipeline_stages(packed.pack.packed).size() : 1)},
+          {"nonzeros", std::to_string(packed.pack.nonzeros)},
+          {"weights", std::to_string(packed.pack.weights)},
+          {"cycles", std::to_string(first.total.cycles)},
+          {"latency_us", fmt(latency_us)},
+          {"interval_cycles", std::to_string(interval)},
+          {"throughput_per_s", fmt(p.clock_mhz * 1e6 / static_cast<double>(interval))},
+          {"utilization", fmt(t.utilization())},
+          {"mapping_efficiency", fmt(slots ? static_cast<double>(mapped) / static_cast<double>(slots) : 0.0)},
+          {"stall_cycles", std::to_string(t.stall_cycles)},
+          {"onchip_bytes", std::to_string(onchip)},
+          {"offchip_bytes", std::to_string(t.dram_read_bytes + t.dram_write_bytes)},
+          {"weight_value_bits", std::to_string(packed.pack.value_bits)},
+          {"weight_index_bits", std::to_string(packed.pack.index_bits)},
+          {"energy_uJ", fmt(e.total_pJ() * 1e-6)},
+          {"energy_compute_uJ", fmt((e.mac_pJ + e.mux_pJ) * 1e-6)},
+          {"energy_onchip_uJ", fmt((e.accumulator_pJ + e.weight_buffer_pJ + e.act_buffer_pJ) * 1e-6)},
+          {"energy_dram_uJ", fmt(e.dram_pJ * 1e-6)}};
+}
+
+}  // namespace
+
+Sweep load_sweep(const std::string& path) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(read_file(path));
+  } catch (const nlohmann::json::parse_error& e) {
+    throw std::invalid_argument(path + ": not valid JSON (" + e.what() + ")");
+  }
+  if (!j.is_object()) throw std::invalid_argument(path + ": a sweep is a JSON object");
+  for (const auto& [k, v] : j.items()) {
+    if (k != "network" && k != "axes" && k != "calibration" && k != "scheme_params" && k != "energy" && k != "comment") {
+      throw std::invalid_argument(path + ": unknown key '" + k + "'");
+    }
+  }
+  const fs::path dir = fs::path(path).parent_path();
+  auto resolve = [&](const std::string& p) { return fs::path(p).is_absolute() ? p : (dir / p).lexically_normal().string(); };
+  Sweep s;
+  s.file = path;
+  std::vector<std::string> networks;
+  if (!j.contains("network")) throw std::invalid_argument(path + ": no 'network'");
+  if (j["network"].is_string()) networks.push_back(resolve(j["network"].get<std::string>()));
+  else if (j["network"].is_array()) for (const auto& n : j["network"]) networks.push_back(resolve(n.get<std::string>()));
+  else throw std::invalid_argument(path + ": 'network' must be a file or a list of files");
+  for (const auto& n : networks) {
+    if (!fs::exists(n)) throw std::invalid_argument(path + ": network '" + n + "': no such file");
+  }
+  const nlohmann::json axes = j.value("axes", nlohmann::json::object());
+  static const char* kAxes[] = {"array", "data_bits", "clock_mhz", "weight_buffer_kib", "act_buffer_kib",
+                                "dram_bytes_per_cycle", "schedule", "scheme", "density", "alpha", "gamma"};
+  for (const auto& [k, v] : axes.items()) {
+    bool known = false;
+    for (const char* a : kAxes) known = known || k == a;
+    if (!known) throw std::invalid_argument(path + ": unknown axis '" + k + "'");
+  }
+  const auto arrays = axis<std::string>(axes, "array", {"16x16"}, path);
+  const auto bits = axis<int>(axes, "data_bits", {8}, path);
+  const auto clocks = axis<double>(axes, "clock_mhz", {500}, path);
+  const auto wbuf = axis<double>(axes, "weight_buffer_kib", {64}, path);
+  const auto abuf = axis<double>(axes, "act_buffer_kib", {128}, path);
+  const auto dram = axis<double>(axes, "dram_bytes_per_cycle", {16}, path);
+  const auto schedules = axis<std::string>(axes, "schedule", {"shared"}, path);
+  const auto schemes = axis<std::string>(axes, "scheme", {"cc"}, path);
+  const auto densities = axis<double>(axes, "density", {0.25}, path);
+  const auto alphas = axis<int>(axes, "alpha", {8}, path);
+  const auto gammas = axis<double>(axes, "gamma", {1.75}, path);
+  for (const auto& a : arrays) hw::parse_array(a);
+  for (const auto& sc : schedules) hw::parse_schedule(sc);
+  for (const auto& sc : schemes) model::parse_sparsity_scheme(sc);
+  for (double d : densities) {
+    if (!(d > 0 && d <= 1)) throw std::invalid_argument(path + ": density " + fmt(d) + " must be in (0, 1]");
+  }
+  for (int a : alphas) {
+    if (a < 1 || a > 32) throw std::invalid_argument(path + ": alpha " + std::to_string(a) + " must be in [1, 32]");
+  }
+  for (double c : clocks) {
+    if (!(c > 0)) throw std::invalid_argument(path + ": clock_mhz must be positive");
+  }
+  SweepPoint p;
+  for (const auto& net : networks)
+    for (const auto& scheme : schemes)
+      for (double d : densities)
+        for (int a : alphas)
+          for (double g : gammas)
+            for (const auto& arr : arrays)
+              for (int b : bits)
+                for (double clk : clocks)
+                  for (double w : wbuf)
+                    for (double ab : abuf)
+                      for (double dr : dram)
+                        for (const auto& sch : schedules) {
+                          p.network = net;
+                          p.scheme = scheme;
+                          p.density = d;
+                          p.alpha = a;
+                          p.gamma = g;
+                          p.array = arr;
+                          p.data_bits = b;
+                          p.clock_mhz = clk;
+                          p.weight_buffer_kib = w;
+                          p.act_buffer_kib = ab;
+                          p.dram_bytes_per_cycle = dr;
+                          p.schedule = sch;
+                          s.points.push_back(p);
+                          ++p.id;
+                        }
+  const nlohmann::json calib = j.value("calibration", nlohmann::json::object());
+  s.calibration_dataset = calib.value("dataset", std::string("/usr/share/datasets/fashion-mnist"));
+  s.calibration_count = calib.value("count", 64);
+  s.scheme_params = j.value("scheme_params", nlohmann::json::object());
+  if (j.contains("energy")) {
+    const std::string e = resolve(j["energy"].get<std::string>());
+    nlohmann::json table;
+    try {
+      table = nlohmann::json::parse(read_file(e));
+    } catch (const nlohmann::json::parse_error&) {
+      throw std::invalid_argument(e + ": not valid JSON");
+    }
+    s.energy = hw::EnergyTable::from_json(table, e);
+  } else {
+    s.energy = hw::EnergyTable::defaults();
+  }
+  return s;
+}
+
+void evaluate_points(const Sweep& sweep, const std::vector<SweepPoint>& points, int threads,
+                     const std::function<void(const Row&)>& done) {
+  torch::set_num_threads(1);  // parallelism is across points
+  const int workers = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(std::max(1, workers)));
+  // Distinct packings first (each once), then the points.
+  std::map<PackKey, std::size_t> index;
+  std::vector<SweepPoint> packing_points;
+  for (const auto& p : points) {
+    if (index.emplace(key_of(p), packing_points.size()).second) packing_points.push_back(p);
+  }
+  std::map<std::string, model::Network> networks;
+  for (const auto& p : packing_points) {
+    if (!networks.count(p.network)) networks.emplace(p.network, load_model(p.network));
+  }
+  std::vector<Packed> packs(packing_points.size());
+  tbb::parallel_for(std::size_t{0}, packing_points.size(), [&](std::size_t i) {
+    const SweepPoint& p = packing_points[i];
+    const model::Network& net = networks.at(p.network);
+    const auto data = model::load_idx_dataset(sweep.calibration_dataset, "train", sweep.calibration_count);
+    const auto calib = model::to_batch(data, net.preprocess, net.input, 0, data.count);
+    packs[i].pack = model::pack_with_scheme(net, spec_of(sweep, p), calib);
+    const auto test = model::load_idx_dataset(sweep.calibration_dataset, "t10k", 2);
+    const auto batch = model::to_batch(test, net.preprocess, net.input, 0, test.count);
+    const auto per = static_cast<std::size_t>(net.input.size());
+    for (int k = 0; k < test.count; ++k) {
+      packs[i].inputs.push_back(model::quantize_input(packs[i].pack.packed, batch.data.data() + k * per, per));
+    }
+  });
+  std::mutex mutex;
+  tbb::parallel_for(std::size_t{0}, points.size(), [&](std::size_t i) {
+    const Row row = evaluate(points[i], packs[index.at(key_of(points[i]))], sweep.energy);
+    std::lock_guard<std::mutex> lock(mutex);
+    done(row);
+  });
+}
+
+std::string csv_header(const Row& row) {
+  std::string s;
+  for (std::size_t i = 0; i < row.size(); ++i) s += (i ? "," : "") + row[i].first;
+  return s;
+}
+
+std::string csv_line(const Row& row) {
+  std::string s;
+  for (std::size_t i = 0; i < row.size(); ++i) {
+    const std::string& v = row[i].second;
+    const bool quote = v.find_first_of(",\"\n") != std::string::npos;
+    std::string cell = v;
+    if (quote) {
+      cell = "\"";
+      for (char c : v) cell += c == '"' ? std::string("\"\"") : std::string(1, c);
+      cell += "\"";
+    }
+    s += (i ? "," : "") + cell;
+  }
+  return s;
+}
+
+nlohmann::json row_json(const Row& row) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [k, v] : row) {
+    char* end = nullptr;
+    const double d = std::strtod(v.c_str(), &end);
+    if (!v.empty() && end && *end == '\0' && k != "array" && k != "network") {
+      j[k] = d;
+    } else {
+      j[k] = v;
+    }
+  }
+  return j;
+}
+
+}  // namespace ccsim::cli

@@ -1,0 +1,60 @@
+// Architecture exploration: a sweep (SWEEP.json) over array size, data width, clock, buffer
+// sizes, DRAM bandwidth, schedule, sparsity scheme, density, alpha, gamma and network; every
+// point packs the network under its scheme (scheme_packing.hpp, cached per distinct packing) and
+// runs the fast model (two inputs: latency of the first, steady-state interval of the second).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "hw/energy_model.hpp"
+
+namespace ccsim::cli {
+
+struct SweepPoint {
+  std::int64_t id = 0;
+  std::string network;
+  std::string scheme;
+  double density = 0.25;
+  int alpha = 8;
+  double gamma = 1.75;
+  std::string array;
+  int data_bits = 8;
+  double clock_mhz = 500;
+  double weight_buffer_kib = 64;
+  double act_buffer_kib = 128;
+  double dram_bytes_per_cycle = 16;
+  std::string schedule = "shared";
+};
+
+struct Sweep {
+  std::string file;
+  std::vector<SweepPoint> points;  // the Cartesian product, id = index
+  std::string calibration_dataset;
+  int calibration_count = 64;
+  nlohmann::json scheme_params;  // m, patterns, period, block, restricted
+  hw::EnergyTable energy;
+};
+
+// Reads and validates SWEEP.json (unknown keys, empty axes, bad values: std::invalid_argument
+// naming the file and key). Relative paths are relative to the sweep file.
+Sweep load_sweep(const std::string& path);
+
+// One result row: the point's settings followed by its measurements (CSV column order).
+using Row = std::vector<std::pair<std::string, std::string>>;
+
+// Evaluates points with all cores (oneTBB); `done` is called once per finished row (any thread,
+// serialized). Packings are shared between points that need the same one.
+void evaluate_points(const Sweep& sweep, const std::vector<SweepPoint>& points, int threads,
+                     const std::function<void(const Row&)>& done);
+
+std::string csv_header(const Row& row);
+std::string csv_line(const Row& row);
+nlohmann::json row_json(const Row& row);
+
+}  // namespace ccsim::cli
