@@ -118,13 +118,19 @@ SchemePack pack_with_scheme(const Network& source, const SchemeSpec& spec, const
     const SparseLayer s = apply_sparsity(scheme, lw, p);
     fm.values = scheme == SparsityScheme::ColumnCombine ? lw.w : s.w;
     set_filter_matrix(layer, shapes[i], fm);
-    layer.column_groups.reset();
+    // Column combining keeps the groups a layer was trained with (the joint optimization);
+    // every other scheme maps one column per array column.
+    // Groups of single columns (a dense-trained layer) carry nothing to keep.
+    const bool trained_groups =
+        layer.column_groups && std::any_of(layer.column_groups->groups.begin(), layer.column_groups->groups.end(),
+                                           [](const auto& g) { return g.size() > 1; });
+    if (scheme != SparsityScheme::ColumnCombine || !trained_groups) layer.column_groups.reset();
     out.nonzeros += s.nonzeros;
     out.weights += lw.size();
     formats[layer.name] = s;
   }
   PackOptions options;
-  options.regroup = true;
+  options.regroup = false;
   options.combine.alpha = spec.scheme == SparsityScheme::ColumnCombine ? spec.params.alpha : 1;
   options.combine.gamma = spec.params.gamma;
   out.packed = pack_network(net, options, calibration).packed;

@@ -2,7 +2,8 @@
 // side-by-side comparison on the same accelerator: every weight layer is pruned the scheme's way
 // (sparsity_formats.hpp), the network goes through the one front end (pack_network), and the
 // result is mapped onto the array:
-// - column combining: magnitude-pruned to the density, then combined with alpha / gamma;
+// - column combining: magnitude-pruned to the density, then combined with alpha / gamma (a
+//   layer that carries the column groups it was trained with keeps them);
 // - N:M: each group of m consecutive filter-matrix columns becomes n packed columns whose cells
 //   select among the group's m inputs (a multiplexer of m, as a sparse tensor core does);
 // - dense, bitmap, CSR, PCNN, periodic, ternary: a weight-stationary array cannot skip their

@@ -42,7 +42,28 @@ struct RunArgs {
   int weight_banks = 0;
   double act_buffer_kib = 128;
   double dram_bytes_per_cycle = 16;
+  std::string compute_report;
 };
+
+// SCALE-Sim's COMPUTE_REPORT.csv columns, per layer of one inference: overall utilization =
+// busy MAC slots x b / (R C cycles); mapping efficiency = filter-matrix cells mapped / cells of
+// the tiles used; compute utilization = busy / issued MAC slots during compute.
+std::string compute_report_csv(const model::PackedNetwork& net, const hw::NetworkRun& run, const hw::ArrayConfig& a) {
+  std::ostringstream o;
+  o << "LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency %, Compute Util %,\n";
+  for (std::size_t i = 0; i < run.layers.size(); ++i) {
+    const auto& s = run.layers[i];
+    const auto& l = net.layers[i];
+    double overall = 0, mapping = 0, compute = 0;
+    if (l.kind == model::OpKind::Matmul && s.cycles > 0) {
+      overall = 100.0 * static_cast<double>(s.busy_slots) * a.data_bits / (static_cast<double>(a.rows) * a.cols * s.cycles);
+      mapping = 100.0 * static_cast<double>(l.rows()) * l.packed_cols() / (static_cast<double>(s.tiles) * a.rows * a.cols);
+      compute = 100.0 * s.utilization();
+    }
+    o << i << ", " << s.cycles << ", " << s.stall_cycles << ", " << overall << ", " << mapping << ", " << compute << ",\n";
+  }
+  return o.str();
+}
 
 hw::AcceleratorConfig accelerator_config(const RunArgs& a) {
   hw::AcceleratorConfig cfg(hw::parse_array(a.array));
@@ -195,6 +216,7 @@ void run_command(const RunArgs& a) {
   if (!labels.empty()) report["accuracy"] = static_cast<double>(correct) / static_cast<double>(n);
   if (!tlm_report.is_null()) report["tlm"] = tlm_report;
   if (!a.report.empty()) write_file_atomic(a.report, report.dump(2) + "\n");
+  if (!a.compute_report.empty()) write_file_atomic(a.compute_report, compute_report_csv(net, runs.front(), config.resolved_array()));
   std::cout << "PASS: " << n << " sample(s) bit-exact with the golden model on every layer; " << total.cycles
             << " cycles per inference on " << (arrays > 1 ? std::to_string(arrays) + " arrays of " : "a ") << array.rows
             << "x" << array.cols << " (" << 100.0 * total.utilization() << "% utilization), " << makespan
@@ -231,6 +253,7 @@ void add_run_command(CLI::App& app) {
       ->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--dram-bytes-per-cycle", a->dram_bytes_per_cycle, "DRAM bandwidth")
       ->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--compute-report", a->compute_report, "per-layer CSV with SCALE-Sim's COMPUTE_REPORT.csv columns");
   cmd->add_option("--tlm", a->tlm, "run through the TLM system (host, memory, DMA): lt or at memory path")
       ->check(CLI::IsMember({"lt", "at"}));
   cmd->callback([a] { run_command(*a); });

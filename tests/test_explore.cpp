@@ -1,0 +1,190 @@
+// Architecture exploration: schemes mapped on the array agree between the fast and the
+// cycle-accurate mode (one scheme per process: SystemC elaborates once), the energy model, the
+// progress bar, and ccsim explore end to end (shards + merge = one run, resume keeps finished
+// points, --point reproduces a row, bad sweeps fail cleanly).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "hw/accelerator.hpp"
+#include "hw/energy_model.hpp"
+#include "models/atomic_file.hpp"
+#include "models/scheme_packing.hpp"
+#include "sim/progress_bar.hpp"
+#include "tests/cli_runner.hpp"
+#include "tests/test_util.hpp"
+
+namespace ccsim {
+namespace {
+
+namespace fs = std::filesystem;
+
+void fast_equals_cycle(model::SparsityScheme scheme) {
+  const auto net = test::shift_net(41, 1.0);  // dense weights: the scheme does the pruning
+  model::SchemeSpec spec;
+  spec.scheme = scheme;
+  spec.density = 0.3;
+  spec.params.alpha = 4;
+  const auto pack = model::pack_with_scheme(net, spec, test::random_batch(net.input, 4, 2));
+  EXPECT_GT(pack.nonzeros, 0);
+  EXPECT_LT(pack.nonzeros, pack.weights);
+  const auto batch = test::random_batch(net.input, 2, 3);
+  const auto per = static_cast<std::size_t>(net.input.size());
+  std::vector<model::Int8Tensor> inputs;
+  for (int i = 0; i < 2; ++i) inputs.push_back(model::quantize_input(pack.packed, batch.data.data() + i * per, per));
+  hw::AcceleratorConfig cfg;
+  cfg.array.rows = 6;
+  cfg.array.cols = 5;
+  const auto fast = hw::run_fast(pack.packed, inputs, cfg);
+  const auto cycle = hw::run_cycle_accurate(pack.packed, inputs, cfg);
+  for (std::size_t k = 0; k < inputs.size(); ++k) {
+    EXPECT_TRUE(cycle[k].total.same_counts(fast[k].total)) << model::to_string(scheme);
+    EXPECT_EQ(cycle[k].end_cycle, fast[k].end_cycle);
+    std::vector<model::Int8Tensor> golden;
+    model::run_golden(pack.packed, inputs[k], &golden);
+    EXPECT_EQ(cycle[k].output().data, golden.back().data);
+  }
+}
+
+TEST(ExploreCycleCheck, NOfM) { fast_equals_cycle(model::SparsityScheme::NM); }
+TEST(ExploreCycleCheck, ColumnCombining) { fast_equals_cycle(model::SparsityScheme::ColumnCombine); }
+TEST(ExploreCycleCheck, Ternary) { fast_equals_cycle(model::SparsityScheme::Ternary); }
+TEST(ExploreCycleCheck, Bitmap) { fast_equals_cycle(model::SparsityScheme::Bitmap); }
+
+TEST(SchemePacking, NOfMMapsGroupsOfMOntoNPackedColumns) {
+  const auto net = test::shift_net(42, 1.0);
+  model::SchemeSpec spec;
+  spec.scheme = model::SparsityScheme::NM;
+  spec.density = 0.5;  // 2:4
+  const auto pack = model::pack_with_scheme(net, spec, test::random_batch(net.input, 4, 2));
+  for (const auto& l : pack.packed.layers) {
+    if (l.kind != model::OpKind::Matmul) continue;
+    EXPECT_EQ(l.packed_cols(), (l.cols() + 3) / 4 * 2) << l.name;
+    for (const auto& g : l.groups) EXPECT_LE(g.size(), 4u);
+  }
+}
+
+TEST(EnergyModel, CountersTimesTable) {
+  hw::LayerStats s;
+  s.busy_slots = 10;
+  s.acc_reads = 3;
+  s.acc_writes = 4;
+  s.weight_buffer_read_bytes = 100;
+  s.act_buffer_read_bytes = 50;
+  s.act_buffer_write_bytes = 20;
+  s.dram_read_bytes = 8;
+  s.dram_write_bytes = 2;
+  hw::ArrayConfig a;  // 8 bits
+  const auto t = hw::EnergyTable::defaults();
+  const auto e = hw::energy_of(s, a, t);
+  EXPECT_DOUBLE_EQ(e.mac_pJ, 10 * 8 * 0.1 + 10 * 0.1);
+  EXPECT_DOUBLE_EQ(e.accumulator_pJ, 7 * 5.0);
+  EXPECT_DOUBLE_EQ(e.weight_buffer_pJ, 100 * 1.25);
+  EXPECT_DOUBLE_EQ(e.act_buffer_pJ, 70 * 2.5);
+  EXPECT_DOUBLE_EQ(e.dram_pJ, 10 * 160.0);
+  EXPECT_TRUE(t.sources.contains("dram_byte_pJ"));
+  auto j = nlohmann::json::parse(hw::EnergyTable::default_json());
+  j["dram_byte_pJ"] = -1;
+  EXPECT_THROW(hw::EnergyTable::from_json(j, "t.json"), std::invalid_argument);
+  j = nlohmann::json::parse(hw::EnergyTable::default_json());
+  j["sram_pJ"] = 1;
+  EXPECT_THROW(hw::EnergyTable::from_json(j, "t.json"), std::invalid_argument);
+}
+
+TEST(ProgressBar, RendersCountRateAndEta) {
+  EXPECT_EQ(cli::ProgressBar::render(5, 10, 2.0, "points", 10), "[#####.....] 5/10 points  2.5/s  ETA 2s");
+  EXPECT_EQ(cli::ProgressBar::render(0, 4, 0.0, "points", 4), "[....] 0/4 points");
+}
+
+class ExploreCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("ccsim-explore-" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+    const nlohmann::json sweep = {
+        {"network", std::string(CCSIM_SOURCE_DIR) + "/models/examples/fmnist-dense.json"},
+        {"calibration", {{"dataset", "/usr/share/datasets/fashion-mnist"}, {"count", 16}}},
+        {"axes", {{"scheme", {"cc", "nm", "csr"}}, {"array", {"8x8", "16x16"}}, {"density", {0.25}}}}};
+    write_file_atomic(path("sweep.json"), sweep.dump());
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string path(const std::string& n) const { return (dir_ / n).string(); }
+  fs::path dir_;
+};
+
+std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream s(text);
+  for (std::string l; std::getline(s, l);) out.push_back(l);
+  return out;
+}
+
+TEST_F(ExploreCli, ShardsMergeResumeAndOnePoint) {
+  auto r = test::run_ccsim("explore " + path("sweep.json") + " -o " + path("all.csv") + " --json " + path("all.json") + " --quiet");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto all = lines(read_file(path("all.csv")));
+  ASSERT_EQ(all.size(), 7u);  // header + 6 points
+  EXPECT_EQ(nlohmann::json::parse(read_file(path("all.json"))).size(), 6u);
+  for (int k = 0; k < 2; ++k) {
+    r = test::run_ccsim("explore " + path("sweep.json") + " --shard " + std::to_string(k) + "/2 -o " + path("s" + std::to_string(k) + ".csv") + " --quiet");
+    ASSERT_EQ(r.status, 0) << r.output;
+  }
+  r = test::run_ccsim("merge " + path("s0.csv") + " " + path("s1.csv") + " -o " + path("merged.csv"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(read_file(path("merged.csv")), read_file(path("all.csv")));
+
+  // An interrupted run left a journal with point 3 done (marked): it is kept, not recomputed.
+  const std::string journal = all[0] + "\n3" + all[4].substr(all[4].find(',')) + "-marked\n";
+  write_file_atomic(path("resume.csv.partial"), journal);
+  r = test::run_ccsim("explore " + path("sweep.json") + " -o " + path("resume.csv") + " --quiet");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto resumed = lines(read_file(path("resume.csv")));
+  ASSERT_EQ(resumed.size(), 7u);
+  EXPECT_NE(resumed[4].find("-marked"), std::string::npos);
+  EXPECT_EQ(resumed[2], all[2]);
+  EXPECT_FALSE(fs::exists(path("resume.csv.partial")));
+
+  // One point alone reproduces its row.
+  r = test::run_ccsim("explore " + path("sweep.json") + " --point 5");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto one = nlohmann::json::parse(r.output.substr(r.output.find('{')));
+  const auto row = nlohmann::json::parse(read_file(path("all.json")))[5];
+  EXPECT_EQ(one["cycles"], row["cycles"]);
+  EXPECT_EQ(one["energy_uJ"], row["energy_uJ"]);
+}
+
+TEST_F(ExploreCli, BadSweepsFailCleanly) {
+  auto fails = [&](const nlohmann::json& sweep, const std::string& fragment) {
+    write_file_atomic(path("bad.json"), sweep.dump());
+    const auto r = test::run_ccsim("explore " + path("bad.json") + " -o " + path("out.csv") + " --quiet");
+    EXPECT_NE(r.status, 0) << r.output;
+    EXPECT_NE(r.output.find(fragment), std::string::npos) << r.output;
+    EXPECT_FALSE(fs::exists(path("out.csv")));
+  };
+  const std::string net = std::string(CCSIM_SOURCE_DIR) + "/models/examples/fmnist-dense.json";
+  fails({{"network", net}, {"axes", {{"colour", {1}}}}}, "unknown axis 'colour'");
+  fails({{"network", net}, {"axes", {{"density", {1.5}}}}}, "density 1.5 must be in (0, 1]");
+  fails({{"network", net}, {"axes", {{"scheme", {"rle"}}}}}, "sparsity scheme 'rle'");
+  fails({{"network", path("none.json")}}, "none.json': no such file");
+  fails({{"network", net}, {"axes", {{"array", {}}}}}, "axis 'array' must be a non-empty array");
+  fails({{"network", net}, {"extra", 1}}, "unknown key 'extra'");
+  const auto r = test::run_ccsim("explore " + path("sweep.json") + " --shard 2/2 -o " + path("out.csv"));
+  EXPECT_NE(r.output.find("--shard '2/2'"), std::string::npos) << r.output;
+}
+
+TEST_F(ExploreCli, ComputeReportHasScaleSimColumns) {
+  const auto r = test::run_ccsim(std::string("run ") + CCSIM_SOURCE_DIR + "/models/examples/fmnist-shift.ccpack --mode fast " +
+                                 "--dataset /usr/share/datasets/fashion-mnist --count 1 --compute-report " + path("c.csv"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto rows = lines(read_file(path("c.csv")));
+  ASSERT_GT(rows.size(), 2u);
+  EXPECT_EQ(rows[0], "LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency %, Compute Util %,");
+  EXPECT_EQ(rows[1].rfind("0, 6424, 16, ", 0), 0u) << rows[1];  // conv0: T_load + T_compute on 16x16
+}
+
+}  // namespace
+}  // namespace ccsim
