@@ -82,7 +82,8 @@ module ccsim_tile #(
   output logic                               computing_o,
   output logic [Cols-1:0][AlphaMax-1:0]      top_lines_o,
   output logic [Rows-1:0][Cols-1:0][31:0]    psum_o,
-  output logic [Rows-1:0][Cols-1:0][31:0]    prod_o
+  output logic [Rows-1:0][Cols-1:0][31:0]    prod_o,
+  output logic [31:0]                        out_writes_o  // output-buffer writes since start_i
 );
   typedef enum logic [1:0] {Idle, FirstLoad, Compute, Done} state_e;
 
@@ -491,6 +492,8 @@ module ccsim_tile #(
   logic [31:0] acc_q [Rows][2**PixW];
   logic [7:0]  out_q [2**OutAddrW];
 
+  logic [Rows-1:0] out_we;
+
   for (genvar r = 0; r < Rows; r++) begin : g_edge
     logic [31:0] m;
     logic        row_in_matrix, left_take, right_take;
@@ -523,15 +526,29 @@ module ccsim_tile #(
       .act_o     (act)
     );
 
+    assign out_we[r] = right_take && ct_q == cfg_col_tiles_q - 16'd1 && row_in_matrix;
+
     always_ff @(posedge clk_i) begin
       if (right_take) begin
         acc_q[r][PixW'(right_pixel)] <= psum_o[r][Cols-1];
-        if (ct_q == cfg_col_tiles_q - 16'd1 && row_in_matrix) begin
-          out_q[OutAddrW'(m * 32'(cfg_pixels_q) + 32'(right_pixel))] <= act;
-        end
+      end
+      if (out_we[r]) begin
+        out_q[OutAddrW'(m * 32'(cfg_pixels_q) + 32'(right_pixel))] <= act;
       end
     end
   end
 
   assign out_data_o = out_q[out_addr_i];
+
+  logic [31:0] out_writes_q;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      out_writes_q <= '0;
+    end else if (take_descriptor) begin
+      out_writes_q <= '0;
+    end else begin
+      out_writes_q <= out_writes_q + 32'($countones(out_we));
+    end
+  end
+  assign out_writes_o = out_writes_q;
 endmodule

@@ -37,6 +37,8 @@ CosimResult simulate(const model::PackedNetwork& net, const std::vector<model::I
   sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   sc_core::sc_report_handler::set_actions(sc_core::SC_ID_IEEE_1666_DEPRECATION_, sc_core::SC_DO_NOTHING);
   Verilated::traceEverOn(true);
+  Verilated::randReset(2);  // uninitialized state starts random (built with --x-initial unique)
+  Verilated::randSeed(1);   // ... reproducibly
   sc_core::sc_clock clock("clock", 1.0, sc_core::SC_NS);
   CosimBench<V> bench("cosim", net, inputs, options, limits);
   bench.bind_clock(clock);

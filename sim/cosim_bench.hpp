@@ -54,7 +54,7 @@ class CosimBench : public sc_core::sc_module {
   CCSIM_SIG(out_addr_i); CCSIM_SIG(out_data_o);
   CCSIM_SIG(start_i); CCSIM_SIG(busy_o); CCSIM_SIG(done_o);
   CCSIM_SIG(tile_o); CCSIM_SIG(tile_cycle_o); CCSIM_SIG(computing_o);
-  CCSIM_SIG(top_lines_o); CCSIM_SIG(psum_o); CCSIM_SIG(prod_o);
+  CCSIM_SIG(top_lines_o); CCSIM_SIG(psum_o); CCSIM_SIG(prod_o); CCSIM_SIG(out_writes_o);
 #undef CCSIM_SIG
 
  public:
@@ -110,7 +110,7 @@ class CosimBench : public sc_core::sc_module {
     v.out_addr_i(out_addr_i); v.out_data_o(out_data_o);
     v.start_i(start_i); v.busy_o(busy_o); v.done_o(done_o);
     v.tile_o(tile_o); v.tile_cycle_o(tile_cycle_o); v.computing_o(computing_o);
-    v.top_lines_o(top_lines_o); v.psum_o(psum_o); v.prod_o(prod_o);
+    v.top_lines_o(top_lines_o); v.psum_o(psum_o); v.prod_o(prod_o); v.out_writes_o(out_writes_o);
   }
 
   // ---- waveforms -------------------------------------------------------------------------------
@@ -401,6 +401,11 @@ class CosimBench : public sc_core::sc_module {
     }
     if (result_.pass && rtl_) {
       if (!engine && k != expected_cycles) record(at(s, i, -1, -1, -1, -1, "cycles", expected_cycles, k));
+      // Every output is written exactly once, in the last column tile.
+      const auto writes = static_cast<std::int64_t>(out_writes_o.read());
+      const std::int64_t expected_writes =
+          engine ? engine->stats().activations_written : static_cast<std::int64_t>(program.output_size);
+      if (writes != expected_writes) record(at(s, i, -1, -1, -1, -1, "output_writes", expected_writes, writes));
       const auto rtl_out = read_outputs(program.output_size);
       compare_output(s, i, golden, rtl_out, "rtl_output");
       out.data = rtl_out;
