@@ -95,6 +95,9 @@ std::vector<hw::NetworkRun> run_through_tlm(const RunArgs& a, const model::Packe
       throw std::runtime_error("TLM run " + std::to_string(i) + " ended with accelerator error " + std::to_string(r.error));
     }
     hw::NetworkRun run = hw::run_fast(net, inputs[i], config);  // layer outputs and counters for the checks
+    // The host runs the inputs one after another.
+    run.start_cycle = runs.empty() ? 0 : runs.back().end_cycle;
+    run.end_cycle = run.start_cycle + run.total.cycles;
     if (r.output != run.output().data) {
       throw std::runtime_error("TLM run " + std::to_string(i) + ": the output read back from memory differs from the model's");
     }
