@@ -36,19 +36,7 @@ NetworkRun fast_layers(const model::PackedNetwork& net, const model::Int8Tensor&
 }  // namespace
 
 NetworkRun run_fast(const model::PackedNetwork& net, const model::Int8Tensor& input, const AcceleratorConfig& config) {
-  config.validate();
-  const MemorySystem memory(config, net);
-  NetworkRun run = fast_layers(net, input, config.resolved_array(), memory, true);
-  run.end_cycle = run.total.cycles;
-  if (config.schedule == Schedule::Pipelined) {
-    std::vector<std::int64_t> stage_cycles;
-    for (const auto& st : pipeline_stages(net)) {
-      stage_cycles.push_back(0);
-      for (std::size_t i = st.first; i < st.last; ++i) stage_cycles.back() += run.layers[i].cycles;
-    }
-    run.end_cycle = schedule_pipeline({stage_cycles}).front().second;
-  }
-  return run;
+  return run_fast(net, std::vector<model::Int8Tensor>{input}, config).front();
 }
 
 std::vector<NetworkRun> run_fast(const model::PackedNetwork& net, const std::vector<model::Int8Tensor>& inputs,

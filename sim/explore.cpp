@@ -264,17 +264,18 @@ void evaluate_points(const Sweep& sweep, const std::vector<SweepPoint>& points, 
   for (const auto& p : packing_points) {
     if (!networks.count(p.network)) networks.emplace(p.network, load_model(p.network));
   }
+  // The data sets are read once; every packing calibrates on the same images.
+  const auto calib_data = model::load_idx_dataset(sweep.calibration_dataset, "train", sweep.calibration_count);
+  const auto test_data = model::load_idx_dataset(sweep.calibration_dataset, "t10k", 2);
   std::vector<Packed> packs(packing_points.size());
   tbb::parallel_for(std::size_t{0}, packing_points.size(), [&](std::size_t i) {
     const SweepPoint& p = packing_points[i];
     const model::Network& net = networks.at(p.network);
-    const auto data = model::load_idx_dataset(sweep.calibration_dataset, "train", sweep.calibration_count);
-    const auto calib = model::to_batch(data, net.preprocess, net.input, 0, data.count);
+    const auto calib = model::to_batch(calib_data, net.preprocess, net.input, 0, calib_data.count);
     packs[i].pack = model::pack_with_scheme(net, spec_of(sweep, p), calib);
-    const auto test = model::load_idx_dataset(sweep.calibration_dataset, "t10k", 2);
-    const auto batch = model::to_batch(test, net.preprocess, net.input, 0, test.count);
+    const auto batch = model::to_batch(test_data, net.preprocess, net.input, 0, test_data.count);
     const auto per = static_cast<std::size_t>(net.input.size());
-    for (int k = 0; k < test.count; ++k) {
+    for (int k = 0; k < test_data.count; ++k) {
       packs[i].inputs.push_back(model::quantize_input(packs[i].pack.packed, batch.data.data() + k * per, per));
     }
   });

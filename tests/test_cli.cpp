@@ -2,6 +2,7 @@
 // file or flag, non-zero exit, no output file written).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -105,6 +106,12 @@ TEST_F(Cli, RunCycleFastTlmAndWaveform) {
   EXPECT_EQ(tlm["cycles_per_inference"], fast["cycles_per_inference"]);
   EXPECT_GT(tlm["tlm"]["dma_bytes_read"].get<long>(), 0);
   const std::string vcd = read_file(path("w.vcd"));
+  // --trace-tile narrows the window to one tile of the traced layer; a tile that does not exist
+  // leaves no value changes after the header.
+  ASSERT_EQ(run(base + " --vcd " + path("t0.vcd") + " --trace-layer 0 --trace-tile 0").status, 0);
+  ASSERT_EQ(run(base + " --vcd " + path("t9.vcd") + " --trace-layer 0 --trace-tile 999").status, 0);
+  const auto timestamps = [](const std::string& text) { return std::count(text.begin(), text.end(), '#'); };
+  EXPECT_GT(timestamps(read_file(path("t0.vcd"))), timestamps(read_file(path("t9.vcd"))) + 10);
   EXPECT_NE(vcd.find("row0_psum_out"), std::string::npos);
   EXPECT_NE(vcd.find("col4_lines"), std::string::npos);
 
