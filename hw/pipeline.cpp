@@ -24,6 +24,20 @@ std::vector<StageRange> pipeline_stages(const model::PackedNetwork& net) {
   return stages;
 }
 
+std::int64_t steady_state_interval(const model::PackedNetwork& net, const std::vector<LayerStats>& warm_layers, bool pipelined) {
+  if (warm_layers.size() != net.layers.size()) throw std::invalid_argument("steady_state_interval: one LayerStats per layer expected");
+  std::int64_t total = 0;
+  for (const auto& l : warm_layers) total += l.cycles;
+  if (!pipelined) return total;
+  std::int64_t slowest = 0;
+  for (const auto& st : pipeline_stages(net)) {
+    std::int64_t stage = 0;
+    for (std::size_t i = st.first; i < st.last; ++i) stage += warm_layers[i].cycles;
+    slowest = std::max(slowest, stage);
+  }
+  return slowest;
+}
+
 PipelineControl::PipelineControl(std::size_t stages, std::size_t inputs)
     : inputs_(inputs), state_(stages, State::Idle), current_(stages, 0), slot_(stages), start_(inputs, 0),
       end_(inputs, 0) {}

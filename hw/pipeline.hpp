@@ -11,6 +11,7 @@
 #include <optional>
 #include <vector>
 
+#include "hw/array_config.hpp"
 #include "models/packed_network.hpp"
 
 namespace ccsim::hw {
@@ -22,6 +23,12 @@ struct StageRange {
 
 // Throws std::invalid_argument for a network without a Matmul layer.
 std::vector<StageRange> pipeline_stages(const model::PackedNetwork& net);
+
+// Cycles between consecutive outputs in steady state, from one warm inference's per-layer stats
+// (weights already resident): its total on the shared array; the slowest stage when pipelined
+// (equal work per input gives makespan = latency + (N - 1) x slowest stage). The gap between the
+// first two outputs is not it: inputs queued behind a cold first inference leave close together.
+std::int64_t steady_state_interval(const model::PackedNetwork& net, const std::vector<LayerStats>& warm_layers, bool pipelined);
 
 class PipelineControl {
  public:

@@ -182,5 +182,28 @@ TEST(Pipeline, SteadyStateIntervalIsTheSlowestStage) {
   }
 }
 
+// A cold first inference (weights from slow DRAM) makes the next outputs bunch up; the gaps then
+// settle at the steady-state interval computed from one warm inference.
+TEST(Pipeline, SteadyStateIntervalFromAWarmInference) {
+  const auto packed = packed_shift_net();
+  const auto batch = test::random_batch(packed.input, 1, 5);
+  const auto input = model::quantize_input(packed, batch.data.data(), static_cast<std::size_t>(packed.input.size()));
+  for (const bool pipelined : {false, true}) {
+    AcceleratorConfig c;
+    c.array.rows = 8;
+    c.array.cols = 8;
+    c.dram.bytes_per_cycle = 0.25;
+    c.schedule = pipelined ? Schedule::Pipelined : Schedule::SharedArray;
+    const auto runs = run_fast(packed, std::vector<model::Int8Tensor>(12, input), c);
+    const std::int64_t interval = steady_state_interval(packed, runs.back().layers, pipelined);
+    EXPECT_EQ(runs[11].end_cycle - runs[10].end_cycle, interval) << pipelined;
+    if (!pipelined) {
+      EXPECT_EQ(interval, runs.back().total.cycles);
+    } else {
+      EXPECT_LT(runs[1].end_cycle - runs[0].end_cycle, interval);  // the bunching this guards against
+    }
+  }
+}
+
 }  // namespace
 }  // namespace ccsim::hw
