@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -22,6 +23,7 @@ struct ExploreArgs {
   std::string output;
   std::string json;
   std::string shard;
+  std::string compute_reports;
   std::int64_t point = -1;
   int threads = 0;
   bool quiet = false;
@@ -68,13 +70,20 @@ void write_results(const std::string& path, const std::string& header, const std
 
 void explore_command(const ExploreArgs& a) {
   const Sweep sweep = load_sweep(a.sweep);
+  if (!a.compute_reports.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(a.compute_reports, ec);
+    if (ec || !std::filesystem::is_directory(a.compute_reports)) {
+      throw std::invalid_argument("--compute-reports " + a.compute_reports + ": cannot create the directory");
+    }
+  }
   std::vector<SweepPoint> selected;
   if (a.point >= 0) {  // one point, reproduced alone
     if (a.point >= static_cast<std::int64_t>(sweep.points.size())) {
       throw std::invalid_argument("--point " + std::to_string(a.point) + ": the sweep has " +
                                   std::to_string(sweep.points.size()) + " points");
     }
-    evaluate_points(sweep, {sweep.points[a.point]}, a.threads, [](const Row& row) { std::cout << row_json(row).dump(2) << "\n"; });
+    evaluate_points(sweep, {sweep.points[a.point]}, a.threads, [](const Row& row) { std::cout << row_json(row).dump(2) << "\n"; }, a.compute_reports);
     return;
   }
   if (a.output.empty()) throw std::invalid_argument("explore needs -o RESULTS.csv (or --point ID)");
@@ -87,6 +96,14 @@ void explore_command(const ExploreArgs& a) {
   std::string journal_header;
   for (auto& [id, line] : read_rows(journal, journal_header)) done[id] = line;
   if (header.empty()) header = journal_header;
+  std::string expected;
+  for (const auto& c : result_columns()) expected += (expected.empty() ? "" : ",") + c;
+  for (const auto& [file, h] : {std::pair{a.output, header}, std::pair{journal, journal_header}}) {
+    if (!h.empty() && h != expected) {
+      throw std::invalid_argument(file + ": its columns differ from this ccsim's (an older version's results?); "
+                                  "move it away or choose another -o");
+    }
+  }
   for (const auto& p : sweep.points) {
     if (p.id % shards == shard && !done.count(p.id)) selected.push_back(p);
   }
@@ -108,7 +125,7 @@ void explore_command(const ExploreArgs& a) {
     log << line << "\n" << std::flush;  // survives an interruption
     done[std::stoll(row.front().second)] = line;
     if (!a.quiet) bar.tick();
-  });
+  }, a.compute_reports);
   if (!a.quiet) bar.finish();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   log.close();
@@ -182,6 +199,8 @@ void add_explore_command(CLI::App& app) {
   cmd->add_option("-o,--output", a->output, "results (CSV, one row per point; resumed if it or its .partial exists)");
   cmd->add_option("--json", a->json, "the same results as JSON");
   cmd->add_option("--shard", a->shard, "run only points with id % N == K (K/N)");
+  cmd->add_option("--compute-reports", a->compute_reports,
+                  "also write each point's per-layer SCALE-Sim COMPUTE_REPORT.csv as DIR/point-ID.csv");
   cmd->add_option("--point", a->point, "evaluate one point (by id) alone and print it");
   cmd->add_option("--threads", a->threads, "worker threads (0 = all cores)")->check(CLI::NonNegativeNumber);
   cmd->add_flag("--quiet", a->quiet, "no progress bar");

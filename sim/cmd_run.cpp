@@ -10,6 +10,8 @@
 #include <CLI/CLI.hpp>
 
 #include "hw/accelerator.hpp"
+#include "hw/area_model.hpp"
+#include "hw/energy_model.hpp"
 #include "hw/pipeline.hpp"
 #include "hw/tlm/register_map.hpp"
 #include "hw/tlm/system.hpp"
@@ -17,6 +19,7 @@
 #include "models/idx_dataset.hpp"
 #include "models/packed_file.hpp"
 #include "sim/commands.hpp"
+#include "sim/compute_report.hpp"
 #include "sim/model_loader.hpp"
 #include "sim/trace_window.hpp"
 
@@ -43,26 +46,21 @@ struct RunArgs {
   double act_buffer_kib = 128;
   double dram_bytes_per_cycle = 16;
   std::string compute_report;
+  std::string energy_table;
+  std::string area_table;
 };
 
-// SCALE-Sim's COMPUTE_REPORT.csv columns, per layer of one inference: overall utilization =
-// busy MAC slots x b / (R C cycles); mapping efficiency = filter-matrix cells mapped / cells of
-// the tiles used; compute utilization = busy / issued MAC slots during compute.
-std::string compute_report_csv(const model::PackedNetwork& net, const hw::NetworkRun& run, const hw::ArrayConfig& a) {
-  std::ostringstream o;
-  o << "LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency %, Compute Util %,\n";
-  for (std::size_t i = 0; i < run.layers.size(); ++i) {
-    const auto& s = run.layers[i];
-    const auto& l = net.layers[i];
-    double overall = 0, mapping = 0, compute = 0;
-    if (l.kind == model::OpKind::Matmul && s.cycles > 0) {
-      overall = 100.0 * static_cast<double>(s.busy_slots) * a.data_bits / (static_cast<double>(a.rows) * a.cols * s.cycles);
-      mapping = 100.0 * static_cast<double>(l.rows()) * l.packed_cols() / (static_cast<double>(s.tiles) * a.rows * a.cols);
-      compute = 100.0 * s.utilization();
-    }
-    o << i << ", " << s.cycles << ", " << s.stall_cycles << ", " << overall << ", " << mapping << ", " << compute << ",\n";
+// A user's energy or area table (JSON) or the built-in one.
+template <typename Table>
+Table load_table(const std::string& path) {
+  if (path.empty()) return Table::defaults();
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(read_file(path));
+  } catch (const nlohmann::json::parse_error&) {
+    throw std::invalid_argument(path + ": not valid JSON");
   }
-  return o.str();
+  return Table::from_json(j, path);
 }
 
 hw::AcceleratorConfig accelerator_config(const RunArgs& a) {
@@ -140,6 +138,8 @@ void check_against_golden(const model::PackedNetwork& net, const hw::NetworkRun&
 void run_command(const RunArgs& a) {
   const model::PackedNetwork net = model::load_packed(a.file);
   const hw::AcceleratorConfig config = accelerator_config(a);
+  const auto energy_table = load_table<hw::EnergyTable>(a.energy_table);
+  const auto area_table = load_table<hw::AreaTable>(a.area_table);
   const hw::ArrayConfig& array = config.array;
   std::vector<int> labels;
   const std::vector<model::Int8Tensor> inputs = load_int8_inputs(net, a.inputs, a.dataset, a.count, &labels);
@@ -207,15 +207,15 @@ void run_command(const RunArgs& a) {
                            {"cycles_per_inference", total.cycles},
                            {"latency_cycles", runs.front().end_cycle - runs.front().start_cycle},
                            {"makespan_cycles", makespan},
-                           {"cycles_per_input_steady", n > 1 ? static_cast<double>(runs.back().end_cycle - runs.front().end_cycle) /
-                                                                   static_cast<double>(n - 1)
-                                                             : static_cast<double>(makespan)},
+                           {"cycles_per_input_steady", hw::steady_state_interval(net, runs.back().layers, config.schedule == hw::Schedule::Pipelined)},
                            {"utilization", total.utilization()},
                            {"per_inference", total.to_json()},
                            {"all_inputs", all.to_json()},
                            {"layers", layers},
                            {"wall_seconds", seconds},
                            {"simulated_mac_slots_per_second", seconds > 0 ? total.mac_slots * n / seconds : 0.0}};
+  report["energy_per_inference"] = hw::energy_of(total, config.resolved_array(), energy_table).to_json();
+  report["area"] = hw::area_of(config, net, static_cast<std::int64_t>(arrays), area_table).to_json();
   if (!labels.empty()) report["accuracy"] = static_cast<double>(correct) / static_cast<double>(n);
   if (!tlm_report.is_null()) report["tlm"] = tlm_report;
   if (!a.report.empty()) write_file_atomic(a.report, report.dump(2) + "\n");
@@ -257,6 +257,8 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--dram-bytes-per-cycle", a->dram_bytes_per_cycle, "DRAM bandwidth")
       ->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--compute-report", a->compute_report, "per-layer CSV with SCALE-Sim's COMPUTE_REPORT.csv columns");
+  cmd->add_option("--energy-table", a->energy_table, "per-event energies (JSON) for the report (default: built-in, cited)");
+  cmd->add_option("--area-table", a->area_table, "per-component areas (JSON) for the report (default: built-in, cited)");
   cmd->add_option("--tlm", a->tlm, "run through the TLM system (host, memory, DMA): lt or at memory path")
       ->check(CLI::IsMember({"lt", "at"}));
   cmd->callback([a] { run_command(*a); });

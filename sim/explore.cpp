@@ -13,12 +13,14 @@
 #include <torch/torch.h>
 
 #include "hw/accelerator.hpp"
+#include "hw/area_model.hpp"
 #include "hw/pipeline.hpp"
 #include "hw/timing.hpp"
 #include "models/atomic_file.hpp"
 #include "models/golden.hpp"
 #include "models/idx_dataset.hpp"
 #include "models/scheme_packing.hpp"
+#include "sim/compute_report.hpp"
 #include "sim/model_loader.hpp"
 
 namespace ccsim::cli {
@@ -57,6 +59,17 @@ struct PackKey {
   }
 };
 
+template <typename Table>
+Table load_table(const std::string& file) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(read_file(file));
+  } catch (const nlohmann::json::parse_error&) {
+    throw std::invalid_argument(file + ": not valid JSON");
+  }
+  return Table::from_json(j, file);
+}
+
 PackKey key_of(const SweepPoint& p) {
   const bool cc = p.scheme == "cc";
   return {p.network, p.scheme, p.density, cc ? p.alpha : 1, cc ? p.gamma : 0.0};
@@ -81,7 +94,7 @@ struct Packed {
   std::vector<model::Int8Tensor> inputs;  // two test images
 };
 
-Row evaluate(const SweepPoint& p, const Packed& packed, const hw::EnergyTable& table) {
+Row evaluate(const Sweep& sweep, const SweepPoint& p, const Packed& packed, const std::string& compute_report_dir) {
   hw::AcceleratorConfig cfg(hw::parse_array(p.array));
   cfg.array.data_bits = p.data_bits;
   int alpha_needed = 1;
@@ -97,7 +110,7 @@ Row evaluate(const SweepPoint& p, const Packed& packed, const hw::EnergyTable& t
   const auto runs = hw::run_fast(packed.pack.packed, packed.inputs, cfg);
   const hw::NetworkRun& first = runs.front();
   const hw::NetworkRun& steady = runs.back();
-  const std::int64_t interval = runs.size() > 1 ? runs[1].end_cycle - runs[0].end_cycle : first.total.cycles;
+  const std::int64_t interval = hw::steady_state_interval(packed.pack.packed, steady.layers, cfg.schedule == hw::Schedule::Pipelined);
   const hw::ArrayConfig array = cfg.resolved_array();
   std::int64_t mapped = 0, slots = 0;
   for (const auto& l : packed.pack.packed.layers) {
@@ -107,44 +120,98 @@ Row evaluate(const SweepPoint& p, const Packed& packed, const hw::EnergyTable& t
     slots += s.tiles * array.rows * array.cols;
   }
   const hw::LayerStats& t = steady.total;
-  const hw::EnergyBreakdown e = hw::energy_of(t, array, table);
+  const hw::EnergyBreakdown e = hw::energy_of(t, array, sweep.energy);
+  const std::int64_t arrays = cfg.schedule == hw::Schedule::Pipelined ? static_cast<std::int64_t>(hw::pipeline_stages(packed.pack.packed).size()) : 1;
+  const hw::AreaBreakdown area = hw::area_of(cfg, packed.pack.packed, arrays, sweep.area);
+  if (!compute_report_dir.empty()) {
+    write_file_atomic((fs::path(compute_report_dir) / ("point-" + std::to_string(p.id) + ".csv")).string(),
+                      compute_report_csv(packed.pack.packed, first, array));
+  }
   const double latency_us = static_cast<double>(first.end_cycle - first.start_cycle) / p.clock_mhz;
   const std::int64_t onchip = t.weight_buffer_read_bytes + t.weight_buffer_fill_bytes + t.act_buffer_read_bytes +
                               t.act_buffer_write_bytes + 4 * (t.acc_reads + t.acc_writes);
-  return {{"point", std::to_string(p.id)},
-          {"network", p.network},
-          {"scheme", p.scheme},
-          {"density", fmt(p.density)},
-          {"alpha", std::to_string(p.alpha)},
-          {"gamma", fmt(p.gamma)},
-          {"array", p.array},
-          {"data_bits", std::to_string(p.data_bits)},
-          {"clock_mhz", fmt(p.clock_mhz)},
-          {"weight_buffer_kib", fmt(p.weight_buffer_kib)},
-          {"act_buffer_kib", fmt(p.act_buffer_kib)},
-          {"dram_bytes_per_cycle", fmt(p.dram_bytes_per_cycle)},
-          {"schedule", p.schedule},
-          {"arrays", std::to_string(cfg.schedule == hw::Schedule::Pipelined ? hw::pipeline_stages(packed.pack.packed).size() : 1)},
-          {"nonzeros", std::to_string(packed.pack.nonzeros)},
-          {"weights", std::to_string(packed.pack.weights)},
-          {"cycles", std::to_string(first.total.cycles)},
-          {"latency_us", fmt(latency_us)},
-          {"interval_cycles", std::to_string(interval)},
-          {"throughput_per_s", fmt(p.clock_mhz * 1e6 / static_cast<double>(interval))},
-          {"utilization", fmt(t.utilization())},
-          {"mapping_efficiency", fmt(slots ? static_cast<double>(mapped) / static_cast<double>(slots) : 0.0)},
-          {"stall_cycles", std::to_string(t.stall_cycles)},
-          {"onchip_bytes", std::to_string(onchip)},
-          {"offchip_bytes", std::to_string(t.dram_read_bytes + t.dram_write_bytes)},
-          {"weight_value_bits", std::to_string(packed.pack.value_bits)},
-          {"weight_index_bits", std::to_string(packed.pack.index_bits)},
-          {"energy_uJ", fmt(e.total_pJ() * 1e-6)},
-          {"energy_compute_uJ", fmt((e.mac_pJ + e.mux_pJ) * 1e-6)},
-          {"energy_onchip_uJ", fmt((e.accumulator_pJ + e.weight_buffer_pJ + e.act_buffer_pJ) * 1e-6)},
-          {"energy_dram_uJ", fmt(e.dram_pJ * 1e-6)}};
+  const std::vector<std::string> values = {
+      std::to_string(p.id),
+      p.network,
+      p.scheme,
+      fmt(p.density),
+      std::to_string(p.alpha),
+      fmt(p.gamma),
+      p.array,
+      std::to_string(p.data_bits),
+      fmt(p.clock_mhz),
+      fmt(p.weight_buffer_kib),
+      fmt(p.act_buffer_kib),
+      fmt(p.dram_bytes_per_cycle),
+      p.schedule,
+      std::to_string(arrays),
+      std::to_string(packed.pack.nonzeros),
+      std::to_string(packed.pack.weights),
+      std::to_string(first.total.cycles),
+      fmt(latency_us),
+      std::to_string(interval),
+      fmt(p.clock_mhz * 1e6 / static_cast<double>(interval)),
+      fmt(t.utilization()),
+      fmt(slots ? static_cast<double>(mapped) / static_cast<double>(slots) : 0.0),
+      std::to_string(t.stall_cycles),
+      std::to_string(onchip),
+      std::to_string(t.dram_read_bytes + t.dram_write_bytes),
+      std::to_string(packed.pack.value_bits),
+      std::to_string(packed.pack.index_bits),
+      fmt(e.total_pJ() * 1e-6),
+      fmt((e.mac_pJ + e.mux_pJ) * 1e-6),
+      fmt((e.accumulator_pJ + e.weight_buffer_pJ + e.act_buffer_pJ) * 1e-6),
+      fmt(e.dram_pJ * 1e-6),
+      fmt(area.total_um2() * 1e-6),
+      fmt(area.arrays_um2 * 1e-6),
+      fmt(area.buffers_um2() * 1e-6)};
+  const auto& names = result_columns();
+  if (values.size() != names.size()) throw std::logic_error("explore: result columns and values disagree");
+  Row row;
+  for (std::size_t i = 0; i < names.size(); ++i) row.emplace_back(names[i], values[i]);
+  return row;
 }
 
 }  // namespace
+
+const std::vector<std::string>& result_columns() {
+  static const std::vector<std::string> columns = {
+      "point",
+      "network",
+      "scheme",
+      "density",
+      "alpha",
+      "gamma",
+      "array",
+      "data_bits",
+      "clock_mhz",
+      "weight_buffer_kib",
+      "act_buffer_kib",
+      "dram_bytes_per_cycle",
+      "schedule",
+      "arrays",
+      "nonzeros",
+      "weights",
+      "cycles",
+      "latency_us",
+      "interval_cycles",
+      "throughput_per_s",
+      "utilization",
+      "mapping_efficiency",
+      "stall_cycles",
+      "onchip_bytes",
+      "offchip_bytes",
+      "weight_value_bits",
+      "weight_index_bits",
+      "energy_uJ",
+      "energy_compute_uJ",
+      "energy_onchip_uJ",
+      "energy_dram_uJ",
+      "area_mm2",
+      "area_array_mm2",
+      "area_buffers_mm2"};
+  return columns;
+}
 
 Sweep load_sweep(const std::string& path) {
   nlohmann::json j;
@@ -155,7 +222,8 @@ Sweep load_sweep(const std::string& path) {
   }
   if (!j.is_object()) throw std::invalid_argument(path + ": a sweep is a JSON object");
   for (const auto& [k, v] : j.items()) {
-    if (k != "network" && k != "axes" && k != "calibration" && k != "scheme_params" && k != "energy" && k != "comment") {
+    if (k != "network" && k != "axes" && k != "calibration" && k != "scheme_params" && k != "energy" && k != "area" &&
+        k != "comment") {
       throw std::invalid_argument(path + ": unknown key '" + k + "'");
     }
   }
@@ -234,23 +302,16 @@ Sweep load_sweep(const std::string& path) {
   s.calibration_dataset = calib.value("dataset", std::string("/usr/share/datasets/fashion-mnist"));
   s.calibration_count = calib.value("count", 64);
   s.scheme_params = j.value("scheme_params", nlohmann::json::object());
-  if (j.contains("energy")) {
-    const std::string e = resolve(j["energy"].get<std::string>());
-    nlohmann::json table;
-    try {
-      table = nlohmann::json::parse(read_file(e));
-    } catch (const nlohmann::json::parse_error&) {
-      throw std::invalid_argument(e + ": not valid JSON");
-    }
-    s.energy = hw::EnergyTable::from_json(table, e);
-  } else {
-    s.energy = hw::EnergyTable::defaults();
+  for (const char* key : {"energy", "area"}) {
+    if (j.contains(key) && !j[key].is_string()) throw std::invalid_argument(path + ": '" + key + "' must be a table file (JSON)");
   }
+  s.energy = j.contains("energy") ? load_table<hw::EnergyTable>(resolve(j["energy"].get<std::string>())) : hw::EnergyTable::defaults();
+  s.area = j.contains("area") ? load_table<hw::AreaTable>(resolve(j["area"].get<std::string>())) : hw::AreaTable::defaults();
   return s;
 }
 
 void evaluate_points(const Sweep& sweep, const std::vector<SweepPoint>& points, int threads,
-                     const std::function<void(const Row&)>& done) {
+                     const std::function<void(const Row&)>& done, const std::string& compute_report_dir) {
   torch::set_num_threads(1);  // parallelism is across points
   const int workers = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(std::max(1, workers)));
@@ -281,7 +342,7 @@ void evaluate_points(const Sweep& sweep, const std::vector<SweepPoint>& points, 
   });
   std::mutex mutex;
   tbb::parallel_for(std::size_t{0}, points.size(), [&](std::size_t i) {
-    const Row row = evaluate(points[i], packs[index.at(key_of(points[i]))], sweep.energy);
+    const Row row = evaluate(sweep, points[i], packs[index.at(key_of(points[i]))], compute_report_dir);
     std::lock_guard<std::mutex> lock(mutex);
     done(row);
   });

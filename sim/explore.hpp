@@ -1,7 +1,8 @@
 // Architecture exploration: a sweep (SWEEP.json) over array size, data width, clock, buffer
 // sizes, DRAM bandwidth, schedule, sparsity scheme, density, alpha, gamma and network; every
 // point packs the network under its scheme (scheme_packing.hpp, cached per distinct packing) and
-// runs the fast model (two inputs: latency of the first, steady-state interval of the second).
+// runs the fast model on two inputs: latency of the first (cold), steady-state interval and
+// activity (energy) of the second (warm; hw::steady_state_interval).
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "hw/area_model.hpp"
 #include "hw/energy_model.hpp"
 
 namespace ccsim::cli {
@@ -39,6 +41,7 @@ struct Sweep {
   int calibration_count = 64;
   nlohmann::json scheme_params;  // m, patterns, period, block, restricted
   hw::EnergyTable energy;
+  hw::AreaTable area;
 };
 
 // Reads and validates SWEEP.json (unknown keys, empty axes, bad values: std::invalid_argument
@@ -49,10 +52,14 @@ Sweep load_sweep(const std::string& path);
 using Row = std::vector<std::pair<std::string, std::string>>;
 
 // Evaluates points with all cores (oneTBB); `done` is called once per finished row (any thread,
-// serialized). Packings are shared between points that need the same one.
+// serialized). Packings are shared between points that need the same one. With a
+// `compute_report_dir`, each point also writes its per-layer compute report there as
+// point-ID.csv (SCALE-Sim's COMPUTE_REPORT.csv columns, first inference).
 void evaluate_points(const Sweep& sweep, const std::vector<SweepPoint>& points, int threads,
-                     const std::function<void(const Row&)>& done);
+                     const std::function<void(const Row&)>& done, const std::string& compute_report_dir = "");
 
+// The result columns in CSV order (a results file with other columns is from another version).
+const std::vector<std::string>& result_columns();
 std::string csv_header(const Row& row);
 std::string csv_line(const Row& row);
 nlohmann::json row_json(const Row& row);

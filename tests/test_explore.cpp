@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "hw/accelerator.hpp"
+#include "hw/area_model.hpp"
 #include "hw/energy_model.hpp"
 #include "models/atomic_file.hpp"
 #include "models/scheme_packing.hpp"
@@ -95,6 +96,54 @@ TEST(EnergyModel, CountersTimesTable) {
   EXPECT_THROW(hw::EnergyTable::from_json(j, "t.json"), std::invalid_argument);
 }
 
+TEST(AreaModel, CellsBuffersAndAccumulatorFromTheTable) {
+  hw::AreaTable t;  // round numbers, so every term can be checked by hand
+  t.reg_bit_um2 = 2;
+  t.add32_um2 = 100;
+  t.shift32_um2 = 64;
+  t.logic_bit_um2 = 1;
+  t.sram_bit_um2 = 0.5;
+  hw::AcceleratorConfig cfg;
+  cfg.array.rows = 4;
+  cfg.array.cols = 3;
+  cfg.array.alpha_max = 8;
+  cfg.weight_buffer.capacity_bytes = 1000;
+  cfg.activation_buffer.capacity_bytes = 2000;
+  model::PackedNetwork net;
+  model::PackedLayer conv;
+  conv.kind = model::OpKind::Matmul;
+  conv.out = {16, 5, 7};  // 35 pixels
+  net.layers.push_back(conv);
+  conv.out = {16, 2, 3};
+  net.layers.push_back(conv);
+  const auto cell = hw::mx_cell_area(cfg.array, 8, t);
+  EXPECT_EQ(cell.register_bits, 8 + 3 + 32 + 32);
+  EXPECT_DOUBLE_EQ(cell.registers_um2, 75 * 2.0);
+  EXPECT_DOUBLE_EQ(cell.adders_um2, 200.0);
+  EXPECT_DOUBLE_EQ(cell.shifter_um2, 16.0);  // an 8-bit weight: a quarter of the 32-bit shifter
+  EXPECT_DOUBLE_EQ(cell.mux_um2, 7 * 3.0);   // 7 two-input muxes of 3 gates
+  const auto a = hw::area_of(cfg, net, 2, t);
+  EXPECT_DOUBLE_EQ(a.arrays_um2, 2 * 12 * (150.0 + 200 + 16 + 21));
+  EXPECT_DOUBLE_EQ(a.weight_buffer_um2, 1000 * 8 * 0.5);
+  EXPECT_DOUBLE_EQ(a.act_buffer_um2, 2000 * 8 * 0.5);
+  EXPECT_DOUBLE_EQ(a.accumulator_um2, 2 * 4 * 35 * 32 * 0.5);  // R x largest P, int32, per array
+  EXPECT_DOUBLE_EQ(a.total_um2(), a.arrays_um2 + a.weight_buffer_um2 + a.act_buffer_um2 + a.accumulator_um2);
+  cfg.array.alpha_max = 1;  // no multiplexer, no select register
+  EXPECT_DOUBLE_EQ(hw::mx_cell_area(cfg.array, 8, t).mux_um2, 0.0);
+  EXPECT_EQ(hw::mx_cell_area(cfg.array, 8, t).register_bits, 72);
+
+  const auto d = hw::AreaTable::defaults();
+  for (const char* k : {"reg_bit_um2", "add32_um2", "shift32_um2", "logic_bit_um2", "sram_bit_um2"}) {
+    EXPECT_TRUE(d.sources.contains(k)) << k;
+  }
+  auto j = nlohmann::json::parse(hw::AreaTable::default_json());
+  j["add32_um2"] = "big";
+  EXPECT_THROW(hw::AreaTable::from_json(j, "a.json"), std::invalid_argument);
+  j = nlohmann::json::parse(hw::AreaTable::default_json());
+  j.erase("sram_bit_um2");
+  EXPECT_THROW(hw::AreaTable::from_json(j, "a.json"), std::invalid_argument);
+}
+
 TEST(ProgressBar, RendersCountRateAndEta) {
   EXPECT_EQ(cli::ProgressBar::render(5, 10, 2.0, "points", 10), "[#####.....] 5/10 points  2.5/s  ETA 2s");
   EXPECT_EQ(cli::ProgressBar::render(0, 4, 0.0, "points", 4), "[....] 0/4 points");
@@ -155,6 +204,32 @@ TEST_F(ExploreCli, ShardsMergeResumeAndOnePoint) {
   const auto row = nlohmann::json::parse(read_file(path("all.json")))[5];
   EXPECT_EQ(one["cycles"], row["cycles"]);
   EXPECT_EQ(one["energy_uJ"], row["energy_uJ"]);
+  EXPECT_EQ(one["area_mm2"], row["area_mm2"]);
+  EXPECT_GT(row["area_array_mm2"].get<double>(), 0.0);
+}
+
+TEST_F(ExploreCli, ComputeReportPerPointMatchesTheRow) {
+  const auto r = test::run_ccsim("explore " + path("sweep.json") + " -o " + path("all.csv") + " --json " + path("all.json") +
+                                 " --compute-reports " + path("reports") + " --quiet");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto rows = nlohmann::json::parse(read_file(path("all.json")));
+  ASSERT_EQ(rows.size(), 6u);
+  for (const auto& row : rows) {
+    const auto id = static_cast<int>(row["point"].get<double>());
+    const auto report = lines(read_file(path("reports/point-" + std::to_string(id) + ".csv")));
+    ASSERT_GT(report.size(), 2u);
+    EXPECT_EQ(report[0], "LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency %, Compute Util %,");
+    // The layers' cycles add up to the row's (both the first inference).
+    std::int64_t cycles = 0;
+    for (std::size_t i = 1; i < report.size(); ++i) {
+      std::stringstream cells(report[i]);
+      std::string id_cell, c;
+      std::getline(cells, id_cell, ',');
+      std::getline(cells, c, ',');
+      cycles += std::stoll(c);
+    }
+    EXPECT_EQ(cycles, static_cast<std::int64_t>(row["cycles"].get<double>())) << id;
+  }
 }
 
 TEST_F(ExploreCli, BadSweepsFailCleanly) {
@@ -172,8 +247,17 @@ TEST_F(ExploreCli, BadSweepsFailCleanly) {
   fails({{"network", path("none.json")}}, "none.json': no such file");
   fails({{"network", net}, {"axes", {{"array", {}}}}}, "axis 'array' must be a non-empty array");
   fails({{"network", net}, {"extra", 1}}, "unknown key 'extra'");
-  const auto r = test::run_ccsim("explore " + path("sweep.json") + " --shard 2/2 -o " + path("out.csv"));
+  write_file_atomic(path("area.json"), R"({"reg_bit_um2": 1})");
+  fails({{"network", net}, {"area", path("area.json")}}, "area table has no 'add32_um2'");
+  fails({{"network", net}, {"energy", 3}}, "'energy' must be a table file");
+  auto r = test::run_ccsim("explore " + path("sweep.json") + " --shard 2/2 -o " + path("out.csv"));
   EXPECT_NE(r.output.find("--shard '2/2'"), std::string::npos) << r.output;
+  // Results of another version (other columns) are not resumed into.
+  write_file_atomic(path("old.csv"), "point,network,cycles\n0,n,5\n");
+  r = test::run_ccsim("explore " + path("sweep.json") + " -o " + path("old.csv") + " --quiet");
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("old.csv: its columns differ"), std::string::npos) << r.output;
+  EXPECT_EQ(read_file(path("old.csv")), "point,network,cycles\n0,n,5\n");
 }
 
 TEST_F(ExploreCli, ComputeReportHasScaleSimColumns) {

@@ -1,0 +1,109 @@
+#include "hw/area_model.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace ccsim::hw {
+namespace {
+
+// Logic: Aladdin's standard-cell characterization (Shao et al., ISCA 2014; utils/power_func.h,
+// "normalized to a commercial 40g"), 2 ns column (500 MHz, ccsim's default clock). SRAM: the
+// 6T bit cell of Intel's 45 nm process (0.346 um^2; Mistry et al., IEDM 2007).
+constexpr const char* kDefaultTable = R"json({
+  "reg_bit_um2": 5.981433,
+  "add32_um2": 179.443,
+  "shift32_um2": 519.7551,
+  "logic_bit_um2": 1.574061,
+  "sram_bit_um2": 0.346,
+  "sources": {
+    "reg_bit_um2": "Aladdin (Shao et al., ISCA 2014) power_func.h, 40 nm: REG area per bit 5.981433 um^2",
+    "add32_um2": "Aladdin (Shao et al., ISCA 2014) power_func.h, 40 nm, 2 ns: 32-bit ADD area 179.443 um^2",
+    "shift32_um2": "Aladdin (Shao et al., ISCA 2014) power_func.h, 40 nm: 32-bit SHIFTER area 519.7551 um^2",
+    "logic_bit_um2": "Aladdin (Shao et al., ISCA 2014) power_func.h, 40 nm: 32-bit BIT (AND/OR/XOR) area 50.37 um^2 / 32",
+    "sram_bit_um2": "Intel 45 nm 6T SRAM bit cell 0.346 um^2 (Mistry et al., IEDM 2007); bit cells only, no periphery"
+  }
+})json";
+
+double field(const nlohmann::json& j, const char* key, const std::string& what) {
+  if (!j.contains(key)) throw std::invalid_argument(what + ": area table has no '" + key + "'");
+  if (!j[key].is_number() || j[key].get<double>() < 0) {
+    throw std::invalid_argument(what + ": area table '" + key + "' must be a non-negative number (um^2)");
+  }
+  return j[key].get<double>();
+}
+
+int ceil_log2(int n) {
+  int bits = 0;
+  while ((1 << bits) < n) ++bits;
+  return bits;
+}
+
+}  // namespace
+
+const char* AreaTable::default_json() { return kDefaultTable; }
+
+AreaTable AreaTable::defaults() { return from_json(nlohmann::json::parse(kDefaultTable), "built-in area table"); }
+
+AreaTable AreaTable::from_json(const nlohmann::json& j, const std::string& what) {
+  if (!j.is_object()) throw std::invalid_argument(what + ": area table must be a JSON object");
+  static const char* kKeys[] = {"reg_bit_um2", "add32_um2", "shift32_um2", "logic_bit_um2", "sram_bit_um2", "sources"};
+  for (const auto& [key, value] : j.items()) {
+    bool known = false;
+    for (const char* k : kKeys) known = known || key == k;
+    if (!known) throw std::invalid_argument(what + ": unknown area table key '" + key + "'");
+  }
+  AreaTable t;
+  t.reg_bit_um2 = field(j, "reg_bit_um2", what);
+  t.add32_um2 = field(j, "add32_um2", what);
+  t.shift32_um2 = field(j, "shift32_um2", what);
+  t.logic_bit_um2 = field(j, "logic_bit_um2", what);
+  t.sram_bit_um2 = field(j, "sram_bit_um2", what);
+  t.sources = j.value("sources", nlohmann::json::object());
+  return t;
+}
+
+CellArea mx_cell_area(const ArrayConfig& a, int weight_bits, const AreaTable& t) {
+  CellArea c;
+  // weight_q, select_q (synthesis drops it at alpha 1), prod_q and psum_q (int32 each).
+  c.register_bits = weight_bits + ceil_log2(a.alpha_max) + 32 + 32;
+  c.registers_um2 = c.register_bits * t.reg_bit_um2;
+  // prod_q + term, and psum_i + prod_q + term: two 32-bit adders (the MSB's negation is the
+  // adders' carry-in).
+  c.adders_um2 = 2 * t.add32_um2;
+  // term = weight << bit index: a shifter of the weight's width.
+  c.shifter_um2 = t.shift32_um2 * weight_bits / 32.0;
+  // alpha-to-1 selection of one bit line: alpha - 1 two-input multiplexers of three gates each.
+  c.mux_um2 = (a.alpha_max - 1) * 3 * t.logic_bit_um2;
+  return c;
+}
+
+AreaBreakdown area_of(const AcceleratorConfig& config, const model::PackedNetwork& net, std::int64_t arrays,
+                      const AreaTable& t) {
+  const ArrayConfig& a = config.array;
+  AreaBreakdown b;
+  b.arrays = arrays;
+  b.cell = mx_cell_area(a, config.weight_buffer.weight_bits, t);
+  b.arrays_um2 = static_cast<double>(arrays) * a.rows * a.cols * b.cell.total_um2();
+  b.weight_buffer_um2 = static_cast<double>(config.weight_buffer.capacity_bytes) * 8 * t.sram_bit_um2;
+  b.act_buffer_um2 = static_cast<double>(config.activation_buffer.capacity_bytes) * 8 * t.sram_bit_um2;
+  std::int64_t pixels = 0;
+  for (const auto& l : net.layers) {
+    if (l.kind == model::OpKind::Matmul) pixels = std::max<std::int64_t>(pixels, static_cast<std::int64_t>(l.out.h) * l.out.w);
+  }
+  b.accumulator_um2 = static_cast<double>(arrays) * a.rows * pixels * 32 * t.sram_bit_um2;
+  return b;
+}
+
+nlohmann::json AreaBreakdown::to_json() const {
+  return {{"cell_um2", cell.total_um2()},
+          {"cell", {{"register_bits", cell.register_bits}, {"registers_um2", cell.registers_um2},
+                    {"adders_um2", cell.adders_um2}, {"shifter_um2", cell.shifter_um2}, {"mux_um2", cell.mux_um2}}},
+          {"arrays", arrays},
+          {"arrays_mm2", arrays_um2 * 1e-6},
+          {"weight_buffer_mm2", weight_buffer_um2 * 1e-6},
+          {"act_buffer_mm2", act_buffer_um2 * 1e-6},
+          {"accumulator_mm2", accumulator_um2 * 1e-6},
+          {"total_mm2", total_um2() * 1e-6}};
+}
+
+}  // namespace ccsim::hw

@@ -1,0 +1,59 @@
+// Area model: per-component areas (a JSON table, each default with its source) multiplied by what
+// the configuration instantiates: R x C MX cells per array (built as rtl/ccsim_mx_cell.sv:
+// weight, select, product and partial-sum registers, two 32-bit adders, the weight shifter, the
+// alpha-input bit multiplexer), the weight and activation buffers at their configured capacity
+// and the int32 accumulator buffer of each array (R x the largest layer's pixel count). Kept
+// apart from the table as the energy model is. SRAM is counted as bit cells only (no periphery).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "hw/accelerator_config.hpp"
+#include "models/packed_network.hpp"
+
+namespace ccsim::hw {
+
+struct AreaTable {
+  double reg_bit_um2 = 0;    // one flip-flop
+  double add32_um2 = 0;      // one 32-bit adder
+  double shift32_um2 = 0;    // one 32-bit shifter
+  double logic_bit_um2 = 0;  // one bit of an AND/OR/XOR
+  double sram_bit_um2 = 0;   // one SRAM bit cell
+  nlohmann::json sources;
+
+  static AreaTable defaults();
+  static const char* default_json();
+  // Throws std::invalid_argument naming `what` (e.g. the file) and the bad key.
+  static AreaTable from_json(const nlohmann::json& j, const std::string& what);
+};
+
+// One MX cell's parts (um^2).
+struct CellArea {
+  int register_bits = 0;
+  double registers_um2 = 0, adders_um2 = 0, shifter_um2 = 0, mux_um2 = 0;
+  double total_um2() const { return registers_um2 + adders_um2 + shifter_um2 + mux_um2; }
+};
+
+struct AreaBreakdown {
+  CellArea cell;
+  std::int64_t arrays = 1;
+  double arrays_um2 = 0;            // arrays x R x C cells
+  double weight_buffer_um2 = 0;
+  double act_buffer_um2 = 0;
+  double accumulator_um2 = 0;       // all arrays
+  double buffers_um2() const { return weight_buffer_um2 + act_buffer_um2 + accumulator_um2; }
+  double total_um2() const { return arrays_um2 + buffers_um2(); }
+  nlohmann::json to_json() const;
+};
+
+CellArea mx_cell_area(const ArrayConfig& array, int weight_bits, const AreaTable& table);
+
+// `arrays` arrays (1 for the shared schedule, one per pipeline stage otherwise); the
+// accumulator of each holds R x the largest Matmul output pixel count of `net` in int32.
+AreaBreakdown area_of(const AcceleratorConfig& config, const model::PackedNetwork& net, std::int64_t arrays,
+                      const AreaTable& table);
+
+}  // namespace ccsim::hw
