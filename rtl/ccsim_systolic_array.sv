@@ -90,6 +90,20 @@ module ccsim_systolic_array #(
     assign valid[r]   = valid_q;
   end
 
+  // Cell outputs as unpacked words; the packed ports are filled word by word below (wiring the
+  // cells straight to slices of the packed ports makes Verilator rebuild the whole 8 Kbit
+  // vectors through a chain of growing temporaries every cycle).
+  logic [31:0] psum_w [Rows][Cols];
+  logic [31:0] prod_w [Rows][Cols];
+  always_comb begin
+    for (int r = 0; r < Rows; r++) begin
+      for (int c = 0; c < Cols; c++) begin
+        psum_o[r][c] = psum_w[r][c];
+        prod_o[r][c] = prod_w[r][c];
+      end
+    end
+  end
+
   for (genvar r = 0; r < Rows; r++) begin : g_row
     logic bypass;
     assign bypass = load_valid_i && (load_row_i == RowIdxW'(r));
@@ -98,7 +112,7 @@ module ccsim_systolic_array #(
       if (c == 0) begin : g_left
         assign psum_in = left_psum_i[r];
       end else begin : g_inner
-        assign psum_in = psum_o[r][c-1];
+        assign psum_in = psum_w[r][c-1];
       end
       ccsim_mx_cell #(
         .DataBits (DataBits),
@@ -115,8 +129,8 @@ module ccsim_systolic_array #(
         .lines_i   (lines[r][c]),
         .bit_idx_i (bit_idx[r]),
         .psum_i    (psum_in),
-        .psum_o    (psum_o[r][c]),
-        .prod_o    (prod_o[r][c])
+        .psum_o    (psum_w[r][c]),
+        .prod_o    (prod_w[r][c])
       );
     end
   end
