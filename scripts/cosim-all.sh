@@ -3,19 +3,23 @@
 # sharded over all cores: ccsim cosim --first K --count C per shard, then one summary.
 # Usage: scripts/cosim-all.sh [IMAGES] [SHARD_SIZE]   (defaults 10000 and 250).
 # Results: ${CCSIM_BUILD_DIR:-build}/cosim-all/{shard-*.json,summary.json}.
+# CCSIM_JOBS sets the parallel shards (default: all cores); CCSIM_BIN runs that ccsim binary
+# (e.g. a copy, so the tree can be rebuilt meanwhile) instead of building one.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${CCSIM_BUILD_DIR:-$root/build}
 images=${1:-10000}
 shard=${2:-250}
-bash "$root/scripts/build.sh" >/dev/null
+ccsim=${CCSIM_BIN:-$build/ccsim}
+[ -n "${CCSIM_BIN:-}" ] || bash "$root/scripts/build.sh" >/dev/null
+jobs=${CCSIM_JOBS:-$(nproc)}
 out="$build/cosim-all"
 mkdir -p "$out"
 start=$(date +%s)
-seq 0 "$shard" $((images - 1)) | xargs -P "$(nproc)" -I{} sh -c '
+seq 0 "$shard" $((images - 1)) | xargs -P "$jobs" -I{} sh -c '
   first={}; count=$(( '"$images"' - first < '"$shard"' ? '"$images"' - first : '"$shard"' ))
   [ -f "'"$out"'/shard-$first.json" ] && exit 0   # finished shards are kept (resumable)
-  "'"$build"'/ccsim" cosim "'"$root"'/models/examples/fmnist-shift.ccpack" --array 16x16 \
+  "'"$ccsim"'" cosim "'"$root"'/models/examples/fmnist-shift.ccpack" --array 16x16 \
     --dataset /usr/share/datasets/fashion-mnist --first "$first" --count "$count" \
     --mismatch-trace "'"$out"'/mismatch-$first.fst" --report "'"$out"'/shard-$first.json" >/dev/null || true
 '
