@@ -50,15 +50,12 @@ void LayerSequencer::settle() {
 void LayerSequencer::begin_layer() {
   const model::PackedLayer& l = net_.layers[layer_];
   if (l.kind == model::OpKind::Matmul) {
-    // A shift fused into this layer's feeder: the feeder reads the shift's input.
-    const bool after_shift = layer_ > 0 && fused_into_next(net_, layer_ - 1);
-    const model::Int8Tensor* stored = &layer_input();
-    if (after_shift) stored = outputs_.size() >= 2 ? &outputs_[outputs_.size() - 2] : &input_;
-    if (after_shift && outputs_.empty()) {
+    const FeederInput in = feeder_input(net_, layer_, outputs_.data(), outputs_.size(), input_);
+    if (in.fused_shift && outputs_.empty()) {
       // The feeder needs the shift's input, which only a range starting at the shift has.
       throw std::logic_error("layer range starts between fused shift and Matmul '" + l.name + "'");
     }
-    engine_ = std::make_unique<MatmulEngine>(array_, l, *stored, after_shift ? &net_.layers[layer_ - 1] : nullptr);
+    engine_ = std::make_unique<MatmulEngine>(array_, l, in.stored, in.fused_shift);
   } else {
     countdown_ = vector_unit_stats(l, fused_into_next(net_, layer_)).cycles;
   }

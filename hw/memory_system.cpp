@@ -12,6 +12,14 @@ bool fused_into_next(const model::PackedNetwork& net, std::size_t i) {
          net.layers[i + 1].kind == model::OpKind::Matmul;
 }
 
+FeederInput feeder_input(const model::PackedNetwork& net, std::size_t layer, const model::Int8Tensor* outputs,
+                         std::size_t count, const model::Int8Tensor& first_input) {
+  const bool after_shift = layer > 0 && fused_into_next(net, layer - 1);
+  const std::size_t back = after_shift ? 2 : 1;
+  const model::Int8Tensor& stored = count >= back ? outputs[count - back] : first_input;
+  return {stored, after_shift ? &net.layers[layer - 1] : nullptr};
+}
+
 MemorySystem::MemorySystem(const AcceleratorConfig& config, const model::PackedNetwork& net)
     : config_(config), net_(net), plan_(net.layers.size()) {
   const ArrayConfig array = config.resolved_array();

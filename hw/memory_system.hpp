@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "hw/accelerator_config.hpp"
+#include "models/golden.hpp"
 #include "models/packed_network.hpp"
 
 namespace ccsim::hw {
@@ -50,5 +51,16 @@ class MemorySystem {
 
 // Whether layer i is a shift that the next layer's feeder absorbs.
 bool fused_into_next(const model::PackedNetwork& net, std::size_t i);
+
+// What Matmul layer `layer`'s feeder reads: with a shift fused into it, the shift's input (the
+// output two layers back) and the shift; otherwise the layer's own input. `outputs` holds the
+// `count` outputs computed so far of a run that started with `first_input` (the last one is
+// layer - 1's output; a run may start mid-network, at a stage).
+struct FeederInput {
+  const model::Int8Tensor& stored;
+  const model::PackedLayer* fused_shift;  // nullptr without one
+};
+FeederInput feeder_input(const model::PackedNetwork& net, std::size_t layer, const model::Int8Tensor* outputs,
+                         std::size_t count, const model::Int8Tensor& first_input);
 
 }  // namespace ccsim::hw

@@ -75,9 +75,8 @@ CosimResult run_cosim(const model::PackedNetwork& net, const std::vector<model::
     model::run_golden(net, inputs.at(0), &outs);
     for (std::size_t i = 0; i < net.layers.size(); ++i) {
       if (net.layers[i].kind != model::OpKind::Matmul) continue;
-      const bool after_shift = i > 0 && hw::fused_into_next(net, i - 1);
-      const model::Int8Tensor& stored = after_shift ? (i >= 2 ? outs[i - 2] : inputs[0]) : (i >= 1 ? outs[i - 1] : inputs[0]);
-      make_tile_program(net.layers[i], after_shift ? &net.layers[i - 1] : nullptr, stored, limits);
+      const hw::FeederInput in = hw::feeder_input(net, i, outs.data(), i, inputs[0]);
+      make_tile_program(net.layers[i], in.fused_shift, in.stored, limits);
     }
   }
   // Waveforms are written under temporary names and renamed once complete.

@@ -230,10 +230,8 @@ class CosimBench : public sc_core::sc_module {
       if (l.kind != model::OpKind::Matmul) {
         outs.push_back(model::run_layer(l, *x));  // vector unit: C++
       } else {
-        const bool after_shift = i > 0 && hw::fused_into_next(net_, i - 1);
-        const model::Int8Tensor& stored = after_shift ? (outs.size() >= 2 ? outs[outs.size() - 2] : inputs_[s]) : *x;
-        const model::PackedLayer* shift = after_shift ? &net_.layers[i - 1] : nullptr;
-        outs.push_back(run_matmul(s, i, stored, shift));
+        const hw::FeederInput in = hw::feeder_input(net_, i, outs.data(), outs.size(), inputs_[s]);
+        outs.push_back(run_matmul(s, i, in.stored, in.fused_shift));
       }
       x = &outs.back();
     }
