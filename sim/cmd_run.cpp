@@ -214,7 +214,9 @@ void run_command(const RunArgs& a) {
                            {"layers", layers},
                            {"wall_seconds", seconds},
                            {"simulated_mac_slots_per_second", seconds > 0 ? total.mac_slots * n / seconds : 0.0}};
-  report["energy_per_inference"] = hw::energy_of(total, config.resolved_array(), energy_table).to_json();
+  // The first inference loads the weights (cold); the last one is warm when they stay resident.
+  report["energy_first_inference"] = hw::energy_of(total, config.resolved_array(), energy_table).to_json();
+  report["energy_last_inference"] = hw::energy_of(runs.back().total, config.resolved_array(), energy_table).to_json();
   report["area"] = hw::area_of(config, net, static_cast<std::int64_t>(arrays), area_table).to_json();
   if (!labels.empty()) report["accuracy"] = static_cast<double>(correct) / static_cast<double>(n);
   if (!tlm_report.is_null()) report["tlm"] = tlm_report;

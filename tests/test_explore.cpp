@@ -260,10 +260,25 @@ TEST_F(ExploreCli, BadSweepsFailCleanly) {
   EXPECT_EQ(read_file(path("old.csv")), "point,network,cycles\n0,n,5\n");
 }
 
-TEST_F(ExploreCli, ComputeReportHasScaleSimColumns) {
-  const auto r = test::run_ccsim(std::string("run ") + CCSIM_SOURCE_DIR + "/models/examples/fmnist-shift.ccpack --mode fast " +
-                                 "--dataset /usr/share/datasets/fashion-mnist --count 1 --compute-report " + path("c.csv"));
+TEST_F(ExploreCli, RunReportsComputeEnergyAndArea) {
+  auto r = test::run_ccsim(std::string("run ") + CCSIM_SOURCE_DIR + "/models/examples/fmnist-shift.ccpack --mode fast " +
+                                 "--dataset /usr/share/datasets/fashion-mnist --count 2 --compute-report " + path("c.csv") +
+                                 " --report " + path("r.json"));
   ASSERT_EQ(r.status, 0) << r.output;
+  // The run report carries energy (cold first, warm last inference) and the area breakdown.
+  const auto report = nlohmann::json::parse(read_file(path("r.json")));
+  const auto cold = report["energy_first_inference"]["dram_pJ"].get<double>();
+  const auto warm = report["energy_last_inference"]["dram_pJ"].get<double>();
+  EXPECT_GT(cold, warm);  // resident weights are not fetched again
+  EXPECT_DOUBLE_EQ(cold - warm, 160.0 * report["network_weight_bytes"].get<double>());
+  EXPECT_NEAR(report["area"]["total_mm2"].get<double>(),
+              report["area"]["arrays_mm2"].get<double>() + report["area"]["weight_buffer_mm2"].get<double>() +
+                  report["area"]["act_buffer_mm2"].get<double>() + report["area"]["accumulator_mm2"].get<double>(),
+              1e-12);
+  r = test::run_ccsim(std::string("run ") + CCSIM_SOURCE_DIR + "/models/examples/fmnist-shift.ccpack --mode fast " +
+                      "--dataset /usr/share/datasets/fashion-mnist --count 1 --area-table " + path("c.csv"));
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("c.csv: not valid JSON"), std::string::npos) << r.output;
   const auto rows = lines(read_file(path("c.csv")));
   ASSERT_GT(rows.size(), 2u);
   EXPECT_EQ(rows[0], "LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency %, Compute Util %,");
