@@ -14,16 +14,11 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from plot_sweep import pareto, save_figure  # noqa: E402  (same directory)
+
 
 def num(r, key):
     return float(r[key])
-
-
-def pareto(points):
-    """Indices of points not dominated in (x, y), both minimized."""
-    front = [i for i, (x, y) in enumerate(points)
-             if not any(x2 <= x and y2 <= y and (x2, y2) != (x, y) for x2, y2 in points)]
-    return sorted(front, key=lambda i: points[i][0])
 
 
 def main():
@@ -80,10 +75,7 @@ def main():
     ax.set_title("area vs throughput")
     ax.legend(fontsize=8)
 
-    fig.tight_layout()
-    fig.savefig(out + ".tmp.png", dpi=110)
-    import os
-    os.replace(out + ".tmp.png", out)
+    save_figure(fig, out, 110)
     print(f"wrote {out}")
 
 

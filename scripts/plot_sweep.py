@@ -38,6 +38,15 @@ def pareto(points):
     return sorted(front, key=lambda i: points[i][0])
 
 
+def save_figure(fig, out, dpi):
+    """Writes the figure to a temporary file and renames it, so no half-written PNG remains."""
+    import os
+
+    fig.tight_layout()
+    fig.savefig(out + ".tmp.png", dpi=dpi)
+    os.replace(out + ".tmp.png", out)
+
+
 def main():
     args = sys.argv[1:]
     if len(args) < 2:
@@ -95,11 +104,7 @@ def main():
     ax.set_ylabel("energy (µJ)")
     ax.set_title("energy / latency, all points")
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(out + ".tmp.png", dpi=80)
-    import os
-
-    os.replace(out + ".tmp.png", out)
+    save_figure(fig, out, 80)
     print(f"plot_sweep: {out}")
 
 

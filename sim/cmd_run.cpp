@@ -21,6 +21,7 @@
 #include "sim/commands.hpp"
 #include "sim/compute_report.hpp"
 #include "sim/model_loader.hpp"
+#include "sim/table_file.hpp"
 #include "sim/trace_window.hpp"
 
 namespace ccsim::cli {
@@ -49,19 +50,6 @@ struct RunArgs {
   std::string energy_table;
   std::string area_table;
 };
-
-// A user's energy or area table (JSON) or the built-in one.
-template <typename Table>
-Table load_table(const std::string& path) {
-  if (path.empty()) return Table::defaults();
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(read_file(path));
-  } catch (const nlohmann::json::parse_error&) {
-    throw std::invalid_argument(path + ": not valid JSON");
-  }
-  return Table::from_json(j, path);
-}
 
 hw::AcceleratorConfig accelerator_config(const RunArgs& a) {
   hw::AcceleratorConfig cfg(hw::parse_array(a.array));

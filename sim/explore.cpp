@@ -22,6 +22,7 @@
 #include "models/scheme_packing.hpp"
 #include "sim/compute_report.hpp"
 #include "sim/model_loader.hpp"
+#include "sim/table_file.hpp"
 
 namespace ccsim::cli {
 namespace {
@@ -58,17 +59,6 @@ struct PackKey {
     return std::tie(network, scheme, density, alpha, gamma) < std::tie(o.network, o.scheme, o.density, o.alpha, o.gamma);
   }
 };
-
-template <typename Table>
-Table load_table(const std::string& file) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(read_file(file));
-  } catch (const nlohmann::json::parse_error&) {
-    throw std::invalid_argument(file + ": not valid JSON");
-  }
-  return Table::from_json(j, file);
-}
 
 PackKey key_of(const SweepPoint& p) {
   const bool cc = p.scheme == "cc";
