@@ -16,8 +16,10 @@ def row(name, r, base_acc):
     mode = o["mode"]
     groups = " ".join(str(g) for g in o["net"]["groups"]) if mode != "dense" else "-"
     gamma = f'{o["gamma"]:g}' if mode == "combine" else "-"
+    # Reports written before ccsim train recorded final_prune were all made at its default, 0.8.
+    final_prune = f'{o.get("final_prune", 0.8):g}' if mode != "dense" else "-"
     acc = r["int8_test_accuracy"]
-    return (f'| {name} | {mode} | {groups} | {gamma} | '
+    return (f'| {name} | {mode} | {groups} | {gamma} | {final_prune} | '
             f'{100 * o["train_fraction"]:g} % | {o["epochs"]} | {100 * r["float_test_accuracy"]:.2f} % | '
             f'{100 * acc:.2f} % | {100 * (acc - base_acc):+.2f} | {last["nonzeros"]} / {last["weights"]} | '
             f'{before:.3f} -> {after:.3f} ({after / before:.1f}x) | '
@@ -28,9 +30,9 @@ def main():
     baseline, paths = sys.argv[1], sys.argv[2:]
     reports = {os.path.basename(p)[: -len(".report.json")]: json.load(open(p)) for p in paths}
     base_acc = reports[baseline]["int8_test_accuracy"]
-    print("| run | mode | alpha per block | gamma | training data | epochs | float acc | "
+    print("| run | mode | alpha per block | gamma | final prune | training data | epochs | float acc | "
           "int8 acc | vs dense (points) | conv non-zeros | conv utilization before -> after | columns |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     order = sorted(reports, key=lambda n: (n != baseline, n))
     for name in order:
         print(row(name, reports[name], base_acc))

@@ -61,7 +61,8 @@ void run_train(TrainArgs& a) {
   model::PackResult packed = model::pack_network(net, {}, calib);
   std::ostringstream prov;
   prov << "ccsim train --mode " << a.mode << " " << o.net.to_json().dump() << " epochs=" << o.epochs
-       << " gamma=" << o.gamma << " l1=" << o.l1_penalty << " train_fraction=" << o.train_fraction;
+       << " gamma=" << o.gamma << " final_prune=" << o.final_prune << " l1=" << o.l1_penalty
+       << " train_fraction=" << o.train_fraction;
   packed.packed.provenance = {"ccsim train", "ccsim 0.1.0", prov.str()};
   const double int8_accuracy = golden_accuracy(packed.packed, o.data_dir, o.max_test_samples);
   const auto& last = result.history.back();
@@ -72,7 +73,10 @@ void run_train(TrainArgs& a) {
   for (const auto& h : result.history) history.push_back(h.to_json());
   const nlohmann::json report = {{"options", {{"mode", a.mode}, {"net", o.net.to_json()}, {"epochs", o.epochs},
                                               {"lr", o.lr}, {"gamma", o.gamma}, {"l1_penalty", o.l1_penalty},
-                                              {"train_fraction", o.train_fraction}, {"batch_size", o.batch_size}}},
+                                              {"train_fraction", o.train_fraction}, {"batch_size", o.batch_size},
+                                              {"final_prune", o.final_prune}, {"prune_steps", o.prune_steps},
+                                              {"momentum", o.momentum}, {"weight_decay", o.weight_decay},
+                                              {"init", o.init}, {"calib_count", a.calib_count}}},
                                  {"history", history},
                                  {"float_test_accuracy", last.test_accuracy},
                                  {"int8_test_accuracy", int8_accuracy},

@@ -138,6 +138,34 @@ TEST_F(Cli, RunCycleFastTlmAndWaveform) {
   expect_failure("run " + path("net.json") + " --input " + path("x.pb"), "bad magic");
 }
 
+// `ccsim train` end to end on a few batches: the packed file it writes is what the golden model
+// scores, and the report records the options that shaped the run (the training table reads them).
+TEST_F(Cli, TrainWritesPackedNetworkReportAndExport) {
+  const std::string base = "train --filters 4 8 8 --layers 1 1 1 --strides 1 2 2 --groups 2 2 4 --epochs 2 "
+                           "--max-train-samples 256 --max-test-samples 300 --batch-size 64 --threads 1 "
+                           "--calib-count 64 --final-prune 0.5 --prune-steps 1 ";
+  const Result r = run(base + "-o " + path("t.ccpack") + " --export " + path("t.json") + " --report " +
+                       path("t.report.json"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::ifstream in(path("t.report.json"));
+  const auto report = nlohmann::json::parse(in);
+  const auto& o = report.at("options");
+  EXPECT_EQ(o.at("mode"), "combine");
+  EXPECT_DOUBLE_EQ(o.at("final_prune").get<double>(), 0.5);
+  EXPECT_EQ(o.at("prune_steps").get<int>(), 1);
+  EXPECT_EQ(o.at("calib_count").get<int>(), 64);
+  EXPECT_EQ(o.at("net").at("groups"), nlohmann::json::array({2, 2, 4}));
+  ASSERT_EQ(report.at("history").size(), 2u);
+  // One pruning step over the first half of two epochs: at the start of epoch 2.
+  EXPECT_FALSE(report.at("history")[0].at("pruned").get<bool>());
+  EXPECT_TRUE(report.at("history")[1].at("pruned").get<bool>());
+  const Result golden = run("golden " + path("t.ccpack") + " --dataset /usr/share/datasets/fashion-mnist --count 300");
+  ASSERT_EQ(golden.status, 0) << golden.output;
+  const auto scored = nlohmann::json::parse(golden.output.substr(golden.output.find('{')));
+  EXPECT_DOUBLE_EQ(scored.at("accuracy").get<double>(), report.at("int8_test_accuracy").get<double>());
+  EXPECT_NO_THROW(model::load_network_json(path("t.json")));
+}
+
 TEST_F(Cli, BadInputsGetClearErrorsAndWriteNothing) {
   const std::string out = path("out.ccpack");
   const std::string calib = " --calib-input " + path("calib.pb");
