@@ -26,12 +26,19 @@ run dense --mode dense --epochs 15
 run comb-from-dense --mode combine --epochs 15 --groups 2 4 8 --gamma 1.75 --init dense.json --lr 0.02
 run comb10-from-dense --mode combine --epochs 15 --groups 2 4 8 --gamma 1.75 --init dense.json --lr 0.02 --train-fraction 0.1
 run prune-from-dense --mode prune --epochs 15 --groups 2 4 8 --init dense.json --lr 0.02
-# The default (paper-like) shape: 32, 64, 128 channels, 4x the weights; 10 epochs, about 70
-# minutes per run on one core. Set CCSIM_TRAIN_SMALL_ONLY=1 to skip it.
+# The default (paper-like) shape: 32, 64, 128 channels, 4x the weights; 10 epochs, about 45
+# minutes per run on one core (two runs side by side on this 2-core machine).
+# Set CCSIM_TRAIN_SMALL_ONLY=1 to skip it.
 if [ -z "${CCSIM_TRAIN_SMALL_ONLY:-}" ]; then
   common=(--filters 32 64 128 --layers 2 2 2 --strides 1 2 2 --seed 1 --threads 1)
   run big-dense --mode dense --epochs 10
   run big-combine --mode combine --epochs 10 --groups 2 4 8 --gamma 1.75 --l1-penalty 1e-7
+  run big-combine-fp07 --mode combine --epochs 10 --groups 2 4 8 --gamma 1.75 --l1-penalty 1e-7 --final-prune 0.7
+  run big-combine-fp06 --mode combine --epochs 10 --groups 2 4 8 --gamma 1.75 --l1-penalty 1e-7 --final-prune 0.6
+  run big-combine-a244 --mode combine --epochs 10 --groups 2 4 4 --gamma 1.75 --l1-penalty 1e-7
+  run big-combine-a444 --mode combine --epochs 10 --groups 4 4 4 --gamma 1.75 --l1-penalty 1e-7
+  run big-combine-a228 --mode combine --epochs 10 --groups 2 2 8 --gamma 1.75 --l1-penalty 1e-7
+  run big-comb-from-dense --mode combine --epochs 10 --groups 2 4 8 --gamma 1.75 --init big-dense.json --lr 0.02
 fi
 /usr/bin/python3 "$root/scripts/training_table.py" dense "$out"/[!b]*.report.json
 if [ -f big-dense.report.json ]; then
