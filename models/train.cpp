@@ -98,12 +98,13 @@ nlohmann::json load_checkpoint(const std::string& path, ShiftNet& model, torch::
   }
 }
 
-nlohmann::json options_fingerprint(const TrainOptions& o) {
-  return {{"net", o.net.to_json()}, {"epochs", o.epochs}, {"batch_size", o.batch_size}, {"lr", o.lr},
-          {"momentum", o.momentum}, {"weight_decay", o.weight_decay}, {"l1_penalty", o.l1_penalty},
-          {"gamma", o.gamma}, {"prune_steps", o.prune_steps}, {"final_prune", o.final_prune},
-          {"mode", static_cast<int>(o.mode)}, {"train_fraction", o.train_fraction},
-          {"max_train_samples", o.max_train_samples}, {"init", o.init}};
+const char* mode_name(PruneMode m) {
+  switch (m) {
+    case PruneMode::Dense: return "dense";
+    case PruneMode::Prune: return "prune";
+    case PruneMode::Combine: return "combine";
+  }
+  return "?";
 }
 
 // Recomputes the masks of every conv with alpha > 1 from the stored weights.
@@ -139,6 +140,14 @@ nlohmann::json EpochStats::to_json() const {
           {"test_accuracy", test_accuracy}, {"pruned", pruned}, {"prune_fraction", prune_fraction},
           {"nonzeros", nonzeros}, {"weights", weights}, {"utilization_before", utilization_before},
           {"utilization_after", utilization_after}, {"seconds", seconds}};
+}
+
+nlohmann::json TrainOptions::to_json() const {
+  return {{"net", net.to_json()}, {"epochs", epochs}, {"batch_size", batch_size}, {"lr", lr},
+          {"momentum", momentum}, {"weight_decay", weight_decay}, {"l1_penalty", l1_penalty},
+          {"gamma", gamma}, {"prune_steps", prune_steps}, {"final_prune", final_prune},
+          {"mode", mode_name(mode)}, {"train_fraction", train_fraction},
+          {"max_train_samples", max_train_samples}, {"init", init}};
 }
 
 Network TrainResult::network() const {
@@ -209,7 +218,7 @@ TrainResult train_network(const TrainOptions& o, const std::function<void(const 
   int start_epoch = 1;
   if (o.resume) {
     const auto state = load_checkpoint(o.checkpoint, result.model, opt);
-    if (state.at("options") != options_fingerprint(o)) {
+    if (state.at("options") != o.to_json()) {
       throw std::runtime_error(o.checkpoint + ": checkpoint was made with different training options");
     }
     start_epoch = state.at("epoch").get<int>() + 1;
@@ -275,7 +284,7 @@ TrainResult train_network(const TrainOptions& o, const std::function<void(const 
       nlohmann::json history = nlohmann::json::array();
       for (const auto& h : result.history) history.push_back(h.to_json());
       save_checkpoint(o.checkpoint, result.model, opt,
-                      {{"epoch", epoch}, {"options", options_fingerprint(o)}, {"groups", result.groups},
+                      {{"epoch", epoch}, {"options", o.to_json()}, {"groups", result.groups},
                        {"history", history}});
     }
     if (on_epoch) on_epoch(s);

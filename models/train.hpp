@@ -42,6 +42,9 @@ struct TrainOptions {
   std::string checkpoint;     // written after every epoch if set
   bool resume = false;
   int threads = 0;            // 0 = all cores
+  // Every option that shapes the result (not threads or resume): the checkpoint's fingerprint
+  // and the training report's "options".
+  nlohmann::json to_json() const;
 };
 
 struct EpochStats {

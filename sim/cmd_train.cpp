@@ -71,12 +71,9 @@ void run_train(TrainArgs& a) {
 
   nlohmann::json history = nlohmann::json::array();
   for (const auto& h : result.history) history.push_back(h.to_json());
-  const nlohmann::json report = {{"options", {{"mode", a.mode}, {"net", o.net.to_json()}, {"epochs", o.epochs},
-                                              {"lr", o.lr}, {"gamma", o.gamma}, {"l1_penalty", o.l1_penalty},
-                                              {"train_fraction", o.train_fraction}, {"batch_size", o.batch_size},
-                                              {"final_prune", o.final_prune}, {"prune_steps", o.prune_steps},
-                                              {"momentum", o.momentum}, {"weight_decay", o.weight_decay},
-                                              {"init", o.init}, {"calib_count", a.calib_count}}},
+  nlohmann::json options = o.to_json();
+  options["calib_count"] = a.calib_count;
+  const nlohmann::json report = {{"options", options},
                                  {"history", history},
                                  {"float_test_accuracy", last.test_accuracy},
                                  {"int8_test_accuracy", int8_accuracy},
