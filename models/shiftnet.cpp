@@ -1,7 +1,11 @@
 #include "models/shiftnet.hpp"
 
 #include "models/column_combine.hpp"
+#include "models/fake_quant.hpp"
+#include "models/pack.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <random>
 #include <stdexcept>
 
@@ -101,15 +105,58 @@ ShiftNetImpl::ShiftNetImpl(const ShiftNetConfig& config) : config_(config) {
 }
 
 torch::Tensor ShiftNetImpl::forward(torch::Tensor x) {
-  for (auto& mc : convs_) {
+  return run(std::move(x), fake_quant_ ? &*fake_quant_ : nullptr, nullptr);
+}
+
+ActivationScales ShiftNetImpl::calibrate(const torch::Tensor& images) {
+  torch::NoGradGuard no_grad;
+  eval();
+  ActivationScales absmax;
+  absmax.conv.assign(convs_.size(), 0.0f);
+  absmax.input = absmax.logits = 0.0f;
+  for (std::int64_t first = 0; first < images.size(0); first += 1000) {
+    run(images.slice(0, first, std::min(images.size(0), first + 1000)), nullptr, &absmax);
+  }
+  ActivationScales scales;
+  scales.input = symmetric_scale(absmax.input);
+  for (const float m : absmax.conv) scales.conv.push_back(symmetric_scale(m));
+  scales.logits = symmetric_scale(absmax.logits);
+  return scales;
+}
+
+torch::Tensor ShiftNetImpl::run(torch::Tensor x, const ActivationScales* quant, ActivationScales* record) {
+  const auto track = [](float& slot, const torch::Tensor& t) { slot = std::max(slot, t.abs().max().item<float>()); };
+  if (record) track(record->input, x);
+  if (quant) x = fake_quant(x, quant->input, -128, 127);
+  for (std::size_t i = 0; i < convs_.size(); ++i) {
+    MaskedConv& mc = convs_[i];
     if (mc.shift_kernel.defined()) {
       x = F::conv2d(x, mc.shift_kernel, F::Conv2dFuncOptions().padding(1).groups(mc.shift_kernel.size(0)));
     }
-    x = F::conv2d(x, mc.conv->weight * mc.mask, F::Conv2dFuncOptions().stride(mc.stride).padding(mc.padding));
-    x = torch::clamp(mc.bn->forward(x), 0.0, 6.0);
+    auto options = F::Conv2dFuncOptions().stride(mc.stride).padding(mc.padding);
+    if (quant) {
+      // Batch norm folded as fold_batch_norm does, with the running statistics.
+      const auto k = mc.bn->weight * torch::rsqrt(mc.bn->running_var + mc.bn->options.eps());
+      const auto w = mc.conv->weight * mc.mask * k.reshape({-1, 1, 1, 1});
+      const auto b = mc.bn->bias - mc.bn->running_mean * k;
+      const double s = quant->conv[i];
+      x = F::conv2d(x, fake_quant_rows(w), options.bias(b));
+      x = fake_quant(x, s, 0, static_cast<int>(std::min(127.0, std::round(6.0 / s))));  // fused ReLU6
+    } else {
+      x = F::conv2d(x, mc.conv->weight * mc.mask, options);
+      x = torch::clamp(mc.bn->forward(x), 0.0, 6.0);
+      if (record) track(record->conv[i], x);
+    }
   }
   x = x.mean({2, 3});
-  return fc_->forward(x);
+  if (quant) {
+    // The integer average keeps the scale and rounds to it.
+    x = x + (round_half_away(x.detach() / quant->conv.back()) * quant->conv.back() - x.detach());
+    return fake_quant(F::linear(x, fake_quant_rows(fc_->weight), fc_->bias), quant->logits, -128, 127);
+  }
+  x = fc_->forward(x);
+  if (record) track(record->logits, x);
+  return x;
 }
 
 torch::Tensor ShiftNetImpl::l1_of_masked_weights() const {

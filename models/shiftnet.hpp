@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,14 @@ struct ShiftNetConfig {
   static ShiftNetConfig from_json(const nlohmann::json& j);
 };
 
+// Activation scales of the int8 network `ccsim pack` builds from this one: symmetric, max |x| / 127
+// over calibration images of the float network with batch norm folded (its eval mode).
+struct ActivationScales {
+  float input = 1.0f;
+  std::vector<float> conv;  // per conv, of its output after ReLU6
+  float logits = 1.0f;
+};
+
 struct MaskedConv {
   std::string name;
   torch::nn::Conv2d conv{nullptr};
@@ -47,7 +56,18 @@ struct MaskedConv {
 class ShiftNetImpl : public torch::nn::Module {
  public:
   explicit ShiftNetImpl(const ShiftNetConfig& config);
+
+  // The float network; with fake quantization on, the int8 network the packed file computes,
+  // simulated in float for quantization-aware training: batch norm folded into the weights with
+  // its running statistics (which stay fixed), per-row int8 weights, every activation rounded to
+  // its int8 grid, straight-through gradients.
   torch::Tensor forward(torch::Tensor x);
+
+  // The scales `ccsim pack` would choose for these calibration images (eval mode, no gradient;
+  // leaves the module in eval mode).
+  ActivationScales calibrate(const torch::Tensor& images);
+  void set_fake_quant(std::optional<ActivationScales> scales) { fake_quant_ = std::move(scales); }
+  bool fake_quantized() const { return fake_quant_.has_value(); }
 
   const ShiftNetConfig& config() const { return config_; }
   std::vector<MaskedConv>& convs() { return convs_; }
@@ -68,8 +88,12 @@ class ShiftNetImpl : public torch::nn::Module {
                      const std::vector<std::vector<std::vector<std::uint32_t>>>& groups, double gamma) const;
 
  private:
+  // One pass for all three uses: float (quant null), fake-quantized, or float recording absmax.
+  torch::Tensor run(torch::Tensor x, const ActivationScales* quant, ActivationScales* record);
+
   ShiftNetConfig config_;
   std::vector<MaskedConv> convs_;
+  std::optional<ActivationScales> fake_quant_;
   torch::nn::Linear fc_{nullptr};
 };
 TORCH_MODULE(ShiftNet);

@@ -131,6 +131,22 @@ void prune_step(ShiftNet& model, double p, const TrainOptions& o,
   }
 }
 
+// The column groups of a combined network being retrained (--init), for each conv whose alpha
+// matches; empty where the layer is not combined at this model's alpha.
+std::vector<std::vector<std::vector<std::uint32_t>>> combined_groups(const Network& net, const ShiftNet& model) {
+  std::vector<std::vector<std::vector<std::uint32_t>>> out(model->convs().size());
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const MaskedConv& mc = model->convs()[i];
+    for (const auto& l : net.layers) {
+      if (l.name == mc.name && l.kind == LayerKind::Conv && mc.alpha > 1 && l.column_groups &&
+          l.column_groups->alpha == mc.alpha) {
+        out[i] = l.column_groups->groups;
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 Preprocess fashion_mnist_preprocess() { return {1.0f / 255.0f, {0.2860f}, {0.3530f}}; }
@@ -138,7 +154,7 @@ Preprocess fashion_mnist_preprocess() { return {1.0f / 255.0f, {0.2860f}, {0.353
 nlohmann::json EpochStats::to_json() const {
   return {{"epoch", epoch}, {"lr", lr}, {"train_loss", train_loss}, {"train_accuracy", train_accuracy},
           {"test_accuracy", test_accuracy}, {"pruned", pruned}, {"prune_fraction", prune_fraction},
-          {"nonzeros", nonzeros}, {"weights", weights}, {"utilization_before", utilization_before},
+          {"qat", qat}, {"nonzeros", nonzeros}, {"weights", weights}, {"utilization_before", utilization_before},
           {"utilization_after", utilization_after}, {"seconds", seconds}};
 }
 
@@ -147,7 +163,8 @@ nlohmann::json TrainOptions::to_json() const {
           {"momentum", momentum}, {"weight_decay", weight_decay}, {"l1_penalty", l1_penalty},
           {"gamma", gamma}, {"prune_steps", prune_steps}, {"final_prune", final_prune},
           {"mode", mode_name(mode)}, {"train_fraction", train_fraction},
-          {"max_train_samples", max_train_samples}, {"init", init}};
+          {"max_train_samples", max_train_samples}, {"init", init}, {"qat_epochs", qat_epochs},
+          {"qat_lr", qat_lr}, {"calib_count", calib_count}};
 }
 
 Network TrainResult::network() const {
@@ -164,7 +181,7 @@ std::vector<std::pair<int, double>> prune_schedule(const TrainOptions& o) {
     // last at the start of epoch half + 1.
     const int epoch = 1 + (i * half + steps / 2) / steps;
     const double t = static_cast<double>(i) / steps;
-    out.emplace_back(epoch, o.final_prune * (1.0 - std::pow(1.0 - t, 3.0)));
+    if (epoch <= o.epochs) out.emplace_back(epoch, o.final_prune * (1.0 - std::pow(1.0 - t, 3.0)));
   }
   return out;
 }
@@ -184,9 +201,12 @@ double evaluate(ShiftNet& model, const torch::Tensor& images, const torch::Tenso
 
 TrainResult train_network(const TrainOptions& o, const std::function<void(const EpochStats&)>& on_epoch) {
   o.net.validate();
-  if (o.epochs < 1 || o.batch_size < 1 || !(o.lr > 0) || !(o.train_fraction > 0 && o.train_fraction <= 1.0) ||
-      o.gamma < 0 || !(o.final_prune >= 0 && o.final_prune < 1)) {
-    throw std::invalid_argument("training options out of range (epochs, batch size, lr, train fraction, gamma, prune)");
+  if (o.epochs < 0 || o.qat_epochs < 0 || o.epochs + o.qat_epochs < 1 || o.batch_size < 1 || !(o.lr > 0) ||
+      !(o.qat_lr > 0) || o.calib_count < 1 || !(o.train_fraction > 0 && o.train_fraction <= 1.0) || o.gamma < 0 ||
+      !(o.final_prune >= 0 && o.final_prune < 1)) {
+    throw std::invalid_argument(
+        "training options out of range (epochs + QAT epochs >= 1, batch size, lr, QAT lr, calibration count, "
+        "train fraction, gamma, prune)");
   }
   if (o.resume && o.checkpoint.empty()) throw std::invalid_argument("--resume needs --checkpoint FILE");
   if (o.threads > 0) torch::set_num_threads(o.threads);
@@ -194,6 +214,8 @@ TrainResult train_network(const TrainOptions& o, const std::function<void(const 
   const Preprocess pre = fashion_mnist_preprocess();
   const Split train_all = load_split(o.data_dir, "train", o.max_train_samples, pre, o.net);
   const Split test = load_split(o.data_dir, "t10k", o.max_test_samples, pre, o.net);
+  // The images `ccsim train` packs with: QAT calibrates on the same ones.
+  const Split calib = o.qat_epochs > 0 ? load_split(o.data_dir, "train", o.calib_count, pre, o.net) : Split{};
 
   // --train-fraction: a seeded subset of the training set.
   std::vector<std::int64_t> subset(static_cast<std::size_t>(train_all.images.size(0)));
@@ -210,7 +232,11 @@ TrainResult train_network(const TrainOptions& o, const std::function<void(const 
                         torch::optim::SGDOptions(o.lr).momentum(o.momentum).weight_decay(o.weight_decay));
   if (!o.init.empty()) {
     try {
-      result.model->load_from(load_network_json(o.init));
+      const Network init = load_network_json(o.init);
+      result.model->load_from(init);
+      // Magnitude pruning alone would leave the groups stale; dense and combine keep the masks
+      // (or recombine them), so a combined network keeps its packing.
+      if (o.mode != PruneMode::Prune) result.groups = combined_groups(init, result.model);
     } catch (const std::invalid_argument& e) {
       throw std::runtime_error(o.init + ": " + e.what());
     }
@@ -228,52 +254,73 @@ TrainResult train_network(const TrainOptions& o, const std::function<void(const 
       s.epoch = h.at("epoch");
       s.test_accuracy = h.at("test_accuracy");
       s.train_loss = h.at("train_loss");
+      s.qat = h.value("qat", false);
       result.history.push_back(s);
     }
+    if (state.contains("ptq_fake_quant_accuracy")) result.ptq_fake_quant_accuracy = state.at("ptq_fake_quant_accuracy");
   }
 
   const auto schedule = prune_schedule(o);
   const int last_prune_epoch = schedule.empty() ? 0 : schedule.back().first;
   const double pi = std::acos(-1.0);
-  for (int epoch = start_epoch; epoch <= o.epochs; ++epoch) {
+  constexpr std::int64_t kRecalibrateEvery = 100;  // batches; the scales follow the weights as pack will
+  ShiftNet& model = result.model;
+  const auto recalibrate = [&] { model->set_fake_quant(model->calibrate(calib.images)); };
+  for (int epoch = start_epoch; epoch <= o.epochs + o.qat_epochs; ++epoch) {
     const auto t0 = std::chrono::steady_clock::now();
     EpochStats s;
     s.epoch = epoch;
+    s.qat = epoch > o.epochs;
     for (const auto& [at, p] : schedule) {
       if (at == epoch) {
-        prune_step(result.model, p, o, result.groups);
+        prune_step(model, p, o, result.groups);
         s.pruned = true;
         s.prune_fraction = p;
       }
     }
-    s.lr = 0.5 * o.lr * (1.0 + std::cos(pi * (epoch - 1) / o.epochs));  // cosine annealing
+    if (s.qat) {
+      recalibrate();
+      if (epoch == o.epochs + 1) {
+        // What post-training quantization alone gives, then fine-tuning starts with fresh momentum.
+        result.ptq_fake_quant_accuracy = evaluate(model, test.images, test.labels);
+        opt.state().clear();
+      }
+      s.lr = 0.5 * o.qat_lr * (1.0 + std::cos(pi * (epoch - o.epochs - 1) / o.qat_epochs));
+    } else {
+      s.lr = 0.5 * o.lr * (1.0 + std::cos(pi * (epoch - 1) / o.epochs));  // cosine annealing
+    }
     for (auto& group : opt.param_groups()) static_cast<torch::optim::SGDOptions&>(group.options()).lr(s.lr);
 
     std::vector<std::int64_t> order = subset;
     std::shuffle(order.begin(), order.end(), std::mt19937_64(o.net.seed * 1000003ULL + static_cast<std::uint64_t>(epoch)));
     const auto index = torch::tensor(order, torch::kInt64);
-    result.model->train();
+    model->train();
     double loss_sum = 0.0;
     std::int64_t correct = 0;
     const bool l1 = o.l1_penalty > 0 && epoch < last_prune_epoch;
-    for (std::int64_t first = 0; first < index.size(0); first += o.batch_size) {
+    for (std::int64_t first = 0, batch = 0; first < index.size(0); first += o.batch_size, ++batch) {
+      if (s.qat && batch > 0 && batch % kRecalibrateEvery == 0) {
+        recalibrate();
+        model->train();
+      }
       const auto idx = index.slice(0, first, std::min<std::int64_t>(index.size(0), first + o.batch_size));
       const auto x = train_all.images.index_select(0, idx);
       const auto y = train_all.labels.index_select(0, idx);
       opt.zero_grad();
-      const auto logits = result.model->forward(x);
+      const auto logits = model->forward(x);
       auto loss = torch::nn::functional::cross_entropy(logits, y);
       loss_sum += loss.item<double>() * static_cast<double>(idx.size(0));
       correct += logits.argmax(1).eq(y).sum().item<std::int64_t>();
-      if (l1) loss = loss + o.l1_penalty * result.model->l1_of_masked_weights();
+      if (l1) loss = loss + o.l1_penalty * model->l1_of_masked_weights();
       loss.backward();
       opt.step();
     }
     const auto n = static_cast<double>(index.size(0));
     s.train_loss = loss_sum / n;
     s.train_accuracy = static_cast<double>(correct) / n;
-    s.test_accuracy = evaluate(result.model, test.images, test.labels);
-    const Utilization u = utilization(result.model, result.groups);
+    if (s.qat) recalibrate();  // the scales of the weights as they are now, as pack will see them
+    s.test_accuracy = evaluate(model, test.images, test.labels);
+    const Utilization u = utilization(model, result.groups);
     s.nonzeros = u.nonzeros;
     s.weights = u.weights;
     s.utilization_before = static_cast<double>(u.nonzeros) / static_cast<double>(u.dense_cells);
@@ -283,12 +330,16 @@ TrainResult train_network(const TrainOptions& o, const std::function<void(const 
     if (!o.checkpoint.empty()) {
       nlohmann::json history = nlohmann::json::array();
       for (const auto& h : result.history) history.push_back(h.to_json());
-      save_checkpoint(o.checkpoint, result.model, opt,
-                      {{"epoch", epoch}, {"options", o.to_json()}, {"groups", result.groups},
-                       {"history", history}});
+      nlohmann::json state = {{"epoch", epoch}, {"options", o.to_json()}, {"groups", result.groups},
+                              {"history", history}};
+      if (result.ptq_fake_quant_accuracy) state["ptq_fake_quant_accuracy"] = *result.ptq_fake_quant_accuracy;
+      save_checkpoint(o.checkpoint, model, opt, state);
     }
     if (on_epoch) on_epoch(s);
   }
+  model->set_fake_quant(std::nullopt);
+  result.float_test_accuracy =
+      result.history.back().qat ? evaluate(model, test.images, test.labels) : result.history.back().test_accuracy;
   return result;
 }
 

@@ -3,11 +3,15 @@
 // half of training) every conv of alpha > 1 is magnitude-pruned afresh to p * (1 - 1/alpha) of its
 // weights (p rising on a cubic schedule to `final_prune`), its columns are combined with gamma
 // and the conflict losers masked; training goes on with masked weights held at zero. SGD with
-// momentum and weight decay, cosine learning rate. Deterministic for a seed; resumable.
+// momentum and weight decay, cosine learning rate. Then, optionally, quantization-aware
+// fine-tuning with the masks held: the int8 network is simulated in float (fake quantization with
+// the activation scales `ccsim pack` would calibrate) so training absorbs the rounding.
+// Deterministic for a seed; resumable.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,6 +42,9 @@ struct TrainOptions {
   double train_fraction = 1.0;
   int max_train_samples = 0;  // 0 = all (tests use a few batches)
   int max_test_samples = 0;
+  int qat_epochs = 0;         // quantization-aware epochs after `epochs` (which may then be 0)
+  double qat_lr = 0.002;      // their initial learning rate (cosine over the QAT epochs)
+  int calib_count = 512;      // first N training images calibrate the int8 scales (QAT and packing)
   std::string init;           // start from this trained network (ccsim-network JSON) instead of random weights
   std::string checkpoint;     // written after every epoch if set
   bool resume = false;
@@ -54,6 +61,7 @@ struct EpochStats {
   double train_accuracy = 0.0;
   double test_accuracy = 0.0;
   bool pruned = false;        // masks were recomputed at the start of this epoch
+  bool qat = false;           // quantization-aware epoch: accuracies are of the fake-quantized network
   double prune_fraction = 0.0;
   std::int64_t nonzeros = 0;  // conv weights
   std::int64_t weights = 0;
@@ -68,10 +76,12 @@ struct TrainResult {
   ShiftNet model{nullptr};
   std::vector<std::vector<std::vector<std::uint32_t>>> groups;  // per conv, from the last combining
   std::vector<EpochStats> history;
+  double float_test_accuracy = 0.0;             // the final float network (no fake quantization)
+  std::optional<double> ptq_fake_quant_accuracy;  // fake-quantized, before the QAT epochs
   Network network() const;  // the trained float network with its column groups
 };
 
-// The epochs (1-based) at whose start masks are recomputed, and p at each.
+// The epochs (1-based, within `epochs`) at whose start masks are recomputed, and p at each.
 std::vector<std::pair<int, double>> prune_schedule(const TrainOptions& o);
 
 // Runs training. Throws std::runtime_error naming the file on a missing or corrupt data set or

@@ -24,7 +24,6 @@ struct TrainArgs {
   std::string output;
   std::string export_json;
   std::string report;
-  int calib_count = 512;
 };
 
 void print_epoch(const model::EpochStats& s) {
@@ -33,7 +32,7 @@ void print_epoch(const model::EpochStats& s) {
        << std::setprecision(4) << s.train_loss << "  train " << std::setprecision(2) << 100 * s.train_accuracy
        << "%  test " << 100 * s.test_accuracy << "%  nonzeros " << s.nonzeros << "/" << s.weights << "  util "
        << std::setprecision(3) << s.utilization_before << " -> " << s.utilization_after << "  "
-       << std::setprecision(1) << s.seconds << "s" << (s.pruned ? "  [pruned]" : "");
+       << std::setprecision(1) << s.seconds << "s" << (s.pruned ? "  [pruned]" : "") << (s.qat ? "  [qat]" : "");
   std::cout << line.str() << std::endl;
 }
 
@@ -56,28 +55,34 @@ void run_train(TrainArgs& a) {
   const model::Network net = result.network();
 
   // Quantize and pack through the same front end as `ccsim pack`, keeping the trained groups.
-  const auto calib_data = model::load_idx_dataset(o.data_dir, "train", a.calib_count);
+  const auto calib_data = model::load_idx_dataset(o.data_dir, "train", o.calib_count);
   const auto calib = model::to_batch(calib_data, net.preprocess, net.input, 0, calib_data.count);
   model::PackResult packed = model::pack_network(net, {}, calib);
   std::ostringstream prov;
   prov << "ccsim train --mode " << a.mode << " " << o.net.to_json().dump() << " epochs=" << o.epochs
        << " gamma=" << o.gamma << " final_prune=" << o.final_prune << " l1=" << o.l1_penalty
-       << " train_fraction=" << o.train_fraction;
+       << " train_fraction=" << o.train_fraction << " qat_epochs=" << o.qat_epochs;
   packed.packed.provenance = {"ccsim train", "ccsim 0.1.0", prov.str()};
   const double int8_accuracy = golden_accuracy(packed.packed, o.data_dir, o.max_test_samples);
-  const auto& last = result.history.back();
-  std::cout << std::fixed << std::setprecision(2) << "float test accuracy " << 100 * last.test_accuracy
-            << "%, int8 golden test accuracy " << 100 * int8_accuracy << "%" << std::endl;
+  std::cout << std::fixed << std::setprecision(2);
+  if (result.ptq_fake_quant_accuracy) {
+    std::cout << "fake-quantized test accuracy before QAT " << 100 * *result.ptq_fake_quant_accuracy
+              << "%, after " << 100 * result.history.back().test_accuracy << "%" << std::endl;
+  }
+  std::cout << "float test accuracy " << 100 * result.float_test_accuracy << "%, int8 golden test accuracy "
+            << 100 * int8_accuracy << "%" << std::endl;
 
   nlohmann::json history = nlohmann::json::array();
   for (const auto& h : result.history) history.push_back(h.to_json());
-  nlohmann::json options = o.to_json();
-  options["calib_count"] = a.calib_count;
-  const nlohmann::json report = {{"options", options},
-                                 {"history", history},
-                                 {"float_test_accuracy", last.test_accuracy},
-                                 {"int8_test_accuracy", int8_accuracy},
-                                 {"combining", model::combine_report(packed.packed)}};
+  nlohmann::json report = {{"options", o.to_json()},
+                           {"history", history},
+                           {"float_test_accuracy", result.float_test_accuracy},
+                           {"int8_test_accuracy", int8_accuracy},
+                           {"combining", model::combine_report(packed.packed)}};
+  if (result.ptq_fake_quant_accuracy) {
+    report["fake_quant_test_accuracy_before_qat"] = *result.ptq_fake_quant_accuracy;
+    report["fake_quant_test_accuracy"] = result.history.back().test_accuracy;
+  }
   if (!a.output.empty()) model::save_packed(packed.packed, a.output);
   if (!a.export_json.empty()) model::save_network_json(net, a.export_json);
   if (!a.report.empty()) write_file_atomic(a.report, report.dump(2) + "\n");
@@ -100,7 +105,12 @@ void add_train_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--mode", a->mode, "dense, prune (magnitude only) or combine (joint optimization)")
       ->check(CLI::IsMember({"dense", "prune", "combine"}))->capture_default_str();
-  cmd->add_option("--epochs", o.epochs, "training epochs")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--epochs", o.epochs, "training epochs (0: only --qat-epochs, e.g. on an --init network)")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
+  cmd->add_option("--qat-epochs", o.qat_epochs,
+                  "quantization-aware fine-tuning epochs after --epochs, masks held (int8 simulated in float)")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
+  cmd->add_option("--qat-lr", o.qat_lr, "initial learning rate of the QAT epochs (cosine)")->capture_default_str();
   cmd->add_option("--batch-size", o.batch_size, "mini-batch size")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--lr", o.lr, "initial learning rate (cosine schedule)")->capture_default_str();
   cmd->add_option("--momentum", o.momentum, "SGD momentum")->capture_default_str();
@@ -118,7 +128,7 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--threads", o.threads, "libtorch threads (0 = all cores)")->capture_default_str();
   cmd->add_option("--max-train-samples", o.max_train_samples, "use only the first N training images (0 = all)");
   cmd->add_option("--max-test-samples", o.max_test_samples, "use only the first N test images (0 = all)");
-  cmd->add_option("--calib-count", a->calib_count, "training images used to calibrate int8 scales")
+  cmd->add_option("--calib-count", o.calib_count, "training images used to calibrate int8 scales (QAT and packing)")
       ->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("-o,--output", a->output, "packed weight file (.ccpack) to write");
   cmd->add_option("--export", a->export_json, "write the trained float network (ccsim-network JSON)");

@@ -141,10 +141,10 @@ TEST_F(Cli, RunCycleFastTlmAndWaveform) {
 // `ccsim train` end to end on a few batches: the packed file it writes is what the golden model
 // scores, and the report records the options that shaped the run (the training table reads them).
 TEST_F(Cli, TrainWritesPackedNetworkReportAndExport) {
-  const std::string base = "train --filters 4 8 8 --layers 1 1 1 --strides 1 2 2 --groups 2 2 4 --epochs 2 "
+  const std::string base = "train --filters 4 8 8 --layers 1 1 1 --strides 1 2 2 --groups 2 2 4 "
                            "--max-train-samples 256 --max-test-samples 300 --batch-size 64 --threads 1 "
                            "--calib-count 64 --final-prune 0.5 --prune-steps 1 ";
-  const Result r = run(base + "-o " + path("t.ccpack") + " --export " + path("t.json") + " --report " +
+  const Result r = run(base + "--epochs 2 -o " + path("t.ccpack") + " --export " + path("t.json") + " --report " +
                        path("t.report.json"));
   ASSERT_EQ(r.status, 0) << r.output;
   std::ifstream in(path("t.report.json"));
@@ -164,6 +164,23 @@ TEST_F(Cli, TrainWritesPackedNetworkReportAndExport) {
   const auto scored = nlohmann::json::parse(golden.output.substr(golden.output.find('{')));
   EXPECT_DOUBLE_EQ(scored.at("accuracy").get<double>(), report.at("int8_test_accuracy").get<double>());
   EXPECT_NO_THROW(model::load_network_json(path("t.json")));
+
+  // Quantization-aware fine-tuning alone on the exported network keeps its packing.
+  const Result q = run(base + "--epochs 0 --qat-epochs 1 --init " + path("t.json") + " -o " + path("q.ccpack") +
+                       " --report " + path("q.report.json"));
+  ASSERT_EQ(q.status, 0) << q.output;
+  EXPECT_NE(q.output.find("fake-quantized test accuracy before QAT"), std::string::npos) << q.output;
+  std::ifstream qin(path("q.report.json"));
+  const auto qreport = nlohmann::json::parse(qin);
+  ASSERT_EQ(qreport.at("history").size(), 1u);
+  EXPECT_TRUE(qreport.at("history")[0].at("qat").get<bool>());
+  EXPECT_TRUE(qreport.contains("fake_quant_test_accuracy_before_qat"));
+  EXPECT_EQ(qreport.at("combining"), report.at("combining"));
+  const Result qgolden = run("golden " + path("q.ccpack") + " --dataset /usr/share/datasets/fashion-mnist --count 300");
+  ASSERT_EQ(qgolden.status, 0) << qgolden.output;
+  const auto qscored = nlohmann::json::parse(qgolden.output.substr(qgolden.output.find('{')));
+  EXPECT_DOUBLE_EQ(qscored.at("accuracy").get<double>(), qreport.at("int8_test_accuracy").get<double>());
+  expect_failure(base + "--epochs 0 -o " + path("none.ccpack"), "epochs + QAT epochs >= 1", path("none.ccpack"));
 }
 
 TEST_F(Cli, BadInputsGetClearErrorsAndWriteNothing) {

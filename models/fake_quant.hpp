@@ -1,0 +1,23 @@
+// Fake quantization for quantization-aware training: float tensors rounded to the int8 grid the
+// packed network uses (symmetric, zero point 0, round half away from zero as fixed::quantize_value),
+// with straight-through gradients (Bengio et al. 2013; Jacob et al., CVPR 2018) so training sees
+// the rounding error but can still move the float values underneath.
+#pragma once
+
+#include <torch/torch.h>
+
+namespace ccsim::model {
+
+// Rounds to the nearest integer, ties away from zero (std::round), without a gradient.
+torch::Tensor round_half_away(const torch::Tensor& x);
+
+// x clamped to [lo * scale, hi * scale] and rounded to multiples of scale. The gradient is 1
+// inside the range and 0 where the clamp saturates (the clamp's own gradient).
+torch::Tensor fake_quant(const torch::Tensor& x, double scale, int lo, int hi);
+
+// Per output row (dim 0) symmetric int8 weights as `ccsim pack` quantizes them: each row's scale
+// is its max |w| / 127 (1 for an all-zero row), so nothing saturates. Gradient straight through;
+// the scales are treated as constants.
+torch::Tensor fake_quant_rows(const torch::Tensor& w);
+
+}  // namespace ccsim::model
