@@ -114,8 +114,8 @@ ActivationScales ShiftNetImpl::calibrate(const torch::Tensor& images) {
   ActivationScales absmax;
   absmax.conv.assign(convs_.size(), 0.0f);
   absmax.input = absmax.logits = 0.0f;
-  for (std::int64_t first = 0; first < images.size(0); first += 1000) {
-    run(images.slice(0, first, std::min(images.size(0), first + 1000)), nullptr, &absmax);
+  for (std::int64_t first = 0; first < images.size(0); first += kInferenceChunk) {
+    run(images.slice(0, first, std::min(images.size(0), first + kInferenceChunk)), nullptr, &absmax);
   }
   ActivationScales scales;
   scales.input = symmetric_scale(absmax.input);

@@ -191,8 +191,8 @@ double evaluate(ShiftNet& model, const torch::Tensor& images, const torch::Tenso
   model->eval();
   std::int64_t correct = 0;
   const std::int64_t n = images.size(0);
-  for (std::int64_t first = 0; first < n; first += 1000) {
-    const auto last = std::min(n, first + 1000);
+  for (std::int64_t first = 0; first < n; first += kInferenceChunk) {
+    const auto last = std::min(n, first + kInferenceChunk);
     const auto pred = model->forward(images.slice(0, first, last)).argmax(1);
     correct += pred.eq(labels.slice(0, first, last)).sum().item<std::int64_t>();
   }

@@ -19,8 +19,10 @@ def row(name, r, base_acc):
     # Reports written before ccsim train recorded final_prune were all made at its default, 0.8.
     final_prune = f'{o.get("final_prune", 0.8):g}' if mode != "dense" else "-"
     acc = r["int8_test_accuracy"]
+    qat = o.get("qat_epochs", 0)  # absent from reports written before QAT existed
+    epochs = f'{o["epochs"]} + {qat} QAT' if qat else f'{o["epochs"]}'
     return (f'| {name} | {mode} | {groups} | {gamma} | {final_prune} | '
-            f'{100 * o["train_fraction"]:g} % | {o["epochs"]} | {100 * r["float_test_accuracy"]:.2f} % | '
+            f'{100 * o["train_fraction"]:g} % | {epochs} | {100 * r["float_test_accuracy"]:.2f} % | '
             f'{100 * acc:.2f} % | {100 * (acc - base_acc):+.2f} | {last["nonzeros"]} / {last["weights"]} | '
             f'{before:.3f} -> {after:.3f} ({after / before:.1f}x) | '
             f'{total["columns"]} -> {total["packed_columns"]} |')
