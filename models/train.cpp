@@ -158,6 +158,24 @@ nlohmann::json EpochStats::to_json() const {
           {"utilization_after", utilization_after}, {"seconds", seconds}};
 }
 
+EpochStats EpochStats::from_json(const nlohmann::json& j) {
+  EpochStats s;
+  s.epoch = j.at("epoch");
+  s.lr = j.at("lr");
+  s.train_loss = j.at("train_loss");
+  s.train_accuracy = j.at("train_accuracy");
+  s.test_accuracy = j.at("test_accuracy");
+  s.pruned = j.at("pruned");
+  s.qat = j.value("qat", false);
+  s.prune_fraction = j.at("prune_fraction");
+  s.nonzeros = j.at("nonzeros");
+  s.weights = j.at("weights");
+  s.utilization_before = j.at("utilization_before");
+  s.utilization_after = j.at("utilization_after");
+  s.seconds = j.at("seconds");
+  return s;
+}
+
 nlohmann::json TrainOptions::to_json() const {
   return {{"net", net.to_json()}, {"epochs", epochs}, {"batch_size", batch_size}, {"lr", lr},
           {"momentum", momentum}, {"weight_decay", weight_decay}, {"l1_penalty", l1_penalty},
@@ -247,17 +265,14 @@ TrainResult train_network(const TrainOptions& o, const std::function<void(const 
     if (state.at("options") != o.to_json()) {
       throw std::runtime_error(o.checkpoint + ": checkpoint was made with different training options");
     }
-    start_epoch = state.at("epoch").get<int>() + 1;
-    result.groups = state.at("groups").get<decltype(result.groups)>();
-    for (const auto& h : state.at("history")) {
-      EpochStats s;
-      s.epoch = h.at("epoch");
-      s.test_accuracy = h.at("test_accuracy");
-      s.train_loss = h.at("train_loss");
-      s.qat = h.value("qat", false);
-      result.history.push_back(s);
+    try {
+      start_epoch = state.at("epoch").get<int>() + 1;
+      result.groups = state.at("groups").get<decltype(result.groups)>();
+      for (const auto& h : state.at("history")) result.history.push_back(EpochStats::from_json(h));
+      if (state.contains("ptq_fake_quant_accuracy")) result.ptq_fake_quant_accuracy = state.at("ptq_fake_quant_accuracy");
+    } catch (const nlohmann::json::exception& e) {
+      throw std::runtime_error(o.checkpoint + ": checkpoint state is incomplete: " + e.what());
     }
-    if (state.contains("ptq_fake_quant_accuracy")) result.ptq_fake_quant_accuracy = state.at("ptq_fake_quant_accuracy");
   }
 
   const auto schedule = prune_schedule(o);

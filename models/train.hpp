@@ -69,6 +69,7 @@ struct EpochStats {
   double utilization_after = 0.0;   // nonzeros / (rows x packed columns)
   double seconds = 0.0;
   nlohmann::json to_json() const;
+  static EpochStats from_json(const nlohmann::json& j);
 };
 
 struct TrainResult {

@@ -123,6 +123,12 @@ TEST(Train, CheckpointResumeReproducesAnUninterruptedRun) {
   const TrainResult resumed = train_network(o, nullptr);
   ASSERT_EQ(resumed.history.size(), 3u);
   EXPECT_EQ(resumed.groups, straight.groups);
+  for (std::size_t e = 0; e < 3; ++e) {  // the epochs before the interruption come back whole
+    EXPECT_EQ(resumed.history[e].nonzeros, straight.history[e].nonzeros) << e;
+    EXPECT_EQ(resumed.history[e].pruned, straight.history[e].pruned) << e;
+    EXPECT_DOUBLE_EQ(resumed.history[e].utilization_after, straight.history[e].utilization_after) << e;
+    EXPECT_DOUBLE_EQ(resumed.history[e].lr, straight.history[e].lr) << e;
+  }
   const auto a = straight.model->named_parameters();
   const auto b = resumed.model->named_parameters();
   for (const auto& p : a) {
