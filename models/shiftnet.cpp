@@ -150,8 +150,7 @@ torch::Tensor ShiftNetImpl::run(torch::Tensor x, const ActivationScales* quant, 
   }
   x = x.mean({2, 3});
   if (quant) {
-    // The integer average keeps the scale and rounds to it.
-    x = x + (round_half_away(x.detach() / quant->conv.back()) * quant->conv.back() - x.detach());
+    x = fake_quant(x, quant->conv.back(), -128, 127);  // the integer average keeps the scale, rounds to it
     return fake_quant(F::linear(x, fake_quant_rows(fc_->weight), fc_->bias), quant->logits, -128, 127);
   }
   x = fc_->forward(x);

@@ -12,13 +12,15 @@ bash "$root/scripts/build.sh" >/dev/null
 mkdir -p "$out"
 cd "$out"
 ccsim="$root/build/ccsim"
-common=(--filters 16 32 64 --layers 2 2 2 --strides 1 2 2 --seed 1 --threads 1)
+common=(--filters 16 32 64 --layers 2 2 2 --strides 1 2 2 --threads 1)
+seed=1
 run() {
   local name=$1
   shift
   [ -f "$name.done" ] && return 0
   echo "== $name"
-  "$ccsim" train "${common[@]}" "$@" -o "$name.ccpack" --export "$name.json" --report "$name.report.json" >"$name.log"
+  "$ccsim" train "${common[@]}" --seed "$seed" "$@" -o "$name.ccpack" --export "$name.json" \
+    --report "$name.report.json" >"$name.log"
   touch "$name.done"
   tail -1 "$name.log"
 }
@@ -30,7 +32,7 @@ run prune-from-dense --mode prune --epochs 15 --groups 2 4 8 --init dense.json -
 # minutes per run on one core (two runs side by side on this 2-core machine).
 # Set CCSIM_TRAIN_SMALL_ONLY=1 to skip it.
 if [ -z "${CCSIM_TRAIN_SMALL_ONLY:-}" ]; then
-  common=(--filters 32 64 128 --layers 2 2 2 --strides 1 2 2 --seed 1 --threads 1)
+  common=(--filters 32 64 128 --layers 2 2 2 --strides 1 2 2 --threads 1)
   run big-dense --mode dense --epochs 10
   run big-combine --mode combine --epochs 10 --groups 2 4 8 --gamma 1.75 --l1-penalty 1e-7
   run big-combine-fp07 --mode combine --epochs 10 --groups 2 4 8 --gamma 1.75 --l1-penalty 1e-7 --final-prune 0.7
@@ -39,6 +41,16 @@ if [ -z "${CCSIM_TRAIN_SMALL_ONLY:-}" ]; then
   run big-combine-a444 --mode combine --epochs 10 --groups 4 4 4 --gamma 1.75 --l1-penalty 1e-7
   run big-combine-a228 --mode combine --epochs 10 --groups 2 2 8 --gamma 1.75 --l1-penalty 1e-7
   run big-comb-from-dense --mode combine --epochs 10 --groups 2 4 8 --gamma 1.75 --init big-dense.json --lr 0.02
+  # Quantization-aware fine-tuning: alone on the combined network, and appended to a run.
+  run big-comb-from-dense-qat3 --mode combine --epochs 0 --qat-epochs 3 --groups 2 4 8 --gamma 1.75 \
+    --init big-comb-from-dense.json
+  run big-comb-from-dense-a244-qat3 --mode combine --epochs 10 --qat-epochs 3 --groups 2 4 4 --gamma 1.75 \
+    --init big-dense.json --lr 0.02
+  # A second seed (initialization, shift directions, data order) for the same pair.
+  seed=2
+  run big-dense-s2 --mode dense --epochs 10
+  run big-comb-from-dense-a244-qat3-s2 --mode combine --epochs 10 --qat-epochs 3 --groups 2 4 4 --gamma 1.75 \
+    --init big-dense-s2.json --lr 0.02
 fi
 /usr/bin/python3 "$root/scripts/training_table.py" dense "$out"/[!b]*.report.json
 if [ -f big-dense.report.json ]; then
