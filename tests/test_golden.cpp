@@ -2,12 +2,17 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <random>
+
+#include <nlohmann/json.hpp>
 
 #include "models/float_reference.hpp"
 #include "models/golden.hpp"
+#include "models/idx_dataset.hpp"
 #include "models/onnx_import.hpp"
 #include "models/pack.hpp"
+#include "models/packed_file.hpp"
 #include "tests/test_util.hpp"
 
 namespace ccsim::model {
@@ -191,6 +196,33 @@ TEST(Golden, ParallelBatchEqualsSequentialRuns) {
   ASSERT_EQ(outs.size(), 64u);
   for (std::size_t i = 0; i < outs.size(); ++i) {
     EXPECT_EQ(outs[i].data, run_golden(packed, quantize_input(packed, batch.data.data() + i * per, per)).data) << i;
+  }
+}
+
+}  // namespace
+}  // namespace ccsim::model
+
+namespace ccsim::model {
+namespace {
+
+// The packed networks in models/examples reach, on all 10,000 test images, exactly the int8
+// accuracy their training reports state (the figures README and TRAINING.md quote).
+TEST(Golden, BundledNetworksReachTheirReportedAccuracy) {
+  const std::string dir = std::string(CCSIM_SOURCE_DIR) + "/models/examples/";
+  const std::vector<std::pair<std::string, std::string>> bundled{
+      {"fmnist-shift.ccpack", "fmnist-shift.train-report.json"},
+      {"training-runs/big-comb-from-dense-a244-qat3.ccpack", "training-runs/big-comb-from-dense-a244-qat3.report.json"}};
+  const IdxDataset data = load_idx_dataset("/usr/share/datasets/fashion-mnist", "t10k", 0);
+  ASSERT_EQ(data.count, 10000);
+  for (const auto& [packed_file, report_file] : bundled) {
+    const PackedNetwork net = load_packed(dir + packed_file);
+    const FloatTensor batch = to_batch(data, net.preprocess, net.input, 0, data.count);
+    const auto outputs = run_golden_batch(net, batch.data.data(), static_cast<std::size_t>(data.count));
+    int correct = 0;
+    for (int i = 0; i < data.count; ++i) correct += argmax(outputs[i].data) == data.labels[i];
+    std::ifstream in(dir + report_file);
+    const auto report = nlohmann::json::parse(in);
+    EXPECT_DOUBLE_EQ(correct / 10000.0, report.at("int8_test_accuracy").get<double>()) << packed_file;
   }
 }
 
