@@ -4,7 +4,7 @@
 # on 10 % of the training set. Same shape everywhere: 3x3 conv + 3 blocks x 2 shift/pointwise
 # layers (16, 32, 64 channels), seed 1. One libtorch thread per run; runs already finished (their
 # .done marker) are skipped. Usage: scripts/train-table.sh [OUT_DIR]   (default out/train-table).
-# About 25 minutes per 15-epoch run on one core (small shape); the 32/64/128 shape follows.
+# About 20 minutes per 15-epoch run on one core (small shape); the 32/64/128 shape follows.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 out=${1:-$root/out/train-table}
@@ -28,6 +28,9 @@ run dense --mode dense --epochs 15
 run comb-from-dense --mode combine --epochs 15 --groups 2 4 8 --gamma 1.75 --init dense.json --lr 0.02
 run comb10-from-dense --mode combine --epochs 15 --groups 2 4 8 --gamma 1.75 --init dense.json --lr 0.02 --train-fraction 0.1
 run prune-from-dense --mode prune --epochs 15 --groups 2 4 8 --init dense.json --lr 0.02
+# gamma (conflicts allowed per row) around the bundled model's 1.75, from scratch like it.
+run combine-gamma1 --mode combine --epochs 15 --groups 2 4 8 --gamma 1.0 --l1-penalty 1e-7
+run combine-gamma3 --mode combine --epochs 15 --groups 2 4 8 --gamma 3.0 --l1-penalty 1e-7
 # The default (paper-like) shape: 32, 64, 128 channels, 4x the weights; 10 epochs, about 45
 # minutes per run on one core (two runs side by side on this 2-core machine).
 # Set CCSIM_TRAIN_SMALL_ONLY=1 to skip it.
