@@ -1,5 +1,7 @@
 #include "models/train.hpp"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -151,29 +153,16 @@ std::vector<std::vector<std::vector<std::uint32_t>>> combined_groups(const Netwo
 
 Preprocess fashion_mnist_preprocess() { return {1.0f / 255.0f, {0.2860f}, {0.3530f}}; }
 
-nlohmann::json EpochStats::to_json() const {
-  return {{"epoch", epoch}, {"lr", lr}, {"train_loss", train_loss}, {"train_accuracy", train_accuracy},
-          {"test_accuracy", test_accuracy}, {"pruned", pruned}, {"prune_fraction", prune_fraction},
-          {"qat", qat}, {"nonzeros", nonzeros}, {"weights", weights}, {"utilization_before", utilization_before},
-          {"utilization_after", utilization_after}, {"seconds", seconds}};
-}
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(EpochStats, epoch, lr, train_loss, train_accuracy, test_accuracy, pruned, qat,
+                                   prune_fraction, nonzeros, weights, utilization_before, utilization_after, seconds)
 
-EpochStats EpochStats::from_json(const nlohmann::json& j) {
-  EpochStats s;
-  s.epoch = j.at("epoch");
-  s.lr = j.at("lr");
-  s.train_loss = j.at("train_loss");
-  s.train_accuracy = j.at("train_accuracy");
-  s.test_accuracy = j.at("test_accuracy");
-  s.pruned = j.at("pruned");
-  s.qat = j.value("qat", false);
-  s.prune_fraction = j.at("prune_fraction");
-  s.nonzeros = j.at("nonzeros");
-  s.weights = j.at("weights");
-  s.utilization_before = j.at("utilization_before");
-  s.utilization_after = j.at("utilization_after");
-  s.seconds = j.at("seconds");
-  return s;
+nlohmann::json EpochStats::to_json() const { return *this; }
+
+EpochStats EpochStats::from_json(const nlohmann::json& j) { return j.get<EpochStats>(); }
+
+void keep_freed_memory_for_reuse() {
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);  // the largest glibc accepts
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
 }
 
 nlohmann::json TrainOptions::to_json() const {

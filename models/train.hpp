@@ -89,6 +89,12 @@ std::vector<std::pair<int, double>> prune_schedule(const TrainOptions& o);
 // checkpoint, std::invalid_argument on bad options.
 TrainResult train_network(const TrainOptions& o, const std::function<void(const EpochStats&)>& on_epoch);
 
+// libtorch frees and reallocates the same activation-sized blocks every batch; glibc's defaults
+// hand blocks of a few MB back to the kernel and fault them in again (a third of a training
+// run's time). Keeps them in the heap instead: process-wide, so called by the process that
+// trains (`ccsim train`), not by train_network. tests/bench/bench_train.cpp measures it.
+void keep_freed_memory_for_reuse();
+
 // Fashion-MNIST pixels -> network input: x = (pixel / 255 - 0.2860) / 0.3530.
 Preprocess fashion_mnist_preprocess();
 

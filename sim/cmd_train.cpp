@@ -1,5 +1,3 @@
-#include <malloc.h>
-
 #include <cstdio>
 #include <iomanip>
 #include <iostream>
@@ -48,16 +46,8 @@ double golden_accuracy(const model::PackedNetwork& net, const std::string& dir, 
   return data.count ? static_cast<double>(correct) / data.count : 0.0;
 }
 
-// libtorch frees and reallocates the same activation-sized blocks every batch. glibc's defaults
-// hand blocks of a few MB back to the kernel and fault them in again (a third of the run time
-// went to page faults); keeping them in the heap removes that. Measured in the commit message.
-void keep_freed_memory_for_reuse() {
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);  // the largest glibc accepts
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-}
-
 void run_train(TrainArgs& a) {
-  keep_freed_memory_for_reuse();
+  model::keep_freed_memory_for_reuse();
   auto& o = a.options;
   o.mode = a.mode == "dense" ? model::PruneMode::Dense
                              : (a.mode == "prune" ? model::PruneMode::Prune : model::PruneMode::Combine);

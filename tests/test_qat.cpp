@@ -13,6 +13,7 @@
 #include "models/network_json.hpp"
 #include "models/pack.hpp"
 #include "models/train.hpp"
+#include "tests/test_util.hpp"
 
 namespace ccsim::model {
 namespace {
@@ -64,9 +65,7 @@ TrainOptions qat_options() {
   return o;
 }
 
-std::string temp_path(const std::string& name) {
-  return (fs::temp_directory_path() / ("ccsim-qat-" + std::to_string(::getpid()) + "-" + name)).string();
-}
+std::string temp_path(const std::string& name) { return test::temp_path("ccsim-qat", name); }
 
 torch::Tensor as_tensor(const FloatTensor& t) {
   return torch::from_blob(const_cast<float*>(t.data.data()), t.dims, torch::kFloat32).clone();

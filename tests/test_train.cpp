@@ -7,6 +7,7 @@
 #include "models/float_reference.hpp"
 #include "models/pack.hpp"
 #include "models/train.hpp"
+#include "tests/test_util.hpp"
 
 namespace ccsim::model {
 namespace {
@@ -27,9 +28,7 @@ TrainOptions small_options() {
   return o;
 }
 
-std::string temp_path(const std::string& name) {
-  return (fs::temp_directory_path() / ("ccsim-train-" + std::to_string(::getpid()) + "-" + name)).string();
-}
+std::string temp_path(const std::string& name) { return test::temp_path("ccsim-train", name); }
 
 TEST(Train, PruneScheduleIsEvenlySpacedOverTheFirstHalfAndCubic) {
   TrainOptions o;

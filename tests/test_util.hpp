@@ -1,6 +1,9 @@
 // Builders of random networks and inputs shared by the test suites.
 #pragma once
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <random>
 #include <string>
 
@@ -8,6 +11,11 @@
 #include "models/onnx_tensor.hpp"
 
 namespace ccsim::test {
+
+// A path in the temp directory unique to this test process: PREFIX-PID-NAME.
+inline std::string temp_path(const std::string& prefix, const std::string& name) {
+  return (std::filesystem::temp_directory_path() / (prefix + "-" + std::to_string(::getpid()) + "-" + name)).string();
+}
 
 inline std::vector<float> random_values(std::size_t n, std::mt19937& rng, float scale, double density = 1.0) {
   std::normal_distribution<float> value(0.0f, scale);
