@@ -9,6 +9,7 @@
 #include "hw/pipeline.hpp"
 #include "hw/systolic_array.hpp"
 #include "hw/timing.hpp"
+#include "hw/simulation_context.hpp"
 
 namespace ccsim::hw {
 
@@ -196,6 +197,7 @@ std::vector<NetworkRun> run_cycle_accurate(const model::PackedNetwork& net, cons
                                            const AcceleratorConfig& config, double clock_ns, const TraceOptions& trace) {
   // sc_stop() at the end of the inputs is the normal end, not news.
   sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+  const SimulationContext context;
   sc_core::sc_clock clock("clock", clock_ns, sc_core::SC_NS);
   Accelerator acc("accelerator", net, config, inputs);
   acc.clk(clock);

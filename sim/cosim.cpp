@@ -12,6 +12,7 @@
 #include "Vtile.h"
 #include "sim/cosim_bench.hpp"
 #include "sim/gtkw.hpp"
+#include "hw/simulation_context.hpp"
 
 namespace ccsim::cosim {
 namespace {
@@ -39,6 +40,7 @@ CosimResult simulate(const model::PackedNetwork& net, const std::vector<model::I
   Verilated::traceEverOn(true);
   Verilated::randReset(2);  // uninitialized state starts random (built with --x-initial unique)
   Verilated::randSeed(1);   // ... reproducibly
+  const hw::SimulationContext context;
   sc_core::sc_clock clock("clock", 1.0, sc_core::SC_NS);
   CosimBench<V> bench("cosim", net, inputs, options, limits);
   bench.bind_clock(clock);

@@ -1,6 +1,6 @@
 // The clocked SystemC accelerator on whole networks: every layer bit-exact with the golden model
-// and every counter equal to the fast mode's. Each test is its own process (gtest_discover_tests),
-// as SystemC elaborates once per process.
+// and every counter equal to the fast mode's. Each run elaborates in a SystemC simulation context
+// of its own, so the tests pass in one process (the binary run directly) as under ctest.
 #include <gtest/gtest.h>
 
 #include <random>
@@ -79,6 +79,26 @@ TEST(Accelerator, PipelinedScheduleOverlapsInputs) {
   c.array.cols = 8;
   c.schedule = Schedule::Pipelined;
   check_network(c, 4);
+}
+
+// SystemC elaborates once per simulation context: each run gets its own, so a process can run the
+// accelerator any number of times (a sweep, a Python session, this binary run directly); without
+// it the second run failed with E529.
+TEST(Accelerator, SeveralSimulationsInOneProcess) {
+  const auto net = test::shift_net(33, 0.35);
+  model::PackOptions opt;
+  opt.combine = {4, 1.75, 0};
+  const auto packed = model::pack_network(net, opt, test::random_batch(net.input, 8, 1)).packed;
+  const auto batch = test::random_batch(net.input, 1, 2);
+  const std::vector<model::Int8Tensor> inputs{model::quantize_input(packed, batch.data.data(), batch.data.size())};
+  AcceleratorConfig small;
+  small.array.rows = small.array.cols = 8;
+  for (const AcceleratorConfig& config : {AcceleratorConfig{}, small, AcceleratorConfig{}}) {
+    const auto runs = run_cycle_accurate(packed, inputs, config);
+    ASSERT_EQ(runs.size(), 1u);
+    EXPECT_EQ(runs[0].layer_outputs.back().data, model::run_golden(packed, inputs[0]).data);
+    EXPECT_EQ(runs[0].total.cycles, run_fast(packed, inputs, config)[0].total.cycles);
+  }
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // The TLM-2.0 system: host -> registers, accelerator DMA -> memory. Loosely timed (with and
 // without DMI) and approximately timed memory paths give the golden model's results; bad
-// register and memory accesses get the proper TLM error responses. One process per test.
+// register and memory accesses get the proper TLM error responses. Each test elaborates in a simulation context of its own.
 #include <gtest/gtest.h>
 
 #include <tlm_utils/simple_initiator_socket.h>
@@ -9,6 +9,7 @@
 #include "hw/tlm/blocking_access.hpp"
 #include "hw/tlm/register_map.hpp"
 #include "hw/tlm/system.hpp"
+#include "hw/simulation_context.hpp"
 #include "models/pack.hpp"
 #include "models/packed_file.hpp"
 #include "tests/test_util.hpp"
@@ -64,6 +65,13 @@ void check_system(MemoryPath path, bool dmi) {
 TEST(TlmSystem, LooselyTimedWithDmi) { check_system(MemoryPath::LooselyTimed, true); }
 TEST(TlmSystem, LooselyTimedWithoutDmi) { check_system(MemoryPath::LooselyTimed, false); }
 TEST(TlmSystem, ApproximatelyTimed) { check_system(MemoryPath::ApproximatelyTimed, false); }
+
+// Each system elaborates in a context of its own: one process runs several (was SystemC E529).
+TEST(TlmSystem, SeveralSystemsInOneProcess) {
+  check_system(MemoryPath::LooselyTimed, true);
+  check_system(MemoryPath::ApproximatelyTimed, false);
+  check_system(MemoryPath::LooselyTimed, false);
+}
 
 // A test bench that drives the accelerator's registers and the memory directly.
 class ErrorProbe : public sc_core::sc_module {
@@ -128,6 +136,7 @@ class ErrorProbe : public sc_core::sc_module {
 TEST(TlmSystem, ErrorResponses) {
   sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   const Fixture f = make_fixture();
+  const SimulationContext context;
   MemoryConfig mc;
   mc.size = 1u << 16;
   Memory mem("memory", mc);

@@ -1,4 +1,5 @@
 #include "hw/tlm/system.hpp"
+#include "hw/simulation_context.hpp"
 
 namespace ccsim::hw {
 
@@ -6,6 +7,7 @@ TlmSystemResult run_tlm_system(const std::string& image, const std::vector<model
                                std::size_t output_bytes, const AcceleratorTlmConfig& accelerator,
                                const MemoryConfig& memory) {
   sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+  const SimulationContext context;
   std::vector<std::vector<std::int8_t>> raw;
   for (const auto& t : inputs) raw.push_back(t.data);
   Memory mem("memory", memory);
