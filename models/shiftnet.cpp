@@ -124,36 +124,52 @@ ActivationScales ShiftNetImpl::calibrate(const torch::Tensor& images) {
   return scales;
 }
 
+namespace {
+
+torch::Tensor shifted(const MaskedConv& mc, torch::Tensor x) {
+  if (!mc.shift_kernel.defined()) return x;
+  return F::conv2d(x, mc.shift_kernel, F::Conv2dFuncOptions().padding(1).groups(mc.shift_kernel.size(0)));
+}
+
+}  // namespace
+
+torch::Tensor ShiftNetImpl::fake_quant_stage(std::size_t stage, torch::Tensor x, const ActivationScales& quant,
+                                            torch::Tensor* unrounded) {
+  if (stage < convs_.size()) {
+    MaskedConv& mc = convs_[stage];
+    // Batch norm folded as fold_batch_norm does, with the running statistics.
+    const auto k = mc.bn->weight * torch::rsqrt(mc.bn->running_var + mc.bn->options.eps());
+    const auto w = mc.conv->weight * mc.mask * k.reshape({-1, 1, 1, 1});
+    const auto b = mc.bn->bias - mc.bn->running_mean * k;
+    const double s = quant.conv[stage];
+    x = F::conv2d(shifted(mc, std::move(x)), fake_quant_rows(w),
+                  F::Conv2dFuncOptions().stride(mc.stride).padding(mc.padding).bias(b));
+    if (unrounded) *unrounded = (x / s).detach();
+    return fake_quant(x, s, 0, static_cast<int>(std::min(127.0, std::round(6.0 / s))));  // fused ReLU6
+  }
+  if (stage != convs_.size()) throw std::out_of_range("fake_quant_stage: no stage " + std::to_string(stage));
+  x = fake_quant(x.mean({2, 3}), quant.conv.back(), -128, 127);  // the integer average keeps the scale, rounds to it
+  x = F::linear(x, fake_quant_rows(fc_->weight), fc_->bias);
+  if (unrounded) *unrounded = (x / quant.logits).detach();
+  return fake_quant(x, quant.logits, -128, 127);
+}
+
 torch::Tensor ShiftNetImpl::run(torch::Tensor x, const ActivationScales* quant, ActivationScales* record) {
   const auto track = [](float& slot, const torch::Tensor& t) { slot = std::max(slot, t.abs().max().item<float>()); };
+  if (quant) {
+    x = fake_quant(x, quant->input, -128, 127);
+    for (std::size_t stage = 0; stage < fake_quant_stages(); ++stage) x = fake_quant_stage(stage, std::move(x), *quant);
+    return x;
+  }
   if (record) track(record->input, x);
-  if (quant) x = fake_quant(x, quant->input, -128, 127);
   for (std::size_t i = 0; i < convs_.size(); ++i) {
     MaskedConv& mc = convs_[i];
-    if (mc.shift_kernel.defined()) {
-      x = F::conv2d(x, mc.shift_kernel, F::Conv2dFuncOptions().padding(1).groups(mc.shift_kernel.size(0)));
-    }
-    auto options = F::Conv2dFuncOptions().stride(mc.stride).padding(mc.padding);
-    if (quant) {
-      // Batch norm folded as fold_batch_norm does, with the running statistics.
-      const auto k = mc.bn->weight * torch::rsqrt(mc.bn->running_var + mc.bn->options.eps());
-      const auto w = mc.conv->weight * mc.mask * k.reshape({-1, 1, 1, 1});
-      const auto b = mc.bn->bias - mc.bn->running_mean * k;
-      const double s = quant->conv[i];
-      x = F::conv2d(x, fake_quant_rows(w), options.bias(b));
-      x = fake_quant(x, s, 0, static_cast<int>(std::min(127.0, std::round(6.0 / s))));  // fused ReLU6
-    } else {
-      x = F::conv2d(x, mc.conv->weight * mc.mask, options);
-      x = torch::clamp(mc.bn->forward(x), 0.0, 6.0);
-      if (record) track(record->conv[i], x);
-    }
+    x = F::conv2d(shifted(mc, std::move(x)), mc.conv->weight * mc.mask,
+                  F::Conv2dFuncOptions().stride(mc.stride).padding(mc.padding));
+    x = torch::clamp(mc.bn->forward(x), 0.0, 6.0);
+    if (record) track(record->conv[i], x);
   }
-  x = x.mean({2, 3});
-  if (quant) {
-    x = fake_quant(x, quant->conv.back(), -128, 127);  // the integer average keeps the scale, rounds to it
-    return fake_quant(F::linear(x, fake_quant_rows(fc_->weight), fc_->bias), quant->logits, -128, 127);
-  }
-  x = fc_->forward(x);
+  x = fc_->forward(x.mean({2, 3}));
   if (record) track(record->logits, x);
   return x;
 }

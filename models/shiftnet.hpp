@@ -72,6 +72,16 @@ class ShiftNetImpl : public torch::nn::Module {
   // leaves the module in eval mode).
   ActivationScales calibrate(const torch::Tensor& images);
   void set_fake_quant(std::optional<ActivationScales> scales) { fake_quant_ = std::move(scales); }
+
+  // The fake-quantized network one stage at a time, on values already on the previous stage's int8
+  // grid: stage i < convs().size() is conv i with its shift (and batch norm folded, ReLU6 fused);
+  // the last stage is the average pool and the classifier. Each stage ends where a weight layer of
+  // the packed network ends, so a test can feed every stage the golden model's input to it.
+  // `unrounded`, if given, receives the stage's output in steps of its scale before the final
+  // rounding and clamp (how close each value came to a rounding boundary).
+  std::size_t fake_quant_stages() const { return convs_.size() + 1; }
+  torch::Tensor fake_quant_stage(std::size_t stage, torch::Tensor x, const ActivationScales& scales,
+                                 torch::Tensor* unrounded = nullptr);
   bool fake_quantized() const { return fake_quant_.has_value(); }
 
   const ShiftNetConfig& config() const { return config_; }

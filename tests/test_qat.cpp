@@ -71,10 +71,58 @@ torch::Tensor as_tensor(const FloatTensor& t) {
   return torch::from_blob(const_cast<float*>(t.data.data()), t.dims, torch::kFloat32).clone();
 }
 
-// The fake-quantized model's logits, in int8 steps, against the golden model on the packed file.
+// Golden outputs of every weight layer (and the quantized input first) for `count` images, each
+// as a float tensor of int8 steps [count, C, H, W]: where the fake-quantized stages begin and end.
+std::vector<torch::Tensor> golden_stage_boundaries(const PackedNetwork& packed, const FloatTensor& batch, int count) {
+  std::vector<std::vector<float>> values;
+  std::vector<std::vector<std::int64_t>> dims;
+  const std::size_t per_image = batch.data.size() / static_cast<std::size_t>(count);
+  for (int i = 0; i < count; ++i) {
+    const Int8Tensor in = quantize_input(packed, batch.data.data() + i * per_image, per_image);
+    std::vector<Int8Tensor> trace;
+    run_golden(packed, in, &trace);
+    std::vector<const Int8Tensor*> ends{&in};
+    for (std::size_t l = 0; l < packed.layers.size(); ++l) {
+      if (packed.layers[l].kind == OpKind::Matmul) ends.push_back(&trace[l]);
+    }
+    values.resize(ends.size());
+    dims.resize(ends.size());
+    for (std::size_t k = 0; k < ends.size(); ++k) {
+      values[k].insert(values[k].end(), ends[k]->data.begin(), ends[k]->data.end());
+      dims[k] = {ends[k]->shape.c, ends[k]->shape.h, ends[k]->shape.w};
+    }
+  }
+  std::vector<torch::Tensor> out;
+  for (std::size_t k = 0; k < values.size(); ++k) {
+    out.push_back(torch::tensor(values[k]).reshape({count, dims[k][0], dims[k][1], dims[k][2]}));
+  }
+  return out;
+}
+
+// How far the golden model's int8 result of each row of a weight layer may lie from the exact
+// value, in output steps, before its final rounding: the int32 bias is rounded to the accumulator
+// grid (half a unit, times the multiplier M), the fixed-point multiply rounds to 31 bits before its
+// rounding shift (half a unit of 2^-shift), and float accumulation adds a hair.
+std::vector<double> golden_rounding_slack(const PackedLayer& layer) {
+  std::vector<double> slack;
+  for (const fixed::Multiplier& m : layer.requant) {
+    const double real = std::ldexp(static_cast<double>(m.m0), m.shift - 31);
+    const double first_rounding = m.shift < 0 ? std::ldexp(0.5, m.shift) : 0.0;
+    slack.push_back(0.5 * real + first_rounding + 1e-3);
+  }
+  return slack;
+}
+
+// Every stage of the fake-quantized model, fed the golden model's int8 input to it, computes the
+// golden model's int8 output, except where the exact value lies within the golden model's rounding
+// slack of a rounding boundary: there, and only there, one step off is allowed. Checking each
+// stage on the golden input, against a bound derived from the arithmetic, keeps the test
+// independent of the trained weights, which differ with the CPU's libtorch kernels (end to end,
+// one off-by-one activation moves many values downstream: 87 to 92 % exact logits under the three
+// ATEN_CPU_CAPABILITY settings, 0.04 to 1.5 % of values off by one per stage).
 TEST(Qat, FakeQuantizedNetworkComputesWhatThePackedFileDoes) {
   TrainOptions o = qat_options();
-  o.epochs = 4;  // enough to learn something (~40 %), so the logits are not all alike
+  o.epochs = 4;  // enough to learn something (~40 %), so the activations are not all alike
   o.qat_epochs = 1;
   TrainResult r = train_network(o, nullptr);
   const Network net = r.network();
@@ -90,29 +138,39 @@ TEST(Qat, FakeQuantizedNetworkComputesWhatThePackedFileDoes) {
 
   const IdxDataset test = load_idx_dataset(o.data_dir, "t10k", 200);
   const FloatTensor batch = to_batch(test, net.preprocess, net.input, 0, test.count);
-  torch::NoGradGuard no_grad;
-  const auto steps = (r.model->forward(as_tensor(batch)) / scales.logits).contiguous();
-  const auto golden = run_golden_batch(packed, batch.data.data(), static_cast<std::size_t>(test.count));
-  int exact = 0;
-  int total = 0;
-  int same_class = 0;
-  double worst = 0.0;
-  for (int i = 0; i < test.count; ++i) {
-    const float* ours = steps.data_ptr<float>() + i * 10;
-    for (int k = 0; k < 10; ++k) {
-      const double d = std::fabs(ours[k] - golden[i].data[k]);
-      exact += d < 1e-3;
-      worst = std::max(worst, d);
-      ++total;
-    }
-    same_class += static_cast<std::size_t>(std::max_element(ours, ours + 10) - ours) == argmax(golden[i].data);
+  const std::vector<torch::Tensor> golden = golden_stage_boundaries(packed, batch, test.count);
+  ASSERT_EQ(golden.size(), r.model->fake_quant_stages() + 1);
+  std::vector<float> stage_scale{scales.input};
+  stage_scale.insert(stage_scale.end(), scales.conv.begin(), scales.conv.end());
+  stage_scale.push_back(scales.logits);
+
+  std::vector<std::vector<double>> slack;  // per stage, per output channel
+  for (const PackedLayer& layer : packed.layers) {
+    if (layer.kind == OpKind::Matmul) slack.push_back(golden_rounding_slack(layer));
   }
-  // Only the int32 bias rounding and the fixed-point requantization differ; an off-by-one
-  // activation can move a logit a few steps.
-  std::cout << "exact " << exact << "/" << total << " worst " << worst << " same class " << same_class << "\n";
-  EXPECT_GE(exact, total * 9 / 10) << "of " << total << " logits";
-  EXPECT_LE(worst, 4.0);
-  EXPECT_GE(same_class, test.count * 96 / 100);
+  torch::NoGradGuard no_grad;
+  for (std::size_t stage = 0; stage < r.model->fake_quant_stages(); ++stage) {
+    const torch::Tensor& want = golden[stage + 1];
+    torch::Tensor unrounded;
+    const auto in = golden[stage] * stage_scale[stage];
+    const auto ours = (r.model->fake_quant_stage(stage, in, scales, &unrounded) / stage_scale[stage + 1]).reshape_as(want);
+    unrounded = unrounded.reshape_as(want);
+    const auto diff = (ours - want).abs();
+    const auto boundary_distance = ((unrounded.abs() - unrounded.abs().floor()) - 0.5).abs();
+    const auto allowed = torch::tensor(std::vector<float>(slack[stage].begin(), slack[stage].end())).reshape({1, -1, 1, 1});
+    const auto off = diff.gt(1e-3);
+    const auto unexplained = off.logical_and(boundary_distance.gt(allowed));
+    std::cout << "stage " << stage << ": " << diff.numel() << " values, " << off.sum().item<std::int64_t>()
+              << " one step off, all within the rounding slack of a boundary: "
+              << (unexplained.any().item<bool>() ? "no" : "yes") << "\n";
+    EXPECT_LE(diff.max().item<double>(), 1.0 + 1e-3) << "stage " << stage;
+    EXPECT_EQ(unexplained.sum().item<std::int64_t>(), 0) << "stage " << stage << ": values off by one far from a boundary";
+  }
+
+  // End to end the class mostly survives the off-by-one activations (197 to 199 of 200 measured).
+  const auto logits = r.model->forward(as_tensor(batch)).argmax(1);
+  const auto golden_class = golden.back().reshape({test.count, -1}).argmax(1);
+  EXPECT_GE(logits.eq(golden_class).sum().item<std::int64_t>(), test.count * 9 / 10);
   ASSERT_TRUE(r.ptq_fake_quant_accuracy.has_value());
 }
 
