@@ -1,6 +1,7 @@
 #include "models/idx_dataset.hpp"
 
 #include <filesystem>
+#include <limits>
 #include <memory>
 #include <stdexcept>
 
@@ -51,17 +52,37 @@ IdxDataset load_idx_dataset(const std::string& dir, const std::string& split, in
   if (images.size() < 16 || be32(images, 0) != 0x00000803) throw std::runtime_error(image_path + ": not an IDX3 ubyte file");
   if (labels.size() < 8 || be32(labels, 0) != 0x00000801) throw std::runtime_error(label_path + ": not an IDX1 ubyte file");
   IdxDataset d;
+  d.label_file = label_path;
   const std::uint32_t n = be32(images, 4);
-  d.rows = static_cast<int>(be32(images, 8));
-  d.cols = static_cast<int>(be32(images, 12));
+  const std::uint32_t rows = be32(images, 8);
+  const std::uint32_t cols = be32(images, 12);
+  // Far beyond any image data set ccsim reads, and small enough that no size below overflows.
+  constexpr std::uint32_t kMaxSide = 1u << 14;
+  if (rows == 0 || cols == 0 || rows > kMaxSide || cols > kMaxSide) {
+    throw std::runtime_error(image_path + ": image size " + std::to_string(rows) + "x" + std::to_string(cols) +
+                             " is outside 1.." + std::to_string(kMaxSide));
+  }
+  if (n == 0) throw std::runtime_error(image_path + ": holds no images");
+  if (n > static_cast<std::uint32_t>(std::numeric_limits<int>::max())) throw std::runtime_error(image_path + ": more than 2^31 images");
   if (be32(labels, 4) != n) throw std::runtime_error(label_path + ": label count differs from " + image_path);
-  const std::size_t pixels = static_cast<std::size_t>(d.rows) * d.cols;
-  if (images.size() != 16 + n * pixels) throw std::runtime_error(image_path + ": truncated or oversized");
-  if (labels.size() != 8 + n) throw std::runtime_error(label_path + ": truncated or oversized");
+  d.rows = static_cast<int>(rows);
+  d.cols = static_cast<int>(cols);
+  const std::uint64_t pixels = std::uint64_t{rows} * cols;
+  if (images.size() != 16 + std::uint64_t{n} * pixels) throw std::runtime_error(image_path + ": truncated or oversized");
+  if (labels.size() != 8 + std::uint64_t{n}) throw std::runtime_error(label_path + ": truncated or oversized");
   d.count = static_cast<int>(limit > 0 && static_cast<std::uint32_t>(limit) < n ? limit : n);
   d.images.assign(images.begin() + 16, images.begin() + 16 + static_cast<std::ptrdiff_t>(d.count * pixels));
   d.labels.assign(labels.begin() + 8, labels.begin() + 8 + d.count);
   return d;
+}
+
+void check_labels(const IdxDataset& d, int classes) {
+  for (std::size_t i = 0; i < d.labels.size(); ++i) {
+    if (d.labels[i] >= classes) {
+      throw std::runtime_error(d.label_file + ": label " + std::to_string(d.labels[i]) + " of sample " + std::to_string(i) +
+                               " is not one of the network's " + std::to_string(classes) + " classes");
+    }
+  }
 }
 
 }  // namespace ccsim::model

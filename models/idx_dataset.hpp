@@ -14,12 +14,16 @@ struct IdxDataset {
   int cols = 0;
   std::vector<std::uint8_t> images;  // count x rows x cols
   std::vector<std::uint8_t> labels;  // count
+  std::string label_file;            // where the labels came from, for error messages
 };
 
 // Reads `<dir>/<split>-images-idx3-ubyte[.gz]` and `<dir>/<split>-labels-idx1-ubyte[.gz]`,
 // split = "train" or "t10k", at most `limit` samples (0 = all). Throws std::runtime_error naming
 // the file on a missing, truncated or malformed file.
 IdxDataset load_idx_dataset(const std::string& dir, const std::string& split, int limit = 0);
+
+// Throws std::runtime_error naming the label file if a label is not below `classes`.
+void check_labels(const IdxDataset& d, int classes);
 
 }  // namespace ccsim::model
 

@@ -22,15 +22,24 @@ constexpr KindName kKindNames[] = {
   throw std::invalid_argument("layer '" + layer.name + "' (" + to_string(layer.kind) + "): " + what);
 }
 
+// The largest padded side a window may see; sides beyond it are refused before any size overflows.
+constexpr std::int64_t kMaxPaddedSide = std::int64_t{1} << 16;
+
 int window_out(int in, int k, int stride, int pad_a, int pad_b) {
-  return (in + pad_a + pad_b - k) / stride + 1;
+  return static_cast<int>((std::int64_t{in} + pad_a + pad_b - k) / stride + 1);
 }
 
 Shape windowed_shape(const Layer& layer, const Shape& in, int channels) {
   const Window& w = layer.window;
   if (w.kh < 1 || w.kw < 1 || w.stride_h < 1 || w.stride_w < 1) fail(layer, "kernel and stride must be >= 1");
   if (w.pad_top < 0 || w.pad_left < 0 || w.pad_bottom < 0 || w.pad_right < 0) fail(layer, "negative padding");
-  if (in.h + w.pad_top + w.pad_bottom < w.kh || in.w + w.pad_left + w.pad_right < w.kw) {
+  if (std::int64_t{in.h} + w.pad_top + w.pad_bottom > kMaxPaddedSide ||
+      std::int64_t{in.w} + w.pad_left + w.pad_right > kMaxPaddedSide) {
+    fail(layer, "padded input larger than " + std::to_string(kMaxPaddedSide) + " on a side (input " + to_string(in) +
+                    ", pad " + std::to_string(w.pad_top) + "/" + std::to_string(w.pad_left) + "/" +
+                    std::to_string(w.pad_bottom) + "/" + std::to_string(w.pad_right) + ")");
+  }
+  if (std::int64_t{in.h} + w.pad_top + w.pad_bottom < w.kh || std::int64_t{in.w} + w.pad_left + w.pad_right < w.kw) {
     fail(layer, "kernel larger than padded input " + to_string(in));
   }
   return {channels, window_out(in.h, w.kh, w.stride_h, w.pad_top, w.pad_bottom),
@@ -43,6 +52,8 @@ void check_bias(const Layer& layer) {
                     std::to_string(layer.out_channels));
   }
 }
+
+Shape unchecked_output_shape(const Layer& layer, const Shape& in);
 
 }  // namespace
 
@@ -64,7 +75,35 @@ LayerKind layer_kind_from_string(const std::string& s) {
   throw std::invalid_argument("unknown layer type '" + s + "'");
 }
 
+void validate(const Preprocess& p, int channels) {
+  if (!std::isfinite(p.scale) || p.scale == 0.0f) throw std::invalid_argument("preprocess scale must be finite and non-zero");
+  const auto check = [channels](const std::vector<float>& v, const char* name, bool nonzero) {
+    if (v.size() > 1 && v.size() != static_cast<std::size_t>(channels)) {
+      throw std::invalid_argument(std::string("preprocess ") + name + " has " + std::to_string(v.size()) +
+                                  " values for " + std::to_string(channels) + " input channels");
+    }
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      if (!std::isfinite(v[i]) || (nonzero && v[i] == 0.0f)) {
+        throw std::invalid_argument(std::string("preprocess ") + name + "[" + std::to_string(i) + "] must be finite" +
+                                    (nonzero ? " and non-zero" : ""));
+      }
+    }
+  };
+  check(p.mean, "mean", false);
+  check(p.std, "std", true);
+}
+
 Shape output_shape(const Layer& layer, const Shape& in) {
+  const Shape out = unchecked_output_shape(layer, in);
+  if (out.size() > kMaxActivationValues) {
+    fail(layer, "output " + to_string(out) + " would hold more than 2^28 values per image");
+  }
+  return out;
+}
+
+namespace {
+
+Shape unchecked_output_shape(const Layer& layer, const Shape& in) {
   if (in.c < 1 || in.h < 1 || in.w < 1) fail(layer, "empty input " + to_string(in));
   switch (layer.kind) {
     case LayerKind::Conv: {
@@ -124,6 +163,8 @@ Shape output_shape(const Layer& layer, const Shape& in) {
   }
   fail(layer, "unknown kind");
 }
+
+}  // namespace
 
 std::vector<Shape> infer_shapes(const Network& net) {
   std::vector<Shape> shapes{net.input};

@@ -91,6 +91,14 @@ struct Preprocess {
   std::vector<float> std;   // per channel, or one value for all, or empty (1)
 };
 
+// Throws std::invalid_argument unless scale, mean and std are finite, scale and every std are
+// non-zero, and mean and std hold 0, 1 or `channels` values.
+void validate(const Preprocess& p, int channels);
+
+// The largest activation (values per image) any layer may produce: 2^28 int8 values is far beyond
+// any CNN ccsim models and keeps every size computed from it inside 64 bits.
+constexpr std::int64_t kMaxActivationValues = std::int64_t{1} << 28;
+
 struct Network {
   std::string name;
   Shape input;

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "models/atomic_file.hpp"
+#include "models/json_read.hpp"
 
 namespace ccsim::model {
 namespace {
@@ -31,9 +32,22 @@ class Reader {
       if (required) fail(where, std::string("missing field '") + key + "'");
       return fallback;
     }
-    const json& v = obj.at(key);
-    if (!v.is_number_integer()) fail(where, std::string("'") + key + "' must be an integer");
-    return v.get<int>();
+    return checked<int>(obj.at(key), where, key);
+  }
+
+  // A field's value as T (json_read::value_as), the error naming file, layer and field.
+  template <typename T>
+  T checked(const json& v, const std::string& where, const std::string& key) const {
+    try {
+      return json_read::value_as<T>(v);
+    } catch (const std::invalid_argument& e) {
+      fail(where, "'" + key + "': " + e.what());
+    }
+  }
+
+  template <typename T>
+  T optional(const json& obj, const char* key, const std::string& where, T fallback) const {
+    return obj.contains(key) ? checked<T>(obj.at(key), where, key) : fallback;
   }
 
   std::vector<float> floats(const json& obj, const char* key, const std::string& where,
@@ -42,26 +56,19 @@ class Reader {
       if (required) fail(where, std::string("missing field '") + key + "'");
       return {};
     }
-    const json& v = obj.at(key);
-    if (!v.is_array()) fail(where, std::string("'") + key + "' must be an array of numbers");
-    std::vector<float> out;
-    out.reserve(v.size());
-    for (const auto& x : v) {
-      if (!x.is_number()) fail(where, std::string("'") + key + "' must hold only numbers");
-      out.push_back(x.get<float>());
-    }
-    return out;
+    return checked<std::vector<float>>(obj.at(key), where, key);
   }
 
   std::array<int, 2> pair(const json& obj, const char* key, const std::string& where,
                           std::array<int, 2> fallback) const {
     if (!obj.contains(key)) return fallback;
     const json& v = obj.at(key);
-    if (v.is_number_integer()) return {v.get<int>(), v.get<int>()};
-    if (!v.is_array() || v.size() != 2 || !v[0].is_number_integer() || !v[1].is_number_integer()) {
-      fail(where, std::string("'") + key + "' must be an integer or [h, w]");
+    if (v.is_number()) {
+      const int x = checked<int>(v, where, key);
+      return {x, x};
     }
-    return {v[0].get<int>(), v[1].get<int>()};
+    if (!v.is_array() || v.size() != 2) fail(where, std::string("'") + key + "' must be an integer or [h, w]");
+    return {checked<int>(v[0], where, key), checked<int>(v[1], where, key)};
   }
 
   void window(const json& obj, Layer& layer, const std::string& where) const {
@@ -73,17 +80,14 @@ class Reader {
     layer.window.stride_w = s[1];
     if (obj.contains("pad")) {
       const json& p = obj.at("pad");
-      if (p.is_number_integer()) {
-        const int v = p.get<int>();
+      if (p.is_number()) {
+        const int v = checked<int>(p, where, "pad");
         layer.window.pad_top = layer.window.pad_left = layer.window.pad_bottom = layer.window.pad_right = v;
       } else if (p.is_array() && p.size() == 4) {
-        for (const auto& x : p) {
-          if (!x.is_number_integer()) fail(where, "'pad' must hold integers");
-        }
-        layer.window.pad_top = p[0].get<int>();
-        layer.window.pad_left = p[1].get<int>();
-        layer.window.pad_bottom = p[2].get<int>();
-        layer.window.pad_right = p[3].get<int>();
+        layer.window.pad_top = checked<int>(p[0], where, "pad");
+        layer.window.pad_left = checked<int>(p[1], where, "pad");
+        layer.window.pad_bottom = checked<int>(p[2], where, "pad");
+        layer.window.pad_right = checked<int>(p[3], where, "pad");
       } else {
         fail(where, "'pad' must be an integer or [top, left, bottom, right]");
       }
@@ -95,14 +99,9 @@ class Reader {
     const json& cg = obj.at("column_groups");
     ColumnGroups out;
     out.alpha = integer(cg, "alpha", where + ".column_groups", 0, true);
-    const json& gamma = field(cg, "gamma", where + ".column_groups");
-    if (!gamma.is_number()) fail(where, "'column_groups.gamma' must be a number");
-    out.gamma = gamma.get<double>();
-    try {
-      out.groups = field(cg, "groups", where + ".column_groups").get<std::vector<std::vector<std::uint32_t>>>();
-    } catch (const json::exception&) {
-      fail(where, "'column_groups.groups' must be an array of arrays of column indices");
-    }
+    out.gamma = checked<double>(field(cg, "gamma", where + ".column_groups"), where, "column_groups.gamma");
+    out.groups = checked<std::vector<std::vector<std::uint32_t>>>(field(cg, "groups", where + ".column_groups"), where,
+                                                                  "column_groups.groups");
     return out;
   }
 
@@ -117,7 +116,7 @@ class Reader {
     } catch (const std::invalid_argument& e) {
       fail(where, e.what());
     }
-    layer.name = obj.value("name", std::string(to_string(layer.kind)) + std::to_string(index));
+    layer.name = optional<std::string>(obj, "name", where, std::string(to_string(layer.kind)) + std::to_string(index));
     where += " '" + layer.name + "'";
     switch (layer.kind) {
       case LayerKind::Conv:
@@ -139,24 +138,21 @@ class Reader {
         layer.bn_bias = floats(obj, "bias", where, true);
         layer.bn_mean = floats(obj, "mean", where, true);
         layer.bn_var = floats(obj, "var", where, true);
-        layer.bn_eps = obj.value("eps", 1e-5f);
+        layer.bn_eps = optional<float>(obj, "eps", where, 1e-5f);
         break;
       case LayerKind::Shift: {
         const json& offsets = field(obj, "offsets", where);
         if (!offsets.is_array()) fail(where, "'offsets' must be an array of [dy, dx]");
         for (const auto& o : offsets) {
-          if (!o.is_array() || o.size() != 2 || !o[0].is_number_integer() || !o[1].is_number_integer()) {
-            fail(where, "'offsets' entries must be [dy, dx] integers");
-          }
-          layer.shift.push_back({static_cast<std::int8_t>(o[0].get<int>()),
-                                 static_cast<std::int8_t>(o[1].get<int>())});
+          if (!o.is_array() || o.size() != 2) fail(where, "'offsets' entries must be [dy, dx] integers");
+          layer.shift.push_back({checked<std::int8_t>(o[0], where, "offsets"), checked<std::int8_t>(o[1], where, "offsets")});
         }
         break;
       }
       case LayerKind::MaxPool:
       case LayerKind::AvgPool:
         window(obj, layer, where);
-        layer.count_include_pad = obj.value("count_include_pad", false);
+        layer.count_include_pad = optional<bool>(obj, "count_include_pad", where, false);
         break;
       case LayerKind::ReLU:
       case LayerKind::ReLU6:
@@ -169,21 +165,29 @@ class Reader {
 
   Network network(const json& j) const {
     if (!j.is_object()) fail("top level", "expected a JSON object");
-    if (j.value("format", std::string()) != "ccsim-network") {
+    if (optional<std::string>(j, "format", "top level", "") != "ccsim-network") {
       fail("top level", "'format' must be \"ccsim-network\"");
     }
     const int version = integer(j, "version", "top level", 0, true);
     if (version != 1) fail("top level", "unsupported version " + std::to_string(version) + " (this build reads 1)");
     Network net;
-    net.name = j.value("name", std::string("network"));
+    net.name = optional<std::string>(j, "name", "top level", std::string("network"));
     const json& in = field(j, "input", "top level");
     net.input = {integer(in, "channels", "input", 0, true), integer(in, "height", "input", 0, true),
                  integer(in, "width", "input", 0, true)};
+    if (net.input.c < 1 || net.input.h < 1 || net.input.w < 1 || net.input.size() > kMaxActivationValues) {
+      fail("input", "shape " + to_string(net.input) + " must be at least 1x1x1 and hold at most 2^28 values");
+    }
     if (in.contains("preprocess")) {
       const json& p = in.at("preprocess");
-      net.preprocess.scale = p.value("scale", 1.0f);
+      net.preprocess.scale = optional<float>(p, "scale", "input.preprocess", 1.0f);
       net.preprocess.mean = floats(p, "mean", "input.preprocess", false);
       net.preprocess.std = floats(p, "std", "input.preprocess", false);
+      try {
+        validate(net.preprocess, net.input.c);
+      } catch (const std::invalid_argument& e) {
+        fail("input.preprocess", e.what());
+      }
     }
     const json& layers = field(j, "layers", "top level");
     if (!layers.is_array() || layers.empty()) fail("top level", "'layers' must be a non-empty array");
@@ -280,12 +284,7 @@ json network_to_json(const Network& net) {
 
 Network load_network_json(const std::string& path) {
   const std::string text = read_file(path);
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::parse_error& e) {
-    throw std::runtime_error(path + ": not valid JSON: " + e.what());
-  }
+  const json j = json_read::parse_json(text, path);
   try {
     return network_from_json(j, path);
   } catch (const json::exception& e) {

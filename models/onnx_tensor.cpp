@@ -1,5 +1,6 @@
 #include "models/onnx_tensor.hpp"
 
+#include <cmath>
 #include <cstring>
 #include <stdexcept>
 
@@ -10,10 +11,24 @@
 namespace ccsim::model {
 namespace {
 
+std::string dims_text(const onnx::TensorProto& t) {
+  std::string s = "[";
+  for (int i = 0; i < t.dims_size(); ++i) s += (i ? ", " : "") + std::to_string(t.dims(i));
+  return s + "]";
+}
+
+// Larger tensors than any input, calibration set or expected output ccsim reads: the bound keeps
+// the element count far from overflow and its byte size within memory.
+constexpr std::int64_t kMaxElements = std::int64_t{1} << 31;
+
 std::int64_t element_count(const onnx::TensorProto& t, const std::string& what) {
   std::int64_t n = 1;
-  for (const auto d : t.dims()) {
-    if (d < 0) throw std::runtime_error(what + ": negative dimension");
+  for (int i = 0; i < t.dims_size(); ++i) {
+    const std::int64_t d = t.dims(i);
+    if (d < 0) throw std::runtime_error(what + ": dimension " + std::to_string(i) + " is negative (" + std::to_string(d) + ")");
+    if (d > kMaxElements || (d > 0 && n > kMaxElements / d)) {
+      throw std::runtime_error(what + ": dims " + dims_text(t) + " hold more than 2^31 values");
+    }
     n *= d;
   }
   return n;
@@ -90,7 +105,13 @@ FloatTensor load_tensor_pb(const std::string& path) {
   const std::string bytes = read_file(path);
   onnx::TensorProto t;
   if (!t.ParseFromString(bytes)) throw std::runtime_error(path + ": not an ONNX TensorProto file");
-  return tensor_from_proto(t, path);
+  FloatTensor out = tensor_from_proto(t, path);
+  for (std::size_t i = 0; i < out.data.size(); ++i) {
+    if (!std::isfinite(out.data[i])) {
+      throw std::runtime_error(path + ": value " + std::to_string(i) + " is " + (std::isnan(out.data[i]) ? "NaN" : "infinite"));
+    }
+  }
+  return out;
 }
 
 void save_tensor_pb(const FloatTensor& t, const std::string& path) {

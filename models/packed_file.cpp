@@ -6,6 +6,7 @@
 #include <zlib.h>
 
 #include "models/atomic_file.hpp"
+#include "models/json_read.hpp"
 
 namespace ccsim::model {
 namespace {
@@ -148,9 +149,9 @@ class Decoder {
   template <typename T>
   T get(const json& obj, const char* key, const std::string& where) const {
     try {
-      return at(obj, key, where).get<T>();
-    } catch (const json::exception&) {
-      fail(where + ": field '" + key + "' has the wrong type");
+      return json_read::value_as<T>(at(obj, key, where));
+    } catch (const std::invalid_argument& e) {
+      fail(where + ": field '" + key + "': " + e.what());
     }
   }
   template <typename T>
@@ -203,8 +204,8 @@ class Decoder {
         l.max_overlap = get<int>(j, "max_overlap", where);
         l.nonzeros_before = get<std::int64_t>(j, "nonzeros_before", where);
         l.nonzeros_after = get<std::int64_t>(j, "nonzeros_after", where);
-        l.act_min = static_cast<std::int8_t>(get<int>(j, "act_min", where));
-        l.act_max = static_cast<std::int8_t>(get<int>(j, "act_max", where));
+        l.act_min = get<std::int8_t>(j, "act_min", where);
+        l.act_max = get<std::int8_t>(j, "act_max", where);
         l.groups = get<std::vector<std::vector<std::uint32_t>>>(j, "groups", where);
         l.weights = bytes<std::int8_t>(j, "weights", where);
         l.select = bytes<std::uint8_t>(j, "select", where);
@@ -228,8 +229,8 @@ class Decoder {
         l.count_include_pad = get<bool>(j, "count_include_pad", where);
         break;
       case OpKind::Clamp:
-        l.act_min = static_cast<std::int8_t>(get<int>(j, "act_min", where));
-        l.act_max = static_cast<std::int8_t>(get<int>(j, "act_max", where));
+        l.act_min = get<std::int8_t>(j, "act_min", where);
+        l.act_max = get<std::int8_t>(j, "act_max", where);
         break;
       default:
         break;
@@ -301,11 +302,12 @@ PackedNetwork decode_packed(const std::string& bytes, const std::string& source)
   const std::size_t body = kHeaderSize + payload_size;
   const auto stored_crc = get_le<std::uint32_t>(bytes, body);
   if (crc32_of(bytes.data(), body) != stored_crc) d.fail("corrupt: checksum mismatch");
+  const auto* payload = reinterpret_cast<const std::uint8_t*>(bytes.data());
   json j;
   try {
-    j = json::from_cbor(bytes.begin() + kHeaderSize, bytes.begin() + static_cast<std::ptrdiff_t>(body));
-  } catch (const json::exception& e) {
-    d.fail(std::string("corrupt payload: ") + e.what());
+    j = json_read::parse_cbor(payload + kHeaderSize, payload + body, "payload");
+  } catch (const std::runtime_error& e) {
+    d.fail(std::string("corrupt ") + e.what());
   }
   return d.network(j);
 }

@@ -81,6 +81,8 @@ std::int64_t PackedLayer::nonzeros_int8() const {
 
 void validate(const PackedNetwork& net) {
   if (net.input.c < 1 || net.input.h < 1 || net.input.w < 1) throw std::invalid_argument("empty input shape");
+  if (net.input.size() > kMaxActivationValues) throw std::invalid_argument("input holds more than 2^28 values");
+  validate(net.preprocess, net.input.c);
   if (!(net.input_scale > 0.0f)) throw std::invalid_argument("input scale must be > 0");
   if (net.layers.empty()) throw std::invalid_argument("network has no layers");
   Shape prev = net.input;
@@ -91,6 +93,9 @@ void validate(const PackedNetwork& net) {
     }
     if (l.in != prev && !(l.kind == OpKind::Matmul && l.in.h == 1 && l.in.w == 1)) {
       fail(i, l, "input " + to_string(l.in) + " does not match the previous output " + to_string(prev));
+    }
+    if (l.out.c < 1 || l.out.h < 1 || l.out.w < 1 || l.out.size() > kMaxActivationValues) {
+      fail(i, l, "output " + to_string(l.out) + " must be at least 1x1x1 and hold at most 2^28 values");
     }
     if (!(l.in_scale > 0.0f) || !(l.out_scale > 0.0f)) fail(i, l, "scales must be > 0");
     if (l.act_min > l.act_max) fail(i, l, "act_min > act_max");

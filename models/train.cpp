@@ -25,6 +25,7 @@ struct Split {
 Split load_split(const std::string& dir, const std::string& split, int limit, const Preprocess& p,
                  const ShiftNetConfig& cfg) {
   const IdxDataset d = load_idx_dataset(dir, split, limit);
+  check_labels(d, cfg.classes);
   const FloatTensor batch = to_batch(d, p, {cfg.in_channels, cfg.image_size, cfg.image_size}, 0, d.count);
   Split s;
   s.images = torch::from_blob(const_cast<float*>(batch.data.data()), {d.count, 1, d.rows, d.cols}, torch::kFloat32).clone();

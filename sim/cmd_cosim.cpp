@@ -7,6 +7,7 @@
 #include "hw/array_config.hpp"
 #include "models/atomic_file.hpp"
 #include "models/packed_file.hpp"
+#include "sim/cli_checks.hpp"
 #include "sim/commands.hpp"
 #include "sim/cosim.hpp"
 #include "sim/model_loader.hpp"
@@ -89,9 +90,9 @@ void add_cosim_command(CLI::App& app) {
   cmd->add_option("--array", a->array, "array size of the built RTL tile (CMake CCSIM_COSIM_ARRAY)")->capture_default_str();
   cmd->add_option("--input", a->inputs, "input tensor (ONNX TensorProto .pb), repeatable");
   cmd->add_option("--dataset", a->dataset, "IDX data set directory (test split)");
-  cmd->add_option("--count", a->count, "images from the data set")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--count", a->count, "images from the data set")->check(kPositive)->capture_default_str();
   cmd->add_option("--first", a->first, "first data-set image (shards of a long run)")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
+      ->check(kNonNegative)->capture_default_str();
   cmd->add_option("--design", a->design, "both (compare every cycle), rtl or systemc alone (against golden)")
       ->check(CLI::IsMember({"both", "rtl", "systemc"}))->capture_default_str();
   cmd->add_option("--trace", a->trace, "RTL waveform (.fst or .vcd) plus the SystemC model's (-systemc.vcd) and a .gtkw");
@@ -99,7 +100,7 @@ void add_cosim_command(CLI::App& app) {
   cmd->add_option("--mismatch-trace", a->mismatch_trace,
                   "on FAIL: RTL waveform around the first mismatch (with --trace X.fst: X-mismatch.fst)")
       ->capture_default_str();
-  cmd->add_option("--max-mismatches", a->max_mismatches, "mismatches to report")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--max-mismatches", a->max_mismatches, "mismatches to report")->check(kPositive)->capture_default_str();
   cmd->add_option("--inject", a->inject, "test only: fault in the SystemC model (none, select, skew, acc)")
       ->check(CLI::IsMember({"none", "select", "skew", "acc"}))->capture_default_str();
   cmd->add_option("--report", a->report, "write the result (JSON)");

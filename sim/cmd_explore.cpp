@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "models/atomic_file.hpp"
+#include "sim/cli_checks.hpp"
 #include "sim/commands.hpp"
 #include "sim/explore.hpp"
 #include "sim/progress_bar.hpp"
@@ -202,7 +203,7 @@ void add_explore_command(CLI::App& app) {
   cmd->add_option("--compute-reports", a->compute_reports,
                   "also write each point's per-layer SCALE-Sim COMPUTE_REPORT.csv as DIR/point-ID.csv");
   cmd->add_option("--point", a->point, "evaluate one point (by id) alone and print it");
-  cmd->add_option("--threads", a->threads, "worker threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--threads", a->threads, "worker threads (0 = all cores)")->check(kNonNegative);
   cmd->add_flag("--quiet", a->quiet, "no progress bar");
   cmd->callback([a] { explore_command(*a); });
 

@@ -11,6 +11,7 @@
 #include "models/golden.hpp"
 #include "models/idx_dataset.hpp"
 #include "models/packed_file.hpp"
+#include "sim/cli_checks.hpp"
 #include "sim/commands.hpp"
 #include "sim/model_loader.hpp"
 
@@ -133,6 +134,7 @@ void run_golden_command(const GoldenArgs& a) {
       const auto batch = model::to_batch(data, runner.preprocess(), runner.input(), first, n);
       const auto out = runner.run(batch, nullptr);
       const auto f = static_cast<std::size_t>(out.dims[1]);
+      if (first == 0) model::check_labels(data, static_cast<int>(f));
       for (int i = 0; i < n; ++i) {
         correct += argmax_of(out.data.data() + i * f, f) == data.labels[first + i];
       }
@@ -169,7 +171,7 @@ void add_golden_command(CLI::App& app) {
   cmd->add_option("--rtol", args->rtol, "relative tolerance for --expect")->capture_default_str();
   cmd->add_option("--dataset", args->dataset, "IDX data set directory: report accuracy");
   cmd->add_option("--split", args->split, "data set split")->check(CLI::IsMember({"t10k", "train"}))->capture_default_str();
-  cmd->add_option("--count", args->count, "samples from the data set (0 = all)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--count", args->count, "samples from the data set (default: all)")->check(kPositive);
   cmd->add_option("-o,--output", args->output, "write outputs: .pb (TensorProto) or .json");
   cmd->callback([args] { run_golden_command(*args); });
 }

@@ -12,6 +12,7 @@
 #include "models/network_json.hpp"
 #include "models/pack.hpp"
 #include "models/packed_file.hpp"
+#include "sim/cli_checks.hpp"
 #include "sim/commands.hpp"
 #include "sim/model_loader.hpp"
 
@@ -108,10 +109,13 @@ void run_pack(const PackArgs& a) {
   result.packed.provenance = {a.model, "ccsim pack 0.1.0", opts.str()};
 
   const nlohmann::json report = model::combine_report(result.packed);
-  // Everything is computed before anything is written; each file is written atomically.
-  model::save_packed(result.packed, a.output);
-  if (!a.report.empty()) write_file_atomic(a.report, report.dump(2) + "\n");
-  if (!a.pruned_model.empty()) model::save_network_json(result.pruned, a.pruned_model);
+  // Everything is computed before anything is written, and the files are written all or none.
+  model::validate(result.packed);
+  OutputFiles files;
+  files.add(a.output, model::encode_packed(result.packed));
+  if (!a.report.empty()) files.add(a.report, report.dump(2) + "\n");
+  if (!a.pruned_model.empty()) files.add(a.pruned_model, model::network_to_json(result.pruned).dump(1) + "\n");
+  files.commit();
   print_summary(report, std::cout);
   std::cout << "wrote " << a.output << "\n";
 }
@@ -128,7 +132,7 @@ void add_pack_command(CLI::App& app) {
   cmd->add_option("--gamma", args->gamma, "average conflicts per row allowed in a group (max_overlap = int(gamma*rows))")
       ->check(CLI::Range(0.0, 1e6))->capture_default_str();
   cmd->add_option("--section", args->section, "combine within consecutive sections of this many columns (0 = whole layer)")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
+      ->check(kNonNegative)->capture_default_str();
   cmd->add_option("--layer", args->layer_overrides, "per-layer override NAME:alpha=A[,gamma=G][,section=S]");
   cmd->add_flag("--regroup", args->regroup,
                 "regroup layers that carry column groups from training (default: keep them)");
@@ -136,7 +140,7 @@ void add_pack_command(CLI::App& app) {
   cmd->add_option("--pruned-model", args->pruned_model, "write the folded, pruned float network (ccsim-network JSON)");
   cmd->add_option("--calib-dataset", args->calib_dataset, "IDX data set directory for calibration (train split)");
   cmd->add_option("--calib-count", args->calib_count, "calibration samples from the data set")
-      ->check(CLI::PositiveNumber)->capture_default_str();
+      ->check(kPositive)->capture_default_str();
   cmd->add_option("--calib-input", args->calib_inputs, "calibration input tensor (ONNX TensorProto .pb), repeatable");
   cmd->callback([args] { run_pack(*args); });
 }

@@ -18,6 +18,7 @@
 #include "models/atomic_file.hpp"
 #include "models/idx_dataset.hpp"
 #include "models/packed_file.hpp"
+#include "sim/cli_checks.hpp"
 #include "sim/commands.hpp"
 #include "sim/compute_report.hpp"
 #include "sim/model_loader.hpp"
@@ -208,8 +209,10 @@ void run_command(const RunArgs& a) {
   report["area"] = hw::area_of(config, net, static_cast<std::int64_t>(arrays), area_table).to_json();
   if (!labels.empty()) report["accuracy"] = static_cast<double>(correct) / static_cast<double>(n);
   if (!tlm_report.is_null()) report["tlm"] = tlm_report;
-  if (!a.report.empty()) write_file_atomic(a.report, report.dump(2) + "\n");
-  if (!a.compute_report.empty()) write_file_atomic(a.compute_report, compute_report_csv(net, runs.front(), config.resolved_array()));
+  OutputFiles files;  // all or none
+  if (!a.report.empty()) files.add(a.report, report.dump(2) + "\n");
+  if (!a.compute_report.empty()) files.add(a.compute_report, compute_report_csv(net, runs.front(), config.resolved_array()));
+  files.commit();
   std::cout << "PASS: " << n << " sample(s) bit-exact with the golden model on every layer; " << total.cycles
             << " cycles per inference on " << (arrays > 1 ? std::to_string(arrays) + " arrays of " : "a ") << array.rows
             << "x" << array.cols << " (" << 100.0 * total.utilization() << "% utilization), " << makespan
@@ -230,7 +233,7 @@ void add_run_command(CLI::App& app) {
       ->check(CLI::IsMember({"cycle", "fast"}))->capture_default_str();
   cmd->add_option("--input", a->inputs, "input tensor (ONNX TensorProto .pb), repeatable");
   cmd->add_option("--dataset", a->dataset, "IDX data set directory (test split)");
-  cmd->add_option("--count", a->count, "images from the data set")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--count", a->count, "images from the data set")->check(kPositive)->capture_default_str();
   cmd->add_option("--report", a->report, "write per-layer cycles, utilization and counters (JSON)");
   cmd->add_option("--vcd", a->vcd, "cycle mode: write a VCD of the sequencer, array inputs and row outputs");
   cmd->add_option("--trace-layer", a->trace_layer, "trace only this layer index (default: all)");
@@ -239,13 +242,13 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--schedule", a->schedule, "shared (one array) or pipelined (one array per layer, inputs overlap)")
       ->check(CLI::IsMember({"shared", "pipelined"}))->capture_default_str();
   cmd->add_option("--weight-buffer-kib", a->weight_buffer_kib, "weight buffer capacity (KiB, both halves)")
-      ->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--weight-banks", a->weight_banks, "weight buffer banks (0 = one per array column)")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
+      ->check(kPositive)->capture_default_str();
+  cmd->add_option("--weight-banks", a->weight_banks, "weight buffer banks (default: one per array column)")
+      ->check(kPositive);
   cmd->add_option("--act-buffer-kib", a->act_buffer_kib, "activation buffer capacity (KiB)")
-      ->check(CLI::PositiveNumber)->capture_default_str();
+      ->check(kPositive)->capture_default_str();
   cmd->add_option("--dram-bytes-per-cycle", a->dram_bytes_per_cycle, "DRAM bandwidth")
-      ->check(CLI::PositiveNumber)->capture_default_str();
+      ->check(kPositive)->capture_default_str();
   cmd->add_option("--compute-report", a->compute_report, "per-layer CSV with SCALE-Sim's COMPUTE_REPORT.csv columns");
   cmd->add_option("--energy-table", a->energy_table, "per-event energies (JSON) for the report (default: built-in, cited)");
   cmd->add_option("--area-table", a->area_table, "per-component areas (JSON) for the report (default: built-in, cited)");

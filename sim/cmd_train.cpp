@@ -13,6 +13,7 @@
 #include "models/pack.hpp"
 #include "models/packed_file.hpp"
 #include "models/train.hpp"
+#include "sim/cli_checks.hpp"
 #include "sim/commands.hpp"
 
 namespace ccsim::cli {
@@ -39,6 +40,7 @@ void print_epoch(const model::EpochStats& s) {
 // int8 golden accuracy of a packed network on the test split.
 double golden_accuracy(const model::PackedNetwork& net, const std::string& dir, int limit) {
   const auto data = model::load_idx_dataset(dir, "t10k", limit);
+  model::check_labels(data, static_cast<int>(net.output().size()));
   const auto batch = model::to_batch(data, net.preprocess, net.input, 0, data.count);
   const auto outputs = model::run_golden_batch(net, batch.data.data(), static_cast<std::size_t>(data.count));
   std::int64_t correct = 0;
@@ -84,9 +86,14 @@ void run_train(TrainArgs& a) {
     report["fake_quant_test_accuracy_before_qat"] = *result.ptq_fake_quant_accuracy;
     report["fake_quant_test_accuracy"] = result.history.back().test_accuracy;
   }
-  if (!a.output.empty()) model::save_packed(packed.packed, a.output);
-  if (!a.export_json.empty()) model::save_network_json(net, a.export_json);
-  if (!a.report.empty()) write_file_atomic(a.report, report.dump(2) + "\n");
+  OutputFiles files;  // all or none
+  if (!a.output.empty()) {
+    model::validate(packed.packed);
+    files.add(a.output, model::encode_packed(packed.packed));
+  }
+  if (!a.export_json.empty()) files.add(a.export_json, model::network_to_json(net).dump(1) + "\n");
+  if (!a.report.empty()) files.add(a.report, report.dump(2) + "\n");
+  files.commit();
 }
 
 }  // namespace
@@ -107,17 +114,17 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--mode", a->mode, "dense, prune (magnitude only) or combine (joint optimization)")
       ->check(CLI::IsMember({"dense", "prune", "combine"}))->capture_default_str();
   cmd->add_option("--epochs", o.epochs, "training epochs (0: only --qat-epochs, e.g. on an --init network)")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
+      ->check(kNonNegative)->capture_default_str();
   cmd->add_option("--qat-epochs", o.qat_epochs,
                   "quantization-aware fine-tuning epochs after --epochs, masks held (int8 simulated in float)")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
+      ->check(kNonNegative)->capture_default_str();
   cmd->add_option("--qat-lr", o.qat_lr, "initial learning rate of the QAT epochs (cosine)")->capture_default_str();
-  cmd->add_option("--batch-size", o.batch_size, "mini-batch size")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--batch-size", o.batch_size, "mini-batch size")->check(kPositive)->capture_default_str();
   cmd->add_option("--lr", o.lr, "initial learning rate (cosine schedule)")->capture_default_str();
   cmd->add_option("--momentum", o.momentum, "SGD momentum")->capture_default_str();
   cmd->add_option("--weight-decay", o.weight_decay, "SGD weight decay")->capture_default_str();
   cmd->add_option("--prune-steps", o.prune_steps, "pruning epochs over the first half of training")
-      ->check(CLI::PositiveNumber)->capture_default_str();
+      ->check(kPositive)->capture_default_str();
   cmd->add_option("--final-prune", o.final_prune, "p at the last pruning step (prunes p*(1-1/alpha))")
       ->capture_default_str();
   cmd->add_option("--train-fraction", o.train_fraction, "fraction of the training set used")
@@ -130,7 +137,7 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--max-train-samples", o.max_train_samples, "use only the first N training images (0 = all)");
   cmd->add_option("--max-test-samples", o.max_test_samples, "use only the first N test images (0 = all)");
   cmd->add_option("--calib-count", o.calib_count, "training images used to calibrate int8 scales (QAT and packing)")
-      ->check(CLI::PositiveNumber)->capture_default_str();
+      ->check(kPositive)->capture_default_str();
   cmd->add_option("-o,--output", a->output, "packed weight file (.ccpack) to write");
   cmd->add_option("--export", a->export_json, "write the trained float network (ccsim-network JSON)");
   cmd->add_option("--report", a->report, "write per-epoch history, accuracies and the combining report (JSON)");

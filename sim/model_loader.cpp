@@ -1,5 +1,6 @@
 #include "sim/model_loader.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -30,9 +31,16 @@ model::FloatTensor stack_inputs(const std::vector<std::string>& paths, const mod
   std::int64_t n = 0;
   for (const auto& p : paths) {
     const model::FloatTensor t = model::load_tensor_pb(p);
-    if (t.data.size() % static_cast<std::size_t>(input.size()) != 0 || t.data.empty()) {
-      throw std::runtime_error(p + ": holds " + std::to_string(t.data.size()) + " values, not a whole number of " +
-                               model::to_string(input) + " inputs");
+    // One input C x H x W, or a batch N x C x H x W of them.
+    const std::vector<std::int64_t> one{input.c, input.h, input.w};
+    const bool single = t.dims == one;
+    const bool batch_of = t.dims.size() == 4 && t.dims[0] >= 1 && std::equal(one.begin(), one.end(), t.dims.begin() + 1);
+    if (!single && !batch_of) {
+      std::string dims;
+      for (const auto d : t.dims) dims += (dims.empty() ? "" : ", ") + std::to_string(d);
+      throw std::runtime_error(p + ": dims [" + dims + "] are neither the network input [" + std::to_string(input.c) +
+                               ", " + std::to_string(input.h) + ", " + std::to_string(input.w) + "] nor a batch [N, " +
+                               std::to_string(input.c) + ", " + std::to_string(input.h) + ", " + std::to_string(input.w) + "]");
     }
     n += static_cast<std::int64_t>(t.data.size()) / input.size();
     batch.data.insert(batch.data.end(), t.data.begin(), t.data.end());
@@ -58,6 +66,7 @@ std::vector<model::Int8Tensor> load_int8_inputs(const model::PackedNetwork& net,
                                   std::to_string(first));
     }
     batch = model::to_batch(data, net.preprocess, net.input, first, data.count - first);
+    model::check_labels(data, static_cast<int>(net.output().size()));
     if (labels) labels->assign(data.labels.begin() + first, data.labels.end());
   }
   const auto per = static_cast<std::size_t>(net.input.size());

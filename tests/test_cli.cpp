@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <cmath>
+#include <limits>
 #include <memory>
 
 #include <nlohmann/json.hpp>
@@ -217,6 +219,88 @@ TEST_F(Cli, BadInputsGetClearErrorsAndWriteNothing) {
   expect_failure("golden " + out + " --dataset " + path("nodata"), "nodata/t10k-images-idx3-ubyte");
   expect_failure("golden " + out + " --input " + path("x.pb") + " -o /nonexistent-dir/y.pb", "/nonexistent-dir/y.pb");
   expect_failure("frobnicate", "subcommand");
+}
+
+// An IDX data set of `count` rows x cols images with the given labels, as the test split.
+void write_idx(const std::string& dir, std::uint32_t count, std::uint32_t rows, std::uint32_t cols,
+               const std::vector<std::uint8_t>& labels, std::size_t pixel_bytes) {
+  fs::create_directories(dir);
+  const auto be32 = [](std::string& s, std::uint32_t v) {
+    for (int i = 3; i >= 0; --i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  };
+  std::string images;
+  be32(images, 0x803);
+  be32(images, count);
+  be32(images, rows);
+  be32(images, cols);
+  images.append(pixel_bytes, '\x40');
+  std::string label_file;
+  be32(label_file, 0x801);
+  be32(label_file, count);
+  label_file.append(labels.begin(), labels.end());
+  write_file_atomic(dir + "/t10k-images-idx3-ubyte", images);
+  write_file_atomic(dir + "/t10k-labels-idx1-ubyte", label_file);
+}
+
+// Each of these was accepted, crashed or said something misleading before (issue 19).
+TEST_F(Cli, HostileInputsAreRefusedNamingTheFile) {
+  const std::string out = path("out.ccpack");
+  ASSERT_EQ(run("pack " + path("net.json") + " --calib-input " + path("calib.pb") + " -o " + out).status, 0);
+  // .pb dims whose product overflows (the message said the tensor "holds 0 values").
+  model::FloatTensor huge;
+  huge.dims = {std::int64_t{1} << 60, 1, 28, 28};
+  model::save_tensor_pb(huge, path("huge.pb"));
+  expect_failure("golden " + out + " --input " + path("huge.pb"), "huge.pb: dims [1152921504606846976, 1, 28, 28] hold more than 2^31 values");
+  // .pb of the right size but another rank.
+  model::FloatTensor flat = test::random_batch({1, 12, 12}, 1, 3);
+  flat.dims = {144};
+  model::save_tensor_pb(flat, path("flat.pb"));
+  expect_failure("run " + out + " --input " + path("flat.pb"), "flat.pb: dims [144] are neither the network input [1, 12, 12]");
+  // NaN and infinity in an input.
+  model::FloatTensor nan = test::random_batch({1, 12, 12}, 1, 3);
+  nan.data[3] = std::nanf("");
+  model::save_tensor_pb(nan, path("nan.pb"));
+  expect_failure("run " + out + " --input " + path("nan.pb"), "nan.pb: value 3 is NaN");
+  nan.data[3] = std::numeric_limits<float>::infinity();
+  model::save_tensor_pb(nan, path("inf.pb"));
+  expect_failure("golden " + out + " --input " + path("inf.pb"), "inf.pb: value 3 is infinite");
+
+  // IDX headers: sides of 2^31 wrapped the size check; 0 x 0 images and labels >= 10 were accepted.
+  write_idx(path("big"), 1, 1u << 31, 1u << 31, {1}, 16);
+  expect_failure("golden " + out + " --dataset " + path("big"), "t10k-images-idx3-ubyte: image size 2147483648x2147483648 is outside 1..16384");
+  write_idx(path("empty"), 2, 0, 0, {1, 2}, 0);
+  expect_failure("run " + out + " --dataset " + path("empty"), "image size 0x0 is outside");
+  write_idx(path("labels"), 2, 12, 12, {3, 12}, 2 * 144);
+  expect_failure("golden " + out + " --dataset " + path("labels"),
+                 "t10k-labels-idx1-ubyte: label 12 of sample 1 is not one of the network's 10 classes");
+  expect_failure("run " + out + " --dataset " + path("labels") + " --count 2", "label 12 of sample 1");
+
+  // Counts and sizes: 0 is refused alike by golden and run, and messages stay short.
+  expect_failure("golden " + out + " --dataset " + path("labels") + " --count 0", "--count: must be more than 0, got 0");
+  const Result r = run("run " + out + " --input " + path("x.pb") + " --count -1");
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("--count: must be more than 0, got -1"), std::string::npos) << r.output;
+  EXPECT_LT(r.output.size(), 200u) << r.output;  // was the largest double, 309 digits
+  expect_failure("run " + out + " --input " + path("x.pb") + " --weight-banks 0", "--weight-banks: must be more than 0, got 0");
+}
+
+// Outputs: all or none, through symlinks, never replacing a device node.
+TEST_F(Cli, OutputsAreWrittenAllOrNoneWhereTheUserPointsThem) {
+  const std::string calib = " --calib-input " + path("calib.pb");
+  // An unwritable report used to leave the .ccpack behind.
+  expect_failure("pack " + path("net.json") + calib + " -o " + path("n.ccpack") + " --report /nonexistent-dir/r.json",
+                 "/nonexistent-dir/r.json", path("n.ccpack"));
+  expect_failure("pack " + path("net.json") + calib + " -o " + path("n.ccpack") + " --pruned-model " + path("n.ccpack") + "/x",
+                 path("n.ccpack") + "/x", path("n.ccpack"));
+  // -o through a symlink writes its target and keeps the link.
+  fs::create_symlink("real.ccpack", path("link.ccpack"));
+  ASSERT_EQ(run("pack " + path("net.json") + calib + " -o " + path("link.ccpack")).status, 0);
+  EXPECT_TRUE(fs::is_symlink(path("link.ccpack")));
+  EXPECT_TRUE(fs::is_regular_file(path("real.ccpack")));
+  EXPECT_EQ(run("inspect " + path("link.ccpack")).status, 0);
+  // -o /dev/null: written in place, the device stays a device.
+  ASSERT_EQ(run("pack " + path("net.json") + calib + " -o /dev/null --report /dev/null").status, 0);
+  EXPECT_TRUE(fs::is_character_file("/dev/null"));
 }
 
 }  // namespace

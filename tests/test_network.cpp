@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <functional>
 
 #include "models/atomic_file.hpp"
 #include "models/float_reference.hpp"
@@ -61,6 +62,45 @@ TEST(Network, JsonErrorsNameTheSourceAndField) {
   msg = error_of([&] { load_network_json(path); });
   EXPECT_NE(msg.find(path), std::string::npos);
   EXPECT_NE(msg.find("not valid JSON"), std::string::npos);
+  std::filesystem::remove(path);
+}
+
+// Values a hostile or broken file can hold, each refused with the file, the layer and the field.
+TEST(Network, JsonValuesOfTheWrongKindOrSizeAreRefused) {
+  const json j = network_to_json(test::shift_net(3));
+  const auto error = [&](const std::function<void(json&)>& edit) {
+    json bad = j;
+    edit(bad);
+    return error_of([&] { network_from_json(bad, "n.json"); });
+  };
+  // A pad of 2^30 gave a raw libtorch allocation failure with stack frames.
+  auto msg = error([](json& b) { b["layers"][0]["pad"] = 1 << 30; });
+  EXPECT_NE(msg.find("n.json"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("padded input larger than 65536 on a side"), std::string::npos) << msg;
+  msg = error([](json& b) { b["layers"][0]["out_channels"] = 1 << 20; b["layers"][0]["weight"] = json::array(); });
+  EXPECT_NE(msg.find("conv0"), std::string::npos) << msg;
+  // Floats and out-of-range numbers where integers are expected (were cast, undefined beyond int).
+  msg = error([](json& b) { b["layers"][0]["out_channels"] = 1e30; });
+  EXPECT_NE(msg.find("'out_channels': expected an integer in [-2147483648, 2147483647], got 1e+30"), std::string::npos) << msg;
+  msg = error([](json& b) { b["layers"][0]["pad"] = 1.5; });
+  EXPECT_NE(msg.find("'pad': expected an integer"), std::string::npos) << msg;
+  msg = error([](json& b) { b["layers"][3]["offsets"][0] = {300, 0}; });
+  EXPECT_NE(msg.find("'offsets': expected an integer in [-128, 127], got 300"), std::string::npos) << msg;
+  msg = error([](json& b) { b["layers"][0]["weight"][0] = 1e300; });
+  EXPECT_NE(msg.find("'weight': element 0: expected a finite number"), std::string::npos) << msg;
+  // Preprocessing that would divide by zero (was accepted by pack with a .pb calibration set).
+  msg = error([](json& b) { b["input"]["preprocess"]["std"] = {0.0}; });
+  EXPECT_NE(msg.find("input.preprocess: preprocess std[0] must be finite and non-zero"), std::string::npos) << msg;
+  msg = error([](json& b) { b["input"]["preprocess"]["mean"] = {0.1, 0.2}; });
+  EXPECT_NE(msg.find("mean has 2 values for 1 input channels"), std::string::npos) << msg;
+  msg = error([](json& b) { b["input"]["height"] = 1 << 20; b["input"]["width"] = 1 << 20; });
+  EXPECT_NE(msg.find("at most 2^28 values"), std::string::npos) << msg;
+
+  // JSON nested past the bound is refused by the parser, before any recursion.
+  const std::string path = (std::filesystem::temp_directory_path() / "ccsim-deep.json").string();
+  write_file_atomic(path, std::string(100000, '[') + std::string(100000, ']'));
+  msg = error_of([&] { load_network_json(path); });
+  EXPECT_NE(msg.find(path + ": not valid JSON: nested deeper than 64 levels"), std::string::npos) << msg;
   std::filesystem::remove(path);
 }
 

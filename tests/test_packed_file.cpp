@@ -2,6 +2,13 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <functional>
+#include <thread>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <zlib.h>
 
 #include "models/atomic_file.hpp"
 #include "models/pack.hpp"
@@ -110,9 +117,139 @@ TEST(PackedFile, InconsistentContentWithValidChecksumIsReported) {
   expect_error(encode_packed(net), "bias");
 }
 
+// A file with a valid header and checksum around any CBOR payload: what a hostile or buggy writer
+// can hand the reader once the checksum no longer protects it.
+std::string file_around(const std::vector<std::uint8_t>& payload) {
+  std::string out = encode_packed(sample_network()).substr(0, 16);  // magic, version, flags
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((payload.size() >> (8 * i)) & 0xff));
+  out.append(payload.begin(), payload.end());
+  const auto crc = static_cast<std::uint32_t>(crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(out.data()),
+                                                    static_cast<uInt>(out.size())));
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
+  return out;
+}
+
+nlohmann::json payload_of(const PackedNetwork& net) {
+  const std::string bytes = encode_packed(net);
+  return nlohmann::json::from_cbor(bytes.begin() + 24, bytes.end() - 4);
+}
+
+TEST(PackedFile, DeeplyNestedPayloadIsRefusedWithoutRecursing) {
+  // 100,000 nested one-entry maps {"a": {"a": ...}}: overflowed the stack of the recursive CBOR reader.
+  std::vector<std::uint8_t> deep;
+  for (int i = 0; i < 100000; ++i) deep.insert(deep.end(), {0xa1, 0x61, 'a'});
+  deep.push_back(0xf6);  // null
+  expect_error(file_around(deep), "nested deeper than 64 levels");
+  // Arrays too ([[[...]]]), and a depth within the bound is not the error.
+  expect_error(file_around(std::vector<std::uint8_t>(5000, 0x81)), "nested deeper");
+  std::vector<std::uint8_t> shallow(10, 0x81);
+  shallow.push_back(0xf6);
+  try {
+    decode_packed(file_around(shallow), "net.ccpack");
+    FAIL();
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()).find("nested"), std::string::npos) << e.what();
+  }
+}
+
+TEST(PackedFile, InvalidUtf8InAStringIsRefused) {
+  nlohmann::json j = payload_of(sample_network());
+  j["layers"][1]["name"] = std::string("pw\xff\xfe");  // nlohmann stores it; CBOR carries it as a text string
+  expect_error(file_around(nlohmann::json::to_cbor(j)), "not valid UTF-8");
+  j = payload_of(sample_network());
+  j["name"] = std::string("\xc0\xaf");  // overlong '/'
+  expect_error(file_around(nlohmann::json::to_cbor(j)), "not valid UTF-8");
+  j["name"] = std::string("caf\xc3\xa9");  // valid UTF-8 stays valid
+  EXPECT_EQ(decode_packed(file_around(nlohmann::json::to_cbor(j)), "net.ccpack").name, "caf\xc3\xa9");
+}
+
+TEST(PackedFile, ValuesOfTheWrongKindOrRangeAreRefusedNamingTheField) {
+  const PackedNetwork net = sample_network();
+  const auto with = [&](const std::function<void(nlohmann::json&)>& edit) {
+    nlohmann::json j = payload_of(net);
+    edit(j);
+    return file_around(nlohmann::json::to_cbor(j));
+  };
+  // A float where an integer is expected (was a float-to-int cast, undefined beyond int's range).
+  expect_error(with([](auto& j) { j["layers"][0]["groups"][0][0] = 1e30; }),
+               "layers[0]: field 'groups': element 0: element 0: expected an integer in [0, 4294967295], got 1e+30");
+  expect_error(with([](auto& j) { j["layers"][0]["alpha"] = 2.5; }), "field 'alpha': expected an integer");
+  // A negative column index (was read as 4294967295).
+  expect_error(with([](auto& j) { j["layers"][0]["groups"][0][0] = -1; }), "got -1");
+  expect_error(with([](auto& j) { j["layers"][0]["act_max"] = 300; }), "field 'act_max': expected an integer in [-128, 127], got 300");
+  expect_error(with([](auto& j) { j["input_scale"] = 1e300; }), "field 'input_scale': expected a finite number");
+  expect_error(with([](auto& j) { j["layers"][0]["name"] = 5; }), "field 'name': expected a string, got 5");
+}
+
 TEST(AtomicFile, FailureLeavesNothingBehind) {
   EXPECT_THROW(write_file_atomic("/nonexistent-dir/x.bin", "abc"), std::runtime_error);
   EXPECT_THROW(read_file("/nonexistent-dir/x.bin"), std::runtime_error);
+}
+
+class AtomicFileIn : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("ccsim-af-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  std::size_t entries() const { return static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator(dir_), {})); }
+  std::filesystem::path dir_;
+};
+
+// A symlink is followed: its target gets the content and the link stays a link (the rename used to
+// replace the link by a regular file).
+TEST_F(AtomicFileIn, SymlinkIsFollowed) {
+  write_file_atomic(path("target.bin"), "old");
+  std::filesystem::create_symlink("target.bin", path("link.bin"));
+  write_file_atomic(path("link.bin"), "new");
+  EXPECT_TRUE(std::filesystem::is_symlink(path("link.bin")));
+  EXPECT_EQ(read_file(path("target.bin")), "new");
+  std::filesystem::create_symlink("later.bin", path("dangling.bin"));  // a link to a file yet to exist
+  write_file_atomic(path("dangling.bin"), "made");
+  EXPECT_TRUE(std::filesystem::is_symlink(path("dangling.bin")));
+  EXPECT_EQ(read_file(path("later.bin")), "made");
+  EXPECT_EQ(entries(), 4u);  // no temporary file left
+}
+
+// A device or FIFO is written in place (renaming over /dev/null as root replaced the device node).
+TEST_F(AtomicFileIn, DeviceIsWrittenInPlaceAndDirectoryRefused) {
+  write_file_atomic("/dev/null", "discarded");
+  EXPECT_TRUE(std::filesystem::is_character_file("/dev/null"));
+  ASSERT_EQ(::mkfifo(path("fifo").c_str(), 0600), 0);
+  std::string received;
+  std::thread reader([&] { received = read_file(path("fifo")); });
+  write_file_atomic(path("fifo"), "through the pipe");
+  reader.join();
+  EXPECT_EQ(received, "through the pipe");
+  EXPECT_TRUE(std::filesystem::is_fifo(path("fifo")));
+  std::filesystem::create_directories(path("sub"));
+  try {
+    write_file_atomic(path("sub"), "x");
+    FAIL();
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()), path("sub") + ": is a directory");
+  }
+  EXPECT_EQ(entries(), 2u);
+}
+
+// Several outputs of one command: all or none.
+TEST_F(AtomicFileIn, OutputFilesAreWrittenAllOrNone) {
+  {
+    OutputFiles files;
+    files.add(path("a.ccpack"), "packed");
+    EXPECT_THROW(files.add("/nonexistent-dir/report.json", "{}"), std::runtime_error);
+  }  // not committed: the staged file goes
+  EXPECT_EQ(entries(), 0u);
+  OutputFiles files;
+  files.add(path("a.ccpack"), "packed");
+  files.add(path("b.json"), "{}");
+  EXPECT_FALSE(std::filesystem::exists(path("a.ccpack")));
+  files.commit();
+  EXPECT_EQ(read_file(path("a.ccpack")), "packed");
+  EXPECT_EQ(read_file(path("b.json")), "{}");
+  EXPECT_EQ(entries(), 2u);
 }
 
 }  // namespace
