@@ -76,6 +76,11 @@ IdxDataset load_idx_dataset(const std::string& dir, const std::string& split, in
   return d;
 }
 
+void require_idx_dataset(const std::string& dir, const std::string& split) {
+  find_file(dir, split + "-images-idx3-ubyte");
+  find_file(dir, split + "-labels-idx1-ubyte");
+}
+
 void check_labels(const IdxDataset& d, int classes) {
   for (std::size_t i = 0; i < d.labels.size(); ++i) {
     if (d.labels[i] >= classes) {

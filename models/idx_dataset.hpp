@@ -22,6 +22,10 @@ struct IdxDataset {
 // the file on a missing, truncated or malformed file.
 IdxDataset load_idx_dataset(const std::string& dir, const std::string& split, int limit = 0);
 
+// Throws std::runtime_error naming the missing file unless the split's image and label files exist
+// (reading nothing: a sweep checks its data set before it starts).
+void require_idx_dataset(const std::string& dir, const std::string& split);
+
 // Throws std::runtime_error naming the label file if a label is not below `classes`.
 void check_labels(const IdxDataset& d, int classes);
 

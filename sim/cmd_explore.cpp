@@ -1,4 +1,6 @@
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -6,6 +8,9 @@
 #include <set>
 #include <sstream>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -30,7 +35,33 @@ struct ExploreArgs {
   bool quiet = false;
 };
 
-// Rows of a results CSV by point id (the header line separately). A missing file has none.
+std::string expected_header() {
+  std::string h;
+  for (const auto& c : result_columns()) h += (h.empty() ? "" : ",") + c;
+  return h;
+}
+
+// A result row's point id if the row is well formed: as many cells as the header, the first a
+// point id. Otherwise throws std::invalid_argument saying what is wrong.
+std::int64_t checked_row(const std::string& line, std::size_t columns) {
+  const std::vector<std::string> cells = csv_cells(line);
+  if (cells.size() != columns) {
+    throw std::invalid_argument("has " + std::to_string(cells.size()) + " fields, the header " + std::to_string(columns));
+  }
+  std::size_t used = 0;
+  std::int64_t id = -1;
+  try {
+    id = std::stoll(cells[0], &used);
+  } catch (const std::exception&) {
+  }
+  if (id < 0 || used != cells[0].size()) throw std::invalid_argument("point id '" + cells[0] + "' is not a number");
+  return id;
+}
+
+std::size_t column_count(const std::string& header) { return csv_cells(header).size(); }
+
+// Rows of a results CSV by point id (the header line separately). A missing file has none; a
+// malformed row is an error naming file and line.
 std::map<std::int64_t, std::string> read_rows(const std::string& path, std::string& header) {
   std::map<std::int64_t, std::string> rows;
   std::ifstream in(path);
@@ -38,17 +69,102 @@ std::map<std::int64_t, std::string> read_rows(const std::string& path, std::stri
   std::string line;
   if (!std::getline(in, header)) return rows;
   if (header.rfind("point,", 0) != 0) throw std::invalid_argument(path + ": not a ccsim explore results file");
-  while (std::getline(in, line)) {
+  const std::size_t columns = column_count(header);
+  for (std::size_t number = 2; std::getline(in, line); ++number) {
     if (line.empty()) continue;
-    const auto comma = line.find(',');
     try {
-      rows[std::stoll(line.substr(0, comma))] = line;
-    } catch (const std::exception&) {
-      throw std::invalid_argument(path + ": bad row '" + line.substr(0, 40) + "'");
+      const std::int64_t id = checked_row(line, columns);
+      if (!rows.emplace(id, line).second) throw std::invalid_argument("point " + std::to_string(id) + " appears twice");
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(path + ":" + std::to_string(number) + ": malformed row (" + e.what() + ")");
     }
   }
   return rows;
 }
+
+// The journal of an interrupted run, locked for this run and appended to one whole line per
+// write. Lines that do not check out (torn by the interruption, garbled) are dropped with a note
+// on stderr, and their points evaluated again.
+class Journal {
+ public:
+  Journal(std::string path, bool quiet) : path_(std::move(path)) {
+    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+    if (fd_ < 0) throw std::runtime_error(path_ + ": cannot open the journal: " + std::strerror(errno));
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd_);
+      throw std::runtime_error(path_ + ": another ccsim explore is writing these results (its journal is locked); "
+                               "wait for it or choose another -o");
+    }
+    read(quiet);
+  }
+  Journal(const Journal&) = delete;
+  Journal& operator=(const Journal&) = delete;
+  ~Journal() {
+    if (fd_ < 0) return;
+    struct stat st {};
+    if (!finished_ && ::fstat(fd_, &st) == 0 && st.st_size == 0) ::unlink(path_.c_str());  // nothing to resume
+    ::close(fd_);
+  }
+
+  const std::string& header() const { return header_; }
+  const std::map<std::int64_t, std::string>& rows() const { return rows_; }
+
+  void append(const std::string& csv) {
+    const std::string line = journal_line(csv) + "\n";
+    if (::write(fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+      throw std::runtime_error(path_ + ": journal write failed: " + std::strerror(errno));
+    }
+  }
+  void append_header(const std::string& header) {
+    if (header_.empty()) {
+      append(header);
+      header_ = header;
+    }
+  }
+  // The results are in place: the journal goes.
+  void finish() {
+    ::unlink(path_.c_str());
+    finished_ = true;
+  }
+
+ private:
+  void read(bool quiet) {
+    std::ifstream in(path_);
+    std::string line;
+    std::size_t dropped = 0;
+    for (std::size_t number = 1; std::getline(in, line); ++number) {
+      const std::optional<std::string> csv = journal_row(line);
+      if (header_.empty()) {
+        if (csv && csv->rfind("point,", 0) == 0) {
+          header_ = *csv;
+          continue;
+        }
+        throw std::invalid_argument(path_ + ":" + std::to_string(number) +
+                                    ": not the journal of a ccsim explore run (no checked header); move it away");
+      }
+      std::int64_t id = -1;
+      if (csv) {
+        try {
+          id = checked_row(*csv, column_count(header_));
+        } catch (const std::invalid_argument&) {
+        }
+      }
+      if (id < 0) {
+        ++dropped;
+        if (!quiet) std::cerr << "explore: " << path_ << ":" << number << ": torn or corrupt row dropped; its point runs again\n";
+        continue;
+      }
+      rows_[id] = *csv;
+    }
+    if (dropped > 0 && quiet) std::cerr << "explore: " << path_ << ": " << dropped << " torn or corrupt rows dropped\n";
+  }
+
+  std::string path_;
+  int fd_ = -1;
+  bool finished_ = false;
+  std::string header_;
+  std::map<std::int64_t, std::string> rows_;
+};
 
 std::pair<int, int> parse_shard(const std::string& text) {
   const auto slash = text.find('/');
@@ -91,20 +207,20 @@ void explore_command(const ExploreArgs& a) {
   int shard = 0, shards = 1;
   if (!a.shard.empty()) std::tie(shard, shards) = parse_shard(a.shard);
   // Resume: points already in the output or in the journal of an interrupted run are kept.
-  const std::string journal = a.output + ".partial";
   std::string header;
   auto done = read_rows(a.output, header);
-  std::string journal_header;
-  for (auto& [id, line] : read_rows(journal, journal_header)) done[id] = line;
-  if (header.empty()) header = journal_header;
-  std::string expected;
-  for (const auto& c : result_columns()) expected += (expected.empty() ? "" : ",") + c;
-  for (const auto& [file, h] : {std::pair{a.output, header}, std::pair{journal, journal_header}}) {
-    if (!h.empty() && h != expected) {
-      throw std::invalid_argument(file + ": its columns differ from this ccsim's (an older version's results?); "
-                                  "move it away or choose another -o");
-    }
+  const std::string expected = expected_header();
+  if (!header.empty() && header != expected) {
+    throw std::invalid_argument(a.output + ": its columns differ from this ccsim's (an older version's results?); "
+                                "move it away or choose another -o");
   }
+  Journal journal(a.output + ".partial", a.quiet);
+  if (!journal.header().empty() && journal.header() != expected) {
+    throw std::invalid_argument(a.output + ".partial: its columns differ from this ccsim's (an older version's journal?); "
+                                "move it away or choose another -o");
+  }
+  for (const auto& [id, line] : journal.rows()) done[id] = line;
+  if (header.empty()) header = journal.header();
   for (const auto& p : sweep.points) {
     if (p.id % shards == shard && !done.count(p.id)) selected.push_back(p);
   }
@@ -114,29 +230,25 @@ void explore_command(const ExploreArgs& a) {
     std::cerr << "explore: " << sweep.points.size() << " points in the sweep, " << in_shard << " in this shard, "
               << in_shard - static_cast<std::int64_t>(selected.size()) << " already done\n";
   }
-  std::ofstream log(journal, std::ios::app);
-  if (!log) throw std::runtime_error(journal + ": cannot write");
-  const bool journal_empty = journal_header.empty();
   ProgressBar bar(static_cast<std::int64_t>(selected.size()), "points", std::cerr);
   const auto t0 = std::chrono::steady_clock::now();
   evaluate_points(sweep, selected, a.threads, [&](const Row& row) {
     if (header.empty()) header = csv_header(row);
-    if (journal_empty && log.tellp() == 0) log << header << "\n";
+    journal.append_header(header);
     const std::string line = csv_line(row);
-    log << line << "\n" << std::flush;  // survives an interruption
+    journal.append(line);  // survives an interruption
     done[std::stoll(row.front().second)] = line;
     if (!a.quiet) bar.tick();
   }, a.compute_reports);
   if (!a.quiet) bar.finish();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  log.close();
   if (header.empty()) throw std::invalid_argument(a.sweep + ": no points to evaluate");
   std::map<std::int64_t, std::string> mine;
   for (const auto& [id, line] : done) {
     if (id % shards == shard) mine[id] = line;
   }
   write_results(a.output, header, mine);
-  std::remove(journal.c_str());
+  journal.finish();
   if (!a.json.empty()) {
     // Re-read through the CSV so both outputs hold the same rows.
     nlohmann::json rows = nlohmann::json::array();
@@ -144,22 +256,9 @@ void explore_command(const ExploreArgs& a) {
     std::stringstream hs(header);
     for (std::string n; std::getline(hs, n, ',');) names.push_back(n);
     for (const auto& [id, line] : mine) {
+      const std::vector<std::string> cells = csv_cells(line);
       Row row;
-      std::size_t i = 0;
-      std::string cell;
-      bool quoted = false;
-      for (std::size_t k = 0; k <= line.size(); ++k) {
-        const char c = k < line.size() ? line[k] : ',';
-        if (c == '"') {
-          quoted = !quoted;
-        } else if (c == ',' && !quoted) {
-          row.emplace_back(i < names.size() ? names[i] : "col" + std::to_string(i), cell);
-          ++i;
-          cell.clear();
-        } else {
-          cell += c;
-        }
-      }
+      for (std::size_t i = 0; i < cells.size(); ++i) row.emplace_back(i < names.size() ? names[i] : "col" + std::to_string(i), cells[i]);
       rows.push_back(row_json(row));
     }
     write_file_atomic(a.json, rows.dump(2) + "\n");

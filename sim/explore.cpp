@@ -1,6 +1,8 @@
 #include "sim/explore.hpp"
 
+#include <cmath>
 #include <filesystem>
+#include <cstdio>
 #include <fstream>
 #include <mutex>
 #include <thread>
@@ -9,6 +11,7 @@
 #include <tuple>
 
 #include <tbb/global_control.h>
+#include <zlib.h>
 #include <tbb/parallel_for.h>
 #include <torch/torch.h>
 
@@ -19,6 +22,7 @@
 #include "models/atomic_file.hpp"
 #include "models/golden.hpp"
 #include "models/idx_dataset.hpp"
+#include "models/json_read.hpp"
 #include "models/scheme_packing.hpp"
 #include "sim/compute_report.hpp"
 #include "sim/model_loader.hpp"
@@ -34,13 +38,11 @@ std::vector<T> axis(const nlohmann::json& axes, const std::string& key, std::vec
   if (!axes.contains(key)) return fallback;
   const auto& a = axes[key];
   if (!a.is_array() || a.empty()) throw std::invalid_argument(file + ": axis '" + key + "' must be a non-empty array");
-  std::vector<T> out;
   try {
-    for (const auto& v : a) out.push_back(v.get<T>());
-  } catch (const nlohmann::json::exception&) {
-    throw std::invalid_argument(file + ": axis '" + key + "' has a value of the wrong type");
+    return json_read::value_as<std::vector<T>>(a);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(file + ": axis '" + key + "': " + e.what());
   }
-  return out;
 }
 
 std::string fmt(double v) {
@@ -84,19 +86,36 @@ struct Packed {
   std::vector<model::Int8Tensor> inputs;  // two test images
 };
 
-Row evaluate(const Sweep& sweep, const SweepPoint& p, const Packed& packed, const std::string& compute_report_dir) {
+// The accelerator a point describes, with multiplexers for `alpha_max` channels. Validated.
+hw::AcceleratorConfig config_of(const SweepPoint& p, int alpha_max) {
   hw::AcceleratorConfig cfg(hw::parse_array(p.array));
   cfg.array.data_bits = p.data_bits;
-  int alpha_needed = 1;
-  for (const auto& l : packed.pack.packed.layers) {
-    for (const auto& g : l.groups) alpha_needed = std::max(alpha_needed, static_cast<int>(g.size()));
-  }
-  cfg.array.alpha_max = std::max(1, alpha_needed);
+  cfg.array.alpha_max = std::max(1, alpha_max);
   cfg.weight_buffer.capacity_bytes = static_cast<std::int64_t>(p.weight_buffer_kib * 1024);
   cfg.activation_buffer.capacity_bytes = static_cast<std::int64_t>(p.act_buffer_kib * 1024);
   cfg.dram.bytes_per_cycle = p.dram_bytes_per_cycle;
   cfg.schedule = hw::parse_schedule(p.schedule);
   cfg.validate();
+  return cfg;
+}
+
+// Every value of a numeric axis checked before any point exists.
+void check_values(const std::vector<double>& values, const std::string& axis, const std::string& file, double lo,
+                  bool lo_inclusive, double hi) {
+  for (const double v : values) {
+    if (!std::isfinite(v) || v < lo || (!lo_inclusive && v == lo) || v > hi) {
+      throw std::invalid_argument(file + ": " + axis + " " + fmt(v) + " must be in " + (lo_inclusive ? "[" : "(") +
+                                  fmt(lo) + ", " + fmt(hi) + "]");
+    }
+  }
+}
+
+Row evaluate(const Sweep& sweep, const SweepPoint& p, const Packed& packed, const std::string& compute_report_dir) {
+  int alpha_needed = 1;
+  for (const auto& l : packed.pack.packed.layers) {
+    for (const auto& g : l.groups) alpha_needed = std::max(alpha_needed, static_cast<int>(g.size()));
+  }
+  const hw::AcceleratorConfig cfg = config_of(p, alpha_needed);
   const auto runs = hw::run_fast(packed.pack.packed, packed.inputs, cfg);
   const hw::NetworkRun& first = runs.front();
   const hw::NetworkRun& steady = runs.back();
@@ -206,9 +225,9 @@ const std::vector<std::string>& result_columns() {
 Sweep load_sweep(const std::string& path) {
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(read_file(path));
-  } catch (const nlohmann::json::parse_error& e) {
-    throw std::invalid_argument(path + ": not valid JSON (" + e.what() + ")");
+    j = json_read::parse_json(read_file(path), path);
+  } catch (const std::runtime_error& e) {
+    throw std::invalid_argument(e.what());
   }
   if (!j.is_object()) throw std::invalid_argument(path + ": a sweep is a JSON object");
   for (const auto& [k, v] : j.items()) {
@@ -223,9 +242,17 @@ Sweep load_sweep(const std::string& path) {
   s.file = path;
   std::vector<std::string> networks;
   if (!j.contains("network")) throw std::invalid_argument(path + ": no 'network'");
-  if (j["network"].is_string()) networks.push_back(resolve(j["network"].get<std::string>()));
-  else if (j["network"].is_array()) for (const auto& n : j["network"]) networks.push_back(resolve(n.get<std::string>()));
-  else throw std::invalid_argument(path + ": 'network' must be a file or a list of files");
+  if (j["network"].is_string()) {
+    networks.push_back(resolve(j["network"].get<std::string>()));
+  } else if (j["network"].is_array() && !j["network"].empty()) {
+    try {
+      for (const auto& n : json_read::value_as<std::vector<std::string>>(j["network"])) networks.push_back(resolve(n));
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(path + ": 'network': " + e.what());
+    }
+  } else {
+    throw std::invalid_argument(path + ": 'network' must be a file or a non-empty list of files");
+  }
   for (const auto& n : networks) {
     if (!fs::exists(n)) throw std::invalid_argument(path + ": network '" + n + "': no such file");
   }
@@ -257,9 +284,44 @@ Sweep load_sweep(const std::string& path) {
   for (int a : alphas) {
     if (a < 1 || a > 32) throw std::invalid_argument(path + ": alpha " + std::to_string(a) + " must be in [1, 32]");
   }
-  for (double c : clocks) {
-    if (!(c > 0)) throw std::invalid_argument(path + ": clock_mhz must be positive");
+  check_values(clocks, "clock_mhz", path, 0, false, 1e6);
+  check_values(wbuf, "weight_buffer_kib", path, 0, false, 1 << 30);
+  check_values(abuf, "act_buffer_kib", path, 0, false, 1 << 30);
+  check_values(dram, "dram_bytes_per_cycle", path, 0, false, 1e9);
+  check_values(gammas, "gamma", path, 0, true, 1e6);
+  // The Cartesian product is bounded before it is built (axes multiplying to 8e9 points grew
+  // memory without bound).
+  std::uint64_t count = networks.size();
+  for (const std::size_t n : {schemes.size(), densities.size(), alphas.size(), gammas.size(), arrays.size(), bits.size(),
+                              clocks.size(), wbuf.size(), abuf.size(), dram.size(), schedules.size()}) {
+    count = count > kMaxSweepPoints ? count : count * n;
   }
+  if (count > kMaxSweepPoints) {
+    throw std::invalid_argument(path + ": the axes multiply to more than " + std::to_string(kMaxSweepPoints) +
+                                " points; split the sweep into several files");
+  }
+  // Every hardware configuration is checked now, not when its point comes up.
+  for (const auto& arr : arrays)
+    for (int b : bits)
+      for (double w : wbuf)
+        for (double ab : abuf)
+          for (double dr : dram)
+            for (const auto& sch : schedules) {
+              SweepPoint probe;
+              probe.array = arr;
+              probe.data_bits = b;
+              probe.weight_buffer_kib = w;
+              probe.act_buffer_kib = ab;
+              probe.dram_bytes_per_cycle = dr;
+              probe.schedule = sch;
+              try {
+                config_of(probe, 1);
+              } catch (const std::invalid_argument& e) {
+                throw std::invalid_argument(path + ": array " + arr + ", data_bits " + std::to_string(b) +
+                                            ", weight_buffer_kib " + fmt(w) + ", act_buffer_kib " + fmt(ab) +
+                                            ", dram_bytes_per_cycle " + fmt(dr) + ": " + e.what());
+              }
+            }
   SweepPoint p;
   for (const auto& net : networks)
     for (const auto& scheme : schemes)
@@ -289,8 +351,20 @@ Sweep load_sweep(const std::string& path) {
                           ++p.id;
                         }
   const nlohmann::json calib = j.value("calibration", nlohmann::json::object());
-  s.calibration_dataset = calib.value("dataset", std::string("/usr/share/datasets/fashion-mnist"));
-  s.calibration_count = calib.value("count", 64);
+  try {
+    s.calibration_dataset = calib.contains("dataset") ? json_read::value_as<std::string>(calib["dataset"])
+                                                      : std::string("/usr/share/datasets/fashion-mnist");
+    s.calibration_count = calib.contains("count") ? json_read::value_as<int>(calib["count"]) : 64;
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(path + ": calibration: " + e.what());
+  }
+  if (s.calibration_count < 1) throw std::invalid_argument(path + ": calibration count must be >= 1");
+  try {
+    model::require_idx_dataset(s.calibration_dataset, "train");
+    model::require_idx_dataset(s.calibration_dataset, "t10k");
+  } catch (const std::runtime_error& e) {
+    throw std::invalid_argument(path + ": calibration data set: " + e.what());
+  }
   s.scheme_params = j.value("scheme_params", nlohmann::json::object());
   for (const char* key : {"energy", "area"}) {
     if (j.contains(key) && !j[key].is_string()) throw std::invalid_argument(path + ": '" + key + "' must be a table file (JSON)");
@@ -358,6 +432,53 @@ std::string csv_line(const Row& row) {
     s += (i ? "," : "") + cell;
   }
   return s;
+}
+
+std::vector<std::string> csv_cells(const std::string& line) {
+  std::vector<std::string> cells(1);
+  bool quoted = false;
+  for (std::size_t k = 0; k < line.size(); ++k) {
+    const char c = line[k];
+    if (quoted) {
+      if (c == '"' && k + 1 < line.size() && line[k + 1] == '"') {
+        cells.back() += '"';
+        ++k;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        cells.back() += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      cells.emplace_back();
+    } else {
+      cells.back() += c;
+    }
+  }
+  if (quoted) throw std::invalid_argument("unterminated quote");
+  return cells;
+}
+
+namespace {
+
+std::string crc_hex(const std::string& s) {
+  const auto crc = crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(s.data()), static_cast<uInt>(s.size()));
+  char hex[9];
+  std::snprintf(hex, sizeof(hex), "%08lx", static_cast<unsigned long>(crc));
+  return hex;
+}
+
+}  // namespace
+
+std::string journal_line(const std::string& csv) { return csv + "\t" + crc_hex(csv); }
+
+std::optional<std::string> journal_row(const std::string& line) {
+  const auto tab = line.rfind('\t');
+  if (tab == std::string::npos || line.size() - tab != 9) return std::nullopt;
+  std::string csv = line.substr(0, tab);
+  if (crc_hex(csv) != line.substr(tab + 1)) return std::nullopt;
+  return csv;
 }
 
 nlohmann::json row_json(const Row& row) {

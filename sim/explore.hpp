@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,10 @@ struct Sweep {
   hw::AreaTable area;
 };
 
+// The most points one sweep file may describe (a point's row is ~400 bytes; split larger sweeps
+// into several files, or shards).
+constexpr std::uint64_t kMaxSweepPoints = 1000000;
+
 // Reads and validates SWEEP.json (unknown keys, empty axes, bad values: std::invalid_argument
 // naming the file and key). Relative paths are relative to the sweep file.
 Sweep load_sweep(const std::string& path);
@@ -62,6 +67,15 @@ void evaluate_points(const Sweep& sweep, const std::vector<SweepPoint>& points, 
 const std::vector<std::string>& result_columns();
 std::string csv_header(const Row& row);
 std::string csv_line(const Row& row);
+// The cells of one CSV line as csv_line writes it (RFC 4180 quoting). Throws std::invalid_argument
+// on an unterminated quote.
+std::vector<std::string> csv_cells(const std::string& line);
+
+// A line of the journal an explore run appends to while it works (RESULTS.csv.partial): the CSV
+// line, a tab and its CRC-32 in hex, so a line torn by an interruption or garbled on disk is
+// recognised on resume (journal_row returns nothing for it) and its point evaluated again.
+std::string journal_line(const std::string& csv);
+std::optional<std::string> journal_row(const std::string& line);
 nlohmann::json row_json(const Row& row);
 
 }  // namespace ccsim::cli

@@ -4,11 +4,16 @@
 // points, --point reproduces a row, bad sweeps fail cleanly).
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include <fcntl.h>
 #include <nlohmann/json.hpp>
+#include <sys/file.h>
+#include <unistd.h>
+#include <zlib.h>
 
 #include "hw/accelerator.hpp"
 #include "hw/area_model.hpp"
@@ -165,6 +170,14 @@ class ExploreCli : public ::testing::Test {
   fs::path dir_;
 };
 
+// A journal line as explore writes it: the CSV line, a tab, its CRC-32 in hex.
+std::string journal_line(const std::string& csv) {
+  char hex[9];
+  std::snprintf(hex, sizeof(hex), "%08lx",
+                crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(csv.data()), static_cast<uInt>(csv.size())));
+  return csv + "\t" + hex + "\n";
+}
+
 std::vector<std::string> lines(const std::string& text) {
   std::vector<std::string> out;
   std::stringstream s(text);
@@ -186,16 +199,38 @@ TEST_F(ExploreCli, ShardsMergeResumeAndOnePoint) {
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_EQ(read_file(path("merged.csv")), read_file(path("all.csv")));
 
-  // An interrupted run left a journal with point 3 done (marked): it is kept, not recomputed.
-  const std::string journal = all[0] + "\n3" + all[4].substr(all[4].find(',')) + "-marked\n";
+  // An interrupted run left a journal with point 3 done (marked): it is kept, not recomputed. A row
+  // torn by the interruption, one whose checksum fails and garbage are dropped (they were taken
+  // into the results) and their points run again.
+  const std::string marked = "3" + all[4].substr(all[4].find(',')) + "-marked";
+  std::string altered = journal_line(all[5]);
+  altered[altered.find(',') + 1] ^= 1;
+  const std::string journal = journal_line(all[0]) + journal_line(marked) + altered + "\x01\x02garbage\n" +
+                              journal_line(all[6]).substr(0, 30);
   write_file_atomic(path("resume.csv.partial"), journal);
-  r = test::run_ccsim("explore " + path("sweep.json") + " -o " + path("resume.csv") + " --quiet");
+  r = test::run_ccsim("explore " + path("sweep.json") + " -o " + path("resume.csv"));
   ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("resume.csv.partial:3: torn or corrupt row dropped"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("resume.csv.partial:5: torn or corrupt row dropped"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("1 already done"), std::string::npos) << r.output;
   const auto resumed = lines(read_file(path("resume.csv")));
   ASSERT_EQ(resumed.size(), 7u);
-  EXPECT_NE(resumed[4].find("-marked"), std::string::npos);
-  EXPECT_EQ(resumed[2], all[2]);
+  EXPECT_EQ(resumed[4], marked);
+  for (const std::size_t i : {1, 2, 3, 5, 6}) EXPECT_EQ(resumed[i], all[i]) << i;
   EXPECT_FALSE(fs::exists(path("resume.csv.partial")));
+  // A journal that is not one (no checked header) is refused, not overwritten.
+  write_file_atomic(path("other.csv.partial"), all[0] + "\n" + all[1] + "\n");
+  r = test::run_ccsim("explore " + path("sweep.json") + " -o " + path("other.csv") + " --quiet");
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("other.csv.partial:1: not the journal of a ccsim explore run"), std::string::npos) << r.output;
+
+  // merge refuses a truncated row, naming file and line.
+  const std::string s0 = read_file(path("s0.csv"));
+  write_file_atomic(path("cut.csv"), s0.substr(0, s0.size() - 40) + "\n");
+  r = test::run_ccsim("merge " + path("cut.csv") + " " + path("s1.csv") + " -o " + path("m2.csv"));
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("cut.csv:" + std::to_string(lines(s0).size()) + ": malformed row (has "), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(path("m2.csv")));
 
   // One point alone reproduces its row.
   r = test::run_ccsim("explore " + path("sweep.json") + " --point 5");
@@ -206,6 +241,23 @@ TEST_F(ExploreCli, ShardsMergeResumeAndOnePoint) {
   EXPECT_EQ(one["energy_uJ"], row["energy_uJ"]);
   EXPECT_EQ(one["area_mm2"], row["area_mm2"]);
   EXPECT_GT(row["area_array_mm2"].get<double>(), 0.0);
+}
+
+// Two explores on one output: the second is refused while the first holds the journal's lock.
+TEST_F(ExploreCli, SecondRunOnTheSameOutputIsRefused) {
+  const std::string journal = path("busy.csv.partial");
+  const int fd = ::open(journal.c_str(), O_RDWR | O_CREAT, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX), 0);  // as a running explore holds it
+  auto r = test::run_ccsim("explore " + path("sweep.json") + " -o " + path("busy.csv") + " --quiet");
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("busy.csv.partial: another ccsim explore is writing these results"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(path("busy.csv")));
+  ::close(fd);  // the first run ends
+  fs::remove(journal);
+  r = test::run_ccsim("explore " + path("sweep.json") + " -o " + path("busy.csv") + " --quiet");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(lines(read_file(path("busy.csv"))).size(), 7u);
 }
 
 TEST_F(ExploreCli, ComputeReportPerPointMatchesTheRow) {
@@ -239,6 +291,7 @@ TEST_F(ExploreCli, BadSweepsFailCleanly) {
     EXPECT_NE(r.status, 0) << r.output;
     EXPECT_NE(r.output.find(fragment), std::string::npos) << r.output;
     EXPECT_FALSE(fs::exists(path("out.csv")));
+    EXPECT_FALSE(fs::exists(path("out.csv.partial")));  // nothing is written before every value checks out
   };
   const std::string net = std::string(CCSIM_SOURCE_DIR) + "/models/examples/fmnist-dense.json";
   fails({{"network", net}, {"axes", {{"colour", {1}}}}}, "unknown axis 'colour'");
@@ -250,6 +303,19 @@ TEST_F(ExploreCli, BadSweepsFailCleanly) {
   write_file_atomic(path("area.json"), R"({"reg_bit_um2": 1})");
   fails({{"network", net}, {"area", path("area.json")}}, "area table has no 'add32_um2'");
   fails({{"network", net}, {"energy", 3}}, "'energy' must be a table file");
+  // Values that used to be found only once the journal was open (an empty .partial stayed behind).
+  fails({{"network", net}, {"axes", {{"data_bits", {8, 0}}}}}, "data_bits 0");
+  fails({{"network", net}, {"axes", {{"dram_bytes_per_cycle", {0}}}}}, "dram_bytes_per_cycle 0 must be in (0, 1000000000]");
+  fails({{"network", net}, {"axes", {{"weight_buffer_kib", {0}}}}}, "weight_buffer_kib 0 must be in (0,");
+  fails({{"network", net}, {"axes", {{"act_buffer_kib", {-1}}}}}, "act_buffer_kib -1 must be in (0,");
+  fails({{"network", net}, {"axes", {{"alpha", {2.5}}}}}, "axis 'alpha': element 0: expected an integer");
+  fails({{"network", net}, {"calibration", {{"dataset", path("nodata")}}}}, "calibration data set: " + path("nodata"));
+  fails({{"network", net}, {"calibration", {{"count", 0}}}}, "calibration count must be >= 1");
+  // Axes multiplying to 8e9 points grew memory without bound; now refused at once.
+  std::vector<double> many(2000);
+  for (std::size_t i = 0; i < many.size(); ++i) many[i] = 1.0 + static_cast<double>(i);
+  fails({{"network", net}, {"axes", {{"clock_mhz", many}, {"weight_buffer_kib", many}, {"act_buffer_kib", many}}}},
+        "the axes multiply to more than 1000000 points");
   auto r = test::run_ccsim("explore " + path("sweep.json") + " --shard 2/2 -o " + path("out.csv"));
   EXPECT_NE(r.output.find("--shard '2/2'"), std::string::npos) << r.output;
   // Results of another version (other columns) are not resumed into.
