@@ -47,8 +47,11 @@ std::uint32_t be32(const std::vector<std::uint8_t>& b, std::size_t at) {
 IdxDataset load_idx_dataset(const std::string& dir, const std::string& split, int limit) {
   const std::string image_path = find_file(dir, split + "-images-idx3-ubyte");
   const std::string label_path = find_file(dir, split + "-labels-idx1-ubyte");
-  const auto images = read_all(image_path);
-  const auto labels = read_all(label_path);
+  return parse_idx(read_all(image_path), read_all(label_path), image_path, label_path, limit);
+}
+
+IdxDataset parse_idx(const std::vector<std::uint8_t>& images, const std::vector<std::uint8_t>& labels,
+                     const std::string& image_path, const std::string& label_path, int limit) {
   if (images.size() < 16 || be32(images, 0) != 0x00000803) throw std::runtime_error(image_path + ": not an IDX3 ubyte file");
   if (labels.size() < 8 || be32(labels, 0) != 0x00000801) throw std::runtime_error(label_path + ": not an IDX1 ubyte file");
   IdxDataset d;

@@ -21,6 +21,9 @@ struct IdxDataset {
 // split = "train" or "t10k", at most `limit` samples (0 = all). Throws std::runtime_error naming
 // the file on a missing, truncated or malformed file.
 IdxDataset load_idx_dataset(const std::string& dir, const std::string& split, int limit = 0);
+// The same from the two files' (decompressed) bytes; the paths name them in errors.
+IdxDataset parse_idx(const std::vector<std::uint8_t>& images, const std::vector<std::uint8_t>& labels,
+                     const std::string& image_path, const std::string& label_path, int limit = 0);
 
 // Throws std::runtime_error naming the missing file unless the split's image and label files exist
 // (reading nothing: a sweep checks its data set before it starts).

@@ -139,7 +139,7 @@ class Importer {
     return node.input_size() > input && !node.input(input).empty();
   }
   FloatTensor floats(const onnx::NodeProto& node, int input) const {
-    return tensor_from_proto(constant(node, input), "node '" + node.name() + "' input '" + node.input(input) + "'");
+    return tensor_from_proto(constant(node, input), path_ + ": node '" + node.name() + "' input '" + node.input(input) + "'");
   }
 
   static const onnx::AttributeProto* attr(const onnx::NodeProto& node, const char* name) {
@@ -333,7 +333,7 @@ class Importer {
       layer.kind = LayerKind::Flatten;
       net.layers.push_back(std::move(layer));
     } else if (op == "Reshape") {
-      const auto shape = int64s_from_proto(constant(node, 1), "node '" + node.name() + "' shape");
+      const auto shape = int64s_from_proto(constant(node, 1), path_ + ": node '" + node.name() + "' shape");
       const auto features = current_shape(net).size();
       if (shape.size() != 2 || (shape[1] != -1 && shape[1] != features)) {
         fail(node, "only a reshape to [N, -1] (flatten) is supported");
@@ -356,13 +356,14 @@ class Importer {
 
 }  // namespace
 
-Network load_onnx(const std::string& path) {
-  const std::string bytes = read_file(path);
+Network load_onnx(const std::string& path) { return parse_onnx(read_file(path), path); }
+
+Network parse_onnx(const std::string& bytes, const std::string& source) {
   onnx::ModelProto model;
   if (!model.ParseFromString(bytes) || !model.has_graph()) {
-    throw std::runtime_error(path + ": not an ONNX model (protobuf parse failed)");
+    throw std::runtime_error(source + ": not an ONNX model (protobuf parse failed)");
   }
-  return Importer(model, path).run();
+  return Importer(model, source).run();
 }
 
 }  // namespace ccsim::model

@@ -15,5 +15,7 @@
 namespace ccsim::model {
 
 Network load_onnx(const std::string& path);
+// The same from the bytes of a model file; `source` names it in errors.
+Network parse_onnx(const std::string& bytes, const std::string& source);
 
 }  // namespace ccsim::model

@@ -42,7 +42,7 @@ std::vector<T> raw_values(const onnx::TensorProto& t, std::int64_t n, const std:
                              " bytes, dims need " + std::to_string(n * sizeof(T)));
   }
   std::vector<T> v(static_cast<std::size_t>(n));
-  std::memcpy(v.data(), raw.data(), raw.size());  // ONNX raw data is little-endian, as is x86
+  if (!raw.empty()) std::memcpy(v.data(), raw.data(), raw.size());  // ONNX raw data is little-endian, as is x86
   return v;
 }
 
@@ -101,8 +101,9 @@ std::vector<std::int64_t> int64s_from_proto(const onnx::TensorProto& t, const st
   return {t.int64_data().begin(), t.int64_data().end()};
 }
 
-FloatTensor load_tensor_pb(const std::string& path) {
-  const std::string bytes = read_file(path);
+FloatTensor load_tensor_pb(const std::string& path) { return parse_tensor_pb(read_file(path), path); }
+
+FloatTensor parse_tensor_pb(const std::string& bytes, const std::string& path) {
   onnx::TensorProto t;
   if (!t.ParseFromString(bytes)) throw std::runtime_error(path + ": not an ONNX TensorProto file");
   FloatTensor out = tensor_from_proto(t, path);

@@ -22,6 +22,8 @@ FloatTensor tensor_from_proto(const onnx::TensorProto& t, const std::string& wha
 std::vector<std::int64_t> int64s_from_proto(const onnx::TensorProto& t, const std::string& what);
 
 FloatTensor load_tensor_pb(const std::string& path);
+// The same from a file's bytes; `source` names it in errors.
+FloatTensor parse_tensor_pb(const std::string& bytes, const std::string& source);
 void save_tensor_pb(const FloatTensor& t, const std::string& path);  // atomic
 
 }  // namespace ccsim::model

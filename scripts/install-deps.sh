@@ -14,6 +14,7 @@ packages=(
   dataset-fashion-mnist
   python3-numpy python3-onnx python3-matplotlib
   gtkwave
+  clang libclang-rt-14-dev
 )
 
 missing=()

@@ -33,25 +33,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-template <typename T>
-std::vector<T> axis(const nlohmann::json& axes, const std::string& key, std::vector<T> fallback, const std::string& file) {
-  if (!axes.contains(key)) return fallback;
-  const auto& a = axes[key];
-  if (!a.is_array() || a.empty()) throw std::invalid_argument(file + ": axis '" + key + "' must be a non-empty array");
-  try {
-    return json_read::value_as<std::vector<T>>(a);
-  } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument(file + ": axis '" + key + "': " + e.what());
-  }
-}
-
-std::string fmt(double v) {
-  std::ostringstream o;
-  o.precision(10);
-  o << v;
-  return o.str();
-}
-
 struct PackKey {
   std::string network, scheme;
   double density;
@@ -86,30 +67,6 @@ struct Packed {
   std::vector<model::Int8Tensor> inputs;  // two test images
 };
 
-// The accelerator a point describes, with multiplexers for `alpha_max` channels. Validated.
-hw::AcceleratorConfig config_of(const SweepPoint& p, int alpha_max) {
-  hw::AcceleratorConfig cfg(hw::parse_array(p.array));
-  cfg.array.data_bits = p.data_bits;
-  cfg.array.alpha_max = std::max(1, alpha_max);
-  cfg.weight_buffer.capacity_bytes = static_cast<std::int64_t>(p.weight_buffer_kib * 1024);
-  cfg.activation_buffer.capacity_bytes = static_cast<std::int64_t>(p.act_buffer_kib * 1024);
-  cfg.dram.bytes_per_cycle = p.dram_bytes_per_cycle;
-  cfg.schedule = hw::parse_schedule(p.schedule);
-  cfg.validate();
-  return cfg;
-}
-
-// Every value of a numeric axis checked before any point exists.
-void check_values(const std::vector<double>& values, const std::string& axis, const std::string& file, double lo,
-                  bool lo_inclusive, double hi) {
-  for (const double v : values) {
-    if (!std::isfinite(v) || v < lo || (!lo_inclusive && v == lo) || v > hi) {
-      throw std::invalid_argument(file + ": " + axis + " " + fmt(v) + " must be in " + (lo_inclusive ? "[" : "(") +
-                                  fmt(lo) + ", " + fmt(hi) + "]");
-    }
-  }
-}
-
 Row evaluate(const Sweep& sweep, const SweepPoint& p, const Packed& packed, const std::string& compute_report_dir) {
   int alpha_needed = 1;
   for (const auto& l : packed.pack.packed.layers) {
@@ -143,37 +100,37 @@ Row evaluate(const Sweep& sweep, const SweepPoint& p, const Packed& packed, cons
       std::to_string(p.id),
       p.network,
       p.scheme,
-      fmt(p.density),
+      format_number(p.density),
       std::to_string(p.alpha),
-      fmt(p.gamma),
+      format_number(p.gamma),
       p.array,
       std::to_string(p.data_bits),
-      fmt(p.clock_mhz),
-      fmt(p.weight_buffer_kib),
-      fmt(p.act_buffer_kib),
-      fmt(p.dram_bytes_per_cycle),
+      format_number(p.clock_mhz),
+      format_number(p.weight_buffer_kib),
+      format_number(p.act_buffer_kib),
+      format_number(p.dram_bytes_per_cycle),
       p.schedule,
       std::to_string(arrays),
       std::to_string(packed.pack.nonzeros),
       std::to_string(packed.pack.weights),
       std::to_string(first.total.cycles),
-      fmt(latency_us),
+      format_number(latency_us),
       std::to_string(interval),
-      fmt(p.clock_mhz * 1e6 / static_cast<double>(interval)),
-      fmt(t.utilization()),
-      fmt(slots ? static_cast<double>(mapped) / static_cast<double>(slots) : 0.0),
+      format_number(p.clock_mhz * 1e6 / static_cast<double>(interval)),
+      format_number(t.utilization()),
+      format_number(slots ? static_cast<double>(mapped) / static_cast<double>(slots) : 0.0),
       std::to_string(t.stall_cycles),
       std::to_string(onchip),
       std::to_string(t.dram_read_bytes + t.dram_write_bytes),
       std::to_string(packed.pack.value_bits),
       std::to_string(packed.pack.index_bits),
-      fmt(e.total_pJ() * 1e-6),
-      fmt((e.mac_pJ + e.mux_pJ) * 1e-6),
-      fmt((e.accumulator_pJ + e.weight_buffer_pJ + e.act_buffer_pJ) * 1e-6),
-      fmt(e.dram_pJ * 1e-6),
-      fmt(area.total_um2() * 1e-6),
-      fmt(area.arrays_um2 * 1e-6),
-      fmt(area.buffers_um2() * 1e-6)};
+      format_number(e.total_pJ() * 1e-6),
+      format_number((e.mac_pJ + e.mux_pJ) * 1e-6),
+      format_number((e.accumulator_pJ + e.weight_buffer_pJ + e.act_buffer_pJ) * 1e-6),
+      format_number(e.dram_pJ * 1e-6),
+      format_number(area.total_um2() * 1e-6),
+      format_number(area.arrays_um2 * 1e-6),
+      format_number(area.buffers_um2() * 1e-6)};
   const auto& names = result_columns();
   if (values.size() != names.size()) throw std::logic_error("explore: result columns and values disagree");
   Row row;
@@ -220,158 +177,6 @@ const std::vector<std::string>& result_columns() {
       "area_array_mm2",
       "area_buffers_mm2"};
   return columns;
-}
-
-Sweep load_sweep(const std::string& path) {
-  nlohmann::json j;
-  try {
-    j = json_read::parse_json(read_file(path), path);
-  } catch (const std::runtime_error& e) {
-    throw std::invalid_argument(e.what());
-  }
-  if (!j.is_object()) throw std::invalid_argument(path + ": a sweep is a JSON object");
-  for (const auto& [k, v] : j.items()) {
-    if (k != "network" && k != "axes" && k != "calibration" && k != "scheme_params" && k != "energy" && k != "area" &&
-        k != "comment") {
-      throw std::invalid_argument(path + ": unknown key '" + k + "'");
-    }
-  }
-  const fs::path dir = fs::path(path).parent_path();
-  auto resolve = [&](const std::string& p) { return fs::path(p).is_absolute() ? p : (dir / p).lexically_normal().string(); };
-  Sweep s;
-  s.file = path;
-  std::vector<std::string> networks;
-  if (!j.contains("network")) throw std::invalid_argument(path + ": no 'network'");
-  if (j["network"].is_string()) {
-    networks.push_back(resolve(j["network"].get<std::string>()));
-  } else if (j["network"].is_array() && !j["network"].empty()) {
-    try {
-      for (const auto& n : json_read::value_as<std::vector<std::string>>(j["network"])) networks.push_back(resolve(n));
-    } catch (const std::invalid_argument& e) {
-      throw std::invalid_argument(path + ": 'network': " + e.what());
-    }
-  } else {
-    throw std::invalid_argument(path + ": 'network' must be a file or a non-empty list of files");
-  }
-  for (const auto& n : networks) {
-    if (!fs::exists(n)) throw std::invalid_argument(path + ": network '" + n + "': no such file");
-  }
-  const nlohmann::json axes = j.value("axes", nlohmann::json::object());
-  static const char* kAxes[] = {"array", "data_bits", "clock_mhz", "weight_buffer_kib", "act_buffer_kib",
-                                "dram_bytes_per_cycle", "schedule", "scheme", "density", "alpha", "gamma"};
-  for (const auto& [k, v] : axes.items()) {
-    bool known = false;
-    for (const char* a : kAxes) known = known || k == a;
-    if (!known) throw std::invalid_argument(path + ": unknown axis '" + k + "'");
-  }
-  const auto arrays = axis<std::string>(axes, "array", {"16x16"}, path);
-  const auto bits = axis<int>(axes, "data_bits", {8}, path);
-  const auto clocks = axis<double>(axes, "clock_mhz", {500}, path);
-  const auto wbuf = axis<double>(axes, "weight_buffer_kib", {64}, path);
-  const auto abuf = axis<double>(axes, "act_buffer_kib", {128}, path);
-  const auto dram = axis<double>(axes, "dram_bytes_per_cycle", {16}, path);
-  const auto schedules = axis<std::string>(axes, "schedule", {"shared"}, path);
-  const auto schemes = axis<std::string>(axes, "scheme", {"cc"}, path);
-  const auto densities = axis<double>(axes, "density", {0.25}, path);
-  const auto alphas = axis<int>(axes, "alpha", {8}, path);
-  const auto gammas = axis<double>(axes, "gamma", {1.75}, path);
-  for (const auto& a : arrays) hw::parse_array(a);
-  for (const auto& sc : schedules) hw::parse_schedule(sc);
-  for (const auto& sc : schemes) model::parse_sparsity_scheme(sc);
-  for (double d : densities) {
-    if (!(d > 0 && d <= 1)) throw std::invalid_argument(path + ": density " + fmt(d) + " must be in (0, 1]");
-  }
-  for (int a : alphas) {
-    if (a < 1 || a > 32) throw std::invalid_argument(path + ": alpha " + std::to_string(a) + " must be in [1, 32]");
-  }
-  check_values(clocks, "clock_mhz", path, 0, false, 1e6);
-  check_values(wbuf, "weight_buffer_kib", path, 0, false, 1 << 30);
-  check_values(abuf, "act_buffer_kib", path, 0, false, 1 << 30);
-  check_values(dram, "dram_bytes_per_cycle", path, 0, false, 1e9);
-  check_values(gammas, "gamma", path, 0, true, 1e6);
-  // The Cartesian product is bounded before it is built (axes multiplying to 8e9 points grew
-  // memory without bound).
-  std::uint64_t count = networks.size();
-  for (const std::size_t n : {schemes.size(), densities.size(), alphas.size(), gammas.size(), arrays.size(), bits.size(),
-                              clocks.size(), wbuf.size(), abuf.size(), dram.size(), schedules.size()}) {
-    count = count > kMaxSweepPoints ? count : count * n;
-  }
-  if (count > kMaxSweepPoints) {
-    throw std::invalid_argument(path + ": the axes multiply to more than " + std::to_string(kMaxSweepPoints) +
-                                " points; split the sweep into several files");
-  }
-  // Every hardware configuration is checked now, not when its point comes up.
-  for (const auto& arr : arrays)
-    for (int b : bits)
-      for (double w : wbuf)
-        for (double ab : abuf)
-          for (double dr : dram)
-            for (const auto& sch : schedules) {
-              SweepPoint probe;
-              probe.array = arr;
-              probe.data_bits = b;
-              probe.weight_buffer_kib = w;
-              probe.act_buffer_kib = ab;
-              probe.dram_bytes_per_cycle = dr;
-              probe.schedule = sch;
-              try {
-                config_of(probe, 1);
-              } catch (const std::invalid_argument& e) {
-                throw std::invalid_argument(path + ": array " + arr + ", data_bits " + std::to_string(b) +
-                                            ", weight_buffer_kib " + fmt(w) + ", act_buffer_kib " + fmt(ab) +
-                                            ", dram_bytes_per_cycle " + fmt(dr) + ": " + e.what());
-              }
-            }
-  SweepPoint p;
-  for (const auto& net : networks)
-    for (const auto& scheme : schemes)
-      for (double d : densities)
-        for (int a : alphas)
-          for (double g : gammas)
-            for (const auto& arr : arrays)
-              for (int b : bits)
-                for (double clk : clocks)
-                  for (double w : wbuf)
-                    for (double ab : abuf)
-                      for (double dr : dram)
-                        for (const auto& sch : schedules) {
-                          p.network = net;
-                          p.scheme = scheme;
-                          p.density = d;
-                          p.alpha = a;
-                          p.gamma = g;
-                          p.array = arr;
-                          p.data_bits = b;
-                          p.clock_mhz = clk;
-                          p.weight_buffer_kib = w;
-                          p.act_buffer_kib = ab;
-                          p.dram_bytes_per_cycle = dr;
-                          p.schedule = sch;
-                          s.points.push_back(p);
-                          ++p.id;
-                        }
-  const nlohmann::json calib = j.value("calibration", nlohmann::json::object());
-  try {
-    s.calibration_dataset = calib.contains("dataset") ? json_read::value_as<std::string>(calib["dataset"])
-                                                      : std::string("/usr/share/datasets/fashion-mnist");
-    s.calibration_count = calib.contains("count") ? json_read::value_as<int>(calib["count"]) : 64;
-  } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument(path + ": calibration: " + e.what());
-  }
-  if (s.calibration_count < 1) throw std::invalid_argument(path + ": calibration count must be >= 1");
-  try {
-    model::require_idx_dataset(s.calibration_dataset, "train");
-    model::require_idx_dataset(s.calibration_dataset, "t10k");
-  } catch (const std::runtime_error& e) {
-    throw std::invalid_argument(path + ": calibration data set: " + e.what());
-  }
-  s.scheme_params = j.value("scheme_params", nlohmann::json::object());
-  for (const char* key : {"energy", "area"}) {
-    if (j.contains(key) && !j[key].is_string()) throw std::invalid_argument(path + ": '" + key + "' must be a table file (JSON)");
-  }
-  s.energy = j.contains("energy") ? load_table<hw::EnergyTable>(resolve(j["energy"].get<std::string>())) : hw::EnergyTable::defaults();
-  s.area = j.contains("area") ? load_table<hw::AreaTable>(resolve(j["area"].get<std::string>())) : hw::AreaTable::defaults();
-  return s;
 }
 
 void evaluate_points(const Sweep& sweep, const std::vector<SweepPoint>& points, int threads,

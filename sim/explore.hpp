@@ -14,44 +14,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "hw/area_model.hpp"
-#include "hw/energy_model.hpp"
+#include "sim/sweep.hpp"
 
 namespace ccsim::cli {
-
-struct SweepPoint {
-  std::int64_t id = 0;
-  std::string network;
-  std::string scheme;
-  double density = 0.25;
-  int alpha = 8;
-  double gamma = 1.75;
-  std::string array;
-  int data_bits = 8;
-  double clock_mhz = 500;
-  double weight_buffer_kib = 64;
-  double act_buffer_kib = 128;
-  double dram_bytes_per_cycle = 16;
-  std::string schedule = "shared";
-};
-
-struct Sweep {
-  std::string file;
-  std::vector<SweepPoint> points;  // the Cartesian product, id = index
-  std::string calibration_dataset;
-  int calibration_count = 64;
-  nlohmann::json scheme_params;  // m, patterns, period, block, restricted
-  hw::EnergyTable energy;
-  hw::AreaTable area;
-};
-
-// The most points one sweep file may describe (a point's row is ~400 bytes; split larger sweeps
-// into several files, or shards).
-constexpr std::uint64_t kMaxSweepPoints = 1000000;
-
-// Reads and validates SWEEP.json (unknown keys, empty axes, bad values: std::invalid_argument
-// naming the file and key). Relative paths are relative to the sweep file.
-Sweep load_sweep(const std::string& path);
 
 // One result row: the point's settings followed by its measurements (CSV column order).
 using Row = std::vector<std::pair<std::string, std::string>>;

@@ -284,6 +284,50 @@ TEST_F(Cli, HostileInputsAreRefusedNamingTheFile) {
   expect_failure("run " + out + " --input " + path("x.pb") + " --weight-banks 0", "--weight-banks: must be more than 0, got 0");
 }
 
+// Two runs of the same command give the same bytes (timing fields aside), and explore's thread
+// count does not change its results.
+TEST_F(Cli, OutputsAreByteIdenticalAcrossRunsAndThreadCounts) {
+  const std::string calib = " --calib-input " + path("calib.pb");
+  for (const char* n : {"1", "2"}) {
+    ASSERT_EQ(run("pack " + path("net.json") + calib + " -o " + path(std::string("p") + n + ".ccpack") + " --report " +
+                  path(std::string("p") + n + ".json") + " --pruned-model " + path(std::string("m") + n + ".json"))
+                  .status,
+              0);
+    ASSERT_EQ(run("golden " + path("p1.ccpack") + " --input " + path("calib.pb") + " -o " + path(std::string("g") + n + ".json"))
+                  .status,
+              0);
+    ASSERT_EQ(run("run " + path("p1.ccpack") + " --array 6x5 --input " + path("calib.pb") + " --report " +
+                  path(std::string("r") + n + ".json") + " --compute-report " + path(std::string("c") + n + ".csv"))
+                  .status,
+              0);
+  }
+  for (const char* f : {"p%.ccpack", "p%.json", "m%.json", "g%.json", "c%.csv"}) {
+    std::string a = f, b = f;
+    a.replace(a.find('%'), 1, "1");
+    b.replace(b.find('%'), 1, "2");
+    EXPECT_EQ(read_file(path(a)), read_file(path(b))) << f;
+  }
+  auto r1 = nlohmann::json::parse(read_file(path("r1.json")));
+  auto r2 = nlohmann::json::parse(read_file(path("r2.json")));
+  for (auto* r : {&r1, &r2}) {
+    ASSERT_TRUE(r->contains("wall_seconds"));
+    r->erase("wall_seconds");
+    r->erase("simulated_mac_slots_per_second");
+  }
+  EXPECT_EQ(r1, r2);
+
+  // A sweep needs a network of the data set's 28x28 images: the bundled dense one.
+  const nlohmann::json sweep = {{"network", std::string(CCSIM_SOURCE_DIR) + "/models/examples/fmnist-dense.json"},
+                                {"calibration", {{"dataset", "/usr/share/datasets/fashion-mnist"}, {"count", 8}}},
+                                {"axes", {{"scheme", {"cc", "nm"}}, {"array", {"8x8", "16x16"}}, {"alpha", {2, 4}}}}};
+  write_file_atomic(path("sweep.json"), sweep.dump());
+  for (const char* t : {"1", "2"}) {
+    const Result e = run("explore " + path("sweep.json") + " --threads " + t + " --quiet -o " + path(std::string("e") + t + ".csv"));
+    ASSERT_EQ(e.status, 0) << e.output;
+  }
+  EXPECT_EQ(read_file(path("e1.csv")), read_file(path("e2.csv")));
+}
+
 // Outputs: all or none, through symlinks, never replacing a device node.
 TEST_F(Cli, OutputsAreWrittenAllOrNoneWhereTheUserPointsThem) {
   const std::string calib = " --calib-input " + path("calib.pb");

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Builds ccsim with AddressSanitizer and UndefinedBehaviorSanitizer (g++, every UBSan finding
+# fatal) into ${CCSIM_ASAN_DIR:-build-asan} and runs unit tests there, the SystemC models and the
+# Verilated RTL included (the same compile flags reach the Verilator-generated C++).
+#   bash scripts/sanitize.sh         every unit suite (the whole project; ~25 min on 2 cores)
+#   bash scripts/sanitize.sh --ci    the subset CI runs (front end, golden model, SystemC units,
+#                                    accelerator, TLM system): ~6 min on 2 cores
+# libtorch and libsystemc are Debian's uninstrumented builds: what they do inside is not checked,
+# what ccsim hands them is.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${CCSIM_ASAN_DIR:-$root/build-asan}
+suites=()
+if [ "${1:-}" = "--ci" ]; then
+  suites=(test_fixed_point test_column_combine test_network test_packed_file test_sparsity test_golden test_hw
+          test_memory test_accelerator test_tlm)
+elif [ -n "${1:-}" ]; then
+  echo "sanitize.sh: unknown option $1 (--ci or nothing)" >&2
+  exit 2
+fi
+bash "$root/scripts/install-deps.sh"
+flags="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
+# SystemC and libtorch keep some allocations until exit by design; only ccsim's own leaks count.
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export LSAN_OPTIONS=suppressions=$root/scripts/lsan.supp:print_suppressions=0
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+if [ ${#suites[@]} -gt 0 ]; then
+  cmake --build "$build" --parallel "$(nproc)" --target "${suites[@]}"
+  for s in "${suites[@]}"; do
+    echo "== $s (ASan + UBSan)"
+    "$build/tests/$s" --gtest_brief=1
+  done
+else
+  cmake --build "$build" --parallel "$(nproc)"
+  ctest --test-dir "$build" -L unit -LE kernels --output-on-failure --parallel "$(nproc)" --timeout 3600
+fi

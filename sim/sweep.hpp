@@ -1,0 +1,58 @@
+// A sweep: SWEEP.json read and checked, every value before any point is evaluated (no libtorch
+// and no simulation here, so the reader can be fuzzed alone).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "hw/accelerator_config.hpp"
+#include "hw/area_model.hpp"
+#include "hw/energy_model.hpp"
+
+namespace ccsim::cli {
+
+struct SweepPoint {
+  std::int64_t id = 0;
+  std::string network;
+  std::string scheme;
+  double density = 0.25;
+  int alpha = 8;
+  double gamma = 1.75;
+  std::string array;
+  int data_bits = 8;
+  double clock_mhz = 500;
+  double weight_buffer_kib = 64;
+  double act_buffer_kib = 128;
+  double dram_bytes_per_cycle = 16;
+  std::string schedule = "shared";
+};
+
+struct Sweep {
+  std::string file;
+  std::vector<SweepPoint> points;  // the Cartesian product, id = index
+  std::string calibration_dataset;
+  int calibration_count = 64;
+  nlohmann::json scheme_params;  // m, patterns, period, block, restricted
+  hw::EnergyTable energy;
+  hw::AreaTable area;
+};
+
+// The most points one sweep file may describe (a point's row is ~400 bytes; split larger sweeps
+// into several files, or shards).
+constexpr std::uint64_t kMaxSweepPoints = 1000000;
+
+// Reads and validates SWEEP.json (unknown keys, empty axes, bad values: std::invalid_argument
+// naming the file and key). Relative paths are relative to the sweep file.
+Sweep load_sweep(const std::string& path);
+
+// The accelerator a point describes, with multiplexers for `alpha_max` input channels. Throws
+// std::invalid_argument if the configuration is not one the model accepts.
+hw::AcceleratorConfig config_of(const SweepPoint& p, int alpha_max);
+
+// A number as the results file writes it (10 significant digits).
+std::string format_number(double v);
+
+}  // namespace ccsim::cli

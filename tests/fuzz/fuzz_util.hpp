@@ -1,0 +1,38 @@
+// What every libFuzzer harness shares: the input as a string, and the rule that a reader may
+// refuse an input only with the exceptions it documents (std::runtime_error or
+// std::invalid_argument, naming the source). Anything else — a crash, a sanitizer report, another
+// exception type escaping (nlohmann's, std::bad_alloc, std::out_of_range) — is a finding.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstdio>
+#include <stdexcept>
+#include <string>
+
+namespace ccsim::fuzz {
+
+inline std::string bytes(const std::uint8_t* data, std::size_t size) {
+  return std::string(reinterpret_cast<const char*>(data), size);
+}
+
+// Runs `read`; an error of the documented kinds must name `source`.
+template <typename Read>
+void expect_clean(const char* source, Read&& read) {
+  try {
+    read();
+  } catch (const std::runtime_error& e) {  // includes what the readers throw for bad files
+    if (std::string(e.what()).find(source) == std::string::npos) {
+      std::fprintf(stderr, "error does not name '%s': %s\n", source, e.what());
+      std::abort();
+    }
+  } catch (const std::invalid_argument& e) {
+    if (std::string(e.what()).find(source) == std::string::npos) {
+      std::fprintf(stderr, "error does not name '%s': %s\n", source, e.what());
+      std::abort();
+    }
+  }
+}
+
+}  // namespace ccsim::fuzz
