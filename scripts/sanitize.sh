@@ -19,8 +19,10 @@ elif [ -n "${1:-}" ]; then
   exit 2
 fi
 bash "$root/scripts/install-deps.sh"
-flags="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+# -O1 and line tables only: sanitizer builds compile slowly (libtorch's headers), and -O1 keeps
+# stack traces exact. "Sanitize" is a build type of no flags of its own.
+flags="-O1 -g1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Sanitize \
   -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
 # SystemC and libtorch keep some allocations until exit by design; only ccsim's own leaks count.
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
