@@ -209,6 +209,20 @@ Sweep load_sweep(const std::string& path) {
     throw std::invalid_argument(path + ": calibration data set: " + e.what());
   }
   s.scheme_params = j.value("scheme_params", nlohmann::json::object());
+  if (!s.scheme_params.is_object()) throw std::invalid_argument(path + ": 'scheme_params' must be an object");
+  for (const auto& [k, v] : s.scheme_params.items()) {
+    try {
+      if (k == "restricted") {
+        json_read::value_as<bool>(v);
+      } else if (k == "m" || k == "patterns" || k == "period" || k == "block") {
+        if (json_read::value_as<int>(v) < 1) throw std::invalid_argument("must be >= 1");
+      } else {
+        throw std::invalid_argument("unknown key (m, patterns, period, block, restricted)");
+      }
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(path + ": scheme_params '" + k + "': " + e.what());
+    }
+  }
   for (const char* key : {"energy", "area"}) {
     if (j.contains(key) && !j[key].is_string()) throw std::invalid_argument(path + ": '" + key + "' must be a table file (JSON)");
   }

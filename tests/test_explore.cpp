@@ -311,6 +311,8 @@ TEST_F(ExploreCli, BadSweepsFailCleanly) {
   fails({{"network", net}, {"axes", {{"alpha", {2.5}}}}}, "axis 'alpha': element 0: expected an integer");
   fails({{"network", net}, {"calibration", {{"dataset", path("nodata")}}}}, "calibration data set: " + path("nodata"));
   fails({{"network", net}, {"calibration", {{"count", 0}}}}, "calibration count must be >= 1");
+  fails({{"network", net}, {"scheme_params", {{"m", "four"}}}}, "scheme_params 'm': expected an integer");
+  fails({{"network", net}, {"scheme_params", {{"blocks", 8}}}}, "scheme_params 'blocks': unknown key");
   // Axes multiplying to 8e9 points grew memory without bound; now refused at once.
   std::vector<double> many(2000);
   for (std::size_t i = 0; i < many.size(); ++i) many[i] = 1.0 + static_cast<double>(i);
