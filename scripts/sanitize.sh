@@ -2,9 +2,12 @@
 # Builds ccsim with AddressSanitizer and UndefinedBehaviorSanitizer (g++, every UBSan finding
 # fatal) into ${CCSIM_ASAN_DIR:-build-asan} and runs unit tests there, the SystemC models and the
 # Verilated RTL included (the same compile flags reach the Verilator-generated C++).
-#   bash scripts/sanitize.sh         every unit suite (the whole project; ~25 min on 2 cores)
+#   bash scripts/sanitize.sh         every unit suite (the whole project). Slow: the Verilated
+#                                    tile's generated C++ takes > 7 CPU-minutes per file under
+#                                    ASan, so plan an hour or more on 2 cores
 #   bash scripts/sanitize.sh --ci    the subset CI runs (front end, golden model, SystemC units,
-#                                    accelerator, TLM system): ~6 min on 2 cores
+#                                    accelerator, TLM system; no Verilated code, for the reason
+#                                    above): ~7 min on 2 cores
 # libtorch and libsystemc are Debian's uninstrumented builds: what they do inside is not checked,
 # what ccsim hands them is.
 set -euo pipefail
