@@ -5,6 +5,7 @@
 // instead of casting it (a float into an int field, -1 into an unsigned index, 1e300 into a float).
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <stdexcept>
@@ -44,8 +45,7 @@ struct is_vector : std::false_type {};
 template <typename U>
 struct is_vector<std::vector<U>> : std::true_type {};
 
-template <typename T>
-[[noreturn]] void wrong(const json& v, const std::string& expected) {
+[[noreturn]] inline void wrong(const json& v, const std::string& expected) {
   throw std::invalid_argument("expected " + expected + ", got " + describe(v));
 }
 
@@ -59,38 +59,38 @@ std::string range_text() {
 template <typename T>
 T value_as(const json& v) {
   if constexpr (std::is_same_v<T, bool>) {
-    if (!v.is_boolean()) detail::wrong<T>(v, "true or false");
+    if (!v.is_boolean()) detail::wrong(v, "true or false");
     return v.get<bool>();
   } else if constexpr (std::is_integral_v<T>) {
     const std::string expected = "an integer in " + detail::range_text<T>();
     if (v.is_number_unsigned()) {
       const auto u = v.get<std::uint64_t>();
-      if (u > static_cast<std::uint64_t>(std::numeric_limits<T>::max())) detail::wrong<T>(v, expected);
+      if (u > static_cast<std::uint64_t>(std::numeric_limits<T>::max())) detail::wrong(v, expected);
       return static_cast<T>(u);
     }
-    if (!v.is_number_integer()) detail::wrong<T>(v, expected);
+    if (!v.is_number_integer()) detail::wrong(v, expected);
     const auto i = v.get<std::int64_t>();
     if constexpr (std::is_unsigned_v<T>) {
       if (i < 0 || static_cast<std::uint64_t>(i) > static_cast<std::uint64_t>(std::numeric_limits<T>::max())) {
-        detail::wrong<T>(v, expected);
+        detail::wrong(v, expected);
       }
     } else {
       if (i < static_cast<std::int64_t>(std::numeric_limits<T>::lowest()) ||
           i > static_cast<std::int64_t>(std::numeric_limits<T>::max())) {
-        detail::wrong<T>(v, expected);
+        detail::wrong(v, expected);
       }
     }
     return static_cast<T>(i);
   } else if constexpr (std::is_floating_point_v<T>) {
-    if (!v.is_number()) detail::wrong<T>(v, "a number");
+    if (!v.is_number()) detail::wrong(v, "a number");
     const double d = v.get<double>();
-    if (!(std::abs(d) <= static_cast<double>(std::numeric_limits<T>::max()))) detail::wrong<T>(v, "a finite number");
+    if (!(std::abs(d) <= static_cast<double>(std::numeric_limits<T>::max()))) detail::wrong(v, "a finite number");
     return static_cast<T>(d);
   } else if constexpr (std::is_same_v<T, std::string>) {
-    if (!v.is_string()) detail::wrong<T>(v, "a string");
+    if (!v.is_string()) detail::wrong(v, "a string");
     return v.get<std::string>();
   } else if constexpr (detail::is_vector<T>::value) {
-    if (!v.is_array()) detail::wrong<T>(v, "an array");
+    if (!v.is_array()) detail::wrong(v, "an array");
     T out;
     out.reserve(v.size());
     for (std::size_t i = 0; i < v.size(); ++i) {

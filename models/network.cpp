@@ -53,8 +53,6 @@ void check_bias(const Layer& layer) {
   }
 }
 
-Shape unchecked_output_shape(const Layer& layer, const Shape& in);
-
 }  // namespace
 
 std::string to_string(const Shape& s) {
@@ -91,14 +89,6 @@ void validate(const Preprocess& p, int channels) {
   };
   check(p.mean, "mean", false);
   check(p.std, "std", true);
-}
-
-Shape output_shape(const Layer& layer, const Shape& in) {
-  const Shape out = unchecked_output_shape(layer, in);
-  if (out.size() > kMaxActivationValues) {
-    fail(layer, "output " + to_string(out) + " would hold more than 2^28 values per image");
-  }
-  return out;
 }
 
 namespace {
@@ -165,6 +155,14 @@ Shape unchecked_output_shape(const Layer& layer, const Shape& in) {
 }
 
 }  // namespace
+
+Shape output_shape(const Layer& layer, const Shape& in) {
+  const Shape out = unchecked_output_shape(layer, in);
+  if (out.size() > kMaxActivationValues) {
+    fail(layer, "output " + to_string(out) + " would hold more than 2^28 values per image");
+  }
+  return out;
+}
 
 std::vector<Shape> infer_shapes(const Network& net) {
   std::vector<Shape> shapes{net.input};

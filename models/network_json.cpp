@@ -28,11 +28,7 @@ class Reader {
 
   int integer(const json& obj, const char* key, const std::string& where, int fallback,
               bool required = false) const {
-    if (!obj.contains(key)) {
-      if (required) fail(where, std::string("missing field '") + key + "'");
-      return fallback;
-    }
-    return checked<int>(obj.at(key), where, key);
+    return required ? checked<int>(field(obj, key, where), where, key) : optional<int>(obj, key, where, fallback);
   }
 
   // A field's value as T (json_read::value_as), the error naming file, layer and field.

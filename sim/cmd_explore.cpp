@@ -90,12 +90,16 @@ class Journal {
   Journal(std::string path, bool quiet) : path_(std::move(path)) {
     fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
     if (fd_ < 0) throw std::runtime_error(path_ + ": cannot open the journal: " + std::strerror(errno));
-    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    try {
+      if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+        throw std::runtime_error(path_ + ": another ccsim explore is writing these results (its journal is locked); "
+                                 "wait for it or choose another -o");
+      }
+      read(quiet);
+    } catch (...) {
       ::close(fd_);
-      throw std::runtime_error(path_ + ": another ccsim explore is writing these results (its journal is locked); "
-                               "wait for it or choose another -o");
+      throw;
     }
-    read(quiet);
   }
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
@@ -132,11 +136,13 @@ class Journal {
     std::ifstream in(path_);
     std::string line;
     std::size_t dropped = 0;
+    std::size_t columns = 0;
     for (std::size_t number = 1; std::getline(in, line); ++number) {
       const std::optional<std::string> csv = journal_row(line);
       if (header_.empty()) {
         if (csv && csv->rfind("point,", 0) == 0) {
           header_ = *csv;
+          columns = column_count(header_);
           continue;
         }
         throw std::invalid_argument(path_ + ":" + std::to_string(number) +
@@ -145,7 +151,7 @@ class Journal {
       std::int64_t id = -1;
       if (csv) {
         try {
-          id = checked_row(*csv, column_count(header_));
+          id = checked_row(*csv, columns);
         } catch (const std::invalid_argument&) {
         }
       }

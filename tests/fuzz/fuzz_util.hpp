@@ -20,18 +20,18 @@ inline std::string bytes(const std::uint8_t* data, std::size_t size) {
 // Runs `read`; an error of the documented kinds must name `source`.
 template <typename Read>
 void expect_clean(const char* source, Read&& read) {
+  const auto check = [source](const std::exception& e) {
+    if (std::string(e.what()).find(source) == std::string::npos) {
+      std::fprintf(stderr, "error does not name '%s': %s\n", source, e.what());
+      std::abort();
+    }
+  };
   try {
     read();
   } catch (const std::runtime_error& e) {  // includes what the readers throw for bad files
-    if (std::string(e.what()).find(source) == std::string::npos) {
-      std::fprintf(stderr, "error does not name '%s': %s\n", source, e.what());
-      std::abort();
-    }
+    check(e);
   } catch (const std::invalid_argument& e) {
-    if (std::string(e.what()).find(source) == std::string::npos) {
-      std::fprintf(stderr, "error does not name '%s': %s\n", source, e.what());
-      std::abort();
-    }
+    check(e);
   }
 }
 
