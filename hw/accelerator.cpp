@@ -4,10 +4,7 @@
 #include <stdexcept>
 #include <tuple>
 
-#include "hw/layer_sequencer.hpp"
-#include "hw/matmul_engine.hpp"
 #include "hw/pipeline.hpp"
-#include "hw/systolic_array.hpp"
 #include "hw/timing.hpp"
 #include "hw/simulation_context.hpp"
 
@@ -71,126 +68,79 @@ std::vector<NetworkRun> run_fast(const model::PackedNetwork& net, const std::vec
 }
 
 Accelerator::Accelerator(sc_core::sc_module_name name, const model::PackedNetwork& net, const AcceleratorConfig& config,
-                         std::vector<model::Int8Tensor> inputs)
-    : sc_core::sc_module(name), net_(net), config_(config), array_((config.validate(), config.resolved_array())),
+                         std::vector<model::Int8Tensor> inputs, sc_core::sc_time clock_period)
+    : sc_core::sc_module(name), clk("clk"), net_(net), config_((config.validate(), config)), period_(clock_period),
       memory_(config, net), inputs_(std::move(inputs)) {
-  SC_THREAD(main_thread);
+  stages_ = config.schedule == Schedule::Pipelined ? pipeline_stages(net) : std::vector<StageRange>{{0, net.layers.size()}};
+  for (std::size_t s = 0; s < stages_.size(); ++s) {
+    const std::string core_name = stages_.size() == 1 ? "core" : "stage" + std::to_string(s);
+    cores_.push_back(std::make_unique<AcceleratorCore>(core_name.c_str(), config_, net_, memory_, stages_[s].first,
+                                                       stages_[s].last, period_));
+    cores_.back()->clk(clk);
+  }
+  SC_THREAD(scheduler_thread);
   sensitive << clk.pos();
   dont_initialize();
 }
 
-void Accelerator::main_thread() {
+std::int64_t Accelerator::now_cycle() const {
+  return static_cast<std::int64_t>((sc_core::sc_time_stamp().value() - static_cast<sc_dt::uint64>(origin_)) / period_.value());
+}
+
+void Accelerator::scheduler_thread() {
+  // Woken by the first rising edge: cycle 0. Every unit counts rising edges from here.
+  origin_ = static_cast<std::int64_t>(sc_core::sc_time_stamp().value());
+  const std::size_t S = cores_.size();
   runs_.assign(inputs_.size(), NetworkRun{});
-  if (config_.schedule == Schedule::Pipelined) {
-    run_pipelined();
-  } else {
-    run_shared();
-  }
-  sc_core::sc_stop();
-}
-
-namespace {
-
-void collect(LayerSequencer& seq, NetworkRun& run) {
-  for (auto& t : seq.outputs()) run.layer_outputs.push_back(std::move(t));
-  for (const auto& s : seq.stats()) {
-    run.layers.push_back(s);
-    run.total.add(s);
-  }
-  run.total.name = "total";
-}
-
-}  // namespace
-
-void Accelerator::run_shared() {
-  for (std::size_t k = 0; k < inputs_.size(); ++k) {
-    LayerSequencer seq(array_, net_, memory_, 0, net_.layers.size(), inputs_[k], k == 0);
-    runs_[k].start_cycle = cycles_;
-    while (seq.step()) {  // one array step per clock
-      if (tracing_) sample(seq.layer(), seq.engine());
-      wait();
-      ++cycles_;
-    }
-    collect(seq, runs_[k]);
-    runs_[k].end_cycle = cycles_;
-  }
-}
-
-void Accelerator::run_pipelined() {
-  const auto stages = pipeline_stages(net_);
-  const std::size_t S = stages.size();
   PipelineControl control(S, inputs_.size());
-  std::vector<std::unique_ptr<LayerSequencer>> running(S);
   std::vector<std::size_t> running_input(S, 0);
-  std::vector<model::Int8Tensor> slot(S);  // activation buffer in front of each stage
-  const std::size_t traced_layer = trace_options_.layer >= 0 ? static_cast<std::size_t>(trace_options_.layer) : 0;
-  while (!control.done()) {
+  std::vector<model::Int8Tensor> slot(S);  // the activation buffer in front of each stage
+  sc_core::sc_event_or_list any_finished;
+  for (const auto& core : cores_) any_finished |= core->controller().finished_event();
+  const auto finished = [&](std::size_t s) { return cores_[s]->controller().finished(); };
+  for (;;) {
     control.handoff(
-        cycles_,
+        now_cycle(),
         [&](std::size_t s) {
+          CoreResult result = cores_[s]->controller().take_result();
           NetworkRun& run = runs_[running_input[s]];
-          collect(*running[s], run);
+          for (auto& t : result.outputs) run.layer_outputs.push_back(std::move(t));
+          for (const auto& l : result.layers) {
+            run.layers.push_back(l);
+            run.total.add(l);
+          }
+          run.total.name = "total";
           if (s + 1 < S) slot[s + 1] = run.layer_outputs.back();
-          running[s].reset();
         },
         [&](std::size_t s, std::size_t k) {
           running_input[s] = k;
-          running[s] = std::make_unique<LayerSequencer>(array_, net_, memory_, stages[s].first, stages[s].last,
-                                                        s == 0 ? inputs_[k] : std::move(slot[s]), k == 0);
+          cores_[s]->controller().submit({s == 0 ? inputs_[k] : std::move(slot[s]), k == 0});
         });
     if (control.done()) break;
+    bool any = false;
+    for (std::size_t s = 0; s < S; ++s) any = any || (control.busy(s) && finished(s));
+    if (!any) sc_core::wait(any_finished);
+    // Half a cycle on, every core that finishes in this cycle has said so; the hand-off is that
+    // of the start of this cycle (the cores count rising edges, so starting them now is the same).
+    sc_core::wait(period_ / 2);
     for (std::size_t s = 0; s < S; ++s) {
-      if (!control.busy(s)) continue;
-      LayerSequencer& seq = *running[s];
-      if (tracing_ && traced_layer >= stages[s].first && traced_layer < stages[s].last) sample(seq.layer(), seq.engine());
-      seq.step();
-      if (seq.finished()) control.finish(s);
+      if (control.busy(s) && finished(s)) control.finish(s);
     }
-    wait();
-    ++cycles_;
   }
   for (std::size_t k = 0; k < inputs_.size(); ++k) {
     runs_[k].start_cycle = control.start_cycle(k);
     runs_[k].end_cycle = control.end_cycle(k);
   }
+  cycles_ = now_cycle();
+  sc_core::sc_stop();
 }
 
 void Accelerator::trace(sc_core::sc_trace_file* file, const TraceOptions& options) {
-  tracing_ = true;
-  trace_options_ = options;
-  trace_column_lines_.assign(array_.cols, 0);
-  trace_row_psum_.assign(array_.rows, 0);
-  sc_core::sc_trace(file, trace_cycle_, "cycle");
-  sc_core::sc_trace(file, trace_layer_, "layer");
-  sc_core::sc_trace(file, trace_tile_, "tile");
-  sc_core::sc_trace(file, trace_tile_cycle_, "tile_cycle");
-  for (int c = 0; c < array_.cols; ++c) {
-    sc_core::sc_trace(file, trace_column_lines_[c], "col" + std::to_string(c) + "_lines", array_.alpha_max);
+  const std::size_t layer = options.layer >= 0 ? static_cast<std::size_t>(options.layer) : 0;
+  for (std::size_t s = 0; s < stages_.size(); ++s) {
+    if (layer >= stages_[s].first && layer < stages_[s].last) return cores_[s]->trace(file, options);
   }
-  for (int r = 0; r < array_.rows; ++r) {
-    sc_core::sc_trace(file, trace_row_psum_[r], "row" + std::to_string(r) + "_psum_out");
-  }
-}
-
-void Accelerator::sample(std::size_t layer_index, const MatmulEngine* engine) {
-  const int layer = static_cast<int>(layer_index);
-  const std::int64_t now = cycles_;
-  const TraceOptions& o = trace_options_;
-  if (now < o.start_cycle || (o.end_cycle >= 0 && now > o.end_cycle) || (o.layer >= 0 && layer != o.layer)) return;
-  if (o.tile >= 0 && (!engine || engine->tile() != o.tile)) return;
-  trace_cycle_ = now;
-  trace_layer_ = layer;
-  if (!engine) {
-    trace_tile_ = -1;
-    trace_tile_cycle_ = 0;
-    return;
-  }
-  trace_tile_ = engine->tile();
-  trace_tile_cycle_ = engine->tile_cycle();
-  const SystolicArray& a = engine->array();
-  const std::int64_t fed = std::max<std::int64_t>(0, engine->tile_cycle() - 1);  // the cycle just clocked
-  for (int c = 0; c < array_.cols; ++c) trace_column_lines_[c] = a.lines(fed, 0, c);
-  for (int r = 0; r < array_.rows; ++r) trace_row_psum_[r] = a.cell(r, array_.cols - 1).psum();
+  cores_.front()->trace(file, options);
 }
 
 std::vector<NetworkRun> run_cycle_accurate(const model::PackedNetwork& net, const std::vector<model::Int8Tensor>& inputs,
@@ -198,8 +148,9 @@ std::vector<NetworkRun> run_cycle_accurate(const model::PackedNetwork& net, cons
   // sc_stop() at the end of the inputs is the normal end, not news.
   sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   const SimulationContext context;
-  sc_core::sc_clock clock("clock", clock_ns, sc_core::SC_NS);
-  Accelerator acc("accelerator", net, config, inputs);
+  const sc_core::sc_time period(clock_ns, sc_core::SC_NS);
+  sc_core::sc_clock clock("clock", period);
+  Accelerator acc("accelerator", net, config, inputs, period);
   acc.clk(clock);
   sc_core::sc_trace_file* file = nullptr;
   if (!trace.vcd_path.empty()) {
@@ -209,7 +160,9 @@ std::vector<NetworkRun> run_cycle_accurate(const model::PackedNetwork& net, cons
   }
   sc_core::sc_start();
   if (file) sc_core::sc_close_vcd_trace_file(file);
-  if (acc.runs().size() != inputs.size()) throw std::runtime_error("simulation ended before every input was processed");
+  if (acc.runs().size() != inputs.size() || (!inputs.empty() && acc.runs().back().layer_outputs.empty())) {
+    throw std::runtime_error("simulation ended before every input was processed");
+  }
   return acc.runs();
 }
 

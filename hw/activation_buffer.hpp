@@ -38,4 +38,7 @@ struct DramConfig {
   nlohmann::json to_json() const;
 };
 
+// Cycles the DMA needs for `bytes` of DRAM traffic: ceil(bytes / bytes_per_cycle).
+std::int64_t dma_cycles(const DramConfig& dram, std::int64_t bytes);
+
 }  // namespace ccsim::hw

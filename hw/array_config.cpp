@@ -34,34 +34,35 @@ ArrayConfig parse_array(const std::string& text) {
   return c;
 }
 
+namespace {
+
+// Every counter of LayerStats (name and op are not counters).
+constexpr std::int64_t LayerStats::*kCounters[] = {
+    &LayerStats::cycles,           &LayerStats::stall_cycles,          &LayerStats::tiles,
+    &LayerStats::mac_slots,        &LayerStats::busy_slots,            &LayerStats::weight_loads,
+    &LayerStats::acc_reads,        &LayerStats::acc_writes,            &LayerStats::input_bits,
+    &LayerStats::activations_written, &LayerStats::weight_buffer_read_bytes, &LayerStats::weight_buffer_fill_bytes,
+    &LayerStats::act_buffer_read_bytes, &LayerStats::act_buffer_write_bytes, &LayerStats::dram_read_bytes,
+    &LayerStats::dram_write_bytes, &LayerStats::memory_stall_cycles,
+};
+
+}  // namespace
+
 void LayerStats::add(const LayerStats& o) {
-  cycles += o.cycles;
-  stall_cycles += o.stall_cycles;
-  tiles += o.tiles;
-  mac_slots += o.mac_slots;
-  busy_slots += o.busy_slots;
-  weight_loads += o.weight_loads;
-  acc_reads += o.acc_reads;
-  acc_writes += o.acc_writes;
-  input_bits += o.input_bits;
-  activations_written += o.activations_written;
-  weight_buffer_read_bytes += o.weight_buffer_read_bytes;
-  weight_buffer_fill_bytes += o.weight_buffer_fill_bytes;
-  act_buffer_read_bytes += o.act_buffer_read_bytes;
-  act_buffer_write_bytes += o.act_buffer_write_bytes;
-  dram_read_bytes += o.dram_read_bytes;
-  dram_write_bytes += o.dram_write_bytes;
-  memory_stall_cycles += o.memory_stall_cycles;
+  for (const auto counter : kCounters) this->*counter += o.*counter;
+}
+
+LayerStats LayerStats::minus(const LayerStats& o) const {
+  LayerStats d = *this;
+  for (const auto counter : kCounters) d.*counter -= o.*counter;
+  return d;
 }
 
 bool LayerStats::same_counts(const LayerStats& o) const {
-  return cycles == o.cycles && stall_cycles == o.stall_cycles && tiles == o.tiles && mac_slots == o.mac_slots &&
-         busy_slots == o.busy_slots && weight_loads == o.weight_loads && acc_reads == o.acc_reads &&
-         acc_writes == o.acc_writes && input_bits == o.input_bits && activations_written == o.activations_written &&
-         weight_buffer_read_bytes == o.weight_buffer_read_bytes && weight_buffer_fill_bytes == o.weight_buffer_fill_bytes &&
-         act_buffer_read_bytes == o.act_buffer_read_bytes && act_buffer_write_bytes == o.act_buffer_write_bytes &&
-         dram_read_bytes == o.dram_read_bytes && dram_write_bytes == o.dram_write_bytes &&
-         memory_stall_cycles == o.memory_stall_cycles;
+  for (const auto counter : kCounters) {
+    if (this->*counter != o.*counter) return false;
+  }
+  return true;
 }
 
 nlohmann::json LayerStats::to_json() const {

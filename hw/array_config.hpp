@@ -52,6 +52,8 @@ struct LayerStats {
   double utilization() const { return mac_slots ? static_cast<double>(busy_slots) / mac_slots : 0.0; }
   void add(const LayerStats& o);
   bool same_counts(const LayerStats& o) const;
+  // Counter by counter this minus `o` (name and op kept).
+  LayerStats minus(const LayerStats& o) const;
   nlohmann::json to_json() const;
 };
 

@@ -1,27 +1,91 @@
 // The feeder with the shift unit: reads the activation buffer in im2col order for the array
-// columns, applying a preceding shift layer as an address offset (no multiplies, no extra pass).
+// columns, applying a preceding shift layer as an address offset (no multiplies, no extra pass),
+// and serializes each column's alpha values LSB first, column c one MAC slot behind column c-1.
+// Plain C++: the FeederUnit module (hw/units) and MatmulEngine both use it.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <vector>
 
+#include "hw/array_config.hpp"
 #include "models/golden.hpp"
 #include "models/packed_network.hpp"
 
 namespace ccsim::hw {
 
+// im2col / shift addressing of one Matmul layer.
 class Feeder {
  public:
   // `input` is the stored activation: the Matmul's input, or, with `shift`, the shift layer's.
   Feeder(const model::PackedLayer& matmul, const model::Int8Tensor& input, const model::PackedLayer* shift);
 
   // The value filter-matrix column `column` reads at output pixel p (0 in padding).
-  std::int8_t value(std::int64_t p, std::uint32_t column) const;
+  std::int8_t value(std::int64_t p, std::uint32_t column) const {
+    const std::int64_t a = address(matmul_, shift_, p, column);
+    return a < 0 ? std::int8_t{0} : input_.data[static_cast<std::size_t>(a)];
+  }
+
+  // Where in the stored activation (CHW, the shift's input with a shift) filter-matrix column
+  // `column` reads at output pixel p; -1 in convolution padding or shifted in from outside.
+  static std::int64_t address(const model::PackedLayer& matmul, const model::PackedLayer* shift, std::int64_t p,
+                              std::uint32_t column);
+
+ private:
+  const model::PackedLayer& matmul_;
+  const model::Int8Tensor& input_;
+  const model::PackedLayer* shift_;
+};
+
+// The bit lines entering row 0 of the array, tile cycle by tile cycle: in cycle t, column c
+// carries bit t % b of pixel t / b - c (hw/README.md, "Timing of one tile"). A column fetches its
+// group's values once per pixel and keeps them while it serializes them.
+class ColumnFeed {
+ public:
+  ColumnFeed(const ArrayConfig& array, const model::PackedLayer& layer);
+
+  void begin_tile(int first_group);  // the tile's first packed column (g0)
+
+  // Fills top[0 .. C) for tile cycle t. fetch(p, column) returns the value filter-matrix column
+  // `column` reads at pixel p. `late_last_column` delays the last array column by that many MAC
+  // slots (a co-simulation fault). Returns the values fetched in this cycle.
+  template <typename Fetch>
+  std::int64_t lines(std::int64_t t, std::uint32_t* top, Fetch&& fetch, int late_last_column = 0) {
+    const int C = cols_;
+    const std::int64_t slot = t / bits_;
+    const int shift = std::min(static_cast<int>(t % bits_), 31);
+    std::int64_t fetched = 0;
+    for (int c = 0; c < C; ++c) {
+      const std::int64_t p = slot - c - (c == C - 1 ? late_last_column : 0);
+      const int g = g0_ + c;
+      if (p < 0 || p >= pixels_ || g >= groups_) {
+        top[c] = 0;
+        continue;
+      }
+      const auto& members = layer_.groups[g];
+      std::int32_t* values = values_.data() + static_cast<std::size_t>(c) * alpha_;
+      if (pixel_[c] != p) {
+        for (std::size_t k = 0; k < members.size(); ++k) values[k] = fetch(p, members[k]);
+        pixel_[c] = p;
+        fetched += static_cast<std::int64_t>(members.size());
+      }
+      std::uint32_t word = 0;
+      for (std::size_t k = 0; k < members.size(); ++k) word |= ((static_cast<std::uint32_t>(values[k] >> shift)) & 1u) << k;
+      top[c] = word;
+    }
+    return fetched;
+  }
 
  private:
   const model::PackedLayer& layer_;
-  const model::Int8Tensor& input_;
-  const model::PackedLayer* shift_;
-  int kernel_ = 1;
+  int cols_;
+  int bits_;
+  int alpha_;
+  int groups_;
+  std::int64_t pixels_;
+  int g0_ = 0;
+  std::vector<std::int32_t> values_;  // C x alpha_max: the current pixel's values per column
+  std::vector<std::int64_t> pixel_;   // the pixel each column's values were fetched for
 };
 
 }  // namespace ccsim::hw

@@ -7,7 +7,8 @@ namespace ccsim::hw {
 
 MatmulEngine::MatmulEngine(const ArrayConfig& config, const model::PackedLayer& layer, const model::Int8Tensor& input,
                            const model::PackedLayer* shift, Fault fault)
-    : config_(config), layer_(layer), fault_(fault), feeder_(layer, input, shift), array_(config) {
+    : config_(config), layer_(layer), fault_(fault), feeder_(layer, input, shift), feed_(config, layer), array_(config),
+      acc_(config.rows, static_cast<std::int64_t>(layer.out.h) * layer.out.w) {
   if (layer.kind != model::OpKind::Matmul) throw std::invalid_argument("MatmulEngine runs Matmul layers only");
   for (const auto& g : layer.groups) {
     if (g.size() > static_cast<std::size_t>(config.alpha_max)) {
@@ -21,9 +22,6 @@ MatmulEngine::MatmulEngine(const ArrayConfig& config, const model::PackedLayer& 
   row_tiles_ = (layer.rows() + R - 1) / R;
   col_tiles_ = std::max(1, (layer.packed_cols() + C - 1) / C);
   compute_cycles_ = static_cast<std::int64_t>(config.data_bits) * (pixels_ + C - 1) + R;
-  acc_.assign(static_cast<std::size_t>(R) * pixels_, 0);
-  column_value_.assign(static_cast<std::size_t>(C) * config.alpha_max, 0);
-  column_pixel_.assign(C, -1);
   top_.assign(C, 0);
   output_ = {layer.out, std::vector<std::int8_t>(static_cast<std::size_t>(layer.out.size()), 0)};
   stats_.name = layer.name;
@@ -62,78 +60,42 @@ bool MatmulEngine::step() {
 void MatmulEngine::start_tile() {
   const int R = config_.rows;
   const int C = config_.cols;
-  const model::PackedLayer& l = layer_;
   m0_ = static_cast<int>(tile_ / col_tiles_) * R;
   g0_ = static_cast<int>(tile_ % col_tiles_) * C;
-  std::vector<std::int8_t> w(static_cast<std::size_t>(R) * C, 0);
-  std::vector<std::uint8_t> s(w.size(), 0);
-  int busy = 0;
-  for (int r = 0; r < R && m0_ + r < l.rows(); ++r) {
-    for (int c = 0; c < C && g0_ + c < l.packed_cols(); ++c) {
-      w[static_cast<std::size_t>(r) * C + c] = l.weights[l.cell(m0_ + r, g0_ + c)];
-      s[static_cast<std::size_t>(r) * C + c] = l.select[l.cell(m0_ + r, g0_ + c)];
-      if (fault_ == Fault::SelectStuckAt0) s[static_cast<std::size_t>(r) * C + c] &= 0xFE;
-      busy += w[static_cast<std::size_t>(r) * C + c] != 0;
-    }
-  }
-  array_.load(w, s);
+  const TileWeights tile = tile_weights(config_, layer_, m0_, g0_, fault_ == Fault::SelectStuckAt0);
+  array_.load(tile);
   stats_.weight_loads += static_cast<std::int64_t>(R) * C;
   stats_.tiles += 1;
   stats_.mac_slots += static_cast<std::int64_t>(R) * C * pixels_;
-  stats_.busy_slots += static_cast<std::int64_t>(busy) * pixels_;
-  if (g0_ == 0) {  // first column tile: the accumulator starts from the bias
-    for (int r = 0; r < R; ++r) {
-      const fixed::Acc bias = m0_ + r < l.rows() ? l.bias[m0_ + r] : 0;
-      std::fill_n(acc_.begin() + static_cast<std::ptrdiff_t>(r) * pixels_, pixels_, bias);
-    }
-  }
-  std::fill(column_pixel_.begin(), column_pixel_.end(), -1);
+  stats_.busy_slots += static_cast<std::int64_t>(tile.busy_cells) * pixels_;
+  if (g0_ == 0) acc_.load_bias(layer_, m0_);  // first column tile: the accumulator starts from the bias
+  feed_.begin_tile(g0_);
   phase_ = Phase::Compute;
   t_ = 0;
 }
 
 void MatmulEngine::compute_cycle() {
-  const int C = config_.cols;
   const int bits = config_.data_bits;
-  const std::int64_t slot = t_ / bits;
-  const int bit = static_cast<int>(t_ % bits);
-  const model::PackedLayer& l = layer_;
-  // Feeder: column c carries pixel slot - c, serialized LSB first.
-  for (int c = 0; c < C; ++c) {
-    const std::int64_t p = slot - c - (fault_ == Fault::SkewOffByOne && c == C - 1 ? 1 : 0);
-    const int g = g0_ + c;
-    if (p < 0 || p >= pixels_ || g >= l.packed_cols()) {
-      top_[c] = 0;
-      continue;
-    }
-    const auto& members = l.groups[g];
-    std::int32_t* values = column_value_.data() + static_cast<std::size_t>(c) * config_.alpha_max;
-    if (column_pixel_[c] != p) {
-      for (std::size_t k = 0; k < members.size(); ++k) values[k] = feeder_.value(p, members[k]);
-      column_pixel_[c] = p;
-      stats_.input_bits += static_cast<std::int64_t>(members.size()) * bits;
-    }
-    std::uint32_t lines = 0;
-    const int shift = std::min(bit, 31);
-    for (std::size_t k = 0; k < members.size(); ++k) lines |= ((static_cast<std::uint32_t>(values[k] >> shift)) & 1u) << k;
-    top_[c] = lines;
-  }
+  const std::int64_t fetched = feed_.lines(
+      t_, top_.data(), [&](std::int64_t p, std::uint32_t column) { return feeder_.value(p, column); },
+      fault_ == Fault::SkewOffByOne ? 1 : 0);
+  stats_.input_bits += fetched * bits;
   const std::int64_t t = t_;
   const std::int64_t P = pixels_;
-  const int last_col = C - 1;
+  const int last_col = config_.cols - 1;
   array_.clock(
       t, top_.data(),
       [&](int r) -> fixed::Acc {
         const std::int64_t p = (t - r) / bits;  // column 0 finishes pixel p in this slot
         if (p < 0 || p >= P) return 0;
         ++stats_.acc_reads;
-        return acc_[static_cast<std::size_t>(r) * P + p];
+        return acc_.read(r, p);
       },
       [&](int r, fixed::Acc value) {
         const std::int64_t p = (t - r) / bits - last_col;
         if (p < 0 || p >= P) return;
         ++stats_.acc_writes;
-        acc_[static_cast<std::size_t>(r) * P + p] = fault_ == Fault::AccBitStuckAt0 ? value & ~(1 << 16) : value;
+        acc_.write(r, p, fault_ == Fault::AccBitStuckAt0 ? value & ~(1 << 16) : value);
       });
 }
 
@@ -141,14 +103,8 @@ void MatmulEngine::finish_tile() {
   const model::PackedLayer& l = layer_;
   const bool last_col_tile = (tile_ % col_tiles_) == col_tiles_ - 1;
   if (last_col_tile) {  // output stage
-    for (int r = 0; r < config_.rows && m0_ + r < l.rows(); ++r) {
-      const int m = m0_ + r;
-      for (std::int64_t p = 0; p < pixels_; ++p) {
-        output_.data[static_cast<std::size_t>(m) * pixels_ + p] =
-            fixed::requantize(acc_[static_cast<std::size_t>(r) * pixels_ + p], l.requant[m], l.act_min, l.act_max);
-      }
-      stats_.activations_written += pixels_;
-    }
+    stats_.activations_written +=
+        acc_.drain(l, m0_, [&](std::size_t index, std::int8_t value) { output_.data[index] = value; });
   }
   ++tile_;
   if (tile_ == static_cast<std::int64_t>(row_tiles_) * col_tiles_) {

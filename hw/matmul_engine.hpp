@@ -1,5 +1,7 @@
 // Runs one Matmul layer (convolution via im2col, or fully connected) on the systolic array, cycle
-// by cycle: tiling over filter-matrix rows and packed columns, double-buffered weight loads, the
+// by cycle, as one plain C++ object (the co-simulation bench steps it beside the RTL tile; the
+// accelerator's SystemC units in hw/units run the same pieces: Feeder, ColumnFeed, SystolicArray,
+// AccumulatorTile): tiling over filter-matrix rows and packed columns, double-buffered weight loads, the
 // accumulator buffer carrying partial sums between column tiles, and the output stage
 // (requantize, clamp). Timing as hw/README.md; step() is one clock.
 #pragma once
@@ -8,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "hw/accumulator.hpp"
 #include "hw/array_config.hpp"
 #include "hw/feeder.hpp"
 #include "hw/systolic_array.hpp"
@@ -58,6 +61,7 @@ class MatmulEngine {
   Fault fault_;
   bool computed_ = false;
   Feeder feeder_;
+  ColumnFeed feed_;
   SystolicArray array_;
 
   std::int64_t pixels_ = 0;
@@ -74,11 +78,8 @@ class MatmulEngine {
 
   int m0_ = 0;  // first filter-matrix row of the tile
   int g0_ = 0;  // first packed column of the tile
-  std::vector<fixed::Acc> acc_;             // R x P accumulator buffer
-  std::vector<std::int32_t> column_value_;  // C x alpha_max: current pixel's inputs per column
-  std::vector<std::int64_t> column_pixel_;  // pixel each column's values were fetched for
-  std::vector<std::uint32_t> top_;          // bit lines into row 0
-  std::vector<int> busy_cells_in_tile_;     // non-zero weights per tile
+  AccumulatorTile acc_;
+  std::vector<std::uint32_t> top_;  // bit lines into row 0
   model::Int8Tensor output_;
   LayerStats stats_;
 };

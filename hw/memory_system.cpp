@@ -1,7 +1,6 @@
 #include "hw/memory_system.hpp"
 
 #include <algorithm>
-#include <cmath>
 
 #include "hw/pipeline.hpp"
 
@@ -59,26 +58,35 @@ MemorySystem::MemorySystem(const AcceleratorConfig& config, const model::PackedN
   }
 }
 
-void MemorySystem::account(std::size_t i, bool first_inference, LayerStats& s) const {
+LayerTraffic MemorySystem::traffic(std::size_t i, bool first_inference) const {
   const LayerPlan& p = plan_[i];
-  if (!p.moves_data) return;
+  LayerTraffic t;
+  if (!p.moves_data) return t;
   const auto& l = net_.layers[i];
   if (l.kind == model::OpKind::Matmul) {
-    s.act_buffer_read_bytes += s.input_bits / config_.array.data_bits;  // int8 values fed
-    s.weight_buffer_read_bytes += p.weight_bytes;
+    t.weight_buffer_read_bytes = p.weight_bytes;
     if (!p.weights_resident || first_inference) {
-      s.weight_buffer_fill_bytes += p.weight_bytes;
-      s.dram_read_bytes += p.weight_bytes;
+      t.weight_buffer_fill_bytes = p.weight_bytes;
+      t.dram_read_bytes += p.weight_bytes;
     }
-  } else {
-    s.act_buffer_read_bytes += l.in.size();
   }
+  t.dram_read_bytes += p.input_passes * l.in.size();
+  if (p.output_to_dram) t.dram_write_bytes = l.out.size();
+  return t;
+}
+
+void MemorySystem::account(std::size_t i, bool first_inference, LayerStats& s) const {
+  if (!plan_[i].moves_data) return;
+  const auto& l = net_.layers[i];
+  const LayerTraffic t = traffic(i, first_inference);
+  // Activation-buffer reads: a Matmul's feeder reads one byte per value fed, the vector unit its input.
+  s.act_buffer_read_bytes += l.kind == model::OpKind::Matmul ? s.input_bits / config_.array.data_bits : l.in.size();
   s.act_buffer_write_bytes += l.out.size();
-  s.dram_read_bytes += p.input_passes * l.in.size();
-  if (p.output_to_dram) s.dram_write_bytes += l.out.size();
-  const auto dma_cycles = static_cast<std::int64_t>(
-      std::ceil(static_cast<double>(s.dram_read_bytes + s.dram_write_bytes) / config_.dram.bytes_per_cycle));
-  const std::int64_t stall = std::max<std::int64_t>(0, dma_cycles - s.cycles);
+  s.weight_buffer_read_bytes += t.weight_buffer_read_bytes;
+  s.weight_buffer_fill_bytes += t.weight_buffer_fill_bytes;
+  s.dram_read_bytes += t.dram_read_bytes;
+  s.dram_write_bytes += t.dram_write_bytes;
+  const std::int64_t stall = std::max<std::int64_t>(0, dma_cycles(config_.dram, t.dram_read_bytes + t.dram_write_bytes) - s.cycles);
   s.memory_stall_cycles += stall;
   s.stall_cycles += stall;
   s.cycles += stall;

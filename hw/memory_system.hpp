@@ -21,12 +21,27 @@
 
 namespace ccsim::hw {
 
+// A layer's weight-buffer and DRAM bytes for one inference (the activation-buffer bytes follow from
+// what the feeder and the vector unit read and write).
+struct LayerTraffic {
+  std::int64_t weight_buffer_read_bytes = 0;
+  std::int64_t weight_buffer_fill_bytes = 0;
+  std::int64_t dram_read_bytes = 0;
+  std::int64_t dram_write_bytes = 0;
+};
+
 class MemorySystem {
  public:
   MemorySystem(const AcceleratorConfig& config, const model::PackedNetwork& net);
 
   // Adds layer i's memory counters to `stats` (its compute counters) and the memory stall.
   void account(std::size_t layer, bool first_inference, LayerStats& stats) const;
+
+  // Layer i's weight-buffer and DRAM traffic (none for a fused shift or a flatten).
+  LayerTraffic traffic(std::size_t layer, bool first_inference) const;
+  // Whether layer i moves data through the buffers (false for a fused shift or a flatten).
+  bool moves_data(std::size_t layer) const { return plan_[layer].moves_data; }
+  const DramConfig& dram() const { return config_.dram; }
 
   // Whether no inference after the first reads weights from DRAM.
   bool weights_resident() const { return weights_resident_; }

@@ -23,6 +23,24 @@ void SystolicArray::load(const std::vector<std::int8_t>& weights, const std::vec
   std::fill(history_.begin(), history_.end(), 0u);
 }
 
+TileWeights tile_weights(const ArrayConfig& array, const model::PackedLayer& l, int m0, int g0, bool select_bit0_stuck) {
+  const int R = array.rows;
+  const int C = array.cols;
+  TileWeights tile;
+  tile.weights.assign(static_cast<std::size_t>(R) * C, 0);
+  tile.selects.assign(tile.weights.size(), 0);
+  for (int r = 0; r < R && m0 + r < l.rows(); ++r) {
+    for (int c = 0; c < C && g0 + c < l.packed_cols(); ++c) {
+      const std::size_t i = static_cast<std::size_t>(r) * C + c;
+      tile.weights[i] = l.weights[l.cell(m0 + r, g0 + c)];
+      tile.selects[i] = l.select[l.cell(m0 + r, g0 + c)];
+      if (select_bit0_stuck) tile.selects[i] &= 0xFE;
+      tile.busy_cells += tile.weights[i] != 0;
+    }
+  }
+  return tile;
+}
+
 std::uint32_t SystolicArray::lines(std::int64_t t, int r, int c) const {
   if (t < r) return 0;
   return history_[static_cast<std::size_t>((t - r) % config_.rows) * config_.cols + c];

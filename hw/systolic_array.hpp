@@ -7,8 +7,22 @@
 
 #include "hw/array_config.hpp"
 #include "hw/mx_cell.hpp"
+#include "models/packed_network.hpp"
 
 namespace ccsim::hw {
+
+// One tile's contents for the array: R x C weights and multiplexer selects, row-major (cells
+// outside the filter matrix hold weight 0), and how many cells hold a non-zero weight.
+struct TileWeights {
+  std::vector<std::int8_t> weights;
+  std::vector<std::uint8_t> selects;
+  int busy_cells = 0;
+};
+
+// Cells [first_row, +R) x [first_group, +C) of a Matmul layer. `select_bit0_stuck` clears bit 0
+// of every select (a co-simulation fault).
+TileWeights tile_weights(const ArrayConfig& array, const model::PackedLayer& layer, int first_row, int first_group,
+                         bool select_bit0_stuck = false);
 
 class SystolicArray {
  public:
@@ -19,6 +33,7 @@ class SystolicArray {
   // Loads a tile: R x C weights and selects, row-major (cells outside the matrix: weight 0), and
   // clears the pipeline registers (bit lines, products, partial sums).
   void load(const std::vector<std::int8_t>& weights, const std::vector<std::uint8_t>& selects);
+  void load(const TileWeights& tile) { load(tile.weights, tile.selects); }
 
   // Cycle t of the current tile (t = 0 at the first compute cycle). `top[c]` are the bit lines
   // entering row 0 of column c in this cycle. Rows finishing a MAC slot in this cycle call

@@ -1,6 +1,7 @@
 // The co-simulation testbench (see cosim.hpp), templated on the Verilated tile configuration.
 // One SC_THREAD on the falling clock edge: it drives the RTL's pins (tables, start), steps the
-// SystemC cycle model (hw::MatmulEngine, the same engine the Accelerator module clocks) once per
+// SystemC cycle model (hw::MatmulEngine: the Feeder, ColumnFeed, SystolicArray and AccumulatorTile the
+// accelerator's unit modules are built from, as one plain object) once per
 // clock, and compares. Rising edge: the RTL registers update; falling edge: the bench samples.
 #pragma once
 

@@ -1,0 +1,63 @@
+// Systolic array unit: R x C bit-serial MX cells (plain C++ state inside, SystolicArray), their
+// shadow weight registers, and one clocked process for the whole array. A started tile computes
+// one cycle per clock for T_compute cycles: the feeder's bit lines enter row 0, the accumulator
+// buffer supplies row r's left-edge partial sum and takes its right-edge result.
+#pragma once
+
+#include <vector>
+
+#include <systemc>
+
+#include "hw/array_config.hpp"
+#include "hw/systolic_array.hpp"
+#include "hw/units/array_iface.hpp"
+#include "hw/units/control_iface.hpp"
+
+namespace ccsim::hw {
+
+class ArrayUnit : public sc_core::sc_module, public ShadowLoadIf, public ArrayControlIf, public ActivityIf {
+ public:
+  SC_HAS_PROCESS(ArrayUnit);
+
+  struct Stats {
+    std::int64_t tiles = 0;
+    std::int64_t compute_cycles = 0;
+    std::int64_t mac_slots = 0;   // R x C x P per tile
+    std::int64_t busy_slots = 0;  // cells with a non-zero weight, x P
+  };
+
+  sc_core::sc_in<bool> clk;
+  sc_core::sc_port<FeederIf> feeder;
+  sc_core::sc_port<AccumulatorIf> accumulator;
+
+  ArrayUnit(sc_core::sc_module_name name, const ArrayConfig& array);
+
+  void load_shadow_row(int row, const std::int8_t* weights, const std::uint8_t* selects) override;
+  void start_tile(const TileDescriptor& tile) override;
+  const sc_core::sc_event& done_event() const override { return done_event_; }
+  bool computing() const override { return computing_; }
+  void add_activity(LayerStats& into) const override;
+
+  const Stats& stats() const { return stats_; }
+  const SystolicArray& cells() const { return array_cells_; }
+  const TileDescriptor& tile() const { return tile_; }
+  // The tile cycle computed last and the bit lines it fed into row 0 (for tracing).
+  std::int64_t last_tile_cycle() const { return t_ - 1; }
+  const std::uint32_t* last_lines() const { return lines_; }
+
+ private:
+  void compute_thread();
+
+  ArrayConfig array_;
+  SystolicArray array_cells_;
+  TileWeights shadow_;
+  TileDescriptor tile_;
+  bool computing_ = false;
+  std::int64_t t_ = 0;
+  const std::uint32_t* lines_ = nullptr;
+  Stats stats_;
+  sc_core::sc_event start_event_;
+  sc_core::sc_event done_event_;
+};
+
+}  // namespace ccsim::hw

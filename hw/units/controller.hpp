@@ -1,0 +1,106 @@
+// Controller: walks a core's layer descriptors for each input it is given and drives the other
+// units: per layer it starts the DMA job, then either sequences the Matmul's tiles (weight-buffer
+// fill requests one tile ahead, feeder and output-stage setup, array starts) or hands the layer to
+// the vector unit, and ends the layer when both compute and DMA are done. Per-layer statistics are
+// the differences of the units' activity counters across the layer plus the cycles it took.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include <systemc>
+
+#include "hw/array_config.hpp"
+#include "hw/memory_system.hpp"
+#include "hw/units/activation_iface.hpp"
+#include "hw/units/array_iface.hpp"
+#include "hw/units/control_iface.hpp"
+#include "models/golden.hpp"
+#include "models/packed_network.hpp"
+
+namespace ccsim::hw {
+
+// One layer as the controller runs it: what the compiler (front end + MemorySystem) decides.
+struct LayerDescriptor {
+  std::size_t index = 0;  // in the network
+  const model::PackedLayer* layer = nullptr;
+  const model::PackedLayer* fused_shift = nullptr;  // Matmul: the shift its feeder absorbs
+  int input_slot = 0;   // activation-buffer slot read (with a fused shift: the shift's input)
+  int output_slot = 0;  // slot written
+  VectorOp vector;      // a layer that is not a Matmul
+  LayerTraffic first_inference;
+  LayerTraffic later_inference;
+};
+
+// The descriptors of layers [first, last) of `net` (slot 0 = the range's input).
+std::vector<LayerDescriptor> layer_program(const model::PackedNetwork& net, const MemorySystem& memory,
+                                           std::size_t first, std::size_t last);
+
+struct CoreJob {
+  model::Int8Tensor input;
+  bool first_inference = true;
+};
+
+struct CoreResult {
+  std::vector<model::Int8Tensor> outputs;  // one per layer of the range
+  std::vector<LayerStats> layers;
+};
+
+class Controller : public sc_core::sc_module {
+ public:
+  SC_HAS_PROCESS(Controller);
+
+  struct Stats {
+    std::int64_t jobs = 0;
+    std::int64_t layers = 0;
+    std::int64_t tiles = 0;
+    std::int64_t weight_wait_cycles = 0;  // the array waited for a shadow-register fill
+    std::int64_t dma_wait_cycles = 0;     // compute was done, the layer's DMA was not
+  };
+
+  sc_core::sc_port<WeightLoadIf> weights;
+  sc_core::sc_port<ArrayControlIf> array;
+  sc_core::sc_port<FeederIf> feeder;
+  sc_core::sc_port<OutputStageIf> output;
+  sc_core::sc_port<VectorIf> vector;
+  sc_core::sc_port<DmaIf> dma;
+  sc_core::sc_port<ActivationWriteIf> activations;
+  sc_core::sc_port<ActivationReadIf> results;
+  sc_core::sc_port<ActivityIf, 0> counters;  // every unit whose activity makes up a layer's stats
+
+  // `clock_period` converts simulated time to cycles.
+  Controller(sc_core::sc_module_name name, const ArrayConfig& array, std::vector<LayerDescriptor> program,
+             sc_core::sc_time clock_period);
+
+  // Starts the layer range on an input (from the scheduler, between jobs).
+  void submit(CoreJob job);
+  bool finished() const { return finished_; }
+  const sc_core::sc_event& finished_event() const { return finished_event_; }
+  CoreResult take_result();
+
+  // For tracing: the network index of the layer running (-1 between jobs) and the current tile.
+  int current_layer() const { return current_layer_; }
+  const std::vector<LayerDescriptor>& program() const { return program_; }
+  const Stats& stats() const { return stats_; }
+  std::int64_t now_cycle() const;
+
+ private:
+  void run_thread();
+  LayerStats run_layer(const LayerDescriptor& d, bool first_inference);
+  std::int64_t run_matmul(const LayerDescriptor& d);  // returns the array's compute cycles
+  LayerStats activity() const;
+
+  ArrayConfig array_;
+  std::vector<LayerDescriptor> program_;
+  sc_core::sc_time period_;
+  CoreJob job_;
+  CoreResult result_;
+  bool busy_ = false;
+  bool finished_ = false;
+  int current_layer_ = -1;
+  Stats stats_;
+  sc_core::sc_event submit_event_;
+  sc_core::sc_event finished_event_;
+};
+
+}  // namespace ccsim::hw

@@ -1,0 +1,88 @@
+// sc_spawn (the trace sampler exists only when a waveform is asked for).
+#define SC_INCLUDE_DYNAMIC_PROCESSES
+
+#include "hw/units/core.hpp"
+
+namespace ccsim::hw {
+
+AcceleratorCore::AcceleratorCore(sc_core::sc_module_name name, const AcceleratorConfig& config,
+                                 const model::PackedNetwork& net, const MemorySystem& memory, std::size_t first,
+                                 std::size_t last, sc_core::sc_time clock_period)
+    : sc_core::sc_module(name), clk("clk"), array_config_(config.resolved_array()), period_(clock_period),
+      controller_("controller", array_config_, layer_program(net, memory, first, last), clock_period),
+      weights_("weight_buffer", config.weight_buffer, array_config_),
+      activations_("activation_buffer", config.activation_buffer, static_cast<int>(last - first) + 1),
+      feeder_("feeder", array_config_), array_("array", array_config_), output_("output_stage", array_config_),
+      vector_("vector_unit"), dma_("dma", config.dram) {
+  controller_.weights(weights_);
+  controller_.array(array_);
+  controller_.feeder(feeder_);
+  controller_.output(output_);
+  controller_.vector(vector_);
+  controller_.dma(dma_);
+  controller_.activations(activations_);
+  controller_.results(activations_);
+  for (ActivityIf* unit : std::initializer_list<ActivityIf*>{&weights_, &activations_, &feeder_, &array_, &output_,
+                                                             &vector_, &dma_}) {
+    controller_.counters(*unit);
+  }
+  weights_.clk(clk);
+  weights_.shadow(array_);
+  array_.clk(clk);
+  array_.feeder(feeder_);
+  array_.accumulator(output_);
+  feeder_.activations(activations_);
+  output_.activations(activations_);
+  vector_.clk(clk);
+  vector_.input(activations_);
+  vector_.output(activations_);
+  dma_.clk(clk);
+}
+
+void AcceleratorCore::trace(sc_core::sc_trace_file* file, const TraceOptions& options) {
+  trace_options_ = options;
+  const ArrayConfig& a = array_config_;
+  trace_column_lines_.assign(a.cols, 0);
+  trace_row_psum_.assign(a.rows, 0);
+  sc_core::sc_trace(file, trace_cycle_, "cycle");
+  sc_core::sc_trace(file, trace_layer_, "layer");
+  sc_core::sc_trace(file, trace_tile_, "tile");
+  sc_core::sc_trace(file, trace_tile_cycle_, "tile_cycle");
+  sc_core::sc_trace(file, trace_weight_fill_, "weight_buffer_filling");
+  sc_core::sc_trace(file, trace_dma_busy_, "dma_busy");
+  for (int c = 0; c < a.cols; ++c) {
+    sc_core::sc_trace(file, trace_column_lines_[c], "col" + std::to_string(c) + "_lines", a.alpha_max);
+  }
+  for (int r = 0; r < a.rows; ++r) sc_core::sc_trace(file, trace_row_psum_[r], "row" + std::to_string(r) + "_psum_out");
+  // Sampled on the falling edge, when every unit has finished the cycle's rising edge.
+  sc_core::sc_spawn_options sampling;
+  sampling.spawn_method();
+  sampling.set_sensitivity(&clk.neg());
+  sampling.dont_initialize();
+  sc_core::sc_spawn([this] { sample(); }, sc_core::sc_gen_unique_name("trace_sampler"), &sampling);
+}
+
+void AcceleratorCore::sample() {
+  const std::int64_t now = controller_.now_cycle();
+  const TraceOptions& o = trace_options_;
+  const int layer = controller_.current_layer();
+  const bool in_tile = array_.computing();
+  if (now < o.start_cycle || (o.end_cycle >= 0 && now > o.end_cycle) || (o.layer >= 0 && layer != o.layer)) return;
+  if (o.tile >= 0 && (!in_tile || array_.tile().index != o.tile)) return;
+  trace_cycle_ = now;
+  trace_layer_ = layer;
+  trace_weight_fill_ = weights_.filling();
+  trace_dma_busy_ = dma_.busy();
+  if (!in_tile) {
+    trace_tile_ = -1;
+    trace_tile_cycle_ = 0;
+    return;
+  }
+  trace_tile_ = array_.tile().index;
+  trace_tile_cycle_ = array_.last_tile_cycle();
+  const std::uint32_t* lines = array_.last_lines();
+  for (int c = 0; c < array_config_.cols; ++c) trace_column_lines_[c] = lines ? lines[c] : 0;
+  for (int r = 0; r < array_config_.rows; ++r) trace_row_psum_[r] = array_.cells().cell(r, array_config_.cols - 1).psum();
+}
+
+}  // namespace ccsim::hw

@@ -1,0 +1,90 @@
+// One accelerator core: an array with every unit around it, running a range of the network's
+// layers for each input it is given. The shared schedule elaborates one core for all layers; the
+// pipelined schedule one core per stage (hw/pipeline.hpp).
+//
+//   controller --> weight buffer --(shadow rows)--> array <--(bit lines)-- feeder <-- activation
+//       |------> dma engine                           |  <--(psums)--> output stage --> buffer
+//       |------> vector unit <----------------------------------------------------> (slots)
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <systemc>
+
+#include "hw/accelerator_config.hpp"
+#include "hw/memory_system.hpp"
+#include "hw/units/activation_buffer_unit.hpp"
+#include "hw/units/array_unit.hpp"
+#include "hw/units/controller.hpp"
+#include "hw/units/dma_engine.hpp"
+#include "hw/units/feeder_unit.hpp"
+#include "hw/units/output_stage.hpp"
+#include "hw/units/vector_unit.hpp"
+#include "hw/units/weight_buffer_unit.hpp"
+
+namespace ccsim::hw {
+
+// What a waveform of the cycle-accurate mode records (ccsim run --vcd): the controller's layer,
+// the array's tile and tile cycle, the bit lines entering each array column and the partial sum
+// leaving each array row, sampled at every falling clock edge inside the window (layer, tile,
+// first and last cycle counted from the start of the simulation), plus the busy flags of the
+// weight-buffer fill, the DMA engine and the vector unit.
+struct TraceOptions {
+  std::string vcd_path;       // without the .vcd extension sc_create_vcd_trace_file adds; empty = off
+  int layer = -1;             // -1 = every layer
+  std::int64_t tile = -1;     // -1 = every tile of the traced layer(s)
+  std::int64_t start_cycle = 0;
+  std::int64_t end_cycle = -1;  // -1 = to the end
+};
+
+class AcceleratorCore : public sc_core::sc_module {
+ public:
+  SC_HAS_PROCESS(AcceleratorCore);
+  sc_core::sc_in<bool> clk;
+
+  // Layers [first, last) of `net`; `memory` decides their traffic. Both must outlive the core.
+  AcceleratorCore(sc_core::sc_module_name name, const AcceleratorConfig& config, const model::PackedNetwork& net,
+                  const MemorySystem& memory, std::size_t first, std::size_t last, sc_core::sc_time clock_period);
+
+  Controller& controller() { return controller_; }
+  const Controller& controller() const { return controller_; }
+  const WeightBufferUnit& weight_buffer() const { return weights_; }
+  const ActivationBufferUnit& activation_buffer() const { return activations_; }
+  const FeederUnit& feeder() const { return feeder_; }
+  const ArrayUnit& array() const { return array_; }
+  const OutputStage& output_stage() const { return output_; }
+  const VectorUnit& vector_unit() const { return vector_; }
+  const DmaEngine& dma() const { return dma_; }
+
+  // Registers the traced values with `file`; call during elaboration (before sc_start).
+  void trace(sc_core::sc_trace_file* file, const TraceOptions& options);
+
+ private:
+  void sample();
+
+  ArrayConfig array_config_;
+  sc_core::sc_time period_;
+  Controller controller_;
+  WeightBufferUnit weights_;
+  ActivationBufferUnit activations_;
+  FeederUnit feeder_;
+  ArrayUnit array_;
+  OutputStage output_;
+  VectorUnit vector_;
+  DmaEngine dma_;
+
+  // Traced mirrors (plain members: sc_trace samples them every time step).
+  TraceOptions trace_options_;
+  std::int64_t trace_cycle_ = 0;
+  int trace_layer_ = -1;
+  std::int64_t trace_tile_ = -1;
+  std::int64_t trace_tile_cycle_ = 0;
+  bool trace_weight_fill_ = false;
+  bool trace_dma_busy_ = false;
+  std::vector<std::uint32_t> trace_column_lines_;
+  std::vector<std::int32_t> trace_row_psum_;
+};
+
+}  // namespace ccsim::hw

@@ -1,0 +1,46 @@
+// Feeder + shift unit: reads the activation buffer in im2col order (a fused shift as an address
+// offset), one fetch of a column's alpha values per pixel, and serializes them LSB first onto
+// each array column's bit lines, column c one MAC slot behind column c-1 (the skew). Called by
+// the array once per compute cycle.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include <systemc>
+
+#include "hw/array_config.hpp"
+#include "hw/feeder.hpp"
+#include "hw/units/activation_iface.hpp"
+#include "hw/units/array_iface.hpp"
+#include "hw/units/control_iface.hpp"
+
+namespace ccsim::hw {
+
+class FeederUnit : public sc_core::sc_module, public FeederIf, public ActivityIf {
+ public:
+  struct Stats {
+    std::int64_t values_fed = 0;  // activation values read and serialized
+    std::int64_t input_bits = 0;  // bits onto the array's bit lines (values x b)
+  };
+
+  sc_core::sc_port<ActivationReadIf> activations;
+
+  FeederUnit(sc_core::sc_module_name name, const ArrayConfig& array);
+
+  void configure(const FeederSetup& setup) override;
+  void begin_tile(int first_group) override;
+  const std::uint32_t* lines(std::int64_t tile_cycle) override;
+  void add_activity(LayerStats& into) const override { into.input_bits += stats_.input_bits; }
+
+  const Stats& stats() const { return stats_; }
+
+ private:
+  ArrayConfig array_;
+  FeederSetup setup_;
+  std::unique_ptr<ColumnFeed> feed_;
+  std::vector<std::uint32_t> top_;
+  Stats stats_;
+};
+
+}  // namespace ccsim::hw
