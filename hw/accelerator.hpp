@@ -7,6 +7,7 @@
 // produce the same outputs, the same counters and the same start/end cycles.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -45,17 +46,35 @@ std::vector<NetworkRun> run_fast(const model::PackedNetwork& net, const std::vec
 // schedule, one per stage when pipelined, and the scheduler that hands inputs to them with the
 // PipelineControl rules (with one core they are the shared schedule's: input k starts when input
 // k-1 ends). A stage's result moves to the next stage's input slot (transaction level).
+// Where the accelerator finds its data in DRAM: the weight image and spill regions (DramLayout)
+// from `weights`, input k at inputs + k x (input bytes, 64-byte aligned), output k likewise.
+struct DramMap {
+  std::uint64_t weights = 0x1000;
+  std::uint64_t inputs = 0;   // 0: after the spill regions
+  std::uint64_t outputs = 0;  // 0: after `inputs` of the network's inputs
+};
+
 class Accelerator : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(Accelerator);
   sc_core::sc_in<bool> clk;
 
-  // Runs every input through the network in order, then stops the simulation. `net` must outlive
-  // the module.
+  // Runs every input through the network in order (each read from DRAM at input_address(k), its
+  // output written to output_address(k)), then stops the simulation. `net` must outlive the
+  // module; bind every core's DMA socket to a memory holding weight_image() at
+  // dram_layout().base and the inputs before simulating.
   Accelerator(sc_core::sc_module_name name, const model::PackedNetwork& net, const AcceleratorConfig& config,
-              std::vector<model::Int8Tensor> inputs, sc_core::sc_time clock_period);
+              std::size_t inputs, sc_core::sc_time clock_period, const DmaConfig& dma = {}, DramMap map = {});
+
+  const DramLayout& dram_layout() const { return layout_; }
+  std::vector<unsigned char> weight_image() const;
+  std::uint64_t input_address(std::size_t k) const { return map_.inputs + k * input_stride_; }
+  std::uint64_t output_address(std::size_t k) const { return map_.outputs + k * output_stride_; }
+  std::uint64_t dram_bytes() const { return output_address(inputs_); }  // one past the last byte used
+  AcceleratorCore& core(std::size_t i) { return *cores_[i]; }
 
   const std::vector<NetworkRun>& runs() const { return runs_; }
+  const std::string& error() const { return error_; }  // the first DMA error of a run (empty: none)
   std::int64_t cycles() const { return cycles_; }
   std::size_t cores() const { return cores_.size(); }
   const AcceleratorCore& core(std::size_t i) const { return *cores_[i]; }
@@ -72,18 +91,27 @@ class Accelerator : public sc_core::sc_module {
   AcceleratorConfig config_;
   sc_core::sc_time period_;
   MemorySystem memory_;
+  DramLayout layout_;
+  DramMap map_;
+  std::uint64_t input_stride_ = 0;
+  std::uint64_t output_stride_ = 0;
+  std::size_t inputs_ = 0;
   std::vector<StageRange> stages_;
   std::vector<std::unique_ptr<AcceleratorCore>> cores_;
-  std::vector<model::Int8Tensor> inputs_;
   std::vector<NetworkRun> runs_;
+  std::string error_;
   std::int64_t origin_ = 0;  // time (ticks) of the first rising edge: cycle 0
   std::int64_t cycles_ = 0;
 };
 
-// Cycle mode: elaborates a clock and the accelerator in a simulation context of its own,
-// simulates, returns one run per input.
+// Cycle mode: elaborates a clock, the accelerator and an ideal DRAM (zero latency, the configured
+// bandwidth; each pipelined stage a channel of its own, as the analytical model has it) in a
+// simulation context of its own, puts the weights and inputs into DRAM, simulates, checks that
+// every output the DMA wrote to DRAM is the one computed, and returns one run per input.
+// `inspect` (optional) sees the units after the simulation, e.g. their Stats.
 std::vector<NetworkRun> run_cycle_accurate(const model::PackedNetwork& net, const std::vector<model::Int8Tensor>& inputs,
                                            const AcceleratorConfig& config, double clock_ns = 1.0,
-                                           const TraceOptions& trace = {});
+                                           const TraceOptions& trace = {},
+                                           const std::function<void(Accelerator&)>& inspect = {});
 
 }  // namespace ccsim::hw

@@ -32,6 +32,7 @@ MemorySystem::MemorySystem(const AcceleratorConfig& config, const model::PackedN
     if (!fused_into_next(net, i) && l.kind != model::OpKind::Flatten) last_mover = i;
   }
   bool input_in_dram = true;  // the network input
+  int input_source = -1;
   for (std::size_t i = 0; i < net.layers.size(); ++i) {
     const auto& l = net.layers[i];
     LayerPlan& p = plan_[i];
@@ -41,9 +42,12 @@ MemorySystem::MemorySystem(const AcceleratorConfig& config, const model::PackedN
     const std::int64_t passes = l.kind == model::OpKind::Matmul ? (l.rows() + array.rows - 1) / array.rows : 1;
     p.input_from_dram = input_in_dram;
     p.input_passes = input_in_dram ? (spills ? passes : 1) : 0;
+    p.input_source = input_source;
     p.output_to_dram = spills || i == last_mover;
+    p.output_is_final = i == last_mover;
     p.weight_bytes = weights.layer_bytes(l);
     input_in_dram = spills;
+    input_source = static_cast<int>(i);
   }
   // Weight residency: per network on the shared array, per stage when pipelined.
   std::vector<StageRange> groups{{0, net.layers.size()}};
@@ -65,14 +69,21 @@ LayerTraffic MemorySystem::traffic(std::size_t i, bool first_inference) const {
   const auto& l = net_.layers[i];
   if (l.kind == model::OpKind::Matmul) {
     t.weight_buffer_read_bytes = p.weight_bytes;
-    if (!p.weights_resident || first_inference) {
-      t.weight_buffer_fill_bytes = p.weight_bytes;
-      t.dram_read_bytes += p.weight_bytes;
-    }
+    if (!p.weights_resident || first_inference) t.weight_buffer_fill_bytes = p.weight_bytes;
   }
-  t.dram_read_bytes += p.input_passes * l.in.size();
+  if (p.input_passes > 0) {
+    t.input_load_bytes = l.in.size();
+    t.input_refill_bytes = (p.input_passes - 1) * l.in.size();
+    t.input_source = p.input_source;
+  }
   if (p.output_to_dram) t.dram_write_bytes = l.out.size();
+  t.output_is_final = p.output_is_final;
   return t;
+}
+
+std::int64_t memory_stall_cycles(const DramConfig& dram, const LayerTraffic& t, std::int64_t compute_cycles) {
+  return dma_cycles(dram, t.input_load_bytes) + std::max<std::int64_t>(0, dma_cycles(dram, t.streamed_bytes()) - compute_cycles) +
+         dma_cycles(dram, t.dram_write_bytes);
 }
 
 void MemorySystem::account(std::size_t i, bool first_inference, LayerStats& s) const {
@@ -84,9 +95,9 @@ void MemorySystem::account(std::size_t i, bool first_inference, LayerStats& s) c
   s.act_buffer_write_bytes += l.out.size();
   s.weight_buffer_read_bytes += t.weight_buffer_read_bytes;
   s.weight_buffer_fill_bytes += t.weight_buffer_fill_bytes;
-  s.dram_read_bytes += t.dram_read_bytes;
+  s.dram_read_bytes += t.dram_read_bytes();
   s.dram_write_bytes += t.dram_write_bytes;
-  const std::int64_t stall = std::max<std::int64_t>(0, dma_cycles(config_.dram, t.dram_read_bytes + t.dram_write_bytes) - s.cycles);
+  const std::int64_t stall = memory_stall_cycles(config_.dram, t, s.cycles);
   s.memory_stall_cycles += stall;
   s.stall_cycles += stall;
   s.cycles += stall;

@@ -22,13 +22,28 @@
 namespace ccsim::hw {
 
 // A layer's weight-buffer and DRAM bytes for one inference (the activation-buffer bytes follow from
-// what the feeder and the vector unit read and write).
+// what the feeder and the vector unit read and write), split by when the DMA moves them:
+// - input_load: the first pass over an input that is in DRAM, before the layer computes;
+// - streamed: weights filled from DRAM and the further passes over a spilled input, while it computes;
+// - written: the output, to DRAM once it is complete (a spill, or the network's output).
 struct LayerTraffic {
   std::int64_t weight_buffer_read_bytes = 0;
   std::int64_t weight_buffer_fill_bytes = 0;
-  std::int64_t dram_read_bytes = 0;
+  std::int64_t input_load_bytes = 0;
+  std::int64_t input_refill_bytes = 0;
   std::int64_t dram_write_bytes = 0;
+  // Where the input comes from when it is in DRAM: -1 the network input, else the layer whose
+  // output spilled. Whether the output is the network's output (else a spill).
+  int input_source = -1;
+  bool output_is_final = false;
+
+  std::int64_t streamed_bytes() const { return weight_buffer_fill_bytes + input_refill_bytes; }
+  std::int64_t dram_read_bytes() const { return input_load_bytes + streamed_bytes(); }
 };
+
+// The memory stall of a layer whose compute takes `compute_cycles`: the input load before it,
+// the streamed reads beyond it, the output written after it (hw/README.md, "Memory system").
+std::int64_t memory_stall_cycles(const DramConfig& dram, const LayerTraffic& traffic, std::int64_t compute_cycles);
 
 class MemorySystem {
  public:
@@ -52,7 +67,9 @@ class MemorySystem {
     bool moves_data = false;       // false for a fused shift or a flatten
     bool input_from_dram = false;  // the input is read from DRAM ...
     std::int64_t input_passes = 0; // ... this many times
+    int input_source = -1;         // the network input (-1) or the spilled layer it comes from
     bool output_to_dram = false;
+    bool output_is_final = false;
     std::int64_t weight_bytes = 0;
     bool weights_resident = false;  // fetched from DRAM on the first inference only
   };

@@ -41,6 +41,33 @@ std::int64_t WeightBuffer::layer_bytes(const model::PackedLayer& l) const {
   return (cells * cell_bits_ + 7) / 8 + static_cast<std::int64_t>(l.rows()) * (4 + 4 + 1);
 }
 
+std::vector<unsigned char> WeightBuffer::encode_layer(const model::PackedLayer& l) const {
+  std::vector<unsigned char> bytes(static_cast<std::size_t>(layer_bytes(l)), 0);
+  std::size_t bit = 0;
+  const auto put = [&](std::uint32_t value, int width) {
+    for (int k = 0; k < width; ++k, ++bit) {
+      if ((value >> k) & 1u) bytes[bit / 8] |= static_cast<unsigned char>(1u << (bit % 8));
+    }
+  };
+  const int select_bits = cell_bits_ - config_.weight_bits;
+  for (int m = 0; m < l.rows(); ++m) {
+    for (int g = 0; g < l.packed_cols(); ++g) {
+      put(static_cast<std::uint8_t>(l.weights[l.cell(m, g)]), config_.weight_bits);
+      put(l.select[l.cell(m, g)], select_bits);
+    }
+  }
+  std::size_t at = (bit + 7) / 8;
+  const auto put_le = [&](std::uint32_t value, int n) {
+    for (int k = 0; k < n; ++k) bytes[at++] = static_cast<unsigned char>(value >> (8 * k));
+  };
+  for (int m = 0; m < l.rows(); ++m) {
+    put_le(static_cast<std::uint32_t>(l.bias[m]), 4);
+    put_le(static_cast<std::uint32_t>(l.requant[m].m0), 4);
+    put_le(static_cast<std::uint32_t>(l.requant[m].shift), 1);
+  }
+  return bytes;
+}
+
 std::int64_t WeightBuffer::network_bytes(const model::PackedNetwork& net) const {
   std::int64_t total = 0;
   for (const auto& l : net.layers) total += layer_bytes(l);

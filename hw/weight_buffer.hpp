@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -45,6 +46,11 @@ class WeightBuffer {
   // (32-bit multiplier, 8-bit shift).
   std::int64_t layer_bytes(const model::PackedLayer& layer) const;
   std::int64_t network_bytes(const model::PackedNetwork& net) const;
+  // A Matmul layer as the weight buffer stores it and DRAM holds it for the DMA, layer_bytes()
+  // long: the M x G cells row-major, each `cell_bits` wide (weight bits then select bits, packed
+  // LSB first), then per row the bias (int32), the requantization multiplier (int32) and its
+  // shift (int8), little-endian.
+  std::vector<unsigned char> encode_layer(const model::PackedLayer& layer) const;
   // Whether the whole network's weights fit, so they are fetched from DRAM once, not per inference.
   bool holds_network(const model::PackedNetwork& net) const { return network_bytes(net) <= config_.capacity_bytes; }
 

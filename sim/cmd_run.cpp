@@ -42,6 +42,8 @@ struct RunArgs {
   std::int64_t trace_tile = -1;
   std::string trace_window;
   std::string tlm;
+  double dram_latency_ns = 0;
+  bool dmi = false;
   std::string schedule = "shared";
   double weight_buffer_kib = 64;
   int weight_banks = 0;
@@ -64,39 +66,53 @@ hw::AcceleratorConfig accelerator_config(const RunArgs& a) {
   return cfg;
 }
 
-// The TLM system (host, memory, DMA) with the fast model's compute.
+// The TLM system: host, interconnect, memory, and the cycle-accurate accelerator units whose DMA
+// engine moves every DRAM byte through the memory model. Reports, per layer of the first and the
+// last inference, the fast mode's analytical memory estimate against the TLM cycles.
 std::vector<hw::NetworkRun> run_through_tlm(const RunArgs& a, const model::PackedNetwork& net,
                                             const std::vector<model::Int8Tensor>& inputs, const hw::AcceleratorConfig& config,
                                             nlohmann::json& tlm_report) {
   hw::AcceleratorTlmConfig cfg;
   cfg.accelerator = config;
-  cfg.path = a.tlm == "at" ? hw::MemoryPath::ApproximatelyTimed : hw::MemoryPath::LooselyTimed;
+  cfg.dma.path = a.tlm == "at" ? hw::MemoryPath::ApproximatelyTimed : hw::MemoryPath::LooselyTimed;
+  cfg.dma.use_dmi = a.dmi;
   hw::MemoryConfig mem;
-  const std::string image = read_file(a.file);
-  mem.size = std::max<std::uint64_t>(mem.size, 2 * image.size() + 3 * 4096 + 2 * net.input.size());
-  const auto result = hw::run_tlm_system(image, inputs, static_cast<std::size_t>(net.output().size()), cfg, mem);
+  mem.size = 0;  // as large as the host's layout
+  mem.latency_ns = a.dram_latency_ns;
+  mem.bytes_per_ns = config.dram.bytes_per_cycle / cfg.clock_ns;
+  const auto result = hw::run_tlm_system(net, inputs, cfg, mem);
+  const std::vector<hw::NetworkRun> fast = hw::run_fast(net, inputs, config);
   std::vector<hw::NetworkRun> runs;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const auto& r = result.runs.at(i);
     if (r.status & hw::regs::kErrorBit) {
       throw std::runtime_error("TLM run " + std::to_string(i) + " ended with accelerator error " + std::to_string(r.error));
     }
-    hw::NetworkRun run = hw::run_fast(net, inputs[i], config);  // layer outputs and counters for the checks
-    // The host runs the inputs one after another.
-    run.start_cycle = runs.empty() ? 0 : runs.back().end_cycle;
-    run.end_cycle = run.start_cycle + run.total.cycles;
+    hw::NetworkRun run = result.layers.at(i);
     if (r.output != run.output().data) {
-      throw std::runtime_error("TLM run " + std::to_string(i) + ": the output read back from memory differs from the model's");
+      throw std::runtime_error("TLM run " + std::to_string(i) + ": the output read back from memory differs from the one computed");
     }
     runs.push_back(std::move(run));
   }
-  tlm_report = {{"memory_path", a.tlm}, {"simulated_ns", result.end_time.to_seconds() * 1e9},
-                {"dma_bytes_read", result.accelerator.dma_bytes_read},
-                {"dma_bytes_written", result.accelerator.dma_bytes_written},
-                {"memory_port_bytes_read", result.memory.bytes_read},  // b_transport/nb_transport only, not DMI
+  nlohmann::json estimate = nlohmann::json::array();
+  for (const std::size_t k : {std::size_t{0}, inputs.size() - 1}) {
+    for (std::size_t l = 0; l < net.layers.size(); ++l) {
+      const std::int64_t f = fast[k].layers[l].cycles;
+      const std::int64_t t = runs[k].layers[l].cycles;
+      estimate.push_back({{"inference", k}, {"layer", net.layers[l].name}, {"fast_cycles", f}, {"tlm_cycles", t},
+                          {"tlm_over_fast", f ? static_cast<double>(t) / static_cast<double>(f) : 0.0}});
+    }
+    if (inputs.size() == 1) break;
+  }
+  tlm_report = {{"memory_path", a.tlm}, {"dram_latency_ns", a.dram_latency_ns}, {"dmi", a.dmi},
+                {"simulated_ns", result.end_time.to_seconds() * 1e9},
+                {"dma_bytes_read", result.dma.read_bytes},
+                {"dma_bytes_written", result.dma.write_bytes},
+                {"dma_transactions", result.dma.transactions},
+                {"dmi_accesses", result.dma.dmi_accesses},
+                {"memory_port_bytes_read", result.memory.bytes_read},  // transactions only, not DMI
                 {"memory_port_bytes_written", result.memory.bytes_written},
-                {"dma_transactions", result.accelerator.dma_transactions},
-                {"dmi_accesses", result.accelerator.dmi_accesses}};
+                {"fast_estimate_vs_tlm", estimate}};
   return runs;
 }
 
@@ -140,6 +156,8 @@ void run_command(const RunArgs& a) {
   if (!a.vcd.empty() && (a.mode != "cycle" || !a.tlm.empty())) {
     throw std::invalid_argument("--vcd needs --mode cycle (and no --tlm)");
   }
+  if (a.tlm.empty() && (a.dram_latency_ns != 0 || a.dmi)) throw std::invalid_argument("--dram-latency-ns and --dmi need --tlm");
+  if (a.dmi && a.tlm != "lt") throw std::invalid_argument("--dmi is for --tlm lt (the AT path has no DMI)");
   if (!a.tlm.empty() && config.schedule != hw::Schedule::SharedArray) {
     throw std::invalid_argument("--tlm runs the shared-array schedule only");
   }
@@ -252,8 +270,11 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--compute-report", a->compute_report, "per-layer CSV with SCALE-Sim's COMPUTE_REPORT.csv columns");
   cmd->add_option("--energy-table", a->energy_table, "per-event energies (JSON) for the report (default: built-in, cited)");
   cmd->add_option("--area-table", a->area_table, "per-component areas (JSON) for the report (default: built-in, cited)");
-  cmd->add_option("--tlm", a->tlm, "run through the TLM system (host, memory, DMA): lt or at memory path")
+  cmd->add_option("--tlm", a->tlm, "run through the TLM system (host, interconnect, memory, DMA): lt or at memory path")
       ->check(CLI::IsMember({"lt", "at"}));
+  cmd->add_option("--dram-latency-ns", a->dram_latency_ns, "--tlm: memory latency per transaction (0: the ideal memory of --mode cycle)")
+      ->check(kNonNegative)->capture_default_str();
+  cmd->add_flag("--dmi", a->dmi, "--tlm lt: use DMI (exact to a cycle per DMA phase only when a byte takes a whole number of ps)");
   cmd->callback([a] { run_command(*a); });
 }
 

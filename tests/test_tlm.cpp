@@ -1,17 +1,22 @@
-// The TLM-2.0 system: host -> registers, accelerator DMA -> memory. Loosely timed (with and
-// without DMI) and approximately timed memory paths give the golden model's results; bad
-// register and memory accesses get the proper TLM error responses. Each test elaborates in a simulation context of its own.
+// The TLM-2.0 system: host -> registers, accelerator DMA and host -> interconnect -> memory, the
+// accelerator being the cycle-accurate unit modules. With an ideal memory (zero latency, the
+// configured bandwidth) every counter equals the cycle mode's, on the LT (with and without DMI)
+// and AT paths; with latency and contention the TLM run is slower and still bit-exact; bad
+// register and memory accesses get the TLM error responses. Each test elaborates in a
+// simulation context of its own.
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
 
 #include <tlm_utils/simple_initiator_socket.h>
 
 #include "hw/accelerator.hpp"
+#include "hw/simulation_context.hpp"
 #include "hw/tlm/blocking_access.hpp"
 #include "hw/tlm/register_map.hpp"
 #include "hw/tlm/system.hpp"
-#include "hw/simulation_context.hpp"
 #include "models/pack.hpp"
-#include "models/packed_file.hpp"
 #include "tests/test_util.hpp"
 
 namespace ccsim::hw {
@@ -34,43 +39,166 @@ Fixture make_fixture() {
   return f;
 }
 
-void check_system(MemoryPath path, bool dmi) {
+// A memory-bound configuration (small buffers, 2 B/cycle: a byte is 500 ps, whole for DMI):
+// spills, refills, weights streamed every inference.
+AcceleratorConfig memory_bound() {
+  AcceleratorConfig c;
+  c.array.rows = 8;
+  c.array.cols = 6;
+  c.weight_buffer.capacity_bytes = 512;
+  c.weight_buffer.banks = 2;
+  c.activation_buffer.capacity_bytes = 2048;
+  c.dram.bytes_per_cycle = 2;
+  return c;
+}
+
+MemoryConfig ideal_memory(const AcceleratorConfig& c) {
+  MemoryConfig m;
+  m.size = 0;
+  m.latency_ns = 0;
+  m.bytes_per_ns = c.dram.bytes_per_cycle;  // 1 ns clock
+  return m;
+}
+
+void check_equals_cycle_mode(const AcceleratorConfig& config, MemoryPath path, bool dmi) {
   const Fixture f = make_fixture();
   AcceleratorTlmConfig cfg;
-  cfg.path = path;
-  cfg.use_dmi = dmi;
-  MemoryConfig mem;
-  mem.size = 1u << 20;
-  const auto out_bytes = static_cast<std::size_t>(f.packed.output().size());
-  const TlmSystemResult r = run_tlm_system(model::encode_packed(f.packed), f.inputs, out_bytes, cfg, mem);
+  cfg.accelerator = config;
+  cfg.dma.path = path;
+  cfg.dma.use_dmi = dmi;
+  const TlmSystemResult r = run_tlm_system(f.packed, f.inputs, cfg, ideal_memory(config));
+  const auto cycle = run_cycle_accurate(f.packed, f.inputs, config);
   ASSERT_EQ(r.runs.size(), 3u);
+  ASSERT_EQ(r.layers.size(), 3u);
+  EXPECT_TRUE(r.protocol_violations.empty()) << r.protocol_violations.front();
+  std::int64_t dram_read = 0;
+  std::int64_t dram_written = 0;
   for (std::size_t i = 0; i < 3; ++i) {
     EXPECT_EQ(r.runs[i].status, regs::kDone) << "error code " << r.runs[i].error;
     EXPECT_EQ(r.runs[i].output, model::run_golden(f.packed, f.inputs[i]).data) << "input " << i;
-    EXPECT_EQ(r.runs[i].cycles, static_cast<std::uint64_t>(run_fast(f.packed, f.inputs[i], cfg.accelerator).total.cycles));
-    // The run takes at least its array cycles of simulated time.
-    EXPECT_GE((r.runs[i].finished - r.runs[i].started).to_seconds() * 1e9, static_cast<double>(r.runs[i].cycles));
+    ASSERT_EQ(r.layers[i].layers.size(), cycle[i].layers.size());
+    for (std::size_t l = 0; l < cycle[i].layers.size(); ++l) {
+      EXPECT_TRUE(r.layers[i].layers[l].same_counts(cycle[i].layers[l]))
+          << "input " << i << " layer " << f.packed.layers[l].name << "\ntlm:   " << r.layers[i].layers[l].to_json().dump()
+          << "\ncycle: " << cycle[i].layers[l].to_json().dump();
+    }
+    EXPECT_EQ(r.runs[i].cycles, static_cast<std::uint64_t>(cycle[i].total.cycles));
+    dram_read += cycle[i].total.dram_read_bytes;
+    dram_written += cycle[i].total.dram_write_bytes;
   }
-  const auto image = static_cast<std::int64_t>(model::encode_packed(f.packed).size());
-  EXPECT_EQ(r.accelerator.dma_bytes_read, 3 * (image + static_cast<std::int64_t>(f.inputs[0].data.size())));
-  EXPECT_EQ(r.accelerator.dma_bytes_written, 3 * static_cast<std::int64_t>(out_bytes));
-  if (path == MemoryPath::LooselyTimed && dmi) {
-    EXPECT_GT(r.accelerator.dmi_accesses, 0);
+  // DMA bytes are the model's DRAM counters; without DMI every one crossed the memory's port.
+  EXPECT_EQ(r.dma.read_bytes, dram_read);
+  EXPECT_EQ(r.dma.write_bytes, dram_written);
+  if (dmi) {
+    EXPECT_GT(r.dma.dmi_accesses, 0);
     EXPECT_GE(r.memory.dmi_grants, 1);
   } else {
-    EXPECT_EQ(r.accelerator.dmi_accesses, 0);
+    EXPECT_EQ(r.dma.dmi_accesses, 0);
+    EXPECT_EQ(r.interconnect.bytes.at(1), dram_read + dram_written);
   }
 }
 
-TEST(TlmSystem, LooselyTimedWithDmi) { check_system(MemoryPath::LooselyTimed, true); }
-TEST(TlmSystem, LooselyTimedWithoutDmi) { check_system(MemoryPath::LooselyTimed, false); }
-TEST(TlmSystem, ApproximatelyTimed) { check_system(MemoryPath::ApproximatelyTimed, false); }
+TEST(TlmSystem, LooselyTimedIdealMemoryEqualsCycleMode) {
+  check_equals_cycle_mode(AcceleratorConfig{}, MemoryPath::LooselyTimed, false);
+}
+TEST(TlmSystem, LooselyTimedWithDmiEqualsCycleMode) { check_equals_cycle_mode(memory_bound(), MemoryPath::LooselyTimed, true); }
+TEST(TlmSystem, ApproximatelyTimedEqualsCycleMode) {
+  check_equals_cycle_mode(AcceleratorConfig{}, MemoryPath::ApproximatelyTimed, false);
+}
+TEST(TlmSystem, MemoryBoundLtAndAtEqualCycleMode) {
+  check_equals_cycle_mode(memory_bound(), MemoryPath::LooselyTimed, false);
+  check_equals_cycle_mode(memory_bound(), MemoryPath::ApproximatelyTimed, false);
+}
+
+// Latency makes every DMA phase longer; a traffic generator on the interconnect takes bandwidth.
+// Results stay bit-exact, the AT path keeps several bursts in flight.
+TEST(TlmSystem, LatencyAndContentionSlowTheAcceleratorDown) {
+  const Fixture f = make_fixture();
+  AcceleratorTlmConfig cfg;
+  cfg.accelerator = memory_bound();
+  cfg.dma.path = MemoryPath::ApproximatelyTimed;
+  const auto ideal = run_tlm_system(f.packed, f.inputs, cfg, ideal_memory(cfg.accelerator));
+  MemoryConfig slow = ideal_memory(cfg.accelerator);
+  slow.latency_ns = 40;
+  slow.max_outstanding = 2;
+  const auto latency = run_tlm_system(f.packed, f.inputs, cfg, slow);
+  TrafficConfig traffic;
+  traffic.bytes_per_ns = 1.0;  // half the memory's bandwidth
+  traffic.base = 0;
+  traffic.span = 4096;
+  const auto contended = run_tlm_system(f.packed, f.inputs, cfg, ideal_memory(cfg.accelerator), traffic);
+  for (std::size_t i = 0; i < 3; ++i) {
+    const auto golden = model::run_golden(f.packed, f.inputs[i]).data;
+    EXPECT_EQ(latency.runs[i].output, golden);
+    EXPECT_EQ(contended.runs[i].output, golden);
+    EXPECT_GT(latency.runs[i].cycles, ideal.runs[i].cycles);
+    EXPECT_GT(contended.runs[i].cycles, ideal.runs[i].cycles);
+  }
+  EXPECT_GT(contended.traffic_bytes, 0);
+  for (const auto* run : {&latency, &contended}) EXPECT_TRUE(run->protocol_violations.empty()) << run->protocol_violations.front();
+  EXPECT_GT(latency.memory.backpressured, 0);  // more than 2 bursts wanted to be in flight
+  EXPECT_EQ(latency.dma.read_bytes, ideal.dma.read_bytes);
+}
 
 // Each system elaborates in a context of its own: one process runs several (was SystemC E529).
 TEST(TlmSystem, SeveralSystemsInOneProcess) {
-  check_system(MemoryPath::LooselyTimed, true);
-  check_system(MemoryPath::ApproximatelyTimed, false);
-  check_system(MemoryPath::LooselyTimed, false);
+  check_equals_cycle_mode(AcceleratorConfig{}, MemoryPath::LooselyTimed, false);
+  check_equals_cycle_mode(AcceleratorConfig{}, MemoryPath::ApproximatelyTimed, false);
+}
+
+// The checker is not a test that cannot fail: an initiator that breaks the base protocol (a second
+// BEGIN_REQ before END_REQ, END_RESP for a transaction never answered) is reported.
+class RudeInitiator : public sc_core::sc_module {
+ public:
+  SC_HAS_PROCESS(RudeInitiator);
+  tlm_utils::simple_initiator_socket<RudeInitiator> socket;
+  tlm::tlm_generic_payload a, b, c;
+  unsigned char data[64] = {};
+
+  explicit RudeInitiator(sc_core::sc_module_name n) : sc_core::sc_module(n), socket("socket") {
+    socket.register_nb_transport_bw(this, &RudeInitiator::bw);
+    SC_THREAD(run);
+  }
+  tlm::tlm_sync_enum bw(tlm::tlm_generic_payload&, tlm::tlm_phase&, sc_core::sc_time&) { return tlm::TLM_COMPLETED; }
+  void send(tlm::tlm_generic_payload& t, tlm::tlm_phase phase, unsigned length) {
+    t.set_command(tlm::TLM_READ_COMMAND);
+    t.set_address(0);
+    t.set_data_ptr(data);
+    t.set_data_length(length);
+    t.set_streaming_width(length);
+    t.set_byte_enable_ptr(nullptr);
+    t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+    socket->nb_transport_fw(t, phase, delay);
+  }
+  void run() {
+    send(a, tlm::BEGIN_REQ, 64);
+    send(b, tlm::BEGIN_REQ, 64);  // a is still in its request phase
+    send(c, tlm::END_RESP, 64);   // never requested
+    sc_core::wait(1, sc_core::SC_US);
+    sc_core::sc_stop();
+  }
+};
+
+TEST(ProtocolChecker, ReportsABrokenBaseProtocol) {
+  sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+  const SimulationContext context;
+  MemoryConfig mc;
+  mc.size = 4096;
+  mc.ports = 1;
+  Memory mem("memory", mc);
+  ProtocolChecker checker("checker");
+  RudeInitiator rude("rude");
+  rude.socket.bind(checker.in);
+  checker.out.bind(mem.port(0));
+  sc_core::sc_start();
+  const auto& v = checker.violations();
+  ASSERT_GE(v.size(), 2u);
+  const auto said = [&](const std::string& text) {
+    return std::any_of(v.begin(), v.end(), [&](const std::string& s) { return s.find(text) != std::string::npos; });
+  };
+  EXPECT_TRUE(said("BEGIN_REQ while another transaction is in its request phase"));
+  EXPECT_TRUE(said("END_RESP for a transaction not in its response phase"));
 }
 
 // A test bench that drives the accelerator's registers and the memory directly.
@@ -82,7 +210,8 @@ class ErrorProbe : public sc_core::sc_module {
   sc_core::sc_in<bool> irq;
   std::vector<std::pair<std::string, tlm::tlm_response_status>> responses;
   std::vector<std::pair<std::string, std::uint32_t>> errors;
-  std::string image;
+  std::vector<unsigned char> weights;
+  std::uint64_t memory_size = 0;
 
   explicit ErrorProbe(sc_core::sc_module_name n) : sc_core::sc_module(n), regs_socket("r"), mem_socket("m"), irq("irq") {
     SC_THREAD(run);
@@ -102,9 +231,16 @@ class ErrorProbe : public sc_core::sc_module {
   }
   void start_and_wait(const std::string& what) {
     reg(what + " start", tlm::TLM_WRITE_COMMAND, regs::kCtrl, regs::kStart);
+    reg(what + " start while busy", tlm::TLM_WRITE_COMMAND, regs::kCtrl, regs::kStart);
     if (!irq.read()) wait(irq.posedge_event());
     errors.emplace_back(what, (read(regs::kStatus) & regs::kErrorBit) ? read(regs::kError) : 0u);
     reg(what + " clear", tlm::TLM_WRITE_COMMAND, regs::kCtrl, regs::kClear);
+  }
+  void write_memory(std::uint64_t addr, std::vector<unsigned char> bytes) {
+    for (std::size_t i = 0; i < bytes.size(); i += 1024) {
+      const auto n = static_cast<unsigned>(std::min<std::size_t>(1024, bytes.size() - i));
+      access(mem_socket, tlm::TLM_WRITE_COMMAND, addr + i, bytes.data() + i, n);
+    }
   }
 
   void run() {
@@ -114,21 +250,19 @@ class ErrorProbe : public sc_core::sc_module {
     reg("write to read-only STATUS", tlm::TLM_WRITE_COMMAND, regs::kStatus, 1);
     reg("ID read", tlm::TLM_READ_COMMAND, regs::kId, 0);
     unsigned char buf[16] = {};
-    responses.emplace_back("memory read past the end", access(mem_socket, tlm::TLM_READ_COMMAND, (1u << 16) - 8, buf, 16));
-    // DMA from outside memory: the accelerator reports a DMA error.
-    reg("net addr", tlm::TLM_WRITE_COMMAND, regs::kNetAddrLo, 1u << 20);
-    reg("net size", tlm::TLM_WRITE_COMMAND, regs::kNetSize, 64);
+    responses.emplace_back("memory read past the end", access(mem_socket, tlm::TLM_READ_COMMAND, memory_size - 8, buf, 16));
+    // Weights outside memory: the accelerator reports a DMA error.
+    reg("weight addr", tlm::TLM_WRITE_COMMAND, regs::kWeightAddrLo, static_cast<std::uint32_t>(memory_size));
     start_and_wait("dma outside memory");
-    // A corrupt image: the accelerator reports a bad network.
-    std::string bad = image;
-    bad[bad.size() / 2] ^= 0x40;
-    for (std::size_t i = 0; i < bad.size(); i += 1024) {
-      const auto n = static_cast<unsigned>(std::min<std::size_t>(1024, bad.size() - i));
-      access(mem_socket, tlm::TLM_WRITE_COMMAND, 0x100 + i, reinterpret_cast<unsigned char*>(bad.data() + i), n);
-    }
-    reg("net addr", tlm::TLM_WRITE_COMMAND, regs::kNetAddrLo, 0x100);
-    reg("net size", tlm::TLM_WRITE_COMMAND, regs::kNetSize, static_cast<std::uint32_t>(bad.size()));
-    start_and_wait("corrupt image");
+    // Corrupt weights in memory: the weight buffer's check reports bad data.
+    std::vector<unsigned char> bad = weights;
+    bad[0] ^= 0x40;  // the first layer's first cell
+    write_memory(0x1000, bad);
+    reg("weight addr", tlm::TLM_WRITE_COMMAND, regs::kWeightAddrLo, 0x1000);
+    start_and_wait("corrupt weights");
+    // The right weights: a clean run.
+    write_memory(0x1000, weights);
+    start_and_wait("good weights");
     sc_core::sc_stop();
   }
 };
@@ -137,16 +271,27 @@ TEST(TlmSystem, ErrorResponses) {
   sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   const Fixture f = make_fixture();
   const SimulationContext context;
+  sc_core::sc_clock clock("clock", 1, sc_core::SC_NS);
+  AcceleratorTlm acc("accelerator", f.packed, AcceleratorTlmConfig{});
   MemoryConfig mc;
   mc.size = 1u << 16;
+  mc.ports = 1;
+  ASSERT_LT(0x1000 + acc.dram_bytes() + 2 * 4096, mc.size);
   Memory mem("memory", mc);
-  AcceleratorTlm acc("accelerator", AcceleratorTlmConfig{});
+  Interconnect bus("interconnect", 2);
   ErrorProbe probe("probe");
-  probe.image = model::encode_packed(f.packed);
+  probe.weights = acc.weight_image();
+  probe.memory_size = mc.size;
   sc_core::sc_signal<bool> irq("irq");
-  probe.regs_socket.bind(acc.regs);
-  probe.mem_socket.bind(mem.host_port);
-  acc.dma.bind(mem.dma_port);
+  ProtocolChecker check_regs("check_regs"), check_mem("check_mem"), check_dma("check_dma");
+  acc.clk(clock);
+  probe.regs_socket.bind(check_regs.in);
+  check_regs.out.bind(acc.regs);
+  probe.mem_socket.bind(check_mem.in);
+  check_mem.out.bind(bus.initiator_port(0));
+  acc.dma().bind(check_dma.in);
+  check_dma.out.bind(bus.initiator_port(1));
+  bus.to_target.bind(mem.port(0));
   acc.irq(irq);
   probe.irq(irq);
   sc_core::sc_start();
@@ -158,10 +303,17 @@ TEST(TlmSystem, ErrorResponses) {
   EXPECT_EQ(r["write to read-only STATUS"], tlm::TLM_COMMAND_ERROR_RESPONSE);
   EXPECT_EQ(r["ID read"], tlm::TLM_OK_RESPONSE);
   EXPECT_EQ(r["memory read past the end"], tlm::TLM_ADDRESS_ERROR_RESPONSE);
-  ASSERT_EQ(probe.errors.size(), 2u);
+  ASSERT_EQ(probe.errors.size(), 3u);
   EXPECT_EQ(probe.errors[0].second, regs::kDmaError);
-  EXPECT_EQ(probe.errors[1].second, regs::kBadNetwork);
+  EXPECT_EQ(probe.errors[1].second, regs::kBadData);
+  EXPECT_EQ(probe.errors[2].second, regs::kNoError);
   EXPECT_EQ(acc.stats().register_errors, 4);
+  EXPECT_EQ(acc.stats().runs, 1);
+  // Error responses are protocol-clean.
+  for (const ProtocolChecker* c : {&check_regs, &check_mem, &check_dma}) {
+    EXPECT_TRUE(c->violations().empty()) << c->violations().front();
+    EXPECT_GT(c->transactions(), 0);
+  }
 }
 
 }  // namespace

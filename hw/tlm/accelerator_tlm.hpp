@@ -1,9 +1,9 @@
-// The accelerator as a TLM-2.0 component: a target socket for its control/status registers
-// (register_map.hpp), an initiator socket for DMA, and an interrupt line. Compute uses the
-// array's fast (analytical) model, whose cycle counts equal the cycle-accurate mode's; the run
-// takes cycles x clock period of simulated time. The DMA path is loosely timed (b_transport with
-// temporal decoupling and DMI) or approximately timed (nb_transport, four phases); both give the
-// same results.
+// The accelerator as a TLM-2.0 component: the cycle-accurate core (hw/units: controller, weight
+// and activation buffers, feeder, array, output stage, vector unit, DMA engine) elaborated for a
+// network, a target socket for its control/status registers (register_map.hpp), the DMA
+// engine's initiator socket, and an interrupt line. One inference per START (the shared schedule);
+// weights stay resident across runs when the weight buffer holds them (reloaded after the weight
+// address changes).
 #pragma once
 
 #include <cstdint>
@@ -12,83 +12,71 @@
 
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
-#include <tlm_utils/tlm_quantumkeeper.h>
 
-#include "hw/accelerator_config.hpp"
+#include "hw/accelerator.hpp"
+#include "hw/units/core.hpp"
 
 namespace ccsim::hw {
-
-enum class MemoryPath { LooselyTimed, ApproximatelyTimed };
 
 struct AcceleratorTlmConfig {
   AcceleratorConfig accelerator;  // array and memories (the TLM path runs the shared schedule)
   double clock_ns = 1.0;
-  MemoryPath path = MemoryPath::LooselyTimed;
-  double quantum_ns = 1000.0;  // temporal decoupling quantum (LT)
-  unsigned burst_bytes = 256;  // DMA burst size
-  bool use_dmi = true;         // LT only
+  DmaConfig dma;
 };
 
 struct AcceleratorTlmStats {
   std::int64_t runs = 0;
-  std::int64_t cycles = 0;  // array cycles, all runs
-  std::int64_t dma_bytes_read = 0;
-  std::int64_t dma_bytes_written = 0;
-  std::int64_t dma_transactions = 0;
-  std::int64_t dmi_accesses = 0;
+  std::int64_t cycles = 0;  // all runs
   std::int64_t register_errors = 0;
 };
 
 class AcceleratorTlm : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(AcceleratorTlm);
+  sc_core::sc_in<bool> clk;
   tlm_utils::simple_target_socket<AcceleratorTlm> regs;
-  tlm_utils::simple_initiator_socket<AcceleratorTlm> dma;
   sc_core::sc_out<bool> irq;
 
-  AcceleratorTlm(sc_core::sc_module_name name, const AcceleratorTlmConfig& config);
+  // `net` must outlive the module.
+  AcceleratorTlm(sc_core::sc_module_name name, const model::PackedNetwork& net, const AcceleratorTlmConfig& config);
+
+  tlm_utils::simple_initiator_socket<DmaEngine>& dma() { return core_.dma_socket(); }
+  // What the host puts at the weight address, and how many bytes from there the accelerator uses.
+  std::vector<unsigned char> weight_image() const;
+  std::uint64_t dram_bytes() const { return layout_.end - layout_.base; }
 
   const AcceleratorTlmStats& stats() const { return stats_; }
+  const AcceleratorCore& core() const { return core_; }
+  // Per run: per-layer outputs and counters (what the host reads is the output the DMA wrote).
+  const std::vector<NetworkRun>& runs() const { return runs_; }
 
  private:
-  struct DmaError {};
-
   void b_transport_regs(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
   bool read_register(std::uint64_t offset, std::uint32_t& value) const;
   tlm::tlm_response_status write_register(std::uint64_t offset, std::uint32_t value, const sc_core::sc_time& delay);
   void run_thread();
   void set_irq(bool level, const sc_core::sc_time& delay);
   void drive_irq();
-  void execute_run();
-  void finish(std::uint32_t error);
 
-  void dma_transfer(tlm::tlm_command cmd, std::uint64_t addr, unsigned char* data, std::size_t bytes);
-  void dma_burst_lt(tlm::tlm_generic_payload& trans);
-  void dma_burst_at(tlm::tlm_generic_payload& trans);
-  tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload& trans, tlm::tlm_phase& phase, sc_core::sc_time& delay);
-  void invalidate_dmi(sc_dt::uint64 start, sc_dt::uint64 end);
-
+  const model::PackedNetwork& net_;
   AcceleratorTlmConfig config_;
+  MemorySystem memory_;
+  DramLayout layout_;
+  AcceleratorCore core_;
   AcceleratorTlmStats stats_;
-  tlm_utils::tlm_quantumkeeper quantum_;
+  std::vector<NetworkRun> runs_;
   sc_core::sc_event start_event_;
   sc_core::sc_event irq_event_;
   bool irq_level_ = false;
-  sc_core::sc_event end_req_event_;
-  sc_core::sc_event response_event_;
-  tlm::tlm_dmi dmi_;
-  bool dmi_valid_ = false;
 
   std::uint32_t status_ = 0;
   std::uint32_t error_ = 0;
-  std::uint64_t net_addr_ = 0;
-  std::uint32_t net_size_ = 0;
+  std::uint64_t weight_addr_ = 0;
+  std::uint64_t loaded_weight_addr_ = ~std::uint64_t{0};  // the weights resident on chip came from here
   std::uint64_t in_addr_ = 0;
   std::uint64_t out_addr_ = 0;
   std::uint64_t last_cycles_ = 0;
-  std::uint32_t last_layers_ = 0;
 };
 
 }  // namespace ccsim::hw

@@ -1,5 +1,6 @@
-// Host model: puts the packed weight file and the inputs into memory, programs the accelerator's
-// registers, starts it, waits for the interrupt and reads the results back.
+// Host model: puts the weight image into memory, programs the accelerator's registers, and for
+// each input writes it into memory, starts the accelerator, waits for the interrupt and reads the
+// output back.
 #pragma once
 
 #include <cstdint>
@@ -13,9 +14,9 @@
 namespace ccsim::hw {
 
 struct HostLayout {
-  std::uint64_t net_addr = 0x1000;
-  std::uint64_t in_addr = 0;   // 0: right after the image (4 KiB aligned)
-  std::uint64_t out_addr = 0;  // 0: right after the input (4 KiB aligned)
+  std::uint64_t weight_addr = 0x1000;
+  std::uint64_t in_addr = 0;   // 0: after the accelerator's DRAM bytes (4 KiB aligned)
+  std::uint64_t out_addr = 0;  // 0: after the input (4 KiB aligned)
 };
 
 struct HostResult {
@@ -34,10 +35,13 @@ class Host : public sc_core::sc_module {
   tlm_utils::simple_initiator_socket<Host> regs;
   sc_core::sc_in<bool> irq;
 
-  Host(sc_core::sc_module_name name, std::string image, std::vector<std::vector<std::int8_t>> inputs,
-       std::size_t output_bytes, HostLayout layout = {});
+  // `weights` is the accelerator's weight image (AcceleratorTlm::weight_image), `dram_bytes`
+  // what it uses from the weight address on.
+  Host(sc_core::sc_module_name name, std::vector<unsigned char> weights, std::uint64_t dram_bytes,
+       std::vector<std::vector<std::int8_t>> inputs, std::size_t output_bytes, HostLayout layout = {});
 
   const std::vector<HostResult>& results() const { return results_; }
+  const HostLayout& layout() const { return layout_; }
 
   // Register access with the response status (for error checks).
   tlm::tlm_response_status access_register(tlm::tlm_command cmd, std::uint64_t offset, std::uint32_t& value,
@@ -51,12 +55,11 @@ class Host : public sc_core::sc_module {
   std::uint32_t read_register(std::uint64_t offset);
   void write_memory(std::uint64_t addr, const void* data, std::size_t bytes);
 
-  std::string image_;
+  std::vector<unsigned char> weights_;
   std::vector<std::vector<std::int8_t>> inputs_;
   std::size_t output_bytes_;
   HostLayout layout_;
   std::vector<HostResult> results_;
-  sc_core::sc_time local_;
 };
 
 }  // namespace ccsim::hw

@@ -1,26 +1,39 @@
-// The TLM system: host, memory and accelerator connected, simulated to the end of the inputs.
+// The TLM system: host, accelerator (the cycle-accurate unit modules), an optional traffic
+// generator, an interconnect and the memory, a protocol checker on every socket hop, simulated to
+// the end of the inputs.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "hw/tlm/accelerator_tlm.hpp"
 #include "hw/tlm/host.hpp"
+#include "hw/tlm/interconnect.hpp"
 #include "hw/tlm/memory.hpp"
+#include "hw/tlm/protocol_checker.hpp"
+#include "hw/tlm/traffic_generator.hpp"
 #include "models/golden.hpp"
 
 namespace ccsim::hw {
 
 struct TlmSystemResult {
   std::vector<HostResult> runs;
+  std::vector<NetworkRun> layers;  // per run: the accelerator's per-layer counters
   MemoryStats memory;
   AcceleratorTlmStats accelerator;
+  DmaEngine::Stats dma;
+  Interconnect::Stats interconnect;
+  std::int64_t traffic_bytes = 0;  // moved by the traffic generator
+  std::vector<std::string> protocol_violations;  // what the checkers on every hop saw
   sc_core::sc_time end_time;
 };
 
-// `image` is a packed weight file's bytes. SystemC elaborates once per process: call once.
-TlmSystemResult run_tlm_system(const std::string& image, const std::vector<model::Int8Tensor>& inputs,
-                               std::size_t output_bytes, const AcceleratorTlmConfig& accelerator,
-                               const MemoryConfig& memory);
+// Runs `inputs` one after another. The memory (grown to what the host lays out when smaller) has
+// one shared channel behind the interconnect (host, accelerator DMA, and the traffic generator
+// when `traffic` is given).
+TlmSystemResult run_tlm_system(const model::PackedNetwork& net, const std::vector<model::Int8Tensor>& inputs,
+                               const AcceleratorTlmConfig& accelerator, const MemoryConfig& memory,
+                               const std::optional<TrafficConfig>& traffic = std::nullopt);
 
 }  // namespace ccsim::hw

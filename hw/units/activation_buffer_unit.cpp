@@ -30,6 +30,11 @@ void ActivationBufferUnit::allocate(int slot, const model::Shape& shape) {
   t.data.assign(static_cast<std::size_t>(shape.size()), 0);
 }
 
+unsigned char* ActivationBufferUnit::dma_target(int slot, const model::Shape& shape) {
+  allocate(slot, shape);
+  return reinterpret_cast<unsigned char*>(slots_[static_cast<std::size_t>(slot)].data.data());
+}
+
 void ActivationBufferUnit::write(int slot, std::size_t address, std::int8_t value) {
   ++stats_.write_bytes;
   slots_[static_cast<std::size_t>(slot)].data[address] = value;

@@ -30,6 +30,7 @@ class ActivationBufferUnit : public sc_core::sc_module,
   const model::Int8Tensor& read_tensor(int slot) override;
   const model::Int8Tensor& peek(int slot) const override { return slots_.at(static_cast<std::size_t>(slot)); }
   void allocate(int slot, const model::Shape& shape) override;
+  unsigned char* dma_target(int slot, const model::Shape& shape) override;
   void write(int slot, std::size_t address, std::int8_t value) override;
   void write_tensor(int slot, model::Int8Tensor tensor, bool counted) override;
   void add_activity(LayerStats& into) const override;

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include <systemc>
 
@@ -29,9 +31,13 @@ struct TileRequest {
 
 class WeightLoadIf : public virtual ActivityIf {
  public:
-  // Bytes the layer reads from the weight buffer and fills into it from DRAM (the memory-system
-  // rules of hw/README.md), counted when its first tile is requested.
-  virtual void begin_layer(std::int64_t read_bytes, std::int64_t fill_bytes) = 0;
+  // A layer starts: it reads `read_bytes` from the weight buffer (the memory-system rules of
+  // hw/README.md); with `fill`, its bytes come from DRAM first, and the returned buffer (the
+  // layer's bytes, WeightBuffer::layer_bytes long) is where the DMA engine writes them.
+  virtual unsigned char* begin_layer(const model::PackedLayer& layer, std::int64_t read_bytes, bool fill) = 0;
+  // The layer is done: what the DMA filled must be the layer's encoding (WeightBuffer::encode_layer);
+  // returns what differs (empty: nothing).
+  virtual std::string end_layer() = 0;
   // Starts filling the shadow registers; throws std::logic_error while a fill is pending.
   virtual void request(const TileRequest& tile) = 0;
   virtual bool ready() const = 0;  // the shadow registers hold the requested tile
@@ -68,10 +74,17 @@ class VectorIf : public virtual ActivityIf {
   virtual const sc_core::sc_event& done_event() const = 0;
 };
 
-// Controller -> DMA engine: a layer's DRAM traffic, moved while the layer computes.
+// Controller -> DMA engine: one phase of a layer's DRAM traffic. Each transfer moves `bytes`
+// between DRAM `address` and on-chip memory at `data` (which must stay valid until the phase is done).
+struct DmaTransfer {
+  bool write = false;  // on chip -> DRAM
+  std::uint64_t address = 0;
+  unsigned char* data = nullptr;
+  std::uint64_t bytes = 0;
+};
+
 struct DmaJob {
-  std::int64_t read_bytes = 0;
-  std::int64_t write_bytes = 0;
+  std::vector<DmaTransfer> transfers;
 };
 
 class DmaIf : public virtual ActivityIf {
@@ -79,6 +92,7 @@ class DmaIf : public virtual ActivityIf {
   virtual void start(const DmaJob& job) = 0;
   virtual bool done() const = 0;
   virtual const sc_core::sc_event& done_event() const = 0;
+  virtual bool failed() const = 0;  // a transfer of the last phase got an error response
 };
 
 }  // namespace ccsim::hw

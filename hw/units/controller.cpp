@@ -1,5 +1,6 @@
 #include "hw/units/controller.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "hw/timing.hpp"
@@ -7,7 +8,7 @@
 namespace ccsim::hw {
 
 std::vector<LayerDescriptor> layer_program(const model::PackedNetwork& net, const MemorySystem& memory,
-                                           std::size_t first, std::size_t last) {
+                                           const DramLayout& layout, std::size_t first, std::size_t last) {
   std::vector<LayerDescriptor> program;
   for (std::size_t i = first; i < last; ++i) {
     const model::PackedLayer& l = net.layers[i];
@@ -26,8 +27,15 @@ std::vector<LayerDescriptor> layer_program(const model::PackedNetwork& net, cons
       const bool fused = fused_into_next(net, i);
       d.vector = {&l, memory.moves_data(i), d.input_slot, d.output_slot, vector_unit_stats(l, fused).cycles};
     }
+    d.input_shape = d.fused_shift ? d.fused_shift->in : l.in;
     d.first_inference = memory.traffic(i, true);
     d.later_inference = memory.traffic(i, false);
+    d.weight_address = layout.weights[i];
+    const int source = d.first_inference.input_source;
+    for (int parity = 0; parity < 2; ++parity) {
+      if (source >= 0) d.input_spill[parity] = layout.spill_address(static_cast<std::size_t>(source), parity);
+      if (layout.spill[i] != 0) d.output_spill[parity] = layout.spill_address(i, parity);
+    }
     program.push_back(d);
   }
   return program;
@@ -68,10 +76,13 @@ void Controller::run_thread() {
   for (;;) {
     sc_core::wait(submit_event_);
     result_ = {};
-    activations->write_tensor(0, std::move(job_.input), false);  // the DMA engine's job brings it in
+    // An on-chip input (a stage's slot) is there; the network input comes in with the first
+    // layer's DMA.
+    if (job_.input) activations->write_tensor(0, std::move(*job_.input), false);
     for (const LayerDescriptor& d : program_) {
       current_layer_ = static_cast<int>(d.index);
-      result_.layers.push_back(run_layer(d, job_.first_inference));
+      result_.layers.push_back(run_layer(d));
+      if (!result_.error.empty()) break;
       result_.outputs.push_back(results->peek(d.output_slot));
     }
     current_layer_ = -1;
@@ -82,15 +93,44 @@ void Controller::run_thread() {
   }
 }
 
-LayerStats Controller::run_layer(const LayerDescriptor& d, bool first_inference) {
+bool Controller::run_dma(const DmaJob& job, const LayerDescriptor& d) {
+  dma->start(job);
+  if (!dma->done()) sc_core::wait(dma->done_event());
+  if (dma->failed()) {
+    result_.error = "a DMA transfer of layer '" + d.layer->name + "' got an error response";
+    return false;
+  }
+  return true;
+}
+
+LayerStats Controller::run_layer(const LayerDescriptor& d) {
   const model::PackedLayer& l = *d.layer;
   const LayerStats before = activity();
   const std::int64_t start = now_cycle();
-  const LayerTraffic& traffic = first_inference ? d.first_inference : d.later_inference;
-  dma->start({traffic.dram_read_bytes, traffic.dram_write_bytes});
+  const LayerTraffic& traffic = job_.first_inference ? d.first_inference : d.later_inference;
+  const std::uint64_t input_address =
+      traffic.input_source < 0 ? job_.input_address : d.input_spill[job_.parity] + job_.relocation;
+  LayerStats s;
+  s.name = l.name;
+  s.op = model::to_string(l.kind);
+  // 1. The input, when it is in DRAM, before the layer computes.
+  if (traffic.input_load_bytes > 0) {
+    unsigned char* slot = activations->dma_target(d.input_slot, d.input_shape);
+    if (!run_dma({{{false, input_address, slot, static_cast<std::uint64_t>(traffic.input_load_bytes)}}}, d)) return s;
+  }
+  // 2. Weights and refills stream in while it computes.
+  DmaJob stream;
+  if (l.kind == model::OpKind::Matmul) {
+    unsigned char* sram = weights->begin_layer(l, traffic.weight_buffer_read_bytes, traffic.weight_buffer_fill_bytes > 0);
+    if (sram) stream.transfers.push_back({false, d.weight_address + job_.relocation, sram, static_cast<std::uint64_t>(traffic.weight_buffer_fill_bytes)});
+  }
+  const auto in_bytes = static_cast<std::uint64_t>(traffic.input_load_bytes);
+  refills_.assign(static_cast<std::size_t>(traffic.input_refill_bytes), 0);
+  for (std::uint64_t at = 0; at < refills_.size(); at += in_bytes) stream.transfers.push_back({false, input_address, refills_.data() + at, in_bytes});
+  const std::int64_t compute_start = now_cycle();
+  dma->start(stream);
   std::int64_t busy = 0;
   if (l.kind == model::OpKind::Matmul) {
-    weights->begin_layer(traffic.weight_buffer_read_bytes, traffic.weight_buffer_fill_bytes);
     busy = run_matmul(d);
   } else {
     vector->start(d.vector);
@@ -99,16 +139,39 @@ LayerStats Controller::run_layer(const LayerDescriptor& d, bool first_inference)
   }
   const std::int64_t compute_end = now_cycle();
   if (!dma->done()) sc_core::wait(dma->done_event());
+  if (dma->failed()) {
+    result_.error = "a DMA transfer of layer '" + l.name + "' got an error response";
+    return s;
+  }
+  if (l.kind == model::OpKind::Matmul) result_.data_error = weights->end_layer();
+  const model::Int8Tensor& stored = results->peek(d.input_slot);
+  for (std::uint64_t at = 0; at < refills_.size() && result_.data_error.empty(); at += in_bytes) {
+    if (!std::equal(refills_.begin() + static_cast<std::ptrdiff_t>(at), refills_.begin() + static_cast<std::ptrdiff_t>(at + in_bytes),
+                    reinterpret_cast<const unsigned char*>(stored.data.data()))) {
+      result_.data_error = "layer '" + l.name + "': a refill of its spilled input read other bytes from DRAM than were spilled";
+    }
+  }
+  if (!result_.data_error.empty()) {
+    result_.error = result_.data_error;
+    return s;
+  }
+  // 3. The output, once complete: a spill or the network's output.
+  if (traffic.dram_write_bytes > 0) {
+    const std::uint64_t address =
+        traffic.output_is_final ? job_.output_address : d.output_spill[job_.parity] + job_.relocation;
+    auto* data = const_cast<unsigned char*>(reinterpret_cast<const unsigned char*>(results->peek(d.output_slot).data.data()));
+    if (!run_dma({{{true, address, data, static_cast<std::uint64_t>(traffic.dram_write_bytes)}}}, d)) return s;
+  }
   const std::int64_t end = now_cycle();
-  stats_.dma_wait_cycles += end - compute_end;
+  stats_.dma_wait_cycles += (end - start) - (compute_end - compute_start);
   stats_.layers += 1;
 
-  LayerStats s = activity().minus(before);
+  s = activity().minus(before);
   s.name = l.name;
   s.op = model::to_string(l.kind);
   s.cycles = end - start;
   s.stall_cycles = s.cycles - busy;
-  s.memory_stall_cycles = end - compute_end;
+  s.memory_stall_cycles = s.cycles - (compute_end - compute_start);
   return s;
 }
 

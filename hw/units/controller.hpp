@@ -6,6 +6,8 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include <systemc>
@@ -15,6 +17,7 @@
 #include "hw/units/activation_iface.hpp"
 #include "hw/units/array_iface.hpp"
 #include "hw/units/control_iface.hpp"
+#include "hw/units/dram_layout.hpp"
 #include "models/golden.hpp"
 #include "models/packed_network.hpp"
 
@@ -28,22 +31,35 @@ struct LayerDescriptor {
   int input_slot = 0;   // activation-buffer slot read (with a fused shift: the shift's input)
   int output_slot = 0;  // slot written
   VectorOp vector;      // a layer that is not a Matmul
+  model::Shape input_shape;  // of the input slot
   LayerTraffic first_inference;
   LayerTraffic later_inference;
+  // DRAM: the layer's weights, the two regions its input is refilled from when it comes from a
+  // spilled layer (0 when it is the network input: the job says where), the two its output spills to.
+  std::uint64_t weight_address = 0;
+  std::uint64_t input_spill[2] = {0, 0};
+  std::uint64_t output_spill[2] = {0, 0};
 };
 
-// The descriptors of layers [first, last) of `net` (slot 0 = the range's input).
+// The descriptors of layers [first, last) of `net` (slot 0 = the range's input), with the DRAM
+// addresses of `layout`.
 std::vector<LayerDescriptor> layer_program(const model::PackedNetwork& net, const MemorySystem& memory,
-                                           std::size_t first, std::size_t last);
+                                           const DramLayout& layout, std::size_t first, std::size_t last);
 
 struct CoreJob {
-  model::Int8Tensor input;
+  std::optional<model::Int8Tensor> input;  // on chip (a pipelined stage's slot); else read from DRAM
+  std::uint64_t input_address = 0;         // the network input in DRAM
+  std::uint64_t output_address = 0;        // where the network output goes
+  int parity = 0;                          // which of a layer's two spill regions this input uses
+  std::uint64_t relocation = 0;            // added (mod 2^64) to every weight and spill address
   bool first_inference = true;
 };
 
 struct CoreResult {
   std::vector<model::Int8Tensor> outputs;  // one per layer of the range
   std::vector<LayerStats> layers;
+  std::string error;       // what ended the job early (empty: it ran to the end)
+  std::string data_error;  // of those, bytes from DRAM that were not what was stored there
 };
 
 class Controller : public sc_core::sc_module {
@@ -86,7 +102,8 @@ class Controller : public sc_core::sc_module {
 
  private:
   void run_thread();
-  LayerStats run_layer(const LayerDescriptor& d, bool first_inference);
+  LayerStats run_layer(const LayerDescriptor& d);
+  bool run_dma(const DmaJob& job, const LayerDescriptor& d);  // one phase, waited for; false on an error
   std::int64_t run_matmul(const LayerDescriptor& d);  // returns the array's compute cycles
   LayerStats activity() const;
 
@@ -95,6 +112,7 @@ class Controller : public sc_core::sc_module {
   sc_core::sc_time period_;
   CoreJob job_;
   CoreResult result_;
+  std::vector<unsigned char> refills_;  // further passes over a spilled input (checked against the slot)
   bool busy_ = false;
   bool finished_ = false;
   int current_layer_ = -1;

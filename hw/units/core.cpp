@@ -6,14 +6,14 @@
 namespace ccsim::hw {
 
 AcceleratorCore::AcceleratorCore(sc_core::sc_module_name name, const AcceleratorConfig& config,
-                                 const model::PackedNetwork& net, const MemorySystem& memory, std::size_t first,
-                                 std::size_t last, sc_core::sc_time clock_period)
+                                 const model::PackedNetwork& net, const MemorySystem& memory, const DramLayout& layout,
+                                 std::size_t first, std::size_t last, const DmaConfig& dma, sc_core::sc_time clock_period)
     : sc_core::sc_module(name), clk("clk"), array_config_(config.resolved_array()), period_(clock_period),
-      controller_("controller", array_config_, layer_program(net, memory, first, last), clock_period),
+      controller_("controller", array_config_, layer_program(net, memory, layout, first, last), clock_period),
       weights_("weight_buffer", config.weight_buffer, array_config_),
       activations_("activation_buffer", config.activation_buffer, static_cast<int>(last - first) + 1),
       feeder_("feeder", array_config_), array_("array", array_config_), output_("output_stage", array_config_),
-      vector_("vector_unit"), dma_("dma", config.dram) {
+      vector_("vector_unit"), dma_("dma", dma, clock_period) {
   controller_.weights(weights_);
   controller_.array(array_);
   controller_.feeder(feeder_);
@@ -36,7 +36,6 @@ AcceleratorCore::AcceleratorCore(sc_core::sc_module_name name, const Accelerator
   vector_.clk(clk);
   vector_.input(activations_);
   vector_.output(activations_);
-  dma_.clk(clk);
 }
 
 void AcceleratorCore::trace(sc_core::sc_trace_file* file, const TraceOptions& options) {

@@ -3,7 +3,7 @@
 // pipelined schedule one core per stage (hw/pipeline.hpp).
 //
 //   controller --> weight buffer --(shadow rows)--> array <--(bit lines)-- feeder <-- activation
-//       |------> dma engine                           |  <--(psums)--> output stage --> buffer
+//       |------> dma engine (TLM initiator)           |  <--(psums)--> output stage --> buffer
 //       |------> vector unit <----------------------------------------------------> (slots)
 #pragma once
 
@@ -19,6 +19,7 @@
 #include "hw/units/array_unit.hpp"
 #include "hw/units/controller.hpp"
 #include "hw/units/dma_engine.hpp"
+#include "hw/units/dram_layout.hpp"
 #include "hw/units/feeder_unit.hpp"
 #include "hw/units/output_stage.hpp"
 #include "hw/units/vector_unit.hpp"
@@ -44,9 +45,13 @@ class AcceleratorCore : public sc_core::sc_module {
   SC_HAS_PROCESS(AcceleratorCore);
   sc_core::sc_in<bool> clk;
 
-  // Layers [first, last) of `net`; `memory` decides their traffic. Both must outlive the core.
+  // Layers [first, last) of `net`; `memory` decides their traffic, `layout` where it is in DRAM.
+  // `net` and `memory` must outlive the core. Bind dma_socket() to a memory before simulating.
   AcceleratorCore(sc_core::sc_module_name name, const AcceleratorConfig& config, const model::PackedNetwork& net,
-                  const MemorySystem& memory, std::size_t first, std::size_t last, sc_core::sc_time clock_period);
+                  const MemorySystem& memory, const DramLayout& layout, std::size_t first, std::size_t last,
+                  const DmaConfig& dma, sc_core::sc_time clock_period);
+
+  tlm_utils::simple_initiator_socket<DmaEngine>& dma_socket() { return dma_.socket; }
 
   Controller& controller() { return controller_; }
   const Controller& controller() const { return controller_; }

@@ -1,6 +1,8 @@
 #include "hw/units/weight_buffer_unit.hpp"
 
+#include <algorithm>
 #include <stdexcept>
+#include <string>
 
 namespace ccsim::hw {
 
@@ -15,9 +17,26 @@ WeightBufferUnit::WeightBufferUnit(sc_core::sc_module_name name, const WeightBuf
   sensitive << clk.pos();
 }
 
-void WeightBufferUnit::begin_layer(std::int64_t read_bytes, std::int64_t fill_bytes) {
+unsigned char* WeightBufferUnit::begin_layer(const model::PackedLayer& layer, std::int64_t read_bytes, bool fill) {
   stats_.read_bytes += read_bytes;
-  stats_.fill_bytes += fill_bytes;
+  filled_ = nullptr;
+  if (!fill) return nullptr;
+  const std::int64_t bytes = geometry_.layer_bytes(layer);
+  stats_.fill_bytes += bytes;
+  sram_.assign(static_cast<std::size_t>(bytes), 0);
+  filled_ = &layer;
+  return sram_.data();
+}
+
+std::string WeightBufferUnit::end_layer() {
+  if (!filled_) return {};
+  const std::vector<unsigned char> expected = geometry_.encode_layer(*filled_);
+  const auto diff = std::mismatch(expected.begin(), expected.end(), sram_.begin());
+  const model::PackedLayer* layer = filled_;
+  filled_ = nullptr;
+  if (diff.first == expected.end()) return {};
+  return std::string(name()) + ": the weights of layer '" + layer->name + "' the DMA brought from DRAM differ from the packed layer at byte " +
+         std::to_string(diff.first - expected.begin()) + " of " + std::to_string(expected.size());
 }
 
 void WeightBufferUnit::request(const TileRequest& tile) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <optional>
+#include <vector>
 
 #include <systemc>
 
@@ -35,7 +36,8 @@ class WeightBufferUnit : public sc_core::sc_module, public WeightLoadIf {
   // `array` is the resolved array (its load_cycles_per_row is this buffer's cycles_per_row).
   WeightBufferUnit(sc_core::sc_module_name name, const WeightBufferConfig& config, const ArrayConfig& array);
 
-  void begin_layer(std::int64_t read_bytes, std::int64_t fill_bytes) override;
+  unsigned char* begin_layer(const model::PackedLayer& layer, std::int64_t read_bytes, bool fill) override;
+  std::string end_layer() override;
   void request(const TileRequest& tile) override;
   bool ready() const override { return ready_; }
   const sc_core::sc_event& ready_event() const override { return ready_event_; }
@@ -53,6 +55,8 @@ class WeightBufferUnit : public sc_core::sc_module, public WeightLoadIf {
   ArrayConfig array_;
   Stats stats_;
   std::optional<TileRequest> pending_;
+  std::vector<unsigned char> sram_;            // the layer's bytes as the DMA filled them
+  const model::PackedLayer* filled_ = nullptr;  // the layer being filled, until end_layer
   bool ready_ = false;
   sc_core::sc_event request_event_;
   sc_core::sc_event ready_event_;
