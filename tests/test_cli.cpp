@@ -128,8 +128,18 @@ TEST_F(Cli, RunCycleFastTlmAndWaveform) {
   EXPECT_LT(pc["makespan_cycles"].get<long>(), 2 * cycle["cycles_per_inference"].get<long>());
   EXPECT_GT(pc["arrays"].get<int>(), 1);
 
+  // The TLM system with a slow memory: slower than the fast mode's estimate, per layer never faster.
+  ASSERT_EQ(run(base + " --tlm at --dram-latency-ns 100 --report " + path("slow.json")).status, 0);
+  const auto slow = nlohmann::json::parse(read_file(path("slow.json")));
+  EXPECT_GT(slow["cycles_per_inference"].get<long>(), fast["cycles_per_inference"].get<long>());
+  ASSERT_FALSE(slow["tlm"]["fast_estimate_vs_tlm"].empty());
+  for (const auto& l : slow["tlm"]["fast_estimate_vs_tlm"]) EXPECT_GE(l["tlm_cycles"].get<long>(), l["fast_cycles"].get<long>());
+  EXPECT_EQ(tlm["tlm"]["dma_bytes_read"], fast["per_inference"]["dram_read_bytes"]);
+
   const std::string out = path("bad.json");
   const std::string no_array = "run " + path("n.ccpack") + " --input " + path("x.pb");
+  expect_failure(base + " --dram-latency-ns 50 --report " + out, "--dram-latency-ns and --dmi need --tlm", out);
+  expect_failure(base + " --tlm at --dmi --report " + out, "--dmi is for --tlm lt", out);
   expect_failure(no_array + " --array 6 --report " + out, "ROWSxCOLS", out);
   expect_failure(no_array + " --array 0x4 --report " + out, "must be >= 1", out);
   expect_failure(base + " --vcd " + path("v.vcd") + " --trace-window 9:3", "--trace-window '9:3'", path("v.vcd"));
