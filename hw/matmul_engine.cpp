@@ -10,12 +10,7 @@ MatmulEngine::MatmulEngine(const ArrayConfig& config, const model::PackedLayer& 
     : config_(config), layer_(layer), fault_(fault), feeder_(layer, input, shift), feed_(config, layer), array_(config),
       acc_(config.rows, static_cast<std::int64_t>(layer.out.h) * layer.out.w) {
   if (layer.kind != model::OpKind::Matmul) throw std::invalid_argument("MatmulEngine runs Matmul layers only");
-  for (const auto& g : layer.groups) {
-    if (g.size() > static_cast<std::size_t>(config.alpha_max)) {
-      throw std::invalid_argument("layer '" + layer.name + "' has a group of " + std::to_string(g.size()) +
-                                  " columns; the array's multiplexers take " + std::to_string(config.alpha_max));
-    }
-  }
+  require_groups_fit(config, layer);
   const int R = config.rows;
   const int C = config.cols;
   pixels_ = static_cast<std::int64_t>(layer.out.h) * layer.out.w;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <string>
 
 namespace ccsim::hw {
 
@@ -21,6 +22,15 @@ void SystolicArray::load(const std::vector<std::int8_t>& weights, const std::vec
     cells_[i].load(weights[i], selects[i]);
   }
   std::fill(history_.begin(), history_.end(), 0u);
+}
+
+void require_groups_fit(const ArrayConfig& array, const model::PackedLayer& layer) {
+  for (const auto& g : layer.groups) {
+    if (g.size() > static_cast<std::size_t>(array.alpha_max)) {
+      throw std::invalid_argument("layer '" + layer.name + "' has a group of " + std::to_string(g.size()) +
+                                  " columns; the array's multiplexers take " + std::to_string(array.alpha_max));
+    }
+  }
 }
 
 TileWeights tile_weights(const ArrayConfig& array, const model::PackedLayer& l, int m0, int g0, bool select_bit0_stuck) {

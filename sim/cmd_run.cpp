@@ -253,7 +253,7 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--dataset", a->dataset, "IDX data set directory (test split)");
   cmd->add_option("--count", a->count, "images from the data set")->check(kPositive)->capture_default_str();
   cmd->add_option("--report", a->report, "write per-layer cycles, utilization and counters (JSON)");
-  cmd->add_option("--vcd", a->vcd, "cycle mode: write a VCD of the sequencer, array inputs and row outputs");
+  cmd->add_option("--vcd", a->vcd, "cycle mode: write a VCD of the units: layer and tile, array bit lines and row outputs, weight-buffer, DMA, vector-unit activity");
   cmd->add_option("--trace-layer", a->trace_layer, "trace only this layer index (default: all)");
   cmd->add_option("--trace-tile", a->trace_tile, "trace only this tile of the traced layer (default: all)");
   cmd->add_option("--trace-window", a->trace_window, "trace only cycles START:END of the simulation");

@@ -61,16 +61,7 @@ TEST(Accelerator, ShiftNetworkOnANonSquareArray) {
 }
 
 // Small buffers, few weight banks, slow DRAM: weight loads and DMA stall the array; both modes agree.
-TEST(Accelerator, MemoryBoundConfiguration) {
-  AcceleratorConfig c;
-  c.array.rows = 8;
-  c.array.cols = 6;
-  c.weight_buffer.capacity_bytes = 512;
-  c.weight_buffer.banks = 2;
-  c.activation_buffer.capacity_bytes = 2048;
-  c.dram.bytes_per_cycle = 0.5;
-  check_network(c, 4);
-}
+TEST(Accelerator, MemoryBoundConfiguration) { check_network(test::memory_bound_config(0.5), 4); }
 
 // One array per layer, inputs overlapping: same outputs and counters, pipelined start/end cycles.
 TEST(Accelerator, PipelinedScheduleOverlapsInputs) {

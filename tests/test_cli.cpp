@@ -116,6 +116,10 @@ TEST_F(Cli, RunCycleFastTlmAndWaveform) {
   EXPECT_GT(timestamps(read_file(path("t0.vcd"))), timestamps(read_file(path("t9.vcd"))) + 10);
   EXPECT_NE(vcd.find("row0_psum_out"), std::string::npos);
   EXPECT_NE(vcd.find("col4_lines"), std::string::npos);
+  for (const char* unit_signal : {"weight_buffer_filling", "dma_busy", "array_computing", "vector_unit_busy",
+                                  "feeder_values_fed", "accumulator_writes", "dma_bytes"}) {
+    EXPECT_NE(vcd.find(unit_signal), std::string::npos) << unit_signal;
+  }
 
   // The pipelined schedule: same per-layer counters, inputs overlapped, both modes agree.
   const std::string two = base + " --input " + path("x.pb") + " --schedule pipelined";

@@ -39,18 +39,9 @@ Fixture make_fixture() {
   return f;
 }
 
-// A memory-bound configuration (small buffers, 2 B/cycle: a byte is 500 ps, whole for DMI):
-// spills, refills, weights streamed every inference.
-AcceleratorConfig memory_bound() {
-  AcceleratorConfig c;
-  c.array.rows = 8;
-  c.array.cols = 6;
-  c.weight_buffer.capacity_bytes = 512;
-  c.weight_buffer.banks = 2;
-  c.activation_buffer.capacity_bytes = 2048;
-  c.dram.bytes_per_cycle = 2;
-  return c;
-}
+// A memory-bound configuration at 2 B/cycle (a byte is 500 ps, whole for DMI): spills, refills,
+// weights streamed every inference.
+AcceleratorConfig memory_bound() { return test::memory_bound_config(2); }
 
 MemoryConfig ideal_memory(const AcceleratorConfig& c) {
   MemoryConfig m;
@@ -161,13 +152,7 @@ class RudeInitiator : public sc_core::sc_module {
   }
   tlm::tlm_sync_enum bw(tlm::tlm_generic_payload&, tlm::tlm_phase&, sc_core::sc_time&) { return tlm::TLM_COMPLETED; }
   void send(tlm::tlm_generic_payload& t, tlm::tlm_phase phase, unsigned length) {
-    t.set_command(tlm::TLM_READ_COMMAND);
-    t.set_address(0);
-    t.set_data_ptr(data);
-    t.set_data_length(length);
-    t.set_streaming_width(length);
-    t.set_byte_enable_ptr(nullptr);
-    t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    init_payload(t, tlm::TLM_READ_COMMAND, 0, data, length);
     sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
     socket->nb_transport_fw(t, phase, delay);
   }

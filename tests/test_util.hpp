@@ -7,10 +7,24 @@
 #include <random>
 #include <string>
 
+#include "hw/accelerator_config.hpp"
 #include "models/network.hpp"
 #include "models/onnx_tensor.hpp"
 
 namespace ccsim::test {
+
+// Small buffers and few weight banks on an 8 x 6 array (shift_net's layers spill, its weights
+// stream every inference): weight loads and DMA stall the array.
+inline hw::AcceleratorConfig memory_bound_config(double dram_bytes_per_cycle) {
+  hw::AcceleratorConfig c;
+  c.array.rows = 8;
+  c.array.cols = 6;
+  c.weight_buffer.capacity_bytes = 512;
+  c.weight_buffer.banks = 2;
+  c.activation_buffer.capacity_bytes = 2048;
+  c.dram.bytes_per_cycle = dram_bytes_per_cycle;
+  return c;
+}
 
 // A path in the temp directory unique to this test process: PREFIX-PID-NAME.
 inline std::string temp_path(const std::string& prefix, const std::string& name) {

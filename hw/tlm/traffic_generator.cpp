@@ -3,6 +3,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "hw/tlm/blocking_access.hpp"
+
 namespace ccsim::hw {
 
 TrafficGenerator::TrafficGenerator(sc_core::sc_module_name name, const TrafficConfig& config)
@@ -19,13 +21,8 @@ void TrafficGenerator::run() {
   for (;;) {
     const sc_core::sc_time issued = sc_core::sc_time_stamp();
     tlm::tlm_generic_payload trans;
-    trans.set_command(config_.write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
-    trans.set_address(config_.base + offset);
-    trans.set_data_ptr(buffer_.data());
-    trans.set_data_length(config_.burst_bytes);
-    trans.set_streaming_width(config_.burst_bytes);
-    trans.set_byte_enable_ptr(nullptr);
-    trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    init_payload(trans, config_.write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND, config_.base + offset,
+                 buffer_.data(), config_.burst_bytes);
     sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
     socket->b_transport(trans, delay);
     if (trans.is_response_ok()) {

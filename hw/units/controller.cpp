@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "hw/systolic_array.hpp"
 #include "hw/timing.hpp"
 
 namespace ccsim::hw {
@@ -46,6 +47,9 @@ Controller::Controller(sc_core::sc_module_name name, const ArrayConfig& array, s
     : sc_core::sc_module(name), weights("weights"), array("array"), feeder("feeder"), output("output"), vector("vector"),
       dma("dma"), activations("activations"), results("results"), counters("counters"), array_(array),
       program_(std::move(program)), period_(clock_period) {
+  for (const LayerDescriptor& d : program_) {
+    if (d.layer->kind == model::OpKind::Matmul) require_groups_fit(array_, *d.layer);  // at elaboration, not mid-run
+  }
   SC_THREAD(run_thread);
 }
 
@@ -177,12 +181,6 @@ LayerStats Controller::run_layer(const LayerDescriptor& d) {
 
 std::int64_t Controller::run_matmul(const LayerDescriptor& d) {
   const model::PackedLayer& l = *d.layer;
-  for (const auto& g : l.groups) {
-    if (g.size() > static_cast<std::size_t>(array_.alpha_max)) {
-      throw std::invalid_argument("layer '" + l.name + "' has a group of " + std::to_string(g.size()) +
-                                  " columns; the array's multiplexers take " + std::to_string(array_.alpha_max));
-    }
-  }
   const int R = array_.rows;
   const int C = array_.cols;
   const std::int64_t pixels = static_cast<std::int64_t>(l.out.h) * l.out.w;

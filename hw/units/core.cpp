@@ -49,6 +49,11 @@ void AcceleratorCore::trace(sc_core::sc_trace_file* file, const TraceOptions& op
   sc_core::sc_trace(file, trace_tile_cycle_, "tile_cycle");
   sc_core::sc_trace(file, trace_weight_fill_, "weight_buffer_filling");
   sc_core::sc_trace(file, trace_dma_busy_, "dma_busy");
+  sc_core::sc_trace(file, trace_array_computing_, "array_computing");
+  sc_core::sc_trace(file, trace_vector_busy_, "vector_unit_busy");
+  sc_core::sc_trace(file, trace_values_fed_, "feeder_values_fed");
+  sc_core::sc_trace(file, trace_acc_writes_, "accumulator_writes");
+  sc_core::sc_trace(file, trace_dram_bytes_, "dma_bytes");
   for (int c = 0; c < a.cols; ++c) {
     sc_core::sc_trace(file, trace_column_lines_[c], "col" + std::to_string(c) + "_lines", a.alpha_max);
   }
@@ -72,6 +77,11 @@ void AcceleratorCore::sample() {
   trace_layer_ = layer;
   trace_weight_fill_ = weights_.filling();
   trace_dma_busy_ = dma_.busy();
+  trace_array_computing_ = array_.computing();
+  trace_vector_busy_ = !vector_.done();
+  trace_values_fed_ = feeder_.stats().values_fed;
+  trace_acc_writes_ = output_.stats().acc_writes;
+  trace_dram_bytes_ = dma_.stats().read_bytes + dma_.stats().write_bytes;
   if (!in_tile) {
     trace_tile_ = -1;
     trace_tile_cycle_ = 0;

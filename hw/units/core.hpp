@@ -31,7 +31,8 @@ namespace ccsim::hw {
 // the array's tile and tile cycle, the bit lines entering each array column and the partial sum
 // leaving each array row, sampled at every falling clock edge inside the window (layer, tile,
 // first and last cycle counted from the start of the simulation), plus the busy flags of the
-// weight-buffer fill, the DMA engine and the vector unit.
+// weight-buffer fill, the array, the DMA engine and the vector unit, and the running counts of
+// values fed, accumulator writes and DRAM bytes.
 struct TraceOptions {
   std::string vcd_path;       // without the .vcd extension sc_create_vcd_trace_file adds; empty = off
   int layer = -1;             // -1 = every layer
@@ -88,6 +89,11 @@ class AcceleratorCore : public sc_core::sc_module {
   std::int64_t trace_tile_cycle_ = 0;
   bool trace_weight_fill_ = false;
   bool trace_dma_busy_ = false;
+  bool trace_array_computing_ = false;
+  bool trace_vector_busy_ = false;
+  std::int64_t trace_values_fed_ = 0;      // feeder, cumulative
+  std::int64_t trace_acc_writes_ = 0;      // accumulator buffer, cumulative
+  std::int64_t trace_dram_bytes_ = 0;      // DMA engine, cumulative (read + written)
   std::vector<std::uint32_t> trace_column_lines_;
   std::vector<std::int32_t> trace_row_psum_;
 };

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "hw/tlm/blocking_access.hpp"
+
 namespace ccsim::hw {
 
 DmaEngine::DmaEngine(sc_core::sc_module_name name, const DmaConfig& config, sc_core::sc_time clock_period)
@@ -36,14 +38,7 @@ std::vector<DmaEngine::Burst> DmaEngine::bursts(const DmaJob& job) const {
 }
 
 void DmaEngine::prepare(tlm::tlm_generic_payload& trans, const Burst& b) {
-  trans.set_command(b.command);
-  trans.set_address(b.address);
-  trans.set_data_ptr(b.data);
-  trans.set_data_length(b.bytes);
-  trans.set_streaming_width(b.bytes);
-  trans.set_byte_enable_ptr(nullptr);
-  trans.set_dmi_allowed(false);
-  trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  init_payload(trans, b.command, b.address, b.data, b.bytes);
 }
 
 void DmaEngine::run_thread() {

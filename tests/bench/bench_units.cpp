@@ -21,7 +21,7 @@
 #include "hw/simulation_context.hpp"
 #include "hw/tlm/system.hpp"
 #include "hw/timing.hpp"
-#include "models/fixed_point.hpp"
+#include "tests/bench/workloads.hpp"
 #include "models/packed_file.hpp"
 
 namespace {
@@ -89,39 +89,6 @@ std::int64_t run_reference(const model::PackedNetwork& net, const std::vector<mo
   return ref.cycles;
 }
 
-model::PackedNetwork dense_gemm() {
-  std::mt19937 rng(1);
-  std::uniform_int_distribution<int> w(-127, 127);
-  model::PackedNetwork net;
-  net.name = "gemm";
-  net.input = {256, 14, 14};
-  model::PackedLayer l;
-  l.name = "pw";
-  l.kind = model::OpKind::Matmul;
-  l.in = {256, 14, 14};
-  l.out = {256, 14, 14};
-  for (std::uint32_t c = 0; c < 256; ++c) l.groups.push_back({c});
-  for (int i = 0; i < 256 * 256; ++i) l.weights.push_back(static_cast<std::int8_t>(w(rng) | 1));  // non-zero
-  l.select.assign(l.weights.size(), 0);
-  l.bias.assign(256, 0);
-  l.requant.assign(256, fixed::quantize_multiplier(1.0 / 4096));
-  l.weight_scale.assign(256, 1.0f);
-  net.layers.push_back(l);
-  return net;
-}
-
-std::vector<model::Int8Tensor> random_inputs(const model::Shape& s, int count) {
-  std::mt19937 rng(2);
-  std::uniform_int_distribution<int> v(-128, 127);
-  std::vector<model::Int8Tensor> inputs;
-  for (int k = 0; k < count; ++k) {
-    model::Int8Tensor t{s, std::vector<std::int8_t>(static_cast<std::size_t>(s.size()))};
-    for (auto& x : t.data) x = static_cast<std::int8_t>(v(rng));
-    inputs.push_back(std::move(t));
-  }
-  return inputs;
-}
-
 template <typename F>
 double seconds(F&& f) {
   const auto t0 = std::chrono::steady_clock::now();
@@ -183,10 +150,10 @@ double compare_tlm(const model::PackedNetwork& net, const std::vector<model::Int
 int sc_main(int argc, char** argv) {
   const int rounds = argc > 1 ? std::stoi(argv[1]) : 3;
   const auto bundled = model::load_packed(std::string(CCSIM_SOURCE_DIR) + "/models/examples/fmnist-shift.ccpack");
-  const auto gemm = dense_gemm();
-  const double network = compare("bundled network, 4 inputs", bundled, random_inputs(bundled.input, 4), hw::AcceleratorConfig{}, rounds);
-  const double matmul = compare("GEMM 256x256x196 on 16x16", gemm, random_inputs(gemm.input, 1), hw::AcceleratorConfig{}, rounds);
-  const double tlm = compare_tlm(bundled, random_inputs(bundled.input, 4), rounds);
+  const auto gemm = bench::dense_gemm();
+  const double network = compare("bundled network, 4 inputs", bundled, bench::random_inputs(bundled.input, 4), hw::AcceleratorConfig{}, rounds);
+  const double matmul = compare("GEMM 256x256x196 on 16x16", gemm, bench::random_inputs(gemm.input, 1), hw::AcceleratorConfig{}, rounds);
+  const double tlm = compare_tlm(bundled, bench::random_inputs(bundled.input, 4), rounds);
   constexpr double kTarget = 0.8;
   constexpr double kTlmTarget = 0.5;
   if (network < kTarget || matmul < kTarget) {
