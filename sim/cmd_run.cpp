@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include <CLI/CLI.hpp>
@@ -44,6 +45,7 @@ struct RunArgs {
   std::string tlm;
   double dram_latency_ns = 0;
   bool dmi = false;
+  double traffic_bytes_per_ns = 0;
   std::string schedule = "shared";
   double weight_buffer_kib = 64;
   int weight_banks = 0;
@@ -76,11 +78,17 @@ std::vector<hw::NetworkRun> run_through_tlm(const RunArgs& a, const model::Packe
   cfg.accelerator = config;
   cfg.dma.path = a.tlm == "at" ? hw::MemoryPath::ApproximatelyTimed : hw::MemoryPath::LooselyTimed;
   cfg.dma.use_dmi = a.dmi;
-  hw::MemoryConfig mem;
-  mem.size = 0;  // as large as the host's layout
+  hw::MemoryConfig mem;  // 16 MiB, or as large as the host's layout
   mem.latency_ns = a.dram_latency_ns;
   mem.bytes_per_ns = config.dram.bytes_per_cycle / cfg.clock_ns;
-  const auto result = hw::run_tlm_system(net, inputs, cfg, mem);
+  std::optional<hw::TrafficConfig> traffic;
+  if (a.traffic_bytes_per_ns > 0) {  // a second initiator reading 1 MiB from 8 MiB on
+    traffic.emplace();
+    traffic->bytes_per_ns = a.traffic_bytes_per_ns;
+    traffic->base = 8u << 20;
+    traffic->span = 1u << 20;
+  }
+  const auto result = hw::run_tlm_system(net, inputs, cfg, mem, traffic);
   const std::vector<hw::NetworkRun> fast = hw::run_fast(net, inputs, config);
   std::vector<hw::NetworkRun> runs;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
@@ -105,6 +113,8 @@ std::vector<hw::NetworkRun> run_through_tlm(const RunArgs& a, const model::Packe
     if (inputs.size() == 1) break;
   }
   tlm_report = {{"memory_path", a.tlm}, {"dram_latency_ns", a.dram_latency_ns}, {"dmi", a.dmi},
+                {"traffic_bytes_per_ns", a.traffic_bytes_per_ns}, {"traffic_bytes", result.traffic_bytes},
+                {"protocol_violations", result.protocol_violations},
                 {"simulated_ns", result.end_time.to_seconds() * 1e9},
                 {"dma_bytes_read", result.dma.read_bytes},
                 {"dma_bytes_written", result.dma.write_bytes},
@@ -156,7 +166,9 @@ void run_command(const RunArgs& a) {
   if (!a.vcd.empty() && (a.mode != "cycle" || !a.tlm.empty())) {
     throw std::invalid_argument("--vcd needs --mode cycle (and no --tlm)");
   }
-  if (a.tlm.empty() && (a.dram_latency_ns != 0 || a.dmi)) throw std::invalid_argument("--dram-latency-ns and --dmi need --tlm");
+  if (a.tlm.empty() && (a.dram_latency_ns != 0 || a.dmi || a.traffic_bytes_per_ns != 0)) {
+    throw std::invalid_argument("--dram-latency-ns, --dmi and --traffic-bytes-per-ns need --tlm");
+  }
   if (a.dmi && a.tlm != "lt") throw std::invalid_argument("--dmi is for --tlm lt (the AT path has no DMI)");
   if (!a.tlm.empty() && config.schedule != hw::Schedule::SharedArray) {
     throw std::invalid_argument("--tlm runs the shared-array schedule only");
@@ -274,6 +286,9 @@ void add_run_command(CLI::App& app) {
       ->check(CLI::IsMember({"lt", "at"}));
   cmd->add_option("--dram-latency-ns", a->dram_latency_ns, "--tlm: memory latency per transaction (0: the ideal memory of --mode cycle)")
       ->check(kNonNegative)->capture_default_str();
+  cmd->add_option("--traffic-bytes-per-ns", a->traffic_bytes_per_ns,
+                  "--tlm: a second initiator on the interconnect reading at this rate (bandwidth contention)")
+      ->check(kNonNegative);
   cmd->add_flag("--dmi", a->dmi, "--tlm lt: use DMI (exact to a cycle per DMA phase only when a byte takes a whole number of ps)");
   cmd->callback([a] { run_command(*a); });
 }

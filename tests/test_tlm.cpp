@@ -17,6 +17,7 @@
 #include "hw/tlm/register_map.hpp"
 #include "hw/tlm/system.hpp"
 #include "models/pack.hpp"
+#include "models/packed_file.hpp"
 #include "tests/test_util.hpp"
 
 namespace ccsim::hw {
@@ -77,7 +78,9 @@ void check_equals_cycle_mode(const AcceleratorConfig& config, MemoryPath path, b
     dram_read += cycle[i].total.dram_read_bytes;
     dram_written += cycle[i].total.dram_write_bytes;
   }
-  // DMA bytes are the model's DRAM counters; without DMI every one crossed the memory's port.
+  // DMA bytes are the model's DRAM counters plus the network file, fetched once; without DMI
+  // every one crossed the memory's port.
+  dram_read += static_cast<std::int64_t>(model::encode_packed(f.packed).size());
   EXPECT_EQ(r.dma.read_bytes, dram_read);
   EXPECT_EQ(r.dma.write_bytes, dram_written);
   if (dmi) {
@@ -196,7 +199,9 @@ class ErrorProbe : public sc_core::sc_module {
   std::vector<std::pair<std::string, tlm::tlm_response_status>> responses;
   std::vector<std::pair<std::string, std::uint32_t>> errors;
   std::vector<unsigned char> weights;
+  std::string network;
   std::uint64_t memory_size = 0;
+  std::uint32_t layers = 0;
 
   explicit ErrorProbe(sc_core::sc_module_name n) : sc_core::sc_module(n), regs_socket("r"), mem_socket("m"), irq("irq") {
     SC_THREAD(run);
@@ -236,9 +241,19 @@ class ErrorProbe : public sc_core::sc_module {
     reg("ID read", tlm::TLM_READ_COMMAND, regs::kId, 0);
     unsigned char buf[16] = {};
     responses.emplace_back("memory read past the end", access(mem_socket, tlm::TLM_READ_COMMAND, memory_size - 8, buf, 16));
+    // The network file: outside memory (a DMA error), corrupt (a bad network), then the real one.
+    reg("net addr", tlm::TLM_WRITE_COMMAND, regs::kNetAddrLo, static_cast<std::uint32_t>(memory_size));
+    reg("net size", tlm::TLM_WRITE_COMMAND, regs::kNetSize, static_cast<std::uint32_t>(network.size()));
+    start_and_wait("network outside memory");
+    std::vector<unsigned char> file(network.begin(), network.end());
+    file[file.size() / 2] ^= 0x40;
+    write_memory(0x8000, file);
+    reg("net addr", tlm::TLM_WRITE_COMMAND, regs::kNetAddrLo, 0x8000);
+    start_and_wait("corrupt network");
+    write_memory(0x8000, std::vector<unsigned char>(network.begin(), network.end()));
     // Weights outside memory: the accelerator reports a DMA error.
     reg("weight addr", tlm::TLM_WRITE_COMMAND, regs::kWeightAddrLo, static_cast<std::uint32_t>(memory_size));
-    start_and_wait("dma outside memory");
+    start_and_wait("weights outside memory");
     // Corrupt weights in memory: the weight buffer's check reports bad data.
     std::vector<unsigned char> bad = weights;
     bad[0] ^= 0x40;  // the first layer's first cell
@@ -248,6 +263,7 @@ class ErrorProbe : public sc_core::sc_module {
     // The right weights: a clean run.
     write_memory(0x1000, weights);
     start_and_wait("good weights");
+    layers = read(regs::kLayers);
     sc_core::sc_stop();
   }
 };
@@ -257,15 +273,18 @@ TEST(TlmSystem, ErrorResponses) {
   const Fixture f = make_fixture();
   const SimulationContext context;
   sc_core::sc_clock clock("clock", 1, sc_core::SC_NS);
-  AcceleratorTlm acc("accelerator", f.packed, AcceleratorTlmConfig{});
+  AcceleratorTlm acc("accelerator", AcceleratorTlmConfig{});
+  const DramImage image = dram_image(f.packed, AcceleratorConfig{});
   MemoryConfig mc;
   mc.size = 1u << 16;
   mc.ports = 1;
-  ASSERT_LT(0x1000 + acc.dram_bytes() + 2 * 4096, mc.size);
+  ASSERT_LT(0x1000 + image.bytes, 0x8000u);
+  ASSERT_LT(0x8000 + model::encode_packed(f.packed).size(), mc.size);
   Memory mem("memory", mc);
   Interconnect bus("interconnect", 2);
   ErrorProbe probe("probe");
-  probe.weights = acc.weight_image();
+  probe.weights = image.weights;
+  probe.network = model::encode_packed(f.packed);
   probe.memory_size = mc.size;
   sc_core::sc_signal<bool> irq("irq");
   ProtocolChecker check_regs("check_regs"), check_mem("check_mem"), check_dma("check_dma");
@@ -288,10 +307,13 @@ TEST(TlmSystem, ErrorResponses) {
   EXPECT_EQ(r["write to read-only STATUS"], tlm::TLM_COMMAND_ERROR_RESPONSE);
   EXPECT_EQ(r["ID read"], tlm::TLM_OK_RESPONSE);
   EXPECT_EQ(r["memory read past the end"], tlm::TLM_ADDRESS_ERROR_RESPONSE);
-  ASSERT_EQ(probe.errors.size(), 3u);
+  ASSERT_EQ(probe.errors.size(), 5u);
   EXPECT_EQ(probe.errors[0].second, regs::kDmaError);
-  EXPECT_EQ(probe.errors[1].second, regs::kBadData);
-  EXPECT_EQ(probe.errors[2].second, regs::kNoError);
+  EXPECT_EQ(probe.errors[1].second, regs::kBadNetwork);
+  EXPECT_EQ(probe.errors[2].second, regs::kDmaError);
+  EXPECT_EQ(probe.errors[3].second, regs::kBadData);
+  EXPECT_EQ(probe.errors[4].second, regs::kNoError);
+  EXPECT_EQ(probe.layers, f.packed.layers.size());
   EXPECT_EQ(acc.stats().register_errors, 4);
   EXPECT_EQ(acc.stats().runs, 1);
   // Error responses are protocol-clean.

@@ -3,35 +3,29 @@
 #include <cstring>
 
 #include "hw/tlm/register_map.hpp"
+#include "models/packed_file.hpp"
 
 namespace ccsim::hw {
 
 namespace {
-DramLayout layout_for(const model::PackedNetwork& net, const AcceleratorTlmConfig& config, const MemorySystem& memory) {
+const AcceleratorTlmConfig& checked(const AcceleratorTlmConfig& config) {
   if (config.accelerator.schedule != Schedule::SharedArray) {
     throw std::invalid_argument("the TLM accelerator runs the shared schedule (one inference per START)");
   }
   config.accelerator.validate();
-  return plan_dram(net, WeightBuffer(config.accelerator.weight_buffer, config.accelerator.resolved_array()), memory, 0);
+  return config;
 }
 }  // namespace
 
-AcceleratorTlm::AcceleratorTlm(sc_core::sc_module_name name, const model::PackedNetwork& net,
-                               const AcceleratorTlmConfig& config)
-    : sc_core::sc_module(name), clk("clk"), regs("regs"), irq("irq"), net_(net), config_(config),
-      memory_(config.accelerator, net), layout_(layout_for(net, config, memory_)),
-      core_("core", config.accelerator, net, memory_, layout_, 0, net.layers.size(), config.dma,
-            sc_core::sc_time(config.clock_ns, sc_core::SC_NS)) {
+AcceleratorTlm::AcceleratorTlm(sc_core::sc_module_name name, const AcceleratorTlmConfig& config)
+    : sc_core::sc_module(name), clk("clk"), regs("regs"), irq("irq"), config_(checked(config)),
+      core_("core", config.accelerator, config.dma, sc_core::sc_time(config.clock_ns, sc_core::SC_NS)) {
   core_.clk(clk);
   regs.register_b_transport(this, &AcceleratorTlm::b_transport_regs);
   SC_THREAD(run_thread);
   SC_METHOD(drive_irq);
   sensitive << irq_event_;
   dont_initialize();
-}
-
-std::vector<unsigned char> AcceleratorTlm::weight_image() const {
-  return hw::weight_image(net_, WeightBuffer(config_.accelerator.weight_buffer, config_.accelerator.resolved_array()), layout_);
 }
 
 // The interrupt line has one driver (this method), whichever process changed its level.
@@ -79,14 +73,17 @@ bool AcceleratorTlm::read_register(std::uint64_t offset, std::uint32_t& v) const
     case regs::kId: v = regs::kIdValue; return true;
     case regs::kWeightAddrLo: v = static_cast<std::uint32_t>(weight_addr_); return true;
     case regs::kWeightAddrHi: v = static_cast<std::uint32_t>(weight_addr_ >> 32); return true;
-    case regs::kDramBytes: v = static_cast<std::uint32_t>(dram_bytes()); return true;
+    case regs::kDramBytes: v = static_cast<std::uint32_t>(layout_.end); return true;
     case regs::kInAddrLo: v = static_cast<std::uint32_t>(in_addr_); return true;
     case regs::kInAddrHi: v = static_cast<std::uint32_t>(in_addr_ >> 32); return true;
     case regs::kOutAddrLo: v = static_cast<std::uint32_t>(out_addr_); return true;
     case regs::kOutAddrHi: v = static_cast<std::uint32_t>(out_addr_ >> 32); return true;
     case regs::kCyclesLo: v = static_cast<std::uint32_t>(last_cycles_); return true;
     case regs::kCyclesHi: v = static_cast<std::uint32_t>(last_cycles_ >> 32); return true;
-    case regs::kLayers: v = static_cast<std::uint32_t>(net_.layers.size()); return true;
+    case regs::kLayers: v = net_ ? static_cast<std::uint32_t>(net_->layers.size()) : 0u; return true;
+    case regs::kNetAddrLo: v = static_cast<std::uint32_t>(net_addr_); return true;
+    case regs::kNetAddrHi: v = static_cast<std::uint32_t>(net_addr_ >> 32); return true;
+    case regs::kNetSize: v = net_size_; return true;
     default: return false;
   }
 }
@@ -112,6 +109,9 @@ tlm::tlm_response_status AcceleratorTlm::write_register(std::uint64_t offset, st
         }
       }
       return tlm::TLM_OK_RESPONSE;
+    case regs::kNetAddrLo: set_lo(net_addr_, v); return tlm::TLM_OK_RESPONSE;
+    case regs::kNetAddrHi: set_hi(net_addr_, v); return tlm::TLM_OK_RESPONSE;
+    case regs::kNetSize: net_size_ = v; return tlm::TLM_OK_RESPONSE;
     case regs::kWeightAddrLo: set_lo(weight_addr_, v); return tlm::TLM_OK_RESPONSE;
     case regs::kWeightAddrHi: set_hi(weight_addr_, v); return tlm::TLM_OK_RESPONSE;
     case regs::kInAddrLo: set_lo(in_addr_, v); return tlm::TLM_OK_RESPONSE;
@@ -133,11 +133,47 @@ tlm::tlm_response_status AcceleratorTlm::write_register(std::uint64_t offset, st
 
 // ---- runs ----------------------------------------------------------------------------------
 
+std::uint32_t AcceleratorTlm::load_network() {
+  std::string image(net_size_, '\0');
+  DmaIf& dma = core_.dma_engine();
+  dma.start({{{false, net_addr_, reinterpret_cast<unsigned char*>(image.data()), net_size_}}});
+  if (!dma.done()) sc_core::wait(dma.done_event());
+  if (dma.failed()) return regs::kDmaError;
+  loaded_weight_addr_ = ~std::uint64_t{0};  // whatever is on chip is not this network's
+  loaded_net_size_ = 0;
+  try {
+    auto net = std::make_unique<model::PackedNetwork>(model::decode_packed(image, "the network file at NET_ADDR"));
+    auto memory = std::make_unique<MemorySystem>(config_.accelerator, *net);
+    const DramLayout layout =
+        plan_dram(*net, WeightBuffer(config_.accelerator.weight_buffer, config_.accelerator.resolved_array()), *memory, 0);
+    core_.load(*net, *memory, layout);  // refuses groups wider than the multiplexers
+    net_ = std::move(net);
+    memory_ = std::move(memory);
+    layout_ = layout;
+  } catch (const std::exception&) {
+    return regs::kBadNetwork;
+  }
+  loaded_net_addr_ = net_addr_;
+  loaded_net_size_ = net_size_;
+  return regs::kNoError;
+}
+
 void AcceleratorTlm::run_thread() {
   Controller& controller = core_.controller();
   for (;;) {
     sc_core::wait(start_event_);
     sc_core::wait(clk.posedge_event());  // the core counts rising edges: start on one
+    std::uint32_t error = regs::kNoError;
+    if (!net_ || loaded_net_addr_ != net_addr_ || loaded_net_size_ != net_size_) {
+      error = load_network();
+      sc_core::wait(clk.posedge_event());
+    }
+    if (error != regs::kNoError) {
+      error_ = error;
+      status_ = regs::kDone | regs::kErrorBit;
+      set_irq(true, sc_core::SC_ZERO_TIME);
+      continue;
+    }
     CoreJob job;
     job.input_address = in_addr_;
     job.output_address = out_addr_;
@@ -157,7 +193,6 @@ void AcceleratorTlm::run_thread() {
     run.start_cycle = start;
     run.end_cycle = controller.now_cycle();
     last_cycles_ = static_cast<std::uint64_t>(run.end_cycle - run.start_cycle);
-    std::uint32_t error = regs::kNoError;
     if (!result.data_error.empty()) {
       error = regs::kBadData;
     } else if (!result.error.empty()) {

@@ -1,12 +1,15 @@
 // The accelerator as a TLM-2.0 component: the cycle-accurate core (hw/units: controller, weight
-// and activation buffers, feeder, array, output stage, vector unit, DMA engine) elaborated for a
-// network, a target socket for its control/status registers (register_map.hpp), the DMA
-// engine's initiator socket, and an interrupt line. One inference per START (the shared schedule);
-// weights stay resident across runs when the weight buffer holds them (reloaded after the weight
-// address changes).
+// and activation buffers, feeder, array, output stage, vector unit, DMA engine) elaborated from
+// the AcceleratorConfig alone, a target socket for its control/status registers
+// (register_map.hpp), the DMA engine's initiator socket, and an interrupt line. The network comes
+// from memory: on START the DMA engine fetches the packed file at NET_ADDR (when it changed), the
+// controller's layer program is built from it, and the inference runs (the shared schedule).
+// Weights stay resident across runs when the weight buffer holds them (reloaded when the
+// network or the weight address changes).
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -38,13 +41,10 @@ class AcceleratorTlm : public sc_core::sc_module {
   tlm_utils::simple_target_socket<AcceleratorTlm> regs;
   sc_core::sc_out<bool> irq;
 
-  // `net` must outlive the module.
-  AcceleratorTlm(sc_core::sc_module_name name, const model::PackedNetwork& net, const AcceleratorTlmConfig& config);
+  AcceleratorTlm(sc_core::sc_module_name name, const AcceleratorTlmConfig& config);
 
   tlm_utils::simple_initiator_socket<DmaEngine>& dma() { return core_.dma_socket(); }
-  // What the host puts at the weight address, and how many bytes from there the accelerator uses.
-  std::vector<unsigned char> weight_image() const;
-  std::uint64_t dram_bytes() const { return layout_.end - layout_.base; }
+  const model::PackedNetwork* network() const { return net_.get(); }  // the loaded one (null: none yet)
 
   const AcceleratorTlmStats& stats() const { return stats_; }
   const AcceleratorCore& core() const { return core_; }
@@ -56,14 +56,17 @@ class AcceleratorTlm : public sc_core::sc_module {
   bool read_register(std::uint64_t offset, std::uint32_t& value) const;
   tlm::tlm_response_status write_register(std::uint64_t offset, std::uint32_t value, const sc_core::sc_time& delay);
   void run_thread();
+  std::uint32_t load_network();  // fetches and decodes the network file; an error code
   void set_irq(bool level, const sc_core::sc_time& delay);
   void drive_irq();
 
-  const model::PackedNetwork& net_;
   AcceleratorTlmConfig config_;
-  MemorySystem memory_;
-  DramLayout layout_;
   AcceleratorCore core_;
+  std::unique_ptr<model::PackedNetwork> net_;
+  std::unique_ptr<MemorySystem> memory_;
+  DramLayout layout_;
+  std::uint64_t loaded_net_addr_ = 0;
+  std::uint32_t loaded_net_size_ = 0;
   AcceleratorTlmStats stats_;
   std::vector<NetworkRun> runs_;
   sc_core::sc_event start_event_;
@@ -72,6 +75,8 @@ class AcceleratorTlm : public sc_core::sc_module {
 
   std::uint32_t status_ = 0;
   std::uint32_t error_ = 0;
+  std::uint64_t net_addr_ = 0;
+  std::uint32_t net_size_ = 0;
   std::uint64_t weight_addr_ = 0;
   std::uint64_t loaded_weight_addr_ = ~std::uint64_t{0};  // the weights resident on chip came from here
   std::uint64_t in_addr_ = 0;

@@ -10,11 +10,12 @@ namespace {
 std::uint64_t align_4k(std::uint64_t x) { return (x + 0xfff) & ~std::uint64_t{0xfff}; }
 }  // namespace
 
-Host::Host(sc_core::sc_module_name name, std::vector<unsigned char> weights, std::uint64_t dram_bytes,
-           std::vector<std::vector<std::int8_t>> inputs, std::size_t output_bytes, HostLayout layout)
-    : sc_core::sc_module(name), mem("mem"), regs("regs"), irq("irq"), weights_(std::move(weights)),
-      inputs_(std::move(inputs)), output_bytes_(output_bytes), layout_(layout) {
-  if (layout_.in_addr == 0) layout_.in_addr = align_4k(layout_.weight_addr + dram_bytes);
+Host::Host(sc_core::sc_module_name name, std::string network, DramImage image, std::vector<std::vector<std::int8_t>> inputs,
+           std::size_t output_bytes, HostLayout layout)
+    : sc_core::sc_module(name), mem("mem"), regs("regs"), irq("irq"), network_(std::move(network)),
+      weights_(std::move(image.weights)), inputs_(std::move(inputs)), output_bytes_(output_bytes), layout_(layout) {
+  if (layout_.weight_addr == 0) layout_.weight_addr = align_4k(layout_.net_addr + network_.size());
+  if (layout_.in_addr == 0) layout_.in_addr = align_4k(layout_.weight_addr + image.bytes);
   if (layout_.out_addr == 0) {
     const std::size_t in_bytes = inputs_.empty() ? 0 : inputs_.front().size();
     layout_.out_addr = align_4k(layout_.in_addr + in_bytes);
@@ -60,6 +61,10 @@ void Host::write_memory(std::uint64_t addr, const void* data, std::size_t bytes)
 
 void Host::main_thread() {
   if (read_register(regs::kId) != regs::kIdValue) throw std::runtime_error("host: accelerator ID mismatch");
+  write_memory(layout_.net_addr, network_.data(), network_.size());
+  write_register(regs::kNetAddrLo, static_cast<std::uint32_t>(layout_.net_addr));
+  write_register(regs::kNetAddrHi, static_cast<std::uint32_t>(layout_.net_addr >> 32));
+  write_register(regs::kNetSize, static_cast<std::uint32_t>(network_.size()));
   write_memory(layout_.weight_addr, weights_.data(), weights_.size());
   write_register(regs::kWeightAddrLo, static_cast<std::uint32_t>(layout_.weight_addr));
   write_register(regs::kWeightAddrHi, static_cast<std::uint32_t>(layout_.weight_addr >> 32));

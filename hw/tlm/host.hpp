@@ -1,6 +1,6 @@
-// Host model: puts the weight image into memory, programs the accelerator's registers, and for
-// each input writes it into memory, starts the accelerator, waits for the interrupt and reads the
-// output back.
+// Host model: puts the packed network file and its weight image into memory, programs the
+// accelerator's registers, and for each input writes it into memory, starts the accelerator,
+// waits for the interrupt and reads the output back.
 #pragma once
 
 #include <cstdint>
@@ -11,10 +11,13 @@
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
 
+#include "hw/units/dram_layout.hpp"
+
 namespace ccsim::hw {
 
 struct HostLayout {
-  std::uint64_t weight_addr = 0x1000;
+  std::uint64_t net_addr = 0x1000;
+  std::uint64_t weight_addr = 0;  // 0: after the network file (4 KiB aligned)
   std::uint64_t in_addr = 0;   // 0: after the accelerator's DRAM bytes (4 KiB aligned)
   std::uint64_t out_addr = 0;  // 0: after the input (4 KiB aligned)
 };
@@ -35,10 +38,10 @@ class Host : public sc_core::sc_module {
   tlm_utils::simple_initiator_socket<Host> regs;
   sc_core::sc_in<bool> irq;
 
-  // `weights` is the accelerator's weight image (AcceleratorTlm::weight_image), `dram_bytes`
-  // what it uses from the weight address on.
-  Host(sc_core::sc_module_name name, std::vector<unsigned char> weights, std::uint64_t dram_bytes,
-       std::vector<std::vector<std::int8_t>> inputs, std::size_t output_bytes, HostLayout layout = {});
+  // `network` is the packed file's bytes, `image` the network's weight image for the accelerator's
+  // configuration (hw::dram_image).
+  Host(sc_core::sc_module_name name, std::string network, DramImage image, std::vector<std::vector<std::int8_t>> inputs,
+       std::size_t output_bytes, HostLayout layout = {});
 
   const std::vector<HostResult>& results() const { return results_; }
   const HostLayout& layout() const { return layout_; }
@@ -55,6 +58,7 @@ class Host : public sc_core::sc_module {
   std::uint32_t read_register(std::uint64_t offset);
   void write_memory(std::uint64_t addr, const void* data, std::size_t bytes);
 
+  std::string network_;
   std::vector<unsigned char> weights_;
   std::vector<std::vector<std::int8_t>> inputs_;
   std::size_t output_bytes_;

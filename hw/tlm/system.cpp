@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "hw/simulation_context.hpp"
+#include "models/packed_file.hpp"
 
 namespace ccsim::hw {
 
@@ -14,8 +15,9 @@ TlmSystemResult run_tlm_system(const model::PackedNetwork& net, const std::vecto
   std::vector<std::vector<std::int8_t>> raw;
   for (const auto& t : inputs) raw.push_back(t.data);
   sc_core::sc_clock clock("clock", sc_core::sc_time(accelerator.clock_ns, sc_core::SC_NS));
-  AcceleratorTlm acc("accelerator", net, accelerator);
-  Host host("host", acc.weight_image(), acc.dram_bytes(), raw, static_cast<std::size_t>(net.output().size()));
+  AcceleratorTlm acc("accelerator", accelerator);
+  Host host("host", model::encode_packed(net), dram_image(net, accelerator.accelerator), raw,
+            static_cast<std::size_t>(net.output().size()));
   MemoryConfig mc = memory;
   mc.ports = 1;
   mc.shared_channel = true;

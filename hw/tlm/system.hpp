@@ -29,7 +29,7 @@ struct TlmSystemResult {
   sc_core::sc_time end_time;
 };
 
-// Runs `inputs` one after another. The memory (grown to what the host lays out when smaller) has
+// Runs `inputs` one after another (the host hands the accelerator `net` as a packed file in memory). The memory (grown to what the host lays out when smaller) has
 // one shared channel behind the interconnect (host, accelerator DMA, and the traffic generator
 // when `traffic` is given).
 TlmSystemResult run_tlm_system(const model::PackedNetwork& net, const std::vector<model::Int8Tensor>& inputs,

@@ -1,6 +1,7 @@
 #include "hw/units/activation_buffer_unit.hpp"
 
 #include <stdexcept>
+#include <string>
 
 namespace ccsim::hw {
 
@@ -24,8 +25,14 @@ const model::Int8Tensor& ActivationBufferUnit::read_tensor(int slot) {
   return t;
 }
 
+model::Int8Tensor& ActivationBufferUnit::slot_for_write(int slot) {
+  if (slot < 0) throw std::logic_error(std::string(name()) + ": slot " + std::to_string(slot));
+  if (static_cast<std::size_t>(slot) >= slots_.size()) slots_.resize(static_cast<std::size_t>(slot) + 1);  // a larger network
+  return slots_[static_cast<std::size_t>(slot)];
+}
+
 void ActivationBufferUnit::allocate(int slot, const model::Shape& shape) {
-  model::Int8Tensor& t = slots_.at(static_cast<std::size_t>(slot));
+  model::Int8Tensor& t = slot_for_write(slot);
   t.shape = shape;
   t.data.assign(static_cast<std::size_t>(shape.size()), 0);
 }
@@ -42,7 +49,7 @@ void ActivationBufferUnit::write(int slot, std::size_t address, std::int8_t valu
 
 void ActivationBufferUnit::write_tensor(int slot, model::Int8Tensor tensor, bool counted) {
   if (counted) stats_.write_bytes += static_cast<std::int64_t>(tensor.data.size());
-  slots_.at(static_cast<std::size_t>(slot)) = std::move(tensor);
+  slot_for_write(slot) = std::move(tensor);
 }
 
 void ActivationBufferUnit::add_activity(LayerStats& s) const {

@@ -39,6 +39,8 @@ class ActivationBufferUnit : public sc_core::sc_module,
   const Stats& stats() const { return stats_; }
 
  private:
+  model::Int8Tensor& slot_for_write(int slot);  // grows the slot table for a network with more layers
+
   ActivationBufferConfig config_;
   std::vector<model::Int8Tensor> slots_;
   Stats stats_;

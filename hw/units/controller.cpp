@@ -46,11 +46,17 @@ Controller::Controller(sc_core::sc_module_name name, const ArrayConfig& array, s
                        sc_core::sc_time clock_period)
     : sc_core::sc_module(name), weights("weights"), array("array"), feeder("feeder"), output("output"), vector("vector"),
       dma("dma"), activations("activations"), results("results"), counters("counters"), array_(array),
-      program_(std::move(program)), period_(clock_period) {
-  for (const LayerDescriptor& d : program_) {
-    if (d.layer->kind == model::OpKind::Matmul) require_groups_fit(array_, *d.layer);  // at elaboration, not mid-run
-  }
+      period_(clock_period) {
+  load_program(std::move(program));
   SC_THREAD(run_thread);
+}
+
+void Controller::load_program(std::vector<LayerDescriptor> program) {
+  if (busy_ || finished_) throw std::logic_error(std::string(name()) + ": a program was loaded while the core was busy");
+  for (const LayerDescriptor& d : program) {
+    if (d.layer->kind == model::OpKind::Matmul) require_groups_fit(array_, *d.layer);  // before it runs, not mid-run
+  }
+  program_ = std::move(program);
 }
 
 std::int64_t Controller::now_cycle() const {

@@ -88,6 +88,8 @@ class Controller : public sc_core::sc_module {
   Controller(sc_core::sc_module_name name, const ArrayConfig& array, std::vector<LayerDescriptor> program,
              sc_core::sc_time clock_period);
 
+  // Replaces the layer program (a network loaded at run time); only between jobs.
+  void load_program(std::vector<LayerDescriptor> program);
   // Starts the layer range on an input (from the scheduler, between jobs).
   void submit(CoreJob job);
   bool finished() const { return finished_; }

@@ -14,6 +14,24 @@ AcceleratorCore::AcceleratorCore(sc_core::sc_module_name name, const Accelerator
       activations_("activation_buffer", config.activation_buffer, static_cast<int>(last - first) + 1),
       feeder_("feeder", array_config_), array_("array", array_config_), output_("output_stage", array_config_),
       vector_("vector_unit"), dma_("dma", dma, clock_period) {
+  bind_units();
+}
+
+AcceleratorCore::AcceleratorCore(sc_core::sc_module_name name, const AcceleratorConfig& config, const DmaConfig& dma,
+                                 sc_core::sc_time clock_period)
+    : sc_core::sc_module(name), clk("clk"), array_config_(config.resolved_array()), period_(clock_period),
+      controller_("controller", array_config_, {}, clock_period), weights_("weight_buffer", config.weight_buffer, array_config_),
+      activations_("activation_buffer", config.activation_buffer, 1), feeder_("feeder", array_config_),
+      array_("array", array_config_), output_("output_stage", array_config_), vector_("vector_unit"),
+      dma_("dma", dma, clock_period) {
+  bind_units();
+}
+
+void AcceleratorCore::load(const model::PackedNetwork& net, const MemorySystem& memory, const DramLayout& layout) {
+  controller_.load_program(layer_program(net, memory, layout, 0, net.layers.size()));
+}
+
+void AcceleratorCore::bind_units() {
   controller_.weights(weights_);
   controller_.array(array_);
   controller_.feeder(feeder_);

@@ -52,7 +52,14 @@ class AcceleratorCore : public sc_core::sc_module {
                   const MemorySystem& memory, const DramLayout& layout, std::size_t first, std::size_t last,
                   const DmaConfig& dma, sc_core::sc_time clock_period);
 
+  // A core without a network: load() gives it one at run time (between jobs).
+  AcceleratorCore(sc_core::sc_module_name name, const AcceleratorConfig& config, const DmaConfig& dma,
+                  sc_core::sc_time clock_period);
+  // Runs every layer of `net` from now on (`net` and `memory` must outlive the use).
+  void load(const model::PackedNetwork& net, const MemorySystem& memory, const DramLayout& layout);
+
   tlm_utils::simple_initiator_socket<DmaEngine>& dma_socket() { return dma_.socket; }
+  DmaIf& dma_engine() { return dma_; }
 
   Controller& controller() { return controller_; }
   const Controller& controller() const { return controller_; }
@@ -69,6 +76,7 @@ class AcceleratorCore : public sc_core::sc_module {
 
  private:
   void sample();
+  void bind_units();
 
   ArrayConfig array_config_;
   sc_core::sc_time period_;

@@ -49,4 +49,11 @@ std::vector<unsigned char> weight_image(const model::PackedNetwork& net, const W
   return image;
 }
 
+DramImage dram_image(const model::PackedNetwork& net, const AcceleratorConfig& config) {
+  const WeightBuffer weights(config.weight_buffer, config.resolved_array());
+  const MemorySystem memory(config, net);
+  const DramLayout layout = plan_dram(net, weights, memory, 0);
+  return {weight_image(net, weights, layout), layout.end};
+}
+
 }  // namespace ccsim::hw

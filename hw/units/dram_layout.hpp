@@ -28,6 +28,15 @@ struct DramLayout {
 // Lays the weight image and the spill regions out from `base` (64-byte aligned regions).
 DramLayout plan_dram(const model::PackedNetwork& net, const WeightBuffer& weights, const MemorySystem& memory,
                      std::uint64_t base);
+// What a host puts at the weight address for `net` on an accelerator configured with `config`
+// (the layout from address 0, moved by the WEIGHT_ADDR register): the weight image, and how many
+// bytes from there the accelerator uses (weights and spill regions).
+struct DramImage {
+  std::vector<unsigned char> weights;
+  std::uint64_t bytes = 0;
+};
+DramImage dram_image(const model::PackedNetwork& net, const AcceleratorConfig& config);
+
 // The weight image's bytes, from layout.base to the first spill region.
 std::vector<unsigned char> weight_image(const model::PackedNetwork& net, const WeightBuffer& weights,
                                         const DramLayout& layout);

@@ -1,7 +1,7 @@
 // A platform of one's own: its own memory (a plain loosely-timed target with a fixed latency) and
 // its own CPU (programs the accelerator's registers), around ccsim's accelerator (the
-// cycle-accurate unit modules behind a register socket and a DMA initiator socket), built against
-// the installed package. Runs one inference on a ramp input and checks it against the golden model.
+// cycle-accurate unit modules behind a register socket and a DMA initiator socket; it fetches
+// the network from memory), built against the installed package. Runs one inference on a ramp input and checks it against the golden model.
 #include <cstring>
 #include <iostream>
 #include <vector>
@@ -29,7 +29,7 @@ struct MyMemory : sc_core::sc_module {
     socket.register_b_transport(this, &MyMemory::b_transport);
   }
   void b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& delay) {
-    if (t.get_address() + t.get_data_length() > bytes.size()) {
+    if (t.get_address() >= bytes.size() || t.get_data_length() > bytes.size() - t.get_address()) {
       t.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
       return;
     }
@@ -57,7 +57,10 @@ struct MyCpu : sc_core::sc_module {
     hw::blocking_access(regs, tlm::TLM_READ_COMMAND, offset, reinterpret_cast<unsigned char*>(&value), 4);
     return value;
   }
+  std::uint32_t network_bytes = 0;
   void run() {
+    write(hw::regs::kNetAddrLo, 0x1000);
+    write(hw::regs::kNetSize, network_bytes);
     write(hw::regs::kWeightAddrLo, 0x10000);
     write(hw::regs::kInAddrLo, 0x100);
     write(hw::regs::kOutAddrLo, 0x800);
@@ -82,18 +85,27 @@ int sc_main(int argc, char** argv) {
   for (std::size_t i = 0; i < input.data.size(); ++i) input.data[i] = static_cast<std::int8_t>(i % 251 - 125);
 
   sc_core::sc_clock clock("clock", 1, sc_core::SC_NS);
-  hw::AcceleratorTlm accelerator("accelerator", net, hw::AcceleratorTlmConfig{});
-  MyMemory memory("memory", 0x10000 + accelerator.dram_bytes());
+  const hw::AcceleratorTlmConfig config;
+  hw::AcceleratorTlm accelerator("accelerator", config);
+  // What the CPU's driver would copy into memory: the network file (its layer descriptors), the
+  // weight image for this accelerator's configuration, the input.
+  const std::string file = model::encode_packed(net);
+  const hw::DramImage image = hw::dram_image(net, config.accelerator);
+  if (file.size() > 0xF000) {
+    std::cerr << argv[1] << ": network file larger than this platform's 60 KiB slot\n";
+    return 2;
+  }
+  MyMemory memory("memory", 0x10000 + image.bytes);
   MyCpu cpu("cpu");
+  cpu.network_bytes = static_cast<std::uint32_t>(file.size());
   sc_core::sc_signal<bool> irq("irq");
   accelerator.clk(clock);
   accelerator.dma().bind(memory.socket);
   accelerator.irq(irq);
   cpu.regs.bind(accelerator.regs);
   cpu.irq(irq);
-  // What the CPU's driver would copy into memory: the weight image and the input.
-  const std::vector<unsigned char> weights = accelerator.weight_image();
-  std::memcpy(memory.bytes.data() + 0x10000, weights.data(), weights.size());
+  std::memcpy(memory.bytes.data() + 0x1000, file.data(), file.size());
+  std::memcpy(memory.bytes.data() + 0x10000, image.weights.data(), image.weights.size());
   std::memcpy(memory.bytes.data() + 0x100, input.data.data(), input.data.size());
   sc_core::sc_start();
 
