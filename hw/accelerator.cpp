@@ -35,6 +35,15 @@ NetworkRun fast_layers(const model::PackedNetwork& net, const model::Int8Tensor&
 
 }  // namespace
 
+void append(NetworkRun& run, CoreResult&& result) {
+  for (auto& t : result.outputs) run.layer_outputs.push_back(std::move(t));
+  for (const auto& l : result.layers) {
+    run.layers.push_back(l);
+    run.total.add(l);
+  }
+  run.total.name = "total";
+}
+
 NetworkRun run_fast(const model::PackedNetwork& net, const model::Int8Tensor& input, const AcceleratorConfig& config) {
   return run_fast(net, std::vector<model::Int8Tensor>{input}, config).front();
 }
@@ -86,8 +95,8 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const model::PackedNetwor
   stages_ = config.schedule == Schedule::Pipelined ? pipeline_stages(net) : std::vector<StageRange>{{0, net.layers.size()}};
   for (std::size_t s = 0; s < stages_.size(); ++s) {
     const std::string core_name = stages_.size() == 1 ? "core" : "stage" + std::to_string(s);
-    cores_.push_back(std::make_unique<AcceleratorCore>(core_name.c_str(), config_, net_, memory_, layout_, stages_[s].first,
-                                                       stages_[s].last, dma, period_));
+    cores_.push_back(std::make_unique<AcceleratorCore>(core_name.c_str(), config_, dma, period_));
+    cores_.back()->load(net_, memory_, layout_, stages_[s].first, stages_[s].last);
     cores_.back()->clk(clk);
   }
   SC_THREAD(scheduler_thread);
@@ -121,12 +130,7 @@ void Accelerator::scheduler_thread() {
           CoreResult result = cores_[s]->controller().take_result();
           if (!result.error.empty() && error_.empty()) error_ = result.error;
           NetworkRun& run = runs_[running_input[s]];
-          for (auto& t : result.outputs) run.layer_outputs.push_back(std::move(t));
-          for (const auto& l : result.layers) {
-            run.layers.push_back(l);
-            run.total.add(l);
-          }
-          run.total.name = "total";
+          append(run, std::move(result));
           if (s + 1 < S && !run.layer_outputs.empty()) slot[s + 1] = run.layer_outputs.back();
         },
         [&](std::size_t s, std::size_t k) {

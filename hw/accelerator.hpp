@@ -34,6 +34,10 @@ struct NetworkRun {
   const model::Int8Tensor& output() const { return layer_outputs.back(); }
 };
 
+// Appends a core's layer outputs and per-layer counters to `run` (a pipelined input collects one
+// result per stage), keeping its total.
+void append(NetworkRun& run, CoreResult&& result);
+
 // Fast mode: golden arithmetic, the cycle formulas and the memory system; no SystemC kernel.
 // One input, as the first inference of a run.
 NetworkRun run_fast(const model::PackedNetwork& net, const model::Int8Tensor& input, const AcceleratorConfig& config);

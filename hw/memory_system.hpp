@@ -56,7 +56,6 @@ class MemorySystem {
   LayerTraffic traffic(std::size_t layer, bool first_inference) const;
   // Whether layer i moves data through the buffers (false for a fused shift or a flatten).
   bool moves_data(std::size_t layer) const { return plan_[layer].moves_data; }
-  const DramConfig& dram() const { return config_.dram; }
 
   // Whether no inference after the first reads weights from DRAM.
   bool weights_resident() const { return weights_resident_; }

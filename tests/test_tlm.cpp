@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 
 #include <tlm_utils/simple_initiator_socket.h>
@@ -233,7 +234,14 @@ class ErrorProbe : public sc_core::sc_module {
     }
   }
 
+  std::function<void()> script;  // instead of the error sequence
+
   void run() {
+    if (script) {
+      script();
+      sc_core::sc_stop();
+      return;
+    }
     reg("unmapped register", tlm::TLM_READ_COMMAND, 0x100, 0);
     reg("misaligned register", tlm::TLM_READ_COMMAND, 0x02, 0);
     reg("2-byte register access", tlm::TLM_READ_COMMAND, regs::kStatus, 0, 2);
@@ -321,6 +329,73 @@ TEST(TlmSystem, ErrorResponses) {
     EXPECT_TRUE(c->violations().empty()) << c->violations().front();
     EXPECT_GT(c->transactions(), 0);
   }
+}
+
+// DMI: the LT DMA engine copies through the granted pointer; when the memory revokes it, the
+// invalidation reaches the DMA engine through the interconnect (and the checker counts it), which
+// falls back to b_transport and gets DMI again; both runs are bit-exact.
+TEST(TlmSystem, DmiInvalidationFallsBackToTransactions) {
+  sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+  const Fixture f = make_fixture();
+  const SimulationContext context;
+  sc_core::sc_clock clock("clock", 1, sc_core::SC_NS);
+  AcceleratorTlmConfig cfg;
+  cfg.dma.use_dmi = true;
+  AcceleratorTlm acc("accelerator", cfg);
+  const DramImage image = dram_image(f.packed, cfg.accelerator);
+  const std::string network = model::encode_packed(f.packed);
+  MemoryConfig mc;
+  mc.size = 1u << 16;
+  mc.ports = 1;
+  mc.bytes_per_ns = 8;  // a byte is 125 ps: DMI timing is exact
+  Memory mem("memory", mc);
+  Interconnect bus("interconnect", 2);
+  ErrorProbe probe("probe");
+  ProtocolChecker check_dma("check_dma");
+  sc_core::sc_signal<bool> irq("irq");
+  acc.clk(clock);
+  probe.regs_socket.bind(acc.regs);
+  probe.mem_socket.bind(bus.initiator_port(0));
+  acc.dma().bind(check_dma.in);
+  check_dma.out.bind(bus.initiator_port(1));
+  bus.to_target.bind(mem.port(0));
+  acc.irq(irq);
+  probe.irq(irq);
+  std::vector<std::vector<std::int8_t>> outputs;
+  std::vector<std::int64_t> dmi_after_run;
+  std::vector<std::int64_t> transactions_after_run;
+  const auto out_bytes = static_cast<unsigned>(f.packed.output().size());
+  probe.script = [&] {
+    probe.write_memory(0x1000, image.weights);
+    probe.write_memory(0x8000, std::vector<unsigned char>(network.begin(), network.end()));
+    probe.reg("net addr", tlm::TLM_WRITE_COMMAND, regs::kNetAddrLo, 0x8000);
+    probe.reg("net size", tlm::TLM_WRITE_COMMAND, regs::kNetSize, static_cast<std::uint32_t>(network.size()));
+    probe.reg("weight addr", tlm::TLM_WRITE_COMMAND, regs::kWeightAddrLo, 0x1000);
+    probe.reg("in addr", tlm::TLM_WRITE_COMMAND, regs::kInAddrLo, 0x100);
+    probe.reg("out addr", tlm::TLM_WRITE_COMMAND, regs::kOutAddrLo, 0x800);
+    for (int k = 0; k < 2; ++k) {
+      probe.write_memory(0x100, std::vector<unsigned char>(f.inputs[k].data.begin(), f.inputs[k].data.end()));
+      probe.start_and_wait("run " + std::to_string(k));
+      std::vector<std::int8_t> out(out_bytes);
+      probe.access(probe.mem_socket, tlm::TLM_READ_COMMAND, 0x800, reinterpret_cast<unsigned char*>(out.data()), out_bytes);
+      outputs.push_back(out);
+      dmi_after_run.push_back(acc.core().dma().stats().dmi_accesses);
+      transactions_after_run.push_back(acc.core().dma().stats().transactions);
+      if (k == 0) mem.invalidate_dmi();
+    }
+  };
+  sc_core::sc_start();
+  ASSERT_EQ(outputs.size(), 2u);
+  for (int k = 0; k < 2; ++k) {
+    EXPECT_EQ(probe.errors[k].second, regs::kNoError);
+    EXPECT_EQ(outputs[k], model::run_golden(f.packed, f.inputs[k]).data) << "run " << k;
+  }
+  EXPECT_EQ(check_dma.dmi_invalidations(), 1);
+  EXPECT_GT(dmi_after_run[0], 0);
+  EXPECT_GT(dmi_after_run[1], dmi_after_run[0]);                        // DMI again after the fallback
+  EXPECT_GT(transactions_after_run[1], transactions_after_run[0]);      // the fallback went through b_transport
+  EXPECT_GE(mem.stats().dmi_grants, 2);
+  EXPECT_TRUE(check_dma.violations().empty()) << check_dma.violations().front();
 }
 
 }  // namespace

@@ -48,18 +48,16 @@ struct Bench {
 
 // Records when each shadow row arrives.
 struct ShadowSink : sc_core::sc_module, ShadowLoadIf {
-  explicit ShadowSink(sc_core::sc_module_name name, const Bench& bench, int cols) : sc_core::sc_module(name), bench_(bench), cols_(cols) {}
+  ShadowSink(sc_core::sc_module_name name, const Bench& bench) : sc_core::sc_module(name), bench_(bench) {}
   void load_shadow_row(int row, const std::int8_t* weights, const std::uint8_t*) override {
     rows.push_back(row);
     cycles.push_back(bench_.cycle());
     first_weight.push_back(weights[0]);
-    (void)cols_;
   }
   std::vector<int> rows;
   std::vector<std::int64_t> cycles;
   std::vector<std::int8_t> first_weight;
   const Bench& bench_;
-  int cols_;
 };
 
 model::PackedNetwork packed_shift_net(int alpha = 4) {
@@ -105,7 +103,7 @@ TEST(WeightBufferUnit, FillsTheShadowRegistersOverTLoadCycles) {
   ASSERT_EQ(array.load_cycles_per_row, 8);
   Bench bench;
   WeightBufferUnit buffer("weight_buffer", config.weight_buffer, array);
-  ShadowSink sink("sink", bench, array.cols);
+  ShadowSink sink("sink", bench);
   buffer.clk(bench.clock);
   buffer.shadow(sink);
   std::int64_t ready_at = -1;

@@ -146,7 +146,7 @@ std::uint32_t AcceleratorTlm::load_network() {
     auto memory = std::make_unique<MemorySystem>(config_.accelerator, *net);
     const DramLayout layout =
         plan_dram(*net, WeightBuffer(config_.accelerator.weight_buffer, config_.accelerator.resolved_array()), *memory, 0);
-    core_.load(*net, *memory, layout);  // refuses groups wider than the multiplexers
+    core_.load(*net, *memory, layout, 0, net->layers.size());  // refuses groups wider than the multiplexers
     net_ = std::move(net);
     memory_ = std::move(memory);
     layout_ = layout;
@@ -183,19 +183,16 @@ void AcceleratorTlm::run_thread() {
     controller.submit(job);
     sc_core::wait(controller.finished_event());
     CoreResult result = controller.take_result();
+    const std::string data_error = result.data_error;
+    const std::string any_error = result.error;
     NetworkRun run;
-    for (auto& t : result.outputs) run.layer_outputs.push_back(std::move(t));
-    for (const auto& l : result.layers) {
-      run.layers.push_back(l);
-      run.total.add(l);
-    }
-    run.total.name = "total";
+    append(run, std::move(result));
     run.start_cycle = start;
     run.end_cycle = controller.now_cycle();
     last_cycles_ = static_cast<std::uint64_t>(run.end_cycle - run.start_cycle);
-    if (!result.data_error.empty()) {
+    if (!data_error.empty()) {
       error = regs::kBadData;
-    } else if (!result.error.empty()) {
+    } else if (!any_error.empty()) {
       error = regs::kDmaError;
     } else {
       loaded_weight_addr_ = weight_addr_;

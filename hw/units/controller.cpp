@@ -105,6 +105,10 @@ void Controller::run_thread() {
 
 bool Controller::run_dma(const DmaJob& job, const LayerDescriptor& d) {
   dma->start(job);
+  return dma_done(d);
+}
+
+bool Controller::dma_done(const LayerDescriptor& d) {
   if (!dma->done()) sc_core::wait(dma->done_event());
   if (dma->failed()) {
     result_.error = "a DMA transfer of layer '" + d.layer->name + "' got an error response";
@@ -148,11 +152,7 @@ LayerStats Controller::run_layer(const LayerDescriptor& d) {
     busy = d.vector.cycles;
   }
   const std::int64_t compute_end = now_cycle();
-  if (!dma->done()) sc_core::wait(dma->done_event());
-  if (dma->failed()) {
-    result_.error = "a DMA transfer of layer '" + l.name + "' got an error response";
-    return s;
-  }
+  if (!dma_done(d)) return s;
   if (l.kind == model::OpKind::Matmul) result_.data_error = weights->end_layer();
   const model::Int8Tensor& stored = results->peek(d.input_slot);
   for (std::uint64_t at = 0; at < refills_.size() && result_.data_error.empty(); at += in_bytes) {
@@ -172,16 +172,14 @@ LayerStats Controller::run_layer(const LayerDescriptor& d) {
     auto* data = const_cast<unsigned char*>(reinterpret_cast<const unsigned char*>(results->peek(d.output_slot).data.data()));
     if (!run_dma({{{true, address, data, static_cast<std::uint64_t>(traffic.dram_write_bytes)}}}, d)) return s;
   }
-  const std::int64_t end = now_cycle();
-  stats_.dma_wait_cycles += (end - start) - (compute_end - compute_start);
-  stats_.layers += 1;
-
   s = activity().minus(before);
   s.name = l.name;
   s.op = model::to_string(l.kind);
-  s.cycles = end - start;
+  s.cycles = now_cycle() - start;
   s.stall_cycles = s.cycles - busy;
   s.memory_stall_cycles = s.cycles - (compute_end - compute_start);
+  stats_.dma_wait_cycles += s.memory_stall_cycles;
+  stats_.layers += 1;
   return s;
 }
 

@@ -71,7 +71,7 @@ class Controller : public sc_core::sc_module {
     std::int64_t layers = 0;
     std::int64_t tiles = 0;
     std::int64_t weight_wait_cycles = 0;  // the array waited for a shadow-register fill
-    std::int64_t dma_wait_cycles = 0;     // compute was done, the layer's DMA was not
+    std::int64_t dma_wait_cycles = 0;     // layer cycles outside its compute: input load, late stream, output write
   };
 
   sc_core::sc_port<WeightLoadIf> weights;
@@ -106,6 +106,7 @@ class Controller : public sc_core::sc_module {
   void run_thread();
   LayerStats run_layer(const LayerDescriptor& d);
   bool run_dma(const DmaJob& job, const LayerDescriptor& d);  // one phase, waited for; false on an error
+  bool dma_done(const LayerDescriptor& d);                   // waits for the phase started; false on an error
   std::int64_t run_matmul(const LayerDescriptor& d);  // returns the array's compute cycles
   LayerStats activity() const;
 

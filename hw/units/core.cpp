@@ -5,18 +5,6 @@
 
 namespace ccsim::hw {
 
-AcceleratorCore::AcceleratorCore(sc_core::sc_module_name name, const AcceleratorConfig& config,
-                                 const model::PackedNetwork& net, const MemorySystem& memory, const DramLayout& layout,
-                                 std::size_t first, std::size_t last, const DmaConfig& dma, sc_core::sc_time clock_period)
-    : sc_core::sc_module(name), clk("clk"), array_config_(config.resolved_array()), period_(clock_period),
-      controller_("controller", array_config_, layer_program(net, memory, layout, first, last), clock_period),
-      weights_("weight_buffer", config.weight_buffer, array_config_),
-      activations_("activation_buffer", config.activation_buffer, static_cast<int>(last - first) + 1),
-      feeder_("feeder", array_config_), array_("array", array_config_), output_("output_stage", array_config_),
-      vector_("vector_unit"), dma_("dma", dma, clock_period) {
-  bind_units();
-}
-
 AcceleratorCore::AcceleratorCore(sc_core::sc_module_name name, const AcceleratorConfig& config, const DmaConfig& dma,
                                  sc_core::sc_time clock_period)
     : sc_core::sc_module(name), clk("clk"), array_config_(config.resolved_array()), period_(clock_period),
@@ -24,14 +12,6 @@ AcceleratorCore::AcceleratorCore(sc_core::sc_module_name name, const Accelerator
       activations_("activation_buffer", config.activation_buffer, 1), feeder_("feeder", array_config_),
       array_("array", array_config_), output_("output_stage", array_config_), vector_("vector_unit"),
       dma_("dma", dma, clock_period) {
-  bind_units();
-}
-
-void AcceleratorCore::load(const model::PackedNetwork& net, const MemorySystem& memory, const DramLayout& layout) {
-  controller_.load_program(layer_program(net, memory, layout, 0, net.layers.size()));
-}
-
-void AcceleratorCore::bind_units() {
   controller_.weights(weights_);
   controller_.array(array_);
   controller_.feeder(feeder_);
@@ -54,6 +34,11 @@ void AcceleratorCore::bind_units() {
   vector_.clk(clk);
   vector_.input(activations_);
   vector_.output(activations_);
+}
+
+void AcceleratorCore::load(const model::PackedNetwork& net, const MemorySystem& memory, const DramLayout& layout,
+                           std::size_t first, std::size_t last) {
+  controller_.load_program(layer_program(net, memory, layout, first, last));
 }
 
 void AcceleratorCore::trace(sc_core::sc_trace_file* file, const TraceOptions& options) {

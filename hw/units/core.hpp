@@ -46,17 +46,14 @@ class AcceleratorCore : public sc_core::sc_module {
   SC_HAS_PROCESS(AcceleratorCore);
   sc_core::sc_in<bool> clk;
 
-  // Layers [first, last) of `net`; `memory` decides their traffic, `layout` where it is in DRAM.
-  // `net` and `memory` must outlive the core. Bind dma_socket() to a memory before simulating.
-  AcceleratorCore(sc_core::sc_module_name name, const AcceleratorConfig& config, const model::PackedNetwork& net,
-                  const MemorySystem& memory, const DramLayout& layout, std::size_t first, std::size_t last,
-                  const DmaConfig& dma, sc_core::sc_time clock_period);
-
-  // A core without a network: load() gives it one at run time (between jobs).
+  // A core for `config`; load() gives it its layers (at elaboration, or between jobs). Bind
+  // dma_socket() to a memory before simulating.
   AcceleratorCore(sc_core::sc_module_name name, const AcceleratorConfig& config, const DmaConfig& dma,
                   sc_core::sc_time clock_period);
-  // Runs every layer of `net` from now on (`net` and `memory` must outlive the use).
-  void load(const model::PackedNetwork& net, const MemorySystem& memory, const DramLayout& layout);
+  // Runs layers [first, last) of `net` from now on; `memory` decides their traffic, `layout` where
+  // it is in DRAM. `net` and `memory` must outlive their use.
+  void load(const model::PackedNetwork& net, const MemorySystem& memory, const DramLayout& layout, std::size_t first,
+            std::size_t last);
 
   tlm_utils::simple_initiator_socket<DmaEngine>& dma_socket() { return dma_.socket; }
   DmaIf& dma_engine() { return dma_; }
@@ -76,7 +73,6 @@ class AcceleratorCore : public sc_core::sc_module {
 
  private:
   void sample();
-  void bind_units();
 
   ArrayConfig array_config_;
   sc_core::sc_time period_;
