@@ -1,30 +1,31 @@
-// One Matmul layer on the systolic array (hw/README.md): weight buffer, feeder with the fused
-// shift unit, the R x C array, the accumulator buffer and the output stage (requantize, clamp),
-// sequenced over row tiles (outer) and column tiles (inner) with double-buffered weight loads.
+// One Matmul layer on the systolic array (hw/README.md): tile buffer, feeder with the fused shift
+// unit, the R x C array, the accumulator buffer and the output stage (requantize, clamp), sequenced
+// over row tiles (outer) and column tiles (inner) with double-buffered weight loads.
 // Cycle for cycle the same schedule as the SystemC model's MatmulEngine (hw/matmul_engine.hpp):
 // start_i begins the first weight load (R cycles), then each tile computes for
 // T_compute = DataBits (P + Cols - 1) + Rows cycles while the next tile's weights load.
-// The host writes the tables and the input through the *_we_i ports while the tile is idle and
-// reads results through out_addr_i / out_data_o.
+// A layer of any size streams through: the DMA writes each tile (weights, selects, row
+// parameters, group members) into the two-slot tile buffer through the tw_* port while earlier
+// tiles run, and every output activation leaves through the os_* port (one lane per array row)
+// as the output stage produces it. Only the stored input (act_* port, written while idle) and
+// the accumulator buffer (P <= 2^PixW) bound a layer. A tile whose slot is not full when its load
+// is due waits (the array idles); with the DMA in time (ccsim cosim) that never happens.
 module ccsim_tile #(
-  parameter int unsigned Rows        = 4,
-  parameter int unsigned Cols        = 4,
-  parameter int unsigned DataBits    = 8,
-  parameter int unsigned AlphaMax    = 8,
-  parameter int unsigned ActAddrW    = 12,   // activation input buffer: 2^ActAddrW bytes
-  parameter int unsigned OutAddrW    = 12,   // output buffer: 2^OutAddrW bytes
-  parameter int unsigned WAddrW      = 10,   // weight buffer: 2^WAddrW cells per bank
-  parameter int unsigned PixW        = 10,   // accumulator buffer: 2^PixW pixels per row
-  parameter int unsigned GroupW      = 8,    // group table: 2^GroupW packed columns
-  parameter int unsigned RowW        = 8,    // row parameter table: 2^RowW filter rows
-  parameter int unsigned MaxChannels = 256,  // shift table
-  parameter int unsigned ActWrBytes  = 8,    // activation buffer write port width (bytes per cycle)
-  parameter int unsigned SelBits     = (AlphaMax > 1) ? $clog2(AlphaMax) : 1,
-  parameter int unsigned ChW         = (MaxChannels > 1) ? $clog2(MaxChannels) : 1,
-  parameter int unsigned KW          = (AlphaMax > 1) ? $clog2(AlphaMax) : 1,
-  parameter int unsigned BankW       = (Cols > 1) ? $clog2(Cols) : 1,
-  parameter int unsigned RowIdxW     = (Rows > 1) ? $clog2(Rows) : 1,
-  parameter int unsigned BitIdxW     = $clog2(DataBits)
+  parameter int unsigned Rows       = 4,
+  parameter int unsigned Cols       = 4,
+  parameter int unsigned DataBits   = 8,
+  parameter int unsigned AlphaMax   = 8,
+  parameter int unsigned ActAddrW   = 16,   // activation input buffer: 2^ActAddrW bytes
+  parameter int unsigned PixW       = 12,   // accumulator buffer: 2^PixW pixels per row
+  parameter int unsigned ChW        = 12,   // input channels: up to 2^ChW
+  parameter int unsigned ActWrBytes = 8,    // activation buffer write port width (bytes per cycle)
+  parameter int unsigned SelBits    = (AlphaMax > 1) ? $clog2(AlphaMax) : 1,
+  parameter int unsigned KW         = (AlphaMax > 1) ? $clog2(AlphaMax) : 1,
+  parameter int unsigned RowIdxW    = (Rows > 1) ? $clog2(Rows) : 1,
+  parameter int unsigned TwIdxW     = (RowIdxW > KW) ? RowIdxW : KW,
+  // group member: {valid, dy[1:0], dx[1:0], ky[2:0], kx[2:0], channel[ChW-1:0]}
+  parameter int unsigned MemberW    = ChW + 11,
+  parameter int unsigned BitIdxW    = $clog2(DataBits)
 ) (
   input  logic                               clk_i,
   input  logic                               rst_ni,
@@ -41,51 +42,44 @@ module ccsim_tile #(
   input  logic [3:0]                         cfg_stride_w_i,
   input  logic [3:0]                         cfg_pad_top_i,
   input  logic [3:0]                         cfg_pad_left_i,
-  input  logic                               cfg_shift_en_i,
   input  logic signed [7:0]                  cfg_act_min_i,
   input  logic signed [7:0]                  cfg_act_max_i,
-  // host writes
-  input  logic                               wb_we_i,
-  input  logic [BankW-1:0]                   wb_bank_i,
-  input  logic [WAddrW-1:0]                  wb_addr_i,
-  input  logic [7:0]                         wb_weight_i,
-  input  logic [SelBits-1:0]                 wb_select_i,
+  // stored input (host / DMA, while idle)
   input  logic                               act_we_i,
   input  logic [ActAddrW-1:0]                act_addr_i,
   input  logic [ActWrBytes-1:0]              act_strb_i,
   input  logic [ActWrBytes-1:0][7:0]         act_data_i,
-  input  logic                               grp_we_i,
-  input  logic [GroupW-1:0]                  grp_col_i,
-  input  logic [KW-1:0]                      grp_k_i,
-  input  logic                               grp_valid_i,
-  input  logic [ChW-1:0]                     grp_ch_i,
-  input  logic [2:0]                         grp_ky_i,
-  input  logic [2:0]                         grp_kx_i,
-  input  logic                               row_we_i,
-  input  logic [RowW-1:0]                    row_addr_i,
-  input  logic [31:0]                        row_bias_i,
-  input  logic [31:0]                        row_mult_i,
-  input  logic [7:0]                         row_shift_i,
-  input  logic                               sh_we_i,
-  input  logic [ChW-1:0]                     sh_ch_i,
-  input  logic [1:0]                         sh_dy_i,
-  input  logic [1:0]                         sh_dx_i,
-  input  logic [OutAddrW-1:0]                out_addr_i,
-  output logic [7:0]                         out_data_o,
+  // tile stream (DMA -> tile buffer), tile after tile in row-tile-outer order
+  input  logic                               tw_valid_i,
+  output logic                               tw_ready_o,
+  input  logic                               tw_member_i,      // 0: cell row, 1: member line
+  input  logic [TwIdxW-1:0]                  tw_index_i,
+  input  logic                               tw_last_i,        // last write of the tile
+  input  logic [Cols-1:0][7:0]               tw_weight_i,
+  input  logic [Cols-1:0][SelBits-1:0]       tw_select_i,
+  input  logic [31:0]                        tw_bias_i,
+  input  logic [31:0]                        tw_mult_i,
+  input  logic [7:0]                         tw_shift_i,
+  input  logic [Cols-1:0][MemberW-1:0]       tw_members_i,
+  // output stream (output stage -> DMA / activation buffer): row r's lane
+  output logic [Rows-1:0]                    os_valid_o,
+  output logic [Rows-1:0][15:0]              os_row_o,         // filter row m = output channel
+  output logic [Rows-1:0][15:0]              os_pixel_o,
+  output logic [Rows-1:0][7:0]               os_data_o,
   // control
   input  logic                               start_i,
   output logic                               busy_o,
   output logic                               done_o,
   // observation for co-simulation
-  output logic [15:0]                        tile_o,
+  output logic [31:0]                        tile_o,
   output logic [31:0]                        tile_cycle_o,
   output logic                               computing_o,
   output logic [Cols-1:0][AlphaMax-1:0]      top_lines_o,
   output logic [Rows-1:0][Cols-1:0][31:0]    psum_o,
   output logic [Rows-1:0][Cols-1:0][31:0]    prod_o,
-  output logic [31:0]                        out_writes_o  // output-buffer writes since start_i
+  output logic [31:0]                        out_writes_o  // output-stream writes since start_i
 );
-  typedef enum logic [1:0] {Idle, FirstLoad, Compute, Done} state_e;
+  typedef enum logic [2:0] {Idle, FirstLoad, Compute, WaitLoad, Done} state_e;
 
   // ---- layer descriptor, registered at start ----------------------------------------------------
   logic [15:0] cfg_rows_q;
@@ -100,7 +94,6 @@ module ccsim_tile #(
   logic [3:0] cfg_stride_w_q;
   logic [3:0] cfg_pad_top_q;
   logic [3:0] cfg_pad_left_q;
-  logic        cfg_shift_en_q;
   logic signed [7:0] cfg_act_min_q, cfg_act_max_q;
   logic        take_descriptor;
   assign take_descriptor = start_i && !busy_o;
@@ -119,7 +112,6 @@ module ccsim_tile #(
       cfg_stride_w_q <= '0;
       cfg_pad_top_q <= '0;
       cfg_pad_left_q <= '0;
-      cfg_shift_en_q <= '0;
       cfg_act_min_q <= '0;
       cfg_act_max_q <= '0;
     end else if (take_descriptor) begin
@@ -135,43 +127,8 @@ module ccsim_tile #(
       cfg_stride_w_q <= cfg_stride_w_i;
       cfg_pad_top_q <= cfg_pad_top_i;
       cfg_pad_left_q <= cfg_pad_left_i;
-      cfg_shift_en_q <= cfg_shift_en_i;
       cfg_act_min_q <= cfg_act_min_i;
       cfg_act_max_q <= cfg_act_max_i;
-    end
-  end
-
-  // ---- tables written by the host ------------------------------------------------------------
-  logic [AlphaMax-1:0]          grp_valid_q [2**GroupW];
-  logic [AlphaMax-1:0][ChW-1:0] grp_ch_q    [2**GroupW];
-  logic [AlphaMax-1:0][2:0]     grp_ky_q    [2**GroupW];
-  logic [AlphaMax-1:0][2:0]     grp_kx_q    [2**GroupW];
-  logic [31:0]                  bias_q      [2**RowW];
-  logic [31:0]                  mult_q      [2**RowW];
-  logic [7:0]                   rshift_q    [2**RowW];
-  logic [MaxChannels-1:0][1:0]  shift_dy_q, shift_dx_q;
-
-  always_ff @(posedge clk_i) begin
-    if (grp_we_i) begin
-      grp_valid_q[grp_col_i][grp_k_i] <= grp_valid_i;
-      grp_ch_q[grp_col_i][grp_k_i]    <= grp_ch_i;
-      grp_ky_q[grp_col_i][grp_k_i]    <= grp_ky_i;
-      grp_kx_q[grp_col_i][grp_k_i]    <= grp_kx_i;
-    end
-    if (row_we_i) begin
-      bias_q[row_addr_i]   <= row_bias_i;
-      mult_q[row_addr_i]   <= row_mult_i;
-      rshift_q[row_addr_i] <= row_shift_i;
-    end
-  end
-
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      shift_dy_q <= '0;
-      shift_dx_q <= '0;
-    end else if (sh_we_i) begin
-      shift_dy_q[sh_ch_i] <= sh_dy_i;
-      shift_dx_q[sh_ch_i] <= sh_dx_i;
     end
   end
 
@@ -182,18 +139,25 @@ module ccsim_tile #(
   logic [31:0] t_compute;
   logic        last_tile, tile_start;
 
-  // Weight loader: R consecutive cycles per tile, into the array's shadow registers.
-  logic              ld_active_q, ld_active_d;
+  // Weight loader: R consecutive cycles per tile from the tile buffer's current slot into the
+  // array's shadow registers. A load is requested when the previous tile starts (or at start_i)
+  // and waits (pending) while its slot is not full.
+  logic               ld_active_q, ld_active_d, ld_pending_q, ld_pending_d;
   logic [RowIdxW-1:0] ld_row_q, ld_row_d;
-  logic [15:0]       ld_rt_q, ld_rt_d, ld_ct_q, ld_ct_d;
-  logic              ld_last_row;
-  logic [15:0]       next_rt, next_ct;
+  logic [15:0]        ld_rt_q, ld_rt_d, ld_ct_q, ld_ct_d;
+  logic               ld_last_row, ld_finishing, ld_idle;
+  logic [15:0]        next_rt, next_ct;
+  logic               cur_full, next_full;
 
-  assign t_compute   = DataBits * (32'(cfg_pixels_q) + Cols - 1) + Rows;
-  assign last_tile   = (rt_q == cfg_row_tiles_q - 16'd1) && (ct_q == cfg_col_tiles_q - 16'd1);
-  assign ld_last_row = (ld_row_q == RowIdxW'(Rows - 1));
-  assign tile_start  = (state_q == FirstLoad && ld_last_row) ||
-                       (state_q == Compute && t_q == t_compute - 1 && !last_tile);
+  assign t_compute    = DataBits * (32'(cfg_pixels_q) + Cols - 1) + Rows;
+  assign last_tile    = (rt_q == cfg_row_tiles_q - 16'd1) && (ct_q == cfg_col_tiles_q - 16'd1);
+  assign ld_last_row  = (ld_row_q == RowIdxW'(Rows - 1));
+  assign ld_finishing = ld_active_q && ld_last_row;  // the load's last row, this cycle
+  assign ld_idle      = !ld_active_q && !ld_pending_q;
+  // A tile starts once its load is complete (the row loaded in the start cycle bypasses the
+  // shadow registers) and the tile before it has finished.
+  assign tile_start   = ((state_q == FirstLoad || state_q == WaitLoad) && ld_finishing) ||
+                        (state_q == Compute && t_q == t_compute - 1 && !last_tile && (ld_idle || ld_finishing));
 
   // The tile after (rt, ct) in row-tile-outer order.
   function automatic logic [31:0] next_tile(logic [15:0] rt, logic [15:0] ct, logic [15:0] col_tiles);
@@ -202,16 +166,17 @@ module ccsim_tile #(
   endfunction
 
   always_comb begin
-    state_d     = state_q;
-    rt_d        = rt_q;
-    ct_d        = ct_q;
-    t_d         = t_q;
-    ld_active_d = ld_active_q;
-    ld_row_d    = ld_row_q;
-    ld_rt_d     = ld_rt_q;
-    ld_ct_d     = ld_ct_q;
-    next_rt     = '0;
-    next_ct     = '0;
+    state_d      = state_q;
+    rt_d         = rt_q;
+    ct_d         = ct_q;
+    t_d          = t_q;
+    ld_active_d  = ld_active_q;
+    ld_pending_d = ld_pending_q;
+    ld_row_d     = ld_row_q;
+    ld_rt_d      = ld_rt_q;
+    ld_ct_d      = ld_ct_q;
+    next_rt      = '0;
+    next_ct      = '0;
     if (ld_active_q) begin
       ld_row_d = ld_row_q + 1'b1;
       if (ld_last_row) begin
@@ -219,21 +184,26 @@ module ccsim_tile #(
         ld_row_d    = '0;
       end
     end
+    if (ld_pending_q && cur_full) begin  // the slot the load waited for is now full
+      ld_pending_d = 1'b0;
+      ld_active_d  = 1'b1;
+    end
     unique case (state_q)
       Idle, Done: begin
         if (start_i) begin
-          state_d     = FirstLoad;
-          rt_d        = '0;
-          ct_d        = '0;
-          t_d         = '0;
-          ld_active_d = 1'b1;
-          ld_row_d    = '0;
-          ld_rt_d     = '0;
-          ld_ct_d     = '0;
+          state_d      = FirstLoad;
+          rt_d         = '0;
+          ct_d         = '0;
+          t_d          = '0;
+          ld_active_d  = cur_full;
+          ld_pending_d = !cur_full;
+          ld_row_d     = '0;
+          ld_rt_d      = '0;
+          ld_ct_d      = '0;
         end
       end
-      FirstLoad: begin
-        if (ld_last_row) begin
+      FirstLoad, WaitLoad: begin
+        if (ld_finishing) begin
           state_d = Compute;
           t_d     = '0;
         end
@@ -246,80 +216,119 @@ module ccsim_tile #(
           end else begin
             {rt_d, ct_d} = next_tile(rt_q, ct_q, cfg_col_tiles_q);
             t_d          = '0;
+            if (!tile_start) state_d = WaitLoad;  // its weights are not in yet
           end
         end
       end
       default: state_d = Idle;
     endcase
-    // Each tile start begins loading the tile after it, if there is one.
+    // Each tile start frees its slot and begins loading the tile after it, if there is one,
+    // from the other slot.
     if (tile_start) begin
       {next_rt, next_ct} = next_tile(rt_d, ct_d, cfg_col_tiles_q);
       if (next_rt < cfg_row_tiles_q) begin
-        ld_active_d = 1'b1;
-        ld_row_d    = '0;
-        ld_rt_d     = next_rt;
-        ld_ct_d     = next_ct;
+        ld_active_d  = next_full;
+        ld_pending_d = !next_full;
+        ld_row_d     = '0;
+        ld_rt_d      = next_rt;
+        ld_ct_d      = next_ct;
       end
     end
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      state_q     <= Idle;
-      rt_q        <= '0;
-      ct_q        <= '0;
-      t_q         <= '0;
-      ld_active_q <= 1'b0;
-      ld_row_q    <= '0;
-      ld_rt_q     <= '0;
-      ld_ct_q     <= '0;
+      state_q      <= Idle;
+      rt_q         <= '0;
+      ct_q         <= '0;
+      t_q          <= '0;
+      ld_active_q  <= 1'b0;
+      ld_pending_q <= 1'b0;
+      ld_row_q     <= '0;
+      ld_rt_q      <= '0;
+      ld_ct_q      <= '0;
     end else begin
-      state_q     <= state_d;
-      rt_q        <= rt_d;
-      ct_q        <= ct_d;
-      t_q         <= t_d;
-      ld_active_q <= ld_active_d;
-      ld_row_q    <= ld_row_d;
-      ld_rt_q     <= ld_rt_d;
-      ld_ct_q     <= ld_ct_d;
+      state_q      <= state_d;
+      rt_q         <= rt_d;
+      ct_q         <= ct_d;
+      t_q          <= t_d;
+      ld_active_q  <= ld_active_d;
+      ld_pending_q <= ld_pending_d;
+      ld_row_q     <= ld_row_d;
+      ld_rt_q      <= ld_rt_d;
+      ld_ct_q      <= ld_ct_d;
     end
   end
 
-  assign busy_o       = (state_q == FirstLoad) || (state_q == Compute);
+  assign busy_o       = (state_q == FirstLoad) || (state_q == Compute) || (state_q == WaitLoad);
   assign done_o       = (state_q == Done);
   assign computing_o  = (state_q == Compute);
-  assign tile_o       = 16'(32'(rt_q) * 32'(cfg_col_tiles_q) + 32'(ct_q));
+  assign tile_o       = 32'(rt_q) * 32'(cfg_col_tiles_q) + 32'(ct_q);
   assign tile_cycle_o = t_q;
 
-  // ---- weight buffer -> shadow registers ------------------------------------------------------
-  logic [Cols-1:0][7:0]         wb_weight, load_weight;
-  logic [Cols-1:0][SelBits-1:0] wb_select, load_select;
-  logic [31:0]                  ld_m;
+  // ---- tile buffer -> shadow registers; members and row parameters -> active registers --------
+  logic [Cols-1:0][7:0]                      tb_weight, load_weight;
+  logic [Cols-1:0][SelBits-1:0]              tb_select, load_select;
+  logic [Cols-1:0][AlphaMax-1:0][MemberW-1:0] tb_members;
+  logic [Rows-1:0][31:0]                     tb_bias, tb_mult;
+  logic [Rows-1:0][7:0]                      tb_shift;
+  logic [31:0]                               ld_m;
 
   assign ld_m = 32'(ld_rt_q) * Rows + 32'(ld_row_q);
 
-  ccsim_weight_buffer #(
-    .Cols    (Cols),
-    .SelBits (SelBits),
-    .AddrW   (WAddrW)
-  ) u_weight_buffer (
-    .clk_i       (clk_i),
-    .we_i        (wb_we_i),
-    .wr_bank_i   (wb_bank_i),
-    .wr_addr_i   (wb_addr_i),
-    .wr_weight_i (wb_weight_i),
-    .wr_select_i (wb_select_i),
-    .rd_addr_i   (WAddrW'(ld_m * 32'(cfg_col_tiles_q) + 32'(ld_ct_q))),
-    .rd_weight_o (wb_weight),
-    .rd_select_o (wb_select)
+  ccsim_tile_buffer #(
+    .Rows     (Rows),
+    .Cols     (Cols),
+    .AlphaMax (AlphaMax),
+    .SelBits  (SelBits),
+    .MemberW  (MemberW),
+    .KW       (KW),
+    .IdxW     (TwIdxW)
+  ) u_tile_buffer (
+    .clk_i        (clk_i),
+    .rst_ni       (rst_ni),
+    .tw_valid_i   (tw_valid_i),
+    .tw_ready_o   (tw_ready_o),
+    .tw_member_i  (tw_member_i),
+    .tw_index_i   (tw_index_i),
+    .tw_last_i    (tw_last_i),
+    .tw_weight_i  (tw_weight_i),
+    .tw_select_i  (tw_select_i),
+    .tw_bias_i    (tw_bias_i),
+    .tw_mult_i    (tw_mult_i),
+    .tw_shift_i   (tw_shift_i),
+    .tw_members_i (tw_members_i),
+    .cur_full_o   (cur_full),
+    .next_full_o  (next_full),
+    .rd_row_i     (ld_row_q),
+    .rd_weight_o  (tb_weight),
+    .rd_select_o  (tb_select),
+    .rd_members_o (tb_members),
+    .rd_bias_o    (tb_bias),
+    .rd_mult_o    (tb_mult),
+    .rd_shift_o   (tb_shift),
+    .release_i    (tile_start)
   );
 
-  // Cells outside the filter matrix (partial tiles) hold weight 0.
+  // Cells outside the filter matrix (partial tiles) hold weight 0, whatever the slot holds.
   for (genvar c = 0; c < Cols; c++) begin : g_load
     logic in_matrix;
-    assign in_matrix         = (ld_m < 32'(cfg_rows_q)) && (32'(ld_ct_q) * Cols + c < 32'(cfg_groups_q));
-    assign load_weight[c] = in_matrix ? wb_weight[c] : 8'd0;
-    assign load_select[c] = in_matrix ? wb_select[c] : '0;
+    assign in_matrix      = (ld_m < 32'(cfg_rows_q)) && (32'(ld_ct_q) * Cols + c < 32'(cfg_groups_q));
+    assign load_weight[c] = in_matrix ? tb_weight[c] : 8'd0;
+    assign load_select[c] = in_matrix ? tb_select[c] : '0;
+  end
+
+  // The computing tile's group members and row parameters, taken from its slot as it starts.
+  logic [Cols-1:0][AlphaMax-1:0][MemberW-1:0] members_q;
+  logic [Rows-1:0][31:0]                      bias_q, mult_q;
+  logic [Rows-1:0][7:0]                       rshift_q;
+  always_ff @(posedge clk_i) begin
+    if (tile_start) begin
+      members_q <= tb_members;
+      bias_q    <= tb_bias;
+      mult_q    <= tb_mult;
+      rshift_q  <= tb_shift;
+    end
   end
 
   // ---- row-0 slot / bit counters and their copies delayed by one cycle per row ----------------
@@ -406,14 +415,19 @@ module ccsim_tile #(
   logic [Cols-1:0][AlphaMax-1:0]          member_valid;
   logic [Cols-1:0][AlphaMax-1:0][ChW-1:0] member_ch;
   logic [Cols-1:0][AlphaMax-1:0][2:0]     member_ky, member_kx;
+  logic [Cols-1:0][AlphaMax-1:0][1:0]     member_dy, member_dx;
   for (genvar c = 0; c < Cols; c++) begin : g_group
     logic [31:0] g;
-    assign g               = 32'(ct_q) * Cols + c;
-    assign col_valid[c]    = (state_q == Compute) && pix_valid_q[c] && (g < 32'(cfg_groups_q));
-    assign member_valid[c] = grp_valid_q[GroupW'(g)];
-    assign member_ch[c]    = grp_ch_q[GroupW'(g)];
-    assign member_ky[c]    = grp_ky_q[GroupW'(g)];
-    assign member_kx[c]    = grp_kx_q[GroupW'(g)];
+    assign g            = 32'(ct_q) * Cols + c;
+    assign col_valid[c] = (state_q == Compute) && pix_valid_q[c] && (g < 32'(cfg_groups_q));
+    for (genvar k = 0; k < AlphaMax; k++) begin : g_member
+      assign member_ch[c][k]    = members_q[c][k][ChW-1:0];
+      assign member_kx[c][k]    = members_q[c][k][ChW+2:ChW];
+      assign member_ky[c][k]    = members_q[c][k][ChW+5:ChW+3];
+      assign member_dx[c][k]    = members_q[c][k][ChW+7:ChW+6];
+      assign member_dy[c][k]    = members_q[c][k][ChW+9:ChW+8];
+      assign member_valid[c][k] = members_q[c][k][ChW+10];
+    end
   end
 
   logic [Cols-1:0][AlphaMax-1:0][ActAddrW-1:0] act_rd_addr;
@@ -424,8 +438,8 @@ module ccsim_tile #(
     .Cols        (Cols),
     .AlphaMax    (AlphaMax),
     .DataBits    (DataBits),
-    .MaxChannels (MaxChannels),
-    .AddrW       (ActAddrW)
+    .AddrW       (ActAddrW),
+    .ChW         (ChW)
   ) u_feeder (
     .in_h_i         (cfg_in_h_q),
     .in_w_i         (cfg_in_w_q),
@@ -433,9 +447,6 @@ module ccsim_tile #(
     .stride_w_i     (cfg_stride_w_q),
     .pad_top_i      (cfg_pad_top_q),
     .pad_left_i     (cfg_pad_left_q),
-    .shift_en_i     (cfg_shift_en_q),
-    .shift_dy_i     (shift_dy_q),
-    .shift_dx_i     (shift_dx_q),
     .pix_valid_i    (col_valid),
     .pix_oy_i       (pix_oy_q),
     .pix_ox_i       (pix_ox_q),
@@ -443,6 +454,8 @@ module ccsim_tile #(
     .member_ch_i    (member_ch),
     .member_ky_i    (member_ky),
     .member_kx_i    (member_kx),
+    .member_dy_i    (member_dy),
+    .member_dx_i    (member_dx),
     .bit_idx_i      (bit_q),
     .rd_addr_o      (act_rd_addr),
     .rd_data_i      (act_rd_data),
@@ -490,7 +503,6 @@ module ccsim_tile #(
 
   // ---- accumulator buffer, left-edge supply, right-edge capture, output stage ------------------
   logic [31:0] acc_q [Rows][2**PixW];
-  logic [7:0]  out_q [2**OutAddrW];
 
   logic [Rows-1:0] out_we;
 
@@ -504,7 +516,7 @@ module ccsim_tile #(
     // Row r finishes a MAC slot at column 0 for pixel stage_slot[r] in this cycle.
     assign left_take     = stage_active[r] && stage_bit[r] == BitIdxW'(DataBits - 1) && stage_slot[r] < cfg_pixels_q;
     assign left_psum[r]  = !left_take ? 32'd0 :
-                           (ct_q == 16'd0) ? (row_in_matrix ? bias_q[RowW'(m)] : 32'd0) :
+                           (ct_q == 16'd0) ? (row_in_matrix ? bias_q[r] : 32'd0) :
                            acc_q[r][PixW'(stage_slot[r])];
     // Column Cols-1 of row r finished pixel stage_slot[r+1] - (Cols-1) at the last clock edge.
     logic slot_reached;  // the slot has passed the array's skew (always, with one column)
@@ -519,26 +531,26 @@ module ccsim_tile #(
 
     ccsim_requant u_requant (
       .acc_i     (psum_o[r][Cols-1]),
-      .mult_i    (mult_q[RowW'(m)]),
-      .shift_i   (rshift_q[RowW'(m)]),
+      .mult_i    (mult_q[r]),
+      .shift_i   (rshift_q[r]),
       .act_min_i (cfg_act_min_q),
       .act_max_i (cfg_act_max_q),
       .act_o     (act)
     );
 
-    assign out_we[r] = right_take && ct_q == cfg_col_tiles_q - 16'd1 && row_in_matrix;
+    // The last column tile's results leave through the output stream as they are requantized.
+    assign out_we[r]     = right_take && ct_q == cfg_col_tiles_q - 16'd1 && row_in_matrix;
+    assign os_valid_o[r] = out_we[r];
+    assign os_row_o[r]   = m[15:0];
+    assign os_pixel_o[r] = right_pixel;
+    assign os_data_o[r]  = act;
 
     always_ff @(posedge clk_i) begin
       if (right_take) begin
         acc_q[r][PixW'(right_pixel)] <= psum_o[r][Cols-1];
       end
-      if (out_we[r]) begin
-        out_q[OutAddrW'(m * 32'(cfg_pixels_q) + 32'(right_pixel))] <= act;
-      end
     end
   end
-
-  assign out_data_o = out_q[out_addr_i];
 
   logic [31:0] out_writes_q;
   always_ff @(posedge clk_i or negedge rst_ni) begin

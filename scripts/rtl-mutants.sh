@@ -23,7 +23,7 @@ mutants=(
   "ccsim_requant.sv|act_o = act_max_i;|act_o = rounded[7:0];|no saturation at the activation maximum"
   "ccsim_tile.sv|(ct_q == 16'd0) ? (row_in_matrix ? bias_q[RowW'(m)] : 32'd0)|(ct_q == 16'd0) ? 32'd0|bias never added"
   "ccsim_tile.sv|assign out_we[r] = right_take \&\& ct_q == cfg_col_tiles_q - 16'd1 \&\& row_in_matrix;|assign out_we[r] = right_take \&\& row_in_matrix;|output written before the last column tile"
-  "ccsim_tile.sv|assign in_matrix         = (ld_m < 32'(cfg_rows_q)) \&\& |assign in_matrix         = |partial tiles load stale rows"
+  "ccsim_tile.sv|assign in_matrix      = (ld_m < 32'(cfg_rows_q)) \&\& |assign in_matrix      = |partial tiles load stale rows"
   "ccsim_act_buffer.sv|mem_q[wr_addr_i + AddrW'(k)] <= wr_data_i[k];|mem_q[wr_addr_i + AddrW'(k)] <= wr_data_i[0];|activation write port repeats byte 0"
   "ccsim_tile.sv|pix_valid_q[0] <= pix_valid_q[0] \&\& (pix_p_q[0] + 16'd1 < cfg_pixels_q);|pix_valid_q[0] <= pix_valid_q[0];|feeder runs past the last pixel"
 )
@@ -34,7 +34,7 @@ if [ ${#selected[@]} -eq 0 ]; then selected=($(seq 1 ${#mutants[@]})); fi
 mkdir -p "$work/rtl"
 cp "$root"/rtl/*.sv "$work/rtl/"
 cmake -S "$root" -B "$work/build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCCSIM_BUILD_TESTS=OFF -UCCSIM_VERILATOR_ARGS \
-  -DCCSIM_COSIM_ARRAY="$array" -DCCSIM_RTL_DIR="$work/rtl" >/dev/null
+  -DCCSIM_COSIM_ARRAYS="$array" -DCCSIM_RTL_DIR="$work/rtl" >/dev/null
 cosim() {
   "$work/build/ccsim" cosim "$root/models/examples/fmnist-shift.ccpack" --array "$array" \
     --dataset /usr/share/datasets/fashion-mnist --count 1 --mismatch-trace "$work/mismatch.fst" "$@"

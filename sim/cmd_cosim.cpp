@@ -30,6 +30,7 @@ struct CosimArgs {
   std::string inject = "none";
   std::string report;
   int max_mismatches = 10;
+  int stream_gap = 0;
 };
 
 void cosim_command(const CosimArgs& a) {
@@ -44,6 +45,7 @@ void cosim_command(const CosimArgs& a) {
   o.mismatch_trace_path =
       a.trace.size() > 4 ? a.trace.substr(0, a.trace.size() - 4) + "-mismatch.fst" : a.mismatch_trace;
   o.max_mismatches = a.max_mismatches;
+  o.stream_gap = a.stream_gap;
   o.fault = hw::parse_fault(a.inject);
   if (o.fault != hw::Fault::None && o.design == cosim::Design::Rtl) {
     throw std::invalid_argument("--inject puts the fault into the SystemC model: use --design both or systemc");
@@ -61,6 +63,7 @@ void cosim_command(const CosimArgs& a) {
   const nlohmann::json report = {{"network", net.name}, {"file", a.file}, {"array", a.array}, {"design", a.design},
                                  {"samples", inputs.size()}, {"first", a.first}, {"pass", r.pass}, {"cycles_compared", r.cycles_compared},
                                  {"cycles_simulated", r.cycles_simulated}, {"layers_run", r.layers_run},
+                                 {"stream_gap", a.stream_gap}, {"rtl_wait_cycles", r.rtl_wait_cycles},
                                  {"wall_seconds", r.wall_seconds},
                                  {"cycles_per_second", r.wall_seconds > 0 ? r.cycles_simulated / r.wall_seconds : 0.0},
                                  {"fault", a.inject}, {"mismatches", mismatches}, {"waveform", r.waveform},
@@ -77,6 +80,10 @@ void cosim_command(const CosimArgs& a) {
             << r.cycles_compared << " cycles " << (a.design == "both" ? "compared (RTL vs SystemC, every cycle)" : "run")
             << ", outputs bit-exact with the golden model; " << r.cycles_simulated << " cycles simulated in "
             << r.wall_seconds << " s\n";
+  if (a.stream_gap > 0) {
+    std::cout << "tile stream with " << a.stream_gap << " idle cycle(s) after each write: the RTL waited "
+              << r.rtl_wait_cycles << " cycles for its weights\n";
+  }
   if (!r.waveform.empty()) std::cout << "waveform: " << r.waveform << " (GTKWave: gtkwave " << r.gtkw << ")\n";
   if (!r.systemc_waveform.empty()) std::cout << "SystemC model waveform (same time base): " << r.systemc_waveform << "\n";
 }
@@ -87,7 +94,10 @@ void add_cosim_command(CLI::App& app) {
   auto a = std::make_shared<CosimArgs>();
   auto* cmd = app.add_subcommand("cosim", "Co-simulate the Verilated RTL tile and the SystemC cycle model, cycle by cycle");
   cmd->add_option("FILE", a->file, "packed weight file (.ccpack)")->required();
-  cmd->add_option("--array", a->array, "array size of the built RTL tile (CMake CCSIM_COSIM_ARRAY)")->capture_default_str();
+  std::string built;
+  for (const auto& name : cosim::cosim_configurations()) built += (built.empty() ? "" : ", ") + name;
+  cmd->add_option("--array", a->array, "array size of a built RTL tile: " + built + " (CMake CCSIM_COSIM_ARRAYS)")
+      ->capture_default_str();
   cmd->add_option("--input", a->inputs, "input tensor (ONNX TensorProto .pb), repeatable");
   cmd->add_option("--dataset", a->dataset, "IDX data set directory (test split)");
   cmd->add_option("--count", a->count, "images from the data set")->check(kPositive)->capture_default_str();
@@ -101,6 +111,10 @@ void add_cosim_command(CLI::App& app) {
                   "on FAIL: RTL waveform around the first mismatch (with --trace X.fst: X-mismatch.fst)")
       ->capture_default_str();
   cmd->add_option("--max-mismatches", a->max_mismatches, "mismatches to report")->check(kPositive)->capture_default_str();
+  cmd->add_option("--stream-gap", a->stream_gap,
+                  "idle cycles of the DMA after each tile-stream write (with --design rtl): exercises the tile's "
+                  "flow control; outputs stay checked, the wait is reported")
+      ->check(kNonNegative)->capture_default_str();
   cmd->add_option("--inject", a->inject, "test only: fault in the SystemC model (none, select, skew, acc)")
       ->check(CLI::IsMember({"none", "select", "skew", "acc"}))->capture_default_str();
   cmd->add_option("--report", a->report, "write the result (JSON)");

@@ -1,5 +1,6 @@
 #include "sim/cosim.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <sstream>
@@ -9,7 +10,7 @@
 
 #include <systemc>
 
-#include "Vtile.h"
+#include "cosim_tiles.hpp"  // generated (CMakeLists.txt, ccsim_verilate_tiles): the Verilated tiles
 #include "sim/cosim_bench.hpp"
 #include "sim/gtkw.hpp"
 #include "hw/simulation_context.hpp"
@@ -17,16 +18,7 @@
 namespace ccsim::cosim {
 namespace {
 
-// The Verilated configuration built into ccsim (CMakeLists.txt: CCSIM_COSIM_ARRAY and the
-// verilate() parameters).
-TileLimits built_limits() {
-  TileLimits l;
-  l.rows = CCSIM_COSIM_ROWS;
-  l.cols = CCSIM_COSIM_COLS;
-  return l;
-}
-
-std::string built_array() { return std::to_string(CCSIM_COSIM_ROWS) + "x" + std::to_string(CCSIM_COSIM_COLS); }
+std::string array_name(int rows, int cols) { return std::to_string(rows) + "x" + std::to_string(cols); }
 
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -49,6 +41,30 @@ CosimResult simulate(const model::PackedNetwork& net, const std::vector<model::I
   return bench.result();
 }
 
+struct TileBuild {
+  TileLimits limits;
+  CosimResult (*simulate)(const model::PackedNetwork&, const std::vector<model::Int8Tensor>&, const CosimOptions&,
+                          const TileLimits&);
+};
+
+TileLimits limits_of(int rows, int cols, int act_addr_bits, int pixel_bits, int channel_bits) {
+  TileLimits l;
+  l.rows = rows;
+  l.cols = cols;
+  l.act_addr_bits = act_addr_bits;
+  l.pixel_bits = pixel_bits;
+  l.channel_bits = channel_bits;
+  return l;
+}
+
+// Every tile configuration Verilated into this build, in the order CMake lists them.
+const std::vector<TileBuild>& tile_builds() {
+#define CCSIM_TILE_BUILD(V, R, C, ACT, PIX, CH) TileBuild{limits_of(R, C, ACT, PIX, CH), &simulate<V>},
+  static const std::vector<TileBuild> builds{CCSIM_COSIM_TILES(CCSIM_TILE_BUILD)};
+#undef CCSIM_TILE_BUILD
+  return builds;
+}
+
 }  // namespace
 
 std::string Mismatch::describe() const {
@@ -61,16 +77,32 @@ std::string Mismatch::describe() const {
   return o.str();
 }
 
-std::vector<std::string> cosim_configurations() { return {built_array()}; }
+std::vector<std::string> cosim_configurations() {
+  std::vector<std::string> names;
+  for (const auto& b : tile_builds()) names.push_back(array_name(b.limits.rows, b.limits.cols));
+  return names;
+}
+
+TileLimits cosim_limits(int rows, int cols) {
+  for (const auto& b : tile_builds()) {
+    if (b.limits.rows == rows && b.limits.cols == cols) return b.limits;
+  }
+  std::string built;
+  for (const auto& name : cosim_configurations()) built += (built.empty() ? "" : ", ") + name;
+  throw std::invalid_argument("no Verilated tile for a " + array_name(rows, cols) + " array; this build has " + built +
+                              " (add it to the CMake option CCSIM_COSIM_ARRAYS and rebuild)");
+}
 
 CosimResult run_cosim(const model::PackedNetwork& net, const std::vector<model::Int8Tensor>& inputs,
                       const CosimOptions& options) {
-  const std::string array = std::to_string(options.rows) + "x" + std::to_string(options.cols);
-  if (array != built_array()) {
-    throw std::invalid_argument("no Verilated tile for a " + array + " array; this build has " + built_array() +
-                                " (CMake option CCSIM_COSIM_ARRAY)");
+  const TileLimits limits = cosim_limits(options.rows, options.cols);
+  if (options.stream_gap < 0) throw std::invalid_argument("--stream-gap: must be 0 or more");
+  if (options.stream_gap > 0 && options.design != Design::Rtl) {
+    throw std::invalid_argument("--stream-gap needs --design rtl (the SystemC model has the tile stream in time)");
   }
-  const TileLimits limits = built_limits();
+  const auto build = std::find_if(tile_builds().begin(), tile_builds().end(), [&](const TileBuild& b) {
+    return b.limits.rows == options.rows && b.limits.cols == options.cols;
+  });
   // Check every layer fits before simulating.
   {
     std::vector<model::Int8Tensor> outs;
@@ -108,7 +140,7 @@ CosimResult run_cosim(const model::PackedNetwork& net, const std::vector<model::
   };
   CosimResult r;
   try {
-    r = simulate<Vtile>(net, inputs, o, limits);
+    r = build->simulate(net, inputs, o, limits);
     if (!r.waveform.empty()) {  // FAIL: the window around the first mismatch replaces any --trace
       for (const auto& [tmp, final_path] : renames) std::remove(tmp.c_str());
       renames.assign(1, {o.mismatch_trace_path, options.mismatch_trace_path});

@@ -13,6 +13,7 @@
 #include "hw/matmul_engine.hpp"
 #include "models/golden.hpp"
 #include "models/packed_network.hpp"
+#include "sim/tile_program.hpp"
 
 namespace ccsim::cosim {
 
@@ -30,6 +31,10 @@ struct CosimOptions {
   std::int64_t mismatch_margin = 64;
   int max_mismatches = 10;
   hw::Fault fault = hw::Fault::None;  // test-only: injected into the SystemC model
+  // Cycles the bench's DMA waits after each tile-stream write (RTL alone only): a DMA slower than
+  // the tiles makes the tile wait for its weights (the RTL's flow control); outputs are still
+  // checked against the golden model, the cycles that took longer are counted.
+  int stream_gap = 0;
 };
 
 struct Mismatch {
@@ -52,6 +57,7 @@ struct CosimResult {
   std::int64_t cycles_compared = 0;  // clock cycles both designs ran in lockstep
   std::int64_t cycles_simulated = 0; // including table loads
   std::int64_t layers_run = 0;
+  std::int64_t rtl_wait_cycles = 0;  // cycles beyond the schedule the RTL waited for the tile stream
   std::vector<Mismatch> mismatches;  // the first ones (CosimOptions::max_mismatches)
   std::vector<model::Int8Tensor> outputs;  // network output per input
   std::string waveform;              // RTL waveform written, if any
@@ -60,8 +66,11 @@ struct CosimResult {
   double wall_seconds = 0;
 };
 
-// The array sizes a Verilated tile was built for ("16x16", ...).
+// The array sizes a Verilated tile was built for ("4x4", "16x16", ...), as CMake lists them.
 std::vector<std::string> cosim_configurations();
+// The buffer sizes of the tile built for a rows x cols array. Throws std::invalid_argument
+// listing the built sizes when there is none.
+TileLimits cosim_limits(int rows, int cols);
 
 // Runs every input through the network. Throws std::invalid_argument for an array size without
 // a Verilated configuration or a layer that does not fit it. Elaborates SystemC: once per process.

@@ -1,10 +1,13 @@
 // The co-simulation testbench (see cosim.hpp), templated on the Verilated tile configuration.
-// One SC_THREAD on the falling clock edge: it drives the RTL's pins (tables, start), steps the
-// SystemC cycle model (hw::MatmulEngine: the Feeder, ColumnFeed, SystolicArray and AccumulatorTile the
-// accelerator's unit modules are built from, as one plain object) once per
-// clock, and compares. Rising edge: the RTL registers update; falling edge: the bench samples.
+// One SC_THREAD on the falling clock edge: it is the host and DMA of the RTL tile (descriptor,
+// stored input, the tile stream into the tile buffer whenever it is ready, the output stream
+// collected lane by lane), steps the SystemC cycle model (hw::MatmulEngine: the Feeder,
+// ColumnFeed, SystolicArray and AccumulatorTile the accelerator's unit modules are built from, as
+// one plain object) once per clock, and compares. Rising edge: the RTL registers update;
+// falling edge: the bench samples and drives.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -35,6 +38,33 @@ inline std::uint32_t word_of(std::uint32_t v, int) { return v; }
 inline std::uint32_t word_of(std::uint64_t v, int i) { return static_cast<std::uint32_t>(v >> (32 * i)); }
 template <int W>
 std::uint32_t word_of(const sc_dt::sc_bv<W>& v, int i) { return static_cast<std::uint32_t>(v.get_word(i)); }
+// Fields [lsb, lsb + width) of a port value (width <= 64).
+inline std::uint64_t bits_of(bool v, int, int) { return v ? 1 : 0; }
+inline std::uint64_t bits_of(std::uint32_t v, int lsb, int width) {
+  return (static_cast<std::uint64_t>(v) >> lsb) & (width >= 64 ? ~0ull : (1ull << width) - 1);
+}
+inline std::uint64_t bits_of(std::uint64_t v, int lsb, int width) {
+  return (v >> lsb) & (width >= 64 ? ~0ull : (1ull << width) - 1);
+}
+template <int W>
+std::uint64_t bits_of(const sc_dt::sc_bv<W>& v, int lsb, int width) { return v.range(lsb + width - 1, lsb).to_uint64(); }
+inline void put_bits(bool& v, int, int, std::uint64_t value) { v = (value & 1) != 0; }
+template <typename T, typename = std::enable_if_t<std::is_integral_v<T>>>
+void put_bits(T& v, int lsb, int width, std::uint64_t value) {
+  const std::uint64_t mask = (width >= 64 ? ~0ull : (1ull << width) - 1) << lsb;
+  v = static_cast<T>((static_cast<std::uint64_t>(v) & ~mask) | ((value << lsb) & mask));
+}
+template <int W>
+void put_bits(sc_dt::sc_bv<W>& v, int lsb, int width, std::uint64_t value) {
+  for (int b = 0; b < width; ++b) v[lsb + b] = ((value >> b) & 1) != 0;
+}
+
+// The tile's SelBits: ceil(log2 alpha), at least 1.
+inline int select_bits(int alpha) {
+  int b = 1;
+  while ((1 << b) < alpha) ++b;
+  return b;
+}
 
 template <typename V>
 class CosimBench : public sc_core::sc_module {
@@ -45,14 +75,12 @@ class CosimBench : public sc_core::sc_module {
   CCSIM_SIG(cfg_rows_i); CCSIM_SIG(cfg_groups_i); CCSIM_SIG(cfg_row_tiles_i); CCSIM_SIG(cfg_col_tiles_i);
   CCSIM_SIG(cfg_pixels_i); CCSIM_SIG(cfg_out_w_i); CCSIM_SIG(cfg_in_h_i); CCSIM_SIG(cfg_in_w_i);
   CCSIM_SIG(cfg_stride_h_i); CCSIM_SIG(cfg_stride_w_i); CCSIM_SIG(cfg_pad_top_i); CCSIM_SIG(cfg_pad_left_i);
-  CCSIM_SIG(cfg_shift_en_i); CCSIM_SIG(cfg_act_min_i); CCSIM_SIG(cfg_act_max_i);
-  CCSIM_SIG(wb_we_i); CCSIM_SIG(wb_bank_i); CCSIM_SIG(wb_addr_i); CCSIM_SIG(wb_weight_i); CCSIM_SIG(wb_select_i);
+  CCSIM_SIG(cfg_act_min_i); CCSIM_SIG(cfg_act_max_i);
   CCSIM_SIG(act_we_i); CCSIM_SIG(act_addr_i); CCSIM_SIG(act_strb_i); CCSIM_SIG(act_data_i);
-  CCSIM_SIG(grp_we_i); CCSIM_SIG(grp_col_i); CCSIM_SIG(grp_k_i); CCSIM_SIG(grp_valid_i); CCSIM_SIG(grp_ch_i);
-  CCSIM_SIG(grp_ky_i); CCSIM_SIG(grp_kx_i);
-  CCSIM_SIG(row_we_i); CCSIM_SIG(row_addr_i); CCSIM_SIG(row_bias_i); CCSIM_SIG(row_mult_i); CCSIM_SIG(row_shift_i);
-  CCSIM_SIG(sh_we_i); CCSIM_SIG(sh_ch_i); CCSIM_SIG(sh_dy_i); CCSIM_SIG(sh_dx_i);
-  CCSIM_SIG(out_addr_i); CCSIM_SIG(out_data_o);
+  CCSIM_SIG(tw_valid_i); CCSIM_SIG(tw_ready_o); CCSIM_SIG(tw_member_i); CCSIM_SIG(tw_index_i); CCSIM_SIG(tw_last_i);
+  CCSIM_SIG(tw_weight_i); CCSIM_SIG(tw_select_i); CCSIM_SIG(tw_bias_i); CCSIM_SIG(tw_mult_i); CCSIM_SIG(tw_shift_i);
+  CCSIM_SIG(tw_members_i);
+  CCSIM_SIG(os_valid_o); CCSIM_SIG(os_row_o); CCSIM_SIG(os_pixel_o); CCSIM_SIG(os_data_o);
   CCSIM_SIG(start_i); CCSIM_SIG(busy_o); CCSIM_SIG(done_o);
   CCSIM_SIG(tile_o); CCSIM_SIG(tile_cycle_o); CCSIM_SIG(computing_o);
   CCSIM_SIG(top_lines_o); CCSIM_SIG(psum_o); CCSIM_SIG(prod_o); CCSIM_SIG(out_writes_o);
@@ -99,16 +127,12 @@ class CosimBench : public sc_core::sc_module {
     v.cfg_col_tiles_i(cfg_col_tiles_i); v.cfg_pixels_i(cfg_pixels_i); v.cfg_out_w_i(cfg_out_w_i);
     v.cfg_in_h_i(cfg_in_h_i); v.cfg_in_w_i(cfg_in_w_i); v.cfg_stride_h_i(cfg_stride_h_i);
     v.cfg_stride_w_i(cfg_stride_w_i); v.cfg_pad_top_i(cfg_pad_top_i); v.cfg_pad_left_i(cfg_pad_left_i);
-    v.cfg_shift_en_i(cfg_shift_en_i); v.cfg_act_min_i(cfg_act_min_i); v.cfg_act_max_i(cfg_act_max_i);
-    v.wb_we_i(wb_we_i); v.wb_bank_i(wb_bank_i); v.wb_addr_i(wb_addr_i); v.wb_weight_i(wb_weight_i);
-    v.wb_select_i(wb_select_i);
+    v.cfg_act_min_i(cfg_act_min_i); v.cfg_act_max_i(cfg_act_max_i);
     v.act_we_i(act_we_i); v.act_addr_i(act_addr_i); v.act_strb_i(act_strb_i); v.act_data_i(act_data_i);
-    v.grp_we_i(grp_we_i); v.grp_col_i(grp_col_i); v.grp_k_i(grp_k_i); v.grp_valid_i(grp_valid_i);
-    v.grp_ch_i(grp_ch_i); v.grp_ky_i(grp_ky_i); v.grp_kx_i(grp_kx_i);
-    v.row_we_i(row_we_i); v.row_addr_i(row_addr_i); v.row_bias_i(row_bias_i); v.row_mult_i(row_mult_i);
-    v.row_shift_i(row_shift_i);
-    v.sh_we_i(sh_we_i); v.sh_ch_i(sh_ch_i); v.sh_dy_i(sh_dy_i); v.sh_dx_i(sh_dx_i);
-    v.out_addr_i(out_addr_i); v.out_data_o(out_data_o);
+    v.tw_valid_i(tw_valid_i); v.tw_ready_o(tw_ready_o); v.tw_member_i(tw_member_i); v.tw_index_i(tw_index_i);
+    v.tw_last_i(tw_last_i); v.tw_weight_i(tw_weight_i); v.tw_select_i(tw_select_i); v.tw_bias_i(tw_bias_i);
+    v.tw_mult_i(tw_mult_i); v.tw_shift_i(tw_shift_i); v.tw_members_i(tw_members_i);
+    v.os_valid_o(os_valid_o); v.os_row_o(os_row_o); v.os_pixel_o(os_pixel_o); v.os_data_o(os_data_o);
     v.start_i(start_i); v.busy_o(busy_o); v.done_o(done_o);
     v.tile_o(tile_o); v.tile_cycle_o(tile_cycle_o); v.computing_o(computing_o);
     v.top_lines_o(top_lines_o); v.psum_o(psum_o); v.prod_o(prod_o); v.out_writes_o(out_writes_o);
@@ -267,39 +291,23 @@ class CosimBench : public sc_core::sc_module {
     return m;
   }
 
-  void load_tables(const TileProgram& p) {
+  template <typename Signal>
+  using value_of = std::decay_t<decltype(std::declval<Signal&>().read())>;
+
+  // The host's part of a layer, while the tile is idle: the descriptor, the stored input through
+  // the activation write port, and the tile stream until the tile buffer's two slots are full.
+  void load_layer(const TileProgram& p) {
     cfg_rows_i = p.rows; cfg_groups_i = p.groups; cfg_row_tiles_i = p.row_tiles; cfg_col_tiles_i = p.col_tiles;
     cfg_pixels_i = p.pixels; cfg_out_w_i = p.out_w; cfg_in_h_i = p.in_h; cfg_in_w_i = p.in_w;
     cfg_stride_h_i = p.stride_h; cfg_stride_w_i = p.stride_w; cfg_pad_top_i = p.pad_top; cfg_pad_left_i = p.pad_left;
-    cfg_shift_en_i = p.shift_en;
     cfg_act_min_i = static_cast<std::uint8_t>(p.act_min);
     cfg_act_max_i = static_cast<std::uint8_t>(p.act_max);
+    stream_ = &p.stream;
+    stream_next_ = 0;
+    stream_wait_ = 0;
     constexpr std::size_t kActBytes = 8;  // the tile's activation write port (ActWrBytes)
     const std::size_t act_words = (p.activations.size() + kActBytes - 1) / kActBytes;
-    const std::size_t n = std::max({p.weights.size(), p.group_table.size(), p.row_table.size(), p.shift_table.size(),
-                                    act_words});
-    for (std::size_t k = 0; k < n; ++k) {
-      wb_we_i = k < p.weights.size();
-      if (k < p.weights.size()) {
-        const auto& w = p.weights[k];
-        wb_bank_i = w.bank; wb_addr_i = w.addr; wb_weight_i = static_cast<std::uint8_t>(w.weight); wb_select_i = w.select;
-      }
-      grp_we_i = k < p.group_table.size();
-      if (k < p.group_table.size()) {
-        const auto& g = p.group_table[k];
-        grp_col_i = g.column; grp_k_i = g.k; grp_valid_i = g.valid; grp_ch_i = g.channel; grp_ky_i = g.ky; grp_kx_i = g.kx;
-      }
-      row_we_i = k < p.row_table.size();
-      if (k < p.row_table.size()) {
-        const auto& r = p.row_table[k];
-        row_addr_i = r.row; row_bias_i = static_cast<std::uint32_t>(r.bias);
-        row_mult_i = static_cast<std::uint32_t>(r.multiplier); row_shift_i = static_cast<std::uint8_t>(r.shift);
-      }
-      sh_we_i = k < p.shift_table.size();
-      if (k < p.shift_table.size()) {
-        const auto& e = p.shift_table[k];
-        sh_ch_i = e.channel; sh_dy_i = static_cast<std::uint32_t>(e.dy) & 3u; sh_dx_i = static_cast<std::uint32_t>(e.dx) & 3u;
-      }
+    for (std::size_t k = 0; k < act_words || (stream_next_ < stream_->size() && tw_ready_o.read()); ++k) {
       act_we_i = k < act_words;
       if (k < act_words) {
         std::uint64_t data = 0;
@@ -312,21 +320,71 @@ class CosimBench : public sc_core::sc_module {
         act_strb_i = strobe;
         act_data_i = data;
       }
+      drive_stream();
       wait();
       ++result_.cycles_simulated;
     }
-    wb_we_i = false; grp_we_i = false; row_we_i = false; sh_we_i = false; act_we_i = false;
+    act_we_i = false;
+    tw_valid_i = false;
   }
 
-  std::vector<std::int8_t> read_outputs(std::size_t n) {
-    std::vector<std::int8_t> out(n);
-    for (std::size_t k = 0; k < n; ++k) {
-      out_addr_i = static_cast<std::uint32_t>(k);
-      wait(sc_core::SC_ZERO_TIME);  // the address signal updates
-      wait(sc_core::SC_ZERO_TIME);  // the model's combinational read follows
-      out[k] = static_cast<std::int8_t>(out_data_o.read());
+  // The DMA side of the tile stream, at a falling edge: offers the next write when the tile
+  // buffer is ready (the next rising edge takes it), nothing otherwise.
+  void drive_stream() {
+    if (!stream_ || stream_next_ >= stream_->size() || !tw_ready_o.read() || stream_wait_ > 0) {
+      if (stream_wait_ > 0) --stream_wait_;
+      tw_valid_i = false;
+      return;
     }
-    return out;
+    stream_wait_ = options_.stream_gap;
+    const TileWrite& w = (*stream_)[stream_next_++];
+    const int sel_bits = select_bits(limits_.alpha_max);
+    tw_valid_i = true;
+    tw_member_i = w.member;
+    tw_index_i = w.index;
+    tw_last_i = w.last;
+    if (w.member) {
+      value_of<decltype(tw_members_i)> members{};
+      for (int c = 0; c < limits_.cols; ++c) put_bits(members, c * limits_.member_bits(), limits_.member_bits(), w.members[c]);
+      tw_members_i = members;
+    } else {
+      value_of<decltype(tw_weight_i)> weights{};
+      value_of<decltype(tw_select_i)> selects{};
+      for (int c = 0; c < limits_.cols; ++c) {
+        put_bits(weights, 8 * c, 8, static_cast<std::uint8_t>(w.weights[c]));
+        put_bits(selects, c * sel_bits, sel_bits, w.selects[c]);
+      }
+      tw_weight_i = weights;
+      tw_select_i = selects;
+      tw_bias_i = static_cast<std::uint32_t>(w.bias);
+      tw_mult_i = static_cast<std::uint32_t>(w.multiplier);
+      tw_shift_i = static_cast<std::uint8_t>(w.shift);
+    }
+  }
+
+  // The output stream at a falling edge: the activations the next rising edge writes, one lane
+  // per array row. Each must be inside the layer's output and written once.
+  void collect_outputs(std::size_t s, std::size_t i, std::int64_t tile, const TileProgram& p,
+                       std::vector<std::int8_t>& out, std::vector<char>& written) {
+    const auto valid = os_valid_o.read();
+    const auto rows = os_row_o.read();
+    const auto pixels = os_pixel_o.read();
+    const auto data = os_data_o.read();
+    for (int r = 0; r < limits_.rows; ++r) {
+      if (bits_of(valid, r, 1) == 0) continue;
+      const auto m = bits_of(rows, 16 * r, 16);
+      const auto px = bits_of(pixels, 16 * r, 16);
+      const std::size_t at_index = static_cast<std::size_t>(m) * p.pixels + px;
+      if (m >= p.rows || px >= p.pixels) {
+        record(at(s, i, tile, -1, r, -1, "output_stream address (row * P + pixel)", static_cast<std::int64_t>(p.output_size),
+                  static_cast<std::int64_t>(at_index)));
+      } else if (written[at_index]) {
+        record(at(s, i, tile, -1, static_cast<int>(m), static_cast<int>(px), "output_stream written twice", 1, 2));
+      } else {
+        written[at_index] = 1;
+        out[at_index] = static_cast<std::int8_t>(bits_of(data, 8 * r, 8));
+      }
+    }
   }
 
   model::Int8Tensor run_matmul(std::size_t s, std::size_t i, const model::Int8Tensor& stored,
@@ -341,21 +399,30 @@ class CosimBench : public sc_core::sc_module {
     layer_start_cycle_ = cycle_;
     std::optional<hw::MatmulEngine> engine;
     if (options_.design != Design::Rtl) engine.emplace(array_, l, stored, shift, options_.fault);
+    std::vector<std::int8_t> rtl_out(program.output_size, 0);
+    std::vector<char> written(program.output_size, 0);
     if (rtl_) {
-      load_tables(program);
+      load_layer(program);
       start_i = true;
       wait();
       start_i = false;
       ++result_.cycles_simulated;
     }
     const std::int64_t expected_cycles = hw::matmul_stats(array_, l).cycles;
+    // A slow tile stream (stream_gap) may make the RTL wait up to (gap + 1) cycles per write.
+    const std::int64_t cycle_limit =
+        expected_cycles + 16 + static_cast<std::int64_t>(program.stream.size()) * (options_.stream_gap + 1);
     std::int64_t k = 0;
     while (true) {
       // Falling edge of cycle k + 1: the RTL's lines for this cycle are on its output.
       const std::int64_t tile = engine ? engine->tile() : (rtl_ ? static_cast<std::int64_t>(tile_o.read()) : 0);
       typename std::remove_reference_t<decltype(V::top_lines_o)>::data_type rtl_lines{};
       const bool rtl_computing = rtl_ && computing_o.read();
-      if (rtl_) rtl_lines = top_lines_o.read();
+      if (rtl_) {
+        rtl_lines = top_lines_o.read();
+        collect_outputs(s, i, tile, program, rtl_out, written);
+        drive_stream();
+      }
       if (engine) {
         if (!engine->step()) break;
         if (rtl_ && engine->computed() != rtl_computing) {
@@ -383,11 +450,12 @@ class CosimBench : public sc_core::sc_module {
       if (engine) mirror(*engine, i, cycle_);
       if (engine && rtl_) compare_array(s, i, *engine);
       if (!result_.pass && cycle_ > first_mismatch_cycle_ + options_.mismatch_margin) break;
-      if (k > expected_cycles + 16) {
+      if (k > cycle_limit) {
         record(at(s, i, tile, k, -1, -1, "done", expected_cycles, k));
         break;
       }
     }
+    if (rtl_) tw_valid_i = false;
     if (engine && rtl_ && result_.pass && !done_o.read()) {
       record(at(s, i, engine->tile(), engine->tile_cycle(), -1, -1, "done", 1, 0));
     }
@@ -399,17 +467,33 @@ class CosimBench : public sc_core::sc_module {
       record(at(s, i, -1, -1, -1, -1, "cycles", expected_cycles, engine->stats().cycles));
     }
     if (result_.pass && rtl_) {
-      if (!engine && k != expected_cycles) record(at(s, i, -1, -1, -1, -1, "cycles", expected_cycles, k));
-      // Every output is written exactly once, in the last column tile.
+      if (!engine && options_.stream_gap == 0 && k != expected_cycles) {
+        record(at(s, i, -1, -1, -1, -1, "cycles", expected_cycles, k));
+      }
+      if (!engine && options_.stream_gap > 0) {
+        if (k < expected_cycles) record(at(s, i, -1, -1, -1, -1, "cycles (at least)", expected_cycles, k));
+        result_.rtl_wait_cycles += k - expected_cycles;
+      }
+      if (stream_next_ != program.stream.size()) {
+        record(at(s, i, -1, -1, -1, -1, "tile_stream writes taken", static_cast<std::int64_t>(program.stream.size()),
+                  static_cast<std::int64_t>(stream_next_)));
+      }
+      // Every output leaves the output stream exactly once, in the last column tile.
       const auto writes = static_cast<std::int64_t>(out_writes_o.read());
       const std::int64_t expected_writes =
           engine ? engine->stats().activations_written : static_cast<std::int64_t>(program.output_size);
       if (writes != expected_writes) record(at(s, i, -1, -1, -1, -1, "output_writes", expected_writes, writes));
-      const auto rtl_out = read_outputs(program.output_size);
+      const auto missing = std::find(written.begin(), written.end(), 0);
+      if (result_.pass && missing != written.end()) {
+        const auto index = static_cast<std::int64_t>(missing - written.begin());
+        record(at(s, i, -1, -1, static_cast<int>(index / program.pixels), static_cast<int>(index % program.pixels),
+                  "output_stream never wrote (row = channel, col = pixel)", 1, 0));
+      }
       compare_output(s, i, golden, rtl_out, "rtl_output");
       out.data = rtl_out;
     }
     if (result_.pass && engine) compare_output(s, i, golden, engine->output().data, "systemc_output");
+    stream_ = nullptr;
     return out;
   }
 
@@ -445,6 +529,9 @@ class CosimBench : public sc_core::sc_module {
   TileLimits limits_;
   hw::ArrayConfig array_;
   std::unique_ptr<V> rtl_;
+  const std::vector<TileWrite>* stream_ = nullptr;  // the layer's tile stream
+  std::size_t stream_next_ = 0;                     // its first write not yet taken
+  int stream_wait_ = 0;                             // cycles before the next write (stream_gap)
   CosimResult result_;
   std::exception_ptr error_;
   std::int64_t cycle_ = 0;

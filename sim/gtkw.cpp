@@ -43,7 +43,7 @@ void write_gtkw(const std::string& path, const std::string& waveform, int rows, 
   signal(o, "computing_o");
   signal(o, "done_o");
   o << "@24\n";
-  signal(o, "tile_o[15:0]");
+  signal(o, "tile_o[31:0]");
   signal(o, "tile_cycle_o[31:0]");
   signal(o, "bit_q" + bit);
   signal(o, "slot_q[15:0]");

@@ -10,7 +10,57 @@ void check(const model::PackedLayer& l, bool ok, const std::string& what) {
   if (!ok) throw std::invalid_argument("layer '" + l.name + "' does not fit the RTL tile: " + what);
 }
 
+// The tile stream of tile (row tile rt, column tile ct).
+void append_tile(const model::PackedLayer& l, const model::PackedLayer* shift, const TileLimits& lim, int rt, int ct,
+                 std::vector<TileWrite>& stream) {
+  const int R = lim.rows;
+  const int C = lim.cols;
+  const int kernel = l.window.kh * l.window.kw;
+  // Filter rows of the tile that exist; the tile masks the others.
+  for (int r = 0; r < R && rt * R + r < l.rows(); ++r) {
+    const int m = rt * R + r;
+    TileWrite w;
+    w.index = static_cast<std::uint32_t>(r);
+    w.weights.assign(C, 0);
+    w.selects.assign(C, 0);
+    for (int c = 0; c < C && ct * C + c < l.packed_cols(); ++c) {
+      const auto cell = l.cell(m, ct * C + c);
+      w.weights[c] = l.weights[cell];
+      w.selects[c] = l.select[cell];
+    }
+    w.bias = l.bias[m];
+    w.multiplier = l.requant[m].m0;
+    w.shift = static_cast<std::int8_t>(l.requant[m].shift);
+    stream.push_back(std::move(w));
+  }
+  // Every member line, so no member of an earlier tile stays valid.
+  for (int k = 0; k < lim.alpha_max; ++k) {
+    TileWrite w;
+    w.member = true;
+    w.index = static_cast<std::uint32_t>(k);
+    w.members.assign(C, member_word(lim, false, 0, 0, 0, 0, 0));
+    for (int c = 0; c < C && ct * C + c < l.packed_cols(); ++c) {
+      const auto& group = l.groups[ct * C + c];
+      if (static_cast<std::size_t>(k) >= group.size()) continue;
+      const int j = static_cast<int>(group[k]);
+      const int channel = j / kernel;
+      const int dy = shift ? shift->shift[channel][0] : 0;
+      const int dx = shift ? shift->shift[channel][1] : 0;
+      w.members[c] = member_word(lim, true, channel, (j % kernel) / l.window.kw, (j % kernel) % l.window.kw, dy, dx);
+    }
+    stream.push_back(std::move(w));
+  }
+  stream.back().last = true;
+}
+
 }  // namespace
+
+std::uint32_t member_word(const TileLimits& lim, bool valid, int channel, int ky, int kx, int dy, int dx) {
+  const int w = lim.channel_bits;
+  return static_cast<std::uint32_t>(channel) | static_cast<std::uint32_t>(kx) << w |
+         static_cast<std::uint32_t>(ky) << (w + 3) | (static_cast<std::uint32_t>(dx) & 3u) << (w + 6) |
+         (static_cast<std::uint32_t>(dy) & 3u) << (w + 8) | static_cast<std::uint32_t>(valid) << (w + 10);
+}
 
 TileProgram make_tile_program(const model::PackedLayer& l, const model::PackedLayer* shift,
                               const model::Int8Tensor& input, const TileLimits& lim) {
@@ -30,57 +80,37 @@ TileProgram make_tile_program(const model::PackedLayer& l, const model::PackedLa
   p.stride_w = static_cast<std::uint32_t>(l.window.stride_w);
   p.pad_top = static_cast<std::uint32_t>(l.window.pad_top);
   p.pad_left = static_cast<std::uint32_t>(l.window.pad_left);
-  p.shift_en = shift != nullptr;
   p.act_min = l.act_min;
   p.act_max = l.act_max;
   p.output_size = static_cast<std::size_t>(l.rows()) * p.pixels;
 
-  check(l, input.data.size() <= (std::size_t{1} << lim.act_addr_bits), "stored input of " +
-          std::to_string(input.data.size()) + " bytes exceeds the activation buffer (ActAddrW " +
-          std::to_string(lim.act_addr_bits) + ")");
-  check(l, p.output_size <= (std::size_t{1} << lim.out_addr_bits), "output exceeds the output buffer (OutAddrW)");
-  check(l, p.pixels <= (1u << lim.pixel_bits), "too many output pixels for the accumulator buffer (PixW)");
-  check(l, p.groups <= (1u << lim.group_bits), "too many packed columns for the group table (GroupW)");
-  check(l, p.rows <= (1u << lim.row_bits), "too many filter rows for the row table (RowW)");
-  check(l, static_cast<std::uint64_t>(p.rows) * p.col_tiles <= (1u << lim.weight_addr_bits),
-          "too many cells per weight-buffer bank (WAddrW)");
-  check(l, l.in.c <= lim.max_channels, "more input channels than the shift table holds (MaxChannels)");
-  check(l, l.window.kh <= 8 && l.window.kw <= 8, "kernel larger than 8x8");
+  const std::string built = " (this configuration: " + std::to_string(R) + "x" + std::to_string(C) + ")";
+  check(l, input.data.size() <= (std::size_t{1} << lim.act_addr_bits),
+        "the stored input of " + std::to_string(input.data.size()) + " bytes exceeds the activation buffer of " +
+            std::to_string(std::size_t{1} << lim.act_addr_bits) + " bytes; raise ActAddrW (now " +
+            std::to_string(lim.act_addr_bits) + ")" + built);
+  check(l, p.pixels <= (1u << lim.pixel_bits),
+        std::to_string(p.pixels) + " output pixels exceed the accumulator buffer of " +
+            std::to_string(1u << lim.pixel_bits) + "; raise PixW (now " + std::to_string(lim.pixel_bits) + ")" + built);
+  check(l, l.in.c <= (1 << lim.channel_bits),
+        std::to_string(l.in.c) + " input channels exceed 2^ChW; raise ChW (now " + std::to_string(lim.channel_bits) + ")");
+  check(l, l.rows() < 65536 && l.packed_cols() < 65536 && p.pixels < 65536,
+        "more than 65535 filter rows, packed columns or output pixels (16-bit descriptor fields)");
+  check(l, l.window.kh <= 8 && l.window.kw <= 8, "kernel larger than 8x8 (3-bit kernel offsets)");
   check(l, l.window.stride_h < 16 && l.window.stride_w < 16 && l.window.pad_top < 16 && l.window.pad_left < 16,
-          "stride or padding >= 16");
-  check(l, l.in.h < 4096 && l.in.w < 4096, "input larger than 4095 pixels");
-  for (const auto& g : l.groups) check(l, g.size() <= static_cast<std::size_t>(lim.alpha_max), "a group wider than AlphaMax");
-
-  // Bank c, address m * col_tiles + t: cell (m, t * C + c).
-  for (int m = 0; m < l.rows(); ++m) {
-    for (int g = 0; g < l.packed_cols(); ++g) {
-      const auto cell = l.cell(m, g);
-      p.weights.push_back({static_cast<std::uint32_t>(g % C),
-                           static_cast<std::uint32_t>(m) * p.col_tiles + static_cast<std::uint32_t>(g / C),
-                           l.weights[cell], l.select[cell]});
-    }
-  }
-  const int kernel = l.window.kh * l.window.kw;
-  for (int g = 0; g < l.packed_cols(); ++g) {
-    for (int k = 0; k < lim.alpha_max; ++k) {
-      TileProgram::GroupEntry e{static_cast<std::uint32_t>(g), static_cast<std::uint32_t>(k), false, 0, 0, 0};
-      if (static_cast<std::size_t>(k) < l.groups[g].size()) {
-        const int j = static_cast<int>(l.groups[g][k]);
-        e.valid = true;
-        e.channel = static_cast<std::uint32_t>(j / kernel);
-        e.ky = static_cast<std::uint32_t>((j % kernel) / l.window.kw);
-        e.kx = static_cast<std::uint32_t>((j % kernel) % l.window.kw);
-      }
-      p.group_table.push_back(e);
-    }
-  }
-  for (int m = 0; m < l.rows(); ++m) {
-    p.row_table.push_back({static_cast<std::uint32_t>(m), l.bias[m], l.requant[m].m0, static_cast<std::int8_t>(l.requant[m].shift)});
+        "stride or padding >= 16 (4-bit descriptor fields)");
+  check(l, l.in.h < 4096 && l.in.w < 4096 && l.out.w < 4096, "a side of 4096 pixels or more (12-bit descriptor fields)");
+  for (const auto& g : l.groups) {
+    check(l, g.size() <= static_cast<std::size_t>(lim.alpha_max),
+          "a group of " + std::to_string(g.size()) + " columns is wider than AlphaMax " + std::to_string(lim.alpha_max));
   }
   if (shift) {
-    for (std::size_t c = 0; c < shift->shift.size(); ++c) {
-      p.shift_table.push_back({static_cast<std::uint32_t>(c), shift->shift[c][0], shift->shift[c][1]});
+    for (const auto& d : shift->shift) {
+      check(l, d[0] >= -1 && d[0] <= 1 && d[1] >= -1 && d[1] <= 1, "a fused shift beyond one pixel");
     }
+  }
+  for (std::uint32_t rt = 0; rt < p.row_tiles; ++rt) {
+    for (std::uint32_t ct = 0; ct < p.col_tiles; ++ct) append_tile(l, shift, lim, static_cast<int>(rt), static_cast<int>(ct), p.stream);
   }
   p.activations = input.data;
   return p;

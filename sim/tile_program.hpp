@@ -1,7 +1,9 @@
-// What the host writes into the RTL tile (rtl/ccsim_tile.sv) to run one Matmul layer: the
-// layer descriptor, the weight buffer's banked cells, the group table (each packed column's
-// members decoded to channel and kernel offset), per-row bias and requantization, the shift
-// directions of a fused shift layer, and the stored input activation.
+// What the host and the DMA give the RTL tile (rtl/ccsim_tile.sv) to run one Matmul layer: the
+// layer descriptor, the stored input activation, and the tile stream for the tile buffer: per
+// tile (row tiles outer, column tiles inner), one write per filter row of the tile (its weight
+// buffer cells and selects, bias, requantization) and one per group member k (each packed
+// column's k-th member: input channel, kernel offset, fused-shift direction), the last one
+// committing the tile.
 #pragma once
 
 #include <cstdint>
@@ -19,35 +21,38 @@ struct TileLimits {
   int cols = 16;
   int data_bits = 8;
   int alpha_max = 8;
-  int act_addr_bits = 14;
-  int out_addr_bits = 14;
-  int weight_addr_bits = 10;
-  int pixel_bits = 10;
-  int group_bits = 8;
-  int row_bits = 8;
-  int max_channels = 256;
+  int act_addr_bits = 16;  // ActAddrW: stored input of up to 2^ActAddrW bytes
+  int pixel_bits = 12;     // PixW: accumulator buffer of 2^PixW pixels per row
+  int channel_bits = 12;   // ChW: up to 2^ChW input channels
+  int member_bits() const { return channel_bits + 11; }
+};
+
+// Group member word of the tile stream (ccsim_tile's MemberW layout).
+std::uint32_t member_word(const TileLimits& limits, bool valid, int channel, int ky, int kx, int dy, int dx);
+
+struct TileWrite {
+  bool member = false;  // false: cell row `index` of the tile; true: member line `index`
+  std::uint32_t index = 0;
+  bool last = false;    // commits the tile
+  std::vector<std::int8_t> weights;   // cols (cell row)
+  std::vector<std::uint8_t> selects;  // cols (cell row)
+  std::int32_t bias = 0, multiplier = 0;
+  std::int8_t shift = 0;
+  std::vector<std::uint32_t> members;  // cols (member line)
 };
 
 struct TileProgram {
   // descriptor
   std::uint32_t rows = 0, groups = 0, row_tiles = 0, col_tiles = 0, pixels = 0;
   std::uint32_t out_w = 0, in_h = 0, in_w = 0, stride_h = 1, stride_w = 1, pad_top = 0, pad_left = 0;
-  bool shift_en = false;
   std::int8_t act_min = -128, act_max = 127;
 
-  struct WeightCell { std::uint32_t bank, addr; std::int8_t weight; std::uint8_t select; };
-  struct GroupEntry { std::uint32_t column, k; bool valid; std::uint32_t channel, ky, kx; };
-  struct RowParams { std::uint32_t row; std::int32_t bias, multiplier; std::int8_t shift; };
-  struct ShiftEntry { std::uint32_t channel; std::int8_t dy, dx; };
-  std::vector<WeightCell> weights;
-  std::vector<GroupEntry> group_table;
-  std::vector<RowParams> row_table;
-  std::vector<ShiftEntry> shift_table;
+  std::vector<TileWrite> stream;         // every tile, in order
   std::vector<std::int8_t> activations;  // the stored input (channels x in_h x in_w)
   std::size_t output_size = 0;           // M x P int8 values, row-major
 };
 
-// Throws std::invalid_argument naming the layer and the tile parameter it exceeds.
+// Throws std::invalid_argument naming the layer and the tile parameter to raise.
 TileProgram make_tile_program(const model::PackedLayer& layer, const model::PackedLayer* fused_shift,
                               const model::Int8Tensor& stored_input, const TileLimits& limits);
 

@@ -22,6 +22,7 @@ namespace fs = std::filesystem;
 
 const std::string kNet = std::string(CCSIM_SOURCE_DIR) + "/models/examples/fmnist-shift.ccpack";
 const std::string kData = "/usr/share/datasets/fashion-mnist";
+const std::string kArray = "16x16";
 
 class Cosim : public ::testing::Test {
  protected:
@@ -34,7 +35,7 @@ class Cosim : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
   static std::string base(int count) {
-    return std::string("cosim ") + kNet + " --array " + CCSIM_COSIM_ARRAY + " --dataset " + kData + " --count " +
+    return std::string("cosim ") + kNet + " --array " + kArray + " --dataset " + kData + " --count " +
            std::to_string(count);
   }
   fs::path dir_;

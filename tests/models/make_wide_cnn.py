@@ -1,0 +1,73 @@
+#!/usr/bin/python3
+"""Writes a small Fashion-MNIST CNN as ONNX, the way torch.onnx.export lays it out (NCHW, Conv
+with group, Relu, MaxPool, AveragePool, Flatten, Gemm), with deterministic random weights.
+
+Its shapes are those a user's model has and the bundled networks do not: 28x28x32 activations
+(25 KB, beyond the old 16 KB tile buffers), a 3x3 first convolution, a fused shift (a one-hot
+depthwise 3x3), a 5x5 convolution over 32 channels (800 filter columns, more packed columns than
+the old group table held), a depthwise 3x3 convolution with real kernels, max and average
+pooling, and a fully connected classifier. Used by test_cosim (co-simulation at every built
+array size). Usage: make_wide_cnn.py OUT.onnx
+"""
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+rng = np.random.RandomState(7)
+nodes, inits = [], []
+
+
+def weight(name, shape, fan_in):
+    inits.append(numpy_helper.from_array((rng.randn(*shape) * np.sqrt(2.0 / fan_in)).astype(np.float32), name))
+    return name
+
+
+def bias(name, n):
+    inits.append(numpy_helper.from_array((rng.randn(n) * 0.05).astype(np.float32), name))
+    return name
+
+
+def conv(x, name, cin, cout, k, pad, group=1, relu=True, one_hot=False, with_bias=True):
+    w = f"{name}.weight"
+    if one_hot:  # a shift: channel c moves by (dy, dx) in {-1, 0, 1}^2
+        kernels = np.zeros((cout, 1, 3, 3), np.float32)
+        for c in range(cout):
+            kernels[c, 0, c % 3, (c // 3) % 3] = 1.0
+        inits.append(numpy_helper.from_array(kernels, w))
+    else:
+        weight(w, (cout, cin // group, k, k), cin // group * k * k)
+    inputs = [x, w] + ([bias(f"{name}.bias", cout)] if with_bias else [])
+    y = f"/{name}/Conv_output_0"
+    nodes.append(helper.make_node("Conv", inputs, [y], name=f"/{name}/Conv", kernel_shape=[k, k],
+                                  pads=[pad] * 4, strides=[1, 1], group=group, dilations=[1, 1]))
+    if not relu:
+        return y
+    r = f"/{name}/Relu_output_0"
+    nodes.append(helper.make_node("Relu", [y], [r], name=f"/{name}/Relu"))
+    return r
+
+
+def pool(x, name, op):
+    y = f"/{name}/{op}_output_0"
+    nodes.append(helper.make_node(op, [x], [y], name=f"/{name}/{op}", kernel_shape=[2, 2], strides=[2, 2]))
+    return y
+
+
+x = conv("input", "c1", 1, 32, 3, 1)                                  # 32 x 28 x 28
+x = conv(x, "shift1", 32, 32, 3, 1, group=32, relu=False, one_hot=True, with_bias=False)
+x = conv(x, "pw1", 32, 32, 1, 0)                                      # shift fused into the feeder
+x = pool(x, "pool1", "MaxPool")                                       # 32 x 14 x 14
+x = conv(x, "c5", 32, 32, 5, 2)                                       # 800 filter columns
+x = conv(x, "dw", 32, 32, 3, 1, group=32)                             # depthwise
+x = pool(x, "pool2", "AveragePool")                                   # 32 x 7 x 7
+nodes.append(helper.make_node("Flatten", [x], ["/Flatten_output_0"], name="/Flatten", axis=1))
+nodes.append(helper.make_node("Gemm", ["/Flatten_output_0", weight("fc.weight", (10, 32 * 49), 32 * 49),
+                                       bias("fc.bias", 10)], ["output"], name="/fc/Gemm", transB=1))
+
+graph = helper.make_graph(nodes, "wide_cnn", [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 1, 28, 28])],
+                          [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 10])], inits)
+model = helper.make_model(graph, producer_name="pytorch", opset_imports=[helper.make_opsetid("", 13)])
+onnx.checker.check_model(model)
+onnx.save(model, sys.argv[1])
