@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Mutation check of the co-simulation: applies each RTL mutant below to a copy of rtl/, rebuilds
 # ccsim with that RTL (a small 4x4 tile, so each rebuild takes about a minute), runs
-# `ccsim cosim` on the bundled network and counts the mutants it reports (FAIL = caught).
+# `ccsim cosim` on the bundled network (against the SystemC model, and the RTL alone with a slow
+# DMA) and counts the mutants it reports (FAIL = caught).
 # Usage: scripts/rtl-mutants.sh [MUTANT_NUMBER ...]   (default: all). Results in
 # ${CCSIM_MUTANT_DIR:-build-mutants}/mutants.json.
 set -euo pipefail
@@ -18,14 +19,27 @@ mutants=(
   "ccsim_systolic_array.sv|assign bypass = load_valid_i \&\& (load_row_i == RowIdxW'(r));|assign bypass = 1'b0;|row loaded with the tile start misses the bypass"
   "ccsim_systolic_array.sv|lines_q   <= lines[r-1];|lines_q   <= lines[0];|bit lines skip the per-row delay (skew)"
   "ccsim_feeder.sv|in_window = (y >= 0)|in_window = (y > 0)|padding check off by one"
-  "ccsim_feeder.sv|xs = x + 16'(\$signed(shift_dx_i[ch]));|xs = x;|shift unit ignores horizontal shifts"
+  "ccsim_feeder.sv|xs = x + 16'(\$signed(member_dx_i[c][k]));|xs = x;|shift unit ignores horizontal shifts"
+  "ccsim_feeder.sv|ys = y + 16'(\$signed(member_dy_i[c][k]));|ys = y - 16'(\$signed(member_dy_i[c][k]));|shift unit moves vertically the wrong way"
   "ccsim_requant.sv|((remainder > threshold) ? 32'sd1 : 32'sd0)|32'sd0|requantization truncates instead of rounding"
   "ccsim_requant.sv|act_o = act_max_i;|act_o = rounded[7:0];|no saturation at the activation maximum"
-  "ccsim_tile.sv|(ct_q == 16'd0) ? (row_in_matrix ? bias_q[RowW'(m)] : 32'd0)|(ct_q == 16'd0) ? 32'd0|bias never added"
-  "ccsim_tile.sv|assign out_we[r] = right_take \&\& ct_q == cfg_col_tiles_q - 16'd1 \&\& row_in_matrix;|assign out_we[r] = right_take \&\& row_in_matrix;|output written before the last column tile"
+  "ccsim_tile.sv|(ct_q == 16'd0) ? (row_in_matrix ? bias_q[r] : 32'd0)|(ct_q == 16'd0) ? 32'd0|bias never added"
+  "ccsim_tile.sv|assign out_we[r]     = right_take \&\& ct_q == cfg_col_tiles_q - 16'd1 \&\& row_in_matrix;|assign out_we[r]     = right_take \&\& row_in_matrix;|output written before the last column tile"
   "ccsim_tile.sv|assign in_matrix      = (ld_m < 32'(cfg_rows_q)) \&\& |assign in_matrix      = |partial tiles load stale rows"
   "ccsim_act_buffer.sv|mem_q[wr_addr_i + AddrW'(k)] <= wr_data_i[k];|mem_q[wr_addr_i + AddrW'(k)] <= wr_data_i[0];|activation write port repeats byte 0"
   "ccsim_tile.sv|pix_valid_q[0] <= pix_valid_q[0] \&\& (pix_p_q[0] + 16'd1 < cfg_pixels_q);|pix_valid_q[0] <= pix_valid_q[0];|feeder runs past the last pixel"
+  "ccsim_tile_buffer.sv|assign tw_ready_o = !full_q[wr_ptr_q];|assign tw_ready_o = 1'b1;|DMA may overwrite a full slot"
+  "ccsim_tile_buffer.sv|if (write \&\& tw_last_i) begin|if (write) begin|every write commits a slot"
+  "ccsim_tile_buffer.sv|        rd_ptr_q         <= !rd_ptr_q;|        rd_ptr_q         <= rd_ptr_q;|read pointer stays on the released slot"
+  "ccsim_tile_buffer.sv|assign next_full_o = full_q[!rd_ptr_q];|assign next_full_o = full_q[rd_ptr_q];|next tile's load checks the wrong slot"
+  "ccsim_tile.sv|      members_q <= tb_members;|      members_q <= members_q;|group members never taken from the tile buffer"
+  "ccsim_tile.sv|      bias_q    <= tb_bias;|      bias_q    <= bias_q;|row biases never taken from the tile buffer"
+  "ccsim_tile.sv|      rshift_q  <= tb_shift;|      rshift_q  <= rshift_q;|requantization shifts never taken from the tile buffer"
+  "ccsim_tile.sv|!last_tile \&\& (ld_idle|!last_tile \&\& (1'b1|a tile starts before its weights are in"
+  "ccsim_tile.sv|          ld_active_d  = cur_full;|          ld_active_d  = 1'b1;|the first load does not wait for its slot"
+  "ccsim_tile.sv|    if (ld_pending_q \&\& cur_full) begin|    if (ld_pending_q) begin|a waiting load starts before its slot is full"
+  "ccsim_tile.sv|    assign os_pixel_o[r] = right_pixel;|    assign os_pixel_o[r] = stage_slot[r+1];|output stream pixel ignores the array skew"
+  "ccsim_tile.sv|    assign os_row_o[r]   = m[15:0];|    assign os_row_o[r]   = 16'(r);|output stream row ignores the row tile"
 )
 
 selected=("$@")
@@ -35,8 +49,13 @@ mkdir -p "$work/rtl"
 cp "$root"/rtl/*.sv "$work/rtl/"
 cmake -S "$root" -B "$work/build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCCSIM_BUILD_TESTS=OFF -UCCSIM_VERILATOR_ARGS \
   -DCCSIM_COSIM_ARRAYS="$array" -DCCSIM_RTL_DIR="$work/rtl" >/dev/null
+# Both runs must pass for a mutant to count as missed: the RTL against the SystemC model every
+# cycle, and the RTL alone with a DMA too slow for the tiles (its flow control; outputs checked
+# against the golden model).
 cosim() {
   "$work/build/ccsim" cosim "$root/models/examples/fmnist-shift.ccpack" --array "$array" \
+    --dataset /usr/share/datasets/fashion-mnist --count 1 --mismatch-trace "$work/mismatch.fst" "$@" &&
+  "$work/build/ccsim" cosim "$root/models/examples/fmnist-shift.ccpack" --array "$array" --design rtl --stream-gap 40 \
     --dataset /usr/share/datasets/fashion-mnist --count 1 --mismatch-trace "$work/mismatch.fst" "$@"
 }
 

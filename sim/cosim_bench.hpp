@@ -307,7 +307,10 @@ class CosimBench : public sc_core::sc_module {
     stream_wait_ = 0;
     constexpr std::size_t kActBytes = 8;  // the tile's activation write port (ActWrBytes)
     const std::size_t act_words = (p.activations.size() + kActBytes - 1) / kActBytes;
-    for (std::size_t k = 0; k < act_words || (stream_next_ < stream_->size() && tw_ready_o.read()); ++k) {
+    // In time (no stream_gap), the first two tiles are in before start_i; a slow DMA streams
+    // every tile after start_i, so the tile also waits for its first one.
+    const bool prefill = options_.stream_gap == 0;
+    for (std::size_t k = 0; k < act_words || (prefill && stream_next_ < stream_->size() && tw_ready_o.read()); ++k) {
       act_we_i = k < act_words;
       if (k < act_words) {
         std::uint64_t data = 0;
@@ -320,7 +323,7 @@ class CosimBench : public sc_core::sc_module {
         act_strb_i = strobe;
         act_data_i = data;
       }
-      drive_stream();
+      if (prefill) drive_stream();
       wait();
       ++result_.cycles_simulated;
     }

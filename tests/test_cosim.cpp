@@ -4,11 +4,14 @@
 // waveforms and the GTKWave save file are consistent; bad options fail cleanly.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <set>
 #include <sstream>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -41,25 +44,126 @@ class Cosim : public ::testing::Test {
   fs::path dir_;
 };
 
-TEST_F(Cosim, BundledNetworkAgreesEveryCycle) {
-  const auto r = test::run_ccsim(base(2) + " --report " + path("r.json"));
+// The built array sizes (CMake CCSIM_COSIM_ARRAYS).
+std::vector<std::string> built_arrays() {
+  std::vector<std::string> arrays;
+  std::stringstream list(CCSIM_COSIM_ARRAYS);
+  for (std::string a; std::getline(list, a, ',');) arrays.push_back(a);
+  return arrays;
+}
+
+// Cycles the fast mode's formulas give the Matmul layers of one inference (compute only: the
+// tile runs from its buffers and the tile stream, no DMA time).
+long fast_matmul_cycles(const std::string& net, const std::string& array, const std::string& report) {
+  const auto fast = test::run_ccsim("run " + net + " --mode fast --array " + array + " --dataset " + kData +
+                                    " --count 1 --report " + report);
+  EXPECT_EQ(fast.status, 0) << fast.output;
+  long cycles = 0;
+  const auto j = nlohmann::json::parse(read_file(report));
+  for (const auto& l : j["layers"]) {
+    if (l["op"] == "matmul") cycles += l["cycles"].get<long>() - l["memory_stall_cycles"].get<long>();
+  }
+  return cycles;
+}
+
+class CosimArray : public Cosim, public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(CosimArray, BundledNetworkAgreesEveryCycle) {
+  const std::string array = GetParam();
+  const auto r = test::run_ccsim("cosim " + kNet + " --array " + array + " --dataset " + kData + " --count 2 --report " +
+                                 path("r.json"));
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("PASS"), std::string::npos);
   const auto j = nlohmann::json::parse(read_file(path("r.json")));
   EXPECT_TRUE(j["pass"].get<bool>());
   EXPECT_EQ(j["layers_run"].get<int>(), 16);  // 8 Matmul layers x 2 images
-  // Every cycle of every Matmul layer, as many as the fast mode's formulas count (the tile runs
-  // from its buffers: no DMA time).
-  const auto fast = test::run_ccsim("run " + kNet + " --mode fast --array " + CCSIM_COSIM_ARRAY + " --dataset " + kData +
-                                    " --count 1 --report " + path("fast.json"));
-  ASSERT_EQ(fast.status, 0) << fast.output;
-  long matmul_cycles = 0;
-  const auto fast_report = nlohmann::json::parse(read_file(path("fast.json")));
-  for (const auto& l : fast_report["layers"]) {
-    if (l["op"] == "matmul") matmul_cycles += l["cycles"].get<long>() - l["memory_stall_cycles"].get<long>();
-  }
+  // Every cycle of every Matmul layer, as many as the fast mode's formulas count.
+  const long matmul_cycles = fast_matmul_cycles(kNet, array, path("fast.json"));
   EXPECT_GT(matmul_cycles, 0);
   EXPECT_EQ(j["cycles_compared"].get<long>(), 2 * matmul_cycles);
+}
+
+INSTANTIATE_TEST_SUITE_P(Built, CosimArray, ::testing::ValuesIn(built_arrays()),
+                         [](const auto& info) { return "array_" + info.param; });
+
+// A network made as a PyTorch user's export looks (tests/models/make_wide_cnn.py, ONNX): 28x28x32
+// activations, 3x3 and 5x5 convolutions, a fused shift, a depthwise convolution, max and average
+// pooling, a fully connected classifier; its layers exceed the tile's old fixed tables (16 KB
+// output buffer, 256 packed columns), so they run only because the tile streams.
+class WideCnn : public Cosim {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = fs::temp_directory_path() / ("ccsim-cosim-wide-" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+    net_ = make(32, "wide");
+  }
+  static void TearDownTestSuite() { fs::remove_all(dir_); }
+  // Writes the ONNX model with `width` channels and packs it; returns the .ccpack path.
+  static std::string make(int width, const std::string& name, const std::string& pack_options = "") {
+    const std::string onnx = (dir_ / (name + ".onnx")).string();
+    const std::string packed = (dir_ / (name + ".ccpack")).string();
+    const std::string script = std::string(CCSIM_SOURCE_DIR) + "/tests/models/make_wide_cnn.py";
+    const int made = std::system(("/usr/bin/python3 " + script + " " + onnx + " --width " + std::to_string(width)).c_str());
+    EXPECT_EQ(made, 0) << script;
+    const auto pack = test::run_ccsim("pack " + onnx + " -o " + packed + " --calib-dataset " + kData +
+                                      " --calib-count 32 --report " + (dir_ / (name + ".report.json")).string() + " " + pack_options);
+    EXPECT_EQ(pack.status, 0) << pack.output;
+    return packed;
+  }
+  static inline fs::path dir_;
+  static inline std::string net_;
+};
+
+TEST_F(WideCnn, ExceedsTheOldFixedTables) {
+  const auto report = nlohmann::json::parse(read_file((dir_ / "wide.report.json").string()));
+  int max_packed = 0;
+  for (const auto& l : report["layers"]) max_packed = std::max(max_packed, l["packed_columns"].get<int>());
+  EXPECT_GT(max_packed, 256);  // the old group table (GroupW 8)
+  const auto inspect = test::run_ccsim("inspect " + net_);
+  ASSERT_EQ(inspect.status, 0) << inspect.output;
+  const auto first = nlohmann::json::parse(inspect.output)["layers"][0];
+  EXPECT_EQ(first["name"], "/c1/Conv");
+  EXPECT_EQ(first["out"], nlohmann::json({32, 28, 28}));  // 25,088 bytes > the old 16 KiB output buffer
+}
+
+class WideCnnArray : public WideCnn, public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(WideCnnArray, AgreesEveryCycleAndWithTheGoldenModel) {
+  const std::string array = GetParam();
+  const auto r = test::run_ccsim("cosim " + net_ + " --array " + array + " --dataset " + kData + " --count 1 --report " +
+                                 path("r.json"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto j = nlohmann::json::parse(read_file(path("r.json")));
+  EXPECT_TRUE(j["pass"].get<bool>());
+  EXPECT_EQ(j["layers_run"].get<int>(), 5);  // c1, pw1 (shift fused), c5, dw, fc
+  EXPECT_EQ(j["cycles_compared"].get<long>(), fast_matmul_cycles(net_, array, path("fast.json")));
+}
+
+INSTANTIATE_TEST_SUITE_P(Built, WideCnnArray, ::testing::ValuesIn(built_arrays()),
+                         [](const auto& info) { return "array_" + info.param; });
+
+TEST_F(WideCnn, SlowTileStreamMakesTheTileWaitNotFail) {
+  // In time (3 idle cycles per write): the schedule is unchanged.
+  const auto fast = test::run_ccsim("cosim " + net_ + " --array 8x8 --design rtl --stream-gap 3 --dataset " + kData +
+                                    " --report " + path("fast.json"));
+  ASSERT_EQ(fast.status, 0) << fast.output;
+  EXPECT_EQ(nlohmann::json::parse(read_file(path("fast.json")))["rtl_wait_cycles"].get<long>(), 0);
+  // Too slow: tiles wait for their weights, the outputs stay bit-exact.
+  const auto slow = test::run_ccsim("cosim " + net_ + " --array 8x8 --design rtl --stream-gap 40 --dataset " + kData +
+                                    " --report " + path("slow.json"));
+  ASSERT_EQ(slow.status, 0) << slow.output;
+  const auto j = nlohmann::json::parse(read_file(path("slow.json")));
+  EXPECT_TRUE(j["pass"].get<bool>());
+  EXPECT_GT(j["rtl_wait_cycles"].get<long>(), 0);
+  EXPECT_EQ(j["cycles_compared"].get<long>(), fast_matmul_cycles(net_, "8x8", path("f.json")) + j["rtl_wait_cycles"].get<long>());
+}
+
+TEST_F(WideCnn, AnInputBeyondTheActivationBufferNamesTheParameter) {
+  const std::string big = make(96, "wide96", "--alpha 1");  // 96 x 28 x 28 = 75,264 bytes into pw1 > 64 KiB
+  const auto r = test::run_ccsim("cosim " + big + " --array 8x8 --dataset " + kData);
+  EXPECT_NE(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("raise ActAddrW (now 16)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("/pw1/Conv"), std::string::npos) << r.output;
 }
 
 class CosimFault : public Cosim, public ::testing::WithParamInterface<std::string> {};
@@ -151,7 +255,10 @@ TEST_F(Cosim, BadOptionsFailCleanly) {
     EXPECT_NE(r.status, 0) << args << "\n" << r.output;
     EXPECT_NE(r.output.find(fragment), std::string::npos) << args << "\n" << r.output;
   };
-  fails("cosim " + kNet + " --array 3x7 --dataset " + kData, "no Verilated tile for a 3x7 array");
+  fails("cosim " + kNet + " --array 3x7 --dataset " + kData,
+        "no Verilated tile for a 3x7 array; this build has " + std::regex_replace(CCSIM_COSIM_ARRAYS, std::regex(","), ", ") +
+            " (add it to the CMake option CCSIM_COSIM_ARRAYS");
+  fails(base(1) + " --stream-gap 4", "--stream-gap needs --design rtl");
   fails(base(1) + " --trace " + path("w.txt"), "must end in .fst or .vcd");
   fails(base(1) + " --design rtl --inject skew", "--inject puts the fault into the SystemC model");
   fails(base(1) + " --trace-window 5:1 --trace " + path("w.fst"), "--trace-window '5:1'");

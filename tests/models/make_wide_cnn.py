@@ -7,14 +7,19 @@ Its shapes are those a user's model has and the bundled networks do not: 28x28x3
 depthwise 3x3), a 5x5 convolution over 32 channels (800 filter columns, more packed columns than
 the old group table held), a depthwise 3x3 convolution with real kernels, max and average
 pooling, and a fully connected classifier. Used by test_cosim (co-simulation at every built
-array size). Usage: make_wide_cnn.py OUT.onnx
+array size). Usage: make_wide_cnn.py OUT.onnx [--width C]  (C channels instead of 32)
 """
-import sys
+import argparse
 
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+args = argparse.ArgumentParser()
+args.add_argument("output")
+args.add_argument("--width", type=int, default=32)
+args = args.parse_args()
+W = args.width
 rng = np.random.RandomState(7)
 nodes, inits = [], []
 
@@ -55,19 +60,19 @@ def pool(x, name, op):
     return y
 
 
-x = conv("input", "c1", 1, 32, 3, 1)                                  # 32 x 28 x 28
-x = conv(x, "shift1", 32, 32, 3, 1, group=32, relu=False, one_hot=True, with_bias=False)
-x = conv(x, "pw1", 32, 32, 1, 0)                                      # shift fused into the feeder
-x = pool(x, "pool1", "MaxPool")                                       # 32 x 14 x 14
-x = conv(x, "c5", 32, 32, 5, 2)                                       # 800 filter columns
-x = conv(x, "dw", 32, 32, 3, 1, group=32)                             # depthwise
-x = pool(x, "pool2", "AveragePool")                                   # 32 x 7 x 7
+x = conv("input", "c1", 1, W, 3, 1)                                   # W x 28 x 28
+x = conv(x, "shift1", W, W, 3, 1, group=W, relu=False, one_hot=True, with_bias=False)
+x = conv(x, "pw1", W, W, 1, 0)                                        # shift fused into the feeder
+x = pool(x, "pool1", "MaxPool")                                       # W x 14 x 14
+x = conv(x, "c5", W, W, 5, 2)                                         # 25 W filter columns
+x = conv(x, "dw", W, W, 3, 1, group=W)                                # depthwise
+x = pool(x, "pool2", "AveragePool")                                   # W x 7 x 7
 nodes.append(helper.make_node("Flatten", [x], ["/Flatten_output_0"], name="/Flatten", axis=1))
-nodes.append(helper.make_node("Gemm", ["/Flatten_output_0", weight("fc.weight", (10, 32 * 49), 32 * 49),
+nodes.append(helper.make_node("Gemm", ["/Flatten_output_0", weight("fc.weight", (10, W * 49), W * 49),
                                        bias("fc.bias", 10)], ["output"], name="/fc/Gemm", transB=1))
 
 graph = helper.make_graph(nodes, "wide_cnn", [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 1, 28, 28])],
                           [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 10])], inits)
 model = helper.make_model(graph, producer_name="pytorch", opset_imports=[helper.make_opsetid("", 13)])
 onnx.checker.check_model(model)
-onnx.save(model, sys.argv[1])
+onnx.save(model, args.output)
