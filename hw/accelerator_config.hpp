@@ -6,6 +6,7 @@
 
 #include "hw/activation_buffer.hpp"
 #include "hw/array_config.hpp"
+#include "hw/array_implementation.hpp"
 #include "hw/weight_buffer.hpp"
 
 namespace ccsim::hw {
@@ -21,6 +22,9 @@ struct AcceleratorConfig {
   ActivationBufferConfig activation_buffer;
   DramConfig dram;
   Schedule schedule = Schedule::SharedArray;
+  // Cycle mode and TLM: another implementation of every core's array cells, run in lockstep with
+  // the C++ cells and compared every cycle (empty: the C++ cells alone). Not part of to_json.
+  ArrayImplementationFactory array_implementation;
 
   AcceleratorConfig() = default;
   // An array with default memories and the shared schedule.

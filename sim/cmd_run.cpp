@@ -16,6 +16,7 @@
 #include "hw/pipeline.hpp"
 #include "hw/tlm/register_map.hpp"
 #include "hw/tlm/system.hpp"
+#include "sim/rtl_array.hpp"
 #include "models/atomic_file.hpp"
 #include "models/idx_dataset.hpp"
 #include "models/packed_file.hpp"
@@ -54,6 +55,23 @@ struct RunArgs {
   std::string compute_report;
   std::string energy_table;
   std::string area_table;
+  std::string rtl = "none";
+};
+
+// What the RTL swapped into the SystemC accelerator was compared on (--rtl).
+struct RtlCheck {
+  std::int64_t cycles = 0;
+  std::int64_t mismatches = 0;
+  std::vector<std::string> first;  // described
+
+  void add(const hw::ArrayUnit::Stats& stats, const std::vector<hw::ArrayMismatch>& found,
+           const model::PackedNetwork& net) {
+    cycles += stats.compared_cycles;
+    mismatches += stats.mismatches;
+    for (const auto& m : found) {
+      first.push_back(m.describe(m.layer >= 0 ? net.layers[static_cast<std::size_t>(m.layer)].name : ""));
+    }
+  }
 };
 
 hw::AcceleratorConfig accelerator_config(const RunArgs& a) {
@@ -73,7 +91,7 @@ hw::AcceleratorConfig accelerator_config(const RunArgs& a) {
 // last inference, the fast mode's analytical memory estimate against the TLM cycles.
 std::vector<hw::NetworkRun> run_through_tlm(const RunArgs& a, const model::PackedNetwork& net,
                                             const std::vector<model::Int8Tensor>& inputs, const hw::AcceleratorConfig& config,
-                                            nlohmann::json& tlm_report) {
+                                            nlohmann::json& tlm_report, RtlCheck& rtl) {
   hw::AcceleratorTlmConfig cfg;
   cfg.accelerator = config;
   cfg.dma.path = a.tlm == "at" ? hw::MemoryPath::ApproximatelyTimed : hw::MemoryPath::LooselyTimed;
@@ -89,6 +107,8 @@ std::vector<hw::NetworkRun> run_through_tlm(const RunArgs& a, const model::Packe
     traffic->span = 1u << 20;
   }
   const auto result = hw::run_tlm_system(net, inputs, cfg, mem, traffic);
+  rtl.add(result.array, result.array_mismatches, net);
+  if (rtl.mismatches > 0) return {};
   const std::vector<hw::NetworkRun> fast = hw::run_fast(net, inputs, config);
   std::vector<hw::NetworkRun> runs;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
@@ -152,7 +172,12 @@ void check_against_golden(const model::PackedNetwork& net, const hw::NetworkRun&
 
 void run_command(const RunArgs& a) {
   const model::PackedNetwork net = model::load_packed(a.file);
-  const hw::AcceleratorConfig config = accelerator_config(a);
+  hw::AcceleratorConfig config = accelerator_config(a);
+  if (a.rtl == "array") {
+    if (a.mode != "cycle" && a.tlm.empty()) throw std::invalid_argument("--rtl array needs --mode cycle or --tlm");
+    config.array_implementation = rtl::rtl_array_factory();
+    config.array_implementation(config.resolved_array());  // an unbuilt size is refused before simulating
+  }
   const auto energy_table = load_table<hw::EnergyTable>(a.energy_table);
   const auto area_table = load_table<hw::AreaTable>(a.area_table);
   const hw::ArrayConfig& array = config.array;
@@ -182,12 +207,22 @@ void run_command(const RunArgs& a) {
     trace.tile = a.trace_tile;
     if (!a.trace_window.empty()) std::tie(trace.start_cycle, trace.end_cycle) = parse_trace_window(a.trace_window);
   }
+  RtlCheck rtl_check;
   if (!a.tlm.empty()) {
-    runs = run_through_tlm(a, net, inputs, config, tlm_report);
+    runs = run_through_tlm(a, net, inputs, config, tlm_report, rtl_check);
   } else if (a.mode == "fast") {
     runs = hw::run_fast(net, inputs, config);
   } else {
-    runs = hw::run_cycle_accurate(net, inputs, config, 1.0, trace);
+    runs = hw::run_cycle_accurate(net, inputs, config, 1.0, trace, [&](hw::Accelerator& acc) {
+      for (std::size_t s = 0; s < acc.cores(); ++s) rtl_check.add(acc.core(s).array().stats(), acc.core(s).array().mismatches(), net);
+    });
+  }
+  if (rtl_check.mismatches > 0) {
+    if (!vcd_tmp.empty()) std::remove((vcd_tmp + ".vcd").c_str());
+    std::cout << "FAIL: the RTL array and the SystemC model's cells disagree (" << rtl_check.mismatches
+              << " cell registers); first mismatches:\n";
+    for (const auto& m : rtl_check.first) std::cout << "  " << m << "\n";
+    throw std::runtime_error("the RTL array differs from the SystemC model");
   }
   if (!vcd_tmp.empty() && std::rename((vcd_tmp + ".vcd").c_str(), a.vcd.c_str()) != 0) {
     std::remove((vcd_tmp + ".vcd").c_str());
@@ -239,6 +274,10 @@ void run_command(const RunArgs& a) {
   report["area"] = hw::area_of(config, net, static_cast<std::int64_t>(arrays), area_table).to_json();
   if (!labels.empty()) report["accuracy"] = static_cast<double>(correct) / static_cast<double>(n);
   if (!tlm_report.is_null()) report["tlm"] = tlm_report;
+  if (a.rtl == "array") {
+    report["rtl"] = {{"unit", "array"}, {"source", "rtl/ccsim_systolic_array.sv (Verilated)"},
+                     {"cycles_compared", rtl_check.cycles}, {"mismatches", rtl_check.mismatches}};
+  }
   OutputFiles files;  // all or none
   if (!a.report.empty()) files.add(a.report, report.dump(2) + "\n");
   if (!a.compute_report.empty()) files.add(a.compute_report, compute_report_csv(net, runs.front(), config.resolved_array()));
@@ -248,6 +287,10 @@ void run_command(const RunArgs& a) {
             << "x" << array.cols << " (" << 100.0 * total.utilization() << "% utilization), " << makespan
             << " cycles for all inputs (" << hw::to_string(config.schedule) << " schedule), " << mode << " mode, "
             << seconds << " s\n";
+  if (a.rtl == "array") {
+    std::cout << "RTL array (rtl/ccsim_systolic_array.sv, Verilated) in place of every core's array cells: "
+              << rtl_check.cycles << " cycles compared with the SystemC model's cells, 0 mismatches\n";
+  }
   if (!labels.empty()) std::cout << "accuracy " << report["accuracy"].get<double>() << "\n";
 }
 
@@ -289,6 +332,10 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--traffic-bytes-per-ns", a->traffic_bytes_per_ns,
                   "--tlm: a second initiator on the interconnect reading at this rate (bandwidth contention)")
       ->check(kNonNegative);
+  cmd->add_option("--rtl", a->rtl,
+                  "run a unit's Verilated RTL inside the SystemC accelerator, compared with the SystemC model every "
+                  "cycle (array: the systolic array's cells; --mode cycle or --tlm)")
+      ->check(CLI::IsMember({"none", "array"}))->capture_default_str();
   cmd->add_flag("--dmi", a->dmi, "--tlm lt: use DMI (exact to a cycle per DMA phase only when a byte takes a whole number of ps)");
   cmd->callback([a] { run_command(*a); });
 }

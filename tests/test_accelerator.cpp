@@ -3,9 +3,11 @@
 // of its own, so the tests pass in one process (the binary run directly) as under ctest.
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <random>
 
 #include "hw/accelerator.hpp"
+#include "hw/systolic_array.hpp"
 #include "models/pack.hpp"
 #include "tests/test_util.hpp"
 
@@ -90,6 +92,84 @@ TEST(Accelerator, SeveralSimulationsInOneProcess) {
     EXPECT_EQ(runs[0].layer_outputs.back().data, model::run_golden(packed, inputs[0]).data);
     EXPECT_EQ(runs[0].total.cycles, run_fast(packed, inputs, config)[0].total.cycles);
   }
+}
+
+// A second implementation of the cells for the design-swap seam: the C++ SystolicArray again, and
+// optionally one wrong partial sum (cell (1, C-1) at one tile cycle of one tile, + 2^20).
+class CxxArray final : public ArrayImplementation {
+ public:
+  CxxArray(const ArrayConfig& config, std::int64_t bad_tile, std::int64_t bad_cycle)
+      : cells_(config), bad_tile_(bad_tile), bad_cycle_(bad_cycle) {}
+  std::string name() const override { return "c++"; }
+  void start_tile(const TileWeights& tile) override {
+    cells_.load(tile);
+    t_ = 0;
+    ++tile_;
+  }
+  void clock(const std::uint32_t* top, const fixed::Acc* left) override {
+    cells_.clock(t_, top, [&](int r) { return left[r]; }, [](int, fixed::Acc) {});
+    corrupt_ = tile_ == bad_tile_ && t_ == bad_cycle_;
+    ++t_;
+  }
+  fixed::Acc psum(int r, int c) const override {
+    const fixed::Acc v = cells_.cell(r, c).psum();
+    return corrupt_ && r == 1 && c == cells_.config().cols - 1 ? v + (1 << 20) : v;
+  }
+  fixed::Acc product(int r, int c) const override { return cells_.cell(r, c).product(); }
+
+ private:
+  SystolicArray cells_;
+  std::int64_t bad_tile_, bad_cycle_;
+  std::int64_t tile_ = -1;
+  std::int64_t t_ = 0;
+  bool corrupt_ = false;
+};
+
+TEST(Accelerator, SwappedInArrayImplementationRunsInLockstepAndIsCompared) {
+  const auto net = test::shift_net(34, 0.35);
+  model::PackOptions opt;
+  opt.combine = {4, 1.75, 0};
+  const auto packed = model::pack_network(net, opt, test::random_batch(net.input, 8, 1)).packed;
+  const auto batch = test::random_batch(net.input, 1, 2);
+  const std::vector<model::Int8Tensor> inputs{model::quantize_input(packed, batch.data.data(), batch.data.size())};
+  AcceleratorConfig config;
+  config.array.rows = config.array.cols = 8;
+  const auto reference = run_cycle_accurate(packed, inputs, config);
+  const auto compare = [&](std::int64_t bad_tile, std::int64_t bad_cycle, ArrayUnit::Stats& stats,
+                           std::vector<ArrayMismatch>& found) {
+    AcceleratorConfig swapped = config;
+    swapped.array_implementation = [=](const ArrayConfig& a) { return std::make_unique<CxxArray>(a, bad_tile, bad_cycle); };
+    const auto runs = run_cycle_accurate(packed, inputs, swapped, 1.0, {}, [&](Accelerator& acc) {
+      stats = acc.core(0).array().stats();
+      found = acc.core(0).array().mismatches();
+    });
+    return runs;
+  };
+  // A faithful implementation: every compute cycle compared, nothing differs, same run.
+  ArrayUnit::Stats stats;
+  std::vector<ArrayMismatch> found;
+  const auto same = compare(-1, -1, stats, found);
+  EXPECT_EQ(stats.mismatches, 0);
+  EXPECT_EQ(stats.compared_cycles, stats.compute_cycles);
+  EXPECT_GT(stats.compared_cycles, 0);
+  EXPECT_EQ(same[0].total.cycles, reference[0].total.cycles);
+  EXPECT_EQ(same[0].output().data, reference[0].output().data);
+  // One wrong right-edge partial sum (row 1, column 7; the cycle row 1's column 7 finishes its
+  // first pixel: b (C - 1) + 1 + b - 1): found with where and what, and, since the accumulator
+  // buffer takes the implementation's results, the layer's output changes.
+  const std::int64_t cycle = 8 * 7 + 1 + 7;
+  const auto bad = compare(0, cycle, stats, found);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(stats.mismatches, 1);
+  EXPECT_EQ(found[0].layer, 0);
+  EXPECT_EQ(found[0].tile, 0);
+  EXPECT_EQ(found[0].tile_cycle, cycle);
+  EXPECT_EQ(found[0].row, 1);
+  EXPECT_EQ(found[0].col, 7);
+  EXPECT_EQ(found[0].signal, "psum");
+  EXPECT_EQ(found[0].actual, found[0].expected + (1 << 20));
+  EXPECT_NE(found[0].describe(packed.layers[0].name).find("layer 0 '" + packed.layers[0].name + "', tile 0"), std::string::npos);
+  EXPECT_NE(bad[0].layer_outputs[0].data, reference[0].layer_outputs[0].data);
 }
 
 }  // namespace

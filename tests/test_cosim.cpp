@@ -166,6 +166,33 @@ TEST_F(WideCnn, AnInputBeyondTheActivationBufferNamesTheParameter) {
   EXPECT_NE(r.output.find("/pw1/Conv"), std::string::npos) << r.output;
 }
 
+// The design swap: the Verilated array in place of the SystemC accelerator's array cells, through
+// the whole system (controller, weight buffer, feeder, output stage, DMA; the TLM host, CSRs and
+// memory with --tlm), compared with the SystemC cells every cycle and with the golden model.
+TEST_P(CosimArray, RtlArrayInsideTheSystemCAccelerator) {
+  const std::string array = GetParam();
+  const std::string run = "run " + kNet + " --array " + array + " --dataset " + kData + " --count 1 ";
+  const auto plain = test::run_ccsim(run + "--report " + path("plain.json"));
+  ASSERT_EQ(plain.status, 0) << plain.output;
+  for (const std::string mode : {"--mode cycle", "--tlm lt", "--schedule pipelined"}) {
+    const auto r = test::run_ccsim(run + mode + " --rtl array --report " + path("rtl.json"));
+    ASSERT_EQ(r.status, 0) << mode << "\n" << r.output;
+    EXPECT_NE(r.output.find("0 mismatches"), std::string::npos) << r.output;
+    const auto j = nlohmann::json::parse(read_file(path("rtl.json")));
+    EXPECT_EQ(j["rtl"]["unit"], "array");
+    EXPECT_EQ(j["rtl"]["mismatches"].get<long>(), 0);
+    // Every compute cycle of every tile: the array's busy cycles, from the counters.
+    long compute = 0;
+    for (const auto& l : j["layers"]) {
+      if (l["op"] == "matmul") compute += l["cycles"].get<long>() - l["stall_cycles"].get<long>();
+    }
+    EXPECT_EQ(j["rtl"]["cycles_compared"].get<long>(), compute) << mode;
+    if (mode == "--mode cycle") {
+      EXPECT_EQ(j["cycles_per_inference"], nlohmann::json::parse(read_file(path("plain.json")))["cycles_per_inference"]);
+    }
+  }
+}
+
 class CosimFault : public Cosim, public ::testing::WithParamInterface<std::string> {};
 
 TEST_P(CosimFault, IsReportedWithAWaveformAroundIt) {
@@ -259,6 +286,8 @@ TEST_F(Cosim, BadOptionsFailCleanly) {
         "no Verilated tile for a 3x7 array; this build has " + std::regex_replace(CCSIM_COSIM_ARRAYS, std::regex(","), ", ") +
             " (add it to the CMake option CCSIM_COSIM_ARRAYS");
   fails(base(1) + " --stream-gap 4", "--stream-gap needs --design rtl");
+  fails("run " + kNet + " --rtl array --mode fast --dataset " + kData, "--rtl array needs --mode cycle or --tlm");
+  fails("run " + kNet + " --rtl array --array 3x7 --dataset " + kData, "no Verilated array for 3x7; this build has");
   fails(base(1) + " --trace " + path("w.txt"), "must end in .fst or .vcd");
   fails(base(1) + " --design rtl --inject skew", "--inject puts the fault into the SystemC model");
   fails(base(1) + " --trace-window 5:1 --trace " + path("w.fst"), "--trace-window '5:1'");

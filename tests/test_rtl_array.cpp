@@ -11,28 +11,13 @@
 #include "Varray_3x5_b8_a8.h"
 #include "Varray_4x2_b11_a4.h"
 #include "hw/systolic_array.hpp"
+#include "sim/verilated_fields.hpp"
 
 namespace ccsim::hw {
 namespace {
 
-// Packed-array fields of a Verilated model: integral for <= 64 bits, VlWide above.
-template <typename T>
-void put(T& field, int lsb, int width, std::uint64_t value) {
-  const auto mask = (width >= 64 ? ~0ull : ((1ull << width) - 1)) << lsb;
-  field = static_cast<T>((static_cast<std::uint64_t>(field) & ~mask) | ((value << lsb) & mask));
-}
-template <std::size_t N>
-void put(VlWide<N>& field, int lsb, int width, std::uint64_t value) {
-  for (int b = 0; b < width; ++b) {
-    const int bit = lsb + b;
-    auto& word = field[bit / 32];
-    word = (word & ~(1u << (bit % 32))) | (static_cast<std::uint32_t>((value >> b) & 1) << (bit % 32));
-  }
-}
-template <std::size_t N>
-std::uint32_t word(const VlWide<N>& field, int index) {
-  return field[index];
-}
+using rtl::put;
+using rtl::word;
 
 template <typename Model>
 void run_against_model(int rows, int cols, int bits, int alpha, std::uint32_t seed) {

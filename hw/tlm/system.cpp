@@ -53,6 +53,8 @@ TlmSystemResult run_tlm_system(const model::PackedNetwork& net, const std::vecto
   r.memory = mem.stats();
   r.accelerator = acc.stats();
   r.dma = acc.core().dma().stats();
+  r.array = acc.core().array().stats();
+  r.array_mismatches = acc.core().array().mismatches();
   r.interconnect = bus.stats();
   r.traffic_bytes = generator ? generator->bytes() : 0;
   r.end_time = sc_core::sc_time_stamp();

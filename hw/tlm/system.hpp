@@ -23,6 +23,8 @@ struct TlmSystemResult {
   MemoryStats memory;
   AcceleratorTlmStats accelerator;
   DmaEngine::Stats dma;
+  ArrayUnit::Stats array;                     // incl. cycles compared with a swapped-in implementation
+  std::vector<ArrayMismatch> array_mismatches;  // the first ones
   Interconnect::Stats interconnect;
   std::int64_t traffic_bytes = 0;  // moved by the traffic generator
   std::vector<std::string> protocol_violations;  // what the checkers on every hop saw

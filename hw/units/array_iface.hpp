@@ -7,6 +7,8 @@
 
 #include <systemc>
 
+#include "hw/array_implementation.hpp"
+
 #include "models/fixed_point.hpp"
 #include "models/packed_network.hpp"
 
@@ -44,6 +46,7 @@ class AccumulatorIf : public virtual sc_core::sc_interface {
 
 // Where a tile sits in its layer, and how long it computes.
 struct TileDescriptor {
+  int layer = -1;          // index of the layer in the network
   std::int64_t index = 0;  // row tile * column tiles + column tile
   int first_row = 0;       // m0
   int first_group = 0;     // g0

@@ -5,8 +5,15 @@
 
 namespace ccsim::hw {
 
-ArrayUnit::ArrayUnit(sc_core::sc_module_name name, const ArrayConfig& array)
-    : sc_core::sc_module(name), clk("clk"), feeder("feeder"), accumulator("accumulator"), array_(array), array_cells_(array) {
+std::string ArrayMismatch::describe(const std::string& layer_name) const {
+  return "cycle " + std::to_string(cycle) + ", layer " + std::to_string(layer) + " '" + layer_name + "', tile " +
+         std::to_string(tile) + " (tile cycle " + std::to_string(tile_cycle) + "), row " + std::to_string(row) + ", col " +
+         std::to_string(col) + ": " + signal + " expected " + std::to_string(expected) + ", actual " + std::to_string(actual);
+}
+
+ArrayUnit::ArrayUnit(sc_core::sc_module_name name, const ArrayConfig& array, sc_core::sc_time clock_period)
+    : sc_core::sc_module(name), clk("clk"), feeder("feeder"), accumulator("accumulator"), array_(array),
+      period_(clock_period), left_(static_cast<std::size_t>(array.rows), 0), array_cells_(array) {
   shadow_.weights.assign(static_cast<std::size_t>(array.rows) * array.cols, 0);
   shadow_.selects.assign(shadow_.weights.size(), 0);
   SC_THREAD(compute_thread);
@@ -17,6 +24,37 @@ void ArrayUnit::load_shadow_row(int row, const std::int8_t* weights, const std::
   const auto at = static_cast<std::ptrdiff_t>(row) * array_.cols;
   std::copy_n(weights, array_.cols, shadow_.weights.begin() + at);
   std::copy_n(selects, array_.cols, shadow_.selects.begin() + at);
+}
+
+void ArrayUnit::swap_in(std::unique_ptr<ArrayImplementation> implementation) {
+  if (sc_core::sc_is_running()) throw std::logic_error(std::string(name()) + ": swap_in while simulating");
+  implementation_ = std::move(implementation);
+}
+
+void ArrayUnit::compare_cells(std::int64_t t) {
+  ++stats_.compared_cycles;
+  const auto differs = [&](int r, int c, const char* signal, fixed::Acc expected, fixed::Acc actual) {
+    ++stats_.mismatches;
+    if (mismatches_.size() >= 10) return;
+    ArrayMismatch m;
+    m.cycle = static_cast<std::int64_t>(sc_core::sc_time_stamp().value() / period_.value());
+    m.layer = tile_.layer;
+    m.tile = tile_.index;
+    m.tile_cycle = t;
+    m.row = r;
+    m.col = c;
+    m.signal = signal;
+    m.expected = expected;
+    m.actual = actual;
+    mismatches_.push_back(std::move(m));
+  };
+  for (int r = 0; r < array_.rows; ++r) {
+    for (int c = 0; c < array_.cols; ++c) {
+      const MxCell& cell = array_cells_.cell(r, c);
+      if (cell.psum() != implementation_->psum(r, c)) differs(r, c, "psum", cell.psum(), implementation_->psum(r, c));
+      if (cell.product() != implementation_->product(r, c)) differs(r, c, "product", cell.product(), implementation_->product(r, c));
+    }
+  }
 }
 
 void ArrayUnit::start_tile(const TileDescriptor& tile) {
@@ -32,6 +70,7 @@ void ArrayUnit::compute_thread() {
   for (;;) {
     sc_core::wait(start_event_);
     array_cells_.load(shadow_);
+    if (implementation_) implementation_->start_tile(shadow_);
     const std::int64_t busy = std::count_if(shadow_.weights.begin(), shadow_.weights.end(), [](std::int8_t w) { return w != 0; });
     const std::int64_t P = tile_.pixels;
     stats_.tiles += 1;
@@ -42,16 +81,29 @@ void ArrayUnit::compute_thread() {
     for (t_ = 0; t_ < tile_.compute_cycles;) {
       const std::int64_t t = t_;
       lines_ = feed.lines(t);
+      std::fill(left_.begin(), left_.end(), 0);
       array_cells_.clock(
           t, lines_,
           [&](int r) -> fixed::Acc {
             const std::int64_t p = (t - r) / bits;  // column 0 finishes pixel p in this slot
-            return p < 0 || p >= P ? 0 : acc.psum_in(r, p);
+            left_[r] = p < 0 || p >= P ? 0 : acc.psum_in(r, p);
+            return left_[r];
           },
           [&](int r, fixed::Acc value) {
             const std::int64_t p = (t - r) / bits - last_col;
-            if (p >= 0 && p < P) acc.psum_out(r, p, value);
+            if (p < 0 || p >= P) return;
+            if (implementation_) {
+              finished_.emplace_back(r, p);
+            } else {
+              acc.psum_out(r, p, value);
+            }
           });
+      if (implementation_) {  // the swapped-in cells compute the same cycle; their results go on
+        implementation_->clock(lines_, left_.data());
+        compare_cells(t);
+        for (const auto& [r, p] : finished_) acc.psum_out(r, p, implementation_->psum(r, last_col));
+        finished_.clear();
+      }
       ++t_;
       ++stats_.compute_cycles;
       sc_core::wait();  // the next clock

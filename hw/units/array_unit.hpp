@@ -4,6 +4,8 @@
 // buffer supplies row r's left-edge partial sum and takes its right-edge result.
 #pragma once
 
+#include <memory>
+#include <string>
 #include <vector>
 
 #include <systemc>
@@ -15,6 +17,20 @@
 
 namespace ccsim::hw {
 
+// A cell register of the swapped-in implementation that differs from the unit's own cells.
+struct ArrayMismatch {
+  std::int64_t cycle = 0;  // clock cycles since the simulation started
+  int layer = -1;
+  std::int64_t tile = 0;
+  std::int64_t tile_cycle = 0;
+  int row = 0;
+  int col = 0;
+  std::string signal;      // psum or product
+  std::int64_t expected = 0;  // the unit's C++ cells (the SystemC model)
+  std::int64_t actual = 0;    // the swapped-in implementation
+  std::string describe(const std::string& layer_name) const;
+};
+
 class ArrayUnit : public sc_core::sc_module, public ShadowLoadIf, public ArrayControlIf, public ActivityIf {
  public:
   SC_HAS_PROCESS(ArrayUnit);
@@ -24,13 +40,22 @@ class ArrayUnit : public sc_core::sc_module, public ShadowLoadIf, public ArrayCo
     std::int64_t compute_cycles = 0;
     std::int64_t mac_slots = 0;   // R x C x P per tile
     std::int64_t busy_slots = 0;  // cells with a non-zero weight, x P
+    std::int64_t compared_cycles = 0;  // cycles checked against a swapped-in implementation
+    std::int64_t mismatches = 0;       // cell registers that differed
   };
 
   sc_core::sc_in<bool> clk;
   sc_core::sc_port<FeederIf> feeder;
   sc_core::sc_port<AccumulatorIf> accumulator;
 
-  ArrayUnit(sc_core::sc_module_name name, const ArrayConfig& array);
+  ArrayUnit(sc_core::sc_module_name name, const ArrayConfig& array, sc_core::sc_time clock_period);
+
+  // Runs `implementation` beside the unit's own cells (before the simulation starts): the
+  // accumulator buffer then gets its results, and every cycle both are compared.
+  void swap_in(std::unique_ptr<ArrayImplementation> implementation);
+  const ArrayImplementation* implementation() const { return implementation_.get(); }
+  // The first mismatches (up to 10; Stats::mismatches counts all).
+  const std::vector<ArrayMismatch>& mismatches() const { return mismatches_; }
 
   void load_shadow_row(int row, const std::int8_t* weights, const std::uint8_t* selects) override;
   void start_tile(const TileDescriptor& tile) override;
@@ -47,8 +72,14 @@ class ArrayUnit : public sc_core::sc_module, public ShadowLoadIf, public ArrayCo
 
  private:
   void compute_thread();
+  void compare_cells(std::int64_t t);
 
   ArrayConfig array_;
+  sc_core::sc_time period_;
+  std::unique_ptr<ArrayImplementation> implementation_;
+  std::vector<fixed::Acc> left_;  // per row: the left-edge partial sum of this cycle
+  std::vector<std::pair<int, std::int64_t>> finished_;  // (row, pixel) leaving the right edge this cycle
+  std::vector<ArrayMismatch> mismatches_;
   SystolicArray array_cells_;
   TileWeights shadow_;
   TileDescriptor tile_;

@@ -196,6 +196,7 @@ std::int64_t Controller::run_matmul(const LayerDescriptor& d) {
   output->configure({&l, d.output_slot});
   const auto describe = [&](std::int64_t k) {
     TileDescriptor t;
+    t.layer = static_cast<int>(d.index);
     t.index = k;
     t.first_row = static_cast<int>(k / col_tiles) * R;
     t.first_group = static_cast<int>(k % col_tiles) * C;
