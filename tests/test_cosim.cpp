@@ -143,18 +143,21 @@ INSTANTIATE_TEST_SUITE_P(Built, WideCnnArray, ::testing::ValuesIn(built_arrays()
                          [](const auto& info) { return "array_" + info.param; });
 
 TEST_F(WideCnn, SlowTileStreamMakesTheTileWaitNotFail) {
-  // In time (3 idle cycles per write): the schedule is unchanged.
+  // A slow DMA streams every tile after start_i. Keeping pace (3 idle cycles per write), only a
+  // layer's first tile is waited for: at most (8 rows + 8 member lines) x 4 cycles per layer.
   const auto fast = test::run_ccsim("cosim " + net_ + " --array 8x8 --design rtl --stream-gap 3 --dataset " + kData +
                                     " --report " + path("fast.json"));
   ASSERT_EQ(fast.status, 0) << fast.output;
-  EXPECT_EQ(nlohmann::json::parse(read_file(path("fast.json")))["rtl_wait_cycles"].get<long>(), 0);
+  const long first_tiles = nlohmann::json::parse(read_file(path("fast.json")))["rtl_wait_cycles"].get<long>();
+  EXPECT_GT(first_tiles, 0);
+  EXPECT_LE(first_tiles, 5 * 16 * 4);
   // Too slow: tiles wait for their weights, the outputs stay bit-exact.
   const auto slow = test::run_ccsim("cosim " + net_ + " --array 8x8 --design rtl --stream-gap 40 --dataset " + kData +
                                     " --report " + path("slow.json"));
   ASSERT_EQ(slow.status, 0) << slow.output;
   const auto j = nlohmann::json::parse(read_file(path("slow.json")));
   EXPECT_TRUE(j["pass"].get<bool>());
-  EXPECT_GT(j["rtl_wait_cycles"].get<long>(), 0);
+  EXPECT_GT(j["rtl_wait_cycles"].get<long>(), 10 * first_tiles);
   EXPECT_EQ(j["cycles_compared"].get<long>(), fast_matmul_cycles(net_, "8x8", path("f.json")) + j["rtl_wait_cycles"].get<long>());
 }
 
