@@ -10,7 +10,7 @@
 
 #include <systemc>
 
-#include "cosim_tiles.hpp"  // generated (CMakeLists.txt, ccsim_verilate_tiles): the Verilated tiles
+#include "cosim_tiles.hpp"  // generated (CMakeLists.txt, ccsim_verilate_rtl): the Verilated tiles
 #include "sim/cosim_bench.hpp"
 #include "sim/gtkw.hpp"
 #include "hw/simulation_context.hpp"

@@ -3,7 +3,7 @@
 #include <memory>
 #include <stdexcept>
 
-#include "rtl_arrays.hpp"  // generated (CMakeLists.txt, ccsim_verilate_arrays): the Verilated arrays
+#include "rtl_arrays.hpp"  // generated (CMakeLists.txt, ccsim_verilate_rtl): the Verilated arrays
 #include "sim/verilated_fields.hpp"
 
 namespace ccsim::rtl {

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <random>
+#include <utility>
 
 #include "hw/accelerator.hpp"
 #include "hw/systolic_array.hpp"
@@ -74,16 +75,24 @@ TEST(Accelerator, PipelinedScheduleOverlapsInputs) {
   check_network(c, 4);
 }
 
+// A random shift network packed at alpha 4, and one input for it.
+std::pair<model::PackedNetwork, std::vector<model::Int8Tensor>> packed_shift_net_and_input(std::uint32_t seed) {
+  const auto net = test::shift_net(seed, 0.35);
+  model::PackOptions opt;
+  opt.combine = {4, 1.75, 0};
+  auto packed = model::pack_network(net, opt, test::random_batch(net.input, 8, 1)).packed;
+  const auto batch = test::random_batch(net.input, 1, 2);
+  std::vector<model::Int8Tensor> inputs{model::quantize_input(packed, batch.data.data(), batch.data.size())};
+  return {std::move(packed), std::move(inputs)};
+}
+
 // SystemC elaborates once per simulation context: each run gets its own, so a process can run the
 // accelerator any number of times (a sweep, a Python session, this binary run directly); without
 // it the second run failed with E529.
 TEST(Accelerator, SeveralSimulationsInOneProcess) {
-  const auto net = test::shift_net(33, 0.35);
-  model::PackOptions opt;
-  opt.combine = {4, 1.75, 0};
-  const auto packed = model::pack_network(net, opt, test::random_batch(net.input, 8, 1)).packed;
-  const auto batch = test::random_batch(net.input, 1, 2);
-  const std::vector<model::Int8Tensor> inputs{model::quantize_input(packed, batch.data.data(), batch.data.size())};
+  const auto made = packed_shift_net_and_input(33);
+  const model::PackedNetwork& packed = made.first;
+  const std::vector<model::Int8Tensor>& inputs = made.second;
   AcceleratorConfig small;
   small.array.rows = small.array.cols = 8;
   for (const AcceleratorConfig& config : {AcceleratorConfig{}, small, AcceleratorConfig{}}) {
@@ -126,12 +135,9 @@ class CxxArray final : public ArrayImplementation {
 };
 
 TEST(Accelerator, SwappedInArrayImplementationRunsInLockstepAndIsCompared) {
-  const auto net = test::shift_net(34, 0.35);
-  model::PackOptions opt;
-  opt.combine = {4, 1.75, 0};
-  const auto packed = model::pack_network(net, opt, test::random_batch(net.input, 8, 1)).packed;
-  const auto batch = test::random_batch(net.input, 1, 2);
-  const std::vector<model::Int8Tensor> inputs{model::quantize_input(packed, batch.data.data(), batch.data.size())};
+  const auto made = packed_shift_net_and_input(34);
+  const model::PackedNetwork& packed = made.first;
+  const std::vector<model::Int8Tensor>& inputs = made.second;
   AcceleratorConfig config;
   config.array.rows = config.array.cols = 8;
   const auto reference = run_cycle_accurate(packed, inputs, config);
