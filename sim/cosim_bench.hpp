@@ -367,7 +367,7 @@ class CosimBench : public sc_core::sc_module {
 
   // The output stream at a falling edge: the activations the next rising edge writes, one lane
   // per array row. Each must be inside the layer's output and written once.
-  void collect_outputs(std::size_t s, std::size_t i, std::int64_t tile, const TileProgram& p,
+  void collect_outputs(std::size_t s, std::size_t i, std::int64_t tile, std::int64_t tile_cycle, const TileProgram& p,
                        std::vector<std::int8_t>& out, std::vector<char>& written) {
     const auto valid = os_valid_o.read();
     bool any = false;
@@ -382,10 +382,10 @@ class CosimBench : public sc_core::sc_module {
       const auto px = bits_of(pixels, 16 * r, 16);
       const std::size_t at_index = static_cast<std::size_t>(m) * p.pixels + px;
       if (m >= p.rows || px >= p.pixels) {
-        record(at(s, i, tile, -1, r, -1, "output_stream address (row * P + pixel)", static_cast<std::int64_t>(p.output_size),
+        record(at(s, i, tile, tile_cycle, r, -1, "output_stream address (row * P + pixel)", static_cast<std::int64_t>(p.output_size),
                   static_cast<std::int64_t>(at_index)));
       } else if (written[at_index]) {
-        record(at(s, i, tile, -1, static_cast<int>(m), static_cast<int>(px), "output_stream written twice", 1, 2));
+        record(at(s, i, tile, tile_cycle, static_cast<int>(m), static_cast<int>(px), "output_stream written twice", 1, 2));
       } else {
         written[at_index] = 1;
         out[at_index] = static_cast<std::int8_t>(bits_of(data, 8 * r, 8));
@@ -426,7 +426,7 @@ class CosimBench : public sc_core::sc_module {
       const bool rtl_computing = rtl_ && computing_o.read();
       if (rtl_) {
         rtl_lines = top_lines_o.read();
-        collect_outputs(s, i, tile, program, rtl_out, written);
+        collect_outputs(s, i, tile, static_cast<std::int64_t>(tile_cycle_o.read()), program, rtl_out, written);
         drive_stream();
       }
       if (engine) {
