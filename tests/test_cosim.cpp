@@ -83,6 +83,15 @@ TEST_P(CosimArray, BundledNetworkAgreesEveryCycle) {
   EXPECT_EQ(j["cycles_compared"].get<long>(), 2 * matmul_cycles);
 }
 
+TEST_P(CosimArray, BiggerBundledNetworkAgreesEveryCycle) {
+  const std::string net = std::string(CCSIM_SOURCE_DIR) + "/models/examples/training-runs/big-comb-from-dense-a244-qat3.ccpack";
+  const auto r = test::run_ccsim("cosim " + net + " --array " + GetParam() + " --dataset " + kData + " --report " + path("r.json"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto j = nlohmann::json::parse(read_file(path("r.json")));
+  EXPECT_TRUE(j["pass"].get<bool>());
+  EXPECT_EQ(j["cycles_compared"].get<long>(), fast_matmul_cycles(net, GetParam(), path("fast.json")));
+}
+
 INSTANTIATE_TEST_SUITE_P(Built, CosimArray, ::testing::ValuesIn(built_arrays()),
                          [](const auto& info) { return "array_" + info.param; });
 
