@@ -83,9 +83,12 @@ std::vector<std::string> cosim_configurations() {
   return names;
 }
 
-TileLimits cosim_limits(int rows, int cols) {
+namespace {
+
+// The tile built for a rows x cols array; throws std::invalid_argument listing the built sizes.
+const TileBuild& tile_build(int rows, int cols) {
   for (const auto& b : tile_builds()) {
-    if (b.limits.rows == rows && b.limits.cols == cols) return b.limits;
+    if (b.limits.rows == rows && b.limits.cols == cols) return b;
   }
   std::string built;
   for (const auto& name : cosim_configurations()) built += (built.empty() ? "" : ", ") + name;
@@ -93,16 +96,18 @@ TileLimits cosim_limits(int rows, int cols) {
                               " (add it to the CMake option CCSIM_COSIM_ARRAYS and rebuild)");
 }
 
+}  // namespace
+
+TileLimits cosim_limits(int rows, int cols) { return tile_build(rows, cols).limits; }
+
 CosimResult run_cosim(const model::PackedNetwork& net, const std::vector<model::Int8Tensor>& inputs,
                       const CosimOptions& options) {
-  const TileLimits limits = cosim_limits(options.rows, options.cols);
+  const TileBuild& build = tile_build(options.rows, options.cols);
+  const TileLimits& limits = build.limits;
   if (options.stream_gap < 0) throw std::invalid_argument("--stream-gap: must be 0 or more");
   if (options.stream_gap > 0 && options.design != Design::Rtl) {
     throw std::invalid_argument("--stream-gap needs --design rtl (the SystemC model has the tile stream in time)");
   }
-  const auto build = std::find_if(tile_builds().begin(), tile_builds().end(), [&](const TileBuild& b) {
-    return b.limits.rows == options.rows && b.limits.cols == options.cols;
-  });
   // Check every layer fits before simulating.
   {
     std::vector<model::Int8Tensor> outs;
@@ -140,7 +145,7 @@ CosimResult run_cosim(const model::PackedNetwork& net, const std::vector<model::
   };
   CosimResult r;
   try {
-    r = build->simulate(net, inputs, o, limits);
+    r = build.simulate(net, inputs, o, limits);
     if (!r.waveform.empty()) {  // FAIL: the window around the first mismatch replaces any --trace
       for (const auto& [tmp, final_path] : renames) std::remove(tmp.c_str());
       renames.assign(1, {o.mismatch_trace_path, options.mismatch_trace_path});

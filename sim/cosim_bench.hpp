@@ -25,6 +25,7 @@
 #include "hw/timing.hpp"
 #include "sim/cosim.hpp"
 #include "sim/tile_program.hpp"
+#include "sim/verilated_fields.hpp"
 
 namespace ccsim::cosim {
 
@@ -48,14 +49,10 @@ inline std::uint64_t bits_of(std::uint64_t v, int lsb, int width) {
 }
 template <int W>
 std::uint64_t bits_of(const sc_dt::sc_bv<W>& v, int lsb, int width) { return v.range(lsb + width - 1, lsb).to_uint64(); }
-inline void put_bits(bool& v, int, int, std::uint64_t value) { v = (value & 1) != 0; }
-template <typename T, typename = std::enable_if_t<std::is_integral_v<T>>>
-void put_bits(T& v, int lsb, int width, std::uint64_t value) {
-  const std::uint64_t mask = (width >= 64 ? ~0ull : (1ull << width) - 1) << lsb;
-  v = static_cast<T>((static_cast<std::uint64_t>(v) & ~mask) | ((value << lsb) & mask));
-}
+// Sets fields of a port value: integral ones as rtl::put does; sc_bv bit by bit.
+using rtl::put;
 template <int W>
-void put_bits(sc_dt::sc_bv<W>& v, int lsb, int width, std::uint64_t value) {
+void put(sc_dt::sc_bv<W>& v, int lsb, int width, std::uint64_t value) {
   for (int b = 0; b < width; ++b) v[lsb + b] = ((value >> b) & 1) != 0;
 }
 
@@ -348,14 +345,14 @@ class CosimBench : public sc_core::sc_module {
     tw_last_i = w.last;
     if (w.member) {
       value_of<decltype(tw_members_i)> members{};
-      for (int c = 0; c < limits_.cols; ++c) put_bits(members, c * limits_.member_bits(), limits_.member_bits(), w.members[c]);
+      for (int c = 0; c < limits_.cols; ++c) put(members, c * limits_.member_bits(), limits_.member_bits(), w.members[c]);
       tw_members_i = members;
     } else {
       value_of<decltype(tw_weight_i)> weights{};
       value_of<decltype(tw_select_i)> selects{};
       for (int c = 0; c < limits_.cols; ++c) {
-        put_bits(weights, 8 * c, 8, static_cast<std::uint8_t>(w.weights[c]));
-        put_bits(selects, c * sel_bits, sel_bits, w.selects[c]);
+        put(weights, 8 * c, 8, static_cast<std::uint8_t>(w.weights[c]));
+        put(selects, c * sel_bits, sel_bits, w.selects[c]);
       }
       tw_weight_i = weights;
       tw_select_i = selects;

@@ -81,13 +81,14 @@ void ArrayUnit::compute_thread() {
     for (t_ = 0; t_ < tile_.compute_cycles;) {
       const std::int64_t t = t_;
       lines_ = feed.lines(t);
-      std::fill(left_.begin(), left_.end(), 0);
+      if (implementation_) std::fill(left_.begin(), left_.end(), 0);
       array_cells_.clock(
           t, lines_,
           [&](int r) -> fixed::Acc {
             const std::int64_t p = (t - r) / bits;  // column 0 finishes pixel p in this slot
-            left_[r] = p < 0 || p >= P ? 0 : acc.psum_in(r, p);
-            return left_[r];
+            const fixed::Acc in = p < 0 || p >= P ? 0 : acc.psum_in(r, p);
+            if (implementation_) left_[r] = in;  // what the swapped-in cells get too
+            return in;
           },
           [&](int r, fixed::Acc value) {
             const std::int64_t p = (t - r) / bits - last_col;
