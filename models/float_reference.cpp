@@ -1,91 +1,200 @@
 #include "models/float_reference.hpp"
 
+#include <algorithm>
+#include <atomic>
+#include <cmath>
 #include <stdexcept>
+#include <unordered_map>
 
-#include <torch/torch.h>
+#include <omp.h>
+#include <oneapi/dnnl/dnnl.hpp>
 
 namespace ccsim::model {
 namespace {
 
-namespace F = torch::nn::functional;
+std::atomic<int> float_threads{0};
 
-torch::Tensor from_vector(const std::vector<float>& v, std::vector<std::int64_t> dims) {
-  return torch::from_blob(const_cast<float*>(v.data()), dims, torch::kFloat32).clone();
-}
+using dnnl::memory;
+using Tag = memory::format_tag;
 
-// The input must be padded explicitly: torch pads symmetrically, ONNX allows asymmetric pads.
-torch::Tensor pad(const torch::Tensor& x, const Window& w, double value) {
-  if (w.pad_top == 0 && w.pad_left == 0 && w.pad_bottom == 0 && w.pad_right == 0) return x;
-  return torch::constant_pad_nd(x, {w.pad_left, w.pad_right, w.pad_top, w.pad_bottom}, value);
-}
-
-torch::Tensor shift(const torch::Tensor& x, const Layer& layer) {
-  // out[c][y][x] = in[c][y + dy][x + dx]: a depthwise 3x3 conv with a one-hot kernel at (dy+1, dx+1).
-  const auto channels = static_cast<std::int64_t>(layer.shift.size());
-  auto kernel = torch::zeros({channels, 1, 3, 3});
-  for (std::int64_t c = 0; c < channels; ++c) {
-    kernel[c][0][layer.shift[c][0] + 1][layer.shift[c][1] + 1] = 1.0f;
+// A batch of activations, N x C x H x W, dense NCHW.
+struct Batch {
+  std::int64_t n = 0;
+  Shape shape;
+  std::vector<float> data;
+  float* at(std::int64_t i, int c) { return data.data() + (i * shape.c + c) * std::int64_t{shape.h} * shape.w; }
+  const float* at(std::int64_t i, int c) const {
+    return data.data() + (i * shape.c + c) * std::int64_t{shape.h} * shape.w;
   }
-  return F::conv2d(x, kernel, F::Conv2dFuncOptions().padding(1).groups(channels));
+};
+
+// One CPU engine for the process; oneDNN primitives run on it in a stream of their own per call.
+const dnnl::engine& cpu() {
+  static const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  return engine;
 }
 
-torch::Tensor avg_pool(const torch::Tensor& x, const Layer& layer) {
+memory::desc nchw(std::int64_t n, const Shape& s) {
+  return memory::desc({n, s.c, s.h, s.w}, memory::data_type::f32, Tag::nchw);
+}
+
+// oneDNN takes non-const buffers; the primitives below never write their inputs.
+memory wrap(const memory::desc& md, const float* data) { return memory(md, cpu(), const_cast<float*>(data)); }
+
+void execute(const dnnl::primitive& p, std::unordered_map<int, memory> args) {
+  dnnl::stream stream(cpu());
+  p.execute(stream, args);
+  stream.wait();
+}
+
+memory::dims strides(const Window& w) { return {w.stride_h, w.stride_w}; }
+memory::dims pad_low(const Window& w) { return {w.pad_top, w.pad_left}; }
+memory::dims pad_high(const Window& w) { return {w.pad_bottom, w.pad_right}; }
+
+Batch conv(const Batch& x, const Layer& layer, const Shape& out) {
   const Window& w = layer.window;
-  const auto padded = pad(x, w, 0.0);
-  const auto sums = F::avg_pool2d(padded, F::AvgPool2dFuncOptions({w.kh, w.kw}).stride({w.stride_h, w.stride_w})) *
-                    static_cast<float>(w.kh * w.kw);
-  if (layer.count_include_pad) return sums / static_cast<float>(w.kh * w.kw);
-  // Divide by the number of real (unpadded) inputs of each window.
-  auto ones = pad(torch::ones({1, 1, x.size(2), x.size(3)}), w, 0.0);
-  auto counts = F::avg_pool2d(ones, F::AvgPool2dFuncOptions({w.kh, w.kw}).stride({w.stride_h, w.stride_w})) *
-                static_cast<float>(w.kh * w.kw);
-  return sums / counts;
+  const int g = layer.groups;
+  Batch y{x.n, out, std::vector<float>(static_cast<std::size_t>(x.n * out.size()))};
+  const memory::desc weights_md =
+      g == 1 ? memory::desc({layer.out_channels, x.shape.c, w.kh, w.kw}, memory::data_type::f32, Tag::oihw)
+             : memory::desc({g, layer.out_channels / g, x.shape.c / g, w.kh, w.kw}, memory::data_type::f32,
+                            Tag::goihw);
+  const memory::desc bias_md = layer.bias.empty()
+                                   ? memory::desc()
+                                   : memory::desc({layer.out_channels}, memory::data_type::f32, Tag::x);
+  const dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                                           nchw(x.n, x.shape), weights_md, bias_md, nchw(x.n, out), strides(w),
+                                           pad_low(w), pad_high(w));
+  const dnnl::convolution_forward::primitive_desc pd(d, cpu());
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, wrap(nchw(x.n, x.shape), x.data.data())},
+                                       {DNNL_ARG_WEIGHTS, wrap(weights_md, layer.weight.data())},
+                                       {DNNL_ARG_DST, wrap(nchw(x.n, out), y.data.data())}};
+  if (!layer.bias.empty()) args.emplace(DNNL_ARG_BIAS, wrap(bias_md, layer.bias.data()));
+  execute(dnnl::convolution_forward(pd), std::move(args));
+  return y;
 }
 
-torch::Tensor run_layer(const torch::Tensor& x, const Layer& layer, const Shape& in) {
+// y[N x O] = x[N x K] * W^T + b, W stored O x K (row-major), read by oneDNN as K x O ("ba").
+Batch linear(const Batch& x, const Layer& layer) {
+  const std::int64_t k = x.shape.size();
+  const std::int64_t o = layer.out_channels;
+  Batch y{x.n, Shape{layer.out_channels, 1, 1}, std::vector<float>(static_cast<std::size_t>(x.n * o))};
+  const memory::desc src_md({x.n, k}, memory::data_type::f32, Tag::ab);
+  const memory::desc weights_md({k, o}, memory::data_type::f32, Tag::ba);
+  const memory::desc dst_md({x.n, o}, memory::data_type::f32, Tag::ab);
+  const memory::desc bias_md =
+      layer.bias.empty() ? memory::desc() : memory::desc({1, o}, memory::data_type::f32, Tag::ab);
+  const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(src_md, weights_md, bias_md, dst_md), cpu());
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, wrap(src_md, x.data.data())},
+                                       {DNNL_ARG_WEIGHTS, wrap(weights_md, layer.weight.data())},
+                                       {DNNL_ARG_DST, wrap(dst_md, y.data.data())}};
+  if (!layer.bias.empty()) args.emplace(DNNL_ARG_BIAS, wrap(bias_md, layer.bias.data()));
+  execute(dnnl::matmul(pd), std::move(args));
+  return y;
+}
+
+// Max pooling ignores padded positions (as -inf padding would); average pooling divides by the
+// whole window (count_include_pad) or by the real inputs in it.
+Batch pool(const Batch& x, const Layer& layer, const Shape& out) {
+  const Window& w = layer.window;
+  const dnnl::algorithm algorithm = layer.kind == LayerKind::MaxPool ? dnnl::algorithm::pooling_max
+                                    : layer.count_include_pad        ? dnnl::algorithm::pooling_avg_include_padding
+                                                                     : dnnl::algorithm::pooling_avg_exclude_padding;
+  Batch y{x.n, out, std::vector<float>(static_cast<std::size_t>(x.n * out.size()))};
+  const dnnl::pooling_forward::desc d(dnnl::prop_kind::forward_inference, algorithm, nchw(x.n, x.shape),
+                                       nchw(x.n, out), strides(w), {w.kh, w.kw}, pad_low(w), pad_high(w));
+  const dnnl::pooling_forward::primitive_desc pd(d, cpu());
+  execute(dnnl::pooling_forward(pd), {{DNNL_ARG_SRC, wrap(nchw(x.n, x.shape), x.data.data())},
+                                      {DNNL_ARG_DST, wrap(nchw(x.n, out), y.data.data())}});
+  return y;
+}
+
+// Per-channel elementwise maps: batch norm, ReLU, ReLU6.
+template <typename PerChannel>
+Batch per_channel(Batch x, PerChannel f) {
+  const std::int64_t plane = std::int64_t{x.shape.h} * x.shape.w;
+  for (std::int64_t i = 0; i < x.n; ++i) {
+    for (int c = 0; c < x.shape.c; ++c) {
+      float* p = x.at(i, c);
+      for (std::int64_t j = 0; j < plane; ++j) p[j] = f(c, p[j]);
+    }
+  }
+  return x;
+}
+
+Batch shift(const Batch& x, const Layer& layer) {
+  Batch y{x.n, x.shape, std::vector<float>(x.data.size(), 0.0f)};
+  const int h = x.shape.h;
+  const int w = x.shape.w;
+  for (std::int64_t i = 0; i < x.n; ++i) {
+    for (int c = 0; c < x.shape.c; ++c) {
+      const int dy = layer.shift[c][0];
+      const int dx = layer.shift[c][1];
+      const float* in = x.at(i, c);
+      float* out = y.at(i, c);
+      for (int r = std::max(0, -dy); r < std::min(h, h - dy); ++r) {
+        for (int q = std::max(0, -dx); q < std::min(w, w - dx); ++q) out[r * w + q] = in[(r + dy) * w + q + dx];
+      }
+    }
+  }
+  return y;
+}
+
+Batch global_avg_pool(const Batch& x) {
+  const std::int64_t plane = std::int64_t{x.shape.h} * x.shape.w;
+  Batch y{x.n, Shape{x.shape.c, 1, 1}, std::vector<float>(static_cast<std::size_t>(x.n * x.shape.c))};
+  for (std::int64_t i = 0; i < x.n; ++i) {
+    for (int c = 0; c < x.shape.c; ++c) {
+      const float* p = x.at(i, c);
+      double sum = 0.0;
+      for (std::int64_t j = 0; j < plane; ++j) sum += p[j];
+      y.data[static_cast<std::size_t>(i * x.shape.c + c)] = static_cast<float>(sum / static_cast<double>(plane));
+    }
+  }
+  return y;
+}
+
+Batch run_layer(Batch x, const Layer& layer, const Shape& out) {
   switch (layer.kind) {
-    case LayerKind::Conv: {
-      const Window& w = layer.window;
-      const auto weight = from_vector(layer.weight, {layer.out_channels, in.c / layer.groups, w.kh, w.kw});
-      auto y = F::conv2d(pad(x, w, 0.0), weight,
-                         F::Conv2dFuncOptions().stride({w.stride_h, w.stride_w}).groups(layer.groups));
-      if (!layer.bias.empty()) y = y + from_vector(layer.bias, {1, layer.out_channels, 1, 1});
-      return y;
-    }
-    case LayerKind::Linear: {
-      const auto weight = from_vector(layer.weight, {layer.out_channels, in.size()});
-      auto y = F::linear(x.reshape({x.size(0), -1}), weight);
-      if (!layer.bias.empty()) y = y + from_vector(layer.bias, {1, layer.out_channels});
-      return y.reshape({x.size(0), layer.out_channels, 1, 1});
-    }
-    case LayerKind::BatchNorm: {
-      const auto c = static_cast<std::int64_t>(layer.bn_scale.size());
-      const auto k = from_vector(layer.bn_scale, {1, c, 1, 1}) /
-                     torch::sqrt(from_vector(layer.bn_var, {1, c, 1, 1}) + layer.bn_eps);
-      return (x - from_vector(layer.bn_mean, {1, c, 1, 1})) * k + from_vector(layer.bn_bias, {1, c, 1, 1});
-    }
+    case LayerKind::Conv:
+      return conv(x, layer, out);
+    case LayerKind::Linear:
+      return linear(x, layer);
+    case LayerKind::BatchNorm:
+      return per_channel(std::move(x), [&layer](int c, float v) {
+        const float k = layer.bn_scale[c] / std::sqrt(layer.bn_var[c] + layer.bn_eps);
+        return (v - layer.bn_mean[c]) * k + layer.bn_bias[c];
+      });
     case LayerKind::ReLU:
-      return torch::relu(x);
+      return per_channel(std::move(x), [](int, float v) { return std::max(v, 0.0f); });
     case LayerKind::ReLU6:
-      return torch::clamp(x, 0.0, 6.0);
+      return per_channel(std::move(x), [](int, float v) { return std::clamp(v, 0.0f, 6.0f); });
     case LayerKind::Shift:
       return shift(x, layer);
-    case LayerKind::MaxPool: {
-      const Window& w = layer.window;
-      return F::max_pool2d(pad(x, w, -std::numeric_limits<double>::infinity()),
-                           F::MaxPool2dFuncOptions({w.kh, w.kw}).stride({w.stride_h, w.stride_w}));
-    }
+    case LayerKind::MaxPool:
     case LayerKind::AvgPool:
-      return avg_pool(x, layer);
+      return pool(x, layer, out);
     case LayerKind::GlobalAvgPool:
-      return x.mean({2, 3}, /*keepdim=*/true);
+      return global_avg_pool(x);
     case LayerKind::Flatten:
-      return x.reshape({x.size(0), -1, 1, 1});
+      x.shape = out;
+      return x;
   }
   throw std::logic_error("unknown layer kind");
 }
 
+float absmax(const std::vector<float>& v) {
+  float m = 0.0f;
+  for (float x : v) m = std::max(m, std::fabs(x));
+  return m;
+}
+
 }  // namespace
+
+void set_float_threads(int threads) {
+  if (threads < 0) throw std::invalid_argument("float reference threads must be 0 (all) or more");
+  float_threads = threads;
+}
 
 FloatRun run_float(const Network& net, const FloatTensor& batch) {
   const auto shapes = infer_shapes(net);
@@ -106,17 +215,17 @@ FloatRun run_float(const Network& net, const FloatTensor& batch) {
     throw std::invalid_argument("input holds " + std::to_string(batch.data.size()) + " values, shape needs " +
                                 std::to_string(n * in.size()));
   }
-  torch::NoGradGuard no_grad;
+  if (n == 0) throw std::invalid_argument("the input batch is empty");
+  if (const int threads = float_threads; threads > 0) omp_set_num_threads(threads);  // this thread's teams
   FloatRun run;
-  auto x = from_vector(batch.data, {n, in.c, in.h, in.w});
-  run.input_absmax = x.abs().max().item<float>();
+  Batch x{n, in, batch.data};
+  run.input_absmax = absmax(x.data);
   for (std::size_t i = 0; i < net.layers.size(); ++i) {
-    x = run_layer(x, net.layers[i], shapes[i]).contiguous();
-    run.layer_absmax.push_back(x.numel() ? x.abs().max().item<float>() : 0.0f);
+    x = run_layer(std::move(x), net.layers[i], shapes[i + 1]);
+    run.layer_absmax.push_back(absmax(x.data));
   }
-  x = x.reshape({n, -1}).contiguous();
-  run.output.dims = {x.size(0), x.size(1)};
-  run.output.data.assign(x.data_ptr<float>(), x.data_ptr<float>() + x.numel());
+  run.output.dims = {x.n, x.shape.size()};
+  run.output.data = std::move(x.data);
   return run;
 }
 

@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
   libtorch-dev
+  libdnnl-dev ocl-icd-opencl-dev   # oneDNN; Debian's dnnl CMake package asks for OpenCL (its GPU runtime)
   dataset-fashion-mnist
   python3-numpy python3-onnx python3-matplotlib
   gtkwave

@@ -102,6 +102,7 @@ void add_train_command(CLI::App& app) {
   auto a = std::make_shared<TrainArgs>();
   auto& o = a->options;
   auto* cmd = app.add_subcommand("train", "Train, combine, prune and retrain a shift network on Fashion-MNIST (libtorch)");
+  cmd->footer("Runs in ccsim-train, the only ccsim program that loads libtorch.");
   cmd->add_option("--data", o.data_dir, "IDX data set directory")->capture_default_str();
   cmd->add_option("--filters", o.net.filters, "channels per block")->capture_default_str();
   cmd->add_option("--layers", o.net.layers, "shift+pointwise layers per block")->capture_default_str();

@@ -13,13 +13,13 @@
 #include <tbb/global_control.h>
 #include <zlib.h>
 #include <tbb/parallel_for.h>
-#include <torch/torch.h>
 
 #include "hw/accelerator.hpp"
 #include "hw/area_model.hpp"
 #include "hw/pipeline.hpp"
 #include "hw/timing.hpp"
 #include "models/atomic_file.hpp"
+#include "models/float_reference.hpp"
 #include "models/golden.hpp"
 #include "models/idx_dataset.hpp"
 #include "models/json_read.hpp"
@@ -181,7 +181,7 @@ const std::vector<std::string>& result_columns() {
 
 void evaluate_points(const Sweep& sweep, const std::vector<SweepPoint>& points, int threads,
                      const std::function<void(const Row&)>& done, const std::string& compute_report_dir) {
-  torch::set_num_threads(1);  // parallelism is across points
+  model::set_float_threads(1);  // parallelism is across points
   const int workers = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(std::max(1, workers)));
   // Distinct packings first (each once), then the points.
