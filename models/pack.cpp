@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 
 #include "models/float_reference.hpp"
@@ -98,6 +99,18 @@ OpKind data_movement_op(LayerKind k) {
 
 bool is_activation(LayerKind k) { return k == LayerKind::ReLU || k == LayerKind::ReLU6; }
 
+// Carried groups made with other options than the asked ones (gamma does not matter at alpha 1).
+void refuse_stale_groups(const Layer& layer, const CombineOptions& asked) {
+  const ColumnGroups& g = *layer.column_groups;
+  if (g.alpha == asked.alpha && (g.alpha == 1 || g.gamma == asked.gamma)) return;
+  std::ostringstream os;
+  os << "carries column groups from training made at alpha " << g.alpha << ", gamma " << g.gamma << ", but alpha "
+     << asked.alpha << ", gamma " << asked.gamma
+     << " was asked: pass --regroup to regroup it, --layer " << layer.name
+     << ":alpha=A,gamma=G for this layer alone, or leave --alpha/--gamma out to keep the trained groups";
+  fail(layer, os.str());
+}
+
 }  // namespace
 
 float symmetric_scale(float absmax) { return absmax > 0.0f ? absmax / 127.0f : 1.0f; }
@@ -119,6 +132,7 @@ PackResult pack_network(const Network& net, const PackOptions& options, const Fl
     const auto it = options.per_layer.find(layer.name);
     const bool keep_groups = it == options.per_layer.end() && !options.regroup && layer.column_groups.has_value();
     if (keep_groups) {
+      if (options.combine_given) refuse_stale_groups(layer, options.combine);
       used_options[i] = {layer.column_groups->alpha, layer.column_groups->gamma, 0};
     } else {
       used_options[i] = it == options.per_layer.end() ? options.combine : it->second;

@@ -14,10 +14,14 @@ namespace ccsim::model {
 
 // Which grouping a weight layer gets, first match wins: a per-layer override; the column
 // groups the layer carries from training (unless `regroup`); the global options.
+// When the global options were asked for explicitly (`combine_given`, e.g. pack --alpha), a
+// layer whose carried groups were made with another alpha or gamma is refused unless `regroup`:
+// keeping them would silently not do what was asked.
 struct PackOptions {
   CombineOptions combine;                             // every weight layer
   std::map<std::string, CombineOptions> per_layer;    // overrides by layer name
   bool regroup = false;                               // ignore column groups carried by layers
+  bool combine_given = false;                         // `combine` was asked for, not a default
 };
 
 struct PackResult {

@@ -32,6 +32,7 @@ struct PackArgs {
   int calib_count = 256;
   std::vector<std::string> calib_inputs;
   bool regroup = false;
+  bool combine_given = false;  // --alpha, --gamma or --section on the command line
 };
 
 // NAME:alpha=A[,gamma=G][,section=S]; unspecified keys keep the global values.
@@ -96,6 +97,7 @@ void run_pack(const PackArgs& a) {
   model::PackOptions options;
   options.combine = {a.alpha, a.gamma, a.section};
   options.regroup = a.regroup;
+  options.combine_given = a.combine_given;
   for (const auto& spec : a.layer_overrides) {
     auto [name, opt] = parse_override(spec, options.combine);
     if (!options.per_layer.emplace(name, opt).second) throw std::invalid_argument("--layer given twice for '" + name + "'");
@@ -135,14 +137,18 @@ void add_pack_command(CLI::App& app) {
       ->check(kNonNegative)->capture_default_str();
   cmd->add_option("--layer", args->layer_overrides, "per-layer override NAME:alpha=A[,gamma=G][,section=S]");
   cmd->add_flag("--regroup", args->regroup,
-                "regroup layers that carry column groups from training (default: keep them)");
+                "regroup layers that carry column groups from training (default: keep them, and refuse "
+                "--alpha/--gamma that contradict them)");
   cmd->add_option("--report", args->report, "write the combining report (JSON)");
   cmd->add_option("--pruned-model", args->pruned_model, "write the folded, pruned float network (ccsim-network JSON)");
   cmd->add_option("--calib-dataset", args->calib_dataset, "IDX data set directory for calibration (train split)");
   cmd->add_option("--calib-count", args->calib_count, "calibration samples from the data set")
       ->check(kPositive)->capture_default_str();
   cmd->add_option("--calib-input", args->calib_inputs, "calibration input tensor (ONNX TensorProto .pb), repeatable");
-  cmd->callback([args] { run_pack(*args); });
+  cmd->callback([args, cmd] {
+    args->combine_given = cmd->count("--alpha") + cmd->count("--gamma") + cmd->count("--section") > 0;
+    run_pack(*args);
+  });
 }
 
 }  // namespace ccsim::cli

@@ -89,6 +89,29 @@ TEST_F(Cli, PackInspectGolden) {
   EXPECT_NE(r.output.find("differs from"), std::string::npos);
 }
 
+// A network written by --pruned-model carries the groups it was packed with; asking for other ones
+// must not silently keep them (issue 15, point 3).
+TEST_F(Cli, StoredGroupsThatContradictTheAskedAlphaAreRefused) {
+  const std::string calib = " --calib-input " + path("calib.pb");
+  ASSERT_EQ(run("pack " + path("net.json") + " --alpha 1" + calib + " -o " + path("a1.ccpack") + " --pruned-model " +
+                path("a1.json")).status,
+            0);
+  const std::string out = path("a8.ccpack");
+  expect_failure("pack " + path("a1.json") + " --alpha 8" + calib + " -o " + out, "made at alpha 1, gamma", out);
+  expect_failure("pack " + path("a1.json") + " --alpha 8" + calib + " -o " + out, "--regroup", out);
+  // Without --alpha the trained groups are kept, and the report says alpha 1.
+  ASSERT_EQ(run("pack " + path("a1.json") + calib + " -o " + out + " --report " + path("kept.json")).status, 0);
+  const auto kept = nlohmann::json::parse(read_file(path("kept.json")));
+  for (const auto& l : kept["layers"]) EXPECT_EQ(l["alpha"], 1) << l["name"];
+  // The same alpha as stored is no contradiction; --regroup applies the asked one.
+  EXPECT_EQ(run("pack " + path("a1.json") + " --alpha 1" + calib + " -o " + out).status, 0);
+  ASSERT_EQ(run("pack " + path("a1.json") + " --alpha 8 --regroup" + calib + " -o " + out + " --report " +
+                path("regrouped.json")).status,
+            0);
+  const auto regrouped = nlohmann::json::parse(read_file(path("regrouped.json")));
+  for (const auto& l : regrouped["layers"]) EXPECT_EQ(l["alpha"], 8) << l["name"];
+}
+
 TEST_F(Cli, RunCycleFastTlmAndWaveform) {
   ASSERT_EQ(run("pack " + path("net.json") + " --alpha 4 --calib-input " + path("calib.pb") + " -o " + path("n.ccpack"))
                 .status,
