@@ -14,6 +14,7 @@
 #include "sim/cli_checks.hpp"
 #include "sim/commands.hpp"
 #include "sim/model_loader.hpp"
+#include "sim/preprocess_options.hpp"
 
 namespace ccsim::cli {
 namespace {
@@ -28,6 +29,7 @@ struct GoldenArgs {
   std::string split = "t10k";
   int count = 0;
   std::string output;
+  PreprocessFlags preprocess;
 };
 
 // One model behind a common face: the int8 golden model of a .ccpack or the float reference.
@@ -55,14 +57,20 @@ struct Runner {
   }
 };
 
-Runner make_runner(const std::string& file) {
+Runner make_runner(const GoldenArgs& a) {
   Runner r;
-  if (!std::filesystem::exists(file)) throw std::runtime_error(file + ": no such file");
-  r.int8 = is_packed_file(file);
+  if (!std::filesystem::exists(a.file)) throw std::runtime_error(a.file + ": no such file");
+  if (a.preprocess.given() && a.dataset.empty()) {
+    throw std::invalid_argument(a.preprocess.flags_text() +
+                                ": applies to --dataset images; --input tensors are taken as already preprocessed");
+  }
+  r.int8 = is_packed_file(a.file);
   if (r.int8) {
-    r.packed = model::load_packed(file);
+    r.packed = model::load_packed(a.file);
+    refuse_preprocess_flags(a.preprocess, a.file, r.packed.preprocess);
   } else {
-    r.net = load_model(file);
+    r.net = load_model(a.file);
+    apply_preprocess(a.preprocess, r.net, a.file, !a.dataset.empty(), std::cerr);
   }
   return r;
 }
@@ -97,7 +105,7 @@ nlohmann::json compare(const model::FloatTensor& got, const std::string& path, d
 }
 
 void run_golden_command(const GoldenArgs& a) {
-  const Runner runner = make_runner(a.file);
+  const Runner runner = make_runner(a);
   nlohmann::json result = {{"model", a.file}, {"mode", runner.int8 ? "int8-golden" : "float-reference"}};
   if (a.inputs.empty() == a.dataset.empty()) {
     throw std::invalid_argument("golden needs exactly one input source: --input FILE.pb or --dataset DIR");
@@ -143,6 +151,7 @@ void run_golden_command(const GoldenArgs& a) {
     }
     result["dataset"] = a.dataset;
     result["split"] = a.split;
+    result["preprocess"] = describe(runner.preprocess());
     result["samples"] = data.count;
     result["correct"] = correct;
     result["accuracy"] = data.count ? static_cast<double>(correct) / data.count : 0.0;
@@ -163,7 +172,7 @@ void run_golden_command(const GoldenArgs& a) {
 void add_golden_command(CLI::App& app) {
   auto args = std::make_shared<GoldenArgs>();
   auto* cmd = app.add_subcommand(
-      "golden", "Reference inference: bit-exact int8 on a .ccpack, or float (libtorch) on an .onnx/.json model");
+      "golden", "Reference inference: bit-exact int8 on a .ccpack, or float (oneDNN) on an .onnx/.json model");
   cmd->add_option("FILE", args->file, "packed weight file (int8 golden) or model (float reference)")->required();
   cmd->add_option("--input", args->inputs, "input tensor (ONNX TensorProto .pb), repeatable");
   cmd->add_option("--expect", args->expect, "expected output tensor (.pb): compare, exit 1 beyond tolerance");
@@ -173,6 +182,7 @@ void add_golden_command(CLI::App& app) {
   cmd->add_option("--split", args->split, "data set split")->check(CLI::IsMember({"t10k", "train"}))->capture_default_str();
   cmd->add_option("--count", args->count, "samples from the data set (default: all)")->check(kPositive);
   cmd->add_option("-o,--output", args->output, "write outputs: .pb (TensorProto) or .json");
+  args->preprocess.add_to(cmd, "float models; a .ccpack keeps what it was packed with");
   cmd->callback([args] { run_golden_command(*args); });
 }
 

@@ -15,6 +15,7 @@
 #include "sim/cli_checks.hpp"
 #include "sim/commands.hpp"
 #include "sim/model_loader.hpp"
+#include "sim/preprocess_options.hpp"
 
 namespace ccsim::cli {
 namespace {
@@ -32,6 +33,7 @@ struct PackArgs {
   int calib_count = 256;
   std::vector<std::string> calib_inputs;
   bool regroup = false;
+  PreprocessFlags preprocess;
   bool combine_given = false;  // --alpha, --gamma or --section on the command line
 };
 
@@ -94,6 +96,7 @@ void print_summary(const nlohmann::json& report, std::ostream& os) {
 
 void run_pack(const PackArgs& a) {
   model::Network net = load_model(a.model);
+  apply_preprocess(a.preprocess, net, a.model, !a.calib_dataset.empty(), std::cerr);
   model::PackOptions options;
   options.combine = {a.alpha, a.gamma, a.section};
   options.regroup = a.regroup;
@@ -107,6 +110,7 @@ void run_pack(const PackArgs& a) {
   std::ostringstream opts;
   opts << "alpha=" << a.alpha << " gamma=" << a.gamma << " section=" << a.section;
   for (const auto& s : a.layer_overrides) opts << " layer=" << s;
+  if (a.preprocess.given()) opts << " " << a.preprocess.flags_text();
   opts << " calibration=" << (a.calib_dataset.empty() ? "inputs" : a.calib_dataset) << " samples=" << calibration.dims[0];
   result.packed.provenance = {a.model, "ccsim pack 0.1.0", opts.str()};
 
@@ -119,6 +123,7 @@ void run_pack(const PackArgs& a) {
   if (!a.pruned_model.empty()) files.add(a.pruned_model, model::network_to_json(result.pruned).dump(1) + "\n");
   files.commit();
   print_summary(report, std::cout);
+  std::cout << "input: " << describe(result.packed.preprocess) << "\n";
   std::cout << "wrote " << a.output << "\n";
 }
 
@@ -145,6 +150,7 @@ void add_pack_command(CLI::App& app) {
   cmd->add_option("--calib-count", args->calib_count, "calibration samples from the data set")
       ->check(kPositive)->capture_default_str();
   cmd->add_option("--calib-input", args->calib_inputs, "calibration input tensor (ONNX TensorProto .pb), repeatable");
+  args->preprocess.add_to(cmd, "stored in the packed file");
   cmd->callback([args, cmd] {
     args->combine_given = cmd->count("--alpha") + cmd->count("--gamma") + cmd->count("--section") > 0;
     run_pack(*args);

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <cstdio>
 #include <fstream>
+#include <iostream>
 #include <mutex>
 #include <thread>
 #include <sstream>
@@ -138,6 +139,24 @@ Row evaluate(const Sweep& sweep, const SweepPoint& p, const Packed& packed, cons
   return row;
 }
 
+// A sweep's network with the sweep's preprocessing, if it gives one; a note when data-set pixels
+// would go in raw (an ONNX file carries no preprocessing).
+model::Network load_network(const Sweep& sweep, const std::string& path) {
+  model::Network net = load_model(path);
+  if (sweep.preprocess) {
+    try {
+      model::validate(*sweep.preprocess, net.input.c);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(sweep.file + ": calibration.preprocess for " + path + ": " + e.what());
+    }
+    net.preprocess = *sweep.preprocess;
+  } else if (net.preprocess.scale == 1.0f && net.preprocess.mean.empty() && net.preprocess.std.empty()) {
+    std::cerr << "explore: note: " << path << " carries no input preprocessing, so data-set pixels go in as raw values "
+              << "0..255; give \"calibration\": {\"preprocess\": {\"scale\": 0.00392157}} for ToTensor() inputs\n";
+  }
+  return net;
+}
+
 }  // namespace
 
 const std::vector<std::string>& result_columns() {
@@ -192,7 +211,7 @@ void evaluate_points(const Sweep& sweep, const std::vector<SweepPoint>& points, 
   }
   std::map<std::string, model::Network> networks;
   for (const auto& p : packing_points) {
-    if (!networks.count(p.network)) networks.emplace(p.network, load_model(p.network));
+    if (!networks.count(p.network)) networks.emplace(p.network, load_network(sweep, p.network));
   }
   // The data sets are read once; every packing calibrates on the same images.
   const auto calib_data = model::load_idx_dataset(sweep.calibration_dataset, "train", sweep.calibration_count);

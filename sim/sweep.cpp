@@ -198,6 +198,22 @@ Sweep load_sweep(const std::string& path) {
     s.calibration_dataset = calib.contains("dataset") ? json_read::value_as<std::string>(calib["dataset"])
                                                       : std::string("/usr/share/datasets/fashion-mnist");
     s.calibration_count = calib.contains("count") ? json_read::value_as<int>(calib["count"]) : 64;
+    for (const auto& [k, v] : calib.items()) {
+      if (k != "dataset" && k != "count" && k != "preprocess") throw std::invalid_argument("unknown key '" + k + "'");
+    }
+    if (calib.contains("preprocess")) {
+      const nlohmann::json& p = calib["preprocess"];
+      if (!p.is_object()) throw std::invalid_argument("'preprocess' must be an object {scale, mean, std}");
+      for (const auto& [k, v] : p.items()) {
+        if (k != "scale" && k != "mean" && k != "std") throw std::invalid_argument("preprocess: unknown key '" + k + "'");
+      }
+      model::Preprocess pre;
+      pre.scale = p.contains("scale") ? json_read::value_as<float>(p["scale"]) : 1.0f;
+      if (p.contains("mean")) pre.mean = json_read::value_as<std::vector<float>>(p["mean"]);
+      if (p.contains("std")) pre.std = json_read::value_as<std::vector<float>>(p["std"]);
+      model::validate(pre, static_cast<int>(std::max(pre.mean.size(), pre.std.size())));  // channels: checked per network
+      s.preprocess = pre;
+    }
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument(path + ": calibration: " + e.what());
   }

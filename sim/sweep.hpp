@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "hw/accelerator_config.hpp"
 #include "hw/area_model.hpp"
 #include "hw/energy_model.hpp"
+#include "models/network.hpp"
 
 namespace ccsim::cli {
 
@@ -35,6 +37,9 @@ struct Sweep {
   std::vector<SweepPoint> points;  // the Cartesian product, id = index
   std::string calibration_dataset;
   int calibration_count = 64;
+  // calibration.preprocess: how data-set pixels become every network's input, for networks that do
+  // not carry it (ONNX); replaces a network's own when given.
+  std::optional<model::Preprocess> preprocess;
   nlohmann::json scheme_params;  // m, patterns, period, block, restricted
   hw::EnergyTable energy;
   hw::AreaTable area;

@@ -311,6 +311,10 @@ TEST_F(ExploreCli, BadSweepsFailCleanly) {
   fails({{"network", net}, {"axes", {{"alpha", {2.5}}}}}, "axis 'alpha': element 0: expected an integer");
   fails({{"network", net}, {"calibration", {{"dataset", path("nodata")}}}}, "calibration data set: " + path("nodata"));
   fails({{"network", net}, {"calibration", {{"count", 0}}}}, "calibration count must be >= 1");
+  fails({{"network", net}, {"calibration", {{"counts", 8}}}}, "calibration: unknown key 'counts'");
+  fails({{"network", net}, {"calibration", {{"preprocess", {{"scale", 0}}}}}}, "preprocess scale must be finite and non-zero");
+  fails({{"network", net}, {"calibration", {{"preprocess", {{"shift", 1}}}}}}, "preprocess: unknown key 'shift'");
+  fails({{"network", net}, {"calibration", {{"preprocess", 0.5}}}}, "'preprocess' must be an object");
   fails({{"network", net}, {"scheme_params", {{"m", "four"}}}}, "scheme_params 'm': expected an integer");
   fails({{"network", net}, {"scheme_params", {{"blocks", 8}}}}, "scheme_params 'blocks': unknown key");
   // Axes multiplying to 8e9 points grew memory without bound; now refused at once.
