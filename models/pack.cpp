@@ -1,5 +1,6 @@
 #include "models/pack.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <set>
@@ -113,6 +114,15 @@ void refuse_stale_groups(const Layer& layer, const CombineOptions& asked) {
 
 }  // namespace
 
+bool in_combine_scope(const Network& net, std::size_t layer_index, CombineScope scope) {
+  const Layer& layer = net.layers.at(layer_index);
+  if (!layer.has_weights()) return false;
+  if (scope == CombineScope::AllWeightLayers) return true;
+  const bool first_weight_layer = std::none_of(net.layers.begin(), net.layers.begin() + static_cast<std::ptrdiff_t>(layer_index),
+                                               [](const Layer& l) { return l.has_weights(); });
+  return layer.kind == LayerKind::Conv && !first_weight_layer;
+}
+
 float symmetric_scale(float absmax) { return absmax > 0.0f ? absmax / 127.0f : 1.0f; }
 
 PackResult pack_network(const Network& net, const PackOptions& options, const FloatTensor& calibration) {
@@ -131,11 +141,16 @@ PackResult pack_network(const Network& net, const PackOptions& options, const Fl
     if (!layer.has_weights()) continue;
     const auto it = options.per_layer.find(layer.name);
     const bool keep_groups = it == options.per_layer.end() && !options.regroup && layer.column_groups.has_value();
+    const bool in_scope = in_combine_scope(pruned, i, options.scope);
+    const CombineOptions global = in_scope ? options.combine : CombineOptions{1, options.combine.gamma, 0};
     if (keep_groups) {
-      if (options.combine_given) refuse_stale_groups(layer, options.combine);
+      // Only layers the asked options reach can contradict them.
+      if (options.combine_given && in_scope) refuse_stale_groups(layer, options.combine);
       used_options[i] = {layer.column_groups->alpha, layer.column_groups->gamma, 0};
     } else {
-      used_options[i] = it == options.per_layer.end() ? options.combine : it->second;
+      used_options[i] = it == options.per_layer.end() ? global : it->second;
+      if (used_options[i].alpha > 1) result.combined_untrained.push_back(layer.name);
+      if (!in_scope && it == options.per_layer.end()) result.kept_dense_by_scope.push_back(layer.name);
     }
     unused.erase(layer.name);
     FilterMatrix m = filter_matrix(layer, shapes[i]);

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "models/column_combine.hpp"
 #include "models/network.hpp"
@@ -12,13 +13,20 @@
 
 namespace ccsim::model {
 
+// Which weight layers the global options combine. The reference (BradMcDanel/column-combine)
+// combines the convolutions after the first weight layer; the first layer (few input channels,
+// most sensitive) and fully connected layers stay dense (alpha 1).
+enum class CombineScope { Reference, AllWeightLayers };
+
 // Which grouping a weight layer gets, first match wins: a per-layer override; the column
-// groups the layer carries from training (unless `regroup`); the global options.
+// groups the layer carries from training (unless `regroup`); the global options for a layer in
+// `scope`; dense (alpha 1) for a layer outside it.
 // When the global options were asked for explicitly (`combine_given`, e.g. pack --alpha), a
 // layer whose carried groups were made with another alpha or gamma is refused unless `regroup`:
 // keeping them would silently not do what was asked.
 struct PackOptions {
-  CombineOptions combine;                             // every weight layer
+  CombineOptions combine;                             // every weight layer in `scope`
+  CombineScope scope = CombineScope::Reference;
   std::map<std::string, CombineOptions> per_layer;    // overrides by layer name
   bool regroup = false;                               // ignore column groups carried by layers
   bool combine_given = false;                         // `combine` was asked for, not a default
@@ -27,7 +35,14 @@ struct PackOptions {
 struct PackResult {
   PackedNetwork packed;
   Network pruned;  // the float network after folding and pruning (what retraining would start from)
+  // Weight layers grouped here at alpha > 1 rather than with groups carried from training: their
+  // conflict losers were pruned from a network not trained for it.
+  std::vector<std::string> combined_untrained;
+  std::vector<std::string> kept_dense_by_scope;  // in the network, outside `scope`, no override
 };
+
+// Whether `scope` lets the global options combine weight layer `layer_index` of `net`.
+bool in_combine_scope(const Network& net, std::size_t layer_index, CombineScope scope);
 
 // `calibration` is a batch of prepared float inputs (see run_float). Throws std::invalid_argument
 // naming the layer on anything that cannot be packed, and for per-layer overrides that name no

@@ -133,6 +133,8 @@ SchemePack pack_with_scheme(const Network& source, const SchemeSpec& spec, const
   options.regroup = false;
   options.combine.alpha = spec.scheme == SparsityScheme::ColumnCombine ? spec.params.alpha : 1;
   options.combine.gamma = spec.params.gamma;
+  // A sweep point's density and scheme apply to every weight layer, so column combining does too.
+  options.scope = CombineScope::AllWeightLayers;
   out.packed = pack_network(net, options, calibration).packed;
   for (auto& l : out.packed.layers) {
     if (l.kind != OpKind::Matmul) continue;

@@ -11,6 +11,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "sim/cli_main.hpp"
 #include "sim/commands.hpp"
 
 // libsystemc refers to sc_main from its own main(); ccsim has its own main() and starts the
@@ -53,13 +54,5 @@ int main(int argc, char** argv) {
   ccsim::cli::add_run_command(app);
   ccsim::cli::add_cosim_command(app);
   ccsim::cli::add_explore_command(app);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  } catch (const std::exception& e) {
-    std::cerr << "ccsim: error: " << e.what() << "\n";
-    return 1;
-  }
-  return 0;
+  return ccsim::cli::parse_and_run(app, argc, argv);
 }

@@ -6,19 +6,12 @@
 
 #include <CLI/CLI.hpp>
 
+#include "sim/cli_main.hpp"
 #include "sim/commands.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"ccsim train: the training part of ccsim (libtorch)", "ccsim"};
   app.require_subcommand(1);
   ccsim::cli::add_train_command(app);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  } catch (const std::exception& e) {
-    std::cerr << "ccsim: error: " << e.what() << "\n";
-    return 1;
-  }
-  return 0;
+  return ccsim::cli::parse_and_run(app, argc, argv);
 }

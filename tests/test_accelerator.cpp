@@ -18,6 +18,7 @@ namespace {
 void check_network(const AcceleratorConfig& config, int alpha) {
   const auto net = test::shift_net(31, 0.35);
   model::PackOptions opt;
+  opt.scope = model::CombineScope::AllWeightLayers;  // combine every weight layer, the first and FC ones too
   opt.combine = {alpha, 1.75, 0};
   const auto packed = model::pack_network(net, opt, test::random_batch(net.input, 8, 1)).packed;
   const auto batch = test::random_batch(net.input, 3, 2);
@@ -79,6 +80,7 @@ TEST(Accelerator, PipelinedScheduleOverlapsInputs) {
 std::pair<model::PackedNetwork, std::vector<model::Int8Tensor>> packed_shift_net_and_input(std::uint32_t seed) {
   const auto net = test::shift_net(seed, 0.35);
   model::PackOptions opt;
+  opt.scope = model::CombineScope::AllWeightLayers;  // combine every weight layer, the first and FC ones too
   opt.combine = {4, 1.75, 0};
   auto packed = model::pack_network(net, opt, test::random_batch(net.input, 8, 1)).packed;
   const auto batch = test::random_batch(net.input, 1, 2);

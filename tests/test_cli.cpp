@@ -9,6 +9,7 @@
 #include <fstream>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <memory>
 
 #include <nlohmann/json.hpp>
@@ -105,7 +106,7 @@ TEST_F(Cli, StoredGroupsThatContradictTheAskedAlphaAreRefused) {
   for (const auto& l : kept["layers"]) EXPECT_EQ(l["alpha"], 1) << l["name"];
   // The same alpha as stored is no contradiction; --regroup applies the asked one.
   EXPECT_EQ(run("pack " + path("a1.json") + " --alpha 1" + calib + " -o " + out).status, 0);
-  ASSERT_EQ(run("pack " + path("a1.json") + " --alpha 8 --regroup" + calib + " -o " + out + " --report " +
+  ASSERT_EQ(run("pack " + path("a1.json") + " --alpha 8 --regroup --combine-all" + calib + " -o " + out + " --report " +
                 path("regrouped.json")).status,
             0);
   const auto regrouped = nlohmann::json::parse(read_file(path("regrouped.json")));
@@ -168,6 +169,62 @@ TEST_F(Cli, PreprocessingFlagsGiveAPyTorchModelItsAccuracy) {
   ASSERT_EQ(replaced.status, 0) << replaced.output;
   EXPECT_NE(replaced.output.find("--input-scale 0.00392157 replaces the preprocessing"), std::string::npos)
       << replaced.output;
+}
+
+// pack's defaults follow the reference: the first weight layer and fully connected layers stay
+// dense unless asked, and combining a network not trained for it says what it cost (issue 15, point 2).
+TEST_F(Cli, PackDefaultsCombineAsTheReferenceAndWarnWhatCombiningCosts) {
+  const std::string model = std::string(CCSIM_SOURCE_DIR) + "/tests/models/fmnist-cnn.onnx";
+  const std::string common = model + " --input-scale 1/255 --calib-dataset /usr/share/datasets/fashion-mnist";
+  const auto alphas = [this](const std::string& report) {
+    std::map<std::string, int> a;
+    const auto json = nlohmann::json::parse(read_file(path(report)));
+    for (const auto& l : json["layers"]) a[l["name"].get<std::string>()] = l["alpha"].get<int>();
+    return a;
+  };
+  Result r = run("pack " + common + " -o " + path("ref.ccpack") + " --report " + path("ref.json"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(alphas("ref.json"), (std::map<std::string, int>{{"/0/Conv", 1}, {"/3/Conv", 8}, {"/6/Conv", 8}, {"/9/Gemm", 1}}));
+  EXPECT_NE(r.output.find("kept dense (alpha 1) as the reference does, the first weight layer and fully connected "
+                          "layers: /0/Conv, /9/Gemm"),
+            std::string::npos)
+      << r.output;
+  // /3/Conv and /6/Conv are dense-trained: at alpha 8, gamma 1.75 half their weights lose a conflict.
+  EXPECT_NE(r.output.find("combining pruned 2816 of 5632 non-zero weights (50.0 %) in layers not trained with these "
+                          "groups (/3/Conv, /6/Conv)"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("float accuracy on 1000 test images"), std::string::npos) << r.output;
+  // The summary shows the alpha each layer used.
+  EXPECT_NE(r.output.find("/9/Gemm                  1   1.75     10    1568    1568     15680     15680"), std::string::npos)
+      << r.output;
+
+  r = run("pack " + common + " --combine-all -o " + path("all.ccpack") + " --report " + path("all.json"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  for (const auto& [name, alpha] : alphas("all.json")) EXPECT_EQ(alpha, 8) << name;
+  EXPECT_NE(r.output.find("(/0/Conv, /3/Conv, /6/Conv, /9/Gemm)"), std::string::npos) << r.output;
+  // Combining the first and the classifier layer too costs accuracy the reference scope keeps (87.5 % -> 75.2 %).
+  const auto at = r.output.find("test images of");
+  ASSERT_NE(at, std::string::npos) << r.output;
+  double before = 0;
+  double after = 0;
+  ASSERT_EQ(std::sscanf(r.output.c_str() + r.output.find(": ", at) + 2, "%lf %% before combining, %lf", &before, &after), 2)
+      << r.output;
+  EXPECT_GT(before - after, 5.0) << r.output;
+  r = run("pack " + common + " --combine-all --check-count 0 -o " + path("all.ccpack"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(r.output.find("float accuracy on"), std::string::npos) << r.output;
+
+  r = run("pack " + common + " --layer /9/Gemm:alpha=4 -o " + path("fc.ccpack") + " --report " + path("fc.json"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(alphas("fc.json").at("/9/Gemm"), 4);
+  EXPECT_NE(r.output.find("fully connected layers: /0/Conv;"), std::string::npos) << r.output;
+
+  // Dense packing prunes nothing and warns of nothing.
+  r = run("pack " + common + " --alpha 1 -o " + path("dense.ccpack"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(r.output.find("warning"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("note:"), std::string::npos) << r.output;
 }
 
 TEST_F(Cli, RunCycleFastTlmAndWaveform) {

@@ -73,6 +73,7 @@ TEST(Golden, PackedMatmulEqualsDenseEvaluation) {
     net.input = {in_c, 7 + trial % 3, 6 + trial % 4};
     net.layers.push_back(test::conv("c", in_c, 4 + trial % 7, k, stride, pad, rng, 0.3 + 0.05 * trial));
     PackOptions opt;
+    opt.scope = CombineScope::AllWeightLayers;  // combine every weight layer, the first and FC ones too
     opt.combine = {1 + trial % 6, 0.5 * (trial % 5), 0};
     const auto packed = pack_network(net, opt, test::random_batch(net.input, 4, trial)).packed;
     const PackedLayer& l = packed.layers.at(0);
@@ -141,6 +142,7 @@ TEST(Golden, Int8TracksFloatOnAShiftNetwork) {
   for (int alpha : {1, 4, 8}) {
     const auto net = test::shift_net(7, 0.3);
     PackOptions opt;
+    opt.scope = CombineScope::AllWeightLayers;  // combine every weight layer, the first and FC ones too
     opt.combine = {alpha, 1.75, 0};
     const auto calib = test::random_batch(net.input, 64, 3);
     const auto result = pack_network(net, opt, calib);
@@ -167,6 +169,7 @@ TEST_P(RealOnnxModel, Int8GoldenWithinQuantizationErrorOfFloat) {
   for (std::size_t i = 0; i < ours.data.size(); ++i) ASSERT_NEAR(ours.data[i], stored.data[i], 1e-4) << i;
 
   PackOptions opt;
+  opt.scope = CombineScope::AllWeightLayers;  // combine every weight layer, the first and FC ones too
   opt.combine = {1, 0.0, 0};  // no combining: pure quantization error
   const auto packed = pack_network(net, opt, input).packed;
   const double err = relative_error(packed, net, input);

@@ -81,6 +81,7 @@ model::PackedNetwork one_layer(const LayerCase& lc, std::uint32_t seed) {
     net.layers.push_back(test::conv("c", lc.in_c, lc.out_c, lc.k, lc.stride, lc.pad, rng, 0.35));
   }
   model::PackOptions opt;
+  opt.scope = model::CombineScope::AllWeightLayers;  // combine every weight layer, the first and FC ones too
   opt.combine = {lc.alpha, 1.0, 0};
   return model::pack_network(net, opt, test::random_batch(net.input, 4, seed)).packed;
 }
@@ -146,6 +147,7 @@ TEST(MatmulEngine, RejectsGroupsWiderThanTheMultiplexer) {
 TEST(MatmulEngine, FusedShiftEqualsShiftThenMatmul) {
   const auto net = test::shift_net(4, 0.4);
   model::PackOptions opt;
+  opt.scope = model::CombineScope::AllWeightLayers;  // combine every weight layer, the first and FC ones too
   opt.combine = {4, 1.0, 0};
   const auto packed = model::pack_network(net, opt, test::random_batch(net.input, 4, 4)).packed;
   std::mt19937 rng(8);

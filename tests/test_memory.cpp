@@ -19,6 +19,7 @@ namespace {
 model::PackedNetwork packed_shift_net(int alpha = 4) {
   const auto net = test::shift_net(7, 0.35);
   model::PackOptions opt;
+  opt.scope = model::CombineScope::AllWeightLayers;  // combine every weight layer, the first and FC ones too
   opt.combine = {alpha, 1.75, 0};
   return model::pack_network(net, opt, test::random_batch(net.input, 4, 3)).packed;
 }

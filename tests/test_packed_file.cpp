@@ -21,6 +21,7 @@ namespace {
 PackedNetwork sample_network() {
   const auto net = test::shift_net(11, 0.35);
   PackOptions opt;
+  opt.scope = CombineScope::AllWeightLayers;  // combine every weight layer, the first and FC ones too
   opt.combine = {4, 1.75, 0};
   opt.per_layer["pw3"] = {8, 0.5, 16};
   return pack_network(net, opt, test::random_batch(net.input, 8, 2)).packed;

@@ -32,6 +32,7 @@ struct Fixture {
 Fixture make_fixture() {
   const auto net = test::shift_net(41, 0.35);
   model::PackOptions opt;
+  opt.scope = model::CombineScope::AllWeightLayers;  // combine every weight layer, the first and FC ones too
   opt.combine = {4, 1.75, 0};
   Fixture f;
   f.packed = model::pack_network(net, opt, test::random_batch(net.input, 8, 1)).packed;

@@ -63,6 +63,7 @@ struct ShadowSink : sc_core::sc_module, ShadowLoadIf {
 model::PackedNetwork packed_shift_net(int alpha = 4) {
   const auto net = test::shift_net(31, 0.35);
   model::PackOptions opt;
+  opt.scope = model::CombineScope::AllWeightLayers;  // combine every weight layer, the first and FC ones too
   opt.combine = {alpha, 1.75, 0};
   return model::pack_network(net, opt, test::random_batch(net.input, 8, 1)).packed;
 }
