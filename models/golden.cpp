@@ -1,6 +1,8 @@
 #include "models/golden.hpp"
 
 #include <algorithm>
+#include <cstdlib>
+#include <string>
 #include <limits>
 #include <stdexcept>
 
@@ -21,26 +23,125 @@ std::int8_t im2col_value(const PackedLayer& l, const Int8Tensor& in, std::uint32
   return in.data[(static_cast<std::size_t>(c) * l.in.h + y) * l.in.w + x];
 }
 
+// acc[p] += w0 x0[p] + w1 x1[p] + w2 x2[p] + w3 x3[p] (or one term), wrapping at 32 bits as
+// fixed::mac does: modular addition is associative, so any order of the products gives the golden
+// value. The bodies are compiled three times (AVX-512, AVX2, baseline x86-64) and one is picked at
+// run time, so the build needs no -march that other machines lack.
+__attribute__((always_inline)) inline void mac4_body(std::uint32_t* acc, const std::int8_t* const* x,
+                                                     const std::int32_t* w, std::size_t n) {
+  const std::int8_t* x0 = x[0];
+  const std::int8_t* x1 = x[1];
+  const std::int8_t* x2 = x[2];
+  const std::int8_t* x3 = x[3];
+  const std::int32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
+  for (std::size_t p = 0; p < n; ++p) {
+    acc[p] += static_cast<std::uint32_t>(w0 * x0[p] + w1 * x1[p] + w2 * x2[p] + w3 * x3[p]);  // |sum| <= 2^16
+  }
+}
+
+__attribute__((always_inline)) inline void mac1_body(std::uint32_t* acc, const std::int8_t* x, std::int32_t w,
+                                                     std::size_t n) {
+  for (std::size_t p = 0; p < n; ++p) acc[p] += static_cast<std::uint32_t>(w * x[p]);
+}
+
+__attribute__((always_inline)) inline void requantize_body(const std::uint32_t* acc, std::int8_t* out,
+                                                           fixed::Multiplier m, std::int8_t lo, std::int8_t hi,
+                                                           std::size_t n) {
+  for (std::size_t p = 0; p < n; ++p) out[p] = fixed::requantize(static_cast<fixed::Acc>(acc[p]), m, lo, hi);
+}
+
+using Mac4 = void (*)(std::uint32_t*, const std::int8_t* const*, const std::int32_t*, std::size_t);
+using Mac1 = void (*)(std::uint32_t*, const std::int8_t*, std::int32_t, std::size_t);
+using Requantize = void (*)(const std::uint32_t*, std::int8_t*, fixed::Multiplier, std::int8_t, std::int8_t, std::size_t);
+
+#define CCSIM_MAC_KERNELS(suffix, target)                                                                     \
+  target void mac4_##suffix(std::uint32_t* a, const std::int8_t* const* x, const std::int32_t* w, std::size_t n) { \
+    mac4_body(a, x, w, n);                                                                                    \
+  }                                                                                                           \
+  target void mac1_##suffix(std::uint32_t* a, const std::int8_t* x, std::int32_t w, std::size_t n) {          \
+    mac1_body(a, x, w, n);                                                                                    \
+  }                                                                                                           \
+  target void requantize_##suffix(const std::uint32_t* a, std::int8_t* out, fixed::Multiplier m, std::int8_t lo, \
+                                  std::int8_t hi, std::size_t n) {                                            \
+    requantize_body(a, out, m, lo, hi, n);                                                                    \
+  }
+CCSIM_MAC_KERNELS(avx512, __attribute__((target("avx512f,avx512bw,avx512vl"))))
+CCSIM_MAC_KERNELS(avx2, __attribute__((target("avx2"))))
+CCSIM_MAC_KERNELS(baseline, )
+#undef CCSIM_MAC_KERNELS
+
+struct MacKernels {
+  Mac4 mac4;
+  Mac1 mac1;
+  Requantize requantize;
+  const char* isa;
+};
+
+MacKernels pick_kernels() {
+  const MacKernels avx512{mac4_avx512, mac1_avx512, requantize_avx512, "avx512"};
+  const MacKernels avx2{mac4_avx2, mac1_avx2, requantize_avx2, "avx2"};
+  const MacKernels baseline{mac4_baseline, mac1_baseline, requantize_baseline, "default"};
+  const char* cap = std::getenv("CCSIM_GOLDEN_ISA");  // default | avx2 | avx512: at most this (tests)
+  const std::string limit = cap ? cap : "avx512";
+  if (limit != "default" && limit != "avx2" && limit != "avx512") {
+    throw std::invalid_argument("CCSIM_GOLDEN_ISA='" + limit + "': expected default, avx2 or avx512");
+  }
+  if (limit == "avx512" && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512vl")) {
+    return avx512;
+  }
+  if (limit != "default" && __builtin_cpu_supports("avx2")) return avx2;
+  return baseline;
+}
+
+const MacKernels& kernels() {
+  static const MacKernels k = pick_kernels();
+  return k;
+}
+
+// A Matmul layer as the golden arithmetic defines it (bias + sum of weight x selected input,
+// wrapping at 32 bits, then fixed::requantize), computed row by row over all output pixels: the
+// columns some group reads are gathered once (im2col, 0 in the padding), then each row
+// accumulates its non-zero cells' input rows into one vector of pixel sums.
 Int8Tensor matmul(const PackedLayer& l, const Int8Tensor& in) {
   Int8Tensor out{l.out, std::vector<std::int8_t>(static_cast<std::size_t>(l.out.size()))};
+  const std::size_t pixels = static_cast<std::size_t>(l.out.h) * l.out.w;
+  std::vector<std::int64_t> slot(static_cast<std::size_t>(l.cols()), -1);  // column -> row of `images`
+  std::size_t used = 0;
+  for (const auto& g : l.groups) {
+    for (const auto col : g) {
+      if (slot[col] < 0) slot[col] = static_cast<std::int64_t>(used++);
+    }
+  }
+  std::vector<std::int8_t> images(used * pixels);
+  for (std::size_t col = 0; col < slot.size(); ++col) {
+    if (slot[col] < 0) continue;
+    std::int8_t* dst = images.data() + static_cast<std::size_t>(slot[col]) * pixels;
+    for (int oy = 0; oy < l.out.h; ++oy) {
+      for (int ox = 0; ox < l.out.w; ++ox) *dst++ = im2col_value(l, in, static_cast<std::uint32_t>(col), oy, ox);
+    }
+  }
   const int groups = l.packed_cols();
-  std::vector<std::int8_t> column_input(static_cast<std::size_t>(l.cols()));
-  for (int oy = 0; oy < l.out.h; ++oy) {
-    for (int ox = 0; ox < l.out.w; ++ox) {
-      // Gather only the columns some group reads (zero columns were dropped by combining).
-      for (const auto& g : l.groups) {
-        for (const auto col : g) column_input[col] = im2col_value(l, in, col, oy, ox);
-      }
-      for (int r = 0; r < l.rows(); ++r) {
-        fixed::Acc acc = l.bias[r];
-        for (int g = 0; g < groups; ++g) {
-          const std::size_t cell = l.cell(r, g);
-          acc = fixed::mac(acc, l.weights[cell], column_input[l.groups[g][l.select[cell]]]);
-        }
-        out.data[(static_cast<std::size_t>(r) * l.out.h + oy) * l.out.w + ox] =
-            fixed::requantize(acc, l.requant[r], l.act_min, l.act_max);
+  const MacKernels& k = kernels();
+  std::vector<std::uint32_t> acc(pixels);
+  const std::int8_t* x[4];
+  std::int32_t w[4];
+  for (int r = 0; r < l.rows(); ++r) {
+    std::fill(acc.begin(), acc.end(), static_cast<std::uint32_t>(l.bias[r]));
+    int pending = 0;
+    for (int g = 0; g < groups; ++g) {
+      const std::size_t cell = l.cell(r, g);
+      if (l.weights[cell] == 0) continue;  // adds 0
+      x[pending] = images.data() + static_cast<std::size_t>(slot[l.groups[g][l.select[cell]]]) * pixels;
+      w[pending] = l.weights[cell];
+      if (++pending == 4) {
+        k.mac4(acc.data(), x, w, pixels);
+        pending = 0;
       }
     }
+    for (int i = 0; i < pending; ++i) k.mac1(acc.data(), x[i], w[i], pixels);
+    k.requantize(acc.data(), out.data.data() + static_cast<std::size_t>(r) * pixels, l.requant[r], l.act_min, l.act_max,
+                 pixels);
   }
   return out;
 }
@@ -110,6 +211,8 @@ Int8Tensor global_avg_pool(const PackedLayer& l, const Int8Tensor& in) {
 }
 
 }  // namespace
+
+const char* golden_kernel_isa() { return kernels().isa; }
 
 Int8Tensor quantize_input(const PackedNetwork& net, const float* values, std::size_t count) {
   if (count != static_cast<std::size_t>(net.input.size())) {

@@ -18,6 +18,11 @@ struct Int8Tensor {
 // Quantizes one prepared float input (C*H*W values, CHW) with the network's input scale.
 Int8Tensor quantize_input(const PackedNetwork& net, const float* values, std::size_t count);
 
+// The instruction set of the Matmul kernels in use: "avx512", "avx2" or "default" (baseline
+// x86-64), the best the CPU has, capped by the environment variable CCSIM_GOLDEN_ISA. Every choice
+// computes the same values.
+const char* golden_kernel_isa();
+
 // Runs one layer. Throws std::invalid_argument if the input shape is not the layer's.
 Int8Tensor run_layer(const PackedLayer& layer, const Int8Tensor& in);
 

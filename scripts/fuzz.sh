@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes every reader ccsim has (packed file, ONNX import, JSON network, sweep JSON, .pb tensors,
-# IDX) with libFuzzer under AddressSanitizer and UndefinedBehaviorSanitizer.
+# IDX, topology CSV) with libFuzzer under AddressSanitizer and UndefinedBehaviorSanitizer.
 #   bash scripts/fuzz.sh               each harness 15 s (what CI runs, through ctest -L fuzz)
 #   bash scripts/fuzz.sh --seconds 600 longer runs; --only sweep for one harness
 # Builds tests/fuzz into ${CCSIM_FUZZ_DIR:-build-fuzz} with clang, lays out the seed corpus from the
@@ -24,7 +24,7 @@ cmake --build "$build" --parallel "$(nproc)"
 
 corpus=$build/corpus
 rm -rf "$corpus" "$build"/crash-*
-for r in packed_file onnx network_json sweep tensor_pb idx; do mkdir -p "$corpus/$r" "$corpus/$r-work"; done
+for r in packed_file onnx network_json sweep tensor_pb idx topology; do mkdir -p "$corpus/$r" "$corpus/$r-work"; done
 testdata=/usr/share/libonnx-testdata/data
 cp "$root"/models/examples/*.ccpack "$root"/models/examples/training-runs/*.ccpack "$corpus/packed_file/"
 i=0
@@ -36,6 +36,7 @@ for t in "$testdata"/pytorch-converted/test_{Conv2d,AvgPool2d,Linear}/test_data_
   [ -f "$t" ] && cp "$t" "$corpus/tensor_pb/seed-$((i++)).pb"
 done
 cp "$root"/sim/examples/*-fmnist.json "$corpus/sweep/"
+cp "$root"/sim/examples/scalesim-three-layers.csv "$root"/sim/examples/gemm-mnk.csv "$corpus/topology/"
 python3 - "$corpus" "$root" <<'PY'
 import json, struct, sys, os
 corpus, root = sys.argv[1], sys.argv[2]

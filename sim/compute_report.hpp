@@ -3,12 +3,18 @@
 // SCALE-Sim's. Written by `ccsim run --compute-report` and `ccsim explore --compute-reports`.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 #include "hw/accelerator.hpp"
 #include "models/packed_network.hpp"
 
 namespace ccsim::cli {
+
+std::string compute_report_header();
+// One layer's row, LayerID `id`.
+std::string compute_report_row(std::size_t id, const model::PackedLayer& layer, const hw::LayerStats& stats,
+                               const hw::ArrayConfig& array);
 
 // One inference: overall utilization = busy MAC slots x b / (R C cycles); mapping efficiency =
 // filter-matrix cells mapped / cells of the tiles used; compute utilization = busy / issued MAC

@@ -227,6 +227,79 @@ TEST_F(Cli, PackDefaultsCombineAsTheReferenceAndWarnWhatCombiningCosts) {
   EXPECT_EQ(r.output.find("note:"), std::string::npos) << r.output;
 }
 
+// SCALE-Sim topology CSVs time layers with synthetic weights; each layer's cycles are the
+// documented formula (hw/README.md, "Timing of a layer" and the DMA phases), in both modes
+// (issue 15, point 6).
+TEST_F(Cli, TopologyCsvLayersTakeTheDocumentedCycles) {
+  write_file_atomic(path("conv.csv"),
+                    "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n"
+                    "c3s2, 10, 10, 3, 3, 8, 20, 2,\n"
+                    "pw, 6, 6, 1, 1, 40, 24, 1,\n"
+                    "DP3, 8, 8, 3, 3, 16, 16, 1,\n");
+  write_file_atomic(path("gemm.csv"), "Layer, M, N, K,\ng, 5, 24, 40,\n");
+  struct Expect {
+    long pixels, rows, cols, in_bytes, out_bytes;
+  };
+  // 16x16 array, b = 8, default weight buffer (T_load = R = 16), 16 DRAM bytes per cycle.
+  const auto cycles = [](const Expect& e) {
+    const long n = ((e.rows + 15) / 16) * ((e.cols + 15) / 16);
+    const long compute = 8 * (e.pixels + 16 - 1) + 16;
+    const long layer = 16 + (n - 1) * std::max(compute, 16L) + compute;
+    return (e.in_bytes + 15) / 16 + layer + (e.out_bytes + 15) / 16;
+  };
+  for (const std::string mode : {"fast", "cycle"}) {
+    Result r = run("run --topology " + path("conv.csv") + " --mode " + mode + " --compute-report " + path("c.csv") +
+                   " --report " + path("c.json"));
+    ASSERT_EQ(r.status, 0) << r.output;
+    EXPECT_NE(r.output.find(mode == "fast" ? "computed by the golden model" : "bit-exact with the golden model"),
+              std::string::npos)
+        << r.output;
+    const auto report = nlohmann::json::parse(read_file(path("c.json")));
+    ASSERT_EQ(report["layers"].size(), 3u);
+    // c3s2: 4x4 outputs, 20 filters over 8 x 3 x 3 = 72 columns; pw: 36 pixels, 24 x 40.
+    EXPECT_EQ(report["layers"][0]["cycles"].get<long>(), cycles({16, 20, 72, 800, 320})) << mode;
+    EXPECT_EQ(report["layers"][1]["cycles"].get<long>(), cycles({36, 24, 40, 1440, 864})) << mode;
+    EXPECT_TRUE(report["layers"][2]["depthwise"].get<bool>());
+    const std::string csv = read_file(path("c.csv"));
+    EXPECT_EQ(csv.rfind("LayerID, Total Cycles", 0), 0u) << csv;
+    EXPECT_NE(csv.find("\n1, " + std::to_string(cycles({36, 24, 40, 1440, 864})) + ", "), std::string::npos) << csv;
+
+    r = run("run --topology " + path("gemm.csv") + " --mode " + mode + " --report " + path("g.json"));
+    ASSERT_EQ(r.status, 0) << r.output;
+    // GEMM form M=5, N=24, K=40: 5 pixels of 40 channels through 24 filters.
+    EXPECT_EQ(nlohmann::json::parse(read_file(path("g.json")))["layers"][0]["cycles"].get<long>(),
+              cycles({5, 24, 40, 200, 120}))
+        << mode;
+  }
+  // Column combining packs the synthetic weights at the asked density.
+  Result r = run("run --topology " + path("conv.csv") + " --mode fast --scheme cc --density 0.25 --alpha 8 --report " +
+                 path("cc.json"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto cc = nlohmann::json::parse(read_file(path("cc.json")));
+  EXPECT_LT(cc["layers"][0]["packed_columns"].get<int>(), 72);
+  EXPECT_LT(cc["layers"][0]["cycles"].get<long>(), cycles({16, 20, 72, 800, 320}));
+
+  const std::string header = "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n";
+  const auto refused = [&](const std::string& text, const std::string& fragment) {
+    write_file_atomic(path("bad.csv"), text);
+    expect_failure("run --topology " + path("bad.csv") + " --mode fast --report " + path("never.json"), fragment,
+                   path("never.json"));
+  };
+  refused("name, h, w\n", path("bad.csv") + ":1: the header is neither SCALE-Sim's conv form");
+  refused(header, "the topology has a header and no layer");
+  refused(header + "a, 10, x, 3, 3, 8, 20, 1,\n", path("bad.csv") + ":2: 'IFMAP Width' is 'x', expected an integer");
+  refused(header + "a, 10, 10, 3, 3, 8, 0, 1,\n", "'Num Filter' is '0'");
+  refused(header + "a, 10, 10, 3, 3, 8, 20,\n", ":2: has 7 fields, the header 8");
+  refused(header + "a, 2, 10, 3, 3, 8, 20, 1,\n", "the 3x3 filter is larger than the 2x10 IFMAP");
+  refused(header + "DP, 10, 10, 3, 3, 8, 20, 1,\n", "is depthwise (its name contains DP) but has 20 filters for 8 channels");
+  refused(header + "a, 100000, 100000, 3, 3, 8, 20, 1,\n", "beyond ccsim's limits");
+  expect_failure("run " + path("x.ccpack") + " --topology " + path("conv.csv"), "not both");
+  expect_failure("run --topology " + path("conv.csv") + " --dataset /usr/share/datasets/fashion-mnist", "--input and --dataset are for a .ccpack");
+  expect_failure("run --topology " + path("conv.csv") + " --tlm lt", "--vcd, --tlm and --rtl are for a .ccpack");
+  expect_failure("run", "run needs FILE.ccpack or --topology TOPO.csv");
+  expect_failure("run " + path("x.ccpack") + " --scheme cc", "--scheme, --density, --alpha and --gamma go with --topology");
+}
+
 TEST_F(Cli, RunCycleFastTlmAndWaveform) {
   ASSERT_EQ(run("pack " + path("net.json") + " --alpha 4 --calib-input " + path("calib.pb") + " -o " + path("n.ccpack"))
                 .status,

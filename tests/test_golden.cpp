@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <random>
 
 #include <nlohmann/json.hpp>
@@ -54,6 +56,12 @@ Int8Tensor dense_matmul(const PackedLayer& l, const Int8Tensor& in) {
   return out;
 }
 
+Shape output_shape_of(const PackedLayer& l) {
+  const Window& w = l.window;
+  return {l.in.c, (l.in.h + w.pad_top + w.pad_bottom - w.kh) / w.stride_h + 1,
+          (l.in.w + w.pad_left + w.pad_right - w.kw) / w.stride_w + 1};
+}
+
 Int8Tensor random_int8(const Shape& s, std::mt19937& rng) {
   std::uniform_int_distribution<int> v(-128, 127);
   Int8Tensor t{s, std::vector<std::int8_t>(static_cast<std::size_t>(s.size()))};
@@ -80,6 +88,60 @@ TEST(Golden, PackedMatmulEqualsDenseEvaluation) {
     ASSERT_EQ(l.kind, OpKind::Matmul);
     const Int8Tensor x = random_int8(l.in, rng);
     EXPECT_EQ(run_layer(l, x).data, dense_matmul(l, x).data) << "trial " << trial;
+  }
+}
+
+// Packed layers made by hand, not by the front end: any alpha, selects and zero cells, biases over
+// the whole int32 range (so sums wrap at 32 bits), pixel and group counts that leave every
+// remainder of the vectorized loops. The golden Matmul must equal the dense evaluation.
+TEST(Golden, MatmulEqualsDenseEvaluationOnArbitraryPackedLayers) {
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int> byte(-128, 127);
+  for (int trial = 0; trial < 40; ++trial) {
+    PackedLayer l;
+    l.name = "m";
+    l.kind = OpKind::Matmul;
+    const int k = trial % 4 == 0 ? 1 : 3;
+    l.window.kh = l.window.kw = k;
+    l.window.stride_h = 1 + trial % 2;
+    l.window.stride_w = 1 + (trial / 2) % 2;
+    l.window.pad_top = l.window.pad_left = k == 3 ? trial % 2 : 0;
+    l.window.pad_bottom = l.window.pad_right = l.window.pad_top;
+    l.in = {1 + trial % 6, 3 + trial % 11, 2 + trial % 13};
+    const Shape conv_out = output_shape_of(l);
+    l.out = {1 + trial % 9, conv_out.h, conv_out.w};
+    // Columns in random groups of 1..alpha.
+    const int alpha = 1 + trial % 8;
+    std::vector<std::uint32_t> columns(static_cast<std::size_t>(l.cols()));
+    for (std::size_t c = 0; c < columns.size(); ++c) columns[c] = static_cast<std::uint32_t>(c);
+    std::shuffle(columns.begin(), columns.end(), rng);
+    for (std::size_t c = 0; c < columns.size();) {
+      const std::size_t n = std::min<std::size_t>(columns.size() - c, 1 + rng() % alpha);
+      l.groups.emplace_back(columns.begin() + static_cast<std::ptrdiff_t>(c), columns.begin() + static_cast<std::ptrdiff_t>(c + n));
+      c += n;
+    }
+    l.alpha = alpha;
+    for (int r = 0; r < l.rows(); ++r) {
+      for (const auto& g : l.groups) {
+        l.weights.push_back(rng() % 4 == 0 ? 0 : static_cast<std::int8_t>(byte(rng)));
+        l.select.push_back(static_cast<std::uint8_t>(rng() % g.size()));
+      }
+      const bool near_limit = trial % 3 == 0;  // the products then cross +-2^31
+      l.bias.push_back(near_limit ? std::numeric_limits<std::int32_t>::max() - static_cast<std::int32_t>(rng() % 20000)
+                                  : static_cast<std::int32_t>(rng()));
+      l.requant.push_back(fixed::quantize_multiplier(std::ldexp(1.0 + (rng() % 1000) / 1000.0, -8 - static_cast<int>(rng() % 20))));
+    }
+    l.act_min = trial % 2 ? 0 : -128;
+    const Int8Tensor x = random_int8(l.in, rng);
+    EXPECT_EQ(run_layer(l, x).data, dense_matmul(l, x).data) << "trial " << trial << ", kernels " << golden_kernel_isa();
+  }
+  // Under the kernels label each instruction set is forced in turn (a cap above the CPU falls back).
+  const char* cap = std::getenv("CCSIM_GOLDEN_ISA");
+  if (cap && std::string(cap) == "default") {
+    EXPECT_STREQ(golden_kernel_isa(), "default");
+  }
+  if (cap && std::string(cap) == "avx2") {
+    EXPECT_STRNE(golden_kernel_isa(), "avx512");
   }
 }
 

@@ -1,0 +1,81 @@
+#include "sim/topology_run.hpp"
+
+#include <algorithm>
+#include <random>
+#include <stdexcept>
+
+#include "models/golden.hpp"
+
+namespace ccsim::cli {
+namespace {
+
+// Normal(0, 1) float inputs: what the calibration and the run inputs are drawn from.
+model::FloatTensor random_batch(const model::Shape& s, int n, std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> v(0.0f, 1.0f);
+  model::FloatTensor t;
+  t.dims = {n, s.c, s.h, s.w};
+  t.data.resize(static_cast<std::size_t>(n) * static_cast<std::size_t>(s.size()));
+  for (auto& x : t.data) x = v(rng);
+  return t;
+}
+
+void check_golden(const model::PackedNetwork& net, const model::Int8Tensor& input, const hw::NetworkRun& run, int sample) {
+  std::vector<model::Int8Tensor> golden;
+  model::run_golden(net, input, &golden);
+  for (std::size_t i = 0; i < golden.size(); ++i) {
+    const auto& want = golden[i].data;
+    const auto& got = run.layer_outputs.at(i).data;
+    const auto diff = std::mismatch(want.begin(), want.end(), got.begin(), got.end());
+    if (diff.first != want.end() || got.size() != want.size()) {
+      throw std::runtime_error("topology layer '" + net.layers[i].name + "', input " + std::to_string(sample) +
+                               ": the accelerator's output differs from the golden model at value " +
+                               std::to_string(diff.first - want.begin()));
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<TopologyLayerRun> run_topology(const std::vector<model::TopologyLayer>& layers, const model::SchemeSpec& spec,
+                                           const hw::AcceleratorConfig& config, bool cycle_mode, int count) {
+  std::vector<TopologyLayerRun> out;
+  for (std::size_t k = 0; k < layers.size(); ++k) {
+    const model::TopologyLayer& t = layers[k];
+    const model::Network net = model::synthetic_network(t, static_cast<std::uint32_t>(k + 1));
+    const auto calibration = random_batch(net.input, 4, static_cast<std::uint32_t>(500 + k));
+    model::SchemePack pack;
+    try {
+      pack = model::pack_with_scheme(net, spec, calibration);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument("topology layer '" + t.name + "': " + e.what());
+    }
+    const auto batch = random_batch(net.input, count, static_cast<std::uint32_t>(1000 + k));
+    const auto per = static_cast<std::size_t>(net.input.size());
+    std::vector<model::Int8Tensor> inputs;
+    for (int i = 0; i < count; ++i) {
+      inputs.push_back(model::quantize_input(pack.packed, batch.data.data() + static_cast<std::size_t>(i) * per, per));
+    }
+    hw::AcceleratorConfig cfg = config;
+    for (const auto& g : pack.packed.layers.front().groups) {
+      cfg.array.alpha_max = std::max(cfg.array.alpha_max, static_cast<int>(g.size()));
+    }
+    const std::vector<hw::NetworkRun> runs =
+        cycle_mode ? hw::run_cycle_accurate(pack.packed, inputs, cfg) : hw::run_fast(pack.packed, inputs, cfg);
+    if (cycle_mode) {  // fast mode's values are the golden model's own
+      for (int i = 0; i < count; ++i) check_golden(pack.packed, inputs[static_cast<std::size_t>(i)], runs[static_cast<std::size_t>(i)], i);
+    }
+    TopologyLayerRun r;
+    r.layer = pack.packed.layers.front();
+    r.layer.weights.clear();
+    r.layer.select.clear();
+    r.run = runs.front();
+    r.run.layer_outputs.clear();
+    r.nonzeros = pack.nonzeros;
+    r.weights = pack.weights;
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace ccsim::cli
