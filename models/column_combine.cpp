@@ -33,25 +33,24 @@ class GroupMerger {
     count_ = static_cast<int>(members_.size());
     alive_.assign(count_, true);
     size_.assign(count_, 1);
-    union_.assign(static_cast<std::size_t>(count_) * count_, 0);
-    for (int i = 0; i < count_; ++i) {
-      for (int j = i + 1; j < count_; ++j) set_union(i, j, union_count(i, j));
-    }
     best_.assign(count_, kNone);
-    for (int i = 0; i < count_; ++i) best_[i] = best_partner(i);
+    cache_index_.assign(static_cast<std::size_t>(count_) * kCache, kNone);
+    cache_union_.assign(static_cast<std::size_t>(count_) * kCache, 0);
+    cache_len_.assign(count_, 0);
+    mark_union_.assign(count_, -1);
+    mark_index_.assign(count_, -1);
+    best_union_.assign(count_, -1);
+    for (int i = 0; i < count_; ++i) set_best(i, rescan(i));
   }
 
   std::vector<std::vector<std::uint32_t>> run() {
+    // A pair once disallowed stays disallowed (see merge), so a group without an allowed partner
+    // never gets one again: the first group that has one only moves forward.
+    int first = 0;
     for (;;) {
-      int c1 = -1;
-      for (int g = 0; g < count_; ++g) {
-        if (alive_[g] && best_[g] != kNone) {
-          c1 = g;
-          break;
-        }
-      }
-      if (c1 < 0) break;
-      merge(c1, best_[c1]);
+      while (first < count_ && (!alive_[first] || best_[first] == kNone)) ++first;
+      if (first == count_) break;
+      merge(first, best_[first]);
     }
     std::vector<std::vector<std::uint32_t>> groups;
     for (int g = 0; g < count_; ++g) {
@@ -74,40 +73,106 @@ class GroupMerger {
     for (int w = 0; w < words_; ++w) n += __builtin_popcountll(a[w] | b[w]);
     return n;
   }
-  int get_union(int i, int j) const { return union_[static_cast<std::size_t>(i) * count_ + j]; }
-  void set_union(int i, int j, int v) {
-    union_[static_cast<std::size_t>(i) * count_ + j] = v;
-    union_[static_cast<std::size_t>(j) * count_ + i] = v;
+  // A partner's score is its union (fewest rows empty in both); ties go to the lowest index
+  // (torch.min's argmin). Unions are counted from the occupancy bit sets when needed: no n x n
+  // matrix. Every group keeps its best kCache allowed partners from its last full scan, with their unions,
+  // and the mark: the best partner that scan left out (union, index). Unions only grow, and only
+  // those of a merged group c1, which merge() offers to every cache; a pair once disallowed stays
+  // disallowed, so a cached partner that is no longer allowed is dropped for good. Hence no partner
+  // outside the cache is better than the mark, and the best cached partner is the best of all as
+  // long as it is better than the mark; otherwise the group scans again.
+  bool allowed_with(int i, int j, int u) const {
+    return i != j && size_[i] + size_[j] <= alpha_ && nnz_[i] + nnz_[j] - u <= max_overlap_;
+  }
+  static bool better(int u, int j, int than_u, int than_j) { return u > than_u || (u == than_u && j < than_j); }
+  int* cached_index(int g) { return cache_index_.data() + static_cast<std::size_t>(g) * kCache; }
+  int* cached_union(int g) { return cache_union_.data() + static_cast<std::size_t>(g) * kCache; }
+
+  int best_partner(int g) {
+    int* cj = cached_index(g);
+    int* cu = cached_union(g);
+    int kept = 0;
+    int best = -1;
+    for (int i = 0; i < cache_len_[g]; ++i) {
+      if (!allowed_with(g, cj[i], cu[i])) continue;  // merged away or disallowed: never allowed again
+      cj[kept] = cj[i];
+      cu[kept] = cu[i];
+      if (best < 0 || better(cu[kept], cj[kept], cu[best], cj[best])) best = kept;
+      ++kept;
+    }
+    cache_len_[g] = kept;
+    if (best >= 0 && better(cu[best], cj[best], mark_union_[g], mark_index_[g])) return cj[best];
+    if (mark_union_[g] < 0) return kNone;  // the last scan left no allowed partner out
+    return rescan(g);
   }
 
-  bool allowed(int i, int j) const {
-    return i != j && size_[i] + size_[j] <= alpha_ && nnz_[i] + nnz_[j] - get_union(i, j) <= max_overlap_;
-  }
-
-  // Fewest rows empty in both = largest union; ties go to the lowest index (torch.min's argmin).
-  bool prefers(int g, int candidate, int current) const {
-    if (current == kNone) return true;
-    const int a = get_union(g, candidate);
-    const int b = get_union(g, current);
-    return a > b || (a == b && candidate < current);
-  }
-
-  // Two passes over contiguous arrays so the compiler vectorizes them: the largest union among
-  // allowed partners, then the first index reaching it.
-  int best_partner(int g) const {
-    const int* u = union_.data() + static_cast<std::size_t>(g) * count_;
+  // Full scan: the best kCache allowed partners by (union desc, index asc) into the cache, the next
+  // one as the mark. Returns the best, or kNone.
+  int rescan(int g) {
     const int size_budget = alpha_ - size_[g];
     const int overlap_budget = max_overlap_ - nnz_[g];
-    int best_u = -1;
+    int top_u[kCache + 1];
+    int top_j[kCache + 1];
+    int n = 0;
     for (int j = 0; j < count_; ++j) {
-      const bool ok = (size_[j] <= size_budget) & (nnz_[j] - u[j] <= overlap_budget) & (j != g);
-      best_u = std::max(best_u, ok ? u[j] : -1);
+      if (size_[j] > size_budget || j == g) continue;  // includes merged-away groups (kDead)
+      const int v = union_count(g, j);
+      if (nnz_[j] - v > overlap_budget) continue;
+      if (n == kCache + 1 && v <= top_u[kCache]) continue;  // j ascending: an equal union ranks after
+      int p = n < kCache + 1 ? n++ : kCache;
+      for (; p > 0 && top_u[p - 1] < v; --p) {
+        top_u[p] = top_u[p - 1];
+        top_j[p] = top_j[p - 1];
+      }
+      top_u[p] = v;
+      top_j[p] = j;
     }
-    if (best_u < 0) return kNone;
-    for (int j = 0; j < count_; ++j) {
-      if (u[j] == best_u && j != g && size_[j] <= size_budget && nnz_[j] - u[j] <= overlap_budget) return j;
+    const int cached = std::min(n, kCache);
+    std::copy(top_j, top_j + cached, cached_index(g));
+    std::copy(top_u, top_u + cached, cached_union(g));
+    cache_len_[g] = cached;
+    mark_union_[g] = n > kCache ? top_u[kCache] : -1;
+    mark_index_[g] = n > kCache ? top_j[kCache] : -1;
+    return n > 0 ? top_j[0] : kNone;
+  }
+
+  // c1's union with g is now u (it grew): keep the invariant. A cached c1 takes the new union; else
+  // c1 is cached if it beats g's mark; when the cache is full of allowed partners, the worse of c1
+  // and the worst cached one is left out and becomes the mark (it beats the old mark, and every
+  // cached partner beats it).
+  void offer(int g, int c1, int u) {
+    int* cj = cached_index(g);
+    int* cu = cached_union(g);
+    const int len = cache_len_[g];
+    for (int i = 0; i < len; ++i) {
+      if (cj[i] == c1) {
+        cu[i] = u;
+        return;
+      }
     }
-    return kNone;
+    if (!allowed_with(g, c1, u) || !better(u, c1, mark_union_[g], mark_index_[g])) return;
+    int free_slot = -1;
+    int worst = -1;
+    for (int i = 0; i < len; ++i) {
+      if (!allowed_with(g, cj[i], cu[i])) {
+        free_slot = i;
+      } else if (worst < 0 || better(cu[worst], cj[worst], cu[i], cj[i])) {
+        worst = i;
+      }
+    }
+    if (free_slot < 0 && len < kCache) free_slot = cache_len_[g]++;
+    if (free_slot >= 0) {
+      cj[free_slot] = c1;
+      cu[free_slot] = u;
+    } else if (better(u, c1, cu[worst], cj[worst])) {
+      mark_union_[g] = cu[worst];
+      mark_index_[g] = cj[worst];
+      cj[worst] = c1;
+      cu[worst] = u;
+    } else {
+      mark_union_[g] = u;
+      mark_index_[g] = c1;
+    }
   }
 
   void merge(int c1, int c2) {
@@ -122,23 +187,29 @@ class GroupMerger {
     alive_[c2] = false;
     best_[c2] = kNone;
 
-    for (int k = 0; k < count_; ++k) {
-      if (k != c1 && alive_[k]) set_union(c1, k, union_count(c1, k));
-    }
-    best_[c1] = best_partner(c1);
     // Merging only grows c1's occupancy, size and non-zeros, so for every k the union with c1 is
     // >= its union with the old c1 or c2, and a pair once disallowed stays disallowed. Hence a
     // group that preferred c1 or c2 (c1 < c2 always) prefers the new c1 if that pair is still
-    // allowed; only otherwise does it rescan. Pairs not involving c1 are unchanged.
+    // allowed; only otherwise does it rescan. Pairs not involving c1 are unchanged, and k's scan
+    // reads only its union with c1 from this merge, which is set first.
     for (int k = 0; k < count_; ++k) {
       if (k == c1 || !alive_[k]) continue;
-      const bool ok = allowed(k, c1);
+      const int u = union_count(c1, k);
+      offer(k, c1, u);
+      const bool ok = allowed_with(k, c1, u);
       if (best_[k] == c1 || best_[k] == c2) {
-        best_[k] = ok ? c1 : best_partner(k);
-      } else if (ok && prefers(k, c1, best_[k])) {
+        set_best(k, ok ? c1 : best_partner(k));
+      } else if (ok && (best_[k] == kNone || better(u, c1, best_union_[k], best_[k]))) {
         best_[k] = c1;
+        best_union_[k] = u;
       }
     }
+    set_best(c1, rescan(c1));  // every union of c1 changed: its cache and mark are void
+  }
+
+  void set_best(int g, int j) {
+    best_[g] = j;
+    best_union_[g] = j == kNone ? -1 : union_count(g, j);
   }
 
   int words_;
@@ -149,10 +220,40 @@ class GroupMerger {
   std::vector<int> size_;  // columns per group; kDead once merged away
   std::vector<int> nnz_;
   std::vector<Word> occupancy_;
-  std::vector<bool> alive_;
-  std::vector<int> union_;
+  std::vector<char> alive_;
   std::vector<int> best_;
+  std::vector<int> best_union_;  // union with best_
+  static constexpr int kCache = 32;
+  std::vector<int> cache_index_;  // count x kCache partners
+  std::vector<int> cache_union_;  // their unions
+  std::vector<int> cache_len_;
+  std::vector<int> mark_union_;  // -1: the last scan left no allowed partner out
+  std::vector<int> mark_index_;
 };
+
+// The merge loop compiled for AVX-512, AVX2 (both with the popcnt instruction) and baseline
+// x86-64, everything it calls inlined into each (flatten); group_columns picks one at run time.
+using Groups = std::vector<std::vector<std::uint32_t>>;
+#define CCSIM_GROUP_SECTION(suffix, attributes)                                                               \
+  attributes Groups group_section_##suffix(const std::vector<std::uint8_t>& nonzero, int rows, int cols,       \
+                                           int begin, int end, int alpha, int max_overlap) {                   \
+    return GroupMerger(nonzero, rows, cols, begin, end, alpha, max_overlap).run();                            \
+  }
+CCSIM_GROUP_SECTION(avx512, __attribute__((target("avx512f,avx512bw,avx512vl,popcnt"), flatten)))
+CCSIM_GROUP_SECTION(avx2, __attribute__((target("avx2,popcnt"), flatten)))
+CCSIM_GROUP_SECTION(baseline, __attribute__((flatten)))
+#undef CCSIM_GROUP_SECTION
+
+using GroupSection = Groups (*)(const std::vector<std::uint8_t>&, int, int, int, int, int, int);
+
+GroupSection pick_group_section() {
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+      __builtin_cpu_supports("popcnt")) {
+    return group_section_avx512;
+  }
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt")) return group_section_avx2;
+  return group_section_baseline;
+}
 
 }  // namespace
 
@@ -176,7 +277,8 @@ std::vector<std::vector<std::uint32_t>> group_columns(const std::vector<std::uin
   std::vector<std::vector<std::uint32_t>> groups;
   for (int begin = 0; begin < cols; begin += step) {
     const int end = std::min(cols, begin + step);
-    auto part = GroupMerger(nonzero, rows, cols, begin, end, alpha, max_overlap).run();
+    static const GroupSection group_section = pick_group_section();
+    auto part = group_section(nonzero, rows, cols, begin, end, alpha, max_overlap);
     for (auto& g : part) groups.push_back(std::move(g));
   }
   return groups;

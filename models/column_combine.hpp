@@ -20,8 +20,11 @@
 //   * The reference recomputes every pair distance per merge (O(G^2 B) per merge, on a GPU). Here
 //     conflicts and empty rows both follow from |occ_i OR occ_j| (row-occupancy bitsets):
 //     conflicts = nnz_i + nnz_j - |occ_i | occ_j|, empty = B' - |occ_i | occ_j|, so a pair costs
-//     B/64 popcounts; after a merge only the merged group's pairs are recomputed and each
-//     group's preferred partner is updated incrementally. The merge sequence is identical.
+//     B/64 popcounts (the popcnt instruction, AVX2 or AVX-512 where the CPU has them, picked at
+//     run time); after a merge only the merged group's pairs are recomputed and each group's
+//     preferred partner is updated incrementally from a cache of its 32 best partners, scanning
+//     all groups again only when the cache runs dry. No G x G matrix is kept (memory O(G B)).
+//     The merge sequence is identical.
 //   * Zero rows are kept in the packed matrix (the hardware still produces those outputs from
 //     the bias); the reference drops them from its packed shape. Grouping is unaffected: a zero
 //     row adds the same constant to every pair's empty-row count.

@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
 #include <limits>
 #include <set>
 #include <sstream>
 #include <stdexcept>
+
+#include <tbb/parallel_for.h>
 
 #include "models/float_reference.hpp"
 
@@ -136,6 +139,7 @@ PackResult pack_network(const Network& net, const PackOptions& options, const Fl
   for (const auto& [name, opt] : options.per_layer) unused.insert(name);
   std::vector<CombinedMatrix> combined(pruned.layers.size());
   std::vector<CombineOptions> used_options(pruned.layers.size());
+  std::vector<char> keep(pruned.layers.size(), 0);  // the layer keeps the groups it carries
   for (std::size_t i = 0; i < pruned.layers.size(); ++i) {
     Layer& layer = pruned.layers[i];
     if (!layer.has_weights()) continue;
@@ -153,20 +157,34 @@ PackResult pack_network(const Network& net, const PackOptions& options, const Fl
       if (!in_scope && it == options.per_layer.end()) result.kept_dense_by_scope.push_back(layer.name);
     }
     unused.erase(layer.name);
-    FilterMatrix m = filter_matrix(layer, shapes[i]);
-    try {
-      combined[i] = keep_groups
-                        ? combine_with_groups(m.values, m.rows, m.cols, layer.column_groups->groups, used_options[i])
-                        : combine_columns(m.values, m.rows, m.cols, used_options[i]);
-    } catch (const std::invalid_argument& e) {
-      fail(layer, e.what());
-    }
-    m.values = combined[i].pruned;
-    set_filter_matrix(layer, shapes[i], m);
-    layer.column_groups = ColumnGroups{used_options[i].alpha, used_options[i].gamma, combined[i].groups};
+    keep[i] = keep_groups;
   }
   if (!unused.empty()) {
     throw std::invalid_argument("per-layer option names no weight layer: '" + *unused.begin() + "'");
+  }
+  // Combining is independent per layer: layers in parallel (oneTBB; the caller's global_control
+  // limits the threads). Results do not depend on the order; the first failing layer is reported.
+  std::vector<std::exception_ptr> errors(pruned.layers.size());
+  tbb::parallel_for(std::size_t{0}, pruned.layers.size(), [&](std::size_t i) {
+    Layer& layer = pruned.layers[i];
+    if (!layer.has_weights()) return;
+    try {
+      FilterMatrix m = filter_matrix(layer, shapes[i]);
+      try {
+        combined[i] = keep[i] ? combine_with_groups(m.values, m.rows, m.cols, layer.column_groups->groups, used_options[i])
+                              : combine_columns(m.values, m.rows, m.cols, used_options[i]);
+      } catch (const std::invalid_argument& e) {
+        fail(layer, e.what());
+      }
+      m.values = combined[i].pruned;
+      set_filter_matrix(layer, shapes[i], m);
+      layer.column_groups = ColumnGroups{used_options[i].alpha, used_options[i].gamma, combined[i].groups};
+    } catch (...) {
+      errors[i] = std::current_exception();
+    }
+  });
+  for (const auto& e : errors) {
+    if (e) std::rethrow_exception(e);
   }
 
   // Calibrate on the pruned float network: scales are those of the network that is deployed.

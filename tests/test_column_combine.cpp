@@ -93,6 +93,25 @@ TEST(GroupColumns, MatchesReferenceLoopOnRandomMatrices) {
   }
 }
 
+// Matrices with many more columns than the per-group candidate cache (32): caches drain, evict and
+// rescan many times, and every merge must still be the reference's.
+TEST(GroupColumns, MatchesReferenceLoopOnLargeMatrices) {
+  std::mt19937 rng(4321);
+  const int shapes[][2] = {{64, 160}, {128, 288}, {32, 320}, {96, 200}, {256, 256}};
+  for (int trial = 0; trial < 5; ++trial) {
+    const int rows = shapes[trial][0];
+    const int cols = shapes[trial][1];
+    const double density = 0.1 + 0.1 * trial;
+    const int alpha = trial % 2 ? 8 : 4;
+    const int overlap = max_overlap_for(trial == 2 ? 0.5 : 1.75, rows);
+    const auto m = random_sparse(rows, cols, density, rng);
+    std::vector<std::uint8_t> nz(m.size());
+    for (std::size_t i = 0; i < m.size(); ++i) nz[i] = m[i] != 0.0f;
+    ASSERT_EQ(group_columns(nz, rows, cols, alpha, overlap), test::reference_pack_matrix(nz, rows, cols, alpha, overlap))
+        << "trial " << trial << " rows " << rows << " cols " << cols << " alpha " << alpha << " overlap " << overlap;
+  }
+}
+
 TEST(CombineColumns, InvariantsOnRandomMatrices) {
   std::mt19937 rng(99);
   for (int trial = 0; trial < 30; ++trial) {

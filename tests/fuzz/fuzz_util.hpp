@@ -4,17 +4,28 @@
 // exception type escaping (nlohmann's, std::bad_alloc, std::out_of_range) — is a finding.
 #pragma once
 
+#include <unistd.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <cstdio>
 #include <stdexcept>
+#include <fstream>
 #include <string>
 
 namespace ccsim::fuzz {
 
 inline std::string bytes(const std::uint8_t* data, std::size_t size) {
   return std::string(reinterpret_cast<const char*>(data), size);
+}
+
+// For readers that take a path: the input in a file of this process's own ("/tmp/ccsim-fuzz-NAME-PID.EXT").
+inline std::string input_file(const char* name, const char* ext, const std::uint8_t* data, std::size_t size) {
+  const std::string path = std::string("/tmp/ccsim-fuzz-") + name + "-" + std::to_string(::getpid()) + ext;
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
+  return path;
 }
 
 // Runs `read`; an error of the documented kinds must name `source`.
