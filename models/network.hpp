@@ -89,6 +89,8 @@ struct Preprocess {
   float scale = 1.0f;
   std::vector<float> mean;  // per channel, or one value for all, or empty (0)
   std::vector<float> std;   // per channel, or one value for all, or empty (1)
+
+  bool is_identity() const { return scale == 1.0f && mean.empty() && std.empty(); }  // x = pixel
 };
 
 // Throws std::invalid_argument unless scale, mean and std are finite, scale and every std are

@@ -27,6 +27,7 @@
 #include "models/scheme_packing.hpp"
 #include "sim/compute_report.hpp"
 #include "sim/model_loader.hpp"
+#include "sim/preprocess_options.hpp"
 #include "sim/table_file.hpp"
 
 namespace ccsim::cli {
@@ -149,8 +150,12 @@ model::Network load_network(const Sweep& sweep, const std::string& path) {
     } catch (const std::invalid_argument& e) {
       throw std::invalid_argument(sweep.file + ": calibration.preprocess for " + path + ": " + e.what());
     }
+    if (!net.preprocess.is_identity()) {
+      std::cerr << "explore: note: " << sweep.file << ": calibration.preprocess replaces the preprocessing " << path
+                << " carries (" << describe(net.preprocess) << ")\n";
+    }
     net.preprocess = *sweep.preprocess;
-  } else if (net.preprocess.scale == 1.0f && net.preprocess.mean.empty() && net.preprocess.std.empty()) {
+  } else if (net.preprocess.is_identity()) {
     std::cerr << "explore: note: " << path << " carries no input preprocessing, so data-set pixels go in as raw values "
               << "0..255; give \"calibration\": {\"preprocess\": {\"scale\": 0.00392157}} for ToTensor() inputs\n";
   }

@@ -33,8 +33,6 @@ std::string list(const std::vector<float>& v) {
   return os.str();
 }
 
-bool is_identity(const model::Preprocess& p) { return p.scale == 1.0f && p.mean.empty() && p.std.empty(); }
-
 }  // namespace
 
 void PreprocessFlags::add_to(CLI::App* cmd, const std::string& what) {
@@ -59,7 +57,7 @@ std::string PreprocessFlags::flags_text() const {
 }
 
 std::string describe(const model::Preprocess& p) {
-  if (is_identity(p)) return "x = pixel (no preprocessing)";
+  if (p.is_identity()) return "x = pixel (no preprocessing)";
   std::ostringstream os;
   os << "x = ";
   if (!p.mean.empty()) os << "(";
@@ -73,7 +71,7 @@ std::string describe(const model::Preprocess& p) {
 void apply_preprocess(const PreprocessFlags& flags, model::Network& net, const std::string& model_path,
                       bool reads_dataset, std::ostream& notes) {
   if (!flags.given()) {
-    if (reads_dataset && is_identity(net.preprocess)) {
+    if (reads_dataset && net.preprocess.is_identity()) {
       notes << "ccsim: note: " << model_path << " carries no input preprocessing, so data-set pixels go in as raw "
             << "values 0..255; if it was trained on ToTensor() inputs pass --input-scale 1/255 (and --input-mean/"
             << "--input-std for Normalize)\n";
@@ -89,7 +87,7 @@ void apply_preprocess(const PreprocessFlags& flags, model::Network& net, const s
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument(flags.flags_text() + ": " + e.what());
   }
-  if (!is_identity(net.preprocess)) {
+  if (!net.preprocess.is_identity()) {
     notes << "ccsim: note: " << flags.flags_text() << " replaces the preprocessing " << model_path << " carries ("
           << describe(net.preprocess) << ")\n";
   }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <cmath>
@@ -155,6 +156,19 @@ TEST_F(Cli, PreprocessingFlagsGiveAPyTorchModelItsAccuracy) {
   expect_failure("golden " + model + " --input " + path("x.pb") + " --input-scale 1/255", "applies to --dataset images");
   expect_failure("golden " + model + data + " --input-scale 1/0", "--input-scale '1/0': must be finite and non-zero");
   expect_failure("golden " + model + data + " --input-scale x", "expected a number or a fraction");
+  // The golden model's kernel cap (tests and benchmarks) refuses a value it does not know.
+  const char* outer = std::getenv("CCSIM_GOLDEN_ISA");
+  const std::string outer_isa = outer ? outer : "";
+  ::setenv("CCSIM_GOLDEN_ISA", "avx9", 1);  // the child inherits it
+  const Result bad_isa = run("golden " + path("cnn.ccpack") + data + " --count 1");
+  if (outer) {
+    ::setenv("CCSIM_GOLDEN_ISA", outer_isa.c_str(), 1);
+  } else {
+    ::unsetenv("CCSIM_GOLDEN_ISA");
+  }
+  EXPECT_NE(bad_isa.status, 0) << bad_isa.output;
+  EXPECT_NE(bad_isa.output.find("CCSIM_GOLDEN_ISA='avx9': expected default, avx2 or avx512"), std::string::npos)
+      << bad_isa.output;
   expect_failure("pack " + model + " --input-mean 0.1,0.2 --calib-dataset /usr/share/datasets/fashion-mnist -o " + out,
                  "mean has 2 values for 1 input channels", out);
   expect_failure("pack " + model + " --input-std 0 --calib-dataset /usr/share/datasets/fashion-mnist -o " + out,
@@ -169,6 +183,39 @@ TEST_F(Cli, PreprocessingFlagsGiveAPyTorchModelItsAccuracy) {
   ASSERT_EQ(replaced.status, 0) << replaced.output;
   EXPECT_NE(replaced.output.find("--input-scale 0.00392157 replaces the preprocessing"), std::string::npos)
       << replaced.output;
+}
+
+// A sweep applies its calibration.preprocess to its networks and says when that replaces one a
+// network carries; a network without any gets the raw-pixel note.
+TEST_F(Cli, SweepPreprocessingIsAppliedAndSaid) {
+  const std::string bundled = std::string(CCSIM_SOURCE_DIR) + "/models/examples/fmnist-shift.json";
+  const std::string onnx = std::string(CCSIM_SOURCE_DIR) + "/tests/models/fmnist-cnn.onnx";
+  const auto sweep = [this](const std::string& network, const nlohmann::json& calibration) {
+    write_file_atomic(path("sweep.json"), nlohmann::json{{"network", network},
+                                                         {"axes", {{"scheme", {"dense"}}, {"alpha", {1}}}},
+                                                         {"calibration", calibration}}
+                                              .dump());
+    fs::remove(path("s.csv"));
+    return run("explore " + path("sweep.json") + " -o " + path("s.csv"));
+  };
+  Result r = sweep(bundled, {{"count", 4}, {"preprocess", {{"scale", 1.0 / 255}}}});
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("calibration.preprocess replaces the preprocessing " + bundled +
+                          " carries (x = (pixel * 0.00392157 - 0.286) / 0.353)"),
+            std::string::npos)
+      << r.output;
+  r = sweep(onnx, {{"count", 4}});
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find(onnx + " carries no input preprocessing"), std::string::npos) << r.output;
+  r = sweep(onnx, {{"count", 4}, {"preprocess", {{"scale", 1.0 / 255}}}});
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(r.output.find("note:"), std::string::npos) << r.output;
+  r = sweep(onnx, {{"count", 4}, {"preprocess", {{"mean", {0.1, 0.2}}}}});
+  EXPECT_NE(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("calibration.preprocess for " + onnx + ": preprocess mean has 2 values for 1 input channels"),
+            std::string::npos)
+      << r.output;
+  EXPECT_FALSE(fs::exists(path("s.csv")));
 }
 
 // pack's defaults follow the reference: the first weight layer and fully connected layers stay
