@@ -106,17 +106,17 @@ std::vector<TopologyLayer> load_topology(const std::string& path) {
     } else {
       l.ifmap_h = value(1);
       l.ifmap_w = value(2);
-      l.filter_h = value(3);
-      l.filter_w = value(4);
+      l.window.kh = value(3);
+      l.window.kw = value(4);
       l.channels = value(5);
       l.filters = value(6);
-      l.stride_h = value(7);
-      l.stride_w = header.size() > 8 ? value(8) : l.stride_h;
+      l.window.stride_h = value(7);
+      l.window.stride_w = header.size() > 8 ? value(8) : l.window.stride_h;
       l.depthwise = l.name.find("DP") != std::string::npos;
     }
-    if (l.filter_h > l.ifmap_h || l.filter_w > l.ifmap_w) {
-      throw std::invalid_argument(where + "layer '" + l.name + "': the " + std::to_string(l.filter_h) + "x" +
-                                  std::to_string(l.filter_w) + " filter is larger than the " + std::to_string(l.ifmap_h) +
+    if (l.window.kh > l.ifmap_h || l.window.kw > l.ifmap_w) {
+      throw std::invalid_argument(where + "layer '" + l.name + "': the " + std::to_string(l.window.kh) + "x" +
+                                  std::to_string(l.window.kw) + " filter is larger than the " + std::to_string(l.ifmap_h) +
                                   "x" + std::to_string(l.ifmap_w) + " IFMAP (SCALE-Sim's IFMAP includes the padding)");
     }
     if (l.depthwise && l.filters != l.channels) {
@@ -126,7 +126,7 @@ std::vector<TopologyLayer> load_topology(const std::string& path) {
     const std::int64_t activations = static_cast<std::int64_t>(l.channels) * l.ifmap_h * l.ifmap_w;
     const std::int64_t outputs = static_cast<std::int64_t>(l.filters) * l.out_h() * l.out_w();
     const std::int64_t weights =
-        static_cast<std::int64_t>(l.filters) * (l.depthwise ? 1 : l.channels) * l.filter_h * l.filter_w;
+        static_cast<std::int64_t>(l.filters) * (l.depthwise ? 1 : l.channels) * l.window.kh * l.window.kw;
     if (activations > kMaxActivationValues || outputs > kMaxActivationValues || weights > kMaxWeights) {
       throw std::invalid_argument(where + "layer '" + l.name + "' is beyond ccsim's limits (2^28 activations or weights)");
     }
@@ -146,11 +146,8 @@ Network synthetic_network(const TopologyLayer& t, std::uint32_t seed) {
   l.kind = LayerKind::Conv;
   l.out_channels = t.filters;
   l.groups = t.depthwise ? t.channels : 1;
-  l.window.kh = t.filter_h;
-  l.window.kw = t.filter_w;
-  l.window.stride_h = t.stride_h;
-  l.window.stride_w = t.stride_w;
-  const int fan_in = (t.depthwise ? 1 : t.channels) * t.filter_h * t.filter_w;
+  l.window = t.window;
+  const int fan_in = (t.depthwise ? 1 : t.channels) * t.window.kh * t.window.kw;
   std::mt19937 rng(seed);
   std::normal_distribution<float> weight(0.0f, std::sqrt(2.0f / static_cast<float>(fan_in)));
   l.weight.resize(static_cast<std::size_t>(t.filters) * static_cast<std::size_t>(fan_in));

@@ -21,16 +21,13 @@ struct TopologyLayer {
   std::string name;
   int ifmap_h = 1;
   int ifmap_w = 1;
-  int filter_h = 1;
-  int filter_w = 1;
   int channels = 1;
   int filters = 1;
-  int stride_h = 1;
-  int stride_w = 1;
+  Window window;  // filter size and strides; no padding (SCALE-Sim's IFMAP includes it)
   bool depthwise = false;
 
-  int out_h() const { return (ifmap_h - filter_h) / stride_h + 1; }
-  int out_w() const { return (ifmap_w - filter_w) / stride_w + 1; }
+  int out_h() const { return (ifmap_h - window.kh) / window.stride_h + 1; }
+  int out_w() const { return (ifmap_w - window.kw) / window.stride_w + 1; }
 };
 
 // Throws std::invalid_argument naming the file, line and column for a malformed file: a header

@@ -24,6 +24,7 @@
 #include "sim/cli_checks.hpp"
 #include "sim/commands.hpp"
 #include "sim/compute_report.hpp"
+#include "sim/golden_check.hpp"
 #include "sim/model_loader.hpp"
 #include "sim/table_file.hpp"
 #include "sim/topology_run.hpp"
@@ -155,30 +156,6 @@ std::vector<hw::NetworkRun> run_through_tlm(const RunArgs& a, const model::Packe
   return runs;
 }
 
-// Names the first element where a layer output differs from the golden model.
-void check_against_golden(const model::PackedNetwork& net, const hw::NetworkRun& run,
-                          const std::vector<model::Int8Tensor>& golden, std::size_t sample) {
-  for (std::size_t i = 0; i < golden.size(); ++i) {
-    const auto& want = golden[i].data;
-    const auto& got = run.layer_outputs[i].data;
-    if (got.size() != want.size()) {
-      throw std::runtime_error("sample " + std::to_string(sample) + ", layer " + std::to_string(i) + " '" +
-                               net.layers[i].name + "': output has " + std::to_string(got.size()) +
-                               " values, golden " + std::to_string(want.size()));
-    }
-    for (std::size_t k = 0; k < want.size(); ++k) {
-      if (got[k] == want[k]) continue;
-      const model::Shape& s = golden[i].shape;
-      const std::size_t hw = static_cast<std::size_t>(s.h) * s.w;
-      std::ostringstream msg;
-      msg << "mismatch against the golden model: sample " << sample << ", layer " << i << " '" << net.layers[i].name
-          << "' at channel " << k / hw << ", y " << (k % hw) / s.w << ", x " << k % s.w << ": expected "
-          << int(want[k]) << ", got " << int(got[k]);
-      throw std::runtime_error(msg.str());
-    }
-  }
-}
-
 // The topology's layers, one after another, each a network of its own (SCALE-Sim's layers do
 // not chain): report, COMPUTE_REPORT.csv rows with LayerID = row, and a summary.
 void run_topology_command(const RunArgs& a) {
@@ -212,9 +189,9 @@ void run_topology_command(const RunArgs& a) {
     nlohmann::json j = s.to_json();
     j["name"] = t.name;
     j["ifmap"] = {t.channels, t.ifmap_h, t.ifmap_w};
-    j["filter"] = {t.filter_h, t.filter_w};
+    j["filter"] = {t.window.kh, t.window.kw};
     j["filters"] = t.filters;
-    j["stride"] = {t.stride_h, t.stride_w};
+    j["stride"] = {t.window.stride_h, t.window.stride_w};
     j["depthwise"] = t.depthwise;
     j["output_pixels"] = static_cast<std::int64_t>(t.out_h()) * t.out_w();
     j["packed_columns"] = runs[k].layer.packed_cols();
@@ -312,11 +289,7 @@ void run_command(const RunArgs& a) {
   const bool values_are_golden = a.tlm.empty() && a.mode == "fast";
   std::int64_t correct = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    if (!values_are_golden) {
-      std::vector<model::Int8Tensor> golden;
-      model::run_golden(net, inputs[i], &golden);
-      check_against_golden(net, runs[i], golden, i);
-    }
+    if (!values_are_golden) check_against_golden(net, inputs[i], runs[i], i);
     if (!labels.empty()) correct += static_cast<int>(model::argmax(runs[i].output().data)) == labels[i];
   }
   nlohmann::json layers = nlohmann::json::array();

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "models/golden.hpp"
+#include "sim/golden_check.hpp"
 
 namespace ccsim::cli {
 namespace {
@@ -18,21 +19,6 @@ model::FloatTensor random_batch(const model::Shape& s, int n, std::uint32_t seed
   t.data.resize(static_cast<std::size_t>(n) * static_cast<std::size_t>(s.size()));
   for (auto& x : t.data) x = v(rng);
   return t;
-}
-
-void check_golden(const model::PackedNetwork& net, const model::Int8Tensor& input, const hw::NetworkRun& run, int sample) {
-  std::vector<model::Int8Tensor> golden;
-  model::run_golden(net, input, &golden);
-  for (std::size_t i = 0; i < golden.size(); ++i) {
-    const auto& want = golden[i].data;
-    const auto& got = run.layer_outputs.at(i).data;
-    const auto diff = std::mismatch(want.begin(), want.end(), got.begin(), got.end());
-    if (diff.first != want.end() || got.size() != want.size()) {
-      throw std::runtime_error("topology layer '" + net.layers[i].name + "', input " + std::to_string(sample) +
-                               ": the accelerator's output differs from the golden model at value " +
-                               std::to_string(diff.first - want.begin()));
-    }
-  }
 }
 
 }  // namespace
@@ -63,7 +49,7 @@ std::vector<TopologyLayerRun> run_topology(const std::vector<model::TopologyLaye
     const std::vector<hw::NetworkRun> runs =
         cycle_mode ? hw::run_cycle_accurate(pack.packed, inputs, cfg) : hw::run_fast(pack.packed, inputs, cfg);
     if (cycle_mode) {  // fast mode's values are the golden model's own
-      for (int i = 0; i < count; ++i) check_golden(pack.packed, inputs[static_cast<std::size_t>(i)], runs[static_cast<std::size_t>(i)], i);
+      for (std::size_t i = 0; i < inputs.size(); ++i) check_against_golden(pack.packed, inputs[i], runs[i], i);
     }
     TopologyLayerRun r;
     r.layer = pack.packed.layers.front();
