@@ -19,11 +19,9 @@ NetworkRun fast_layers(const model::PackedNetwork& net, const model::Int8Tensor&
                        const MemorySystem& memory, bool first_inference) {
   NetworkRun run;
   run.layer_outputs.reserve(net.layers.size());
-  const model::Int8Tensor* x = &input;
   for (std::size_t i = 0; i < net.layers.size(); ++i) {
     const model::PackedLayer& l = net.layers[i];
-    run.layer_outputs.push_back(model::run_layer(l, *x));
-    x = &run.layer_outputs.back();
+    run.layer_outputs.push_back(model::run_layer(l, model::operands_of(net, i, run.layer_outputs.data(), 0, input)));
     LayerStats s = l.kind == model::OpKind::Matmul ? matmul_stats(array, l) : vector_unit_stats(l, fused_into_next(net, i));
     memory.account(i, first_inference, s);
     run.layers.push_back(s);
@@ -139,7 +137,7 @@ void Accelerator::scheduler_thread() {
           if (s > 0) job.input = std::move(slot[s]);
           job.input_address = input_address(k);
           job.output_address = output_address(k);
-          job.parity = static_cast<int>(k % 2);
+          job.sequence = k;
           job.first_inference = k == 0;
           cores_[s]->controller().submit(std::move(job));
         });

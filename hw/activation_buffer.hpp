@@ -1,5 +1,6 @@
 // Activation buffer: on-chip SRAM holding a layer's int8 input (read by the feeder / vector unit)
-// and its output (written by the output stage), ping-pong between consecutive layers. A layer
+// and its output (written by the output stage), ping-pong between consecutive layers (a join holds
+// all its operands). A layer
 // whose input and output do not fit together runs from DRAM: its input streams in once per
 // pass over it (once per row tile for a Matmul) and its output streams out.
 #pragma once
@@ -24,7 +25,11 @@ class ActivationBuffer {
 
   const ActivationBufferConfig& config() const { return config_; }
   // Whether the layer's input and output (int8, one byte per value) fit together.
-  bool holds(const model::PackedLayer& layer) const { return layer.in.size() + layer.out.size() <= config_.capacity_bytes; }
+  bool holds(const model::PackedLayer& layer) const { return holds(layer.in.size(), layer.out.size()); }
+  // The same for a layer with several operands (Add, Concat): all of them and the output.
+  bool holds(std::int64_t operand_bytes, std::int64_t output_bytes) const {
+    return operand_bytes + output_bytes <= config_.capacity_bytes;
+  }
 
  private:
   ActivationBufferConfig config_;

@@ -18,8 +18,8 @@ std::int64_t Feeder::address(const model::PackedLayer& l, const model::PackedLay
   const int t = static_cast<int>(column) % kernel;
   const int oy = static_cast<int>(p / l.out.w);
   const int ox = static_cast<int>(p % l.out.w);
-  int y = oy * l.window.stride_h - l.window.pad_top + t / l.window.kw;
-  int x = ox * l.window.stride_w - l.window.pad_left + t % l.window.kw;
+  int y = oy * l.window.stride_h - l.window.pad_top + (t / l.window.kw) * l.window.dilation_h;
+  int x = ox * l.window.stride_w - l.window.pad_left + (t % l.window.kw) * l.window.dilation_w;
   if (y < 0 || y >= l.in.h || x < 0 || x >= l.in.w) return -1;  // convolution padding
   if (shift) {
     y += shift->shift[c][0];

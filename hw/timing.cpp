@@ -54,6 +54,9 @@ LayerStats vector_unit_stats(const model::PackedLayer& l, bool fused) {
       break;
     case model::OpKind::MaxPool:
     case model::OpKind::AvgPool:
+    case model::OpKind::Add:
+    case model::OpKind::Concat:
+    case model::OpKind::Pad:
       s.cycles = out_pixels;
       break;
     default:

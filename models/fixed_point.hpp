@@ -77,6 +77,21 @@ constexpr std::int8_t requantize(Acc acc, Multiplier m, std::int8_t act_min, std
   return static_cast<std::int8_t>(clamp(apply_multiplier(acc, m), act_min, act_max));
 }
 
+// Residual add, as TFLite's int8 ADD: operand k is scaled up by 2^kAddLeftShift and multiplied by
+// M_k = s_k / (2 max_j s_j) (<= 1/2), the terms are summed in 32 bits and the sum requantized by
+// M_out = 2 max_j s_j / (2^kAddLeftShift s_out), then clamped (a fused ReLU). Each term is below
+// 2^26 in magnitude, so up to kMaxAddOperands terms cannot overflow.
+constexpr int kAddLeftShift = 20;
+constexpr int kMaxAddOperands = 16;
+constexpr std::int32_t add_term(std::int8_t x, Multiplier m) {
+  return apply_multiplier(static_cast<std::int32_t>(x) * (std::int32_t{1} << kAddLeftShift), m);
+}
+
+// A concatenation operand at the output's scale: round(x * s_k / s_out), saturated to int8.
+constexpr std::int8_t rescale(std::int8_t x, Multiplier m) {
+  return static_cast<std::int8_t>(clamp(apply_multiplier(x, m), -128, 127));
+}
+
 // Integer division rounded to nearest, ties away from zero (average pooling). divisor > 0.
 constexpr std::int32_t rounding_divide(std::int32_t sum, std::int32_t divisor) {
   const std::int32_t half = divisor / 2;

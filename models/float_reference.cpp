@@ -62,9 +62,10 @@ Batch conv(const Batch& x, const Layer& layer, const Shape& out) {
   const memory::desc bias_md = layer.bias.empty()
                                    ? memory::desc()
                                    : memory::desc({layer.out_channels}, memory::data_type::f32, Tag::x);
+  const memory::dims dilates{w.dilation_h - 1, w.dilation_w - 1};  // oneDNN counts the gaps
   const dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
                                            nchw(x.n, x.shape), weights_md, bias_md, nchw(x.n, out), strides(w),
-                                           pad_low(w), pad_high(w));
+                                           dilates, pad_low(w), pad_high(w));
   const dnnl::convolution_forward::primitive_desc pd(d, cpu());
   std::unordered_map<int, memory> args{{DNNL_ARG_SRC, wrap(nchw(x.n, x.shape), x.data.data())},
                                        {DNNL_ARG_WEIGHTS, wrap(weights_md, layer.weight.data())},
@@ -154,6 +155,41 @@ Batch global_avg_pool(const Batch& x) {
   return y;
 }
 
+Batch add(const std::vector<const Batch*>& xs) {
+  Batch y = *xs[0];
+  for (std::size_t k = 1; k < xs.size(); ++k) {
+    const std::vector<float>& b = xs[k]->data;
+    for (std::size_t j = 0; j < y.data.size(); ++j) y.data[j] += b[j];
+  }
+  return y;
+}
+
+Batch concat(const std::vector<const Batch*>& xs, const Shape& out) {
+  Batch y{xs[0]->n, out, std::vector<float>(static_cast<std::size_t>(xs[0]->n * out.size()))};
+  for (std::int64_t i = 0; i < y.n; ++i) {
+    int c = 0;
+    for (const Batch* x : xs) {
+      std::copy(x->at(i, 0), x->at(i, 0) + x->shape.size(), y.at(i, c));
+      c += x->shape.c;
+    }
+  }
+  return y;
+}
+
+Batch pad(const Batch& x, const Layer& layer, const Shape& out) {
+  Batch y{x.n, out, std::vector<float>(static_cast<std::size_t>(x.n * out.size()), 0.0f)};
+  for (std::int64_t i = 0; i < x.n; ++i) {
+    for (int c = 0; c < x.shape.c; ++c) {
+      for (int r = 0; r < x.shape.h; ++r) {
+        const float* from = x.at(i, c) + static_cast<std::int64_t>(r) * x.shape.w;
+        std::copy(from, from + x.shape.w,
+                  y.at(i, c) + static_cast<std::int64_t>(r + layer.window.pad_top) * out.w + layer.window.pad_left);
+      }
+    }
+  }
+  return y;
+}
+
 Batch run_layer(Batch x, const Layer& layer, const Shape& out) {
   switch (layer.kind) {
     case LayerKind::Conv:
@@ -179,8 +215,17 @@ Batch run_layer(Batch x, const Layer& layer, const Shape& out) {
     case LayerKind::Flatten:
       x.shape = out;
       return x;
+    case LayerKind::Pad:
+      return pad(x, layer, out);
+    case LayerKind::Add:
+    case LayerKind::Concat:
+      break;  // run_join
   }
-  throw std::logic_error("unknown layer kind");
+  throw std::logic_error("layer kind without a single-input float implementation");
+}
+
+Batch run_join(const std::vector<const Batch*>& xs, const Layer& layer, const Shape& out) {
+  return layer.kind == LayerKind::Add ? add(xs) : concat(xs, out);
 }
 
 float absmax(const std::vector<float>& v) {
@@ -197,7 +242,7 @@ void set_float_threads(int threads) {
 }
 
 FloatRun run_float(const Network& net, const FloatTensor& batch) {
-  const auto shapes = infer_shapes(net);
+  const std::vector<Shape> shapes = output_shapes(net);
   const Shape& in = net.input;
   std::int64_t n = 0;
   if (batch.dims.size() == 4 && batch.dims[1] == in.c && batch.dims[2] == in.h && batch.dims[3] == in.w) {
@@ -218,14 +263,31 @@ FloatRun run_float(const Network& net, const FloatTensor& batch) {
   if (n == 0) throw std::invalid_argument("the input batch is empty");
   if (const int threads = float_threads; threads > 0) omp_set_num_threads(threads);  // this thread's teams
   FloatRun run;
-  Batch x{n, in, batch.data};
-  run.input_absmax = absmax(x.data);
+  const Batch input{n, in, batch.data};
+  run.input_absmax = absmax(input.data);
+  // Each output is kept until its last reader has run (the chain case keeps one at a time).
+  std::vector<int> unread = reader_counts(net.layers);
+  std::vector<Batch> outputs(net.layers.size());
   for (std::size_t i = 0; i < net.layers.size(); ++i) {
-    x = run_layer(std::move(x), net.layers[i], shapes[i + 1]);
-    run.layer_absmax.push_back(absmax(x.data));
+    const std::vector<int> operands = input_indices(net.layers, i);
+    std::vector<const Batch*> xs;
+    for (const int p : operands) xs.push_back(p < 0 ? &input : &outputs[static_cast<std::size_t>(p)]);
+    const Layer& layer = net.layers[i];
+    if (layer.kind == LayerKind::Add || layer.kind == LayerKind::Concat) {
+      outputs[i] = run_join(xs, layer, shapes[i]);
+    } else if (operands[0] >= 0 && unread[static_cast<std::size_t>(operands[0])] == 1) {
+      outputs[i] = run_layer(std::move(outputs[static_cast<std::size_t>(operands[0])]), layer, shapes[i]);
+    } else {
+      outputs[i] = run_layer(*xs[0], layer, shapes[i]);
+    }
+    for (const int p : operands) {
+      if (p >= 0 && --unread[static_cast<std::size_t>(p)] == 0) outputs[static_cast<std::size_t>(p)] = {};
+    }
+    run.layer_absmax.push_back(absmax(outputs[i].data));
   }
-  run.output.dims = {x.n, x.shape.size()};
-  run.output.data = std::move(x.data);
+  const Batch& y = outputs.empty() ? input : outputs.back();
+  run.output.dims = {y.n, y.shape.size()};
+  run.output.data = y.data;
   return run;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <string>
+#include <iterator>
 #include <limits>
 #include <stdexcept>
 
@@ -17,8 +18,8 @@ std::int8_t im2col_value(const PackedLayer& l, const Int8Tensor& in, std::uint32
   const int k = l.window.kh * l.window.kw;
   const int c = static_cast<int>(column) / k;
   const int t = static_cast<int>(column) % k;
-  const int y = oy * l.window.stride_h - l.window.pad_top + t / l.window.kw;
-  const int x = ox * l.window.stride_w - l.window.pad_left + t % l.window.kw;
+  const int y = oy * l.window.stride_h - l.window.pad_top + (t / l.window.kw) * l.window.dilation_h;
+  const int x = ox * l.window.stride_w - l.window.pad_left + (t % l.window.kw) * l.window.dilation_w;
   if (y < 0 || y >= l.in.h || x < 0 || x >= l.in.w) return 0;
   return in.data[(static_cast<std::size_t>(c) * l.in.h + y) * l.in.w + x];
 }
@@ -210,6 +211,38 @@ Int8Tensor global_avg_pool(const PackedLayer& l, const Int8Tensor& in) {
   return out;
 }
 
+Int8Tensor pad(const PackedLayer& l, const Int8Tensor& in) {
+  Int8Tensor out{l.out, std::vector<std::int8_t>(static_cast<std::size_t>(l.out.size()), 0)};
+  for (int c = 0; c < l.in.c; ++c) {
+    for (int y = 0; y < l.in.h; ++y) {
+      const auto from = in.data.begin() + (static_cast<std::ptrdiff_t>(c) * l.in.h + y) * l.in.w;
+      std::copy(from, from + l.in.w,
+                out.data.begin() + (static_cast<std::ptrdiff_t>(c) * l.out.h + y + l.window.pad_top) * l.out.w +
+                    l.window.pad_left);
+    }
+  }
+  return out;
+}
+
+Int8Tensor add(const PackedLayer& l, const std::vector<const Int8Tensor*>& in) {
+  Int8Tensor out{l.out, std::vector<std::int8_t>(static_cast<std::size_t>(l.out.size()))};
+  for (std::size_t j = 0; j < out.data.size(); ++j) {
+    std::int32_t sum = 0;
+    for (std::size_t k = 0; k < in.size(); ++k) sum += fixed::add_term(in[k]->data[j], l.operand_requant[k]);
+    out.data[j] = fixed::requantize(sum, l.requant[0], l.act_min, l.act_max);
+  }
+  return out;
+}
+
+Int8Tensor concat(const PackedLayer& l, const std::vector<const Int8Tensor*>& in) {
+  Int8Tensor out{l.out, {}};
+  out.data.reserve(static_cast<std::size_t>(l.out.size()));
+  for (std::size_t k = 0; k < in.size(); ++k) {
+    for (const std::int8_t v : in[k]->data) out.data.push_back(fixed::rescale(v, l.operand_requant[k]));
+  }
+  return out;
+}
+
 }  // namespace
 
 const char* golden_kernel_isa() { return kernels().isa; }
@@ -224,7 +257,31 @@ Int8Tensor quantize_input(const PackedNetwork& net, const float* values, std::si
   return t;
 }
 
+Int8Tensor run_layer(const PackedLayer& layer, const std::vector<const Int8Tensor*>& operands) {
+  if (layer.kind != OpKind::Add && layer.kind != OpKind::Concat) {
+    if (operands.size() != 1) throw std::invalid_argument("layer '" + layer.name + "' takes one input");
+    return run_layer(layer, *operands[0]);
+  }
+  if (operands.size() != layer.operand_requant.size()) {
+    throw std::invalid_argument("layer '" + layer.name + "' takes " + std::to_string(layer.operand_requant.size()) +
+                                " inputs, got " + std::to_string(operands.size()));
+  }
+  const std::int64_t plane = static_cast<std::int64_t>(layer.out.h) * layer.out.w;
+  for (const Int8Tensor* t : operands) {
+    const bool fits = layer.kind == OpKind::Add ? t->shape == layer.out
+                                                : t->shape.h == layer.out.h && t->shape.w == layer.out.w;
+    if (!fits || t->data.size() != static_cast<std::size_t>(t->shape.c * plane)) {
+      throw std::invalid_argument("layer '" + layer.name + "' cannot take an input of " + to_string(t->shape) +
+                                  " for its output " + to_string(layer.out));
+    }
+  }
+  return layer.kind == OpKind::Add ? add(layer, operands) : concat(layer, operands);
+}
+
 Int8Tensor run_layer(const PackedLayer& layer, const Int8Tensor& in) {
+  if (layer.kind == OpKind::Add || layer.kind == OpKind::Concat) {
+    throw std::invalid_argument("layer '" + layer.name + "' (" + to_string(layer.kind) + ") needs all its inputs");
+  }
   if (in.shape.size() != layer.in.size() || in.data.size() != static_cast<std::size_t>(layer.in.size())) {
     throw std::invalid_argument("layer '" + layer.name + "' expects input " + to_string(layer.in) + ", got " +
                                 to_string(in.shape));
@@ -246,17 +303,48 @@ Int8Tensor run_layer(const PackedLayer& layer, const Int8Tensor& in) {
       for (auto& v : out.data) v = static_cast<std::int8_t>(fixed::clamp(v, layer.act_min, layer.act_max));
       return out;
     }
+    case OpKind::Pad:
+      return pad(layer, in);
+    case OpKind::Add:
+    case OpKind::Concat:
+      break;
   }
   throw std::logic_error("unknown op kind");
 }
 
-Int8Tensor run_golden(const PackedNetwork& net, const Int8Tensor& input, std::vector<Int8Tensor>* trace) {
-  Int8Tensor x = input;
-  for (const auto& layer : net.layers) {
-    x = run_layer(layer, x);
-    if (trace) trace->push_back(x);
+std::vector<const Int8Tensor*> operands_of(const PackedNetwork& net, std::size_t layer, const Int8Tensor* outputs,
+                                           std::size_t first, const Int8Tensor& first_input) {
+  std::vector<const Int8Tensor*> operands;
+  for (const int p : input_indices(net.layers, layer)) {
+    if (p < static_cast<int>(first)) {
+      if (p != static_cast<int>(first) - 1) {
+        throw std::invalid_argument("layer '" + net.layers[layer].name + "' reads layer " + std::to_string(p) +
+                                    ", before the range that starts at layer " + std::to_string(first));
+      }
+      operands.push_back(&first_input);
+    } else {
+      operands.push_back(&outputs[static_cast<std::size_t>(p) - first]);
+    }
   }
-  return x;
+  return operands;
+}
+
+Int8Tensor run_golden(const PackedNetwork& net, const Int8Tensor& input, std::vector<Int8Tensor>* trace) {
+  if (is_chain(net.layers)) {  // one tensor alive at a time
+    Int8Tensor x = input;
+    for (const auto& layer : net.layers) {
+      x = run_layer(layer, x);
+      if (trace) trace->push_back(x);
+    }
+    return x;
+  }
+  std::vector<Int8Tensor> outputs(net.layers.size());
+  for (std::size_t i = 0; i < net.layers.size(); ++i) {
+    outputs[i] = run_layer(net.layers[i], operands_of(net, i, outputs.data(), 0, input));
+  }
+  Int8Tensor y = outputs.empty() ? input : outputs.back();
+  if (trace) trace->insert(trace->end(), std::make_move_iterator(outputs.begin()), std::make_move_iterator(outputs.end()));
+  return y;
 }
 
 std::vector<Int8Tensor> run_golden_batch(const PackedNetwork& net, const float* inputs, std::size_t count) {

@@ -23,10 +23,19 @@ Int8Tensor quantize_input(const PackedNetwork& net, const float* values, std::si
 // computes the same values.
 const char* golden_kernel_isa();
 
-// Runs one layer. Throws std::invalid_argument if the input shape is not the layer's.
+// Runs one single-input layer. Throws std::invalid_argument if the input shape is not the
+// layer's, or if the layer is a join (Add, Concat).
 Int8Tensor run_layer(const PackedLayer& layer, const Int8Tensor& in);
+// Runs any layer on its operands, in the order of its inputs.
+Int8Tensor run_layer(const PackedLayer& layer, const std::vector<const Int8Tensor*>& operands);
 
-// Runs the network; if `trace` is given it receives every layer's output.
+// The operands of layer `layer` in a run over layers [first, ...): outputs[k] is layer first + k's
+// output, `first_input` the output of layer first - 1 (or the network input). Throws
+// std::invalid_argument if the layer reads an output from before first - 1.
+std::vector<const Int8Tensor*> operands_of(const PackedNetwork& net, std::size_t layer, const Int8Tensor* outputs,
+                                           std::size_t first, const Int8Tensor& first_input);
+
+// Runs the network; if `trace` is given every layer's output is appended to it.
 Int8Tensor run_golden(const PackedNetwork& net, const Int8Tensor& input,
                       std::vector<Int8Tensor>* trace = nullptr);
 

@@ -1,5 +1,6 @@
 #include "models/network.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -16,6 +17,8 @@ constexpr KindName kKindNames[] = {
     {LayerKind::ReLU6, "relu6"},       {LayerKind::Shift, "shift"},
     {LayerKind::MaxPool, "maxpool"},   {LayerKind::AvgPool, "avgpool"},
     {LayerKind::GlobalAvgPool, "global_avgpool"}, {LayerKind::Flatten, "flatten"},
+    {LayerKind::Add, "add"},           {LayerKind::Concat, "concat"},
+    {LayerKind::Pad, "pad"},
 };
 
 [[noreturn]] void fail(const Layer& layer, const std::string& what) {
@@ -25,13 +28,17 @@ constexpr KindName kKindNames[] = {
 // The largest padded side a window may see; sides beyond it are refused before any size overflows.
 constexpr std::int64_t kMaxPaddedSide = std::int64_t{1} << 16;
 
-int window_out(int in, int k, int stride, int pad_a, int pad_b) {
-  return static_cast<int>((std::int64_t{in} + pad_a + pad_b - k) / stride + 1);
+int window_out(int in, std::int64_t extent, int stride, int pad_a, int pad_b) {
+  return static_cast<int>((std::int64_t{in} + pad_a + pad_b - extent) / stride + 1);
 }
 
 Shape windowed_shape(const Layer& layer, const Shape& in, int channels) {
   const Window& w = layer.window;
   if (w.kh < 1 || w.kw < 1 || w.stride_h < 1 || w.stride_w < 1) fail(layer, "kernel and stride must be >= 1");
+  if (w.dilation_h < 1 || w.dilation_w < 1 || w.dilation_h > 64 || w.dilation_w > 64) fail(layer, "dilation must be in [1, 64]");
+  if ((w.dilation_h != 1 || w.dilation_w != 1) && layer.kind != LayerKind::Conv) fail(layer, "only convolutions may be dilated");
+  const std::int64_t extent_h = std::int64_t{w.kh - 1} * w.dilation_h + 1;
+  const std::int64_t extent_w = std::int64_t{w.kw - 1} * w.dilation_w + 1;
   if (w.pad_top < 0 || w.pad_left < 0 || w.pad_bottom < 0 || w.pad_right < 0) fail(layer, "negative padding");
   if (std::int64_t{in.h} + w.pad_top + w.pad_bottom > kMaxPaddedSide ||
       std::int64_t{in.w} + w.pad_left + w.pad_right > kMaxPaddedSide) {
@@ -39,11 +46,11 @@ Shape windowed_shape(const Layer& layer, const Shape& in, int channels) {
                     ", pad " + std::to_string(w.pad_top) + "/" + std::to_string(w.pad_left) + "/" +
                     std::to_string(w.pad_bottom) + "/" + std::to_string(w.pad_right) + ")");
   }
-  if (std::int64_t{in.h} + w.pad_top + w.pad_bottom < w.kh || std::int64_t{in.w} + w.pad_left + w.pad_right < w.kw) {
+  if (std::int64_t{in.h} + w.pad_top + w.pad_bottom < extent_h || std::int64_t{in.w} + w.pad_left + w.pad_right < extent_w) {
     fail(layer, "kernel larger than padded input " + to_string(in));
   }
-  return {channels, window_out(in.h, w.kh, w.stride_h, w.pad_top, w.pad_bottom),
-          window_out(in.w, w.kw, w.stride_w, w.pad_left, w.pad_right)};
+  return {channels, window_out(in.h, extent_h, w.stride_h, w.pad_top, w.pad_bottom),
+          window_out(in.w, extent_w, w.stride_w, w.pad_left, w.pad_right)};
 }
 
 void check_bias(const Layer& layer) {
@@ -147,6 +154,18 @@ Shape unchecked_output_shape(const Layer& layer, const Shape& in) {
       return {in.c, 1, 1};
     case LayerKind::Flatten:
       return {static_cast<int>(in.size()), 1, 1};
+    case LayerKind::Pad: {
+      const Window& w = layer.window;
+      if (w.pad_top < 0 || w.pad_left < 0 || w.pad_bottom < 0 || w.pad_right < 0) fail(layer, "negative padding");
+      if (std::int64_t{in.h} + w.pad_top + w.pad_bottom > kMaxPaddedSide ||
+          std::int64_t{in.w} + w.pad_left + w.pad_right > kMaxPaddedSide) {
+        fail(layer, "padded input larger than " + std::to_string(kMaxPaddedSide) + " on a side");
+      }
+      return {in.c, in.h + w.pad_top + w.pad_bottom, in.w + w.pad_left + w.pad_right};
+    }
+    case LayerKind::Add:
+    case LayerKind::Concat:
+      fail(layer, "needs the shapes of all its operands");
     case LayerKind::ReLU:
     case LayerKind::ReLU6:
       return in;
@@ -164,9 +183,57 @@ Shape output_shape(const Layer& layer, const Shape& in) {
   return out;
 }
 
+void check_operand_count(const Layer& layer, std::size_t operands) {
+  const bool join = layer.kind == LayerKind::Add || layer.kind == LayerKind::Concat;
+  if (join && operands < 2) fail(layer, "needs two or more inputs, has " + std::to_string(operands));
+  if (!join && operands != 1) fail(layer, "takes one input, has " + std::to_string(operands));
+}
+
+Shape output_shape(const Layer& layer, const std::vector<Shape>& inputs) {
+  check_operand_count(layer, inputs.size());
+  if (layer.kind == LayerKind::Add) {
+    for (const Shape& s : inputs) {
+      if (s != inputs[0]) fail(layer, "adds inputs of different shapes " + to_string(inputs[0]) + " and " + to_string(s));
+    }
+    return inputs[0];
+  }
+  if (layer.kind == LayerKind::Concat) {
+    std::int64_t channels = 0;
+    for (const Shape& s : inputs) {
+      if (s.h != inputs[0].h || s.w != inputs[0].w) {
+        fail(layer, "concatenates inputs of different sizes " + to_string(inputs[0]) + " and " + to_string(s));
+      }
+      channels += s.c;
+    }
+    const Shape out{static_cast<int>(std::min<std::int64_t>(channels, kMaxActivationValues + 1)), inputs[0].h, inputs[0].w};
+    if (channels > kMaxActivationValues || out.size() > kMaxActivationValues) {
+      fail(layer, "output would hold more than 2^28 values per image");
+    }
+    return out;
+  }
+  return output_shape(layer, inputs[0]);
+}
+
+std::vector<Shape> output_shapes(const Network& net) {
+  validate_inputs(net.layers, check_operand_count);
+  std::vector<Shape> out;
+  out.reserve(net.layers.size());
+  for (std::size_t i = 0; i < net.layers.size(); ++i) {
+    std::vector<Shape> in;
+    for (const int p : input_indices(net.layers, i)) in.push_back(produced_shape(net, out, p));
+    out.push_back(output_shape(net.layers[i], in));
+  }
+  return out;
+}
+
 std::vector<Shape> infer_shapes(const Network& net) {
-  std::vector<Shape> shapes{net.input};
-  for (const auto& layer : net.layers) shapes.push_back(output_shape(layer, shapes.back()));
+  const std::vector<Shape> out = output_shapes(net);
+  std::vector<Shape> shapes;
+  shapes.reserve(out.size() + 1);
+  for (std::size_t i = 0; i < net.layers.size(); ++i) {
+    shapes.push_back(produced_shape(net, out, input_indices(net.layers, i)[0]));
+  }
+  shapes.push_back(out.empty() ? net.input : out.back());
   return shapes;
 }
 
@@ -208,10 +275,16 @@ void set_filter_matrix(Layer& layer, const Shape& in, const FilterMatrix& m) {
 
 void fold_batch_norm(Network& net) {
   const std::vector<Shape> shapes = infer_shapes(net);
+  const std::vector<int> readers = reader_counts(net.layers);
+  const std::vector<std::vector<int>> old_inputs = all_input_indices(net.layers);
   std::vector<Layer> folded;
+  std::vector<std::size_t> origin;
+  std::vector<int> new_of_old(net.layers.size(), -1);
   for (std::size_t i = 0; i < net.layers.size(); ++i) {
     Layer& layer = net.layers[i];
     if (layer.kind != LayerKind::BatchNorm) {
+      new_of_old[i] = static_cast<int>(folded.size());
+      origin.push_back(i);
       folded.push_back(std::move(layer));
       continue;
     }
@@ -221,7 +294,10 @@ void fold_batch_norm(Network& net) {
       if (!(layer.bn_var[o] + layer.bn_eps > 0.0f)) fail(layer, "variance + eps must be > 0");
       k[o] = layer.bn_scale[o] / std::sqrt(layer.bn_var[o] + layer.bn_eps);
     }
-    if (folded.empty() || !folded.back().has_weights()) {
+    // Only a weight layer whose output nothing else reads can take the batch norm in.
+    const bool foldable = i > 0 && new_of_old[i - 1] == static_cast<int>(folded.size()) - 1 &&
+                          folded.back().has_weights() && only_read_by_next(net.layers, readers, i - 1);
+    if (!foldable) {
       // No weight layer to fold into: the batch norm becomes a per-channel (depthwise) 1x1 conv.
       Layer dw;
       dw.name = layer.name;
@@ -230,6 +306,8 @@ void fold_batch_norm(Network& net) {
       dw.groups = channels;
       dw.weight = k;
       for (int o = 0; o < channels; ++o) dw.bias.push_back(layer.bn_bias[o] - layer.bn_mean[o] * k[o]);
+      new_of_old[i] = static_cast<int>(folded.size());
+      origin.push_back(i);
       folded.push_back(std::move(dw));
       continue;
     }
@@ -240,7 +318,9 @@ void fold_batch_norm(Network& net) {
       for (std::size_t j = 0; j < per_out; ++j) w.weight[o * per_out + j] *= k[o];
       w.bias[o] = (w.bias[o] - layer.bn_mean[o]) * k[o] + layer.bn_bias[o];
     }
+    new_of_old[i] = new_of_old[i - 1];
   }
+  renumber_inputs(folded, old_inputs, origin, new_of_old);
   net.layers = std::move(folded);
 }
 

@@ -1,6 +1,8 @@
-// Layer IR of the networks ccsim runs: a sequential stack of convolutions (dense k x k, grouped,
-// depthwise, pointwise), shift layers, batch norm, ReLU/ReLU6, pooling, flatten and fully
-// connected layers. Activations are C x H x W (batch is implicit), stored in CHW order.
+// Layer IR of the networks ccsim runs: convolutions (dense k x k, grouped, depthwise, pointwise),
+// shift layers, batch norm, ReLU/ReLU6, pooling, padding, flatten and fully connected layers, and
+// the joins of branching networks (residual Add, channel Concat). Layers are in topological order;
+// each reads the layer before it unless `inputs` says otherwise (models/graph.hpp). Activations
+// are C x H x W (batch is implicit), stored in CHW order.
 #pragma once
 
 #include <array>
@@ -8,6 +10,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "models/graph.hpp"
 
 namespace ccsim::model {
 
@@ -33,6 +37,9 @@ enum class LayerKind {
   AvgPool,
   GlobalAvgPool,
   Flatten,        // C x H x W -> (C*H*W) x 1 x 1, data unchanged
+  Add,            // elementwise sum of two or more inputs of one shape (a residual join)
+  Concat,         // the inputs stacked along channels, in operand order (same H x W)
+  Pad,            // zeros around each channel (window.pad_*): a padding no convolution absorbed
 };
 
 const char* to_string(LayerKind kind);
@@ -48,6 +55,8 @@ struct Window {
   int pad_left = 0;
   int pad_bottom = 0;
   int pad_right = 0;
+  int dilation_h = 1;  // Conv only: kernel taps dilation apart (extent (k - 1) * dilation + 1)
+  int dilation_w = 1;
 };
 
 // Column groups a training run settled on (ccsim train), in filter-matrix column indices;
@@ -61,6 +70,8 @@ struct ColumnGroups {
 struct Layer {
   std::string name;
   LayerKind kind = LayerKind::ReLU;
+  std::vector<int> inputs;  // earlier layers read (-1: the network input); empty: the one before
+
 
   // Conv / Linear
   int out_channels = 0;
@@ -69,7 +80,7 @@ struct Layer {
   std::vector<float> bias;  // empty = no bias
   std::optional<ColumnGroups> column_groups;
 
-  // Conv / pooling
+  // Conv / pooling / Pad (pads only)
   Window window;
   bool count_include_pad = false;  // AvgPool
 
@@ -111,8 +122,23 @@ struct Network {
 // Output shape of a layer for a given input shape. Throws std::invalid_argument naming the layer
 // when the layer's parameters do not fit the input (weight sizes, channel counts, windows).
 Shape output_shape(const Layer& layer, const Shape& in);
+// The same for any layer given all its operands' shapes (Add: equal shapes; Concat: equal H x W).
+Shape output_shape(const Layer& layer, const std::vector<Shape>& inputs);
 
-// Input shape of every layer followed by the network output: size layers.size() + 1.
+// Number of operands a layer of this kind takes: Add and Concat 2 or more, the others 1. Throws
+// std::invalid_argument naming the layer otherwise.
+void check_operand_count(const Layer& layer, std::size_t operands);
+
+// Output shape of every layer (validating inputs and shapes); the last is the network's output.
+std::vector<Shape> output_shapes(const Network& net);
+
+// Shape of the tensor a layer index refers to (-1: the network input).
+inline const Shape& produced_shape(const Network& net, const std::vector<Shape>& outputs, int index) {
+  return index < 0 ? net.input : outputs[static_cast<std::size_t>(index)];
+}
+
+// Shape of each layer's first operand followed by the network output: size layers.size() + 1.
+// In a chain, entry i + 1 is also layer i's output; in a graph use output_shapes for that.
 std::vector<Shape> infer_shapes(const Network& net);
 
 // A weight layer as a filter matrix: rows = output channels, columns = input channels x kh x kw
@@ -128,8 +154,8 @@ FilterMatrix filter_matrix(const Layer& layer, const Shape& in);
 // Writes a filter matrix back into a layer's weight layout (groups = 1 afterwards for Conv).
 void set_filter_matrix(Layer& layer, const Shape& in, const FilterMatrix& m);
 
-// Folds every BatchNorm into the Conv/Linear right before it; a BatchNorm with no weight layer
-// before it becomes a depthwise 1x1 Conv. Shapes are validated first (infer_shapes).
+// Folds every BatchNorm into the Conv/Linear whose output only it reads; any other BatchNorm
+// becomes a depthwise 1x1 Conv. Shapes are validated first (infer_shapes).
 void fold_batch_norm(Network& net);
 
 }  // namespace ccsim::model

@@ -1,5 +1,6 @@
 #include "models/network_json.hpp"
 
+#include <map>
 #include <set>
 #include <stdexcept>
 
@@ -70,6 +71,9 @@ class Reader {
   void window(const json& obj, Layer& layer, const std::string& where) const {
     const auto k = pair(obj, "kernel", where, {1, 1});
     const auto s = pair(obj, "stride", where, {1, 1});
+    const auto d = pair(obj, "dilation", where, {1, 1});
+    layer.window.dilation_h = d[0];
+    layer.window.dilation_w = d[1];
     layer.window.kh = k[0];
     layer.window.kw = k[1];
     layer.window.stride_h = s[0];
@@ -150,13 +154,38 @@ class Reader {
         window(obj, layer, where);
         layer.count_include_pad = optional<bool>(obj, "count_include_pad", where, false);
         break;
+      case LayerKind::Pad:
+        window(obj, layer, where);
+        break;
       case LayerKind::ReLU:
       case LayerKind::ReLU6:
       case LayerKind::GlobalAvgPool:
       case LayerKind::Flatten:
+      case LayerKind::Add:
+      case LayerKind::Concat:
         break;
     }
     return layer;
+  }
+
+  // "inputs": names of earlier layers or kNetworkInput; absent: the layer before.
+  void inputs(const json& obj, std::size_t index, const std::map<std::string, int>& earlier, Layer& layer) const {
+    if (!obj.contains("inputs")) return;
+    const std::string where = "layers[" + std::to_string(index) + "] '" + layer.name + "'";
+    const json& list = obj.at("inputs");
+    if (!list.is_array() || list.empty()) fail(where, "'inputs' must be a non-empty array of layer names");
+    for (const json& name : list) {
+      if (!name.is_string()) fail(where, "'inputs' must hold layer names (strings)");
+      const std::string n = name.get<std::string>();
+      if (n == kNetworkInput) {
+        layer.inputs.push_back(-1);
+        continue;
+      }
+      const auto it = earlier.find(n);
+      if (it == earlier.end()) fail(where, "input '" + n + "' is not an earlier layer (nor \"" + kNetworkInput + "\")");
+      layer.inputs.push_back(it->second);
+    }
+    if (layer.inputs.size() == 1 && layer.inputs[0] == static_cast<int>(index) - 1) layer.inputs.clear();
   }
 
   Network network(const json& j) const {
@@ -187,11 +216,14 @@ class Reader {
     }
     const json& layers = field(j, "layers", "top level");
     if (!layers.is_array() || layers.empty()) fail("top level", "'layers' must be a non-empty array");
-    std::set<std::string> names;
+    std::map<std::string, int> names;
     for (std::size_t i = 0; i < layers.size(); ++i) {
       net.layers.push_back(layer(layers[i], i));
-      if (!names.insert(net.layers.back().name).second) {
-        fail("layers[" + std::to_string(i) + "]", "duplicate layer name '" + net.layers.back().name + "'");
+      Layer& l = net.layers.back();
+      if (l.name == kNetworkInput) fail("layers[" + std::to_string(i) + "]", std::string("the name \"") + kNetworkInput + "\" is reserved for the network input");
+      inputs(layers[i], i, names, l);
+      if (!names.emplace(l.name, static_cast<int>(i)).second) {
+        fail("layers[" + std::to_string(i) + "]", "duplicate layer name '" + l.name + "'");
       }
     }
     try {
@@ -213,9 +245,11 @@ void put_column_groups(json& o, const Layer& l) {
 }
 
 json window_json(const Window& w) {
-  return {{"kernel", {w.kh, w.kw}},
-          {"stride", {w.stride_h, w.stride_w}},
-          {"pad", {w.pad_top, w.pad_left, w.pad_bottom, w.pad_right}}};
+  json j = {{"kernel", {w.kh, w.kw}},
+            {"stride", {w.stride_h, w.stride_w}},
+            {"pad", {w.pad_top, w.pad_left, w.pad_bottom, w.pad_right}}};
+  if (w.dilation_h != 1 || w.dilation_w != 1) j["dilation"] = {w.dilation_h, w.dilation_w};
+  return j;
 }
 
 }  // namespace
@@ -228,6 +262,11 @@ json network_to_json(const Network& net) {
   json layers = json::array();
   for (const auto& l : net.layers) {
     json o = {{"name", l.name}, {"type", to_string(l.kind)}};
+    if (!l.inputs.empty()) {
+      json names = json::array();
+      for (const int p : l.inputs) names.push_back(p < 0 ? std::string(kNetworkInput) : net.layers.at(static_cast<std::size_t>(p)).name);
+      o["inputs"] = names;
+    }
     switch (l.kind) {
       case LayerKind::Conv:
         o.update(window_json(l.window));
@@ -260,6 +299,9 @@ json network_to_json(const Network& net) {
       case LayerKind::AvgPool:
         o.update(window_json(l.window));
         if (l.kind == LayerKind::AvgPool) o["count_include_pad"] = l.count_include_pad;
+        break;
+      case LayerKind::Pad:
+        o["pad"] = {l.window.pad_top, l.window.pad_left, l.window.pad_bottom, l.window.pad_right};
         break;
       default:
         break;

@@ -13,9 +13,13 @@
 //     {"type": "maxpool" | "avgpool", "kernel": [2, 2], "stride": [2, 2], "pad": [0, 0, 0, 0],
 //      "count_include_pad": false},
 //     {"type": "global_avgpool"}, {"type": "flatten"},
-//     {"type": "linear", "out_features": 10, "weight": [...], "bias": [...]}
+//     {"type": "linear", "out_features": 10, "weight": [...], "bias": [...]},
+//     {"type": "pad", "pad": [1, 1, 1, 1]},
+//     {"type": "add", "inputs": ["conv2", "pool1"]}, {"type": "concat", "inputs": ["a", "b"]}
 //   ]
 // }
+// Every layer reads the layer before it unless it names its "inputs" (earlier layers, or
+// "@input" for the network input); add and concat always do.
 #pragma once
 
 #include <string>
@@ -25,6 +29,9 @@
 #include "models/network.hpp"
 
 namespace ccsim::model {
+
+// The name "inputs" lists use for the network input; no layer may have it.
+inline constexpr const char* kNetworkInput = "@input";
 
 // Parses a network description. Throws std::runtime_error naming `source` and the bad field.
 Network network_from_json(const nlohmann::json& j, const std::string& source);

@@ -12,6 +12,7 @@
 #include <onnx/onnx_pb.h>
 
 #include "models/atomic_file.hpp"
+#include "models/onnx_fold.hpp"
 #include "models/onnx_tensor.hpp"
 
 namespace ccsim::model {
@@ -26,7 +27,10 @@ class Importer {
   Network run() {
     Network net;
     net.name = std::filesystem::path(path_).stem().string();
-    std::string current = find_input(net);
+    producer_[find_input(net)] = -1;
+    for (const auto& node : graph_.node()) {
+      for (const auto& in : node.input()) readers_[in] += 1;
+    }
     for (const auto& node : graph_.node()) {
       onnx::NodeProto named = node;
       if (named.name().empty()) named.set_name(default_name(node));
@@ -39,19 +43,30 @@ class Importer {
         fold_constant(named);
         continue;
       }
-      if (named.input_size() < 1 || named.input(0) != current) {
-        fail(named, "consumes '" + (named.input_size() ? named.input(0) : std::string()) +
-                        "' instead of the previous output '" + current +
-                        "': only sequential networks are supported");
+      const std::size_t before = net.layers.size();
+      const int produced = import_node(named, net);
+      if (net.layers.size() > before) compact_inputs(net.layers.back(), before);
+      producer_[named.output(0)] = produced;
+    }
+    if (graph_.output_size() != 1) {
+      throw std::runtime_error(path_ + ": the graph has " + std::to_string(graph_.output_size()) +
+                               " outputs; ccsim runs networks with one");
+    }
+    const auto out = producer_.find(graph_.output(0).name());
+    if (net.layers.empty() || out == producer_.end() || out->second != static_cast<int>(net.layers.size()) - 1) {
+      throw std::runtime_error(path_ + ": graph output '" + graph_.output(0).name() +
+                               "' is not the output of the last node that computes");
+    }
+    const std::vector<int> readers = reader_counts(net.layers);
+    for (std::size_t i = 0; i < net.layers.size(); ++i) {
+      if (readers[i] == 0) {
+        throw std::runtime_error(path_ + ": the output of node '" + net.layers[i].name +
+                                 "' is never used (a dead branch); remove it before exporting");
       }
-      import_node(named, net);
-      current = named.output(0);
     }
-    if (graph_.output_size() < 1 || graph_.output(0).name() != current) {
-      throw std::runtime_error(path_ + ": graph output is not the end of the node chain '" + current + "'");
-    }
+    fold_pads_into_convolutions(net);
     try {
-      infer_shapes(net);
+      output_shapes(net);
     } catch (const std::invalid_argument& e) {
       throw std::runtime_error(path_ + ": " + e.what());
     }
@@ -59,6 +74,70 @@ class Importer {
   }
 
  private:
+  static void compact_inputs(Layer& layer, std::size_t index) {
+    if (layer.inputs.size() == 1 && layer.inputs[0] == static_cast<int>(index) - 1) layer.inputs.clear();
+  }
+
+  // The layer producing a node's data input k (-1: the graph input).
+  int source(const onnx::NodeProto& node, int k = 0) const {
+    if (node.input_size() <= k || node.input(k).empty()) fail(node, "missing input " + std::to_string(k));
+    const auto it = producer_.find(node.input(k));
+    if (it == producer_.end()) fail(node, "input '" + node.input(k) + "' is produced by no node before it");
+    return it->second;
+  }
+
+  Shape shape_of(const Network& net, int producer) const {
+    try {
+      return produced_shape(net, output_shapes(net), producer);
+    } catch (const std::invalid_argument& e) {
+      throw std::runtime_error(path_ + ": " + e.what());
+    }
+  }
+
+  // A Pad whose only reader is a convolution (as its one operand) becomes the convolution's
+  // padding: zeros either way, and no layer of its own.
+  void fold_pads_into_convolutions(Network& net) const {
+    const std::vector<int> readers = reader_counts(net.layers);
+    const std::vector<std::vector<int>> old_inputs = all_input_indices(net.layers);
+    std::vector<bool> folded(net.layers.size(), false);
+    for (std::size_t i = 0; i < net.layers.size(); ++i) {
+      Layer& conv = net.layers[i];
+      if (conv.kind != LayerKind::Conv || old_inputs[i][0] < 0) continue;
+      const auto p = static_cast<std::size_t>(old_inputs[i][0]);
+      if (net.layers[p].kind != LayerKind::Pad || readers[p] != 1) continue;
+      const Window& pad = net.layers[p].window;
+      conv.window.pad_top += pad.pad_top;
+      conv.window.pad_left += pad.pad_left;
+      conv.window.pad_bottom += pad.pad_bottom;
+      conv.window.pad_right += pad.pad_right;
+      folded[p] = true;
+    }
+    std::vector<Layer> kept;
+    std::vector<std::size_t> origin;
+    std::vector<int> new_of_old(net.layers.size(), -1);
+    for (std::size_t i = 0; i < net.layers.size(); ++i) {
+      if (folded[i]) continue;
+      new_of_old[i] = static_cast<int>(kept.size());
+      origin.push_back(i);
+      kept.push_back(std::move(net.layers[i]));
+    }
+    // A folded pad's value is its input's: readers of the pad read that instead.
+    for (std::size_t i = 0; i < new_of_old.size(); ++i) {
+      if (folded[i]) {
+        const int in = old_inputs[i][0];
+        new_of_old[i] = in < 0 ? -1 : new_of_old[static_cast<std::size_t>(in)];
+      }
+    }
+    std::vector<std::vector<int>> inputs = old_inputs;
+    for (auto& list : inputs) {
+      for (int& q : list) {
+        if (q >= 0 && folded[static_cast<std::size_t>(q)]) q = old_inputs[static_cast<std::size_t>(q)][0];
+      }
+    }
+    renumber_inputs(kept, inputs, origin, new_of_old);
+    net.layers = std::move(kept);
+  }
+
   // PyTorch exports often leave nodes unnamed; layers need unique names for per-layer options.
   std::string default_name(const onnx::NodeProto& node) {
     std::string op = node.op_type();
@@ -108,24 +187,13 @@ class Importer {
     return true;
   }
 
-  // Operations on weights only, as exporters emit them (e.g. Transpose of a Linear weight).
+  // Operations on constants only, as exporters emit them (a Transpose of a Linear weight, an
+  // Identity of a shared weight, the shape arithmetic of a ZeroPad2d's pads): evaluated here.
   void fold_constant(const onnx::NodeProto& node) {
-    if (node.op_type() != "Transpose") fail(node, "only Transpose can be folded on constant inputs");
-    const FloatTensor t = floats(node, 0);
-    const auto perm = ints(node, "perm");
-    if (t.dims.size() != 2 || (!perm.empty() && perm != std::vector<std::int64_t>{1, 0})) {
-      fail(node, "only 2-D transposes of constants are supported");
-    }
-    const auto rows = t.dims[0];
-    const auto cols = t.dims[1];
-    onnx::TensorProto out;
-    out.set_data_type(onnx::TensorProto::FLOAT);
-    out.add_dims(cols);
-    out.add_dims(rows);
-    for (std::int64_t c = 0; c < cols; ++c) {
-      for (std::int64_t r = 0; r < rows; ++r) out.add_float_data(t.data[r * cols + c]);
-    }
-    owned_.push_back(std::move(out));
+    std::vector<const onnx::TensorProto*> inputs;
+    for (const auto& in : node.input()) inputs.push_back(in.empty() ? nullptr : constants_.at(in));
+    const std::string where = path_ + ": node '" + node.name() + "' (" + node.op_type() + ")";
+    owned_.push_back(fold_constant_node(node, inputs, where));
     constants_[node.output(0)] = &owned_.back();
   }
 
@@ -169,8 +237,12 @@ class Importer {
     if (auto_pad && auto_pad->s() != "NOTSET" && auto_pad->s() != "VALID") {
       fail(node, "auto_pad " + auto_pad->s() + " is not supported (export with explicit pads)");
     }
-    for (const auto d : ints(node, "dilations")) {
-      if (d != 1) fail(node, "dilation other than 1 is not supported");
+    const auto dilations = ints(node, "dilations");
+    if (!dilations.empty() && dilations.size() != 2) fail(node, "dilations must be 2-D");
+    const bool dilated = !dilations.empty() && (dilations[0] != 1 || dilations[1] != 1);
+    if (dilated && node.op_type() != "Conv") fail(node, "dilated pooling is not supported");
+    if (dilated && (dilations[0] < 1 || dilations[1] < 1 || dilations[0] > 64 || dilations[1] > 64)) {
+      fail(node, "dilations must be in [1, 64]");
     }
     auto strides = ints(node, "strides");
     auto pads = ints(node, "pads");
@@ -180,14 +252,15 @@ class Importer {
     layer.window = {static_cast<int>(kernel[0]), static_cast<int>(kernel[1]),
                     static_cast<int>(strides[0]), static_cast<int>(strides[1]),
                     static_cast<int>(pads[0]),    static_cast<int>(pads[1]),
-                    static_cast<int>(pads[2]),    static_cast<int>(pads[3])};
+                    static_cast<int>(pads[2]),    static_cast<int>(pads[3]),
+                    dilated ? static_cast<int>(dilations[0]) : 1, dilated ? static_cast<int>(dilations[1]) : 1};
   }
 
   // A depthwise 3x3 convolution with one-hot kernels moves each channel by one pixel.
   static bool as_shift(const Layer& conv, int in_channels, Layer& shift) {
     const Window& w = conv.window;
     if (conv.groups != in_channels || conv.out_channels != in_channels || w.kh != 3 || w.kw != 3 ||
-        w.stride_h != 1 || w.stride_w != 1 || w.pad_top != 1 || w.pad_left != 1 ||
+        w.stride_h != 1 || w.stride_w != 1 || w.dilation_h != 1 || w.dilation_w != 1 || w.pad_top != 1 || w.pad_left != 1 ||
         w.pad_bottom != 1 || w.pad_right != 1) {
       return false;
     }
@@ -210,16 +283,9 @@ class Importer {
     return true;
   }
 
-  Shape current_shape(const Network& net) const {
-    try {
-      return infer_shapes(net).back();
-    } catch (const std::invalid_argument& e) {
-      throw std::runtime_error(path_ + ": " + e.what());
-    }
-  }
-
   void import_conv(const onnx::NodeProto& node, Network& net) const {
     Layer layer;
+    layer.inputs = {source(node)};
     layer.kind = LayerKind::Conv;
     layer.name = node.name();
     const FloatTensor w = floats(node, 1);
@@ -229,8 +295,9 @@ class Importer {
     window(node, layer, {w.dims[2], w.dims[3]});
     layer.weight = w.data;
     if (has_input(node, 2)) layer.bias = floats(node, 2).data;
-    const Shape in = current_shape(net);
+    const Shape in = shape_of(net, layer.inputs[0]);
     Layer shift;
+    shift.inputs = layer.inputs;
     net.layers.push_back(as_shift(layer, in.c, shift) ? shift : layer);
   }
 
@@ -244,6 +311,7 @@ class Importer {
     Layer layer;
     layer.kind = LayerKind::Linear;
     layer.name = node.name();
+    layer.inputs = {source(node)};
     const auto k = trans_b ? b.dims[1] : b.dims[0];
     const auto n = trans_b ? b.dims[0] : b.dims[1];
     layer.out_channels = static_cast<int>(n);
@@ -262,14 +330,114 @@ class Importer {
     net.layers.push_back(std::move(layer));
   }
 
-  void import_add(const onnx::NodeProto& node, Network& net) const {
-    if (net.layers.empty() || net.layers.back().kind != LayerKind::Linear || !net.layers.back().bias.empty()) {
-      fail(node, "Add is supported only as the bias of a MatMul");
+  // An Add of a constant onto a MatMul that nothing else reads is its bias; an Add of tensors is a
+  // residual join. Returns the layer producing the sum.
+  int import_add(const onnx::NodeProto& node, Network& net) const {
+    std::vector<int> data;
+    int constant_input = -1;
+    for (int k = 0; k < node.input_size(); ++k) {
+      if (constants_.count(node.input(k))) {
+        if (constant_input >= 0) fail(node, "adds more than one constant");
+        constant_input = k;
+      } else {
+        data.push_back(source(node, k));
+      }
     }
-    Layer& lin = net.layers.back();
-    const FloatTensor c = floats(node, 1);
+    if (constant_input < 0) {
+      Layer layer;
+      layer.kind = LayerKind::Add;
+      layer.name = node.name();
+      layer.inputs = data;
+      net.layers.push_back(std::move(layer));
+      return static_cast<int>(net.layers.size()) - 1;
+    }
+    const int p = data.at(0);
+    const auto readers = readers_.find(node.input(constant_input == 0 ? 1 : 0));
+    if (p < 0 || net.layers[static_cast<std::size_t>(p)].kind != LayerKind::Linear ||
+        !net.layers[static_cast<std::size_t>(p)].bias.empty() || readers == readers_.end() || readers->second != 1) {
+      fail(node, "an Add of a constant is supported only as the bias of a MatMul that nothing else reads");
+    }
+    Layer& lin = net.layers[static_cast<std::size_t>(p)];
+    const FloatTensor c = floats(node, constant_input);
     if (c.data.size() != static_cast<std::size_t>(lin.out_channels)) fail(node, "bias must have one value per output");
     lin.bias = c.data;
+    return p;
+  }
+
+  void import_concat(const onnx::NodeProto& node, Network& net) const {
+    const auto axis = int_attr(node, "axis", 1);
+    if (axis != 1 && axis != -3) fail(node, "only a concatenation along channels (axis 1) is supported");
+    Layer layer;
+    layer.kind = LayerKind::Concat;
+    layer.name = node.name();
+    for (int k = 0; k < node.input_size(); ++k) {
+      if (constants_.count(node.input(k))) fail(node, "concatenates a constant");
+      layer.inputs.push_back(source(node, k));
+    }
+    net.layers.push_back(std::move(layer));
+  }
+
+  // Constant zero padding of H and W (ONNX pads: begin of every axis, then end of every axis).
+  void import_pad(const onnx::NodeProto& node, Network& net) const {
+    const auto* mode = attr(node, "mode");
+    if (mode && mode->s() != "constant") fail(node, "only constant padding is supported (mode " + mode->s() + ")");
+    std::vector<std::int64_t> pads = ints(node, "pads");  // opset < 11
+    if (has_input(node, 1)) pads = int64s_from_proto(constant(node, 1), path_ + ": node '" + node.name() + "' pads");
+    float value = float_attr(node, "value", 0.0f);
+    if (has_input(node, 2)) value = floats(node, 2).data.at(0);
+    if (has_input(node, 3)) fail(node, "padding selected axes is not supported");
+    if (value != 0.0f) fail(node, "only zero padding is supported (value " + std::to_string(value) + ")");
+    if (pads.size() != 8 || pads[0] || pads[1] || pads[4] || pads[5]) {
+      fail(node, "only padding of H and W of an N x C x H x W tensor is supported");
+    }
+    for (const auto v : pads) {
+      if (v < 0 || v > 1024) fail(node, "pads must be in [0, 1024] (negative pads crop)");
+    }
+    Layer layer;
+    layer.kind = LayerKind::Pad;
+    layer.name = node.name();
+    layer.inputs = {source(node)};
+    layer.window.pad_top = static_cast<int>(pads[2]);
+    layer.window.pad_left = static_cast<int>(pads[3]);
+    layer.window.pad_bottom = static_cast<int>(pads[6]);
+    layer.window.pad_right = static_cast<int>(pads[7]);
+    net.layers.push_back(std::move(layer));
+  }
+
+  // ceil_mode: the bottom/right padding grows until the last window PyTorch and ONNX keep fits
+  // (a window must start inside the input or its top/left padding). For MaxPool and for an
+  // average that excludes padding this is exact; an average counting padding would count the
+  // overhang, which PyTorch does not, so that case is refused.
+  void import_pool(const onnx::NodeProto& node, Network& net, const std::string& op) const {
+    if (int_attr(node, "storage_order", 0) != 0) fail(node, "storage_order is not supported");
+    if (node.output_size() > 1 && !node.output(1).empty()) fail(node, "the Indices output is not supported");
+    Layer layer;
+    layer.name = node.name();
+    layer.inputs = {source(node)};
+    layer.kind = op == "MaxPool" ? LayerKind::MaxPool : LayerKind::AvgPool;
+    window(node, layer, {});
+    layer.count_include_pad = int_attr(node, "count_include_pad", 0) != 0;
+    if (int_attr(node, "ceil_mode", 0) != 0) {
+      const Shape in = shape_of(net, layer.inputs[0]);
+      Window& w = layer.window;
+      const auto grow = [&](int size, int k, int stride, int pad_a, int& pad_b, const char* side) {
+        if (stride < 1 || k < 1) return;
+        const std::int64_t span = std::int64_t{size} + pad_a + pad_b - k;
+        if (span < 0) return;  // output_shape reports it
+        std::int64_t out = (span + stride - 1) / stride + 1;
+        if ((out - 1) * stride >= std::int64_t{size} + pad_a) out -= 1;
+        const auto needed = static_cast<int>((out - 1) * stride + k - size - pad_a);
+        if (needed <= pad_b) return;
+        if (layer.kind == LayerKind::AvgPool && layer.count_include_pad) {
+          fail(node, std::string("ceil_mode with count_include_pad: the last window on the ") + side +
+                         " would count positions beyond the padding; export with ceil_mode=0 or count_include_pad=0");
+        }
+        pad_b = needed;
+      };
+      grow(in.h, w.kh, w.stride_h, w.pad_top, w.pad_bottom, "bottom");
+      grow(in.w, w.kw, w.stride_w, w.pad_left, w.pad_right, "right");
+    }
+    net.layers.push_back(std::move(layer));
   }
 
   void import_clip(const onnx::NodeProto& node, Network& net) const {
@@ -279,6 +447,7 @@ class Importer {
     if (has_input(node, 2)) hi = floats(node, 2).data.at(0);
     Layer layer;
     layer.name = node.name();
+    layer.inputs = {source(node)};
     if (lo == 0.0f && hi == 6.0f) {
       layer.kind = LayerKind::ReLU6;
     } else if (lo == 0.0f && std::isinf(hi)) {
@@ -289,10 +458,17 @@ class Importer {
     net.layers.push_back(std::move(layer));
   }
 
-  void import_node(const onnx::NodeProto& node, Network& net) const {
+  // Imports one node; returns the layer whose output is the node's output (a new layer, or an
+  // existing one for a bias Add, Identity and Dropout).
+  int import_node(const onnx::NodeProto& node, Network& net) const {
     const std::string& op = node.op_type();
     Layer layer;
     layer.name = node.name();
+    const auto single = [&](LayerKind kind) {
+      layer.kind = kind;
+      layer.inputs = {source(node)};
+      net.layers.push_back(std::move(layer));
+    };
     if (op == "Conv") {
       import_conv(node, net);
     } else if (op == "Gemm") {
@@ -303,53 +479,49 @@ class Importer {
       gemm.clear_attribute();
       import_gemm(gemm, net);
     } else if (op == "Add") {
-      import_add(node, net);
+      return import_add(node, net);
+    } else if (op == "Concat") {
+      import_concat(node, net);
+    } else if (op == "Pad") {
+      import_pad(node, net);
     } else if (op == "BatchNormalization") {
-      layer.kind = LayerKind::BatchNorm;
       layer.bn_scale = floats(node, 1).data;
       layer.bn_bias = floats(node, 2).data;
       layer.bn_mean = floats(node, 3).data;
       layer.bn_var = floats(node, 4).data;
       layer.bn_eps = float_attr(node, "epsilon", 1e-5f);
-      net.layers.push_back(std::move(layer));
+      single(LayerKind::BatchNorm);
     } else if (op == "Relu") {
-      layer.kind = LayerKind::ReLU;
-      net.layers.push_back(std::move(layer));
+      single(LayerKind::ReLU);
     } else if (op == "Clip") {
       import_clip(node, net);
     } else if (op == "MaxPool" || op == "AveragePool") {
-      if (int_attr(node, "ceil_mode", 0) != 0) fail(node, "ceil_mode is not supported");
-      if (int_attr(node, "storage_order", 0) != 0) fail(node, "storage_order is not supported");
-      if (node.output_size() > 1 && !node.output(1).empty()) fail(node, "the Indices output is not supported");
-      layer.kind = op == "MaxPool" ? LayerKind::MaxPool : LayerKind::AvgPool;
-      window(node, layer, {});
-      layer.count_include_pad = int_attr(node, "count_include_pad", 0) != 0;
-      net.layers.push_back(std::move(layer));
+      import_pool(node, net, op);
     } else if (op == "GlobalAveragePool") {
-      layer.kind = LayerKind::GlobalAvgPool;
-      net.layers.push_back(std::move(layer));
+      single(LayerKind::GlobalAvgPool);
     } else if (op == "Flatten") {
       if (int_attr(node, "axis", 1) != 1) fail(node, "only axis 1 is supported");
-      layer.kind = LayerKind::Flatten;
-      net.layers.push_back(std::move(layer));
+      single(LayerKind::Flatten);
     } else if (op == "Reshape") {
       const auto shape = int64s_from_proto(constant(node, 1), path_ + ": node '" + node.name() + "' shape");
-      const auto features = current_shape(net).size();
+      const auto features = shape_of(net, source(node)).size();
       if (shape.size() != 2 || (shape[1] != -1 && shape[1] != features)) {
         fail(node, "only a reshape to [N, -1] (flatten) is supported");
       }
-      layer.kind = LayerKind::Flatten;
-      net.layers.push_back(std::move(layer));
+      single(LayerKind::Flatten);
     } else if (op == "Identity" || op == "Dropout") {
-      return;
+      return source(node);
     } else {
       fail(node, "unsupported operator");
     }
+    return static_cast<int>(net.layers.size()) - 1;
   }
 
   const onnx::GraphProto& graph_;
   std::string path_;
   std::map<std::string, const onnx::TensorProto*> constants_;
+  std::map<std::string, int> producer_;  // tensor -> layer index (-1: the graph input)
+  std::map<std::string, int> readers_;   // tensor -> node inputs that read it
   std::list<onnx::TensorProto> owned_;
   int unnamed_ = 0;
 };

@@ -27,6 +27,16 @@ std::int32_t quantize_bias(double value, const Layer& l) {
   return static_cast<std::int32_t>(q);
 }
 
+// The output range of a layer whose ReLU / ReLU6 runs in its output stage (any other kind: none).
+void fuse_activation(PackedLayer& p, LayerKind activation) {
+  if (activation == LayerKind::ReLU) {
+    p.act_min = 0;
+  } else if (activation == LayerKind::ReLU6) {
+    p.act_min = 0;
+    p.act_max = static_cast<std::int8_t>(std::min(127.0f, std::round(6.0f / p.out_scale)));
+  }
+}
+
 // Builds the Matmul layer of a (pruned) weight layer, with the activation that follows fused.
 PackedLayer make_matmul(const Layer& layer, const Shape& in, const Shape& out, const CombinedMatrix& combined,
                         const CombineOptions& opt, float in_scale, float out_scale, LayerKind activation) {
@@ -50,12 +60,7 @@ PackedLayer make_matmul(const Layer& layer, const Shape& in, const Shape& out, c
   p.nonzeros_after = combined.nonzeros_after;
   p.in_scale = in_scale;
   p.out_scale = out_scale;
-  if (activation == LayerKind::ReLU) {
-    p.act_min = 0;
-  } else if (activation == LayerKind::ReLU6) {
-    p.act_min = 0;
-    p.act_max = static_cast<std::int8_t>(std::min(127.0f, std::round(6.0f / out_scale)));
-  }
+  fuse_activation(p, activation);
 
   const int rows = combined.rows;
   const int groups = combined.packed_cols();
@@ -97,6 +102,7 @@ OpKind data_movement_op(LayerKind k) {
     case LayerKind::AvgPool: return OpKind::AvgPool;
     case LayerKind::GlobalAvgPool: return OpKind::GlobalAvgPool;
     case LayerKind::Flatten: return OpKind::Flatten;
+    case LayerKind::Pad: return OpKind::Pad;
     default: throw std::logic_error("not a data-movement layer");
   }
 }
@@ -195,30 +201,57 @@ PackResult pack_network(const Network& net, const PackOptions& options, const Fl
   out.input = pruned.input;
   out.preprocess = pruned.preprocess;
   out.input_scale = symmetric_scale(calib.input_absmax);
-  float scale = out.input_scale;
+  const std::vector<Shape> outputs = output_shapes(pruned);
+  const std::vector<int> readers = reader_counts(pruned.layers);
+  const std::vector<std::vector<int>> old_inputs = all_input_indices(pruned.layers);
+  std::vector<std::size_t> origin;                         // packed layer -> IR layer it starts at
+  std::vector<int> new_of_old(pruned.layers.size(), -1);   // IR layer -> packed layer producing its value
+  const auto scale_of = [&](int p) { return p < 0 ? out.input_scale : out.layers[static_cast<std::size_t>(new_of_old[p])].out_scale; };
+  const auto emit = [&](PackedLayer layer, std::size_t first, std::size_t last) {
+    for (std::size_t k = first; k <= last; ++k) new_of_old[k] = static_cast<int>(out.layers.size());
+    origin.push_back(first);
+    out.layers.push_back(std::move(layer));
+  };
   for (std::size_t i = 0; i < pruned.layers.size(); ++i) {
     const Layer& layer = pruned.layers[i];
-    const Shape& in = shapes[i];
+    const Shape& in = produced_shape(pruned, outputs, old_inputs[i][0]);
+    const float scale = scale_of(old_inputs[i][0]);
+    // A ReLU / ReLU6 that is the only reader of this layer's output runs in its output stage.
+    const bool fuse = (layer.has_weights() || layer.kind == LayerKind::Add) && i + 1 < pruned.layers.size() &&
+                      is_activation(pruned.layers[i + 1].kind) && only_read_by_next(pruned.layers, readers, i);
+    const std::size_t last = fuse ? i + 1 : i;  // the tensor this layer produces
+    const LayerKind activation = fuse ? pruned.layers[i + 1].kind : LayerKind::Conv;
     switch (layer.kind) {
       case LayerKind::Conv:
       case LayerKind::Linear: {
-        const bool fuse = i + 1 < pruned.layers.size() && is_activation(pruned.layers[i + 1].kind);
-        const std::size_t last = fuse ? i + 1 : i;  // the tensor this layer produces
         const float out_scale = symmetric_scale(calib.layer_absmax[last]);
-        out.layers.push_back(make_matmul(layer, in, shapes[last + 1], combined[i], used_options[i], scale,
-                                         out_scale, fuse ? pruned.layers[i + 1].kind : LayerKind::Conv));
-        scale = out_scale;
-        i = last;
+        emit(make_matmul(layer, in, outputs[last], combined[i], used_options[i], scale, out_scale, activation), i, last);
+        break;
+      }
+      case LayerKind::Add: {
+        PackedLayer p = make_simple(layer, OpKind::Add, in, outputs[last], scale);
+        p.out_scale = symmetric_scale(calib.layer_absmax[last]);
+        for (const int k : old_inputs[i]) p.operand_scales.push_back(scale_of(k));
+        const double largest = *std::max_element(p.operand_scales.begin(), p.operand_scales.end());
+        for (const float s_k : p.operand_scales) p.operand_requant.push_back(fixed::quantize_multiplier(s_k / (2.0 * largest)));
+        p.requant = {fixed::quantize_multiplier(2.0 * largest / (std::ldexp(1.0, fixed::kAddLeftShift) * p.out_scale))};
+        fuse_activation(p, activation);
+        emit(std::move(p), i, last);
+        break;
+      }
+      case LayerKind::Concat: {
+        PackedLayer p = make_simple(layer, OpKind::Concat, in, outputs[i], scale);
+        for (const int k : old_inputs[i]) p.operand_scales.push_back(scale_of(k));
+        p.out_scale = *std::max_element(p.operand_scales.begin(), p.operand_scales.end());  // no operand saturates
+        for (const float s_k : p.operand_scales) p.operand_requant.push_back(fixed::quantize_multiplier(s_k / p.out_scale));
+        emit(std::move(p), i, i);
         break;
       }
       case LayerKind::ReLU:
       case LayerKind::ReLU6: {
-        PackedLayer p = make_simple(layer, OpKind::Clamp, in, shapes[i + 1], scale);
-        p.act_min = 0;
-        if (layer.kind == LayerKind::ReLU6) {
-          p.act_max = static_cast<std::int8_t>(std::min(127.0f, std::round(6.0f / scale)));
-        }
-        out.layers.push_back(std::move(p));
+        PackedLayer p = make_simple(layer, OpKind::Clamp, in, outputs[i], scale);
+        fuse_activation(p, layer.kind);
+        emit(std::move(p), i, i);
         break;
       }
       case LayerKind::Shift:
@@ -226,12 +259,15 @@ PackResult pack_network(const Network& net, const PackOptions& options, const Fl
       case LayerKind::AvgPool:
       case LayerKind::GlobalAvgPool:
       case LayerKind::Flatten:
-        out.layers.push_back(make_simple(layer, data_movement_op(layer.kind), in, shapes[i + 1], scale));
+      case LayerKind::Pad:
+        emit(make_simple(layer, data_movement_op(layer.kind), in, outputs[i], scale), i, i);
         break;
       case LayerKind::BatchNorm:
         fail(layer, "batch norm left after folding");
     }
+    i = last;
   }
+  renumber_inputs(out.layers, old_inputs, origin, new_of_old);
   validate(out);
   return result;
 }

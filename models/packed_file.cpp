@@ -53,14 +53,27 @@ json array_field(const std::vector<T>& v, bool binary) {
 }
 
 json window_json(const Window& w) {
-  return {{"kernel", {w.kh, w.kw}}, {"stride", {w.stride_h, w.stride_w}},
-          {"pad", {w.pad_top, w.pad_left, w.pad_bottom, w.pad_right}}};
+  json j = {{"kernel", {w.kh, w.kw}}, {"stride", {w.stride_h, w.stride_w}},
+            {"pad", {w.pad_top, w.pad_left, w.pad_bottom, w.pad_right}}};
+  if (w.dilation_h != 1 || w.dilation_w != 1) j["dilation"] = {w.dilation_h, w.dilation_w};
+  return j;
 }
 json shape_json(const Shape& s) { return {s.c, s.h, s.w}; }
 
 json layer_json(const PackedLayer& l, bool binary, bool with_data) {
   json j = {{"name", l.name}, {"op", to_string(l.kind)}, {"in", shape_json(l.in)}, {"out", shape_json(l.out)},
             {"in_scale", l.in_scale}, {"out_scale", l.out_scale}};
+  if (!l.inputs.empty()) j["inputs"] = l.inputs;
+  const auto multipliers = [&j](const char* m0_key, const char* shift_key, const std::vector<fixed::Multiplier>& ms) {
+    std::vector<std::int32_t> m0;
+    std::vector<int> shift;
+    for (const auto& m : ms) {
+      m0.push_back(m.m0);
+      shift.push_back(m.shift);
+    }
+    j[m0_key] = m0;
+    j[shift_key] = shift;
+  };
   switch (l.kind) {
     case OpKind::Matmul: {
       j["window"] = window_json(l.window);
@@ -108,6 +121,18 @@ json layer_json(const PackedLayer& l, bool binary, bool with_data) {
     case OpKind::Clamp:
       j["act_min"] = l.act_min;
       j["act_max"] = l.act_max;
+      break;
+    case OpKind::Add:
+      j["act_min"] = l.act_min;
+      j["act_max"] = l.act_max;
+      multipliers("requant_m0", "requant_shift", l.requant);
+      [[fallthrough]];
+    case OpKind::Concat:
+      j["operand_scales"] = l.operand_scales;
+      multipliers("operand_m0", "operand_shift", l.operand_requant);
+      break;
+    case OpKind::Pad:
+      j["window"] = window_json(l.window);
       break;
     default:
       break;
@@ -179,7 +204,10 @@ class Decoder {
     const auto s = get<std::vector<int>>(w, "stride", where + ".window");
     const auto p = get<std::vector<int>>(w, "pad", where + ".window");
     if (k.size() != 2 || s.size() != 2 || p.size() != 4) fail(where + ": malformed window");
-    return {k[0], k[1], s[0], s[1], p[0], p[1], p[2], p[3]};
+    std::vector<int> d{1, 1};
+    if (w.contains("dilation")) d = get<std::vector<int>>(w, "dilation", where + ".window");
+    if (d.size() != 2) fail(where + ": malformed window dilation");
+    return {k[0], k[1], s[0], s[1], p[0], p[1], p[2], p[3], d[0], d[1]};
   }
 
   PackedLayer layer(const json& j, std::size_t index) const {
@@ -195,6 +223,15 @@ class Decoder {
     l.out = shape(j, "out", where);
     l.in_scale = get<float>(j, "in_scale", where);
     l.out_scale = get<float>(j, "out_scale", where);
+    if (j.contains("inputs")) l.inputs = get<std::vector<int>>(j, "inputs", where);
+    const auto multipliers = [&](const char* m0_key, const char* shift_key) {
+      const auto m0 = get<std::vector<std::int32_t>>(j, m0_key, where);
+      const auto shift = get<std::vector<int>>(j, shift_key, where);
+      if (m0.size() != shift.size()) fail(where + ": " + m0_key + " and " + shift_key + " differ in length");
+      std::vector<fixed::Multiplier> out;
+      for (std::size_t i = 0; i < m0.size(); ++i) out.push_back({m0[i], shift[i]});
+      return out;
+    };
     switch (l.kind) {
       case OpKind::Matmul: {
         l.window = window(j, where);
@@ -231,6 +268,18 @@ class Decoder {
       case OpKind::Clamp:
         l.act_min = get<std::int8_t>(j, "act_min", where);
         l.act_max = get<std::int8_t>(j, "act_max", where);
+        break;
+      case OpKind::Add:
+        l.act_min = get<std::int8_t>(j, "act_min", where);
+        l.act_max = get<std::int8_t>(j, "act_max", where);
+        l.requant = multipliers("requant_m0", "requant_shift");
+        [[fallthrough]];
+      case OpKind::Concat:
+        l.operand_scales = get<std::vector<float>>(j, "operand_scales", where);
+        l.operand_requant = multipliers("operand_m0", "operand_shift");
+        break;
+      case OpKind::Pad:
+        l.window = window(j, where);
         break;
       default:
         break;

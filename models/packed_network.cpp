@@ -13,13 +13,16 @@ constexpr OpName kOpNames[] = {
     {OpKind::Matmul, "matmul"},   {OpKind::Shift, "shift"},
     {OpKind::MaxPool, "maxpool"}, {OpKind::AvgPool, "avgpool"},
     {OpKind::GlobalAvgPool, "global_avgpool"}, {OpKind::Flatten, "flatten"},
-    {OpKind::Clamp, "clamp"},
+    {OpKind::Clamp, "clamp"},     {OpKind::Add, "add"},
+    {OpKind::Concat, "concat"},   {OpKind::Pad, "pad"},
 };
 
 [[noreturn]] void fail(std::size_t index, const PackedLayer& l, const std::string& what) {
   throw std::invalid_argument("layer " + std::to_string(index) + " '" + l.name + "' (" +
                               to_string(l.kind) + "): " + what);
 }
+
+bool multiplier_ok(const fixed::Multiplier& m) { return m.shift <= 30 && m.shift >= -31 && m.m0 >= 0; }
 
 void validate_matmul(std::size_t i, const PackedLayer& l) {
   const auto rows = static_cast<std::size_t>(l.rows());
@@ -49,12 +52,33 @@ void validate_matmul(std::size_t i, const PackedLayer& l) {
         fail(i, l, "select out of range at row " + std::to_string(r) + ", packed column " + std::to_string(g));
       }
     }
-    if (l.requant[r].shift > 30 || l.requant[r].shift < -31 || l.requant[r].m0 < 0) {
+    if (!multiplier_ok(l.requant[r])) {
       fail(i, l, "requantization multiplier out of range at row " + std::to_string(r));
     }
   }
   const Window& w = l.window;
   if (w.kh < 1 || w.kw < 1 || w.stride_h < 1 || w.stride_w < 1) fail(i, l, "bad window");
+}
+
+void validate_join(std::size_t i, const PackedLayer& l, const std::vector<Shape>& operands) {
+  const std::size_t n = operands.size();
+  if (l.operand_requant.size() != n || l.operand_scales.size() != n) {
+    fail(i, l, "needs one operand multiplier and scale per input (" + std::to_string(n) + ")");
+  }
+  for (std::size_t k = 0; k < n; ++k) {
+    if (!multiplier_ok(l.operand_requant[k])) fail(i, l, "operand multiplier " + std::to_string(k) + " out of range");
+    if (!(l.operand_scales[k] > 0.0f)) fail(i, l, "operand scales must be > 0");
+  }
+  if (l.kind == OpKind::Add) {
+    if (n > static_cast<std::size_t>(fixed::kMaxAddOperands)) {
+      fail(i, l, "adds " + std::to_string(n) + " inputs, at most " + std::to_string(fixed::kMaxAddOperands));
+    }
+    if (l.requant.size() != 1 || !multiplier_ok(l.requant[0])) fail(i, l, "needs one output multiplier in range");
+  }
+  Layer probe;  // reuse the IR's shape rules
+  probe.name = l.name;
+  probe.kind = l.kind == OpKind::Add ? LayerKind::Add : LayerKind::Concat;
+  if (output_shape(probe, operands) != l.out) fail(i, l, "output shape " + to_string(l.out) + " is wrong");
 }
 
 }  // namespace
@@ -85,14 +109,23 @@ void validate(const PackedNetwork& net) {
   validate(net.preprocess, net.input.c);
   if (!(net.input_scale > 0.0f)) throw std::invalid_argument("input scale must be > 0");
   if (net.layers.empty()) throw std::invalid_argument("network has no layers");
-  Shape prev = net.input;
+  const auto operand_count_ok = [](const PackedLayer& l, std::size_t n) {
+    const bool join = l.kind == OpKind::Add || l.kind == OpKind::Concat;
+    if (join ? n < 2 : n != 1) {
+      throw std::invalid_argument("layer '" + l.name + "' (" + to_string(l.kind) + "): takes " +
+                                  (join ? "two or more inputs" : "one input") + ", has " + std::to_string(n));
+    }
+  };
+  validate_inputs(net.layers, operand_count_ok);
   for (std::size_t i = 0; i < net.layers.size(); ++i) {
     const PackedLayer& l = net.layers[i];
+    const std::vector<int> inputs = input_indices(net.layers, i);
+    const Shape& prev = net.produced(inputs[0]);
     if (l.in.size() != prev.size()) {
-      fail(i, l, "input " + to_string(l.in) + " does not match the previous output " + to_string(prev));
+      fail(i, l, "input " + to_string(l.in) + " does not match the output it reads " + to_string(prev));
     }
     if (l.in != prev && !(l.kind == OpKind::Matmul && l.in.h == 1 && l.in.w == 1)) {
-      fail(i, l, "input " + to_string(l.in) + " does not match the previous output " + to_string(prev));
+      fail(i, l, "input " + to_string(l.in) + " does not match the output it reads " + to_string(prev));
     }
     if (l.out.c < 1 || l.out.h < 1 || l.out.w < 1 || l.out.size() > kMaxActivationValues) {
       fail(i, l, "output " + to_string(l.out) + " must be at least 1x1x1 and hold at most 2^28 values");
@@ -104,9 +137,16 @@ void validate(const PackedNetwork& net) {
       probe.name = l.name;
       probe.kind = LayerKind::MaxPool;
       probe.window = l.window;
+      probe.window.kh = (l.window.kh - 1) * l.window.dilation_h + 1;  // the dilated extent
+      probe.window.kw = (l.window.kw - 1) * l.window.dilation_w + 1;
+      probe.window.dilation_h = probe.window.dilation_w = 1;
       const Shape expect = output_shape(probe, l.in);
       if (l.out.h != expect.h || l.out.w != expect.w || l.out.c < 1) fail(i, l, "output shape does not match the window");
       validate_matmul(i, l);
+    } else if (l.kind == OpKind::Add || l.kind == OpKind::Concat) {
+      std::vector<Shape> operands;
+      for (const int p : inputs) operands.push_back(net.produced(p));
+      validate_join(i, l, operands);
     } else {
       Layer probe;
       probe.name = l.name;
@@ -118,11 +158,11 @@ void validate(const PackedNetwork& net) {
         case OpKind::AvgPool: probe.kind = LayerKind::AvgPool; break;
         case OpKind::GlobalAvgPool: probe.kind = LayerKind::GlobalAvgPool; break;
         case OpKind::Flatten: probe.kind = LayerKind::Flatten; break;
+        case OpKind::Pad: probe.kind = LayerKind::Pad; break;
         default: probe.kind = LayerKind::ReLU; break;
       }
       if (output_shape(probe, l.in) != l.out) fail(i, l, "output shape " + to_string(l.out) + " is wrong");
     }
-    prev = l.out;
   }
 }
 

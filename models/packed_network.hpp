@@ -21,6 +21,9 @@ enum class OpKind {
   GlobalAvgPool,
   Flatten,
   Clamp,          // a ReLU / ReLU6 that could not be fused into a weight layer
+  Add,            // residual join: fixed::add_term per operand, summed, requant[0], clamp
+  Concat,         // channel concatenation, each operand rescaled to the output scale
+  Pad,            // zeros around each channel (window.pad_*)
 };
 
 const char* to_string(OpKind kind);
@@ -29,7 +32,8 @@ OpKind op_kind_from_string(const std::string& s);  // throws std::invalid_argume
 struct PackedLayer {
   std::string name;
   OpKind kind = OpKind::Flatten;
-  Shape in;   // for a linear Matmul, the flattened (C*H*W) x 1 x 1 view of its input
+  std::vector<int> inputs;  // earlier layers read (-1: the network input); empty: the one before
+  Shape in;   // operand 0; for a linear Matmul, the flattened (C*H*W) x 1 x 1 view of its input
   Shape out;
   Window window;                   // Matmul (conv), MaxPool, AvgPool
   bool count_include_pad = false;  // AvgPool
@@ -43,14 +47,16 @@ struct PackedLayer {
   std::vector<std::int8_t> weights;                // rows x groups, row-major
   std::vector<std::uint8_t> select;                // rows x groups: position within the group
   std::vector<std::int32_t> bias;                  // rows, in units of in_scale * weight_scale[r]
-  std::vector<fixed::Multiplier> requant;          // rows: in_scale * weight_scale[r] / out_scale
+  std::vector<fixed::Multiplier> requant;          // rows: in_scale * weight_scale[r] / out_scale; Add: 1
+  std::vector<fixed::Multiplier> operand_requant;  // Add / Concat: one per operand (fixed_point.hpp)
+  std::vector<float> operand_scales;               // Add / Concat: each operand's scale (operand 0: in_scale)
   std::vector<float> weight_scale;                 // rows (informational; requant is normative)
   std::int64_t nonzeros_before = 0;                // float non-zeros before combining
   std::int64_t nonzeros_after = 0;                 // float non-zeros after conflict pruning
 
   float in_scale = 1.0f;
   float out_scale = 1.0f;
-  std::int8_t act_min = -128;  // Matmul and Clamp output range (fused ReLU / ReLU6)
+  std::int8_t act_min = -128;  // Matmul, Add and Clamp output range (fused ReLU / ReLU6)
   std::int8_t act_max = 127;
 
   std::vector<std::array<std::int8_t, 2>> shift;  // Shift: (dy, dx) per channel
@@ -80,11 +86,14 @@ struct PackedNetwork {
   Provenance provenance;
 
   Shape output() const { return layers.empty() ? input : layers.back().out; }
+  // Shape of the tensor a layer index refers to (-1: the network input).
+  const Shape& produced(int index) const { return index < 0 ? input : layers[static_cast<std::size_t>(index)].out; }
+  float produced_scale(int index) const { return index < 0 ? input_scale : layers[static_cast<std::size_t>(index)].out_scale; }
   float output_scale() const { return layers.empty() ? input_scale : layers.back().out_scale; }
 };
 
-// Checks every invariant the models rely on (shapes chain, sizes, select and column indices in
-// range, activation ranges). Throws std::invalid_argument naming the layer and the problem.
+// Checks every invariant the models rely on (inputs of earlier layers, shapes, sizes, select and
+// column indices in range, activation ranges, operand multipliers). Throws std::invalid_argument naming the layer and the problem.
 void validate(const PackedNetwork& net);
 
 }  // namespace ccsim::model

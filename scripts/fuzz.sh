@@ -32,6 +32,8 @@ for m in "$testdata"/pytorch-converted/test_{Conv2d,BatchNorm2d_eval,AvgPool2d,M
          "$testdata"/node/test_{conv_with_strides_padding,gemm_default_no_bias,flatten_axis1,globalaveragepool}/model.onnx; do
   [ -f "$m" ] && cp "$m" "$corpus/onnx/seed-$((i++)).onnx"
 done
+# PyTorch exports with residual adds, a concatenation, pads and ceil_mode pooling.
+cp "$root"/tests/models/fmnist-resnet.onnx "$root"/tests/models/fmnist-mbv2.onnx "$corpus/onnx/"
 for t in "$testdata"/pytorch-converted/test_{Conv2d,AvgPool2d,Linear}/test_data_set_0/*.pb; do
   [ -f "$t" ] && cp "$t" "$corpus/tensor_pb/seed-$((i++)).pb"
 done
@@ -51,8 +53,11 @@ layers = [conv("c0", 1, 4, 3, pad=1),
           conv("pw1", 4, 4, 1), {"name": "r1", "type": "relu"},
           {"name": "mp", "type": "maxpool", "kernel": 2, "stride": 2},
           {"name": "ap", "type": "avgpool", "kernel": [2, 2], "stride": 1, "pad": [0, 0, 1, 1], "count_include_pad": True},
+          {"name": "pad", "type": "pad", "pad": [1, 0, 1, 0]},
+          {"name": "sum", "type": "add", "inputs": ["pad", "pad"]},
+          {"name": "cat", "type": "concat", "inputs": ["sum", "pad"]},
           {"name": "gap", "type": "global_avgpool"}, {"name": "fl", "type": "flatten"},
-          {"name": "fc", "type": "linear", "out_features": 3, "weight": [0.05] * 12, "bias": [0.1, 0.0, -0.1],
+          {"name": "fc", "type": "linear", "out_features": 3, "weight": [0.05] * 24, "bias": [0.1, 0.0, -0.1],
            "column_groups": {"alpha": 2, "gamma": 1.75, "groups": [[0, 1], [2], [3]]}}]
 net = {"format": "ccsim-network", "version": 1, "name": "fuzz-seed",
        "input": {"channels": 1, "height": 6, "width": 6, "preprocess": {"scale": 0.00392, "mean": [0.5], "std": [0.25]}},

@@ -246,16 +246,14 @@ class CosimBench : public sc_core::sc_module {
   void run_input(std::size_t s) {
     std::vector<model::Int8Tensor> outs;
     outs.reserve(net_.layers.size());
-    const model::Int8Tensor* x = &inputs_[s];
     for (std::size_t i = 0; i < net_.layers.size() && result_.pass; ++i) {
       const model::PackedLayer& l = net_.layers[i];
       if (l.kind != model::OpKind::Matmul) {
-        outs.push_back(model::run_layer(l, *x));  // vector unit: C++
+        outs.push_back(model::run_layer(l, model::operands_of(net_, i, outs.data(), 0, inputs_[s])));  // vector unit: C++
       } else {
         const hw::FeederInput in = hw::feeder_input(net_, i, outs.data(), outs.size(), inputs_[s]);
         outs.push_back(run_matmul(s, i, in.stored, in.fused_shift));
       }
-      x = &outs.back();
     }
     if (result_.pass) result_.outputs.push_back(outs.back());
   }

@@ -46,7 +46,9 @@ void append_tile(const model::PackedLayer& l, const model::PackedLayer* shift, c
       const int channel = j / kernel;
       const int dy = shift ? shift->shift[channel][0] : 0;
       const int dx = shift ? shift->shift[channel][1] : 0;
-      w.members[c] = member_word(lim, true, channel, (j % kernel) / l.window.kw, (j % kernel) % l.window.kw, dy, dx);
+      // A dilated kernel's taps are its offsets times the dilation (the feeder adds them as they are).
+      w.members[c] = member_word(lim, true, channel, (j % kernel) / l.window.kw * l.window.dilation_h,
+                                 (j % kernel) % l.window.kw * l.window.dilation_w, dy, dx);
     }
     stream.push_back(std::move(w));
   }
@@ -96,7 +98,8 @@ TileProgram make_tile_program(const model::PackedLayer& l, const model::PackedLa
         std::to_string(l.in.c) + " input channels exceed 2^ChW; raise ChW (now " + std::to_string(lim.channel_bits) + ")");
   check(l, l.rows() < 65536 && l.packed_cols() < 65536 && p.pixels < 65536,
         "more than 65535 filter rows, packed columns or output pixels (16-bit descriptor fields)");
-  check(l, l.window.kh <= 8 && l.window.kw <= 8, "kernel larger than 8x8 (3-bit kernel offsets)");
+  check(l, (l.window.kh - 1) * l.window.dilation_h < 8 && (l.window.kw - 1) * l.window.dilation_w < 8,
+        "kernel extent (with dilation) larger than 8x8 (3-bit kernel offsets)");
   check(l, l.window.stride_h < 16 && l.window.stride_w < 16 && l.window.pad_top < 16 && l.window.pad_left < 16,
         "stride or padding >= 16 (4-bit descriptor fields)");
   check(l, l.in.h < 4096 && l.in.w < 4096 && l.out.w < 4096, "a side of 4096 pixels or more (12-bit descriptor fields)");

@@ -8,15 +8,19 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <regex>
 #include <set>
 #include <sstream>
+#include <tuple>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "models/atomic_file.hpp"
+#include "models/network_json.hpp"
 #include "tests/cli_runner.hpp"
+#include "tests/test_util.hpp"
 
 namespace ccsim {
 namespace {
@@ -176,6 +180,57 @@ TEST_F(WideCnn, AnInputBeyondTheActivationBufferNamesTheParameter) {
   EXPECT_NE(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("raise ActAddrW (now 16)"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("/pw1/Conv"), std::string::npos) << r.output;
+}
+
+// Branching networks PyTorch exported (tests/models/train_fmnist_graph.py): residual adds,
+// a concatenation, a pad and ceil_mode pooling on the vector unit (C++ beside the RTL tile), their
+// convolutions on the RTL tile, compared every cycle at every built size (issue 15, item 4).
+class GraphCosimArray : public Cosim, public ::testing::WithParamInterface<std::tuple<std::string, std::string>> {};
+
+TEST_P(GraphCosimArray, ResidualAndInceptionBlocksAgreeEveryCycle) {
+  const auto& [model, array] = GetParam();
+  const std::string onnx = std::string(CCSIM_SOURCE_DIR) + "/tests/models/" + model + ".onnx";
+  const auto pack = test::run_ccsim("pack " + onnx + " --input-scale 1/255 --calib-count 64 --calib-dataset " + kData +
+                                    " -o " + path("net.ccpack"));
+  ASSERT_EQ(pack.status, 0) << pack.output;
+  const auto r = test::run_ccsim("cosim " + path("net.ccpack") + " --array " + array + " --dataset " + kData +
+                                 " --count 1 --report " + path("r.json"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto j = nlohmann::json::parse(read_file(path("r.json")));
+  EXPECT_TRUE(j["pass"].get<bool>());
+  EXPECT_EQ(j["cycles_compared"].get<long>(), fast_matmul_cycles(path("net.ccpack"), array, path("fast.json")));
+}
+
+INSTANTIATE_TEST_SUITE_P(Built, GraphCosimArray,
+                         ::testing::Combine(::testing::Values("fmnist-resnet", "fmnist-mbv2"), ::testing::ValuesIn(built_arrays())),
+                         [](const auto& info) {
+                           const std::string model = std::get<0>(info.param) == "fmnist-resnet" ? "resnet" : "mbv2";
+                           return model + "_array_" + std::get<1>(info.param);
+                         });
+
+// A dilated convolution on the RTL tile: the tile program gives each member its kernel offset
+// times the dilation; the RTL feeder adds it as any other offset.
+TEST_F(Cosim, DilatedConvolutionAgreesEveryCycle) {
+  std::mt19937 rng(13);
+  model::Network net;
+  net.name = "dilated";
+  net.input = {3, 12, 12};
+  model::Layer d2 = test::conv("d2", 3, 8, 3, 1, 2, rng);
+  d2.window.dilation_h = d2.window.dilation_w = 2;
+  net.layers.push_back(d2);
+  model::Layer d3 = test::conv("d3", 8, 8, 3, 1, 3, rng);
+  d3.window.dilation_h = d3.window.dilation_w = 3;  // extent 7: offsets up to 6 in the 3-bit fields
+  net.layers.push_back(d3);
+  model::save_network_json(net, path("net.json"));
+  model::save_tensor_pb(test::random_batch(net.input, 8, 14), path("calib.pb"));
+  model::save_tensor_pb(test::random_batch(net.input, 1, 15), path("x.pb"));
+  const auto pack = test::run_ccsim("pack " + path("net.json") + " --alpha 1 --calib-input " + path("calib.pb") + " -o " +
+                                    path("net.ccpack"));
+  ASSERT_EQ(pack.status, 0) << pack.output;
+  const auto r = test::run_ccsim("cosim " + path("net.ccpack") + " --array 8x8 --input " + path("x.pb") + " --report " +
+                                 path("r.json"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(nlohmann::json::parse(read_file(path("r.json")))["pass"].get<bool>());
 }
 
 // The design swap: the Verilated array in place of the SystemC accelerator's array cells, through

@@ -300,7 +300,7 @@ TEST(VectorUnit, PoolingTakesItsCyclesAndComputesTheGoldenResult) {
   std::int64_t took = -1;
   bench.run([&] {
     const std::int64_t cycles = vector_unit_stats(pool, false).cycles;
-    vector.start({&pool, true, 0, 1, cycles});
+    vector.start({&pool, true, 0, 1, cycles, {}});
     sc_core::wait(vector.done_event());
     took = bench.cycle();
   });

@@ -65,6 +65,7 @@ struct VectorOp {
   int input_slot = 0;
   int output_slot = 0;
   std::int64_t cycles = 0;  // hw/README.md, "Timing of a layer"
+  std::vector<int> operand_slots;  // Add / Concat: every operand's slot, in order (input_slot first)
 };
 
 class VectorIf : public virtual ActivityIf {

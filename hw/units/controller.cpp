@@ -11,31 +11,49 @@ namespace ccsim::hw {
 std::vector<LayerDescriptor> layer_program(const model::PackedNetwork& net, const MemorySystem& memory,
                                            const DramLayout& layout, std::size_t first, std::size_t last) {
   std::vector<LayerDescriptor> program;
+  const int base = static_cast<int>(first);
+  std::vector<int> external;  // producers before the range's input, each with a slot after the range's
+  const auto slot_of = [&](int producer) {
+    if (producer >= base - 1) return producer - base + 1;
+    const auto it = std::find(external.begin(), external.end(), producer);
+    if (it != external.end()) return static_cast<int>(last - first) + 1 + static_cast<int>(it - external.begin());
+    external.push_back(producer);
+    return static_cast<int>(last - first + external.size());
+  };
   for (std::size_t i = first; i < last; ++i) {
     const model::PackedLayer& l = net.layers[i];
     LayerDescriptor d;
     d.index = i;
     d.layer = &l;
-    const int position = static_cast<int>(i - first);
-    d.input_slot = position;
-    d.output_slot = position + 1;
+    const std::vector<int> operands = model::input_indices(net.layers, i);
+    d.input_slot = slot_of(operands[0]);
+    d.output_slot = static_cast<int>(i - first) + 1;
     if (l.kind == model::OpKind::Matmul && i > 0 && fused_into_next(net, i - 1)) {
       if (i == first) throw std::logic_error("layer range starts between fused shift and Matmul '" + l.name + "'");
       d.fused_shift = &net.layers[i - 1];
-      d.input_slot = position - 1;  // the shift's input: the feeder applies the shift
+      d.input_slot = slot_of(model::input_indices(net.layers, i - 1)[0]);  // the shift's input: the feeder applies the shift
     }
     if (l.kind != model::OpKind::Matmul) {
       const bool fused = fused_into_next(net, i);
-      d.vector = {&l, memory.moves_data(i), d.input_slot, d.output_slot, vector_unit_stats(l, fused).cycles};
+      d.vector = {&l, memory.moves_data(i), d.input_slot, d.output_slot, vector_unit_stats(l, fused).cycles, {}};
+      if (l.kind == model::OpKind::Add || l.kind == model::OpKind::Concat) {
+        for (const int p : operands) d.vector.operand_slots.push_back(slot_of(p));
+      }
     }
     d.input_shape = d.fused_shift ? d.fused_shift->in : l.in;
     d.first_inference = memory.traffic(i, true);
     d.later_inference = memory.traffic(i, false);
     d.weight_address = layout.weights[i];
     const int source = d.first_inference.input_source;
-    for (int parity = 0; parity < 2; ++parity) {
-      if (source >= 0) d.input_spill[parity] = layout.spill_address(static_cast<std::size_t>(source), parity);
-      if (layout.spill[i] != 0) d.output_spill[parity] = layout.spill_address(i, parity);
+    if (source >= 0) d.input_spill = layout.spill[static_cast<std::size_t>(source)];
+    d.output_spill = layout.spill[i];
+    for (const auto& load : d.first_inference.operand_loads) {
+      LayerDescriptor::OperandFetch f;
+      f.slot = slot_of(operands[static_cast<std::size_t>(load.operand)]);
+      f.shape = net.produced(operands[static_cast<std::size_t>(load.operand)]);
+      f.network_input = load.source < 0;
+      if (load.source >= 0) f.spill = layout.spill[static_cast<std::size_t>(load.source)];
+      d.operand_fetches.push_back(f);
     }
     program.push_back(d);
   }
@@ -123,15 +141,23 @@ LayerStats Controller::run_layer(const LayerDescriptor& d) {
   const std::int64_t start = now_cycle();
   const LayerTraffic& traffic = job_.first_inference ? d.first_inference : d.later_inference;
   const std::uint64_t input_address =
-      traffic.input_source < 0 ? job_.input_address : d.input_spill[job_.parity] + job_.relocation;
+      traffic.input_source < 0 ? job_.input_address : d.input_spill.address(job_.sequence) + job_.relocation;
   LayerStats s;
   s.name = l.name;
   s.op = model::to_string(l.kind);
-  // 1. The input, when it is in DRAM, before the layer computes.
+  // 1. The input and the other operands that are in DRAM, before the layer computes.
+  DmaJob load;
   if (traffic.input_load_bytes > 0) {
     unsigned char* slot = activations->dma_target(d.input_slot, d.input_shape);
-    if (!run_dma({{{false, input_address, slot, static_cast<std::uint64_t>(traffic.input_load_bytes)}}}, d)) return s;
+    load.transfers.push_back({false, input_address, slot, static_cast<std::uint64_t>(traffic.input_load_bytes)});
   }
+  for (std::size_t k = 0; k < d.operand_fetches.size(); ++k) {
+    const LayerDescriptor::OperandFetch& f = d.operand_fetches[k];
+    const std::uint64_t address = f.network_input ? job_.input_address : f.spill.address(job_.sequence) + job_.relocation;
+    unsigned char* slot = activations->dma_target(f.slot, f.shape);
+    load.transfers.push_back({false, address, slot, static_cast<std::uint64_t>(traffic.operand_loads[k].bytes)});
+  }
+  if (!load.transfers.empty() && !run_dma(load, d)) return s;
   // 2. Weights and refills stream in while it computes.
   DmaJob stream;
   if (l.kind == model::OpKind::Matmul) {
@@ -168,7 +194,7 @@ LayerStats Controller::run_layer(const LayerDescriptor& d) {
   // 3. The output, once complete: a spill or the network's output.
   if (traffic.dram_write_bytes > 0) {
     const std::uint64_t address =
-        traffic.output_is_final ? job_.output_address : d.output_spill[job_.parity] + job_.relocation;
+        traffic.output_is_final ? job_.output_address : d.output_spill.address(job_.sequence) + job_.relocation;
     auto* data = const_cast<unsigned char*>(reinterpret_cast<const unsigned char*>(results->peek(d.output_slot).data.data()));
     if (!run_dma({{{true, address, data, static_cast<std::uint64_t>(traffic.dram_write_bytes)}}}, d)) return s;
   }

@@ -34,15 +34,25 @@ struct LayerDescriptor {
   model::Shape input_shape;  // of the input slot
   LayerTraffic first_inference;
   LayerTraffic later_inference;
-  // DRAM: the layer's weights, the two regions its input is refilled from when it comes from a
-  // spilled layer (0 when it is the network input: the job says where), the two its output spills to.
+  // DRAM: the layer's weights, the regions its input is read from when another layer wrote it
+  // there (none when it is the network input: the job says where), those its output goes to.
   std::uint64_t weight_address = 0;
-  std::uint64_t input_spill[2] = {0, 0};
-  std::uint64_t output_spill[2] = {0, 0};
+  SpillRegions input_spill;
+  SpillRegions output_spill;
+  // The operands after the first that come from DRAM (LayerTraffic::operand_loads, same order):
+  // the slot each is loaded into and the regions it is read from (none: the network input).
+  struct OperandFetch {
+    int slot = 0;
+    model::Shape shape;
+    bool network_input = false;
+    SpillRegions spill;
+  };
+  std::vector<OperandFetch> operand_fetches;
 };
 
-// The descriptors of layers [first, last) of `net` (slot 0 = the range's input), with the DRAM
-// addresses of `layout`.
+// The descriptors of layers [first, last) of `net`, with the DRAM addresses of `layout`. Slots:
+// 0 holds the range's input (layer first - 1's output), k + 1 layer first + k's output, and
+// slots after those the outputs of earlier layers the range reads from DRAM.
 std::vector<LayerDescriptor> layer_program(const model::PackedNetwork& net, const MemorySystem& memory,
                                            const DramLayout& layout, std::size_t first, std::size_t last);
 
@@ -50,7 +60,7 @@ struct CoreJob {
   std::optional<model::Int8Tensor> input;  // on chip (a pipelined stage's slot); else read from DRAM
   std::uint64_t input_address = 0;         // the network input in DRAM
   std::uint64_t output_address = 0;        // where the network output goes
-  int parity = 0;                          // which of a layer's two spill regions this input uses
+  std::uint64_t sequence = 0;              // the input's number in the run: picks the DRAM region copies
   std::uint64_t relocation = 0;            // added (mod 2^64) to every weight and spill address
   bool first_inference = true;
 };

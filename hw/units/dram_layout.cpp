@@ -13,8 +13,7 @@ DramLayout plan_dram(const model::PackedNetwork& net, const WeightBuffer& weight
   layout.base = base;
   const std::size_t n = net.layers.size();
   layout.weights.assign(n, 0);
-  layout.spill.assign(n, 0);
-  layout.spill_bytes.assign(n, 0);
+  layout.spill.assign(n, SpillRegions{});
   std::uint64_t at = align64(base);
   for (std::size_t i = 0; i < n; ++i) {
     if (net.layers[i].kind != model::OpKind::Matmul) continue;
@@ -24,9 +23,11 @@ DramLayout plan_dram(const model::PackedNetwork& net, const WeightBuffer& weight
   for (std::size_t i = 0; i < n; ++i) {
     const LayerTraffic t = memory.traffic(i, true);
     if (t.dram_write_bytes == 0 || t.output_is_final) continue;
-    layout.spill[i] = at;
-    layout.spill_bytes[i] = align64(static_cast<std::uint64_t>(t.dram_write_bytes));
-    at += 2 * layout.spill_bytes[i];
+    SpillRegions& r = layout.spill[i];
+    r.base = at;
+    r.bytes = align64(static_cast<std::uint64_t>(t.dram_write_bytes));
+    r.copies = memory.region_copies(i);
+    at += static_cast<std::uint64_t>(r.copies) * r.bytes;
   }
   layout.end = at;
   return layout;

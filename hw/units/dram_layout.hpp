@@ -1,7 +1,9 @@
 // Where a network's data sit in DRAM for the DMA engine: the weight image (every Matmul layer as
-// the weight buffer stores it, WeightBuffer::encode_layer) and two regions per layer whose output
-// spills (inputs in flight alternate between them, so a pipelined stage never overwrites an output
-// the next stage has not read). The network's inputs and outputs are placed by the host.
+// the weight buffer stores it, WeightBuffer::encode_layer) and regions for each layer whose output
+// goes to DRAM for a later layer (a spill, or an operand of a later branch): consecutive inputs
+// take them in turn (MemorySystem::region_copies, 2 unless a pipelined reader is more stages on),
+// so a pipelined stage never overwrites an output a later stage has not read. The network's
+// inputs and outputs are placed by the host.
 #pragma once
 
 #include <cstdint>
@@ -13,16 +15,22 @@
 
 namespace ccsim::hw {
 
+// A layer's DRAM copies of its output: input number `sequence` uses copy sequence % copies.
+struct SpillRegions {
+  std::uint64_t base = 0;   // 0: the layer's output does not go to DRAM (or is the network's)
+  std::uint64_t bytes = 0;  // per copy, 64-byte aligned
+  int copies = 0;
+
+  std::uint64_t address(std::uint64_t sequence) const {
+    return copies > 0 ? base + (sequence % static_cast<std::uint64_t>(copies)) * bytes : 0;
+  }
+};
+
 struct DramLayout {
   std::uint64_t base = 0;
   std::vector<std::uint64_t> weights;  // per layer: address of its encoded weights (Matmul layers)
-  std::vector<std::uint64_t> spill;    // per layer: its first spill region (0 when it does not spill)
-  std::vector<std::uint64_t> spill_bytes;
+  std::vector<SpillRegions> spill;     // per layer
   std::uint64_t end = 0;               // one past the last byte used
-
-  std::uint64_t spill_address(std::size_t layer, int parity) const {
-    return spill[layer] + static_cast<std::uint64_t>(parity) * spill_bytes[layer];
-  }
 };
 
 // Lays the weight image and the spill regions out from `base` (64-byte aligned regions).

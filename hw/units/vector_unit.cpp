@@ -25,7 +25,13 @@ void VectorUnit::run_thread() {
     sc_core::wait(start_event_);
     wait_clocks(op_.cycles);
     const model::PackedLayer& l = *op_.layer;
-    if (op_.moves_data) {
+    if (!op_.operand_slots.empty()) {  // a join reads every operand
+      std::vector<const model::Int8Tensor*> operands;
+      for (const int slot : op_.operand_slots) operands.push_back(&input->read_tensor(slot));
+      model::Int8Tensor y = model::run_layer(l, operands);
+      stats_.activations_written += static_cast<std::int64_t>(y.data.size());
+      output->write_tensor(op_.output_slot, std::move(y), true);
+    } else if (op_.moves_data) {
       model::Int8Tensor y = model::run_layer(l, input->read_tensor(op_.input_slot));
       stats_.activations_written += static_cast<std::int64_t>(y.data.size());
       output->write_tensor(op_.output_slot, std::move(y), true);

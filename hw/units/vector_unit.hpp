@@ -1,5 +1,5 @@
-// Vector unit beside the array: pooling, clamp and shifts that no Matmul absorbs, one output
-// pixel (all channels) per cycle (hw/README.md, "Timing of a layer"). Transaction level inside:
+// Vector unit beside the array: pooling, clamp, padding, residual adds, concatenations and shifts
+// that no Matmul absorbs, one output pixel (all channels) per cycle (hw/README.md, "Timing of a layer"). Transaction level inside:
 // the layer's output (golden arithmetic, model::run_layer) is written once its cycles have passed.
 #pragma once
 

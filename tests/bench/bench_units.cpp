@@ -63,7 +63,7 @@ class MonolithicReference : public sc_core::sc_module {
         } else {
           s = hw::vector_unit_stats(l, hw::fused_into_next(net_, i));
           for (std::int64_t c = 0; c < s.cycles; ++c) tick();
-          outputs.push_back(model::run_layer(l, outputs.empty() ? inputs_[k] : outputs.back()));
+          outputs.push_back(model::run_layer(l, model::operands_of(net_, i, outputs.data(), 0, inputs_[k])));
         }
         const std::int64_t before = s.cycles;
         memory_.account(i, k == 0, s);

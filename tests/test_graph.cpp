@@ -1,0 +1,454 @@
+// Branching networks (issue 15, item 4): residual Add, Concat, Pad and ceil_mode pooling from the
+// layer IR and ONNX through packing, the golden model, fast mode and the SystemC accelerator.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <random>
+
+#include <nlohmann/json.hpp>
+#include <onnx/onnx_pb.h>
+
+#include "hw/accelerator.hpp"
+#include "hw/memory_system.hpp"
+#include "hw/pipeline.hpp"
+#include "models/atomic_file.hpp"
+#include "models/float_reference.hpp"
+#include "models/golden.hpp"
+#include "models/idx_dataset.hpp"
+#include "models/network_json.hpp"
+#include "models/onnx_fold.hpp"
+#include "models/onnx_import.hpp"
+#include "models/pack.hpp"
+#include "tests/cli_runner.hpp"
+#include "tests/test_util.hpp"
+
+namespace ccsim {
+namespace {
+
+namespace fs = std::filesystem;
+using model::LayerKind;
+using model::OpKind;
+
+// input 4x8x8 -> a: conv 3x3 + ReLU; b: conv 1x1 of the network input; sum = ReLU(a + b);
+// cat = [sum, a] (16 channels); pad 1 -> 16x10x10; max pool 2 -> 16x5x5; GAP; flatten; fc 10.
+model::Network branching_net(std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  model::Network net;
+  net.name = "branches";
+  net.input = {4, 8, 8};
+  net.layers.push_back(test::conv("a", 4, 8, 3, 1, 1, rng));                 // 0
+  net.layers.push_back(test::simple("a_relu", LayerKind::ReLU));             // 1
+  model::Layer b = test::conv("b", 4, 8, 1, 1, 0, rng);                      // 2
+  b.inputs = {-1};
+  net.layers.push_back(b);
+  model::Layer sum = test::simple("sum", LayerKind::Add);                    // 3
+  sum.inputs = {1, 2};
+  net.layers.push_back(sum);
+  net.layers.push_back(test::simple("sum_relu", LayerKind::ReLU));           // 4
+  model::Layer cat = test::simple("cat", LayerKind::Concat);                 // 5
+  cat.inputs = {4, 1};
+  net.layers.push_back(cat);
+  model::Layer pad = test::simple("pad", LayerKind::Pad);                    // 6
+  pad.window.pad_top = pad.window.pad_left = pad.window.pad_bottom = pad.window.pad_right = 1;
+  net.layers.push_back(pad);
+  model::Layer pool = test::simple("pool", LayerKind::MaxPool);              // 7
+  pool.window = {2, 2, 2, 2, 0, 0, 0, 0};
+  net.layers.push_back(pool);
+  net.layers.push_back(test::simple("gap", LayerKind::GlobalAvgPool));       // 8
+  net.layers.push_back(test::simple("flatten", LayerKind::Flatten));         // 9
+  model::Layer fc;
+  fc.name = "fc";
+  fc.kind = LayerKind::Linear;
+  fc.out_channels = 10;
+  fc.weight = test::random_values(10 * 16, rng, 0.25f);
+  fc.bias = test::random_values(10, rng, 0.1f);
+  net.layers.push_back(fc);
+  return net;
+}
+
+model::PackedNetwork pack_dense(const model::Network& net, const model::FloatTensor& calibration) {
+  model::PackOptions options;
+  options.combine = {1, 0.0, 0};
+  return model::pack_network(net, options, calibration).packed;
+}
+
+std::vector<model::Int8Tensor> quantized(const model::PackedNetwork& net, const model::FloatTensor& batch) {
+  std::vector<model::Int8Tensor> out;
+  const auto per = static_cast<std::size_t>(net.input.size());
+  for (std::size_t i = 0; i < batch.data.size() / per; ++i) {
+    out.push_back(model::quantize_input(net, batch.data.data() + i * per, per));
+  }
+  return out;
+}
+
+TEST(GraphIr, ShapesJsonAndErrors) {
+  const model::Network net = branching_net(1);
+  const auto out = model::output_shapes(net);
+  EXPECT_EQ(out[3], (model::Shape{8, 8, 8}));
+  EXPECT_EQ(out[5], (model::Shape{16, 8, 8}));
+  EXPECT_EQ(out[6], (model::Shape{16, 10, 10}));
+  EXPECT_EQ(out.back(), (model::Shape{10, 1, 1}));
+  EXPECT_FALSE(model::is_chain(net.layers));
+
+  // The JSON form names inputs by layer ("@input" for the network input) and reads back the same.
+  const nlohmann::json j = model::network_to_json(net);
+  EXPECT_EQ(j["layers"][2]["inputs"], nlohmann::json({"@input"}));
+  EXPECT_EQ(j["layers"][5]["inputs"], nlohmann::json({"sum_relu", "a_relu"}));
+  EXPECT_FALSE(j["layers"][1].contains("inputs"));  // reads the layer before it
+  const model::Network back = model::network_from_json(j, "net.json");
+  for (std::size_t i = 0; i < net.layers.size(); ++i) EXPECT_EQ(back.layers[i].inputs, net.layers[i].inputs) << i;
+  EXPECT_EQ(back.layers[6].window.pad_bottom, 1);
+
+  const auto refused = [&](nlohmann::json bad, const std::string& fragment) {
+    try {
+      model::network_from_json(bad, "bad.json");
+      ADD_FAILURE() << "accepted: " << fragment;
+    } catch (const std::exception& e) {
+      EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+    }
+  };
+  nlohmann::json later = j;
+  later["layers"][3]["inputs"] = {"a_relu", "cat"};
+  refused(later, "input 'cat' is not an earlier layer");
+  nlohmann::json one = j;
+  one["layers"][3]["inputs"] = {"a_relu"};
+  refused(one, "layer 'sum' (add): needs two or more inputs, has 1");
+  nlohmann::json shapes = j;
+  shapes["layers"][3]["inputs"] = {"a_relu", "@input"};
+  refused(shapes, "adds inputs of different shapes 8x8x8 and 4x8x8");
+  nlohmann::json reserved = j;
+  reserved["layers"][0]["name"] = "@input";
+  refused(reserved, "reserved for the network input");
+}
+
+TEST(GraphPack, JoinsAreRequantizedAndTheGoldenModelFollowsTheFloatNetwork) {
+  const model::Network net = branching_net(2);
+  const model::FloatTensor calib = test::random_batch(net.input, 64, 3);
+  const model::PackedNetwork packed = pack_dense(net, calib);
+  // a (ReLU fused), b, sum (ReLU fused into the add), cat, pad, pool, gap, flatten, fc.
+  ASSERT_EQ(packed.layers.size(), 9u);
+  const model::PackedLayer& sum = packed.layers[2];
+  EXPECT_EQ(sum.kind, OpKind::Add);
+  EXPECT_EQ(sum.inputs, (std::vector<int>{0, 1}));
+  EXPECT_EQ(sum.act_min, 0);
+  EXPECT_EQ(sum.operand_scales, (std::vector<float>{packed.layers[0].out_scale, packed.layers[1].out_scale}));
+  const model::PackedLayer& cat = packed.layers[3];
+  EXPECT_EQ(cat.kind, OpKind::Concat);
+  EXPECT_EQ(cat.inputs, (std::vector<int>{2, 0}));
+  EXPECT_FLOAT_EQ(cat.out_scale, std::max(sum.out_scale, packed.layers[0].out_scale));
+  EXPECT_EQ(packed.layers[4].kind, OpKind::Pad);
+  EXPECT_TRUE(packed.layers[4].inputs.empty());
+
+  // The add's arithmetic against its float meaning, term by term: within one output step.
+  const model::FloatTensor x = test::random_batch(net.input, 16, 4);
+  std::vector<model::Int8Tensor> trace;
+  const auto inputs = quantized(packed, x);
+  model::run_golden(packed, inputs[0], &trace);
+  ASSERT_EQ(trace.size(), packed.layers.size());
+  for (std::size_t j = 0; j < trace[2].data.size(); ++j) {
+    const double real = trace[0].data[j] * sum.operand_scales[0] + trace[1].data[j] * sum.operand_scales[1];
+    const double expect = std::clamp(std::round(real / sum.out_scale), 0.0, 127.0);
+    EXPECT_LE(std::fabs(trace[2].data[j] - expect), 1.0) << j;
+  }
+  // Concat: the first input's channels rescaled, the second's copied (it has the output scale or is rescaled).
+  for (std::size_t j = 0; j < trace[2].data.size(); ++j) {
+    EXPECT_LE(std::fabs(trace[3].data[j] - trace[2].data[j] * sum.out_scale / cat.out_scale), 0.5 + 1e-6);
+  }
+
+  // The whole network stays within quantization error of the float one.
+  const model::FloatRun reference = model::run_float(net, x);
+  double worst = 0.0;
+  double range = 0.0;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const auto y = model::dequantize(model::run_golden(packed, inputs[i]), packed.output_scale());
+    for (std::size_t k = 0; k < y.size(); ++k) {
+      worst = std::max(worst, static_cast<double>(std::fabs(y[k] - reference.output.data[i * 10 + k])));
+      range = std::max(range, static_cast<double>(std::fabs(reference.output.data[i * 10 + k])));
+    }
+  }
+  EXPECT_LT(worst, 0.05 * range) << "worst " << worst << " of " << range;
+}
+
+TEST(GraphHardware, CycleModeFastModeAndTheGoldenModelAgree) {
+  const model::Network net = branching_net(5);
+  const model::PackedNetwork packed = pack_dense(net, test::random_batch(net.input, 32, 6));
+  const auto inputs = quantized(packed, test::random_batch(net.input, 3, 7));
+  std::vector<hw::AcceleratorConfig> configs(3);
+  configs[1] = test::memory_bound_config(4.0);  // every layer spills
+  configs[2].schedule = hw::Schedule::Pipelined;
+  for (std::size_t c = 0; c < configs.size(); ++c) {
+    SCOPED_TRACE("config " + std::to_string(c));
+    configs[c].array.rows = configs[c].array.cols = 4;
+    const auto fast = hw::run_fast(packed, inputs, configs[c]);
+    const auto cycle = hw::run_cycle_accurate(packed, inputs, configs[c]);
+    ASSERT_EQ(cycle.size(), inputs.size());
+    for (std::size_t k = 0; k < inputs.size(); ++k) {
+      std::vector<model::Int8Tensor> golden;
+      model::run_golden(packed, inputs[k], &golden);
+      ASSERT_EQ(cycle[k].layer_outputs.size(), golden.size());
+      for (std::size_t i = 0; i < golden.size(); ++i) {
+        EXPECT_EQ(cycle[k].layer_outputs[i].data, golden[i].data) << "input " << k << " layer " << i;
+        EXPECT_EQ(fast[k].layer_outputs[i].data, golden[i].data) << "input " << k << " layer " << i;
+        EXPECT_EQ(cycle[k].layers[i].cycles, fast[k].layers[i].cycles) << "input " << k << " layer " << packed.layers[i].name;
+        EXPECT_EQ(cycle[k].layers[i].dram_read_bytes, fast[k].layers[i].dram_read_bytes) << packed.layers[i].name;
+        EXPECT_EQ(cycle[k].layers[i].dram_write_bytes, fast[k].layers[i].dram_write_bytes) << packed.layers[i].name;
+        EXPECT_EQ(cycle[k].layers[i].act_buffer_read_bytes, fast[k].layers[i].act_buffer_read_bytes) << packed.layers[i].name;
+      }
+      EXPECT_EQ(cycle[k].end_cycle, fast[k].end_cycle);
+    }
+  }
+  // The skip operands come from DRAM: b reads the network input a second time, the add reads a's
+  // output (b ran last), the concatenation a's again; a and b write theirs to DRAM for them.
+  hw::AcceleratorConfig config;
+  const auto run = hw::run_fast(packed, inputs[0], config);
+  const auto activations_read = [&run](std::size_t i) { return run.layers[i].dram_read_bytes - run.layers[i].weight_buffer_fill_bytes; };
+  EXPECT_EQ(activations_read(1), packed.input.size());
+  EXPECT_EQ(activations_read(2), packed.layers[0].out.size());
+  EXPECT_EQ(activations_read(3), packed.layers[0].out.size());
+  EXPECT_EQ(run.layers[0].dram_write_bytes, packed.layers[0].out.size());
+  EXPECT_EQ(run.layers[1].dram_write_bytes, 0);  // the add reads it on chip
+  EXPECT_EQ(run.layers[2].act_buffer_read_bytes, 2 * packed.layers[0].out.size());
+  EXPECT_EQ(run.layers[2].cycles - run.layers[2].memory_stall_cycles, 64);  // one output pixel per cycle
+}
+
+// A skip over two pipeline stages: the producer may be two inputs ahead of its reader, so its
+// output gets three DRAM copies; the inputs in flight must not overwrite each other's.
+TEST(GraphHardware, PipelinedSkipOverTwoStagesKeepsThreeCopies) {
+  std::mt19937 rng(8);
+  model::Network net;
+  net.name = "long-skip";
+  net.input = {4, 6, 6};
+  net.layers.push_back(test::conv("c0", 4, 4, 1, 1, 0, rng));
+  net.layers.push_back(test::conv("c1", 4, 4, 3, 1, 1, rng));
+  net.layers.push_back(test::conv("c2", 4, 4, 1, 1, 0, rng));
+  model::Layer sum = test::simple("sum", LayerKind::Add);
+  sum.inputs = {0, 2};
+  net.layers.push_back(sum);
+  const model::PackedNetwork packed = pack_dense(net, test::random_batch(net.input, 8, 9));
+  hw::AcceleratorConfig config;
+  config.schedule = hw::Schedule::Pipelined;
+  config.array.rows = config.array.cols = 4;
+  const hw::MemorySystem memory(config, packed);
+  EXPECT_EQ(hw::pipeline_stages(packed).size(), 3u);
+  EXPECT_EQ(memory.region_copies(0), 3);  // read by the add in stage 2
+  EXPECT_EQ(memory.region_copies(1), 2);
+  const auto inputs = quantized(packed, test::random_batch(net.input, 7, 10));
+  const auto cycle = hw::run_cycle_accurate(packed, inputs, config);
+  const auto fast = hw::run_fast(packed, inputs, config);
+  for (std::size_t k = 0; k < inputs.size(); ++k) {
+    EXPECT_EQ(cycle[k].output().data, model::run_golden(packed, inputs[k]).data) << k;
+    EXPECT_EQ(cycle[k].end_cycle, fast[k].end_cycle) << k;
+  }
+}
+
+// Dilated convolutions: the feeder multiplies the kernel offsets by the dilation; the filter
+// matrix keeps kh kw columns per channel. An ONNX Conv with dilations imports as one.
+TEST(GraphHardware, DilatedConvolutionsRunEverywhere) {
+  std::mt19937 rng(11);
+  model::Network net;
+  net.name = "dilated";
+  net.input = {3, 12, 12};
+  model::Layer d2 = test::conv("d2", 3, 8, 3, 1, 2, rng);
+  d2.window.dilation_h = d2.window.dilation_w = 2;  // extent 5: 12 -> 12 with pad 2
+  net.layers.push_back(d2);
+  net.layers.push_back(test::simple("relu", LayerKind::ReLU));
+  model::Layer d3 = test::conv("d3", 8, 8, 3, 2, 0, rng);
+  d3.window.dilation_h = 3;  // extent 7 x 3: 12 -> 3 x 5
+  net.layers.push_back(d3);
+  EXPECT_EQ(model::output_shapes(net).back(), (model::Shape{8, 3, 5}));
+  const model::Network back = model::network_from_json(model::network_to_json(net), "d.json");
+  EXPECT_EQ(back.layers[2].window.dilation_h, 3);
+  EXPECT_EQ(back.layers[2].window.dilation_w, 1);
+
+  const model::FloatTensor x = test::random_batch(net.input, 4, 12);
+  const model::PackedNetwork packed = pack_dense(net, x);
+  EXPECT_EQ(packed.layers[1].cols(), 8 * 9);
+  const model::FloatRun reference = model::run_float(net, x);
+  const auto inputs = quantized(packed, x);
+  double worst = 0.0;
+  double range = 0.0;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const auto y = model::dequantize(model::run_golden(packed, inputs[i]), packed.output_scale());
+    for (std::size_t k = 0; k < y.size(); ++k) {
+      worst = std::max(worst, static_cast<double>(std::fabs(y[k] - reference.output.data[i * y.size() + k])));
+      range = std::max(range, static_cast<double>(std::fabs(reference.output.data[i * y.size() + k])));
+    }
+  }
+  EXPECT_LT(worst, 0.05 * range) << "worst " << worst << " of " << range;  // oneDNN's dilated conv agrees
+  hw::AcceleratorConfig config;
+  config.array.rows = config.array.cols = 4;
+  const auto cycle = hw::run_cycle_accurate(packed, inputs, config);
+  const auto fast = hw::run_fast(packed, inputs, config);
+  for (std::size_t k = 0; k < inputs.size(); ++k) {
+    EXPECT_EQ(cycle[k].output().data, model::run_golden(packed, inputs[k]).data);
+    EXPECT_EQ(cycle[k].end_cycle, fast[k].end_cycle);
+  }
+
+  // The same convolution from ONNX (dilations attribute), and a dilated pool refused.
+  onnx::ModelProto m;
+  m.set_ir_version(8);
+  m.add_opset_import()->set_version(13);
+  onnx::GraphProto& g = *m.mutable_graph();
+  auto& in = *g.add_input();
+  in.set_name("x");
+  in.mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+  for (const int d : {1, 3, 12, 12}) in.mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(d);
+  auto& w = *g.add_initializer();
+  w.set_name("w");
+  w.set_data_type(onnx::TensorProto::FLOAT);
+  for (const int d : {8, 3, 3, 3}) w.add_dims(d);
+  for (const float v : net.layers[0].weight) w.add_float_data(v);
+  auto& conv = *g.add_node();
+  conv.set_op_type("Conv");
+  conv.add_input("x");
+  conv.add_input("w");
+  conv.add_output("y");
+  const auto ints = [&conv](const char* name, std::vector<int> v) {
+    auto& a = *conv.add_attribute();
+    a.set_name(name);
+    a.set_type(onnx::AttributeProto::INTS);
+    for (const int x : v) a.add_ints(x);
+  };
+  ints("dilations", {2, 2});
+  ints("pads", {2, 2, 2, 2});
+  ints("kernel_shape", {3, 3});
+  g.add_output()->set_name("y");
+  const model::Network imported = model::parse_onnx(m.SerializeAsString(), "dilated.onnx");
+  EXPECT_EQ(imported.layers[0].window.dilation_h, 2);
+  EXPECT_EQ(model::output_shapes(imported)[0], (model::Shape{8, 12, 12}));
+  conv.set_op_type("MaxPool");
+  conv.mutable_input()->RemoveLast();
+  try {
+    model::parse_onnx(m.SerializeAsString(), "pool.onnx");
+    ADD_FAILURE() << "a dilated pool was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("dilated pooling is not supported"), std::string::npos) << e.what();
+  }
+}
+
+// The constant folder evaluates what exporters compute on constants, as ONNX defines it.
+TEST(OnnxFold, SliceReshapeTransposeAndCastFollowTheSpec) {
+  const auto int_tensor = [](std::vector<std::int64_t> dims, std::vector<std::int64_t> values) {
+    onnx::TensorProto t;
+    t.set_data_type(onnx::TensorProto::INT64);
+    for (const auto d : dims) t.add_dims(d);
+    for (const auto v : values) t.add_int64_data(v);
+    return t;
+  };
+  const auto values = [](const onnx::TensorProto& t) { return std::vector<std::int64_t>(t.int64_data().begin(), t.int64_data().end()); };
+  const auto node = [](const char* op) {
+    onnx::NodeProto n;
+    n.set_op_type(op);
+    return n;
+  };
+  const onnx::TensorProto data = int_tensor({10}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
+  const constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+  // PyTorch's pads: reversed with start -1, end -INT64_MAX, step -1.
+  const onnx::TensorProto s1 = int_tensor({1}, {-1}), e1 = int_tensor({1}, {-kMax}), a0 = int_tensor({1}, {0}),
+                          m1 = int_tensor({1}, {-1});
+  EXPECT_EQ(values(model::fold_constant_node(node("Slice"), {&data, &s1, &e1, &a0, &m1}, "t")),
+            (std::vector<std::int64_t>{9, 8, 7, 6, 5, 4, 3, 2, 1, 0}));
+  const onnx::TensorProto s2 = int_tensor({1}, {2}), e2 = int_tensor({1}, {kMax}), st3 = int_tensor({1}, {3});
+  EXPECT_EQ(values(model::fold_constant_node(node("Slice"), {&data, &s2, &e2, &a0, &st3}, "t")),
+            (std::vector<std::int64_t>{2, 5, 8}));
+  const onnx::TensorProto s3 = int_tensor({1}, {-3}), e3 = int_tensor({1}, {1}), back2 = int_tensor({1}, {-2});
+  EXPECT_EQ(values(model::fold_constant_node(node("Slice"), {&data, &s3, &e3, &a0, &back2}, "t")),
+            (std::vector<std::int64_t>{7, 5, 3}));
+  // Reshape (0 copies, -1 infers) then Transpose.
+  const onnx::TensorProto six = int_tensor({6}, {0, 1, 2, 3, 4, 5}), shape = int_tensor({2}, {-1, 3});
+  const onnx::TensorProto matrix = model::fold_constant_node(node("Reshape"), {&six, &shape}, "t");
+  EXPECT_EQ(std::vector<std::int64_t>(matrix.dims().begin(), matrix.dims().end()), (std::vector<std::int64_t>{2, 3}));
+  EXPECT_EQ(values(model::fold_constant_node(node("Transpose"), {&matrix}, "t")), (std::vector<std::int64_t>{0, 3, 1, 4, 2, 5}));
+  onnx::NodeProto cast = node("Cast");
+  auto* to = cast.add_attribute();
+  to->set_name("to");
+  to->set_type(onnx::AttributeProto::INT);
+  to->set_i(onnx::TensorProto::FLOAT);
+  EXPECT_EQ(model::fold_constant_node(cast, {&six}, "t").float_data(5), 5.0f);
+  try {
+    model::fold_constant_node(node("Gather"), {&six, &six}, "model.onnx: node 'g' (Gather)");
+    ADD_FAILURE() << "Gather folded";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("model.onnx: node 'g' (Gather): Gather on constant inputs cannot be folded"),
+              std::string::npos) << e.what();
+  }
+}
+
+// Models PyTorch trained and exported (tests/models/train_fmnist_graph.py), with PyTorch's outputs.
+class TorchGraph : public ::testing::TestWithParam<std::string> {
+ protected:
+  std::string model() const { return std::string(CCSIM_SOURCE_DIR) + "/tests/models/" + GetParam() + ".onnx"; }
+  nlohmann::json expected() const {
+    return nlohmann::json::parse(read_file(std::string(CCSIM_SOURCE_DIR) + "/tests/models/" + GetParam() + ".expected.json"));
+  }
+};
+
+TEST_P(TorchGraph, ImportedFloatNetworkGivesPyTorchsOutputs) {
+  const model::Network net = model::load_onnx(model());
+  EXPECT_FALSE(model::is_chain(net.layers));
+  const auto count = [&net](LayerKind k) {
+    return std::count_if(net.layers.begin(), net.layers.end(), [k](const model::Layer& l) { return l.kind == k; });
+  };
+  EXPECT_GE(count(LayerKind::Add), 2);
+  if (GetParam() == "fmnist-resnet") {
+    EXPECT_EQ(count(LayerKind::Concat), 1);
+    EXPECT_EQ(count(LayerKind::Pad), 1);    // the one before a max pool; the other became a conv's padding
+    EXPECT_EQ(count(LayerKind::Shift), 4);  // one-hot depthwise convolutions
+    const auto pool = std::find_if(net.layers.begin(), net.layers.end(), [](const model::Layer& l) { return l.name == "/2/MaxPool"; });
+    ASSERT_NE(pool, net.layers.end());
+    EXPECT_EQ(pool->window.pad_bottom, 1);  // ceil_mode: 28 -> 14 with a 3x3 / 2 window
+    EXPECT_EQ(pool->window.pad_right, 1);
+  }
+  const nlohmann::json e = expected();
+  const std::string dir = "/usr/share/datasets/fashion-mnist";
+  const int n = e["test_images"].get<int>();
+  const model::IdxDataset test_set = model::load_idx_dataset(dir, "t10k", n);
+  model::FloatTensor x;
+  x.dims = {n, 1, 28, 28};
+  for (int i = 0; i < n * 784; ++i) x.data.push_back(test_set.images[static_cast<std::size_t>(i)] / 255.0f);
+  const model::FloatRun run = model::run_float(net, x);
+  double worst = 0.0;
+  for (int i = 0; i < n; ++i) {
+    for (int k = 0; k < 10; ++k) {
+      const double torch_value = e["outputs"][i][k].get<double>();
+      worst = std::max(worst, std::fabs(run.output.data[static_cast<std::size_t>(i * 10 + k)] - torch_value) /
+                                  std::max(1.0, std::fabs(torch_value)));
+    }
+  }
+  EXPECT_LT(worst, 1e-3);  // oneDNN vs PyTorch kernels; the JSON keeps 6 decimals
+}
+
+TEST_P(TorchGraph, PackedInt8RunsEndToEnd) {
+  const auto dir = fs::temp_directory_path() / ("ccsim-graph-" + GetParam() + "-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string data = " --dataset /usr/share/datasets/fashion-mnist";
+  const std::string packed = (dir / "net.ccpack").string();
+  const auto pack = test::run_ccsim("pack " + model() + " --alpha 1 --input-scale 1/255 --calib-count 1000 --calib-dataset "
+                                    "/usr/share/datasets/fashion-mnist -o " + packed);
+  ASSERT_EQ(pack.status, 0) << pack.output;
+  const auto golden = test::run_ccsim("golden " + packed + data);
+  ASSERT_EQ(golden.status, 0) << golden.output;
+  const auto brace = golden.output.find('{');
+  ASSERT_NE(brace, std::string::npos) << golden.output;
+  const double int8 = nlohmann::json::parse(golden.output.substr(brace))["accuracy"].get<double>();
+  const double torch_accuracy = expected()["float_accuracy"].get<double>();
+  EXPECT_LE(std::fabs(int8 - torch_accuracy), 0.01) << golden.output;  // quantization error, 10,000 images
+
+  // Cycle mode (SystemC modules), fast mode and TLM give the golden outputs and equal cycles.
+  const std::string run = "run " + packed + data + " --count 2 --array 8x8 ";
+  for (const std::string mode : {"--mode fast", "--mode cycle", "--tlm lt", "--schedule pipelined --mode cycle"}) {
+    const auto r = test::run_ccsim(run + mode + " --report " + (dir / "r.json").string());
+    ASSERT_EQ(r.status, 0) << mode << "\n" << r.output;
+    EXPECT_NE(r.output.find("PASS"), std::string::npos) << mode << "\n" << r.output;
+  }
+  fs::remove_all(dir);
+}
+
+INSTANTIATE_TEST_SUITE_P(Exported, TorchGraph, ::testing::Values("fmnist-resnet", "fmnist-mbv2"),
+                         [](const auto& info) { return info.param == "fmnist-resnet" ? std::string("resnet") : std::string("mbv2"); });
+
+}  // namespace
+}  // namespace ccsim
