@@ -44,6 +44,10 @@ NetworkRun run_fast(const model::PackedNetwork& net, const model::Int8Tensor& in
 // A stream of inputs on the configured schedule.
 std::vector<NetworkRun> run_fast(const model::PackedNetwork& net, const std::vector<model::Int8Tensor>& inputs,
                                  const AcceleratorConfig& config);
+// The counters and cycles of `count` inputs without their values (layer_outputs stay empty):
+// nothing the formulas count depends on the activations, so timing-only workloads (topology
+// runs) skip the golden arithmetic.
+std::vector<NetworkRun> run_fast_counters(const model::PackedNetwork& net, std::size_t count, const AcceleratorConfig& config);
 
 // The cycle-accurate accelerator: its cores (hw/units/core.hpp: controller, weight buffer,
 // activation buffer, feeder, array, output stage, vector unit, DMA engine), one for the shared

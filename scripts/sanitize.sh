@@ -16,7 +16,8 @@ build=${CCSIM_ASAN_DIR:-$root/build-asan}
 suites=()
 if [ "${1:-}" = "--ci" ]; then
   suites=(test_fixed_point test_column_combine test_network test_packed_file test_sparsity test_golden test_hw
-          test_memory test_accelerator test_units "test_tlm:-TlmSystem.LatencyAndContentionSlowTheAcceleratorDown")
+          test_memory test_accelerator test_units "test_tlm:-TlmSystem.LatencyAndContentionSlowTheAcceleratorDown"
+          test_graph)
 elif [ -n "${1:-}" ]; then
   echo "sanitize.sh: unknown option $1 (--ci or nothing)" >&2
   exit 2

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 #include <limits>
 #include <random>
 
@@ -22,13 +21,11 @@
 #include "models/onnx_fold.hpp"
 #include "models/onnx_import.hpp"
 #include "models/pack.hpp"
-#include "tests/cli_runner.hpp"
 #include "tests/test_util.hpp"
 
 namespace ccsim {
 namespace {
 
-namespace fs = std::filesystem;
 using model::LayerKind;
 using model::OpKind;
 
@@ -377,7 +374,8 @@ TEST(OnnxFold, SliceReshapeTransposeAndCastFollowTheSpec) {
   }
 }
 
-// Models PyTorch trained and exported (tests/models/train_fmnist_graph.py), with PyTorch's outputs.
+// Models PyTorch trained and exported (tests/models/train_fmnist_graph.py), with PyTorch's outputs
+// (their int8 accuracy and runs through the CLI: test_cli, Cli.BranchingPyTorchExportsRunEndToEnd).
 class TorchGraph : public ::testing::TestWithParam<std::string> {
  protected:
   std::string model() const { return std::string(CCSIM_SOURCE_DIR) + "/tests/models/" + GetParam() + ".onnx"; }
@@ -419,32 +417,6 @@ TEST_P(TorchGraph, ImportedFloatNetworkGivesPyTorchsOutputs) {
     }
   }
   EXPECT_LT(worst, 1e-3);  // oneDNN vs PyTorch kernels; the JSON keeps 6 decimals
-}
-
-TEST_P(TorchGraph, PackedInt8RunsEndToEnd) {
-  const auto dir = fs::temp_directory_path() / ("ccsim-graph-" + GetParam() + "-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  const std::string data = " --dataset /usr/share/datasets/fashion-mnist";
-  const std::string packed = (dir / "net.ccpack").string();
-  const auto pack = test::run_ccsim("pack " + model() + " --alpha 1 --input-scale 1/255 --calib-count 1000 --calib-dataset "
-                                    "/usr/share/datasets/fashion-mnist -o " + packed);
-  ASSERT_EQ(pack.status, 0) << pack.output;
-  const auto golden = test::run_ccsim("golden " + packed + data);
-  ASSERT_EQ(golden.status, 0) << golden.output;
-  const auto brace = golden.output.find('{');
-  ASSERT_NE(brace, std::string::npos) << golden.output;
-  const double int8 = nlohmann::json::parse(golden.output.substr(brace))["accuracy"].get<double>();
-  const double torch_accuracy = expected()["float_accuracy"].get<double>();
-  EXPECT_LE(std::fabs(int8 - torch_accuracy), 0.01) << golden.output;  // quantization error, 10,000 images
-
-  // Cycle mode (SystemC modules), fast mode and TLM give the golden outputs and equal cycles.
-  const std::string run = "run " + packed + data + " --count 2 --array 8x8 ";
-  for (const std::string mode : {"--mode fast", "--mode cycle", "--tlm lt", "--schedule pipelined --mode cycle"}) {
-    const auto r = test::run_ccsim(run + mode + " --report " + (dir / "r.json").string());
-    ASSERT_EQ(r.status, 0) << mode << "\n" << r.output;
-    EXPECT_NE(r.output.find("PASS"), std::string::npos) << mode << "\n" << r.output;
-  }
-  fs::remove_all(dir);
 }
 
 INSTANTIATE_TEST_SUITE_P(Exported, TorchGraph, ::testing::Values("fmnist-resnet", "fmnist-mbv2"),
