@@ -8,6 +8,7 @@
 #include "models/atomic_file.hpp"
 #include "models/packed_file.hpp"
 #include "sim/cli_checks.hpp"
+#include "sim/names.hpp"
 #include "sim/commands.hpp"
 #include "sim/cosim.hpp"
 #include "sim/model_loader.hpp"
@@ -94,8 +95,7 @@ void add_cosim_command(CLI::App& app) {
   auto a = std::make_shared<CosimArgs>();
   auto* cmd = app.add_subcommand("cosim", "Co-simulate the Verilated RTL tile and the SystemC cycle model, cycle by cycle");
   cmd->add_option("FILE", a->file, "packed weight file (.ccpack)")->required();
-  std::string built;
-  for (const auto& name : cosim::cosim_configurations()) built += (built.empty() ? "" : ", ") + name;
+  const std::string built = join_names(cosim::cosim_configurations());
   cmd->add_option("--array", a->array, "array size of a built RTL tile: " + built + " (CMake CCSIM_COSIM_ARRAYS)")
       ->capture_default_str();
   cmd->add_option("--input", a->inputs, "input tensor (ONNX TensorProto .pb), repeatable");

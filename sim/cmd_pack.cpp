@@ -15,6 +15,7 @@
 #include "models/pack.hpp"
 #include "models/packed_file.hpp"
 #include "sim/cli_checks.hpp"
+#include "sim/names.hpp"
 #include "sim/commands.hpp"
 #include "sim/model_loader.hpp"
 #include "sim/preprocess_options.hpp"
@@ -117,18 +118,12 @@ double float_accuracy(const model::Network& net, const model::IdxDataset& test) 
   return static_cast<double>(correct) / test.count;
 }
 
-std::string join(const std::vector<std::string>& names) {
-  std::string s;
-  for (const auto& n : names) s += (s.empty() ? "" : ", ") + n;
-  return s;
-}
-
 // Which layers the defaults left dense, and what combining cost a network not trained for it.
 void print_combining_notes(const PackArgs& a, const model::Network& net, const model::PackResult& result,
                            const nlohmann::json& report, std::ostream& os) {
   if (!result.kept_dense_by_scope.empty() && a.alpha > 1) {
     os << "ccsim: note: kept dense (alpha 1) as the reference does, the first weight layer and fully connected layers: "
-       << join(result.kept_dense_by_scope) << "; --combine-all or --layer NAME:alpha=A combines them\n";
+       << join_names(result.kept_dense_by_scope) << "; --combine-all or --layer NAME:alpha=A combines them\n";
   }
   long pruned = 0;
   long before = 0;
@@ -144,7 +139,9 @@ void print_combining_notes(const PackArgs& a, const model::Network& net, const m
   if (pruned == 0) return;
   os << "ccsim: warning: combining pruned " << pruned << " of " << before << " non-zero weights (" << std::fixed
      << std::setprecision(1) << 100.0 * pruned / before << " %) in layers not trained with these groups ("
-     << join(result.combined_untrained) << "); retrain with them (ccsim train) or pack with --alpha 1\n";
+     << join_names(result.combined_untrained)
+     << "); retrain with them (ccsim train, for its shift networks; an imported network cannot be retrained"
+        " yet) or pack with --alpha 1\n";
   if (a.calib_dataset.empty() || a.check_count == 0) return;
   const auto test = model::load_idx_dataset(a.calib_dataset, "t10k", a.check_count);
   model::check_labels(test, static_cast<int>(model::infer_shapes(net).back().size()));

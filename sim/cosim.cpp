@@ -1,4 +1,5 @@
 #include "sim/cosim.hpp"
+#include "sim/names.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -90,8 +91,7 @@ const TileBuild& tile_build(int rows, int cols) {
   for (const auto& b : tile_builds()) {
     if (b.limits.rows == rows && b.limits.cols == cols) return b;
   }
-  std::string built;
-  for (const auto& name : cosim_configurations()) built += (built.empty() ? "" : ", ") + name;
+  const std::string built = join_names(cosim_configurations());
   throw std::invalid_argument("no Verilated tile for a " + array_name(rows, cols) + " array; this build has " + built +
                               " (add it to the CMake option CCSIM_COSIM_ARRAYS and rebuild)");
 }

@@ -1,4 +1,5 @@
 #include "sim/rtl_array.hpp"
+#include "sim/names.hpp"
 
 #include <memory>
 #include <stdexcept>
@@ -109,8 +110,7 @@ hw::ArrayImplementationFactory rtl_array_factory() {
     for (const auto& b : builds()) {
       if (b.rows == config.rows && b.cols == config.cols) return b.make(config);
     }
-    std::string built;
-    for (const auto& name : array_configurations()) built += (built.empty() ? "" : ", ") + name;
+    const std::string built = join_names(array_configurations());
     throw std::invalid_argument("--rtl array: no Verilated array for " + std::to_string(config.rows) + "x" +
                                 std::to_string(config.cols) + "; this build has " + built +
                                 " (add it to the CMake option CCSIM_COSIM_ARRAYS and rebuild)");
