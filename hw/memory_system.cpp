@@ -6,10 +6,23 @@
 
 namespace ccsim::hw {
 
+namespace {
+// Whether layer i reads the output of the layer right before it (so that output is in its slot
+// when it runs): what a view (a fused shift, a flatten) needs to move no data.
+bool reads_previous(const model::PackedNetwork& net, std::size_t i) {
+  const std::vector<int> in = model::input_indices(net.layers, i);
+  return i > 0 && in.size() == 1 && in[0] == static_cast<int>(i) - 1;
+}
+}  // namespace
+
 bool fused_into_next(const model::PackedNetwork& net, std::size_t i) {
   return net.layers[i].kind == model::OpKind::Shift && i + 1 < net.layers.size() &&
-         net.layers[i + 1].kind == model::OpKind::Matmul &&
+         net.layers[i + 1].kind == model::OpKind::Matmul && reads_previous(net, i) &&
          model::only_read_by_next(net.layers, model::reader_counts(net.layers), i);
+}
+
+bool is_view(const model::PackedNetwork& net, std::size_t i) {
+  return fused_into_next(net, i) || (net.layers[i].kind == model::OpKind::Flatten && reads_previous(net, i));
 }
 
 FeederInput feeder_input(const model::PackedNetwork& net, std::size_t layer, const model::Int8Tensor* outputs,
@@ -39,11 +52,22 @@ MemorySystem::MemorySystem(const AcceleratorConfig& config, const model::PackedN
   for (std::size_t i = 0; i < n; ++i) {
     const auto& l = net.layers[i];
     LayerPlan& p = plan_[i];
-    p.moves_data = !fused_into_next(net, i) && l.kind != model::OpKind::Flatten;
+    p.moves_data = !is_view(net, i);
     stored_[i] = p.moves_data ? static_cast<int>(i) : stored(model::input_indices(net.layers, i)[0]);
     if (!p.moves_data) continue;
     last_mover = i;
     spills[i] = !activations.holds(operand_bytes(i), l.out.size());
+  }
+  // Stages: weight residency per stage when pipelined; the DRAM copies a tensor needs. A stage
+  // passes a result on as soon as the next stage's one-input slot is free, so while it starts
+  // input j the next stage may still be on j - 2 (j - 1 waiting in the slot): a producer is up to
+  // 2D inputs ahead of a reader D stages on, and a tensor that reader takes from DRAM needs
+  // 2D + 1 copies (2 within a stage).
+  std::vector<StageRange> groups{{0, n}};
+  if (config.schedule == Schedule::Pipelined) groups = pipeline_stages(net);
+  std::vector<std::size_t> stage(n, 0);
+  for (std::size_t s = 0; s < groups.size(); ++s) {
+    for (std::size_t i = groups[s].first; i < groups[s].last; ++i) stage[i] = s;
   }
   int previous = -1;  // the moving layer that ran last: only its output can be on chip
   for (std::size_t i = 0; i < n; ++i) {
@@ -56,7 +80,12 @@ MemorySystem::MemorySystem(const AcceleratorConfig& config, const model::PackedN
     for (std::size_t k = 0; k < operands.size(); ++k) {
       const int source = stored(operands[k]);
       const bool on_chip = source >= 0 && source == previous && !spills[static_cast<std::size_t>(source)];
-      if (!on_chip && source >= 0) plan_[static_cast<std::size_t>(source)].output_to_dram = true;
+      if (!on_chip && source >= 0) {
+        LayerPlan& producer = plan_[static_cast<std::size_t>(source)];
+        producer.output_to_dram = true;
+        const auto distance = static_cast<int>(stage[i] - stage[static_cast<std::size_t>(source)]);
+        producer.region_copies = std::max(producer.region_copies, 2 * distance + 1);
+      }
       if (k == 0) {
         const std::int64_t passes = l.kind == model::OpKind::Matmul ? (l.rows() + array.rows - 1) / array.rows : 1;
         p.input_from_dram = !on_chip;
@@ -70,25 +99,6 @@ MemorySystem::MemorySystem(const AcceleratorConfig& config, const model::PackedN
     p.output_to_dram = p.output_to_dram || spills[i] || p.output_is_final;
     p.weight_bytes = weights.layer_bytes(l);
     previous = static_cast<int>(i);
-  }
-  // Weight residency: per network on the shared array, per stage when pipelined.
-  std::vector<StageRange> groups{{0, n}};
-  if (config.schedule == Schedule::Pipelined) groups = pipeline_stages(net);
-  // A stage can start input j once the next stage took j - 1, so a producer is at most D inputs
-  // ahead of a reader D stages on, which may still be reading input j - D: D + 1 copies.
-  std::vector<std::size_t> stage(n, 0);
-  for (std::size_t s = 0; s < groups.size(); ++s) {
-    for (std::size_t i = groups[s].first; i < groups[s].last; ++i) stage[i] = s;
-  }
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t reader = i > 0 && fused_into_next(net, i - 1) ? i - 1 : i;
-    for (const int p : model::input_indices(net.layers, reader)) {
-      const int source = stored(p);
-      if (source < 0) continue;
-      const auto distance = static_cast<int>(stage[i] - stage[static_cast<std::size_t>(source)]);
-      int& copies = plan_[static_cast<std::size_t>(source)].region_copies;
-      copies = std::max(copies, distance + 1);
-    }
   }
   weights_resident_ = true;
   for (const auto& g : groups) {

@@ -78,7 +78,7 @@ class MemorySystem {
   // Bytes of all of layer i's operands (what the vector unit or feeder reads from).
   std::int64_t operand_bytes(std::size_t layer) const;
   // DRAM copies of layer i's output that consecutive inputs take in turn: 2, or for a pipelined
-  // reader D stages on, D + 1 (the producer is then at most D inputs ahead of it).
+  // reader D stages on, 2D + 1 (the producer may then be 2D inputs ahead of it).
   int region_copies(std::size_t layer) const { return plan_[layer].region_copies; }
   // Whether layer i moves data through the buffers (false for a fused shift or a flatten).
   bool moves_data(std::size_t layer) const { return plan_[layer].moves_data; }
@@ -109,8 +109,12 @@ class MemorySystem {
   std::int64_t network_weight_bytes_ = 0;
 };
 
-// Whether layer i is a shift that the next layer's feeder absorbs: a Matmul that is its only reader.
+// Whether layer i is a shift that the next layer's feeder absorbs: a Matmul that is its only
+// reader, reading the output of the layer right before the shift.
 bool fused_into_next(const model::PackedNetwork& net, std::size_t i);
+// Whether layer i moves no data: a fused shift, or a flatten of the output right before it (a
+// view of that slot). A flatten of an older tensor or of the network input copies it.
+bool is_view(const model::PackedNetwork& net, std::size_t i);
 
 // What Matmul layer `layer`'s feeder reads: with a shift fused into it, the shift's input and the
 // shift; otherwise the layer's own input. `outputs` holds the `count` outputs computed so far of a

@@ -38,7 +38,7 @@ LayerStats matmul_stats(const ArrayConfig& a, const model::PackedLayer& l) {
   return s;
 }
 
-LayerStats vector_unit_stats(const model::PackedLayer& l, bool fused) {
+LayerStats vector_unit_stats(const model::PackedLayer& l, bool view) {
   LayerStats s;
   s.name = l.name;
   s.op = model::to_string(l.kind);
@@ -46,7 +46,7 @@ LayerStats vector_unit_stats(const model::PackedLayer& l, bool fused) {
   const std::int64_t out_pixels = static_cast<std::int64_t>(l.out.h) * l.out.w;
   switch (l.kind) {
     case model::OpKind::Shift:
-      s.cycles = fused ? 0 : in_pixels;
+      s.cycles = view ? 0 : in_pixels;
       break;
     case model::OpKind::Clamp:
     case model::OpKind::GlobalAvgPool:
@@ -63,7 +63,7 @@ LayerStats vector_unit_stats(const model::PackedLayer& l, bool fused) {
       s.cycles = 0;
       break;
   }
-  s.activations_written = fused || l.kind == model::OpKind::Flatten ? 0 : l.out.size();
+  s.activations_written = view ? 0 : l.out.size();
   return s;
 }
 

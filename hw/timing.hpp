@@ -13,7 +13,8 @@ std::int64_t tile_compute_cycles(const ArrayConfig& a, std::int64_t pixels);
 // Counters of a Matmul layer on the array (all of LayerStats).
 LayerStats matmul_stats(const ArrayConfig& a, const model::PackedLayer& layer);
 
-// Counters of a layer run on the vector unit; `fused` = a shift folded into the next Matmul.
-LayerStats vector_unit_stats(const model::PackedLayer& layer, bool fused);
+// Counters of a layer run on the vector unit; `view` = it moves no data (is_view: a shift folded
+// into the next Matmul, a flatten of the slot before it).
+LayerStats vector_unit_stats(const model::PackedLayer& layer, bool view);
 
 }  // namespace ccsim::hw

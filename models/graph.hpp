@@ -44,6 +44,17 @@ std::vector<int> reader_counts(const std::vector<L>& layers) {
   return readers;
 }
 
+// The first layer whose output nothing reads (the last layer's is the network output), or -1: a
+// dead branch, which no hardware schedule could place.
+template <class L>
+int first_unread_layer(const std::vector<L>& layers) {
+  const std::vector<int> readers = reader_counts(layers);
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    if (readers[i] == 0) return static_cast<int>(i);
+  }
+  return -1;
+}
+
 // Whether layer i+1 is the only reader of layer i's output and reads it as its only operand: the
 // condition for fusing the two (a ReLU into the Matmul before it, a shift into the Matmul after it).
 template <class L>

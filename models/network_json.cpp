@@ -231,6 +231,10 @@ class Reader {
     } catch (const std::invalid_argument& e) {
       throw std::runtime_error(source_ + ": " + e.what());
     }
+    if (const int dead = first_unread_layer(net.layers); dead >= 0) {
+      fail("layers[" + std::to_string(dead) + "] '" + net.layers[static_cast<std::size_t>(dead)].name + "'",
+           "its output is never read (a dead branch): remove it or name it in a later layer's \"inputs\"");
+    }
     return net;
   }
 

@@ -229,7 +229,8 @@ Constant slice(const Constant& c, const std::vector<std::int64_t>& starts, const
   for (std::size_t k = 0; k < starts.size(); ++k) {
     const auto a = static_cast<std::size_t>(normalized_axis(axes[k], rank, where));
     const std::int64_t dim = c.dims[a];
-    const std::int64_t s = steps[k];
+    // A step beyond the dimension takes one element either way; clamping keeps the arithmetic in range.
+    const std::int64_t s = std::clamp<std::int64_t>(steps[k], -std::max<std::int64_t>(dim, 1), std::max<std::int64_t>(dim, 1));
     if (s == 0) fail(where, "step 0");
     const auto clamp_index = [dim, s](std::int64_t v) {
       if (v < 0) v = v < -dim ? -1 : v + dim;  // -1 marks "before the start" for negative steps

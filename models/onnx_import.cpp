@@ -45,7 +45,10 @@ class Importer {
       }
       const std::size_t before = net.layers.size();
       const int produced = import_node(named, net);
-      if (net.layers.size() > before) compact_inputs(net.layers.back(), before);
+      if (net.layers.size() > before) {
+        compact_inputs(net.layers.back(), before);
+        layer_output_[produced] = named.output(0);
+      }
       producer_[named.output(0)] = produced;
     }
     if (graph_.output_size() != 1) {
@@ -352,8 +355,11 @@ class Importer {
       return static_cast<int>(net.layers.size()) - 1;
     }
     const int p = data.at(0);
-    const auto readers = readers_.find(node.input(constant_input == 0 ? 1 : 0));
-    if (p < 0 || net.layers[static_cast<std::size_t>(p)].kind != LayerKind::Linear ||
+    const std::string& operand = node.input(constant_input == 0 ? 1 : 0);
+    const auto readers = readers_.find(operand);
+    const auto own = layer_output_.find(p);  // the tensor the MatMul wrote, not an alias of it
+    if (p < 0 || own == layer_output_.end() || own->second != operand ||
+        net.layers[static_cast<std::size_t>(p)].kind != LayerKind::Linear ||
         !net.layers[static_cast<std::size_t>(p)].bias.empty() || readers == readers_.end() || readers->second != 1) {
       fail(node, "an Add of a constant is supported only as the bias of a MatMul that nothing else reads");
     }
@@ -522,6 +528,7 @@ class Importer {
   std::map<std::string, const onnx::TensorProto*> constants_;
   std::map<std::string, int> producer_;  // tensor -> layer index (-1: the graph input)
   std::map<std::string, int> readers_;   // tensor -> node inputs that read it
+  std::map<int, std::string> layer_output_;  // layer -> the tensor its node wrote (Identity adds aliases)
   std::list<onnx::TensorProto> owned_;
   int unnamed_ = 0;
 };

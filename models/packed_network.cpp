@@ -117,6 +117,9 @@ void validate(const PackedNetwork& net) {
     }
   };
   validate_inputs(net.layers, operand_count_ok);
+  if (const int dead = first_unread_layer(net.layers); dead >= 0) {
+    fail(static_cast<std::size_t>(dead), net.layers[static_cast<std::size_t>(dead)], "its output is never read (a dead branch)");
+  }
   for (std::size_t i = 0; i < net.layers.size(); ++i) {
     const PackedLayer& l = net.layers[i];
     const std::vector<int> inputs = input_indices(net.layers, i);
@@ -132,6 +135,11 @@ void validate(const PackedNetwork& net) {
     }
     if (!(l.in_scale > 0.0f) || !(l.out_scale > 0.0f)) fail(i, l, "scales must be > 0");
     if (l.act_min > l.act_max) fail(i, l, "act_min > act_max");
+    const bool dilated = l.window.dilation_h != 1 || l.window.dilation_w != 1;
+    if (dilated && (l.kind != OpKind::Matmul || l.window.dilation_h < 1 || l.window.dilation_w < 1 ||
+                    l.window.dilation_h > 64 || l.window.dilation_w > 64)) {
+      fail(i, l, "dilation must be in [1, 64], and only a convolution may be dilated");
+    }
     if (l.kind == OpKind::Matmul) {
       Layer probe;  // reuse the IR's window arithmetic
       probe.name = l.name;

@@ -211,9 +211,27 @@ TEST(GraphHardware, CycleModeFastModeAndTheGoldenModelAgree) {
   EXPECT_EQ(run.layers[2].cycles - run.layers[2].memory_stall_cycles, 64);  // one output pixel per cycle
 }
 
-// A skip over two pipeline stages: the producer may be two inputs ahead of its reader, so its
-// output gets three DRAM copies; the inputs in flight must not overwrite each other's.
-TEST(GraphHardware, PipelinedSkipOverTwoStagesKeepsThreeCopies) {
+// Pipelined skips: a stage passes its result on as soon as the next stage's slot is free, so a
+// producer may be 2D inputs ahead of a reader D stages on; its output keeps 2D + 1 DRAM copies
+// and the inputs in flight must not overwrite each other's (many inputs, a slow reader stage).
+void expect_pipelined_runs_agree(const model::PackedNetwork& packed, int inputs_count) {
+  hw::AcceleratorConfig config;
+  config.schedule = hw::Schedule::Pipelined;
+  config.array.rows = config.array.cols = 4;
+  const auto inputs = quantized(packed, test::random_batch(packed.input, inputs_count, 10));
+  const auto cycle = hw::run_cycle_accurate(packed, inputs, config);
+  const auto fast = hw::run_fast(packed, inputs, config);
+  for (std::size_t k = 0; k < inputs.size(); ++k) {
+    std::vector<model::Int8Tensor> golden;
+    model::run_golden(packed, inputs[k], &golden);
+    for (std::size_t i = 0; i < golden.size(); ++i) {
+      EXPECT_EQ(cycle[k].layer_outputs[i].data, golden[i].data) << "input " << k << " layer " << packed.layers[i].name;
+    }
+    EXPECT_EQ(cycle[k].end_cycle, fast[k].end_cycle) << k;
+  }
+}
+
+TEST(GraphHardware, PipelinedSkipsKeepEnoughDramCopies) {
   std::mt19937 rng(8);
   model::Network net;
   net.name = "long-skip";
@@ -227,17 +245,58 @@ TEST(GraphHardware, PipelinedSkipOverTwoStagesKeepsThreeCopies) {
   const model::PackedNetwork packed = pack_dense(net, test::random_batch(net.input, 8, 9));
   hw::AcceleratorConfig config;
   config.schedule = hw::Schedule::Pipelined;
-  config.array.rows = config.array.cols = 4;
   const hw::MemorySystem memory(config, packed);
   EXPECT_EQ(hw::pipeline_stages(packed).size(), 3u);
-  EXPECT_EQ(memory.region_copies(0), 3);  // read by the add in stage 2
+  EXPECT_EQ(memory.region_copies(0), 5);  // read by the add, two stages on
   EXPECT_EQ(memory.region_copies(1), 2);
-  const auto inputs = quantized(packed, test::random_batch(net.input, 7, 10));
-  const auto cycle = hw::run_cycle_accurate(packed, inputs, config);
-  const auto fast = hw::run_fast(packed, inputs, config);
-  for (std::size_t k = 0; k < inputs.size(); ++k) {
-    EXPECT_EQ(cycle[k].output().data, model::run_golden(packed, inputs[k]).data) << k;
-    EXPECT_EQ(cycle[k].end_cycle, fast[k].end_cycle) << k;
+  expect_pipelined_runs_agree(packed, 9);
+
+  // One stage on, behind a slow stage (c1: 3x3, more rows): three copies.
+  model::Network near;
+  near.name = "near-skip";
+  near.input = {4, 8, 8};
+  near.layers.push_back(test::conv("c0", 4, 4, 1, 1, 0, rng));
+  near.layers.push_back(test::conv("c1", 4, 4, 3, 1, 1, rng));
+  model::Layer add = test::simple("sum", LayerKind::Add);
+  add.inputs = {1, 0};
+  near.layers.push_back(add);
+  const model::PackedNetwork near_packed = pack_dense(near, test::random_batch(near.input, 8, 19));
+  EXPECT_EQ(hw::MemorySystem(config, near_packed).region_copies(0), 3);
+  expect_pipelined_runs_agree(near_packed, 9);
+
+  // A shift of an older tensor is not fused (its input is not in the slot before it): it runs on
+  // the vector unit from DRAM, also when that tensor comes from an earlier stage.
+  model::Network branch;
+  branch.name = "shift-branch";
+  branch.input = {4, 6, 6};
+  branch.layers.push_back(test::conv("x", 4, 4, 1, 1, 0, rng));    // 0
+  branch.layers.push_back(test::conv("a", 4, 4, 1, 1, 0, rng));    // 1
+  model::Layer sh = test::shift("s", 4, rng);                       // 2, reads x
+  sh.inputs = {0};
+  branch.layers.push_back(sh);
+  branch.layers.push_back(test::conv("b", 4, 4, 1, 1, 0, rng));    // 3
+  model::Layer cat = test::simple("cat", LayerKind::Concat);       // 4
+  cat.inputs = {1, 3};
+  branch.layers.push_back(cat);
+  const model::PackedNetwork branch_packed = pack_dense(branch, test::random_batch(branch.input, 8, 29));
+  EXPECT_FALSE(hw::fused_into_next(branch_packed, 2));
+  EXPECT_TRUE(hw::MemorySystem(config, branch_packed).moves_data(2));
+  expect_pipelined_runs_agree(branch_packed, 5);
+  hw::AcceleratorConfig shared;
+  const auto inputs = quantized(branch_packed, test::random_batch(branch.input, 2, 30));
+  const auto cycle = hw::run_cycle_accurate(branch_packed, inputs, shared);
+  for (std::size_t k = 0; k < inputs.size(); ++k) EXPECT_EQ(cycle[k].output().data, model::run_golden(branch_packed, inputs[k]).data);
+}
+
+TEST(GraphIr, DeadBranchesAreRefused) {
+  nlohmann::json j = model::network_to_json(branching_net(3));
+  j["layers"][6]["inputs"] = {"cat"};  // the pad now reads cat ...
+  j["layers"][5]["inputs"] = {"a_relu", "a_relu"};  // ... and nothing reads sum_relu
+  try {
+    model::network_from_json(j, "dead.json");
+    ADD_FAILURE() << "a dead branch was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("'sum_relu': its output is never read (a dead branch)"), std::string::npos) << e.what();
   }
 }
 
@@ -372,6 +431,63 @@ TEST(OnnxFold, SliceReshapeTransposeAndCastFollowTheSpec) {
     EXPECT_NE(std::string(e.what()).find("model.onnx: node 'g' (Gather): Gather on constant inputs cannot be folded"),
               std::string::npos) << e.what();
   }
+}
+
+// A constant Add is a MatMul's bias only on the MatMul's own output with no other reader: through
+// an Identity, with the MatMul's output also read by a ReLU, folding it would add the bias to the
+// ReLU's input too.
+TEST(GraphImport, BiasAddNeedsTheMatMulsOwnOutput) {
+  onnx::ModelProto m;
+  m.set_ir_version(8);
+  m.add_opset_import()->set_version(13);
+  onnx::GraphProto& g = *m.mutable_graph();
+  auto& in = *g.add_input();
+  in.set_name("x");
+  in.mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+  for (const int d : {1, 4}) in.mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(d);
+  const auto constant = [&g](const char* name, std::vector<std::int64_t> dims) {
+    auto& t = *g.add_initializer();
+    t.set_name(name);
+    t.set_data_type(onnx::TensorProto::FLOAT);
+    std::int64_t n = 1;
+    for (const auto d : dims) {
+      t.add_dims(d);
+      n *= d;
+    }
+    for (std::int64_t i = 0; i < n; ++i) t.add_float_data(0.1f * static_cast<float>(i % 5));
+  };
+  constant("w", {4, 3});
+  constant("b", {3});
+  const auto node = [&g](const char* op, std::vector<std::string> ins, const char* out) {
+    auto& n = *g.add_node();
+    n.set_op_type(op);
+    n.set_name(std::string("/") + out);
+    for (const auto& i : ins) n.add_input(i);
+    n.add_output(out);
+  };
+  node("MatMul", {"x", "w"}, "m");
+  node("Identity", {"m"}, "t");
+  node("Add", {"t", "b"}, "s");
+  node("Relu", {"m"}, "r");
+  node("Add", {"s", "r"}, "y");
+  g.add_output()->set_name("y");
+  try {
+    model::parse_onnx(m.SerializeAsString(), "alias.onnx");
+    ADD_FAILURE() << "the bias was folded through an alias";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("node '/s' (Add): an Add of a constant is supported only as the bias of a MatMul"),
+              std::string::npos) << e.what();
+  }
+  // Read directly and by nothing else, it is the bias.
+  g.mutable_node(2)->set_input(0, "m");
+  g.mutable_node(3)->set_input(0, "s");  // the ReLU now reads the sum
+  g.mutable_node(4)->set_input(1, "s");
+  g.mutable_node(4)->set_input(0, "r");
+  g.mutable_node()->DeleteSubrange(1, 1);  // no Identity
+  const model::Network net = model::parse_onnx(m.SerializeAsString(), "bias.onnx");
+  ASSERT_EQ(net.layers[0].kind, LayerKind::Linear);
+  EXPECT_EQ(net.layers[0].bias.size(), 3u);
+  EXPECT_EQ(net.layers.back().kind, LayerKind::Add);
 }
 
 // Models PyTorch trained and exported (tests/models/train_fmnist_graph.py), with PyTorch's outputs

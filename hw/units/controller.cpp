@@ -34,8 +34,7 @@ std::vector<LayerDescriptor> layer_program(const model::PackedNetwork& net, cons
       d.input_slot = slot_of(model::input_indices(net.layers, i - 1)[0]);  // the shift's input: the feeder applies the shift
     }
     if (l.kind != model::OpKind::Matmul) {
-      const bool fused = fused_into_next(net, i);
-      d.vector = {&l, memory.moves_data(i), d.input_slot, d.output_slot, vector_unit_stats(l, fused).cycles, {}};
+      d.vector = {&l, memory.moves_data(i), d.input_slot, d.output_slot, vector_unit_stats(l, !memory.moves_data(i)).cycles, {}};
       if (l.kind == model::OpKind::Add || l.kind == model::OpKind::Concat) {
         for (const int p : operands) d.vector.operand_slots.push_back(slot_of(p));
       }
