@@ -81,6 +81,34 @@ std::vector<model::Int8Tensor> quantized(const model::PackedNetwork& net, const 
   return out;
 }
 
+// The int8 network's dequantized outputs stay within 5 % of the float outputs' range.
+void expect_within_quantization_error(const model::Network& net, const model::PackedNetwork& packed, const model::FloatTensor& x) {
+  const model::FloatRun reference = model::run_float(net, x);
+  const auto inputs = quantized(packed, x);
+  double worst = 0.0;
+  double range = 0.0;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const auto y = model::dequantize(model::run_golden(packed, inputs[i]), packed.output_scale());
+    for (std::size_t k = 0; k < y.size(); ++k) {
+      worst = std::max(worst, static_cast<double>(std::fabs(y[k] - reference.output.data[i * y.size() + k])));
+      range = std::max(range, static_cast<double>(std::fabs(reference.output.data[i * y.size() + k])));
+    }
+  }
+  EXPECT_LT(worst, 0.05 * range) << "worst " << worst << " of " << range;
+}
+
+// An ONNX model (opset 13) whose graph has one float input "x" of `dims`, for nodes to be added.
+onnx::ModelProto onnx_model_with_input(const std::vector<int>& dims) {
+  onnx::ModelProto m;
+  m.set_ir_version(8);
+  m.add_opset_import()->set_version(13);
+  auto& in = *m.mutable_graph()->add_input();
+  in.set_name("x");
+  in.mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+  for (const int d : dims) in.mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(d);
+  return m;
+}
+
 TEST(GraphIr, ShapesJsonAndErrors) {
   const model::Network net = branching_net(1);
   const auto out = model::output_shapes(net);
@@ -156,17 +184,7 @@ TEST(GraphPack, JoinsAreRequantizedAndTheGoldenModelFollowsTheFloatNetwork) {
   }
 
   // The whole network stays within quantization error of the float one.
-  const model::FloatRun reference = model::run_float(net, x);
-  double worst = 0.0;
-  double range = 0.0;
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
-    const auto y = model::dequantize(model::run_golden(packed, inputs[i]), packed.output_scale());
-    for (std::size_t k = 0; k < y.size(); ++k) {
-      worst = std::max(worst, static_cast<double>(std::fabs(y[k] - reference.output.data[i * 10 + k])));
-      range = std::max(range, static_cast<double>(std::fabs(reference.output.data[i * 10 + k])));
-    }
-  }
-  EXPECT_LT(worst, 0.05 * range) << "worst " << worst << " of " << range;
+  expect_within_quantization_error(net, packed, x);
 }
 
 TEST(GraphHardware, CycleModeFastModeAndTheGoldenModelAgree) {
@@ -322,18 +340,8 @@ TEST(GraphHardware, DilatedConvolutionsRunEverywhere) {
   const model::FloatTensor x = test::random_batch(net.input, 4, 12);
   const model::PackedNetwork packed = pack_dense(net, x);
   EXPECT_EQ(packed.layers[1].cols(), 8 * 9);
-  const model::FloatRun reference = model::run_float(net, x);
   const auto inputs = quantized(packed, x);
-  double worst = 0.0;
-  double range = 0.0;
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
-    const auto y = model::dequantize(model::run_golden(packed, inputs[i]), packed.output_scale());
-    for (std::size_t k = 0; k < y.size(); ++k) {
-      worst = std::max(worst, static_cast<double>(std::fabs(y[k] - reference.output.data[i * y.size() + k])));
-      range = std::max(range, static_cast<double>(std::fabs(reference.output.data[i * y.size() + k])));
-    }
-  }
-  EXPECT_LT(worst, 0.05 * range) << "worst " << worst << " of " << range;  // oneDNN's dilated conv agrees
+  expect_within_quantization_error(net, packed, x);  // oneDNN's dilated conv agrees
   hw::AcceleratorConfig config;
   config.array.rows = config.array.cols = 4;
   const auto cycle = hw::run_cycle_accurate(packed, inputs, config);
@@ -344,14 +352,8 @@ TEST(GraphHardware, DilatedConvolutionsRunEverywhere) {
   }
 
   // The same convolution from ONNX (dilations attribute), and a dilated pool refused.
-  onnx::ModelProto m;
-  m.set_ir_version(8);
-  m.add_opset_import()->set_version(13);
+  onnx::ModelProto m = onnx_model_with_input({1, 3, 12, 12});
   onnx::GraphProto& g = *m.mutable_graph();
-  auto& in = *g.add_input();
-  in.set_name("x");
-  in.mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
-  for (const int d : {1, 3, 12, 12}) in.mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(d);
   auto& w = *g.add_initializer();
   w.set_name("w");
   w.set_data_type(onnx::TensorProto::FLOAT);
@@ -437,14 +439,8 @@ TEST(OnnxFold, SliceReshapeTransposeAndCastFollowTheSpec) {
 // an Identity, with the MatMul's output also read by a ReLU, folding it would add the bias to the
 // ReLU's input too.
 TEST(GraphImport, BiasAddNeedsTheMatMulsOwnOutput) {
-  onnx::ModelProto m;
-  m.set_ir_version(8);
-  m.add_opset_import()->set_version(13);
+  onnx::ModelProto m = onnx_model_with_input({1, 4});
   onnx::GraphProto& g = *m.mutable_graph();
-  auto& in = *g.add_input();
-  in.set_name("x");
-  in.mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
-  for (const int d : {1, 4}) in.mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(d);
   const auto constant = [&g](const char* name, std::vector<std::int64_t> dims) {
     auto& t = *g.add_initializer();
     t.set_name(name);
