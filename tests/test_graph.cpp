@@ -187,6 +187,159 @@ TEST(GraphPack, JoinsAreRequantizedAndTheGoldenModelFollowsTheFloatNetwork) {
   expect_within_quantization_error(net, packed, x);
 }
 
+TEST(GraphIr, DeadBranchesAreRefused) {
+  nlohmann::json j = model::network_to_json(branching_net(3));
+  j["layers"][6]["inputs"] = {"cat"};  // the pad now reads cat ...
+  j["layers"][5]["inputs"] = {"a_relu", "a_relu"};  // ... and nothing reads sum_relu
+  try {
+    model::network_from_json(j, "dead.json");
+    ADD_FAILURE() << "a dead branch was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("'sum_relu': its output is never read (a dead branch)"), std::string::npos) << e.what();
+  }
+}
+
+// The constant folder evaluates what exporters compute on constants, as ONNX defines it.
+TEST(OnnxFold, SliceReshapeTransposeAndCastFollowTheSpec) {
+  const auto int_tensor = [](std::vector<std::int64_t> dims, std::vector<std::int64_t> values) {
+    onnx::TensorProto t;
+    t.set_data_type(onnx::TensorProto::INT64);
+    for (const auto d : dims) t.add_dims(d);
+    for (const auto v : values) t.add_int64_data(v);
+    return t;
+  };
+  const auto values = [](const onnx::TensorProto& t) { return std::vector<std::int64_t>(t.int64_data().begin(), t.int64_data().end()); };
+  const auto node = [](const char* op) {
+    onnx::NodeProto n;
+    n.set_op_type(op);
+    return n;
+  };
+  const onnx::TensorProto data = int_tensor({10}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
+  const constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+  // PyTorch's pads: reversed with start -1, end -INT64_MAX, step -1.
+  const onnx::TensorProto s1 = int_tensor({1}, {-1}), e1 = int_tensor({1}, {-kMax}), a0 = int_tensor({1}, {0}),
+                          m1 = int_tensor({1}, {-1});
+  EXPECT_EQ(values(model::fold_constant_node(node("Slice"), {&data, &s1, &e1, &a0, &m1}, "t")),
+            (std::vector<std::int64_t>{9, 8, 7, 6, 5, 4, 3, 2, 1, 0}));
+  const onnx::TensorProto s2 = int_tensor({1}, {2}), e2 = int_tensor({1}, {kMax}), st3 = int_tensor({1}, {3});
+  EXPECT_EQ(values(model::fold_constant_node(node("Slice"), {&data, &s2, &e2, &a0, &st3}, "t")),
+            (std::vector<std::int64_t>{2, 5, 8}));
+  const onnx::TensorProto s3 = int_tensor({1}, {-3}), e3 = int_tensor({1}, {1}), back2 = int_tensor({1}, {-2});
+  EXPECT_EQ(values(model::fold_constant_node(node("Slice"), {&data, &s3, &e3, &a0, &back2}, "t")),
+            (std::vector<std::int64_t>{7, 5, 3}));
+  // Reshape (0 copies, -1 infers) then Transpose.
+  const onnx::TensorProto six = int_tensor({6}, {0, 1, 2, 3, 4, 5}), shape = int_tensor({2}, {-1, 3});
+  const onnx::TensorProto matrix = model::fold_constant_node(node("Reshape"), {&six, &shape}, "t");
+  EXPECT_EQ(std::vector<std::int64_t>(matrix.dims().begin(), matrix.dims().end()), (std::vector<std::int64_t>{2, 3}));
+  EXPECT_EQ(values(model::fold_constant_node(node("Transpose"), {&matrix}, "t")), (std::vector<std::int64_t>{0, 3, 1, 4, 2, 5}));
+  onnx::NodeProto cast = node("Cast");
+  auto* to = cast.add_attribute();
+  to->set_name("to");
+  to->set_type(onnx::AttributeProto::INT);
+  to->set_i(onnx::TensorProto::FLOAT);
+  EXPECT_EQ(model::fold_constant_node(cast, {&six}, "t").float_data(5), 5.0f);
+  try {
+    model::fold_constant_node(node("Gather"), {&six, &six}, "model.onnx: node 'g' (Gather)");
+    ADD_FAILURE() << "Gather folded";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("model.onnx: node 'g' (Gather): Gather on constant inputs cannot be folded"),
+              std::string::npos) << e.what();
+  }
+}
+
+// A constant Add is a MatMul's bias only on the MatMul's own output with no other reader: through
+// an Identity, with the MatMul's output also read by a ReLU, folding it would add the bias to the
+// ReLU's input too.
+TEST(GraphImport, BiasAddNeedsTheMatMulsOwnOutput) {
+  onnx::ModelProto m = onnx_model_with_input({1, 4});
+  onnx::GraphProto& g = *m.mutable_graph();
+  const auto constant = [&g](const char* name, std::vector<std::int64_t> dims) {
+    auto& t = *g.add_initializer();
+    t.set_name(name);
+    t.set_data_type(onnx::TensorProto::FLOAT);
+    std::int64_t n = 1;
+    for (const auto d : dims) {
+      t.add_dims(d);
+      n *= d;
+    }
+    for (std::int64_t i = 0; i < n; ++i) t.add_float_data(0.1f * static_cast<float>(i % 5));
+  };
+  constant("w", {4, 3});
+  constant("b", {3});
+  const auto node = [&g](const char* op, std::vector<std::string> ins, const char* out) {
+    auto& n = *g.add_node();
+    n.set_op_type(op);
+    n.set_name(std::string("/") + out);
+    for (const auto& i : ins) n.add_input(i);
+    n.add_output(out);
+  };
+  node("MatMul", {"x", "w"}, "m");
+  node("Identity", {"m"}, "t");
+  node("Add", {"t", "b"}, "s");
+  node("Relu", {"m"}, "r");
+  node("Add", {"s", "r"}, "y");
+  g.add_output()->set_name("y");
+  try {
+    model::parse_onnx(m.SerializeAsString(), "alias.onnx");
+    ADD_FAILURE() << "the bias was folded through an alias";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("node '/s' (Add): an Add of a constant is supported only as the bias of a MatMul"),
+              std::string::npos) << e.what();
+  }
+  // Read directly and by nothing else, it is the bias.
+  g.mutable_node(2)->set_input(0, "m");
+  g.mutable_node(3)->set_input(0, "s");  // the ReLU now reads the sum
+  g.mutable_node(4)->set_input(1, "s");
+  g.mutable_node(4)->set_input(0, "r");
+  g.mutable_node()->DeleteSubrange(1, 1);  // no Identity
+  const model::Network net = model::parse_onnx(m.SerializeAsString(), "bias.onnx");
+  ASSERT_EQ(net.layers[0].kind, LayerKind::Linear);
+  EXPECT_EQ(net.layers[0].bias.size(), 3u);
+  EXPECT_EQ(net.layers.back().kind, LayerKind::Add);
+}
+
+// A dilated convolution from ONNX (the dilations attribute); a dilated pool refused.
+TEST(GraphImport, DilatedConvolutionFromOnnx) {
+  std::mt19937 rng(11);
+  const model::Layer d2 = test::conv("d2", 3, 8, 3, 1, 2, rng);
+  onnx::ModelProto m = onnx_model_with_input({1, 3, 12, 12});
+  onnx::GraphProto& g = *m.mutable_graph();
+  auto& w = *g.add_initializer();
+  w.set_name("w");
+  w.set_data_type(onnx::TensorProto::FLOAT);
+  for (const int d : {8, 3, 3, 3}) w.add_dims(d);
+  for (const float v : d2.weight) w.add_float_data(v);
+  auto& conv = *g.add_node();
+  conv.set_op_type("Conv");
+  conv.add_input("x");
+  conv.add_input("w");
+  conv.add_output("y");
+  const auto ints = [&conv](const char* name, std::vector<int> v) {
+    auto& a = *conv.add_attribute();
+    a.set_name(name);
+    a.set_type(onnx::AttributeProto::INTS);
+    for (const int x : v) a.add_ints(x);
+  };
+  ints("dilations", {2, 2});
+  ints("pads", {2, 2, 2, 2});
+  ints("kernel_shape", {3, 3});
+  g.add_output()->set_name("y");
+  const model::Network imported = model::parse_onnx(m.SerializeAsString(), "dilated.onnx");
+  EXPECT_EQ(imported.layers[0].window.dilation_h, 2);
+  EXPECT_EQ(model::output_shapes(imported)[0], (model::Shape{8, 12, 12}));
+  conv.set_op_type("MaxPool");
+  conv.mutable_input()->RemoveLast();
+  try {
+    model::parse_onnx(m.SerializeAsString(), "pool.onnx");
+    ADD_FAILURE() << "a dilated pool was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("dilated pooling is not supported"), std::string::npos) << e.what();
+  }
+}
+
+// The accelerator: SystemC simulations. Under ASan, Debian's SystemC coroutines make an exception
+// thrown after a simulation look like a stack error (scripts/sanitize.sh), so every test that
+// expects a throw is above this line.
 TEST(GraphHardware, CycleModeFastModeAndTheGoldenModelAgree) {
   const model::Network net = branching_net(5);
   const model::PackedNetwork packed = pack_dense(net, test::random_batch(net.input, 32, 6));
@@ -306,18 +459,6 @@ TEST(GraphHardware, PipelinedSkipsKeepEnoughDramCopies) {
   for (std::size_t k = 0; k < inputs.size(); ++k) EXPECT_EQ(cycle[k].output().data, model::run_golden(branch_packed, inputs[k]).data);
 }
 
-TEST(GraphIr, DeadBranchesAreRefused) {
-  nlohmann::json j = model::network_to_json(branching_net(3));
-  j["layers"][6]["inputs"] = {"cat"};  // the pad now reads cat ...
-  j["layers"][5]["inputs"] = {"a_relu", "a_relu"};  // ... and nothing reads sum_relu
-  try {
-    model::network_from_json(j, "dead.json");
-    ADD_FAILURE() << "a dead branch was accepted";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("'sum_relu': its output is never read (a dead branch)"), std::string::npos) << e.what();
-  }
-}
-
 // Dilated convolutions: the feeder multiplies the kernel offsets by the dilation; the filter
 // matrix keeps kh kw columns per channel. An ONNX Conv with dilations imports as one.
 TEST(GraphHardware, DilatedConvolutionsRunEverywhere) {
@@ -350,140 +491,6 @@ TEST(GraphHardware, DilatedConvolutionsRunEverywhere) {
     EXPECT_EQ(cycle[k].output().data, model::run_golden(packed, inputs[k]).data);
     EXPECT_EQ(cycle[k].end_cycle, fast[k].end_cycle);
   }
-
-  // The same convolution from ONNX (dilations attribute), and a dilated pool refused.
-  onnx::ModelProto m = onnx_model_with_input({1, 3, 12, 12});
-  onnx::GraphProto& g = *m.mutable_graph();
-  auto& w = *g.add_initializer();
-  w.set_name("w");
-  w.set_data_type(onnx::TensorProto::FLOAT);
-  for (const int d : {8, 3, 3, 3}) w.add_dims(d);
-  for (const float v : net.layers[0].weight) w.add_float_data(v);
-  auto& conv = *g.add_node();
-  conv.set_op_type("Conv");
-  conv.add_input("x");
-  conv.add_input("w");
-  conv.add_output("y");
-  const auto ints = [&conv](const char* name, std::vector<int> v) {
-    auto& a = *conv.add_attribute();
-    a.set_name(name);
-    a.set_type(onnx::AttributeProto::INTS);
-    for (const int x : v) a.add_ints(x);
-  };
-  ints("dilations", {2, 2});
-  ints("pads", {2, 2, 2, 2});
-  ints("kernel_shape", {3, 3});
-  g.add_output()->set_name("y");
-  const model::Network imported = model::parse_onnx(m.SerializeAsString(), "dilated.onnx");
-  EXPECT_EQ(imported.layers[0].window.dilation_h, 2);
-  EXPECT_EQ(model::output_shapes(imported)[0], (model::Shape{8, 12, 12}));
-  conv.set_op_type("MaxPool");
-  conv.mutable_input()->RemoveLast();
-  try {
-    model::parse_onnx(m.SerializeAsString(), "pool.onnx");
-    ADD_FAILURE() << "a dilated pool was accepted";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("dilated pooling is not supported"), std::string::npos) << e.what();
-  }
-}
-
-// The constant folder evaluates what exporters compute on constants, as ONNX defines it.
-TEST(OnnxFold, SliceReshapeTransposeAndCastFollowTheSpec) {
-  const auto int_tensor = [](std::vector<std::int64_t> dims, std::vector<std::int64_t> values) {
-    onnx::TensorProto t;
-    t.set_data_type(onnx::TensorProto::INT64);
-    for (const auto d : dims) t.add_dims(d);
-    for (const auto v : values) t.add_int64_data(v);
-    return t;
-  };
-  const auto values = [](const onnx::TensorProto& t) { return std::vector<std::int64_t>(t.int64_data().begin(), t.int64_data().end()); };
-  const auto node = [](const char* op) {
-    onnx::NodeProto n;
-    n.set_op_type(op);
-    return n;
-  };
-  const onnx::TensorProto data = int_tensor({10}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
-  const constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
-  // PyTorch's pads: reversed with start -1, end -INT64_MAX, step -1.
-  const onnx::TensorProto s1 = int_tensor({1}, {-1}), e1 = int_tensor({1}, {-kMax}), a0 = int_tensor({1}, {0}),
-                          m1 = int_tensor({1}, {-1});
-  EXPECT_EQ(values(model::fold_constant_node(node("Slice"), {&data, &s1, &e1, &a0, &m1}, "t")),
-            (std::vector<std::int64_t>{9, 8, 7, 6, 5, 4, 3, 2, 1, 0}));
-  const onnx::TensorProto s2 = int_tensor({1}, {2}), e2 = int_tensor({1}, {kMax}), st3 = int_tensor({1}, {3});
-  EXPECT_EQ(values(model::fold_constant_node(node("Slice"), {&data, &s2, &e2, &a0, &st3}, "t")),
-            (std::vector<std::int64_t>{2, 5, 8}));
-  const onnx::TensorProto s3 = int_tensor({1}, {-3}), e3 = int_tensor({1}, {1}), back2 = int_tensor({1}, {-2});
-  EXPECT_EQ(values(model::fold_constant_node(node("Slice"), {&data, &s3, &e3, &a0, &back2}, "t")),
-            (std::vector<std::int64_t>{7, 5, 3}));
-  // Reshape (0 copies, -1 infers) then Transpose.
-  const onnx::TensorProto six = int_tensor({6}, {0, 1, 2, 3, 4, 5}), shape = int_tensor({2}, {-1, 3});
-  const onnx::TensorProto matrix = model::fold_constant_node(node("Reshape"), {&six, &shape}, "t");
-  EXPECT_EQ(std::vector<std::int64_t>(matrix.dims().begin(), matrix.dims().end()), (std::vector<std::int64_t>{2, 3}));
-  EXPECT_EQ(values(model::fold_constant_node(node("Transpose"), {&matrix}, "t")), (std::vector<std::int64_t>{0, 3, 1, 4, 2, 5}));
-  onnx::NodeProto cast = node("Cast");
-  auto* to = cast.add_attribute();
-  to->set_name("to");
-  to->set_type(onnx::AttributeProto::INT);
-  to->set_i(onnx::TensorProto::FLOAT);
-  EXPECT_EQ(model::fold_constant_node(cast, {&six}, "t").float_data(5), 5.0f);
-  try {
-    model::fold_constant_node(node("Gather"), {&six, &six}, "model.onnx: node 'g' (Gather)");
-    ADD_FAILURE() << "Gather folded";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("model.onnx: node 'g' (Gather): Gather on constant inputs cannot be folded"),
-              std::string::npos) << e.what();
-  }
-}
-
-// A constant Add is a MatMul's bias only on the MatMul's own output with no other reader: through
-// an Identity, with the MatMul's output also read by a ReLU, folding it would add the bias to the
-// ReLU's input too.
-TEST(GraphImport, BiasAddNeedsTheMatMulsOwnOutput) {
-  onnx::ModelProto m = onnx_model_with_input({1, 4});
-  onnx::GraphProto& g = *m.mutable_graph();
-  const auto constant = [&g](const char* name, std::vector<std::int64_t> dims) {
-    auto& t = *g.add_initializer();
-    t.set_name(name);
-    t.set_data_type(onnx::TensorProto::FLOAT);
-    std::int64_t n = 1;
-    for (const auto d : dims) {
-      t.add_dims(d);
-      n *= d;
-    }
-    for (std::int64_t i = 0; i < n; ++i) t.add_float_data(0.1f * static_cast<float>(i % 5));
-  };
-  constant("w", {4, 3});
-  constant("b", {3});
-  const auto node = [&g](const char* op, std::vector<std::string> ins, const char* out) {
-    auto& n = *g.add_node();
-    n.set_op_type(op);
-    n.set_name(std::string("/") + out);
-    for (const auto& i : ins) n.add_input(i);
-    n.add_output(out);
-  };
-  node("MatMul", {"x", "w"}, "m");
-  node("Identity", {"m"}, "t");
-  node("Add", {"t", "b"}, "s");
-  node("Relu", {"m"}, "r");
-  node("Add", {"s", "r"}, "y");
-  g.add_output()->set_name("y");
-  try {
-    model::parse_onnx(m.SerializeAsString(), "alias.onnx");
-    ADD_FAILURE() << "the bias was folded through an alias";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("node '/s' (Add): an Add of a constant is supported only as the bias of a MatMul"),
-              std::string::npos) << e.what();
-  }
-  // Read directly and by nothing else, it is the bias.
-  g.mutable_node(2)->set_input(0, "m");
-  g.mutable_node(3)->set_input(0, "s");  // the ReLU now reads the sum
-  g.mutable_node(4)->set_input(1, "s");
-  g.mutable_node(4)->set_input(0, "r");
-  g.mutable_node()->DeleteSubrange(1, 1);  // no Identity
-  const model::Network net = model::parse_onnx(m.SerializeAsString(), "bias.onnx");
-  ASSERT_EQ(net.layers[0].kind, LayerKind::Linear);
-  EXPECT_EQ(net.layers[0].bias.size(), 3u);
-  EXPECT_EQ(net.layers.back().kind, LayerKind::Add);
 }
 
 // Models PyTorch trained and exported (tests/models/train_fmnist_graph.py), with PyTorch's outputs
