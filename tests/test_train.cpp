@@ -2,9 +2,16 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <algorithm>
+#include <string>
+#include <random>
+#include <cmath>
 
 #include "models/atomic_file.hpp"
 #include "models/float_reference.hpp"
+#include "models/graph_net.hpp"
+#include "models/idx_dataset.hpp"
+#include "models/onnx_import.hpp"
 #include "models/pack.hpp"
 #include "models/train.hpp"
 #include "tests/test_util.hpp"
@@ -29,6 +36,71 @@ TrainOptions small_options() {
 }
 
 std::string temp_path(const std::string& name) { return test::temp_path("ccsim-train", name); }
+
+// An imported graph as a libtorch module (groundwork for training imported networks): in eval
+// mode it computes what the float reference does, on PyTorch's own branching exports, and gives
+// the network back unchanged.
+TEST(GraphNet, EvalForwardIsTheFloatReference) {
+  torch::NoGradGuard no_grad;
+  const IdxDataset test_set = load_idx_dataset("/usr/share/datasets/fashion-mnist", "t10k", 16);
+  for (const std::string name : {"fmnist-resnet", "fmnist-mbv2"}) {
+    Network net = load_onnx(std::string(CCSIM_SOURCE_DIR) + "/tests/models/" + name + ".onnx");
+    net.preprocess.scale = 1.0f / 255.0f;
+    const FloatTensor x = to_batch(test_set, net.preprocess, net.input, 0, test_set.count);
+    const FloatRun reference = run_float(net, x);
+    GraphNet module(net);
+    module->eval();
+    const torch::Tensor images = torch::from_blob(const_cast<float*>(x.data.data()), {16, 1, 28, 28}, torch::kFloat32);
+    const torch::Tensor y = module->forward(images).contiguous();
+    ASSERT_EQ(y.numel(), static_cast<std::int64_t>(reference.output.data.size())) << name;
+    double worst = 0.0;
+    for (std::int64_t k = 0; k < y.numel(); ++k) {
+      const double r = reference.output.data[static_cast<std::size_t>(k)];
+      worst = std::max(worst, std::fabs(y.data_ptr<float>()[k] - r) / std::max(1.0, std::fabs(r)));
+    }
+    EXPECT_LT(worst, 1e-4) << name;
+    const Network back = module->to_network();
+    for (std::size_t i = 0; i < net.layers.size(); ++i) EXPECT_EQ(back.layers[i].weight, net.layers[i].weight) << name << " " << i;
+  }
+  // A hand-made graph with the layers the exports lack: BN of a branch, average pooling with and
+  // without its padding counted, a dilated strided conv, a flatten and a linear layer.
+  std::mt19937 rng(3);
+  Network g;
+  g.name = "graph";
+  g.input = {3, 9, 9};
+  Layer c = test::conv("c", 3, 6, 3, 2, 2, rng);
+  c.window.dilation_h = c.window.dilation_w = 2;
+  g.layers.push_back(c);                                         // 6 x 5 x 5 (extent 5, stride 2)
+  g.layers.push_back(test::batch_norm("bn", 6, rng));
+  Layer avg = test::simple("avg", LayerKind::AvgPool);
+  avg.window = {3, 3, 1, 1, 1, 1, 1, 1};
+  g.layers.push_back(avg);
+  Layer avg_in = avg;
+  avg_in.name = "avg_in";
+  avg_in.count_include_pad = true;
+  avg_in.inputs = {1};
+  g.layers.push_back(avg_in);
+  Layer sum = test::simple("sum", LayerKind::Add);
+  sum.inputs = {2, 3};
+  g.layers.push_back(sum);
+  g.layers.push_back(test::simple("relu6", LayerKind::ReLU6));
+  g.layers.push_back(test::simple("flat", LayerKind::Flatten));
+  Layer fc;
+  fc.name = "fc";
+  fc.kind = LayerKind::Linear;
+  fc.out_channels = 5;
+  fc.weight = test::random_values(5 * 150, rng, 0.1f);
+  g.layers.push_back(fc);
+  const FloatTensor gx = test::random_batch(g.input, 4, 4);
+  const FloatRun gref = run_float(g, gx);
+  GraphNet gm(g);
+  gm->eval();
+  const torch::Tensor gy = gm->forward(torch::from_blob(const_cast<float*>(gx.data.data()), {4, 3, 9, 9}, torch::kFloat32)).contiguous();
+  ASSERT_EQ(gy.numel(), 20);
+  for (std::int64_t k = 0; k < gy.numel(); ++k) {
+    EXPECT_NEAR(gy.data_ptr<float>()[k], gref.output.data[static_cast<std::size_t>(k)], 1e-4) << k;
+  }
+}
 
 TEST(Train, PruneScheduleIsEvenlySpacedOverTheFirstHalfAndCubic) {
   TrainOptions o;
