@@ -15,6 +15,7 @@
 #include "models/pack.hpp"
 #include "models/packed_file.hpp"
 #include "sim/cli_checks.hpp"
+#include "sim/layer_override.hpp"
 #include "sim/names.hpp"
 #include "sim/commands.hpp"
 #include "sim/model_loader.hpp"
@@ -42,38 +43,6 @@ struct PackArgs {
   bool combine_given = false;  // --alpha, --gamma or --section on the command line
 };
 
-// NAME:alpha=A[,gamma=G][,section=S]; unspecified keys keep the global values.
-std::pair<std::string, model::CombineOptions> parse_override(const std::string& spec,
-                                                             const model::CombineOptions& base) {
-  const auto colon = spec.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == spec.size()) {
-    throw std::invalid_argument("--layer '" + spec + "': expected NAME:key=value[,key=value] (keys alpha, gamma, section)");
-  }
-  model::CombineOptions opt = base;
-  std::stringstream items(spec.substr(colon + 1));
-  std::string item;
-  while (std::getline(items, item, ',')) {
-    const auto eq = item.find('=');
-    const std::string key = item.substr(0, eq);
-    const std::string value = eq == std::string::npos ? "" : item.substr(eq + 1);
-    try {
-      std::size_t used = 0;
-      if (key == "alpha") {
-        opt.alpha = std::stoi(value, &used);
-      } else if (key == "gamma") {
-        opt.gamma = std::stod(value, &used);
-      } else if (key == "section") {
-        opt.section = std::stoi(value, &used);
-      } else {
-        throw std::invalid_argument("unknown key");
-      }
-      if (used != value.size()) throw std::invalid_argument("trailing characters");
-    } catch (const std::exception&) {
-      throw std::invalid_argument("--layer '" + spec + "': bad item '" + item + "' (keys alpha, gamma, section)");
-    }
-  }
-  return {spec.substr(0, colon), opt};
-}
 
 model::FloatTensor calibration_batch(const PackArgs& a, const model::Network& net) {
   if (a.calib_dataset.empty() == a.calib_inputs.empty()) {
@@ -140,8 +109,8 @@ void print_combining_notes(const PackArgs& a, const model::Network& net, const m
   os << "ccsim: warning: combining pruned " << pruned << " of " << before << " non-zero weights (" << std::fixed
      << std::setprecision(1) << 100.0 * pruned / before << " %) in layers not trained with these groups ("
      << join_names(result.combined_untrained)
-     << "); retrain with them (ccsim train, for its shift networks; an imported network cannot be retrained"
-        " yet) or pack with --alpha 1\n";
+     << "); retrain with them (ccsim train --init " << a.model << " --alpha " << a.alpha
+     << " combines and retrains it; pack its --export) or pack with --alpha 1\n";
   if (a.calib_dataset.empty() || a.check_count == 0) return;
   const auto test = model::load_idx_dataset(a.calib_dataset, "t10k", a.check_count);
   model::check_labels(test, static_cast<int>(model::infer_shapes(net).back().size()));

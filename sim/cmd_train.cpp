@@ -12,9 +12,13 @@
 #include "models/network_json.hpp"
 #include "models/pack.hpp"
 #include "models/packed_file.hpp"
-#include "models/train.hpp"
+#include "models/train/train.hpp"
 #include "sim/cli_checks.hpp"
 #include "sim/commands.hpp"
+#include "sim/names.hpp"
+#include "sim/layer_override.hpp"
+#include "sim/model_loader.hpp"
+#include "sim/preprocess_options.hpp"
 
 namespace ccsim::cli {
 namespace {
@@ -25,7 +29,40 @@ struct TrainArgs {
   std::string output;
   std::string export_json;
   std::string report;
+  // An imported network (--init MODEL.onnx|.json that is not a shift network): pack's options.
+  int alpha = 8;
+  std::vector<std::string> layer_overrides;
+  bool combine_all = false;
+  PreprocessFlags preprocess;
+  bool graph_flags_given = false;  // --alpha, --layer, --combine-all or a preprocessing flag
+  bool shift_flags_given = false;  // --filters, --layers, --strides or --groups
 };
+
+bool ends_with(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+// Whether --init names a network to train as a layer graph rather than the built-in shift
+// network: an ONNX file, pack-style options, or a JSON network the configured shift network
+// cannot load (then a note says why, unless a shift-network option asked for that shape).
+bool trains_as_graph(const TrainArgs& a, const model::Network& init, std::ostream& notes) {
+  if (ends_with(a.options.init, ".onnx") || a.graph_flags_given) {
+    if (a.shift_flags_given) {
+      throw std::invalid_argument("--filters/--layers/--strides/--groups shape the built-in shift network; " +
+                                  a.options.init + " is trained as it is (with --alpha, --layer, --combine-all)");
+    }
+    return true;
+  }
+  try {
+    model::ShiftNet(a.options.net)->load_from(init);
+    return false;
+  } catch (const std::invalid_argument& e) {
+    if (a.shift_flags_given) throw std::runtime_error(a.options.init + ": " + e.what());
+    notes << "ccsim: note: " << a.options.init << " is not a shift network of the configured shape (" << e.what()
+          << "); training it as a layer graph, combining as `ccsim pack` would (--alpha " << a.alpha << ")\n";
+    return true;
+  }
+}
 
 void print_epoch(const model::EpochStats& s) {
   std::ostringstream line;
@@ -48,26 +85,65 @@ double golden_accuracy(const model::PackedNetwork& net, const std::string& dir, 
   return data.count ? static_cast<double>(correct) / data.count : 0.0;
 }
 
+model::TrainResult train(TrainArgs& a) {
+  auto& o = a.options;
+  if (o.init.empty()) {
+    if (a.graph_flags_given) throw std::invalid_argument("--alpha, --layer, --combine-all and --input-* need --init MODEL");
+    std::cout << "training " << o.net.to_json().dump() << " on " << o.data_dir << std::endl;
+    return model::train_network(o, print_epoch);
+  }
+  model::Network init = load_model(o.init);
+  if (!trains_as_graph(a, init, std::cerr)) {
+    std::cout << "training " << o.net.to_json().dump() << " from " << o.init << " on " << o.data_dir << std::endl;
+    return model::train_network(o, print_epoch);
+  }
+  apply_preprocess(a.preprocess, init, o.init, true, std::cerr);
+  model::GraphCombineOptions c;
+  c.combine = {a.alpha, o.gamma, 0};
+  c.scope = a.combine_all ? model::CombineScope::AllWeightLayers : model::CombineScope::Reference;
+  for (const auto& spec : a.layer_overrides) {
+    auto [name, opt] = parse_override(spec, c.combine);
+    if (!c.per_layer.emplace(name, opt).second) throw std::invalid_argument("--layer given twice for '" + name + "'");
+  }
+  const auto plan = model::graph_combine_plan(init, c);
+  std::vector<std::string> combined;
+  for (std::size_t i = 0; i < init.layers.size(); ++i) {
+    if (init.layers[i].has_weights() && plan[i].alpha > 1) combined.push_back(init.layers[i].name + " (alpha " + std::to_string(plan[i].alpha) + ")");
+  }
+  std::cout << "training " << o.init << " (" << init.layers.size() << " layers) on " << o.data_dir << ", input "
+            << describe(init.preprocess) << "; "
+            << (o.mode == model::PruneMode::Dense ? "dense (no pruning, its zeros and column groups kept)"
+                                                  : (o.mode == model::PruneMode::Prune ? "magnitude pruning " : "combining ") +
+                                                        (combined.empty() ? std::string("no layer") : join_names(combined)))
+            << std::endl;
+  return model::train_graph(init, o, c, print_epoch);
+}
+
 void run_train(TrainArgs& a) {
   model::keep_freed_memory_for_reuse();
   auto& o = a.options;
   o.mode = a.mode == "dense" ? model::PruneMode::Dense
                              : (a.mode == "prune" ? model::PruneMode::Prune : model::PruneMode::Combine);
-  std::cout << "training " << o.net.to_json().dump() << " on " << o.data_dir << std::endl;
-  const model::TrainResult result = model::train_network(o, print_epoch);
+  const model::TrainResult result = train(a);
   const model::Network net = result.network();
 
-  // Quantize and pack through the same front end as `ccsim pack`, keeping the trained groups.
+  // Quantize and pack through the same front end as `ccsim pack`, keeping the trained groups;
+  // a layer without them packs dense (alpha 1), as it was trained.
   const auto calib_data = model::load_idx_dataset(o.data_dir, "train", o.calib_count);
   const auto calib = model::to_batch(calib_data, net.preprocess, net.input, 0, calib_data.count);
-  model::PackResult packed = model::pack_network(net, {}, calib);
+  model::PackOptions pack_options;
+  pack_options.combine = {1, o.gamma, 0};
+  pack_options.scope = model::CombineScope::AllWeightLayers;
+  model::PackResult packed = model::pack_network(net, pack_options, calib);
   std::ostringstream prov;
-  prov << "ccsim train --mode " << a.mode << " " << o.net.to_json().dump() << " epochs=" << o.epochs
-       << " gamma=" << o.gamma << " final_prune=" << o.final_prune << " l1=" << o.l1_penalty
-       << " train_fraction=" << o.train_fraction << " qat_epochs=" << o.qat_epochs;
-  packed.packed.provenance = {"ccsim train", "ccsim 0.1.0", prov.str()};
+  prov << "ccsim train --mode " << a.mode << " " << result.fingerprint.dump();
+  packed.packed.provenance = {result.trained_graph ? o.init : "ccsim train", "ccsim 0.1.0", prov.str()};
   const double int8_accuracy = golden_accuracy(packed.packed, o.data_dir, o.max_test_samples);
   std::cout << std::fixed << std::setprecision(2);
+  if (result.initial_test_accuracy) {
+    std::cout << "float test accuracy of " << o.init << " before training " << 100 * *result.initial_test_accuracy << "%"
+              << std::endl;
+  }
   if (result.ptq_fake_quant_accuracy) {
     std::cout << "fake-quantized test accuracy before QAT " << 100 * *result.ptq_fake_quant_accuracy
               << "%, after " << 100 * result.history.back().test_accuracy << "%" << std::endl;
@@ -77,11 +153,12 @@ void run_train(TrainArgs& a) {
 
   nlohmann::json history = nlohmann::json::array();
   for (const auto& h : result.history) history.push_back(h.to_json());
-  nlohmann::json report = {{"options", o.to_json()},
+  nlohmann::json report = {{"options", result.fingerprint},
                            {"history", history},
                            {"float_test_accuracy", result.float_test_accuracy},
                            {"int8_test_accuracy", int8_accuracy},
                            {"combining", model::combine_report(packed.packed)}};
+  if (result.initial_test_accuracy) report["initial_float_test_accuracy"] = *result.initial_test_accuracy;
   if (result.ptq_fake_quant_accuracy) {
     report["fake_quant_test_accuracy_before_qat"] = *result.ptq_fake_quant_accuracy;
     report["fake_quant_test_accuracy"] = result.history.back().test_accuracy;
@@ -101,7 +178,7 @@ void run_train(TrainArgs& a) {
 void add_train_command(CLI::App& app) {
   auto a = std::make_shared<TrainArgs>();
   auto& o = a->options;
-  auto* cmd = app.add_subcommand("train", "Train, combine, prune and retrain a shift network on Fashion-MNIST (libtorch)");
+  auto* cmd = app.add_subcommand("train", "Train, combine, prune and retrain a shift network, or retrain an imported one, on an IDX data set (libtorch)");
   cmd->footer("Runs in ccsim-train, the only ccsim program that loads libtorch.");
   cmd->add_option("--data", o.data_dir, "IDX data set directory")->capture_default_str();
   cmd->add_option("--filters", o.net.filters, "channels per block")->capture_default_str();
@@ -131,7 +208,15 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--train-fraction", o.train_fraction, "fraction of the training set used")
       ->check(CLI::Range(0.0, 1.0))->capture_default_str();
   cmd->add_option("--seed", o.net.seed, "random seed (initialization, shifts, data order)")->capture_default_str();
-  cmd->add_option("--init", o.init, "start from a trained network (JSON from --export) with the same shape and seed");
+  cmd->add_option("--init", o.init,
+                  "start from a trained network: a shift network's JSON from --export (same shape and seed), or any "
+                  ".onnx / .json network, retrained as a layer graph with pack's --alpha/--layer/--combine-all");
+  cmd->add_option("--alpha", a->alpha,
+                  "imported network: max columns per group for the convolutions after the first (as ccsim pack)")
+      ->check(CLI::Range(1, 64))->capture_default_str();
+  cmd->add_option("--layer", a->layer_overrides, "imported network: per-layer NAME:alpha=A[,gamma=G][,section=S]");
+  cmd->add_flag("--combine-all", a->combine_all, "imported network: --alpha applies to every weight layer");
+  a->preprocess.add_to(cmd, "for an imported network that does not carry it");
   cmd->add_option("--checkpoint", o.checkpoint, "checkpoint file written after every epoch");
   cmd->add_flag("--resume", o.resume, "continue from --checkpoint");
   cmd->add_option("--threads", o.threads, "libtorch threads (0 = all cores)")->capture_default_str();
@@ -142,7 +227,15 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("-o,--output", a->output, "packed weight file (.ccpack) to write");
   cmd->add_option("--export", a->export_json, "write the trained float network (ccsim-network JSON)");
   cmd->add_option("--report", a->report, "write per-epoch history, accuracies and the combining report (JSON)");
-  cmd->callback([a] { run_train(*a); });
+  cmd->callback([a, cmd] {
+    for (const char* flag : {"--alpha", "--layer", "--combine-all", "--input-scale", "--input-mean", "--input-std"}) {
+      a->graph_flags_given = a->graph_flags_given || cmd->count(flag) > 0;
+    }
+    for (const char* flag : {"--filters", "--layers", "--strides", "--groups"}) {
+      a->shift_flags_given = a->shift_flags_given || cmd->count(flag) > 0;
+    }
+    run_train(*a);
+  });
 }
 
 }  // namespace ccsim::cli

@@ -213,6 +213,49 @@ TEST_P(CliGraph, BranchingPyTorchExportsRunEndToEnd) {
 INSTANTIATE_TEST_SUITE_P(Exported, CliGraph, ::testing::Values("fmnist-resnet", "fmnist-mbv2"),
                          [](const auto& info) { return info.param == "fmnist-resnet" ? std::string("resnet") : std::string("mbv2"); });
 
+// `ccsim train --init MODEL.onnx` retrains an imported network with column combining on pack's
+// default scope; the packed file it writes is what the golden model scores and runs on the
+// accelerator; its exported JSON (not a shift network) trains again as a graph, with a note.
+TEST_F(Cli, TrainRetrainsAnImportedNetwork) {
+  const std::string onnx = std::string(CCSIM_SOURCE_DIR) + "/tests/models/fmnist-resnet.onnx";
+  const std::string few = " --max-train-samples 256 --max-test-samples 200 --batch-size 64 --threads 1 --calib-count 64 ";
+  const std::string base = "train --init " + onnx + " --input-scale 1/255" + few;
+  const Result r = run(base + "--alpha 4 --epochs 2 --lr 0.01 -o " + path("t.ccpack") + " --export " + path("t.json") +
+                       " --report " + path("t.report.json"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("combining /3/main/main.1/main.1.0/Conv (alpha 4)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("before training"), std::string::npos) << r.output;
+  std::ifstream in(path("t.report.json"));
+  const auto report = nlohmann::json::parse(in);
+  EXPECT_EQ(report.at("options").at("combine").at("alpha").get<int>(), 4);
+  EXPECT_TRUE(report.contains("initial_float_test_accuracy"));
+  int combined = 0;
+  for (const auto& l : report.at("combining").at("layers")) {
+    combined += l.at("alpha").get<int>() == 4;
+    EXPECT_EQ(l.at("pruned_by_combining").get<long>(), 0) << l.at("name");  // the trained groups hold
+  }
+  EXPECT_EQ(combined, 8);  // the convolutions after the first; the first and the classifier stay dense
+  const Result golden = run("golden " + path("t.ccpack") + " --dataset /usr/share/datasets/fashion-mnist --count 200");
+  ASSERT_EQ(golden.status, 0) << golden.output;
+  EXPECT_DOUBLE_EQ(accuracy_of(golden), report.at("int8_test_accuracy").get<double>());
+  const Result cycle = run("run " + path("t.ccpack") + " --dataset /usr/share/datasets/fashion-mnist --count 1 "
+                           "--array 8x8 --mode cycle");
+  ASSERT_EQ(cycle.status, 0) << cycle.output;
+  EXPECT_NE(cycle.output.find("PASS"), std::string::npos) << cycle.output;
+
+  const Result again = run("train --init " + path("t.json") + few + "--mode dense --epochs 1 --report " + path("d.json"));
+  ASSERT_EQ(again.status, 0) << again.output;
+  EXPECT_NE(again.output.find("is not a shift network of the configured shape"), std::string::npos) << again.output;
+  EXPECT_NE(again.output.find("dense (no pruning, its zeros and column groups kept)"), std::string::npos) << again.output;
+
+  const std::string out = " -o " + path("x.ccpack");
+  expect_failure(base + "--epochs 2 --qat-epochs 1" + out, "quantization-aware epochs are not available", path("x.ccpack"));
+  expect_failure(base + "--epochs 2 --filters 8 8 8" + out, "shape the built-in shift network", path("x.ccpack"));
+  expect_failure(base + "--epochs 2 --layer /no/Conv:alpha=2" + out, "names no weight layer: '/no/Conv'", path("x.ccpack"));
+  expect_failure(base + "--epochs 1" + out, "no pruning epoch", path("x.ccpack"));
+  expect_failure("train --alpha 4 --epochs 1" + few + out, "need --init MODEL", path("x.ccpack"));
+}
+
 // A sweep applies its calibration.preprocess to its networks and says when that replaces one a
 // network carries; a network without any gets the raw-pixel note.
 TEST_F(Cli, SweepPreprocessingIsAppliedAndSaid) {

@@ -6,13 +6,13 @@
 #include <cmath>
 #include <filesystem>
 
-#include "models/fake_quant.hpp"
+#include "models/train/fake_quant.hpp"
 #include "models/fixed_point.hpp"
 #include "models/golden.hpp"
 #include "models/idx_dataset.hpp"
 #include "models/network_json.hpp"
 #include "models/pack.hpp"
-#include "models/train.hpp"
+#include "models/train/train.hpp"
 #include "tests/test_util.hpp"
 
 namespace ccsim::model {

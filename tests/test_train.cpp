@@ -9,11 +9,11 @@
 
 #include "models/atomic_file.hpp"
 #include "models/float_reference.hpp"
-#include "models/graph_net.hpp"
+#include "models/train/graph_net.hpp"
 #include "models/idx_dataset.hpp"
 #include "models/onnx_import.hpp"
 #include "models/pack.hpp"
-#include "models/train.hpp"
+#include "models/train/train.hpp"
 #include "tests/test_util.hpp"
 
 namespace ccsim::model {
@@ -273,6 +273,200 @@ TEST(Train, InitFromAnExportedNetworkReproducesIt) {
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("pw3_1"), std::string::npos) << e.what();
   }
+}
+
+}  // namespace
+}  // namespace ccsim::model
+
+// Retraining an imported network (issue 15, item 5): PyTorch's MobileNetV2-style and
+// ResNet-style exports through train_graph on a few batches.
+namespace ccsim::model {
+namespace {
+
+Network exported_model(const std::string& name) {
+  Network net = load_onnx(std::string(CCSIM_SOURCE_DIR) + "/tests/models/" + name + ".onnx");
+  net.preprocess.scale = 1.0f / 255.0f;  // trained on ToTensor() inputs
+  return net;
+}
+
+TrainOptions graph_options() {
+  TrainOptions o;
+  o.epochs = 2;  // one pruning step, at the start of epoch 2
+  o.batch_size = 64;
+  o.lr = 0.01;
+  o.max_train_samples = 256;
+  o.max_test_samples = 100;
+  o.threads = 1;
+  return o;
+}
+
+FloatTensor calibration_images(const Network& net, int count) {
+  const IdxDataset d = load_idx_dataset("/usr/share/datasets/fashion-mnist", "train", count);
+  return to_batch(d, net.preprocess, net.input, 0, d.count);
+}
+
+// Whether another member of `col`'s group holds a weight in row `r`: a zero there is a conflict
+// loser of combining, not of magnitude pruning.
+bool lost_a_conflict(const FilterMatrix& m, const std::vector<std::uint32_t>& group, int r, std::uint32_t col) {
+  return std::any_of(group.begin(), group.end(), [&](std::uint32_t other) {
+    return other != col && m.values[static_cast<std::size_t>(r) * m.cols + other] != 0.0f;
+  });
+}
+
+TEST(GraphTrain, CombinesTheLayersPackWouldOnTheirFilterMatricesAndPacksWithoutFurtherPruning) {
+  const Network net = exported_model("fmnist-mbv2");
+  GraphCombineOptions c;
+  c.combine = {8, 1.75, 0};
+  const std::vector<CombineOptions> plan = graph_combine_plan(net, c);
+  const TrainResult r = train_graph(net, graph_options(), c, nullptr);
+  ASSERT_TRUE(r.initial_test_accuracy.has_value());
+  ASSERT_EQ(r.history.size(), 2u);
+  EXPECT_TRUE(r.history[1].pruned);
+  EXPECT_GT(r.history[1].utilization_after, 2.0 * r.history[1].utilization_before);
+
+  const Network trained = r.network();
+  const std::vector<Shape> in = infer_shapes(trained);
+  int combined = 0;
+  int depthwise = 0;
+  for (std::size_t i = 0; i < trained.layers.size(); ++i) {
+    const Layer& l = trained.layers[i];
+    if (!l.has_weights()) continue;
+    const FilterMatrix m = filter_matrix(l, in[i]);
+    if (plan[i].alpha == 1) {  // the first conv and the classifier: neither grouped nor pruned
+      EXPECT_FALSE(l.column_groups.has_value()) << l.name;
+      EXPECT_EQ(std::count(l.weight.begin(), l.weight.end(), 0.0f), 0) << l.name;
+      continue;
+    }
+    ++combined;
+    ASSERT_TRUE(l.column_groups.has_value()) << l.name;
+    EXPECT_EQ(l.column_groups->alpha, 8) << l.name;
+    std::vector<int> seen(static_cast<std::size_t>(m.cols), 0);
+    for (const auto& g : l.column_groups->groups) {
+      EXPECT_LE(g.size(), 8u) << l.name;
+      for (const auto col : g) ++seen[col];
+      for (int row = 0; row < m.rows; ++row) {  // one weight per (row, group): nothing left to prune
+        int weights = 0;
+        for (const auto col : g) weights += m.values[static_cast<std::size_t>(row) * m.cols + col] != 0.0f;
+        EXPECT_LE(weights, 1) << l.name << " row " << row;
+      }
+    }
+    for (int col = 0; col < m.cols; ++col) {  // a column with a weight is in one group (an empty one may be dropped)
+      bool empty = true;
+      for (int row = 0; row < m.rows; ++row) empty = empty && m.values[static_cast<std::size_t>(row) * m.cols + col] == 0.0f;
+      EXPECT_LE(seen[static_cast<std::size_t>(col)], 1) << l.name << " column " << col;
+      if (!empty) EXPECT_EQ(seen[static_cast<std::size_t>(col)], 1) << l.name << " column " << col;
+    }
+    if (l.groups > 1) {  // depthwise: only conflict losers are gone, magnitude pruning kept every weight
+      ++depthwise;
+      const std::vector<float> dense = filter_matrix(net.layers[i], in[i]).values;
+      std::vector<const std::vector<std::uint32_t>*> group_of(static_cast<std::size_t>(m.cols), nullptr);
+      for (const auto& g : l.column_groups->groups) {
+        for (const auto col : g) group_of[col] = &g;
+      }
+      for (int row = 0; row < m.rows; ++row) {
+        for (int col = 0; col < m.cols; ++col) {
+          const std::size_t cell = static_cast<std::size_t>(row) * m.cols + col;
+          if (dense[cell] == 0.0f || m.values[cell] != 0.0f) continue;
+          const auto* g = group_of[static_cast<std::size_t>(col)];
+          EXPECT_TRUE(g != nullptr && lost_a_conflict(m, *g, row, static_cast<std::uint32_t>(col)))
+              << l.name << " row " << row << " column " << col << ": magnitude-pruned";
+        }
+      }
+    }
+  }
+  EXPECT_EQ(combined, 10);  // 3 x (expand, depthwise, project) + the last 1x1: pack's default scope
+  EXPECT_EQ(depthwise, 3);
+
+  // pack keeps the trained groups (alpha 1 for the rest) and prunes nothing more.
+  PackOptions keep;
+  keep.combine = {1, 1.75, 0};
+  keep.scope = CombineScope::AllWeightLayers;
+  const PackResult packed = pack_network(trained, keep, calibration_images(trained, 16));
+  EXPECT_TRUE(packed.combined_untrained.empty());
+  int packed_combined = 0;
+  for (const auto& l : packed.packed.layers) {
+    if (l.kind != OpKind::Matmul) continue;
+    EXPECT_EQ(l.nonzeros_after, l.nonzeros_before) << l.name;
+    packed_combined += l.alpha == 8;
+  }
+  EXPECT_EQ(packed_combined, 10);
+}
+
+TEST(GraphTrain, DenseRetrainingKeepsTheZerosAndGroupsANetworkCarries) {
+  const Network net = exported_model("fmnist-resnet");
+  PackOptions p;
+  p.combine = {4, 1.75, 0};
+  const Network pruned = pack_network(net, p, calibration_images(net, 16)).pruned;  // groups and conflict losers
+  TrainOptions o = graph_options();
+  o.epochs = 1;
+  o.mode = PruneMode::Dense;
+  const TrainResult r = train_graph(pruned, o, {}, nullptr);
+  const Network trained = r.network();
+  ASSERT_EQ(trained.layers.size(), pruned.layers.size());
+  int changed = 0;
+  for (std::size_t i = 0; i < pruned.layers.size(); ++i) {
+    const Layer& a = pruned.layers[i];
+    const Layer& b = trained.layers[i];
+    if (!a.has_weights()) continue;
+    ASSERT_EQ(a.weight.size(), b.weight.size());
+    for (std::size_t k = 0; k < a.weight.size(); ++k) ASSERT_EQ(a.weight[k] == 0.0f, b.weight[k] == 0.0f) << a.name << " " << k;
+    changed += a.weight != b.weight;
+    ASSERT_EQ(a.column_groups.has_value(), b.column_groups.has_value()) << a.name;
+    if (a.column_groups) EXPECT_EQ(a.column_groups->groups, b.column_groups->groups) << a.name;
+  }
+  EXPECT_GT(changed, 0);  // it did train
+}
+
+TEST(GraphTrain, CheckpointResumeReproducesAnUninterruptedRun) {
+  const Network net = exported_model("fmnist-resnet");
+  GraphCombineOptions c;
+  c.combine = {4, 1.75, 0};
+  TrainOptions o = graph_options();
+  o.epochs = 3;
+  const TrainResult straight = train_graph(net, o, c, nullptr);
+  o.checkpoint = temp_path("graph-ckpt.pt");
+  try {
+    train_graph(net, o, c, [](const EpochStats& s) {
+      if (s.epoch == 2) throw std::runtime_error("interrupted");
+    });
+    FAIL() << "not interrupted";
+  } catch (const std::runtime_error&) {
+  }
+  o.resume = true;
+  const TrainResult resumed = train_graph(net, o, c, nullptr);
+  ASSERT_EQ(resumed.history.size(), 3u);
+  EXPECT_EQ(resumed.groups, straight.groups);
+  const Network a = straight.network();
+  const Network b = resumed.network();
+  for (std::size_t i = 0; i < a.layers.size(); ++i) {
+    for (std::size_t k = 0; k < a.layers[i].weight.size(); ++k) {
+      ASSERT_NEAR(a.layers[i].weight[k], b.layers[i].weight[k], 1e-5) << a.layers[i].name << " " << k;
+    }
+  }
+  GraphCombineOptions other = c;
+  other.combine.alpha = 8;  // not what the checkpoint was made with
+  EXPECT_THROW(train_graph(net, o, other, nullptr), std::runtime_error);
+  fs::remove(o.checkpoint);
+}
+
+TEST(GraphTrain, RefusesWhatItCannotDo) {
+  const Network net = exported_model("fmnist-resnet");
+  GraphCombineOptions c;
+  c.combine = {8, 1.75, 0};
+  TrainOptions qat = graph_options();
+  qat.qat_epochs = 1;
+  EXPECT_THROW(train_graph(net, qat, c, nullptr), std::invalid_argument);
+  TrainOptions one = graph_options();
+  one.epochs = 1;  // no pruning epoch: the combined layers would get no groups
+  try {
+    train_graph(net, one, c, nullptr);
+    FAIL() << "accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("no pruning epoch"), std::string::npos) << e.what();
+  }
+  GraphCombineOptions typo = c;
+  typo.per_layer["/no/such/Conv"] = {2, 1.75, 0};
+  EXPECT_THROW(graph_combine_plan(net, typo), std::invalid_argument);
 }
 
 }  // namespace

@@ -13,7 +13,7 @@
 
 #include <benchmark/benchmark.h>
 
-#include "models/train.hpp"
+#include "models/train/train.hpp"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "models/fake_quant.hpp"
+#include "models/train/fake_quant.hpp"
 
 namespace ccsim::model {
 

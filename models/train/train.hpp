@@ -11,12 +11,14 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "models/network.hpp"
-#include "models/shiftnet.hpp"
+#include "models/pack.hpp"
+#include "models/train/shiftnet.hpp"
 
 namespace ccsim::model {
 
@@ -79,6 +81,9 @@ struct TrainResult {
   std::vector<EpochStats> history;
   double float_test_accuracy = 0.0;             // the final float network (no fake quantization)
   std::optional<double> ptq_fake_quant_accuracy;  // fake-quantized, before the QAT epochs
+  nlohmann::json fingerprint;                     // the options that shaped the result (report, checkpoint)
+  std::optional<Network> trained_graph;           // train_graph: the trained network with its groups
+  std::optional<double> initial_test_accuracy;    // train_graph: the float network it started from
   Network network() const;  // the trained float network with its column groups
 };
 
@@ -88,6 +93,34 @@ std::vector<std::pair<int, double>> prune_schedule(const TrainOptions& o);
 // Runs training. Throws std::runtime_error naming the file on a missing or corrupt data set or
 // checkpoint, std::invalid_argument on bad options.
 TrainResult train_network(const TrainOptions& o, const std::function<void(const EpochStats&)>& on_epoch);
+
+// Which layers of an imported network combine while it trains, the rules `ccsim pack` applies
+// (PackOptions): a per-layer override, else `combine` for a layer in `scope`, else alpha 1.
+struct GraphCombineOptions {
+  CombineOptions combine{1, 1.75, 0};
+  CombineScope scope = CombineScope::Reference;
+  std::map<std::string, CombineOptions> per_layer;
+  nlohmann::json to_json() const;
+};
+
+// The alpha, gamma and section each weight layer of `net` trains with (alpha 1 where it does not
+// combine; entries for the other layers are unused). Throws std::invalid_argument for a per-layer
+// option that names no weight layer.
+std::vector<CombineOptions> graph_combine_plan(const Network& net, const GraphCombineOptions& c);
+
+// Trains an imported network (any layer graph GraphNet runs: Conv incl. grouped and depthwise,
+// Linear, BatchNorm, shift, pools, add, concat, pad) with the joint optimization of train_network:
+// every weight layer of alpha > 1 is magnitude-pruned at the scheduled epochs and its filter
+// matrix (a grouped conv's expanded, block-diagonal one, as pack combines it) column-combined.
+// A grouped conv's expanded matrix has only 1/groups of its cells as weights, so magnitude pruning
+// keeps min(1, groups * (1 - p (1 - 1/alpha))) of them: the same density of the filter matrix as a
+// dense conv (a depthwise conv is combined without magnitude pruning). In dense mode the weights
+// the network holds at zero stay at zero and its column groups are kept. The data set is read with
+// the network's preprocessing; its input shape and classes must match the network.
+// `o.net` is used for its seed only; `o.init` names the file for messages and the fingerprint.
+// QAT (o.qat_epochs > 0) is not available for an imported network: std::invalid_argument.
+TrainResult train_graph(const Network& init, const TrainOptions& o, const GraphCombineOptions& c,
+                        const std::function<void(const EpochStats&)>& on_epoch);
 
 // libtorch frees and reallocates the same activation-sized blocks every batch; glibc's defaults
 // hand blocks of a few MB back to the kernel and fault them in again (a third of a training

@@ -1,4 +1,4 @@
-#include "models/graph_net.hpp"
+#include "models/train/graph_net.hpp"
 
 #include <limits>
 #include <string>

@@ -1,7 +1,7 @@
-#include "models/shiftnet.hpp"
+#include "models/train/shiftnet.hpp"
 
 #include "models/column_combine.hpp"
-#include "models/fake_quant.hpp"
+#include "models/train/fake_quant.hpp"
 #include "models/pack.hpp"
 
 #include <algorithm>

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Reproduces the imported-network table of models/examples/TRAINING.md: the two PyTorch exports
+# of tests/models (a ResNet-style shift network and a MobileNetV2-style one, trained 2 epochs in
+# PyTorch on ToTensor() inputs) retrained by `ccsim train --init MODEL.onnx`: dense for the same
+# budget (the baseline), and with column combining at alpha 8 and 4 on the convolutions after the
+# first (pack's default scope), from the export and from the dense retrained network. One libtorch thread per run, two runs side by side; runs already
+# finished (their .done marker) are skipped. Usage: scripts/train-imported.sh [OUT_DIR]
+# (default out/train-imported). A few minutes per run on one core.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+out=${1:-$root/out/train-imported}
+bash "$root/scripts/build.sh" >/dev/null
+mkdir -p "$out"
+cd "$out"
+ccsim="$root/build/ccsim"
+common=(--input-scale 1/255 --threads 1 --seed 1 --epochs 10 --lr 0.02)
+run() {
+  local name=$1
+  shift
+  [ -f "$name.done" ] && return 0
+  "$ccsim" train "${common[@]}" "$@" -o "$name.ccpack" --export "$name.json" --report "$name.report.json" >"$name.log"
+  touch "$name.done"
+  echo "== $name: $(tail -1 "$name.log")"
+}
+for model in resnet mbv2; do
+  init=$root/tests/models/fmnist-$model.onnx
+  run "$model-dense" --init "$init" --mode dense &
+  run "$model-combine-a8" --init "$init" --mode combine --alpha 8 &
+  wait
+  run "$model-combine-a4" --init "$init" --mode combine --alpha 4 &
+  run "$model-prune-a8" --init "$init" --mode prune --alpha 8 &
+  wait
+  # The paper's order: combine the trained dense network, retrain; against dense for the same
+  # 20 epochs.
+  run "$model-c4-from-dense" --init "$model-dense.json" --mode combine --alpha 4 &
+  run "$model-dense20" --init "$init" --mode dense --epochs 20 &
+  wait
+done
