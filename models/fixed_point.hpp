@@ -87,9 +87,12 @@ constexpr std::int32_t add_term(std::int8_t x, Multiplier m) {
   return apply_multiplier(static_cast<std::int32_t>(x) * (std::int32_t{1} << kAddLeftShift), m);
 }
 
-// A concatenation operand at the output's scale: round(x * s_k / s_out), saturated to int8.
+// A concatenation operand at the output's scale: round(x * s_k / s_out), saturated to int8
+// (s_k / s_out <= 1). The operand is scaled up by 2^kAddLeftShift first, as an add's is: applied to
+// x itself, the multiplier's rounding shift would round twice (1 * 0.35 gave 1, 7 * 0.35 gave 3).
 constexpr std::int8_t rescale(std::int8_t x, Multiplier m) {
-  return static_cast<std::int8_t>(clamp(apply_multiplier(x, m), -128, 127));
+  const std::int32_t scaled = apply_multiplier(static_cast<std::int32_t>(x) * (std::int32_t{1} << kAddLeftShift), m);
+  return static_cast<std::int8_t>(clamp(rounding_divide_by_pot(scaled, kAddLeftShift), -128, 127));
 }
 
 // Integer division rounded to nearest, ties away from zero (average pooling). divisor > 0.

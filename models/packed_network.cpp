@@ -1,5 +1,6 @@
 #include "models/packed_network.hpp"
 
+#include <cmath>
 #include <stdexcept>
 
 namespace ccsim::model {
@@ -66,7 +67,11 @@ void validate_join(std::size_t i, const PackedLayer& l, const std::vector<Shape>
     fail(i, l, "needs one operand multiplier and scale per input (" + std::to_string(n) + ")");
   }
   for (std::size_t k = 0; k < n; ++k) {
-    if (!multiplier_ok(l.operand_requant[k])) fail(i, l, "operand multiplier " + std::to_string(k) + " out of range");
+    const fixed::Multiplier& m = l.operand_requant[k];
+    if (!multiplier_ok(m)) fail(i, l, "operand multiplier " + std::to_string(k) + " out of range");
+    if (std::ldexp(static_cast<double>(m.m0), m.shift - 31) > 1.0) {  // fixed_point.hpp: operands scale down
+      fail(i, l, "operand multiplier " + std::to_string(k) + " exceeds 1");
+    }
     if (!(l.operand_scales[k] > 0.0f)) fail(i, l, "operand scales must be > 0");
   }
   if (l.kind == OpKind::Add) {

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -44,6 +45,26 @@ TEST(FixedPoint, QuantizedMultiplierApproximatesTheRealProduct) {
     // Q31 multiplier error plus the two roundings: within one unit of the exact product.
     ASSERT_LE(std::fabs(apply_multiplier(a, q) - exact), 1.0 + std::fabs(exact) * 1e-8) << m << " " << a;
   }
+}
+
+// A concatenation operand is rescaled to round(x * M) for every int8 x and any M <= 1, as a
+// float would round it (ties away from zero), except within the Q31 multiplier's error of a tie.
+TEST(FixedPoint, RescaleRoundsOnceToTheNearestStep) {
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<double> mult(1e-3, 1.0);
+  for (int i = 0; i < 2000; ++i) {
+    const double m = i == 0 ? 1.0 : mult(rng);
+    const Multiplier q = quantize_multiplier(m);
+    for (int x = -128; x <= 127; ++x) {
+      const double exact = x * m;
+      if (std::fabs(std::fabs(exact) - std::floor(std::fabs(exact)) - 0.5) < 1e-6) continue;
+      const double expect = std::clamp(std::round(exact), -128.0, 127.0);
+      ASSERT_EQ(rescale(static_cast<std::int8_t>(x), q), expect) << x << " * " << m;
+    }
+  }
+  EXPECT_EQ(rescale(1, quantize_multiplier(0.3546)), 0);  // once 1: the multiplier's shift rounded twice
+  EXPECT_EQ(rescale(7, quantize_multiplier(0.3546)), 2);
+  EXPECT_EQ(rescale(-7, quantize_multiplier(0.3546)), -2);
 }
 
 TEST(FixedPoint, QuantizeMultiplierEdgeCases) {

@@ -187,6 +187,25 @@ TEST(GraphPack, JoinsAreRequantizedAndTheGoldenModelFollowsTheFloatNetwork) {
   expect_within_quantization_error(net, packed, x);
 }
 
+// A join's operands scale down to its output (fixed_point.hpp relies on it: no overflow, one rounding).
+TEST(GraphIr, JoinOperandMultipliersAboveOneAreRefused) {
+  const model::Network net = branching_net(3);
+  for (const model::OpKind kind : {model::OpKind::Add, model::OpKind::Concat}) {
+    model::PackedNetwork packed = pack_dense(net, test::random_batch(net.input, 8, 1));
+    auto join = std::find_if(packed.layers.begin(), packed.layers.end(), [&](const auto& l) { return l.kind == kind; });
+    ASSERT_NE(join, packed.layers.end());
+    join->operand_requant[1] = fixed::quantize_multiplier(1.5);
+    try {
+      model::validate(packed);
+      ADD_FAILURE() << to_string(kind) << " with an operand multiplier of 1.5 was accepted";
+    } catch (const std::exception& e) {
+      EXPECT_NE(std::string(e.what()).find("operand multiplier 1 exceeds 1"), std::string::npos) << e.what();
+    }
+    join->operand_requant[1] = fixed::quantize_multiplier(1.0);  // the largest operand of a concat
+    EXPECT_NO_THROW(model::validate(packed)) << to_string(kind);
+  }
+}
+
 TEST(GraphIr, DeadBranchesAreRefused) {
   nlohmann::json j = model::network_to_json(branching_net(3));
   j["layers"][6]["inputs"] = {"cat"};  // the pad now reads cat ...
