@@ -273,7 +273,7 @@ void set_filter_matrix(Layer& layer, const Shape& in, const FilterMatrix& m) {
   if (layer.kind == LayerKind::Conv) layer.groups = 1;
 }
 
-void fold_batch_norm(Network& net) {
+std::vector<int> fold_batch_norm(Network& net) {
   const std::vector<Shape> shapes = infer_shapes(net);
   const std::vector<int> readers = reader_counts(net.layers);
   const std::vector<std::vector<int>> old_inputs = all_input_indices(net.layers);
@@ -322,6 +322,7 @@ void fold_batch_norm(Network& net) {
   }
   renumber_inputs(folded, old_inputs, origin, new_of_old);
   net.layers = std::move(folded);
+  return new_of_old;
 }
 
 }  // namespace ccsim::model

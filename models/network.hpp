@@ -155,7 +155,9 @@ FilterMatrix filter_matrix(const Layer& layer, const Shape& in);
 void set_filter_matrix(Layer& layer, const Shape& in, const FilterMatrix& m);
 
 // Folds every BatchNorm into the Conv/Linear whose output only it reads; any other BatchNorm
-// becomes a depthwise 1x1 Conv. Shapes are validated first (infer_shapes).
-void fold_batch_norm(Network& net);
+// becomes a depthwise 1x1 Conv. Shapes are validated first (infer_shapes). Returns, for each
+// layer of the network given, the index of the layer of the folded network that produces its value
+// (a folded BatchNorm: its weight layer).
+std::vector<int> fold_batch_norm(Network& net);
 
 }  // namespace ccsim::model

@@ -132,6 +132,12 @@ bool in_combine_scope(const Network& net, std::size_t layer_index, CombineScope 
   return layer.kind == LayerKind::Conv && !first_weight_layer;
 }
 
+bool fuses_activation(const Network& folded, const std::vector<int>& readers, std::size_t i) {
+  const Layer& layer = folded.layers.at(i);
+  return (layer.has_weights() || layer.kind == LayerKind::Add) && i + 1 < folded.layers.size() &&
+         is_activation(folded.layers[i + 1].kind) && only_read_by_next(folded.layers, readers, i);
+}
+
 float symmetric_scale(float absmax) { return absmax > 0.0f ? absmax / 127.0f : 1.0f; }
 
 PackResult pack_network(const Network& net, const PackOptions& options, const FloatTensor& calibration) {
@@ -217,8 +223,7 @@ PackResult pack_network(const Network& net, const PackOptions& options, const Fl
     const Shape& in = produced_shape(pruned, outputs, old_inputs[i][0]);
     const float scale = scale_of(old_inputs[i][0]);
     // A ReLU / ReLU6 that is the only reader of this layer's output runs in its output stage.
-    const bool fuse = (layer.has_weights() || layer.kind == LayerKind::Add) && i + 1 < pruned.layers.size() &&
-                      is_activation(pruned.layers[i + 1].kind) && only_read_by_next(pruned.layers, readers, i);
+    const bool fuse = fuses_activation(pruned, readers, i);
     const std::size_t last = fuse ? i + 1 : i;  // the tensor this layer produces
     const LayerKind activation = fuse ? pruned.layers[i + 1].kind : LayerKind::Conv;
     switch (layer.kind) {

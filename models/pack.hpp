@@ -44,6 +44,10 @@ struct PackResult {
 // Whether `scope` lets the global options combine weight layer `layer_index` of `net`.
 bool in_combine_scope(const Network& net, std::size_t layer_index, CombineScope scope);
 
+// Whether layer i of a folded network runs the ReLU / ReLU6 after it in its output stage: a
+// weight layer or an Add whose output only that activation reads.
+bool fuses_activation(const Network& folded, const std::vector<int>& readers, std::size_t i);
+
 // `calibration` is a batch of prepared float inputs (see run_float). Throws std::invalid_argument
 // naming the layer on anything that cannot be packed, and for per-layer overrides that name no
 // weight layer.

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Reproduces the imported-network table of models/examples/TRAINING.md: the two PyTorch exports
-# of tests/models (a ResNet-style shift network and a MobileNetV2-style one, trained 2 epochs in
-# PyTorch on ToTensor() inputs) retrained by `ccsim train --init MODEL.onnx`: dense for the same
-# budget (the baseline), and with column combining at alpha 8 and 4 on the convolutions after the
-# first (pack's default scope), from the export and from the dense retrained network. One libtorch thread per run, two runs side by side; runs already
-# finished (their .done marker) are skipped. Usage: scripts/train-imported.sh [OUT_DIR]
-# (default out/train-imported). A few minutes per run on one core.
+# of tests/models (a ResNet-style network and a MobileNetV2-style one, trained 2 epochs in PyTorch
+# on ToTensor() inputs) retrained by `ccsim train --init MODEL.onnx`: dense for the same budget
+# (the baseline), with column combining at alpha 8 and 4 on the convolutions after the first
+# (pack's default scope) and magnitude pruning alone, from the export; then combining at alpha 4
+# from the dense retrained network against dense for the same 20 epochs. One libtorch thread per
+# run, two runs side by side; runs already finished (their .done marker) are skipped.
+# Usage: scripts/train-imported.sh [OUT_DIR] [MODEL...] (default out/train-imported, resnet mbv2).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 out=${1:-$root/out/train-imported}
+shift $(($# > 0 ? 1 : 0))
+models=("$@")
+[ ${#models[@]} -gt 0 ] || models=(resnet mbv2)
 bash "$root/scripts/build.sh" >/dev/null
 mkdir -p "$out"
 cd "$out"
@@ -22,7 +26,7 @@ run() {
   touch "$name.done"
   echo "== $name: $(tail -1 "$name.log")"
 }
-for model in resnet mbv2; do
+for model in "${models[@]}"; do
   init=$root/tests/models/fmnist-$model.onnx
   run "$model-dense" --init "$init" --mode dense &
   run "$model-combine-a8" --init "$init" --mode combine --alpha 8 &

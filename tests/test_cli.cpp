@@ -243,13 +243,20 @@ TEST_F(Cli, TrainRetrainsAnImportedNetwork) {
   ASSERT_EQ(cycle.status, 0) << cycle.output;
   EXPECT_NE(cycle.output.find("PASS"), std::string::npos) << cycle.output;
 
-  const Result again = run("train --init " + path("t.json") + few + "--mode dense --epochs 1 --report " + path("d.json"));
+  // Dense retraining with a quantization-aware epoch, of the network just trained.
+  const Result again = run("train --init " + path("t.json") + few + "--mode dense --epochs 1 --qat-epochs 1 --report " +
+                           path("d.json") + " -o " + path("d.ccpack"));
   ASSERT_EQ(again.status, 0) << again.output;
   EXPECT_NE(again.output.find("is not a shift network of the configured shape"), std::string::npos) << again.output;
   EXPECT_NE(again.output.find("dense (no pruning, its zeros and column groups kept)"), std::string::npos) << again.output;
+  EXPECT_NE(again.output.find("fake-quantized test accuracy before QAT"), std::string::npos) << again.output;
+  std::ifstream dense_in(path("d.json"));
+  const auto dense_report = nlohmann::json::parse(dense_in);
+  ASSERT_EQ(dense_report.at("history").size(), 2u);
+  EXPECT_TRUE(dense_report.at("history")[1].at("qat").get<bool>());
+  EXPECT_TRUE(dense_report.contains("fake_quant_test_accuracy_before_qat"));
 
   const std::string out = " -o " + path("x.ccpack");
-  expect_failure(base + "--epochs 2 --qat-epochs 1" + out, "quantization-aware epochs are not available", path("x.ccpack"));
   expect_failure(base + "--epochs 2 --filters 8 8 8" + out, "shape the built-in shift network", path("x.ccpack"));
   expect_failure(base + "--epochs 2 --layer /no/Conv:alpha=2" + out, "names no weight layer: '/no/Conv'", path("x.ccpack"));
   expect_failure(base + "--epochs 1" + out, "no pruning epoch", path("x.ccpack"));

@@ -354,7 +354,9 @@ TEST(GraphTrain, CombinesTheLayersPackWouldOnTheirFilterMatricesAndPacksWithoutF
       bool empty = true;
       for (int row = 0; row < m.rows; ++row) empty = empty && m.values[static_cast<std::size_t>(row) * m.cols + col] == 0.0f;
       EXPECT_LE(seen[static_cast<std::size_t>(col)], 1) << l.name << " column " << col;
-      if (!empty) EXPECT_EQ(seen[static_cast<std::size_t>(col)], 1) << l.name << " column " << col;
+      if (!empty) {
+        EXPECT_EQ(seen[static_cast<std::size_t>(col)], 1) << l.name << " column " << col;
+      }
     }
     if (l.groups > 1) {  // depthwise: only conflict losers are gone, magnitude pruning kept every weight
       ++depthwise;
@@ -412,7 +414,9 @@ TEST(GraphTrain, DenseRetrainingKeepsTheZerosAndGroupsANetworkCarries) {
     for (std::size_t k = 0; k < a.weight.size(); ++k) ASSERT_EQ(a.weight[k] == 0.0f, b.weight[k] == 0.0f) << a.name << " " << k;
     changed += a.weight != b.weight;
     ASSERT_EQ(a.column_groups.has_value(), b.column_groups.has_value()) << a.name;
-    if (a.column_groups) EXPECT_EQ(a.column_groups->groups, b.column_groups->groups) << a.name;
+    if (a.column_groups) {
+      EXPECT_EQ(a.column_groups->groups, b.column_groups->groups) << a.name;
+    }
   }
   EXPECT_GT(changed, 0);  // it did train
 }
@@ -449,13 +453,33 @@ TEST(GraphTrain, CheckpointResumeReproducesAnUninterruptedRun) {
   fs::remove(o.checkpoint);
 }
 
+// Quantization-aware epochs on an imported graph (what they compute: test_qat GraphQat): they hold
+// the masks and groups of the last combining epoch and report the fake-quantized accuracy before them.
+TEST(GraphTrain, QatEpochsKeepTheGroupsAndMasks) {
+  const Network net = exported_model("fmnist-resnet");
+  GraphCombineOptions c;
+  c.combine = {4, 1.75, 0};
+  TrainOptions o = graph_options();
+  o.qat_epochs = 1;
+  o.calib_count = 64;
+  const TrainResult r = train_graph(net, o, c, nullptr);
+  ASSERT_EQ(r.history.size(), 3u);
+  EXPECT_FALSE(r.history[1].qat);
+  EXPECT_TRUE(r.history[2].qat);
+  EXPECT_FALSE(r.history[2].pruned);
+  EXPECT_EQ(r.history[2].nonzeros, r.history[1].nonzeros);
+  EXPECT_DOUBLE_EQ(r.history[2].utilization_after, r.history[1].utilization_after);
+  ASSERT_TRUE(r.ptq_fake_quant_accuracy.has_value());
+  const Network trained = r.network();
+  int combined = 0;
+  for (const Layer& l : trained.layers) combined += l.column_groups.has_value() && l.column_groups->alpha == 4;
+  EXPECT_GT(combined, 0);
+}
+
 TEST(GraphTrain, RefusesWhatItCannotDo) {
   const Network net = exported_model("fmnist-resnet");
   GraphCombineOptions c;
   c.combine = {8, 1.75, 0};
-  TrainOptions qat = graph_options();
-  qat.qat_epochs = 1;
-  EXPECT_THROW(train_graph(net, qat, c, nullptr), std::invalid_argument);
   TrainOptions one = graph_options();
   one.epochs = 1;  // no pruning epoch: the combined layers would get no groups
   try {

@@ -1,7 +1,14 @@
 #include "models/train/graph_net.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <limits>
+#include <stdexcept>
 #include <string>
+#include <tuple>
+
+#include "models/pack.hpp"
+#include "models/train/fake_quant.hpp"
 
 namespace ccsim::model {
 namespace {
@@ -60,6 +67,186 @@ GraphNetImpl::GraphNetImpl(const Network& net)
       shift_kernels_[i] = register_buffer("s" + id, k);
     }
   }
+  // What pack quantizes: the network with its batch norms folded, activations fused.
+  folded_ = net_;
+  const std::vector<int> folded_of = fold_batch_norm(folded_);
+  origin_.assign(folded_.layers.size(), -1);
+  bn_folded_.assign(folded_.layers.size(), -1);
+  for (std::size_t i = 0; i < net_.layers.size(); ++i) {
+    const int j = folded_of[i];
+    const bool folded_in = net_.layers[i].kind == LayerKind::BatchNorm && i > 0 && folded_of[i - 1] == j;
+    (folded_in ? bn_folded_ : origin_)[static_cast<std::size_t>(j)] = static_cast<int>(i);
+  }
+  const std::vector<int> readers = reader_counts(folded_.layers);
+  fused_.assign(folded_.layers.size(), 0);
+  for (std::size_t j = 0; j < folded_.layers.size(); ++j) fused_[j] = fuses_activation(folded_, readers, j);
+}
+
+torch::Tensor GraphNetImpl::weight_layer(std::size_t i, const torch::Tensor& x, const torch::Tensor& weight,
+                                         const torch::Tensor& bias) const {
+  const Layer& l = net_.layers[i];
+  const Window& w = l.window;
+  if (l.kind == LayerKind::Linear) {
+    return F::linear(x.reshape({x.size(0), -1}), weight, bias).reshape({x.size(0), l.out_channels, 1, 1});
+  }
+  return F::conv2d(pad(x, w, 0.0), weight,
+                   F::Conv2dFuncOptions().bias(bias).stride({w.stride_h, w.stride_w})
+                       .dilation({w.dilation_h, w.dilation_w}).groups(l.groups));
+}
+
+namespace {
+
+// A batch norm as y = x * k + b per channel, from its running statistics (constants) and its
+// trainable scale and shift.
+std::pair<torch::Tensor, torch::Tensor> bn_affine(const torch::nn::BatchNorm2d& bn) {
+  const torch::Tensor k = bn->weight / torch::sqrt(bn->running_var.detach() + bn->options.eps());
+  return {k, bn->bias - bn->running_mean.detach() * k};
+}
+
+// An average pool of int8 steps (x / s, on the grid) as the golden model computes it: each
+// window's sum divided by its count, rounded half away from zero, in integer arithmetic (in float,
+// a tie like 88 / 16 can land a hair below .5); times s.
+torch::Tensor rounded_average(const Layer& l, const torch::Tensor& x, float s) {
+  const torch::Tensor steps = (x.detach() / s).round();
+  torch::Tensor sum;
+  torch::Tensor count;
+  if (l.kind == LayerKind::GlobalAvgPool) {
+    sum = steps.sum({2, 3}, true);
+    count = torch::full_like(sum, static_cast<double>(x.size(2) * x.size(3)));
+  } else {
+    const Window& w = l.window;
+    const auto summed = F::AvgPool2dFuncOptions({w.kh, w.kw}).stride({w.stride_h, w.stride_w}).divisor_override(1);
+    sum = F::avg_pool2d(pad(steps, w, 0.0), summed);
+    count = l.count_include_pad ? torch::full_like(sum, static_cast<double>(w.kh * w.kw))
+                                : F::avg_pool2d(pad(torch::ones({1, 1, x.size(2), x.size(3)}), w, 0.0), summed);
+  }
+  const torch::Tensor total = sum.to(torch::kLong);
+  const torch::Tensor n = count.to(torch::kLong).expand_as(total);
+  const torch::Tensor magnitude = (total.abs() + n.div(2, "floor")).div(n, "floor");
+  return (magnitude * total.sign()).to(torch::kFloat32) * s;
+}
+
+float absmax(const torch::Tensor& t) { return t.numel() ? t.detach().abs().max().item<float>() : 0.0f; }
+
+}  // namespace
+
+std::pair<torch::Tensor, float> GraphNetImpl::folded_layer(std::size_t j, const std::vector<torch::Tensor>& in,
+                                                           const std::vector<float>& in_scale,
+                                                           const FakeQuantScales* quant, torch::Tensor* unrounded) {
+  const std::vector<Layer>& layers = folded_.layers;
+  const auto round_to = [&](const torch::Tensor& t, float s) { return quant ? fake_quant(t, s, -128, 127) : t; };
+  const auto i = static_cast<std::size_t>(origin_[j]);
+  const Layer& l = net_.layers[i];
+  torch::Tensor y;
+  float s = in_scale[0];
+  const bool requantized = layers[j].has_weights() || l.kind == LayerKind::Add;
+  if (requantized && quant) s = quant->layer[j];
+  if (layers[j].has_weights()) {
+    torch::Tensor weight;
+    torch::Tensor bias;
+    if (l.kind == LayerKind::BatchNorm) {  // no weight layer to fold into: a depthwise 1x1 conv
+      const auto [k, b] = bn_affine(bn_[static_cast<std::size_t>(bn_of_[i])]);
+      weight = k.reshape({-1, 1, 1, 1});
+      bias = b;
+      y = F::conv2d(in[0], quant ? fake_quant_rows(weight) : weight, F::Conv2dFuncOptions().bias(bias).groups(k.size(0)));
+    } else {
+      const Weighted& p = weighted_[static_cast<std::size_t>(weighted_of_[i])];
+      weight = p.weight * p.mask;
+      bias = p.bias.defined() ? p.bias : torch::zeros({l.out_channels});
+      if (bn_folded_[j] >= 0) {
+        const auto [k, b] = bn_affine(bn_[static_cast<std::size_t>(bn_of_[static_cast<std::size_t>(bn_folded_[j])])]);
+        std::vector<std::int64_t> per_row(static_cast<std::size_t>(weight.dim()), 1);
+        per_row[0] = -1;
+        weight = weight * k.reshape(per_row);
+        bias = bias * k + b;
+      }
+      y = weight_layer(i, in[0], quant ? fake_quant_rows(weight) : weight, bias);
+    }
+  } else if (l.kind == LayerKind::Add) {
+    y = in[0];
+    for (std::size_t k = 1; k < in.size(); ++k) y = y + in[k];
+  } else if (l.kind == LayerKind::Concat) {
+    s = *std::max_element(in_scale.begin(), in_scale.end());  // pack: no operand saturates
+    std::vector<torch::Tensor> parts;
+    for (const auto& t : in) parts.push_back(round_to(t, s));
+    y = torch::cat(parts, 1);
+  } else if (l.kind == LayerKind::ReLU6 && quant) {  // clamps at round(6 / s) steps
+    y = torch::clamp(in[0], 0.0, std::min(127.0f, std::round(6.0f / s)) * s);
+  } else if ((l.kind == LayerKind::AvgPool || l.kind == LayerKind::GlobalAvgPool) && quant) {
+    const torch::Tensor average = run_layer(i, in);
+    y = average + (rounded_average(l, in[0], s) - average).detach();  // straight through
+  } else {
+    y = run_layer(i, in);
+  }
+  if (fused_[j]) {
+    y = layers[j + 1].kind == LayerKind::ReLU ? torch::relu(y) : torch::clamp(y, 0.0, 6.0);
+  }
+  if (unrounded) *unrounded = y.detach() / s;
+  if (requantized) y = round_to(y, s);
+  return {y, s};
+}
+
+torch::Tensor GraphNetImpl::run_folded(torch::Tensor x, const FakeQuantScales* quant, FakeQuantScales* record) {
+  const std::vector<Layer>& layers = folded_.layers;
+  std::vector<torch::Tensor> value(layers.size());
+  std::vector<float> scale(layers.size(), 1.0f);
+  float input_scale = 1.0f;
+  if (quant) {
+    input_scale = quant->input;
+    x = fake_quant(x, input_scale, -128, 127);
+  }
+  if (record) {
+    record->input = std::max(record->input, absmax(x));
+    record->layer.resize(layers.size(), 0.0f);
+  }
+  for (std::size_t j = 0; j < layers.size(); ++j) {
+    if (j > 0 && fused_[j - 1]) {  // this activation ran in the layer before's output stage
+      value[j] = value[j - 1];
+      scale[j] = scale[j - 1];
+      continue;
+    }
+    std::vector<torch::Tensor> in;
+    std::vector<float> in_scale;
+    for (const int p : input_indices(layers, j)) {
+      in.push_back(p < 0 ? x : value[static_cast<std::size_t>(p)]);
+      in_scale.push_back(p < 0 ? input_scale : scale[static_cast<std::size_t>(p)]);
+    }
+    std::tie(value[j], scale[j]) = folded_layer(j, in, in_scale, quant);
+    if (record) record->layer[j] = std::max(record->layer[j], absmax(value[j]));
+  }
+  const torch::Tensor& out = value.empty() ? x : value.back();
+  return out.reshape({out.size(0), -1});
+}
+
+std::pair<torch::Tensor, float> GraphNetImpl::fake_quant_layer(const std::string& name,
+                                                               const std::vector<torch::Tensor>& operands,
+                                                               const std::vector<float>& operand_scales,
+                                                               torch::Tensor* unrounded) {
+  if (!fake_quant_) throw std::logic_error("fake_quant_layer: fake quantization is off");
+  for (std::size_t j = 0; j < folded_.layers.size(); ++j) {
+    if (folded_.layers[j].name != name || (j > 0 && fused_[j - 1])) continue;
+    if (operands.size() != input_indices(folded_.layers, j).size() || operand_scales.size() != operands.size()) {
+      throw std::invalid_argument("fake_quant_layer: layer '" + name + "' takes " +
+                                  std::to_string(input_indices(folded_.layers, j).size()) + " operands");
+    }
+    return folded_layer(j, operands, operand_scales, &*fake_quant_, unrounded);
+  }
+  throw std::invalid_argument("fake_quant_layer: no layer '" + name + "' in the folded network");
+}
+
+GraphNetImpl::FakeQuantScales GraphNetImpl::calibrate(const torch::Tensor& images) {
+  torch::NoGradGuard no_grad;
+  eval();
+  FakeQuantScales absmax_of;
+  absmax_of.input = 0.0f;
+  constexpr std::int64_t kChunk = 256;
+  for (std::int64_t first = 0; first < images.size(0); first += kChunk) {
+    run_folded(images.slice(0, first, std::min(images.size(0), first + kChunk)), nullptr, &absmax_of);
+  }
+  FakeQuantScales scales;
+  scales.input = symmetric_scale(absmax_of.input);
+  for (const float a : absmax_of.layer) scales.layer.push_back(symmetric_scale(a));
+  return scales;
 }
 
 torch::Tensor GraphNetImpl::run_layer(std::size_t i, const std::vector<torch::Tensor>& in) {
@@ -115,6 +302,7 @@ torch::Tensor GraphNetImpl::run_layer(std::size_t i, const std::vector<torch::Te
 }
 
 torch::Tensor GraphNetImpl::forward(torch::Tensor x) {
+  if (fake_quant_) return run_folded(std::move(x), &*fake_quant_, nullptr);
   std::vector<torch::Tensor> outputs(net_.layers.size());
   for (std::size_t i = 0; i < net_.layers.size(); ++i) {
     std::vector<torch::Tensor> operands;

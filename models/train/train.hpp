@@ -117,8 +117,8 @@ std::vector<CombineOptions> graph_combine_plan(const Network& net, const GraphCo
 // dense conv (a depthwise conv is combined without magnitude pruning). In dense mode the weights
 // the network holds at zero stay at zero and its column groups are kept. The data set is read with
 // the network's preprocessing; its input shape and classes must match the network.
+// Quantization-aware epochs (o.qat_epochs) fake-quantize the network as GraphNet does.
 // `o.net` is used for its seed only; `o.init` names the file for messages and the fingerprint.
-// QAT (o.qat_epochs > 0) is not available for an imported network: std::invalid_argument.
 TrainResult train_graph(const Network& init, const TrainOptions& o, const GraphCombineOptions& c,
                         const std::function<void(const EpochStats&)>& on_epoch);
 

@@ -118,10 +118,8 @@ class GraphTrainee : public detail::Trainee {
     return u;
   }
 
-  void set_fake_quant_from(const torch::Tensor&) override {
-    throw std::logic_error("quantization-aware training of an imported network is not implemented");
-  }
-  void clear_fake_quant() override {}
+  void set_fake_quant_from(const torch::Tensor& images) override { model_->set_fake_quant(model_->calibrate(images)); }
+  void clear_fake_quant() override { model_->set_fake_quant(std::nullopt); }
 
  private:
   Network net_;
@@ -160,9 +158,6 @@ std::vector<CombineOptions> graph_combine_plan(const Network& net, const GraphCo
 
 TrainResult train_graph(const Network& init, const TrainOptions& o, const GraphCombineOptions& c,
                         const std::function<void(const EpochStats&)>& on_epoch) {
-  if (o.qat_epochs > 0) {
-    throw std::invalid_argument("quantization-aware epochs are not available for an imported network yet (--qat-epochs 0)");
-  }
   const std::vector<CombineOptions> plan = graph_combine_plan(init, c);
   const std::vector<Shape> outputs = output_shapes(init);
   const int classes = outputs.empty() ? init.input.size() : outputs.back().size();
@@ -187,6 +182,7 @@ TrainResult train_graph(const Network& init, const TrainOptions& o, const GraphC
   TrainResult result;
   if (!o.resume) result.initial_test_accuracy = detail::evaluate(trainee, data.test);
   detail::LoopResult loop = detail::run_training(trainee, o, data, std::move(groups), fingerprint, on_epoch);
+  result.ptq_fake_quant_accuracy = loop.ptq_fake_quant_accuracy;
 
   result.options = o;
   result.fingerprint = fingerprint;
