@@ -4,8 +4,8 @@
 # on ToTensor() inputs) retrained by `ccsim train --init MODEL.onnx`: dense for the same budget
 # (the baseline), with column combining at alpha 8 and 4 on the convolutions after the first
 # (pack's default scope) and magnitude pruning alone, from the export; then combining at alpha 4
-# from the dense retrained network against dense for the same 20 epochs. One libtorch thread per
-# run, two runs side by side; runs already finished (their .done marker) are skipped.
+# from the dense retrained network (also with 2 QAT epochs) against dense for the same 20 epochs.
+# One libtorch thread per run, two runs side by side; runs already finished (their .done marker) are skipped.
 # Usage: scripts/train-imported.sh [OUT_DIR] [MODEL...] (default out/train-imported, resnet mbv2).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -17,7 +17,7 @@ bash "$root/scripts/build.sh" >/dev/null
 mkdir -p "$out"
 cd "$out"
 ccsim="$root/build/ccsim"
-common=(--input-scale 1/255 --threads 1 --seed 1 --epochs 10 --lr 0.02)
+common=(--input-scale 1/255 --threads 1 --seed 1 --lr 0.02)
 run() {
   local name=$1
   shift
@@ -28,15 +28,16 @@ run() {
 }
 for model in "${models[@]}"; do
   init=$root/tests/models/fmnist-$model.onnx
-  run "$model-dense" --init "$init" --mode dense &
-  run "$model-combine-a8" --init "$init" --mode combine --alpha 8 &
+  run "$model-dense" --init "$init" --epochs 10 --mode dense &
+  run "$model-combine-a4" --init "$init" --epochs 10 --mode combine --alpha 4 &
   wait
-  run "$model-combine-a4" --init "$init" --mode combine --alpha 4 &
-  run "$model-prune-a8" --init "$init" --mode prune --alpha 8 &
+  # The paper's order: combine the trained dense network, retrain (10 more epochs); against dense
+  # for the same 20 epochs.
+  run "$model-c4-from-dense" --init "$model-dense.json" --epochs 10 --mode combine --alpha 4 &
+  run "$model-combine-a8" --init "$init" --epochs 10 --mode combine --alpha 8 &
   wait
-  # The paper's order: combine the trained dense network, retrain; against dense for the same
-  # 20 epochs.
-  run "$model-c4-from-dense" --init "$model-dense.json" --mode combine --alpha 4 &
+  run "$model-prune-a8" --init "$init" --epochs 10 --mode prune --alpha 8 &
   run "$model-dense20" --init "$init" --mode dense --epochs 20 &
   wait
+  run "$model-c4-from-dense-qat2" --init "$model-dense.json" --epochs 10 --mode combine --alpha 4 --qat-epochs 2
 done

@@ -87,7 +87,8 @@ void apply_preprocess(const PreprocessFlags& flags, model::Network& net, const s
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument(flags.flags_text() + ": " + e.what());
   }
-  if (!net.preprocess.is_identity()) {
+  const bool same = net.preprocess.scale == p.scale && net.preprocess.mean == p.mean && net.preprocess.std == p.std;
+  if (!net.preprocess.is_identity() && !same) {  // the same preprocessing again needs no note
     notes << "ccsim: note: " << flags.flags_text() << " replaces the preprocessing " << model_path << " carries ("
           << describe(net.preprocess) << ")\n";
   }

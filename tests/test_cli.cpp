@@ -256,6 +256,12 @@ TEST_F(Cli, TrainRetrainsAnImportedNetwork) {
   EXPECT_TRUE(dense_report.at("history")[1].at("qat").get<bool>());
   EXPECT_TRUE(dense_report.contains("fake_quant_test_accuracy_before_qat"));
 
+  // Its preprocessing given again is no replacement and gets no note.
+  const Result same = run("train --init " + path("t.json") + few + "--input-scale 1/255 --mode dense --epochs 1 -o " +
+                          path("s.ccpack"));
+  ASSERT_EQ(same.status, 0) << same.output;
+  EXPECT_EQ(same.output.find("replaces the preprocessing"), std::string::npos) << same.output;
+
   const std::string out = " -o " + path("x.ccpack");
   expect_failure(base + "--epochs 2 --filters 8 8 8" + out, "shape the built-in shift network", path("x.ccpack"));
   expect_failure(base + "--epochs 2 --layer /no/Conv:alpha=2" + out, "names no weight layer: '/no/Conv'", path("x.ccpack"));
