@@ -254,16 +254,10 @@ torch::Tensor GraphNetImpl::run_layer(std::size_t i, const std::vector<torch::Te
   const torch::Tensor& x = in[0];
   const Window& w = l.window;
   switch (l.kind) {
-    case LayerKind::Conv: {
-      const Weighted& p = weighted_[static_cast<std::size_t>(weighted_of_[i])];
-      return F::conv2d(pad(x, w, 0.0), p.weight * p.mask,
-                       F::Conv2dFuncOptions().bias(p.bias).stride({w.stride_h, w.stride_w})
-                           .dilation({w.dilation_h, w.dilation_w}).groups(l.groups));
-    }
+    case LayerKind::Conv:
     case LayerKind::Linear: {
       const Weighted& p = weighted_[static_cast<std::size_t>(weighted_of_[i])];
-      const torch::Tensor y = F::linear(x.reshape({x.size(0), -1}), p.weight * p.mask, p.bias);
-      return y.reshape({x.size(0), l.out_channels, 1, 1});
+      return weight_layer(i, x, p.weight * p.mask, p.bias);
     }
     case LayerKind::BatchNorm:
       return bn_[static_cast<std::size_t>(bn_of_[i])]->forward(x);
