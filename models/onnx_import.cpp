@@ -213,6 +213,13 @@ class Importer {
     return tensor_from_proto(constant(node, input), path_ + ": node '" + node.name() + "' input '" + node.input(input) + "'");
   }
 
+  // A constant operand that must be one value (a Pad's constant_value, a Clip bound).
+  float scalar(const onnx::NodeProto& node, int input, const char* what) const {
+    const FloatTensor t = floats(node, input);
+    if (t.data.size() != 1) fail(node, std::string(what) + " must hold one value, holds " + std::to_string(t.data.size()));
+    return t.data[0];
+  }
+
   static const onnx::AttributeProto* attr(const onnx::NodeProto& node, const char* name) {
     for (const auto& a : node.attribute()) {
       if (a.name() == name) return &a;
@@ -263,6 +270,7 @@ class Importer {
   static bool as_shift(const Layer& conv, int in_channels, Layer& shift) {
     const Window& w = conv.window;
     if (conv.groups != in_channels || conv.out_channels != in_channels || w.kh != 3 || w.kw != 3 ||
+        conv.weight.size() != static_cast<std::size_t>(in_channels) * 9 ||
         w.stride_h != 1 || w.stride_w != 1 || w.dilation_h != 1 || w.dilation_w != 1 || w.pad_top != 1 || w.pad_left != 1 ||
         w.pad_bottom != 1 || w.pad_right != 1) {
       return false;
@@ -390,7 +398,7 @@ class Importer {
     std::vector<std::int64_t> pads = ints(node, "pads");  // opset < 11
     if (has_input(node, 1)) pads = int64s_from_proto(constant(node, 1), path_ + ": node '" + node.name() + "' pads");
     float value = float_attr(node, "value", 0.0f);
-    if (has_input(node, 2)) value = floats(node, 2).data.at(0);
+    if (has_input(node, 2)) value = scalar(node, 2, "constant_value");
     if (has_input(node, 3)) fail(node, "padding selected axes is not supported");
     if (value != 0.0f) fail(node, "only zero padding is supported (value " + std::to_string(value) + ")");
     if (pads.size() != 8 || pads[0] || pads[1] || pads[4] || pads[5]) {
@@ -449,8 +457,8 @@ class Importer {
   void import_clip(const onnx::NodeProto& node, Network& net) const {
     float lo = float_attr(node, "min", -std::numeric_limits<float>::infinity());
     float hi = float_attr(node, "max", std::numeric_limits<float>::infinity());
-    if (has_input(node, 1)) lo = floats(node, 1).data.at(0);
-    if (has_input(node, 2)) hi = floats(node, 2).data.at(0);
+    if (has_input(node, 1)) lo = scalar(node, 1, "min");
+    if (has_input(node, 2)) hi = scalar(node, 2, "max");
     Layer layer;
     layer.name = node.name();
     layer.inputs = {source(node)};

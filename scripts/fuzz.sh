@@ -3,6 +3,7 @@
 # IDX, topology CSV) with libFuzzer under AddressSanitizer and UndefinedBehaviorSanitizer.
 #   bash scripts/fuzz.sh               each harness 15 s (what CI runs, through ctest -L fuzz)
 #   bash scripts/fuzz.sh --seconds 600 longer runs; --only sweep for one harness
+#   bash scripts/fuzz.sh --seed 0       a random seed (CI uses the fixed seed 1, so its runs reproduce)
 # Builds tests/fuzz into ${CCSIM_FUZZ_DIR:-build-fuzz} with clang, lays out the seed corpus from the
 # bundled files and hand-made small inputs, and prints each harness's executions. A crash leaves
 # its input as build-fuzz/crash-READER-*; reproduce with build-fuzz/fuzz_READER FILE.
@@ -10,16 +11,18 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${CCSIM_FUZZ_DIR:-$root/build-fuzz}
 seconds=15
+seed=1
 only=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds=$2; shift 2 ;;
     --only) only=$2; shift 2 ;;
+    --seed) seed=$2; shift 2 ;;
     *) echo "fuzz.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
 bash "$root/scripts/install-deps.sh"
-cmake -S "$root/tests/fuzz" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCCSIM_FUZZ_SECONDS="$seconds" >/dev/null
+cmake -S "$root/tests/fuzz" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCCSIM_FUZZ_SECONDS="$seconds" -DCCSIM_FUZZ_SEED="$seed" >/dev/null
 cmake --build "$build" --parallel "$(nproc)"
 
 corpus=$build/corpus

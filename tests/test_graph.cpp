@@ -317,6 +317,74 @@ TEST(GraphImport, BiasAddNeedsTheMatMulsOwnOutput) {
   EXPECT_EQ(net.layers.back().kind, LayerKind::Add);
 }
 
+// Found by fuzz_onnx: a Pad value or Clip bound given as a tensor of no elements escaped as
+// std::out_of_range (the harness aborted), and a one-hot-looking depthwise 3x3 whose weight had no
+// values was read past its end while testing whether it is a shift. Each is a clear error.
+TEST(GraphImport, EmptyScalarsAndWeightsAreRefusedNamingTheNode) {
+  const auto expect_refused = [](const onnx::ModelProto& m, const char* file, const std::string& needle) {
+    try {
+      model::parse_onnx(m.SerializeAsString(), file);
+      ADD_FAILURE() << file << " was accepted";
+    } catch (const std::runtime_error& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find(file), std::string::npos) << what;
+      EXPECT_NE(what.find(needle), std::string::npos) << what;
+    }
+  };
+  const auto empty_initializer = [](onnx::GraphProto& g, const char* name) {
+    auto& t = *g.add_initializer();
+    t.set_name(name);
+    t.set_data_type(onnx::TensorProto::FLOAT);
+    t.add_dims(0);
+  };
+  const auto node = [](onnx::GraphProto& g, const char* op, std::vector<std::string> ins, const char* name) {
+    auto& n = *g.add_node();
+    n.set_op_type(op);
+    n.set_name(name);
+    for (const auto& i : ins) n.add_input(i);
+    n.add_output("y");
+    g.add_output()->set_name("y");
+    return &n;
+  };
+  {
+    onnx::ModelProto m = onnx_model_with_input({1, 2, 4, 4});
+    onnx::GraphProto& g = *m.mutable_graph();
+    auto& pads = *g.add_initializer();
+    pads.set_name("pads");
+    pads.set_data_type(onnx::TensorProto::INT64);
+    pads.add_dims(8);
+    for (const int v : {0, 0, 1, 1, 0, 0, 1, 1}) pads.add_int64_data(v);
+    empty_initializer(g, "value");
+    node(g, "Pad", {"x", "pads", "value"}, "/pad");
+    expect_refused(m, "pad.onnx", "node '/pad' (Pad): constant_value must hold one value, holds 0");
+  }
+  {
+    onnx::ModelProto m = onnx_model_with_input({1, 2, 4, 4});
+    onnx::GraphProto& g = *m.mutable_graph();
+    empty_initializer(g, "lo");
+    node(g, "Clip", {"x", "lo"}, "/clip");
+    expect_refused(m, "clip.onnx", "node '/clip' (Clip): min must hold one value, holds 0");
+  }
+  {
+    onnx::ModelProto m = onnx_model_with_input({1, 2, 4, 4});
+    onnx::GraphProto& g = *m.mutable_graph();
+    auto& w = *g.add_initializer();
+    w.set_name("w");
+    w.set_data_type(onnx::TensorProto::FLOAT);
+    for (const int d : {2, 0, 3, 3}) w.add_dims(d);
+    auto* conv = node(g, "Conv", {"x", "w"}, "/dw");
+    auto& group = *conv->add_attribute();
+    group.set_name("group");
+    group.set_type(onnx::AttributeProto::INT);
+    group.set_i(2);
+    auto& pads = *conv->add_attribute();
+    pads.set_name("pads");
+    pads.set_type(onnx::AttributeProto::INTS);
+    for (int k = 0; k < 4; ++k) pads.add_ints(1);
+    expect_refused(m, "dw.onnx", "weight has 0 values, expected 18");
+  }
+}
+
 // A dilated convolution from ONNX (the dilations attribute); a dilated pool refused.
 TEST(GraphImport, DilatedConvolutionFromOnnx) {
   std::mt19937 rng(11);

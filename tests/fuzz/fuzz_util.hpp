@@ -43,6 +43,9 @@ void expect_clean(const char* source, Read&& read) {
     check(e);
   } catch (const std::invalid_argument& e) {
     check(e);
+  } catch (const std::exception& e) {  // say what escaped before the abort: CI shows only the report's tail
+    std::fprintf(stderr, "reading '%s' let an undocumented exception escape: %s\n", source, e.what());
+    std::abort();
   }
 }
 
