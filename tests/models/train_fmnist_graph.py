@@ -14,7 +14,10 @@ images and its float accuracy on the 10,000, which the tests hold ccsim's import
 and int8 model to. Both files are committed; training again needs Debian's python3-torch
 (apt-get install python3-torch), which the tests themselves do not.
 
-Usage: train_fmnist_graph.py OUT.onnx --arch resnet|mbv2 [--dataset DIR] [--epochs 2]
+--width W multiplies the ResNet's channels (16 and 32 at 1; fmnist-resnet-w2.onnx has W = 2, for
+the retraining table of models/examples/TRAINING.md).
+
+Usage: train_fmnist_graph.py OUT.onnx --arch resnet|mbv2 [--width 1] [--dataset DIR] [--epochs 2]
 """
 import argparse
 import gzip
@@ -30,6 +33,7 @@ args.add_argument("output")
 args.add_argument("--arch", choices=["resnet", "mbv2"], required=True)
 args.add_argument("--dataset", default="/usr/share/datasets/fashion-mnist")
 args.add_argument("--epochs", type=int, default=2)
+args.add_argument("--width", type=int, default=1)
 args = args.parse_args()
 
 
@@ -103,16 +107,17 @@ class InvertedResidual(nn.Module):
         return x + y if self.residual else y
 
 
-def resnet():
+def resnet(w=1):
+    a, b = 16 * w, 32 * w
     return nn.Sequential(
-        conv_bn(1, 16, 3, padding=1), nn.ReLU(),                  # 16 x 28 x 28
-        nn.MaxPool2d(3, 2, ceil_mode=True),                       # 16 x 14 x 14 (13.5 -> 14)
-        ShiftBlock(16, 16),
-        ShiftBlock(16, 32, stride=2),                             # 32 x 7 x 7, projection shortcut
-        nn.ZeroPad2d(1), nn.Conv2d(32, 32, 3), nn.ReLU(),         # the pad becomes the conv's
-        Inception(32, 16),                                        # Concat: 32 x 7 x 7
-        nn.ZeroPad2d((0, 1, 0, 1)), nn.MaxPool2d(2),              # a Pad layer: 32 x 8 x 8 -> 4 x 4
-        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(32, 10))
+        conv_bn(1, a, 3, padding=1), nn.ReLU(),                   # a x 28 x 28
+        nn.MaxPool2d(3, 2, ceil_mode=True),                       # a x 14 x 14 (13.5 -> 14)
+        ShiftBlock(a, a),
+        ShiftBlock(a, b, stride=2),                               # b x 7 x 7, projection shortcut
+        nn.ZeroPad2d(1), nn.Conv2d(b, b, 3), nn.ReLU(),           # the pad becomes the conv's
+        Inception(b, b // 2),                                     # Concat: b x 7 x 7
+        nn.ZeroPad2d((0, 1, 0, 1)), nn.MaxPool2d(2),              # a Pad layer: b x 8 x 8 -> 4 x 4
+        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(b, 10))
 
 
 def mbv2():
@@ -127,7 +132,7 @@ def mbv2():
 
 torch.manual_seed(5)
 torch.set_num_threads(2)
-model = resnet() if args.arch == "resnet" else mbv2()
+model = resnet(args.width) if args.arch == "resnet" else mbv2()
 train_x, train_y = split("train")
 test_x, test_y = split("t10k")
 optimizer = torch.optim.Adam(model.parameters(), lr=2e-3)
