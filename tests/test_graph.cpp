@@ -97,6 +97,15 @@ void expect_within_quantization_error(const model::Network& net, const model::Pa
   EXPECT_LT(worst, 0.05 * range) << "worst " << worst << " of " << range;
 }
 
+// A float initializer `name` of `dims` in g, for values to be added.
+onnx::TensorProto& float_initializer(onnx::GraphProto& g, const char* name, const std::vector<int>& dims) {
+  auto& t = *g.add_initializer();
+  t.set_name(name);
+  t.set_data_type(onnx::TensorProto::FLOAT);
+  for (const int d : dims) t.add_dims(d);
+  return t;
+}
+
 // An ONNX model (opset 13) whose graph has one float input "x" of `dims`, for nodes to be added.
 onnx::ModelProto onnx_model_with_input(const std::vector<int>& dims) {
   onnx::ModelProto m;
@@ -331,12 +340,6 @@ TEST(GraphImport, EmptyScalarsAndWeightsAreRefusedNamingTheNode) {
       EXPECT_NE(what.find(needle), std::string::npos) << what;
     }
   };
-  const auto empty_initializer = [](onnx::GraphProto& g, const char* name) {
-    auto& t = *g.add_initializer();
-    t.set_name(name);
-    t.set_data_type(onnx::TensorProto::FLOAT);
-    t.add_dims(0);
-  };
   const auto node = [](onnx::GraphProto& g, const char* op, std::vector<std::string> ins, const char* name) {
     auto& n = *g.add_node();
     n.set_op_type(op);
@@ -354,24 +357,21 @@ TEST(GraphImport, EmptyScalarsAndWeightsAreRefusedNamingTheNode) {
     pads.set_data_type(onnx::TensorProto::INT64);
     pads.add_dims(8);
     for (const int v : {0, 0, 1, 1, 0, 0, 1, 1}) pads.add_int64_data(v);
-    empty_initializer(g, "value");
+    float_initializer(g, "value", {0});
     node(g, "Pad", {"x", "pads", "value"}, "/pad");
     expect_refused(m, "pad.onnx", "node '/pad' (Pad): constant_value must hold one value, holds 0");
   }
   {
     onnx::ModelProto m = onnx_model_with_input({1, 2, 4, 4});
     onnx::GraphProto& g = *m.mutable_graph();
-    empty_initializer(g, "lo");
+    float_initializer(g, "lo", {0});
     node(g, "Clip", {"x", "lo"}, "/clip");
     expect_refused(m, "clip.onnx", "node '/clip' (Clip): min must hold one value, holds 0");
   }
   {
     onnx::ModelProto m = onnx_model_with_input({1, 2, 4, 4});
     onnx::GraphProto& g = *m.mutable_graph();
-    auto& w = *g.add_initializer();
-    w.set_name("w");
-    w.set_data_type(onnx::TensorProto::FLOAT);
-    for (const int d : {2, 0, 3, 3}) w.add_dims(d);
+    float_initializer(g, "w", {2, 0, 3, 3});
     auto* conv = node(g, "Conv", {"x", "w"}, "/dw");
     auto& group = *conv->add_attribute();
     group.set_name("group");
@@ -391,10 +391,7 @@ TEST(GraphImport, DilatedConvolutionFromOnnx) {
   const model::Layer d2 = test::conv("d2", 3, 8, 3, 1, 2, rng);
   onnx::ModelProto m = onnx_model_with_input({1, 3, 12, 12});
   onnx::GraphProto& g = *m.mutable_graph();
-  auto& w = *g.add_initializer();
-  w.set_name("w");
-  w.set_data_type(onnx::TensorProto::FLOAT);
-  for (const int d : {8, 3, 3, 3}) w.add_dims(d);
+  auto& w = float_initializer(g, "w", {8, 3, 3, 3});
   for (const float v : d2.weight) w.add_float_data(v);
   auto& conv = *g.add_node();
   conv.set_op_type("Conv");
