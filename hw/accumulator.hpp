@@ -1,4 +1,4 @@
-// The accumulator buffer of one row tile (R x P int32) and the output stage behind it: the left
+// The accumulator buffer of one row tile of a pixel block (R x P int32) and the output stage behind it: the left
 // edge's partial sums in (the bias in the first column tile, the sum so far afterwards), the right
 // edge's results back, and after the last column tile requantization and clamp to int8
 // (fixed::requantize). Plain C++: the OutputStage module (hw/units) and MatmulEngine both use it.
@@ -14,27 +14,36 @@ namespace ccsim::hw {
 
 class AccumulatorTile {
  public:
-  AccumulatorTile(int rows, std::int64_t pixels) : rows_(rows), pixels_(pixels), acc_(static_cast<std::size_t>(rows) * pixels, 0) {}
+  // `capacity`: pixels per row, the largest pixel block it holds.
+  AccumulatorTile(int rows, std::int64_t capacity)
+      : rows_(rows), capacity_(capacity), acc_(static_cast<std::size_t>(rows) * capacity, 0) {}
 
-  // First column tile of a row tile: every row starts from its bias (0 beyond the matrix).
-  void load_bias(const model::PackedLayer& layer, int first_row) {
+  // First column tile of a row tile of a block of `pixels` pixels (<= capacity) starting at
+  // output pixel `first_pixel`: every row starts from its bias (0 beyond the matrix).
+  void load_bias(const model::PackedLayer& layer, int first_row, std::int64_t first_pixel, std::int64_t pixels) {
+    first_pixel_ = first_pixel;
+    pixels_ = pixels;
     for (int r = 0; r < rows_; ++r) {
       const fixed::Acc bias = first_row + r < layer.rows() ? layer.bias[first_row + r] : 0;
-      std::fill_n(acc_.begin() + static_cast<std::ptrdiff_t>(r) * pixels_, pixels_, bias);
+      std::fill_n(acc_.begin() + static_cast<std::ptrdiff_t>(r) * capacity_, pixels_, bias);
     }
   }
-  fixed::Acc read(int r, std::int64_t p) const { return acc_[static_cast<std::size_t>(r) * pixels_ + p]; }
-  void write(int r, std::int64_t p, fixed::Acc value) { acc_[static_cast<std::size_t>(r) * pixels_ + p] = value; }
+  // Pixel p of the block (0 .. pixels).
+  fixed::Acc read(int r, std::int64_t p) const { return acc_[static_cast<std::size_t>(r) * capacity_ + p]; }
+  void write(int r, std::int64_t p, fixed::Acc value) { acc_[static_cast<std::size_t>(r) * capacity_ + p] = value; }
 
   // Output stage after the last column tile: out(index, value) for every output value of the
-  // tile's rows inside the matrix (index into the layer's CHW output). Returns the values written.
+  // tile's rows inside the matrix and the block's pixels (index into the layer's CHW output).
+  // Returns the values written.
   template <typename Out>
   std::int64_t drain(const model::PackedLayer& layer, int first_row, Out&& out) const {
+    const std::int64_t layer_pixels = static_cast<std::int64_t>(layer.out.h) * layer.out.w;
     std::int64_t written = 0;
     for (int r = 0; r < rows_ && first_row + r < layer.rows(); ++r) {
       const int m = first_row + r;
+      const std::size_t base = static_cast<std::size_t>(m * layer_pixels + first_pixel_);
       for (std::int64_t p = 0; p < pixels_; ++p) {
-        out(static_cast<std::size_t>(m) * pixels_ + p, fixed::requantize(read(r, p), layer.requant[m], layer.act_min, layer.act_max));
+        out(base + static_cast<std::size_t>(p), fixed::requantize(read(r, p), layer.requant[m], layer.act_min, layer.act_max));
       }
       written += pixels_;
     }
@@ -43,7 +52,9 @@ class AccumulatorTile {
 
  private:
   int rows_;
-  std::int64_t pixels_;
+  std::int64_t capacity_;
+  std::int64_t first_pixel_ = 0;
+  std::int64_t pixels_ = 0;
   std::vector<fixed::Acc> acc_;
 };
 

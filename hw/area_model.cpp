@@ -90,6 +90,8 @@ AreaBreakdown area_of(const AcceleratorConfig& config, const model::PackedNetwor
   for (const auto& l : net.layers) {
     if (l.kind == model::OpKind::Matmul) pixels = std::max<std::int64_t>(pixels, static_cast<std::int64_t>(l.out.h) * l.out.w);
   }
+  // The buffer the network needs, at most the configured one (larger layers run in pixel blocks).
+  pixels = std::min(pixels, a.accumulator_pixels);
   b.accumulator_um2 = static_cast<double>(arrays) * a.rows * pixels * 32 * t.sram_bit_um2;
   return b;
 }

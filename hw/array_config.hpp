@@ -14,6 +14,11 @@ struct ArrayConfig {
   int data_bits = 8;   // b: bits per input value, cycles per MAC (int8 activations need b >= 8)
   int alpha_max = 8;   // bit lines per array column (the multiplexer width)
   int load_cycles_per_row = 1;  // weight-buffer cycles per array row of a tile (T_load = R x this)
+  // What bounds a pixel block (hw/README.md, "Pixel blocks"): the accumulator buffer's output
+  // pixels per array row (the RTL's 2^PixW) and the stored input one block reads (its band of
+  // input rows, all channels; the RTL's 2^ActAddrW bytes).
+  std::int64_t accumulator_pixels = 4096;
+  std::int64_t input_store_bytes = 64 * 1024;
 
   // Throws std::invalid_argument on a size < 1, data_bits outside [8, 16] or alpha_max outside [1, 32].
   void validate() const;

@@ -38,16 +38,17 @@ class Feeder {
 };
 
 // The bit lines entering row 0 of the array, tile cycle by tile cycle: in cycle t, column c
-// carries bit t % b of pixel t / b - c (hw/README.md, "Timing of one tile"). A column fetches its
+// carries bit t % b of the block's pixel t / b - c (hw/README.md, "Timing of one tile"). A column fetches its
 // group's values once per pixel and keeps them while it serializes them.
 class ColumnFeed {
  public:
   ColumnFeed(const ArrayConfig& array, const model::PackedLayer& layer);
 
-  void begin_tile(int first_group);  // the tile's first packed column (g0)
+  // The tile's first packed column (g0) and its pixel block: `pixels` output pixels from `first_pixel`.
+  void begin_tile(int first_group, std::int64_t first_pixel, std::int64_t pixels);
 
   // Fills top[0 .. C) for tile cycle t. fetch(p, column) returns the value filter-matrix column
-  // `column` reads at pixel p. `late_last_column` delays the last array column by that many MAC
+  // `column` reads at output pixel p of the layer. `late_last_column` delays the last array column by that many MAC
   // slots (a co-simulation fault). Returns the values fetched in this cycle.
   template <typename Fetch>
   std::int64_t lines(std::int64_t t, std::uint32_t* top, Fetch&& fetch, int late_last_column = 0) {
@@ -65,7 +66,7 @@ class ColumnFeed {
       const auto& members = layer_.groups[g];
       std::int32_t* values = values_.data() + static_cast<std::size_t>(c) * alpha_;
       if (pixel_[c] != p) {
-        for (std::size_t k = 0; k < members.size(); ++k) values[k] = fetch(p, members[k]);
+        for (std::size_t k = 0; k < members.size(); ++k) values[k] = fetch(first_pixel_ + p, members[k]);
         pixel_[c] = p;
         fetched += static_cast<std::int64_t>(members.size());
       }
@@ -82,7 +83,8 @@ class ColumnFeed {
   int bits_;
   int alpha_;
   int groups_;
-  std::int64_t pixels_;
+  std::int64_t first_pixel_ = 0;
+  std::int64_t pixels_ = 0;  // of the tile's block
   int g0_ = 0;
   std::vector<std::int32_t> values_;  // C x alpha_max: the current pixel's values per column
   std::vector<std::int64_t> pixel_;   // the pixel each column's values were fetched for

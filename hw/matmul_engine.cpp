@@ -6,17 +6,22 @@
 namespace ccsim::hw {
 
 MatmulEngine::MatmulEngine(const ArrayConfig& config, const model::PackedLayer& layer, const model::Int8Tensor& input,
-                           const model::PackedLayer* shift, Fault fault)
+                           const model::PackedLayer* shift, Fault fault, int block)
     : config_(config), layer_(layer), fault_(fault), feeder_(layer, input, shift), feed_(config, layer), array_(config),
-      acc_(config.rows, static_cast<std::int64_t>(layer.out.h) * layer.out.w) {
+      blocks_(layer.kind == model::OpKind::Matmul ? pixel_blocks(config, layer, shift) : std::vector<PixelBlock>{}),
+      acc_(config.rows, std::min<std::int64_t>(config.accumulator_pixels, static_cast<std::int64_t>(layer.out.h) * layer.out.w)) {
   if (layer.kind != model::OpKind::Matmul) throw std::invalid_argument("MatmulEngine runs Matmul layers only");
   require_groups_fit(config, layer);
+  if (block >= static_cast<int>(blocks_.size())) {
+    throw std::invalid_argument("layer '" + layer.name + "' has " + std::to_string(blocks_.size()) + " pixel blocks, not block " +
+                                std::to_string(block));
+  }
+  if (block >= 0) blocks_ = {blocks_[static_cast<std::size_t>(block)]};
   const int R = config.rows;
   const int C = config.cols;
-  pixels_ = static_cast<std::int64_t>(layer.out.h) * layer.out.w;
   row_tiles_ = (layer.rows() + R - 1) / R;
   col_tiles_ = std::max(1, (layer.packed_cols() + C - 1) / C);
-  compute_cycles_ = static_cast<std::int64_t>(config.data_bits) * (pixels_ + C - 1) + R;
+  tiles_per_block_ = static_cast<std::int64_t>(row_tiles_) * col_tiles_;
   top_.assign(C, 0);
   output_ = {layer.out, std::vector<std::int8_t>(static_cast<std::size_t>(layer.out.size()), 0)};
   stats_.name = layer.name;
@@ -55,16 +60,20 @@ bool MatmulEngine::step() {
 void MatmulEngine::start_tile() {
   const int R = config_.rows;
   const int C = config_.cols;
-  m0_ = static_cast<int>(tile_ / col_tiles_) * R;
-  g0_ = static_cast<int>(tile_ % col_tiles_) * C;
+  const std::int64_t k = tile_ % tiles_per_block_;  // within the block
+  block_ = &blocks_[static_cast<std::size_t>(tile_ / tiles_per_block_)];
+  m0_ = static_cast<int>(k / col_tiles_) * R;
+  g0_ = static_cast<int>(k % col_tiles_) * C;
+  compute_cycles_ = tile_compute_cycles(config_, block_->pixels);
   const TileWeights tile = tile_weights(config_, layer_, m0_, g0_, fault_ == Fault::SelectStuckAt0);
   array_.load(tile);
   stats_.weight_loads += static_cast<std::int64_t>(R) * C;
   stats_.tiles += 1;
-  stats_.mac_slots += static_cast<std::int64_t>(R) * C * pixels_;
-  stats_.busy_slots += static_cast<std::int64_t>(tile.busy_cells) * pixels_;
-  if (g0_ == 0) acc_.load_bias(layer_, m0_);  // first column tile: the accumulator starts from the bias
-  feed_.begin_tile(g0_);
+  stats_.mac_slots += static_cast<std::int64_t>(R) * C * block_->pixels;
+  stats_.busy_slots += static_cast<std::int64_t>(tile.busy_cells) * block_->pixels;
+  // First column tile: the accumulator starts from the bias.
+  if (g0_ == 0) acc_.load_bias(layer_, m0_, block_->first_pixel, block_->pixels);
+  feed_.begin_tile(g0_, block_->first_pixel, block_->pixels);
   phase_ = Phase::Compute;
   t_ = 0;
 }
@@ -76,7 +85,7 @@ void MatmulEngine::compute_cycle() {
       fault_ == Fault::SkewOffByOne ? 1 : 0);
   stats_.input_bits += fetched * bits;
   const std::int64_t t = t_;
-  const std::int64_t P = pixels_;
+  const std::int64_t P = block_->pixels;
   const int last_col = config_.cols - 1;
   array_.clock(
       t, top_.data(),
@@ -96,14 +105,19 @@ void MatmulEngine::compute_cycle() {
 
 void MatmulEngine::finish_tile() {
   const model::PackedLayer& l = layer_;
-  const bool last_col_tile = (tile_ % col_tiles_) == col_tiles_ - 1;
+  const bool last_col_tile = (tile_ % tiles_per_block_) % col_tiles_ == col_tiles_ - 1;
   if (last_col_tile) {  // output stage
     stats_.activations_written +=
         acc_.drain(l, m0_, [&](std::size_t index, std::int8_t value) { output_.data[index] = value; });
   }
   ++tile_;
-  if (tile_ == static_cast<std::int64_t>(row_tiles_) * col_tiles_) {
+  if (tile_ == tiles_per_block_ * static_cast<std::int64_t>(blocks_.size())) {
     done_ = true;
+    return;
+  }
+  if (tile_ % tiles_per_block_ == 0) {  // a new block: it loads its first tile as a layer does
+    phase_ = Phase::FirstLoad;
+    phase_left_ = static_cast<std::int64_t>(config_.rows) * config_.load_cycles_per_row;
     return;
   }
   // The next tile's weights started loading when this tile started: T_load cycles.

@@ -14,6 +14,7 @@
 #include "hw/array_config.hpp"
 #include "hw/feeder.hpp"
 #include "hw/systolic_array.hpp"
+#include "hw/timing.hpp"
 #include "models/golden.hpp"
 #include "models/packed_network.hpp"
 
@@ -31,8 +32,10 @@ Fault parse_fault(const std::string& text);  // none, select, skew, acc
 class MatmulEngine {
  public:
   // `input` must outlive the engine. `shift` (may be null) is a shift layer fused into the feeder.
+  // The layer's pixel blocks run one after another (hw/README.md, "Pixel blocks"), or with
+  // `block` >= 0 only that one (its outputs in output(), the rest 0).
   MatmulEngine(const ArrayConfig& config, const model::PackedLayer& layer, const model::Int8Tensor& input,
-               const model::PackedLayer* shift, Fault fault = Fault::None);
+               const model::PackedLayer* shift, Fault fault = Fault::None, int block = -1);
 
   // Advances one clock cycle; returns false once the layer has finished (no cycle is spent then).
   bool step();
@@ -45,7 +48,9 @@ class MatmulEngine {
   const LayerStats& stats() const { return stats_; }
   const model::Int8Tensor& output() const { return output_; }
   const SystolicArray& array() const { return array_; }
+  // The tile, counted from the first the engine runs (block by block).
   std::int64_t tile() const { return tile_; }
+  const std::vector<PixelBlock>& blocks() const { return blocks_; }
   std::int64_t tile_cycle() const { return t_; }
   // Whether the last step() was a compute cycle, and the bit lines it fed into row 0.
   bool computed() const { return computed_; }
@@ -64,10 +69,12 @@ class MatmulEngine {
   ColumnFeed feed_;
   SystolicArray array_;
 
-  std::int64_t pixels_ = 0;
+  std::vector<PixelBlock> blocks_;  // the blocks it runs
   int row_tiles_ = 0;
   int col_tiles_ = 0;
-  std::int64_t compute_cycles_ = 0;  // T_compute(P)
+  std::int64_t tiles_per_block_ = 0;
+  const PixelBlock* block_ = nullptr;  // the current tile's
+  std::int64_t compute_cycles_ = 0;    // T_compute(P) of the block
 
   enum class Phase { FirstLoad, Compute, Stall };
   Phase phase_ = Phase::FirstLoad;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "hw/pipeline.hpp"
+#include "hw/timing.hpp"
 
 namespace ccsim::hw {
 
@@ -98,6 +99,10 @@ MemorySystem::MemorySystem(const AcceleratorConfig& config, const model::PackedN
     p.output_is_final = i == last_mover;
     p.output_to_dram = p.output_to_dram || spills[i] || p.output_is_final;
     p.weight_bytes = weights.layer_bytes(l);
+    if (l.kind == model::OpKind::Matmul) {
+      const model::PackedLayer* shift = reader != i ? &net.layers[reader] : nullptr;
+      p.pixel_blocks = static_cast<std::int64_t>(pixel_blocks(array, l, shift).size());
+    }
     previous = static_cast<int>(i);
   }
   weights_resident_ = true;
@@ -124,7 +129,7 @@ LayerTraffic MemorySystem::traffic(std::size_t i, bool first_inference) const {
   if (!p.moves_data) return t;
   const auto& l = net_.layers[i];
   if (l.kind == model::OpKind::Matmul) {
-    t.weight_buffer_read_bytes = p.weight_bytes;
+    t.weight_buffer_read_bytes = p.weight_bytes * p.pixel_blocks;  // every block reads them
     if (!p.weights_resident || first_inference) t.weight_buffer_fill_bytes = p.weight_bytes;
   }
   const std::int64_t input_bytes = i > 0 && fused_into_next(net_, i - 1) ? net_.layers[i - 1].in.size() : l.in.size();

@@ -97,6 +97,7 @@ class MemorySystem {
     bool output_to_dram = false;
     bool output_is_final = false;
     std::int64_t weight_bytes = 0;
+    std::int64_t pixel_blocks = 1;  // a Matmul's weights are read once per block
     bool weights_resident = false;  // fetched from DRAM on the first inference only
     int region_copies = 2;
   };

@@ -1,6 +1,10 @@
 #include "hw/timing.hpp"
 
 #include <algorithm>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <utility>
 
 namespace ccsim::hw {
 
@@ -8,13 +12,70 @@ std::int64_t tile_compute_cycles(const ArrayConfig& a, std::int64_t pixels) {
   return static_cast<std::int64_t>(a.data_bits) * (pixels + a.cols - 1) + a.rows;
 }
 
-LayerStats matmul_stats(const ArrayConfig& a, const model::PackedLayer& l) {
+namespace {
+
+// Stored-input rows output rows [first, first + rows) read: the convolution window's rows,
+// widened by the fused shift's largest up and down moves.
+std::pair<int, int> band_of(const model::PackedLayer& l, int first, int rows, int up, int down) {
+  const int top = first * l.window.stride_h - l.window.pad_top - up;
+  const int bottom = (first + rows - 1) * l.window.stride_h - l.window.pad_top + (l.window.kh - 1) * l.window.dilation_h + down;
+  const int begin = std::clamp(top, 0, l.in.h);
+  const int end = std::clamp(bottom + 1, begin, l.in.h);
+  return {begin, end - begin};
+}
+
+}  // namespace
+
+std::vector<PixelBlock> pixel_blocks(const ArrayConfig& a, const model::PackedLayer& l, const model::PackedLayer* shift) {
+  int up = 0;    // rows above the window a shift reads (dy = -1)
+  int down = 0;  // rows below (dy = +1)
+  if (shift) {
+    for (const auto& d : shift->shift) {
+      up = std::max(up, -static_cast<int>(d[0]));
+      down = std::max(down, static_cast<int>(d[0]));
+    }
+  }
+  const std::int64_t row_bytes = static_cast<std::int64_t>(l.in.c) * l.in.w;
+  const auto band_bytes = [&](int first, int rows) { return band_of(l, first, rows, up, down).second * row_bytes; };
+  const auto fits = [&](int first, int rows) {
+    return static_cast<std::int64_t>(rows) * l.out.w <= a.accumulator_pixels && band_bytes(first, rows) <= a.input_store_bytes;
+  };
+  if (static_cast<std::int64_t>(l.out.w) > a.accumulator_pixels) {
+    throw PixelBlockError("layer '" + l.name + "': an output row of " + std::to_string(l.out.w) +
+                              " pixels exceeds the accumulator buffer of " + std::to_string(a.accumulator_pixels) +
+                              " pixels per array row; raise accumulator_pixels (ccsim run --acc-pixels)",
+                          PixelBlockError::Limit::AccumulatorPixels, l.out.w, a.accumulator_pixels);
+  }
+  std::vector<PixelBlock> blocks;
+  for (int first = 0; first < l.out.h;) {
+    if (!fits(first, 1)) {
+      throw PixelBlockError("layer '" + l.name + "': output row " + std::to_string(first) + " reads " +
+                                std::to_string(band_bytes(first, 1)) + " bytes of stored input, more than the input store of " +
+                                std::to_string(a.input_store_bytes) + " bytes; raise input_store_bytes (ccsim run --input-store-kib)",
+                            PixelBlockError::Limit::InputStoreBytes, band_bytes(first, 1), a.input_store_bytes);
+    }
+    int rows = 1;  // as many rows as fit (a band grows with its rows, so the first misfit ends it)
+    while (first + rows < l.out.h && fits(first, rows + 1)) ++rows;
+    PixelBlock b;
+    b.first_row = first;
+    b.rows = rows;
+    std::tie(b.band_first_row, b.band_rows) = band_of(l, first, rows, up, down);
+    b.first_pixel = static_cast<std::int64_t>(first) * l.out.w;
+    b.pixels = static_cast<std::int64_t>(rows) * l.out.w;
+    b.band_bytes = b.band_rows * row_bytes;
+    blocks.push_back(b);
+    first += rows;
+  }
+  return blocks;
+}
+
+LayerStats block_stats(const ArrayConfig& a, const model::PackedLayer& l, const PixelBlock& block) {
   LayerStats s;
   s.name = l.name;
   s.op = model::to_string(l.kind);
   const std::int64_t R = a.rows;
   const std::int64_t C = a.cols;
-  const std::int64_t P = static_cast<std::int64_t>(l.out.h) * l.out.w;
+  const std::int64_t P = block.pixels;
   const std::int64_t row_tiles = (l.rows() + R - 1) / R;
   const std::int64_t col_tiles = std::max<std::int64_t>(1, (l.packed_cols() + C - 1) / C);
   const std::int64_t n = row_tiles * col_tiles;
@@ -35,6 +96,14 @@ LayerStats matmul_stats(const ArrayConfig& a, const model::PackedLayer& l) {
   for (int r = 0; r < l.rows(); ++r) {
     for (std::int64_t g = 0; g < G; ++g) s.busy_slots += (l.weights[l.cell(r, static_cast<int>(g))] != 0) * P;
   }
+  return s;
+}
+
+LayerStats matmul_stats(const ArrayConfig& a, const model::PackedLayer& l, const model::PackedLayer* shift) {
+  LayerStats s;
+  s.name = l.name;
+  s.op = model::to_string(l.kind);
+  for (const PixelBlock& b : pixel_blocks(a, l, shift)) s.add(block_stats(a, l, b));
   return s;
 }
 

@@ -2,16 +2,52 @@
 // with these exactly on every layer (tests check it).
 #pragma once
 
+#include <stdexcept>
+#include <string>
+#include <vector>
+
 #include "hw/array_config.hpp"
 #include "models/packed_network.hpp"
 
 namespace ccsim::hw {
 
+// A run of whole output rows of a Matmul layer that the array computes as a layer of its own
+// (hw/README.md, "Pixel blocks"): its output pixels fit the accumulator buffer and the input
+// rows it reads (its band) fit the input store.
+struct PixelBlock {
+  int first_row = 0;        // first output row
+  int rows = 0;             // output rows
+  int band_first_row = 0;   // first stored-input row the block reads
+  int band_rows = 0;        // stored-input rows it reads (0: it reads only padding)
+  std::int64_t first_pixel = 0;
+  std::int64_t pixels = 0;  // rows x output width
+  std::int64_t band_bytes = 0;  // band_rows x input width x channels
+};
+
+// One output row of a layer does not fit a pixel block; the message names the ArrayConfig field
+// to raise, the fields let a caller name its own (the RTL's parameters).
+struct PixelBlockError : std::invalid_argument {
+  enum class Limit { AccumulatorPixels, InputStoreBytes };
+  PixelBlockError(const std::string& what, Limit l, std::int64_t need, std::int64_t have)
+      : std::invalid_argument(what), limit(l), needed(need), capacity(have) {}
+  Limit limit;
+  std::int64_t needed;    // pixels of one output row, or bytes its band reads
+  std::int64_t capacity;  // accumulator_pixels or input_store_bytes
+};
+
+// The blocks of a Matmul layer, top to bottom (one block when the layer fits). `fused_shift`
+// (may be null) widens the band by the rows its shifts reach. Throws PixelBlockError naming the
+// layer and the ArrayConfig field to raise when one output row does not fit.
+std::vector<PixelBlock> pixel_blocks(const ArrayConfig& a, const model::PackedLayer& layer,
+                                     const model::PackedLayer* fused_shift = nullptr);
+
 // T_compute(P) = b (P + C - 1) + R
 std::int64_t tile_compute_cycles(const ArrayConfig& a, std::int64_t pixels);
 
-// Counters of a Matmul layer on the array (all of LayerStats).
-LayerStats matmul_stats(const ArrayConfig& a, const model::PackedLayer& layer);
+// Counters of a Matmul layer on the array (all of LayerStats), all its blocks.
+LayerStats matmul_stats(const ArrayConfig& a, const model::PackedLayer& layer, const model::PackedLayer* fused_shift = nullptr);
+// The same for one of its blocks.
+LayerStats block_stats(const ArrayConfig& a, const model::PackedLayer& layer, const PixelBlock& block);
 
 // Counters of a layer run on the vector unit; `view` = it moves no data (is_view: a shift folded
 // into the next Matmul, a flatten of the slot before it).

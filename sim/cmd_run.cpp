@@ -54,6 +54,8 @@ struct RunArgs {
   double weight_buffer_kib = 64;
   int weight_banks = 0;
   double act_buffer_kib = 128;
+  std::int64_t acc_pixels = hw::ArrayConfig{}.accumulator_pixels;
+  double input_store_kib = static_cast<double>(hw::ArrayConfig{}.input_store_bytes) / 1024;
   double dram_bytes_per_cycle = 16;
   std::string compute_report;
   std::string energy_table;
@@ -87,6 +89,8 @@ struct RtlCheck {
 hw::AcceleratorConfig accelerator_config(const RunArgs& a) {
   hw::AcceleratorConfig cfg(hw::parse_array(a.array));
   cfg.array.data_bits = a.data_bits;
+  cfg.array.accumulator_pixels = a.acc_pixels;
+  cfg.array.input_store_bytes = static_cast<std::int64_t>(a.input_store_kib * 1024);
   cfg.schedule = hw::parse_schedule(a.schedule);
   cfg.weight_buffer.capacity_bytes = static_cast<std::int64_t>(a.weight_buffer_kib * 1024);
   cfg.weight_buffer.banks = a.weight_banks;
@@ -388,6 +392,12 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--weight-banks", a->weight_banks, "weight buffer banks (default: one per array column)")
       ->check(kPositive);
   cmd->add_option("--act-buffer-kib", a->act_buffer_kib, "activation buffer capacity (KiB)")
+      ->check(kPositive)->capture_default_str();
+  cmd->add_option("--acc-pixels", a->acc_pixels,
+                  "accumulator buffer: output pixels per array row (a larger layer runs in pixel blocks)")
+      ->check(kPositive)->capture_default_str();
+  cmd->add_option("--input-store-kib", a->input_store_kib,
+                  "stored input one pixel block reads (KiB, its band of input rows)")
       ->check(kPositive)->capture_default_str();
   cmd->add_option("--dram-bytes-per-cycle", a->dram_bytes_per_cycle, "DRAM bandwidth")
       ->check(kPositive)->capture_default_str();

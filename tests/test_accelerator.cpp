@@ -8,19 +8,23 @@
 #include <utility>
 
 #include "hw/accelerator.hpp"
+#include "hw/memory_system.hpp"
 #include "hw/systolic_array.hpp"
+#include "hw/timing.hpp"
 #include "models/pack.hpp"
 #include "tests/test_util.hpp"
 
 namespace ccsim::hw {
 namespace {
 
-void check_network(const AcceleratorConfig& config, int alpha) {
+// `ran` (may be null) receives the packed network it ran.
+void check_network(const AcceleratorConfig& config, int alpha, model::PackedNetwork* ran = nullptr) {
   const auto net = test::shift_net(31, 0.35);
   model::PackOptions opt;
   opt.scope = model::CombineScope::AllWeightLayers;  // combine every weight layer, the first and FC ones too
   opt.combine = {alpha, 1.75, 0};
   const auto packed = model::pack_network(net, opt, test::random_batch(net.input, 8, 1)).packed;
+  if (ran) *ran = packed;
   const auto batch = test::random_batch(net.input, 3, 2);
   std::vector<model::Int8Tensor> inputs;
   const auto per = static_cast<std::size_t>(net.input.size());
@@ -62,6 +66,25 @@ TEST(Accelerator, ShiftNetworkOnANonSquareArray) {
   a.rows = 5;
   a.cols = 12;
   check_network(a, 4);
+}
+
+// A small accumulator buffer and input store: layers run in pixel blocks (each exposing its first
+// weight load, its weights read again); both modes agree and give the golden outputs.
+TEST(Accelerator, PixelBlocksInBothModes) {
+  ArrayConfig a;
+  a.rows = 4;
+  a.cols = 6;
+  a.accumulator_pixels = 30;
+  a.input_store_bytes = 900;
+  model::PackedNetwork packed;
+  check_network(a, 4, &packed);
+  int split = 0;
+  for (std::size_t i = 0; i < packed.layers.size(); ++i) {
+    if (packed.layers[i].kind != model::OpKind::Matmul) continue;
+    const model::PackedLayer* shift = i > 0 && fused_into_next(packed, i - 1) ? &packed.layers[i - 1] : nullptr;
+    split += pixel_blocks(a, packed.layers[i], shift).size() > 1;
+  }
+  EXPECT_GE(split, 3);
 }
 
 // Small buffers, few weight banks, slow DRAM: weight loads and DMA stall the array; both modes agree.

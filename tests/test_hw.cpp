@@ -4,6 +4,7 @@
 #include <random>
 
 #include "hw/accelerator.hpp"
+#include "hw/feeder.hpp"
 #include "hw/matmul_engine.hpp"
 #include "hw/mx_cell.hpp"
 #include "hw/timing.hpp"
@@ -169,6 +170,121 @@ TEST(MatmulEngine, FusedShiftEqualsShiftThenMatmul) {
     ++checked;
   }
   EXPECT_EQ(checked, 3);  // pw1 (stride 1), pw2 (stride 2), pw3
+}
+
+// Pixel blocks (hw/README.md): whole output rows, top to bottom, each within the accumulator
+// buffer, its band holding every stored-input row its windows (and the fused shift) read.
+void expect_blocks_cover(const ArrayConfig& a, const model::PackedLayer& l, const model::PackedLayer* shift,
+                         const std::vector<PixelBlock>& blocks) {
+  int next = 0;
+  for (const PixelBlock& b : blocks) {
+    EXPECT_EQ(b.first_row, next) << l.name;
+    EXPECT_GE(b.rows, 1);
+    EXPECT_LE(b.pixels, a.accumulator_pixels);
+    EXPECT_LE(b.band_bytes, a.input_store_bytes);
+    EXPECT_EQ(b.pixels, static_cast<std::int64_t>(b.rows) * l.out.w);
+    EXPECT_EQ(b.first_pixel, static_cast<std::int64_t>(b.first_row) * l.out.w);
+    for (std::int64_t p = b.first_pixel; p < b.first_pixel + b.pixels; ++p) {
+      for (std::uint32_t column = 0; column < static_cast<std::uint32_t>(l.cols()); ++column) {
+        const std::int64_t at = Feeder::address(l, shift, p, column);
+        if (at < 0) continue;
+        const std::int64_t row = at / l.in.w % l.in.h;
+        ASSERT_GE(row, b.band_first_row) << l.name << " pixel " << p;
+        ASSERT_LT(row, b.band_first_row + b.band_rows) << l.name << " pixel " << p;
+      }
+    }
+    next += b.rows;
+  }
+  EXPECT_EQ(next, l.out.h) << l.name;
+}
+
+TEST(MatmulEngine, PixelBlocksBitExactAndCountersEqualFormulas) {
+  const LayerCase cases[] = {
+      {8, 12, 1, 1, 0, 9, 4, 4, false}, {3, 7, 3, 1, 1, 11, 6, 2, false}, {4, 9, 3, 2, 1, 13, 5, 3, false},
+      {6, 5, 5, 1, 2, 8, 7, 1, false},  {24, 10, 1, 1, 0, 1, 1, 4, true},
+  };
+  std::mt19937 rng(21);
+  int n = 0;
+  int split = 0;
+  for (const auto& lc : cases) {
+    const auto packed = one_layer(lc, static_cast<std::uint32_t>(40 + n++));
+    const model::PackedLayer& layer = packed.layers.at(0);
+    const model::Int8Tensor x = random_int8(layer.in, rng);
+    const model::Int8Tensor want = model::run_layer(layer, x);
+    ArrayConfig a;
+    a.rows = 4;
+    a.cols = 3;
+    a.accumulator_pixels = 2 * layer.out.w + 1;  // two output rows
+    a.input_store_bytes = std::max<std::int64_t>(layer.in.size(), 1) / 2 + layer.in.c * layer.in.w * layer.window.kh;
+    const std::vector<PixelBlock> blocks = pixel_blocks(a, layer);
+    expect_blocks_cover(a, layer, nullptr, blocks);
+    split += blocks.size() > 1;
+    MatmulEngine engine(a, layer, x, nullptr);
+    engine.run();
+    ASSERT_EQ(engine.output().data, want.data) << "case " << n;
+    const LayerStats formula = matmul_stats(a, layer);
+    EXPECT_TRUE(engine.stats().same_counts(formula))
+        << "case " << n << "\ncycle: " << engine.stats().to_json().dump() << "\nfast:  " << formula.to_json().dump();
+    // Each block exposes its first weight load, as a layer does.
+    const std::int64_t per_block = ((layer.rows() + 3) / 4) * std::max(1, (layer.packed_cols() + 2) / 3);
+    EXPECT_EQ(formula.tiles, per_block * static_cast<std::int64_t>(blocks.size()));
+    // One block alone: its pixels, the others 0.
+    MatmulEngine last(a, layer, x, nullptr, Fault::None, static_cast<int>(blocks.size()) - 1);
+    last.run();
+    EXPECT_TRUE(last.stats().same_counts(block_stats(a, layer, blocks.back())));
+    const std::int64_t P = static_cast<std::int64_t>(layer.out.h) * layer.out.w;
+    for (std::size_t k = 0; k < want.data.size(); ++k) {
+      const bool inside = static_cast<std::int64_t>(k) % P >= blocks.back().first_pixel;
+      ASSERT_EQ(last.output().data[k], inside ? want.data[k] : 0) << "case " << n << " value " << k;
+    }
+  }
+  EXPECT_EQ(split, 4);  // all but the fully connected layer
+}
+
+TEST(MatmulEngine, PixelBlocksWithAFusedShiftReadTheRowsTheShiftReaches) {
+  const auto net = test::shift_net(4, 0.4);
+  model::PackOptions opt;
+  opt.scope = model::CombineScope::AllWeightLayers;
+  opt.combine = {4, 1.0, 0};
+  const auto packed = model::pack_network(net, opt, test::random_batch(net.input, 4, 4)).packed;
+  std::mt19937 rng(8);
+  const model::Int8Tensor input = random_int8(packed.input, rng);
+  std::vector<model::Int8Tensor> trace;
+  model::run_golden(packed, input, &trace);
+  int checked = 0;
+  for (std::size_t i = 1; i < packed.layers.size(); ++i) {
+    if (!fused_into_next(packed, i - 1)) continue;
+    const auto& shift = packed.layers[i - 1];
+    const auto& l = packed.layers[i];
+    const auto& shift_input = i >= 2 ? trace[i - 2] : input;
+    ArrayConfig a;
+    a.rows = 3;
+    a.cols = 5;
+    a.accumulator_pixels = l.out.w;                                   // one output row per block ...
+    a.input_store_bytes = static_cast<std::int64_t>(l.in.c) * l.in.w * 3;  // ... and its band of 3 rows
+    const std::vector<PixelBlock> blocks = pixel_blocks(a, l, &shift);
+    expect_blocks_cover(a, l, &shift, blocks);
+    EXPECT_EQ(static_cast<int>(blocks.size()), l.out.h);
+    MatmulEngine engine(a, l, shift_input, &shift);
+    engine.run();
+    EXPECT_EQ(engine.output().data, trace[i].data) << l.name;
+    EXPECT_TRUE(engine.stats().same_counts(matmul_stats(a, l, &shift))) << l.name;
+    // Two rows per band is one too few for a shift up and down: refused naming the field.
+    a.input_store_bytes = static_cast<std::int64_t>(l.in.c) * l.in.w * 2;
+    try {
+      pixel_blocks(a, l, &shift);
+      ADD_FAILURE() << l.name << ": a band of 2 rows was accepted";
+    } catch (const PixelBlockError& e) {
+      EXPECT_EQ(e.limit, PixelBlockError::Limit::InputStoreBytes);
+      EXPECT_NE(std::string(e.what()).find("raise input_store_bytes (ccsim run --input-store-kib)"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(l.name), std::string::npos) << e.what();
+    }
+    ++checked;
+  }
+  EXPECT_EQ(checked, 3);
+  ArrayConfig narrow;
+  narrow.accumulator_pixels = packed.layers[0].out.w - 1;
+  EXPECT_THROW(pixel_blocks(narrow, packed.layers[0]), PixelBlockError);
 }
 
 TEST(ArrayConfig, ParsesAndRejects) {

@@ -176,7 +176,7 @@ TEST(FeederUnit, SerializesSkewedColumnsWithTheFusedShift) {
   const Feeder reference(layer, stored, &shift);
   const std::int64_t P = static_cast<std::int64_t>(layer.out.h) * layer.out.w;
   const int g0 = std::min(array.cols, layer.packed_cols() - 1);  // the second column tile
-  feeder.begin_tile(g0);
+  feeder.begin_tile(g0, 0, P);
   std::int64_t values = 0;
   for (std::int64_t t = 0; t < tile_compute_cycles(array, P); ++t) {
     const std::uint32_t* lines = feeder.lines(t);

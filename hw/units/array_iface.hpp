@@ -32,7 +32,8 @@ struct FeederSetup {
 class FeederIf : public virtual sc_core::sc_interface {
  public:
   virtual void configure(const FeederSetup& setup) = 0;
-  virtual void begin_tile(int first_group) = 0;
+  // The tile's first packed column and its pixel block (`pixels` output pixels from `first_pixel`).
+  virtual void begin_tile(int first_group, std::int64_t first_pixel, std::int64_t pixels) = 0;
   // The C bit-line words for tile cycle t (bit k of word c = line k of array column c).
   virtual const std::uint32_t* lines(std::int64_t tile_cycle) = 0;
 };
@@ -47,10 +48,12 @@ class AccumulatorIf : public virtual sc_core::sc_interface {
 // Where a tile sits in its layer, and how long it computes.
 struct TileDescriptor {
   int layer = -1;          // index of the layer in the network
-  std::int64_t index = 0;  // row tile * column tiles + column tile
+  std::int64_t index = 0;  // block * tiles per block + row tile * column tiles + column tile
+  int block = 0;           // pixel block (hw/README.md, "Pixel blocks")
   int first_row = 0;       // m0
   int first_group = 0;     // g0
-  std::int64_t pixels = 0;
+  std::int64_t first_pixel = 0;     // the block's
+  std::int64_t pixels = 0;          // the block's
   std::int64_t compute_cycles = 0;  // T_compute(P)
   bool first_column_tile = false;
   bool last_column_tile = false;

@@ -212,44 +212,52 @@ std::int64_t Controller::run_matmul(const LayerDescriptor& d) {
   const model::PackedLayer& l = *d.layer;
   const int R = array_.rows;
   const int C = array_.cols;
-  const std::int64_t pixels = static_cast<std::int64_t>(l.out.h) * l.out.w;
+  const std::vector<PixelBlock> blocks = pixel_blocks(array_, l, d.fused_shift);
   const int row_tiles = (l.rows() + R - 1) / R;
   const int col_tiles = std::max(1, (l.packed_cols() + C - 1) / C);
-  const std::int64_t tiles = static_cast<std::int64_t>(row_tiles) * col_tiles;
-  const std::int64_t compute = tile_compute_cycles(array_, pixels);
+  const std::int64_t per_block = static_cast<std::int64_t>(row_tiles) * col_tiles;
+  const std::int64_t tiles = per_block * static_cast<std::int64_t>(blocks.size());
   feeder->configure({&l, d.fused_shift, d.input_slot});
   output->configure({&l, d.output_slot});
   const auto describe = [&](std::int64_t k) {
+    const std::int64_t in_block = k % per_block;
+    const PixelBlock& b = blocks[static_cast<std::size_t>(k / per_block)];
     TileDescriptor t;
     t.layer = static_cast<int>(d.index);
     t.index = k;
-    t.first_row = static_cast<int>(k / col_tiles) * R;
-    t.first_group = static_cast<int>(k % col_tiles) * C;
-    t.pixels = pixels;
-    t.compute_cycles = compute;
-    t.first_column_tile = k % col_tiles == 0;
-    t.last_column_tile = k % col_tiles == col_tiles - 1;
+    t.block = static_cast<int>(k / per_block);
+    t.first_row = static_cast<int>(in_block / col_tiles) * R;
+    t.first_group = static_cast<int>(in_block % col_tiles) * C;
+    t.first_pixel = b.first_pixel;
+    t.pixels = b.pixels;
+    t.compute_cycles = tile_compute_cycles(array_, b.pixels);
+    t.first_column_tile = in_block % col_tiles == 0;
+    t.last_column_tile = in_block % col_tiles == col_tiles - 1;
     return t;
   };
-  weights->request({&l, 0, 0});
+  std::int64_t busy = 0;
   for (std::int64_t k = 0; k < tiles; ++k) {
     const TileDescriptor tile = describe(k);
+    // A block's first tile is loaded once the block before it has finished (a block runs as a
+    // layer does: its first load exposed); the others while the tile before them computes.
+    if (k % per_block == 0) weights->request({&l, tile.first_row, tile.first_group});
     const std::int64_t waiting = now_cycle();
     if (!weights->ready()) sc_core::wait(weights->ready_event());
-    if (k > 0) stats_.weight_wait_cycles += now_cycle() - waiting;
+    if (k % per_block > 0) stats_.weight_wait_cycles += now_cycle() - waiting;
     weights->consume();
     output->begin_tile(tile);
-    feeder->begin_tile(tile.first_group);
-    array->start_tile(tile);  // the shadow registers move into the cells ...
-    if (k + 1 < tiles) {      // ... and are free for the next tile
+    feeder->begin_tile(tile.first_group, tile.first_pixel, tile.pixels);
+    array->start_tile(tile);       // the shadow registers move into the cells ...
+    if ((k + 1) % per_block != 0) {  // ... and are free for the next tile of the block
       const TileDescriptor next = describe(k + 1);
       weights->request({&l, next.first_row, next.first_group});
     }
     sc_core::wait(array->done_event());
     output->end_tile(tile);
     stats_.tiles += 1;
+    busy += tile.compute_cycles;
   }
-  return tiles * compute;
+  return busy;
 }
 
 }  // namespace ccsim::hw

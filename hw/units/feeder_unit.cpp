@@ -13,9 +13,9 @@ void FeederUnit::configure(const FeederSetup& setup) {
   feed_ = std::make_unique<ColumnFeed>(array_, *setup.matmul);
 }
 
-void FeederUnit::begin_tile(int first_group) {
+void FeederUnit::begin_tile(int first_group, std::int64_t first_pixel, std::int64_t pixels) {
   if (!feed_) throw std::logic_error(std::string(name()) + ": tile started before a layer was configured");
-  feed_->begin_tile(first_group);
+  feed_->begin_tile(first_group, first_pixel, pixels);
 }
 
 const std::uint32_t* FeederUnit::lines(std::int64_t tile_cycle) {

@@ -29,7 +29,7 @@ class FeederUnit : public sc_core::sc_module, public FeederIf, public ActivityIf
   FeederUnit(sc_core::sc_module_name name, const ArrayConfig& array);
 
   void configure(const FeederSetup& setup) override;
-  void begin_tile(int first_group) override;
+  void begin_tile(int first_group, std::int64_t first_pixel, std::int64_t pixels) override;
   const std::uint32_t* lines(std::int64_t tile_cycle) override;
   void add_activity(LayerStats& into) const override { into.input_bits += stats_.input_bits; }
 

@@ -1,5 +1,6 @@
 #include "hw/units/output_stage.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace ccsim::hw {
@@ -10,12 +11,13 @@ OutputStage::OutputStage(sc_core::sc_module_name name, const ArrayConfig& array)
 void OutputStage::configure(const OutputSetup& setup) {
   if (!setup.layer) throw std::logic_error(std::string(name()) + ": configured without a layer");
   setup_ = setup;
-  acc_.emplace(array_.rows, static_cast<std::int64_t>(setup.layer->out.h) * setup.layer->out.w);
+  acc_.emplace(array_.rows,
+               std::min<std::int64_t>(array_.accumulator_pixels, static_cast<std::int64_t>(setup.layer->out.h) * setup.layer->out.w));
   activations->allocate(setup.output_slot, setup.layer->out);
 }
 
 void OutputStage::begin_tile(const TileDescriptor& tile) {
-  if (tile.first_column_tile) acc_->load_bias(*setup_.layer, tile.first_row);
+  if (tile.first_column_tile) acc_->load_bias(*setup_.layer, tile.first_row, tile.first_pixel, tile.pixels);
 }
 
 void OutputStage::end_tile(const TileDescriptor& tile) {
