@@ -17,7 +17,9 @@ module ccsim_feeder #(
   input  logic [11:0]                               in_w_i,
   input  logic [3:0]                                stride_h_i,
   input  logic [3:0]                                stride_w_i,
-  input  logic [3:0]                                pad_top_i,
+  // top padding relative to the stored rows (a pixel block's band): -1 when a fused shift reads
+  // the row above the band's first window row
+  input  logic signed [4:0]                         pad_top_i,
   input  logic [3:0]                                pad_left_i,
   // per column: the output pixel it works on and its group's members
   input  logic [Cols-1:0]                           pix_valid_i,
@@ -44,7 +46,7 @@ module ccsim_feeder #(
       always_comb begin
         ch = member_ch_i[c][k];
         y  = 16'($signed({4'b0, pix_oy_i[c]}) * $signed({12'b0, stride_h_i}))
-           - $signed({12'b0, pad_top_i}) + $signed({13'b0, member_ky_i[c][k]});
+           - 16'(pad_top_i) + $signed({13'b0, member_ky_i[c][k]});
         x  = 16'($signed({4'b0, pix_ox_i[c]}) * $signed({12'b0, stride_w_i}))
            - $signed({12'b0, pad_left_i}) + $signed({13'b0, member_kx_i[c][k]});
         in_window = (y >= 0) && (y < $signed({4'b0, in_h_i})) && (x >= 0) && (x < $signed({4'b0, in_w_i}));

@@ -1,4 +1,4 @@
-// One Matmul layer on the systolic array (hw/README.md): tile buffer, feeder with the fused shift
+// One Matmul layer, or one pixel block of it, on the systolic array (hw/README.md): tile buffer, feeder with the fused shift
 // unit, the R x C array, the accumulator buffer and the output stage (requantize, clamp), sequenced
 // over row tiles (outer) and column tiles (inner) with double-buffered weight loads.
 // Cycle for cycle the same schedule as the SystemC model's MatmulEngine (hw/matmul_engine.hpp):
@@ -8,7 +8,9 @@
 // parameters, group members) into the two-slot tile buffer through the tw_* port while earlier
 // tiles run, and every output activation leaves through the os_* port (one lane per array row)
 // as the output stage produces it. Only the stored input (act_* port, written while idle) and
-// the accumulator buffer (P <= 2^PixW) bound a layer. A tile whose slot is not full when its load
+// the accumulator buffer (P <= 2^PixW) bound a run: the host splits a larger layer into pixel
+// blocks (output rows; the descriptor then gives the block's pixels, its band of input rows as
+// in_h and the top padding relative to the band), one start_i each. A tile whose slot is not full when its load
 // is due waits (the array idles); with the DMA in time (ccsim cosim) that never happens.
 module ccsim_tile #(
   parameter int unsigned Rows       = 4,
@@ -40,7 +42,7 @@ module ccsim_tile #(
   input  logic [11:0]                        cfg_in_w_i,
   input  logic [3:0]                         cfg_stride_h_i,
   input  logic [3:0]                         cfg_stride_w_i,
-  input  logic [3:0]                         cfg_pad_top_i,
+  input  logic signed [4:0]                  cfg_pad_top_i,    // relative to the stored band, -16 .. 15
   input  logic [3:0]                         cfg_pad_left_i,
   input  logic signed [7:0]                  cfg_act_min_i,
   input  logic signed [7:0]                  cfg_act_max_i,
@@ -92,7 +94,7 @@ module ccsim_tile #(
   logic [11:0] cfg_in_w_q;
   logic [3:0] cfg_stride_h_q;
   logic [3:0] cfg_stride_w_q;
-  logic [3:0] cfg_pad_top_q;
+  logic signed [4:0] cfg_pad_top_q;
   logic [3:0] cfg_pad_left_q;
   logic signed [7:0] cfg_act_min_q, cfg_act_max_q;
   logic        take_descriptor;

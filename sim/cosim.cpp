@@ -115,7 +115,9 @@ CosimResult run_cosim(const model::PackedNetwork& net, const std::vector<model::
     for (std::size_t i = 0; i < net.layers.size(); ++i) {
       if (net.layers[i].kind != model::OpKind::Matmul) continue;
       const hw::FeederInput in = hw::feeder_input(net, i, outs.data(), i, inputs[0]);
-      make_tile_program(net.layers[i], in.fused_shift, in.stored, limits);
+      for (const hw::PixelBlock& b : tile_blocks(net.layers[i], in.fused_shift, limits)) {
+        make_tile_program(net.layers[i], in.fused_shift, in.stored, limits, b);
+      }
     }
   }
   // Waveforms are written under temporary names and renamed once complete.

@@ -90,10 +90,7 @@ class CosimBench : public sc_core::sc_module {
   CosimBench(sc_core::sc_module_name name, const model::PackedNetwork& net, std::vector<model::Int8Tensor> inputs,
              const CosimOptions& options, const TileLimits& limits)
       : sc_core::sc_module(name), net_(net), inputs_(std::move(inputs)), options_(options), limits_(limits) {
-    array_.rows = limits.rows;
-    array_.cols = limits.cols;
-    array_.data_bits = limits.data_bits;
-    array_.alpha_max = limits.alpha_max;
+    array_ = tile_array(limits);  // the same pixel blocks as the tile
     if (options.design != Design::SystemC) {
       rtl_ = std::make_unique<V>("rtl");
       bind();
@@ -276,7 +273,7 @@ class CosimBench : public sc_core::sc_module {
     m.sample = s;
     m.layer = i;
     m.layer_name = net_.layers[i].name;
-    m.tile = tile;
+    m.tile = tile >= 0 ? tile + tile_base_ : tile;  // counted over the layer's blocks
     m.tile_cycle = tile_cycle;
     m.row = r;
     m.col = c;
@@ -294,7 +291,7 @@ class CosimBench : public sc_core::sc_module {
   void load_layer(const TileProgram& p) {
     cfg_rows_i = p.rows; cfg_groups_i = p.groups; cfg_row_tiles_i = p.row_tiles; cfg_col_tiles_i = p.col_tiles;
     cfg_pixels_i = p.pixels; cfg_out_w_i = p.out_w; cfg_in_h_i = p.in_h; cfg_in_w_i = p.in_w;
-    cfg_stride_h_i = p.stride_h; cfg_stride_w_i = p.stride_w; cfg_pad_top_i = p.pad_top; cfg_pad_left_i = p.pad_left;
+    cfg_stride_h_i = p.stride_h; cfg_stride_w_i = p.stride_w; cfg_pad_top_i = static_cast<std::uint32_t>(p.pad_top) & 0x1fu; cfg_pad_left_i = p.pad_left;
     cfg_act_min_i = static_cast<std::uint8_t>(p.act_min);
     cfg_act_max_i = static_cast<std::uint8_t>(p.act_max);
     stream_ = &p.stream;
@@ -375,7 +372,7 @@ class CosimBench : public sc_core::sc_module {
       if (bits_of(valid, r, 1) == 0) continue;
       const auto m = bits_of(rows, 16 * r, 16);
       const auto px = bits_of(pixels, 16 * r, 16);
-      const std::size_t at_index = static_cast<std::size_t>(m) * p.pixels + px;
+      const std::size_t at_index = static_cast<std::size_t>(m * p.layer_pixels + p.first_pixel + px);
       if (m >= p.rows || px >= p.pixels) {
         record(at(s, i, tile, tile_cycle, r, -1, "output_stream address (row * P + pixel)", static_cast<std::int64_t>(p.output_size),
                   static_cast<std::int64_t>(at_index)));
@@ -391,17 +388,55 @@ class CosimBench : public sc_core::sc_module {
   model::Int8Tensor run_matmul(std::size_t s, std::size_t i, const model::Int8Tensor& stored,
                                const model::PackedLayer* shift) {
     const model::PackedLayer& l = net_.layers[i];
-    const TileProgram program = make_tile_program(l, shift, stored, limits_);
+    const model::Int8Tensor golden = model::run_layer(l, shift ? model::run_layer(*shift, stored) : stored);
     const bool replaying = replay_ && replay_->first == s && replay_->second == i;
-    if (replay_ && !replaying) {  // replay: skip straight to the failing layer (golden values)
-      return model::run_layer(l, shift ? model::run_layer(*shift, stored) : stored);
-    }
+    if (replay_ && !replaying) return golden;  // replay: skip straight to the failing layer (golden values)
     if (replaying) cycle_ = replay_start_cycle_;
     layer_start_cycle_ = cycle_;
+    // Block after block (hw/README.md, "Pixel blocks"): each a layer run of its own on both designs.
+    const std::vector<hw::PixelBlock> blocks = tile_blocks(l, shift, limits_);
+    const std::int64_t tiles_per_block = static_cast<std::int64_t>((l.rows() + array_.rows - 1) / array_.rows) *
+                                         std::max(1, (l.packed_cols() + array_.cols - 1) / array_.cols);
+    LayerResults out;
+    out.rtl.assign(golden.data.size(), 0);
+    out.written.assign(golden.data.size(), 0);
+    out.systemc = {golden.shape, std::vector<std::int8_t>(golden.data.size(), 0)};
+    for (std::size_t b = 0; b < blocks.size() && result_.pass; ++b) {
+      tile_base_ = static_cast<std::int64_t>(b) * tiles_per_block;
+      run_block(s, i, stored, shift, static_cast<int>(b), blocks[b], make_tile_program(l, shift, stored, limits_, blocks[b]), out);
+    }
+    tile_base_ = 0;
+    ++result_.layers_run;
+    // Outputs: against each other and against the golden model.
+    if (result_.pass && rtl_) {
+      const std::size_t P = static_cast<std::size_t>(l.out.h) * l.out.w;
+      const auto missing = std::find(out.written.begin(), out.written.end(), 0);
+      if (missing != out.written.end()) {
+        const auto index = static_cast<std::size_t>(missing - out.written.begin());
+        record(at(s, i, -1, -1, static_cast<int>(index / P), static_cast<int>(index % P),
+                  "output_stream never wrote (row = channel, col = pixel)", 1, 0));
+      }
+      compare_output(s, i, golden, out.rtl, "rtl_output");
+    }
+    const bool engine = options_.design != Design::Rtl;
+    if (result_.pass && engine) compare_output(s, i, golden, out.systemc.data, "systemc_output");
+    if (rtl_) return {golden.shape, out.rtl};
+    return engine ? out.systemc : golden;
+  }
+
+  // A layer's outputs as its blocks fill them in.
+  struct LayerResults {
+    std::vector<std::int8_t> rtl;
+    std::vector<char> written;  // which the RTL's output stream wrote
+    model::Int8Tensor systemc;
+  };
+
+  // One pixel block of layer i on both designs, compared every cycle.
+  void run_block(std::size_t s, std::size_t i, const model::Int8Tensor& stored, const model::PackedLayer* shift, int block,
+                 const hw::PixelBlock& pixels, const TileProgram& program, LayerResults& out) {
+    const model::PackedLayer& l = net_.layers[i];
     std::optional<hw::MatmulEngine> engine;
-    if (options_.design != Design::Rtl) engine.emplace(array_, l, stored, shift, options_.fault);
-    std::vector<std::int8_t> rtl_out(program.output_size, 0);
-    std::vector<char> written(program.output_size, 0);
+    if (options_.design != Design::Rtl) engine.emplace(array_, l, stored, shift, options_.fault, block);
     if (rtl_) {
       load_layer(program);
       start_i = true;
@@ -409,7 +444,7 @@ class CosimBench : public sc_core::sc_module {
       start_i = false;
       ++result_.cycles_simulated;
     }
-    const std::int64_t expected_cycles = hw::matmul_stats(array_, l).cycles;
+    const std::int64_t expected_cycles = hw::block_stats(array_, l, pixels).cycles;
     // A slow tile stream (stream_gap) may make the RTL wait up to (gap + 1) cycles per write.
     const std::int64_t cycle_limit =
         expected_cycles + 16 + static_cast<std::int64_t>(program.stream.size()) * (options_.stream_gap + 1);
@@ -421,7 +456,7 @@ class CosimBench : public sc_core::sc_module {
       const bool rtl_computing = rtl_ && computing_o.read();
       if (rtl_) {
         rtl_lines = top_lines_o.read();
-        collect_outputs(s, i, tile, static_cast<std::int64_t>(tile_cycle_o.read()), program, rtl_out, written);
+        collect_outputs(s, i, tile, static_cast<std::int64_t>(tile_cycle_o.read()), program, out.rtl, out.written);
         drive_stream();
       }
       if (engine) {
@@ -460,12 +495,16 @@ class CosimBench : public sc_core::sc_module {
     if (engine && rtl_ && result_.pass && !done_o.read()) {
       record(at(s, i, engine->tile(), engine->tile_cycle(), -1, -1, "done", 1, 0));
     }
-    ++result_.layers_run;
-    // Outputs: against each other and against the golden model.
-    const model::Int8Tensor golden = model::run_layer(l, shift ? model::run_layer(*shift, stored) : stored);
-    model::Int8Tensor out = engine ? engine->output() : golden;
-    if (result_.pass && engine && engine->stats().cycles != expected_cycles) {
-      record(at(s, i, -1, -1, -1, -1, "cycles", expected_cycles, engine->stats().cycles));
+    if (engine) {
+      if (result_.pass && engine->stats().cycles != expected_cycles) {
+        record(at(s, i, -1, -1, -1, -1, "cycles", expected_cycles, engine->stats().cycles));
+      }
+      const auto P = static_cast<std::size_t>(program.layer_pixels);
+      for (std::size_t m = 0; m < program.rows; ++m) {
+        const std::size_t from = m * P + static_cast<std::size_t>(program.first_pixel);
+        std::copy_n(engine->output().data.begin() + static_cast<std::ptrdiff_t>(from), program.pixels,
+                    out.systemc.data.begin() + static_cast<std::ptrdiff_t>(from));
+      }
     }
     if (result_.pass && rtl_) {
       if (!engine && options_.stream_gap == 0 && k != expected_cycles) {
@@ -479,23 +518,13 @@ class CosimBench : public sc_core::sc_module {
         record(at(s, i, -1, -1, -1, -1, "tile_stream writes taken", static_cast<std::int64_t>(program.stream.size()),
                   static_cast<std::int64_t>(stream_next_)));
       }
-      // Every output leaves the output stream exactly once, in the last column tile.
+      // Every output of the block leaves the output stream exactly once, in the last column tile.
       const auto writes = static_cast<std::int64_t>(out_writes_o.read());
       const std::int64_t expected_writes =
-          engine ? engine->stats().activations_written : static_cast<std::int64_t>(program.output_size);
+          engine ? engine->stats().activations_written : static_cast<std::int64_t>(program.rows) * program.pixels;
       if (writes != expected_writes) record(at(s, i, -1, -1, -1, -1, "output_writes", expected_writes, writes));
-      const auto missing = std::find(written.begin(), written.end(), 0);
-      if (result_.pass && missing != written.end()) {
-        const auto index = static_cast<std::int64_t>(missing - written.begin());
-        record(at(s, i, -1, -1, static_cast<int>(index / program.pixels), static_cast<int>(index % program.pixels),
-                  "output_stream never wrote (row = channel, col = pixel)", 1, 0));
-      }
-      compare_output(s, i, golden, rtl_out, "rtl_output");
-      out.data = rtl_out;
     }
-    if (result_.pass && engine) compare_output(s, i, golden, engine->output().data, "systemc_output");
     stream_ = nullptr;
-    return out;
   }
 
   void compare_output(std::size_t s, std::size_t i, const model::Int8Tensor& golden, const std::vector<std::int8_t>& got,
@@ -542,6 +571,7 @@ class CosimBench : public sc_core::sc_module {
   std::int64_t replay_start_cycle_ = 0;
   std::size_t failing_sample_ = 0;
   std::size_t failing_layer_ = 0;
+  std::int64_t tile_base_ = 0;  // tiles of the layer's blocks before the current one
   std::optional<std::pair<std::size_t, std::size_t>> replay_;
 
   std::unique_ptr<VerilatedFstC> fst_;

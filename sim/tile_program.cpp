@@ -64,8 +64,34 @@ std::uint32_t member_word(const TileLimits& lim, bool valid, int channel, int ky
          (static_cast<std::uint32_t>(dy) & 3u) << (w + 8) | static_cast<std::uint32_t>(valid) << (w + 10);
 }
 
+hw::ArrayConfig tile_array(const TileLimits& lim) {
+  hw::ArrayConfig a;
+  a.rows = lim.rows;
+  a.cols = lim.cols;
+  a.data_bits = lim.data_bits;
+  a.alpha_max = lim.alpha_max;
+  a.accumulator_pixels = std::int64_t{1} << lim.pixel_bits;
+  a.input_store_bytes = std::int64_t{1} << lim.act_addr_bits;
+  return a;
+}
+
+std::vector<hw::PixelBlock> tile_blocks(const model::PackedLayer& l, const model::PackedLayer* shift, const TileLimits& lim) {
+  try {
+    return hw::pixel_blocks(tile_array(lim), l, shift);
+  } catch (const hw::PixelBlockError& e) {
+    const std::string built = " (this configuration: " + std::to_string(lim.rows) + "x" + std::to_string(lim.cols) + ")";
+    const bool pixels = e.limit == hw::PixelBlockError::Limit::AccumulatorPixels;
+    check(l, false,
+          pixels ? "an output row of " + std::to_string(e.needed) + " pixels exceeds the accumulator buffer of " +
+                       std::to_string(e.capacity) + " pixels per row; raise PixW (now " + std::to_string(lim.pixel_bits) + ")" + built
+                 : "one output row reads " + std::to_string(e.needed) + " bytes of stored input, more than the activation buffer of " +
+                       std::to_string(e.capacity) + " bytes; raise ActAddrW (now " + std::to_string(lim.act_addr_bits) + ")" + built);
+    throw;  // not reached
+  }
+}
+
 TileProgram make_tile_program(const model::PackedLayer& l, const model::PackedLayer* shift,
-                              const model::Int8Tensor& input, const TileLimits& lim) {
+                              const model::Int8Tensor& input, const TileLimits& lim, const hw::PixelBlock& block) {
   if (l.kind != model::OpKind::Matmul) throw std::invalid_argument("layer '" + l.name + "' is not a Matmul layer");
   TileProgram p;
   const int R = lim.rows;
@@ -74,25 +100,29 @@ TileProgram make_tile_program(const model::PackedLayer& l, const model::PackedLa
   p.groups = static_cast<std::uint32_t>(l.packed_cols());
   p.row_tiles = static_cast<std::uint32_t>((l.rows() + R - 1) / R);
   p.col_tiles = static_cast<std::uint32_t>(std::max(1, (l.packed_cols() + C - 1) / C));
-  p.pixels = static_cast<std::uint32_t>(l.out.h * l.out.w);
+  p.pixels = static_cast<std::uint32_t>(block.pixels);
+  p.first_pixel = block.first_pixel;
+  p.layer_pixels = static_cast<std::int64_t>(l.out.h) * l.out.w;
   p.out_w = static_cast<std::uint32_t>(l.out.w);
-  p.in_h = static_cast<std::uint32_t>(l.in.h);
+  p.in_h = static_cast<std::uint32_t>(block.band_rows);
   p.in_w = static_cast<std::uint32_t>(l.in.w);
   p.stride_h = static_cast<std::uint32_t>(l.window.stride_h);
   p.stride_w = static_cast<std::uint32_t>(l.window.stride_w);
-  p.pad_top = static_cast<std::uint32_t>(l.window.pad_top);
+  // Band row = layer row - band_first_row, so the block's output row 0 reads from band row
+  // first_row * stride - pad_top - band_first_row.
+  p.pad_top = l.window.pad_top + block.band_first_row - block.first_row * l.window.stride_h;
   p.pad_left = static_cast<std::uint32_t>(l.window.pad_left);
   p.act_min = l.act_min;
   p.act_max = l.act_max;
-  p.output_size = static_cast<std::size_t>(l.rows()) * p.pixels;
+  p.output_size = static_cast<std::size_t>(l.rows()) * static_cast<std::size_t>(p.layer_pixels);
 
   const std::string built = " (this configuration: " + std::to_string(R) + "x" + std::to_string(C) + ")";
-  check(l, input.data.size() <= (std::size_t{1} << lim.act_addr_bits),
-        "the stored input of " + std::to_string(input.data.size()) + " bytes exceeds the activation buffer of " +
+  check(l, block.band_bytes <= (std::int64_t{1} << lim.act_addr_bits),
+        "a band of " + std::to_string(block.band_bytes) + " bytes exceeds the activation buffer of " +
             std::to_string(std::size_t{1} << lim.act_addr_bits) + " bytes; raise ActAddrW (now " +
             std::to_string(lim.act_addr_bits) + ")" + built);
-  check(l, p.pixels <= (1u << lim.pixel_bits),
-        std::to_string(p.pixels) + " output pixels exceed the accumulator buffer of " +
+  check(l, block.pixels <= (std::int64_t{1} << lim.pixel_bits),
+        std::to_string(block.pixels) + " output pixels exceed the accumulator buffer of " +
             std::to_string(1u << lim.pixel_bits) + "; raise PixW (now " + std::to_string(lim.pixel_bits) + ")" + built);
   check(l, l.in.c <= (1 << lim.channel_bits),
         std::to_string(l.in.c) + " input channels exceed 2^ChW; raise ChW (now " + std::to_string(lim.channel_bits) + ")");
@@ -100,7 +130,7 @@ TileProgram make_tile_program(const model::PackedLayer& l, const model::PackedLa
         "more than 65535 filter rows, packed columns or output pixels (16-bit descriptor fields)");
   check(l, (l.window.kh - 1) * l.window.dilation_h < 8 && (l.window.kw - 1) * l.window.dilation_w < 8,
         "kernel extent (with dilation) larger than 8x8 (3-bit kernel offsets)");
-  check(l, l.window.stride_h < 16 && l.window.stride_w < 16 && l.window.pad_top < 16 && l.window.pad_left < 16,
+  check(l, l.window.stride_h < 16 && l.window.stride_w < 16 && p.pad_top >= -16 && p.pad_top < 16 && l.window.pad_left < 16,
         "stride or padding >= 16 (4-bit descriptor fields)");
   check(l, l.in.h < 4096 && l.in.w < 4096 && l.out.w < 4096, "a side of 4096 pixels or more (12-bit descriptor fields)");
   for (const auto& g : l.groups) {
@@ -115,7 +145,15 @@ TileProgram make_tile_program(const model::PackedLayer& l, const model::PackedLa
   for (std::uint32_t rt = 0; rt < p.row_tiles; ++rt) {
     for (std::uint32_t ct = 0; ct < p.col_tiles; ++ct) append_tile(l, shift, lim, static_cast<int>(rt), static_cast<int>(ct), p.stream);
   }
-  p.activations = input.data;
+  // The band: rows band_first_row .. + band_rows of every channel.
+  const std::size_t row_bytes = static_cast<std::size_t>(l.in.w);
+  const std::size_t channel_bytes = static_cast<std::size_t>(l.in.h) * row_bytes;
+  const std::size_t band_channel = static_cast<std::size_t>(block.band_rows) * row_bytes;
+  p.activations.resize(static_cast<std::size_t>(l.in.c) * band_channel);
+  for (int c = 0; c < l.in.c; ++c) {
+    const auto from = input.data.begin() + static_cast<std::ptrdiff_t>(c * channel_bytes + block.band_first_row * row_bytes);
+    std::copy(from, from + static_cast<std::ptrdiff_t>(band_channel), p.activations.begin() + static_cast<std::ptrdiff_t>(c * band_channel));
+  }
   return p;
 }
 

@@ -1,5 +1,6 @@
-// What the host and the DMA give the RTL tile (rtl/ccsim_tile.sv) to run one Matmul layer: the
-// layer descriptor, the stored input activation, and the tile stream for the tile buffer: per
+// What the host and the DMA give the RTL tile (rtl/ccsim_tile.sv) to run one pixel block of a
+// Matmul layer (the whole layer when it fits; hw/README.md, "Pixel blocks"): the block's
+// descriptor, its band of the stored input activation, and the tile stream for the tile buffer: per
 // tile (row tiles outer, column tiles inner), one write per filter row of the tile (its weight
 // buffer cells and selects, bias, requantization) and one per group member k (each packed
 // column's k-th member: input channel, kernel offset, fused-shift direction), the last one
@@ -10,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "hw/array_config.hpp"
+#include "hw/timing.hpp"
 #include "models/golden.hpp"
 #include "models/packed_network.hpp"
 
@@ -23,9 +26,18 @@ struct TileLimits {
   int alpha_max = 8;
   int act_addr_bits = 16;  // ActAddrW: stored input of up to 2^ActAddrW bytes
   int pixel_bits = 12;     // PixW: accumulator buffer of 2^PixW pixels per row
-  int channel_bits = 12;   // ChW: up to 2^ChW input channels
+  int channel_bits = 16;   // ChW: up to 2^ChW input channels
   int member_bits() const { return channel_bits + 11; }
 };
+
+// The array and block limits of the SystemC model that runs beside the tile: the same sizes, so
+// both split a layer into the same pixel blocks.
+hw::ArrayConfig tile_array(const TileLimits& limits);
+
+// The pixel blocks of a Matmul layer on the tile. Throws std::invalid_argument naming the layer
+// and the tile parameter to raise (PixW, ActAddrW) when one output row does not fit.
+std::vector<hw::PixelBlock> tile_blocks(const model::PackedLayer& layer, const model::PackedLayer* fused_shift,
+                                        const TileLimits& limits);
 
 // Group member word of the tile stream (ccsim_tile's MemberW layout).
 std::uint32_t member_word(const TileLimits& limits, bool valid, int channel, int ky, int kx, int dy, int dx);
@@ -42,18 +54,23 @@ struct TileWrite {
 };
 
 struct TileProgram {
-  // descriptor
+  // descriptor (of the block: its pixels, its band's rows as in_h, the top padding relative to
+  // the band, negative when a fused shift reads the row above it)
   std::uint32_t rows = 0, groups = 0, row_tiles = 0, col_tiles = 0, pixels = 0;
-  std::uint32_t out_w = 0, in_h = 0, in_w = 0, stride_h = 1, stride_w = 1, pad_top = 0, pad_left = 0;
+  std::uint32_t out_w = 0, in_h = 0, in_w = 0, stride_h = 1, stride_w = 1, pad_left = 0;
+  std::int32_t pad_top = 0;
   std::int8_t act_min = -128, act_max = 127;
 
   std::vector<TileWrite> stream;         // every tile, in order
-  std::vector<std::int8_t> activations;  // the stored input (channels x in_h x in_w)
-  std::size_t output_size = 0;           // M x P int8 values, row-major
+  std::vector<std::int8_t> activations;  // the block's band of the stored input (channels x in_h x in_w)
+  std::int64_t first_pixel = 0;          // the block's first output pixel in the layer
+  std::int64_t layer_pixels = 0;         // P of the layer
+  std::size_t output_size = 0;           // the layer's M x P int8 values, row-major
 };
 
-// Throws std::invalid_argument naming the layer and the tile parameter to raise.
+// The program of one block (one of tile_blocks). Throws std::invalid_argument naming the layer
+// and the tile parameter to raise.
 TileProgram make_tile_program(const model::PackedLayer& layer, const model::PackedLayer* fused_shift,
-                              const model::Int8Tensor& stored_input, const TileLimits& limits);
+                              const model::Int8Tensor& stored_input, const TileLimits& limits, const hw::PixelBlock& block);
 
 }  // namespace ccsim::cosim

@@ -174,12 +174,106 @@ TEST_F(WideCnn, SlowTileStreamMakesTheTileWaitNotFail) {
   EXPECT_EQ(j["cycles_compared"].get<long>(), fast_matmul_cycles(net_, "8x8", path("f.json")) + j["rtl_wait_cycles"].get<long>());
 }
 
-TEST_F(WideCnn, AnInputBeyondTheActivationBufferNamesTheParameter) {
-  const std::string big = make(96, "wide96", "--alpha 1");  // 96 x 28 x 28 = 75,264 bytes into pw1 > 64 KiB
-  const auto r = test::run_ccsim("cosim " + big + " --array 8x8 --dataset " + kData);
-  EXPECT_NE(r.status, 0) << r.output;
-  EXPECT_NE(r.output.find("raise ActAddrW (now 16)"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("/pw1/Conv"), std::string::npos) << r.output;
+TEST_F(WideCnn, ActivationsBeyondTheBuffersRunInPixelBlocks) {
+  // 96 x 28 x 28 = 75,264 bytes into pw1 (a fused shift), more than the tile's 64 KiB activation
+  // buffer: pw1 runs in two pixel blocks (bands of 24 and 8 input rows), on the RTL and the
+  // SystemC model alike; the fully connected layer's 4,704 inputs fit ChW 16.
+  const std::string big = make(96, "wide96", "--alpha 8 --combine-all --check-count 0");
+  const auto r = test::run_ccsim("cosim " + big + " --array 16x16 --dataset " + kData + " --count 1 --report " + path("r.json"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto j = nlohmann::json::parse(read_file(path("r.json")));
+  EXPECT_TRUE(j["pass"].get<bool>());
+  EXPECT_EQ(j["cycles_compared"].get<long>(), fast_matmul_cycles(big, "16x16", path("fast.json")));
+  const auto fast = nlohmann::json::parse(read_file(path("fast.json")));
+  const auto inspect = nlohmann::json::parse(test::run_ccsim("inspect " + big).output);
+  for (std::size_t i = 0; i < inspect["layers"].size(); ++i) {
+    if (inspect["layers"][i]["name"] != "/pw1/Conv") continue;
+    const int rows = inspect["layers"][i]["rows"].get<int>();
+    const int packed = inspect["layers"][i]["packed_cols"].get<int>();
+    const int per_block = (rows + 15) / 16 * ((packed + 15) / 16);
+    EXPECT_EQ(fast["layers"][i]["tiles"].get<int>(), 2 * per_block);  // two blocks
+  }
+}
+
+// Layers beyond the tile's buffers, made to need every kind of pixel block: 72 x 72 outputs
+// (5,184 pixels > the 4,096-pixel accumulator buffer) from a 3x3 convolution and from a 1x1 one
+// with a fused shift (a block's band starts one row above its first window row: negative top
+// padding in the descriptor), then a stride-2 3x3 convolution whose 82,944-byte input exceeds
+// the 64 KiB activation buffer (blocks bounded by their bands).
+class PixelBlockCosim : public Cosim, public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(PixelBlockCosim, AgreesEveryCycleAndWithTheGoldenModel) {
+  std::mt19937 rng(17);
+  model::Network net;
+  net.name = "pixel-blocks";
+  net.input = {8, 72, 72};
+  net.layers.push_back(test::conv("c1", 8, 8, 3, 1, 1, rng));
+  net.layers.push_back(test::simple("r1", model::LayerKind::ReLU));
+  net.layers.push_back(test::shift("sh", 8, rng));
+  net.layers.push_back(test::conv("pw", 8, 16, 1, 1, 0, rng));
+  net.layers.push_back(test::simple("r2", model::LayerKind::ReLU));
+  net.layers.push_back(test::conv("down", 16, 8, 3, 2, 1, rng));
+  model::save_network_json(net, path("net.json"));
+  model::save_tensor_pb(test::random_batch(net.input, 4, 3), path("calib.pb"));
+  model::save_tensor_pb(test::random_batch(net.input, 1, 4), path("x.pb"));
+  const auto pack = test::run_ccsim("pack " + path("net.json") + " --alpha 4 --combine-all --calib-input " + path("calib.pb") +
+                                    " -o " + path("net.ccpack"));
+  ASSERT_EQ(pack.status, 0) << pack.output;
+  const auto r = test::run_ccsim("cosim " + path("net.ccpack") + " --array " + GetParam() + " --input " + path("x.pb") +
+                                 " --report " + path("r.json"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto j = nlohmann::json::parse(read_file(path("r.json")));
+  EXPECT_TRUE(j["pass"].get<bool>());
+  EXPECT_EQ(j["layers_run"].get<int>(), 3);
+  const auto fast = test::run_ccsim("run " + path("net.ccpack") + " --mode fast --array " + GetParam() + " --input " +
+                                    path("x.pb") + " --report " + path("fast.json"));
+  ASSERT_EQ(fast.status, 0) << fast.output;
+  long cycles = 0;
+  const auto report = nlohmann::json::parse(read_file(path("fast.json")));
+  for (const auto& l : report["layers"]) {
+    if (l["op"] == "matmul") cycles += l["cycles"].get<long>() - l["memory_stall_cycles"].get<long>();
+  }
+  EXPECT_EQ(j["cycles_compared"].get<long>(), cycles);
+  // Each of the three layers runs in two blocks: twice the tiles of buffers that hold it whole.
+  const auto whole = test::run_ccsim("run " + path("net.ccpack") + " --mode fast --array " + GetParam() + " --input " +
+                                     path("x.pb") + " --acc-pixels 8192 --input-store-kib 128 --report " + path("whole.json"));
+  ASSERT_EQ(whole.status, 0) << whole.output;
+  const auto unsplit = nlohmann::json::parse(read_file(path("whole.json")));
+  int matmuls = 0;
+  for (std::size_t i = 0; i < report["layers"].size(); ++i) {
+    if (report["layers"][i]["op"] != "matmul") continue;
+    ++matmuls;
+    EXPECT_EQ(report["layers"][i]["tiles"].get<long>(), 2 * unsplit["layers"][i]["tiles"].get<long>()) << report["layers"][i]["name"];
+  }
+  EXPECT_EQ(matmuls, 3);
+}
+
+INSTANTIATE_TEST_SUITE_P(Built, PixelBlockCosim, ::testing::ValuesIn(built_arrays()),
+                         [](const auto& info) { return "array_" + info.param; });
+
+// A layer one output row of which reads more than the buffer can hold cannot be split: refused
+// naming the parameter, by cosim (the RTL's ActAddrW) and by run (--input-store-kib, which raises it).
+TEST_F(Cosim, AnOutputRowBeyondTheActivationBufferNamesTheParameter) {
+  std::mt19937 rng(19);
+  model::Network net;
+  net.name = "wide-rows";
+  net.input = {128, 3, 600};  // one 1x1 output row reads 128 x 600 = 76,800 bytes
+  net.layers.push_back(test::conv("pw", 128, 4, 1, 1, 0, rng));
+  model::save_network_json(net, path("net.json"));
+  model::save_tensor_pb(test::random_batch(net.input, 2, 3), path("calib.pb"));
+  model::save_tensor_pb(test::random_batch(net.input, 1, 4), path("x.pb"));
+  const auto pack = test::run_ccsim("pack " + path("net.json") + " --calib-input " + path("calib.pb") + " -o " + path("net.ccpack"));
+  ASSERT_EQ(pack.status, 0) << pack.output;
+  const auto cosim = test::run_ccsim("cosim " + path("net.ccpack") + " --array 8x8 --input " + path("x.pb"));
+  EXPECT_NE(cosim.status, 0);
+  EXPECT_NE(cosim.output.find("layer 'pw' does not fit the RTL tile: one output row reads 76800 bytes"), std::string::npos)
+      << cosim.output;
+  EXPECT_NE(cosim.output.find("raise ActAddrW (now 16)"), std::string::npos) << cosim.output;
+  const auto run = test::run_ccsim("run " + path("net.ccpack") + " --mode fast --input " + path("x.pb"));
+  EXPECT_NE(run.status, 0);
+  EXPECT_NE(run.output.find("raise input_store_bytes (ccsim run --input-store-kib)"), std::string::npos) << run.output;
+  const auto raised = test::run_ccsim("run " + path("net.ccpack") + " --mode cycle --input-store-kib 80 --input " + path("x.pb"));
+  EXPECT_EQ(raised.status, 0) << raised.output;
 }
 
 // Branching networks PyTorch exported (tests/models/train_fmnist_graph.py): residual adds,
