@@ -93,7 +93,7 @@ TEST(GroupColumns, MatchesReferenceLoopOnRandomMatrices) {
   }
 }
 
-// Matrices with many more columns than the per-group candidate cache (32): caches drain, evict and
+// Matrices with many more columns than the per-group candidate cache (16): caches drain, evict and
 // rescan many times, and every merge must still be the reference's.
 TEST(GroupColumns, MatchesReferenceLoopOnLargeMatrices) {
   std::mt19937 rng(4321);
