@@ -2,7 +2,8 @@
 # Mutation check of the co-simulation: applies each RTL mutant below to a copy of rtl/, rebuilds
 # ccsim with that RTL (a small 4x4 tile, so each rebuild takes about a minute), runs
 # `ccsim cosim` on the bundled network (against the SystemC model, and the RTL alone with a slow
-# DMA) and counts the mutants it reports (FAIL = caught).
+# DMA) and on a network whose layers run in pixel blocks (tests/models/make_wide_cnn.py
+# --pixel-blocks), and counts the mutants it reports (FAIL = caught).
 # Usage: scripts/rtl-mutants.sh [MUTANT_NUMBER ...]   (default: all). Results in
 # ${CCSIM_MUTANT_DIR:-build-mutants}/mutants.json.
 set -euo pipefail
@@ -40,6 +41,7 @@ mutants=(
   "ccsim_tile.sv|    if (ld_pending_q \&\& cur_full) begin|    if (ld_pending_q) begin|a waiting load starts before its slot is full"
   "ccsim_tile.sv|    assign os_pixel_o[r] = right_pixel;|    assign os_pixel_o[r] = stage_slot[r+1];|output stream pixel ignores the array skew"
   "ccsim_tile.sv|    assign os_row_o[r]   = m[15:0];|    assign os_row_o[r]   = 16'(r);|output stream row ignores the row tile"
+  "ccsim_feeder.sv|- 16'(pad_top_i)|- 16'(\$unsigned(pad_top_i))|top padding read unsigned (a pixel block's band starting above its first window row)"
 )
 
 selected=("$@")
@@ -53,6 +55,8 @@ cmake -S "$root" -B "$work/build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCCSIM_BU
 # cycle, and the RTL alone with a DMA too slow for the tiles (its flow control; outputs checked
 # against the golden model).
 cosim() {
+  "$work/build/ccsim" cosim "$work/blocks.ccpack" --array "$array" --input "$work/blocks-x.pb" \
+    --mismatch-trace "$work/mismatch.fst" "$@" &&
   "$work/build/ccsim" cosim "$root/models/examples/fmnist-shift.ccpack" --array "$array" \
     --dataset /usr/share/datasets/fashion-mnist --count 1 --mismatch-trace "$work/mismatch.fst" "$@" &&
   "$work/build/ccsim" cosim "$root/models/examples/fmnist-shift.ccpack" --array "$array" --design rtl --stream-gap 40 \
@@ -61,6 +65,9 @@ cosim() {
 
 echo "== baseline (unmutated RTL, $array tile)"
 cmake --build "$work/build" --target ccsim >/dev/null
+/usr/bin/python3 "$root/tests/models/make_wide_cnn.py" "$work/blocks.onnx" --pixel-blocks "$work/blocks-x.pb" "$work/blocks-calib.pb"
+"$work/build/ccsim" pack "$work/blocks.onnx" -o "$work/blocks.ccpack" --calib-input "$work/blocks-calib.pb" \
+  --alpha 4 --combine-all --check-count 0 >/dev/null 2>&1
 cosim >/dev/null || { echo "rtl-mutants: the unmutated RTL does not pass cosim" >&2; exit 1; }
 
 results=()

@@ -8,6 +8,12 @@ depthwise 3x3), a 5x5 convolution over 32 channels (800 filter columns, more pac
 the old group table held), a depthwise 3x3 convolution with real kernels, max and average
 pooling, and a fully connected classifier. Used by test_cosim (co-simulation at every built
 array size). Usage: make_wide_cnn.py OUT.onnx [--width C]  (C channels instead of 32)
+
+With --pixel-blocks X.pb CALIB.pb it writes instead a network on 8 x 72 x 72 inputs whose layers
+exceed the RTL tile's buffers (a 3x3 convolution and a 1x1 one after a fused shift with 72 x 72 =
+5,184 output pixels, then a stride-2 3x3 convolution over 16 x 72 x 72 = 82,944 bytes), so they run
+in pixel blocks, and random inputs for it: one (X.pb) and 4 for calibration (CALIB.pb).
+Used by scripts/rtl-mutants.sh.
 """
 import argparse
 
@@ -18,6 +24,7 @@ from onnx import TensorProto, helper, numpy_helper
 args = argparse.ArgumentParser()
 args.add_argument("output")
 args.add_argument("--width", type=int, default=32)
+args.add_argument("--pixel-blocks", nargs=2, metavar=("INPUT_PB", "CALIB_PB"))
 args = args.parse_args()
 W = args.width
 rng = np.random.RandomState(7)
@@ -34,7 +41,7 @@ def bias(name, n):
     return name
 
 
-def conv(x, name, cin, cout, k, pad, group=1, relu=True, one_hot=False, with_bias=True):
+def conv(x, name, cin, cout, k, pad, group=1, relu=True, one_hot=False, with_bias=True, stride=1):
     w = f"{name}.weight"
     if one_hot:  # a shift: channel c moves by (dy, dx) in {-1, 0, 1}^2
         kernels = np.zeros((cout, 1, 3, 3), np.float32)
@@ -46,7 +53,7 @@ def conv(x, name, cin, cout, k, pad, group=1, relu=True, one_hot=False, with_bia
     inputs = [x, w] + ([bias(f"{name}.bias", cout)] if with_bias else [])
     y = f"/{name}/Conv_output_0"
     nodes.append(helper.make_node("Conv", inputs, [y], name=f"/{name}/Conv", kernel_shape=[k, k],
-                                  pads=[pad] * 4, strides=[1, 1], group=group, dilations=[1, 1]))
+                                  pads=[pad] * 4, strides=[stride, stride], group=group, dilations=[1, 1]))
     if not relu:
         return y
     r = f"/{name}/Relu_output_0"
@@ -60,19 +67,32 @@ def pool(x, name, op):
     return y
 
 
-x = conv("input", "c1", 1, W, 3, 1)                                   # W x 28 x 28
-x = conv(x, "shift1", W, W, 3, 1, group=W, relu=False, one_hot=True, with_bias=False)
-x = conv(x, "pw1", W, W, 1, 0)                                        # shift fused into the feeder
-x = pool(x, "pool1", "MaxPool")                                       # W x 14 x 14
-x = conv(x, "c5", W, W, 5, 2)                                         # 25 W filter columns
-x = conv(x, "dw", W, W, 3, 1, group=W)                                # depthwise
-x = pool(x, "pool2", "AveragePool")                                   # W x 7 x 7
-nodes.append(helper.make_node("Flatten", [x], ["/Flatten_output_0"], name="/Flatten", axis=1))
-nodes.append(helper.make_node("Gemm", ["/Flatten_output_0", weight("fc.weight", (10, W * 49), W * 49),
-                                       bias("fc.bias", 10)], ["output"], name="/fc/Gemm", transB=1))
+if args.pixel_blocks:
+    x = conv("input", "c1", 8, 8, 3, 1)                               # 8 x 72 x 72: 5,184 pixels
+    x = conv(x, "shift1", 8, 8, 3, 1, group=8, relu=False, one_hot=True, with_bias=False)
+    x = conv(x, "pw1", 8, 16, 1, 0)                                   # shift fused: bands one row wider
+    x = conv(x, "down", 16, 8, 3, 1, relu=False, stride=2)           # reads 16 x 72 x 72 = 82,944 bytes
+    nodes[-1].output[0] = "output"
+    shape_in, shape_out = [1, 8, 72, 72], [1, 8, 36, 36]
+    for path, n, seed in ((args.pixel_blocks[0], 1, 1), (args.pixel_blocks[1], 4, 2)):
+        pixels = np.random.RandomState(seed).rand(n, 8, 72, 72).astype(np.float32)
+        with open(path, "wb") as f:
+            f.write(numpy_helper.from_array(pixels).SerializeToString())
+else:
+    x = conv("input", "c1", 1, W, 3, 1)                                   # W x 28 x 28
+    x = conv(x, "shift1", W, W, 3, 1, group=W, relu=False, one_hot=True, with_bias=False)
+    x = conv(x, "pw1", W, W, 1, 0)                                        # shift fused into the feeder
+    x = pool(x, "pool1", "MaxPool")                                       # W x 14 x 14
+    x = conv(x, "c5", W, W, 5, 2)                                         # 25 W filter columns
+    x = conv(x, "dw", W, W, 3, 1, group=W)                                # depthwise
+    x = pool(x, "pool2", "AveragePool")                                   # W x 7 x 7
+    nodes.append(helper.make_node("Flatten", [x], ["/Flatten_output_0"], name="/Flatten", axis=1))
+    nodes.append(helper.make_node("Gemm", ["/Flatten_output_0", weight("fc.weight", (10, W * 49), W * 49),
+                                           bias("fc.bias", 10)], ["output"], name="/fc/Gemm", transB=1))
+    shape_in, shape_out = [1, 1, 28, 28], [1, 10]
 
-graph = helper.make_graph(nodes, "wide_cnn", [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 1, 28, 28])],
-                          [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 10])], inits)
+graph = helper.make_graph(nodes, "wide_cnn", [helper.make_tensor_value_info("input", TensorProto.FLOAT, shape_in)],
+                          [helper.make_tensor_value_info("output", TensorProto.FLOAT, shape_out)], inits)
 model = helper.make_model(graph, producer_name="pytorch", opset_imports=[helper.make_opsetid("", 13)])
 onnx.checker.check_model(model)
 onnx.save(model, args.output)
