@@ -56,6 +56,8 @@ hw::AcceleratorConfig config_of(const SweepPoint& p, int alpha_max) {
   cfg.weight_buffer.capacity_bytes = static_cast<std::int64_t>(p.weight_buffer_kib * 1024);
   cfg.activation_buffer.capacity_bytes = static_cast<std::int64_t>(p.act_buffer_kib * 1024);
   cfg.dram.bytes_per_cycle = p.dram_bytes_per_cycle;
+  cfg.array.accumulator_pixels = p.acc_pixels;
+  cfg.array.input_store_bytes = static_cast<std::int64_t>(p.input_store_kib * 1024);
   cfg.schedule = hw::parse_schedule(p.schedule);
   cfg.validate();
   return cfg;
@@ -96,8 +98,9 @@ Sweep load_sweep(const std::string& path) {
     if (!fs::exists(n)) throw std::invalid_argument(path + ": network '" + n + "': no such file");
   }
   const nlohmann::json axes = j.value("axes", nlohmann::json::object());
-  static const char* kAxes[] = {"array", "data_bits", "clock_mhz", "weight_buffer_kib", "act_buffer_kib",
-                                "dram_bytes_per_cycle", "schedule", "scheme", "density", "alpha", "gamma"};
+  static const char* kAxes[] = {"array",          "data_bits",       "clock_mhz", "weight_buffer_kib", "act_buffer_kib",
+                                "dram_bytes_per_cycle", "acc_pixels", "input_store_kib", "schedule",
+                                "scheme",         "density",         "alpha",     "gamma"};
   for (const auto& [k, v] : axes.items()) {
     bool known = false;
     for (const char* a : kAxes) known = known || k == a;
@@ -109,6 +112,8 @@ Sweep load_sweep(const std::string& path) {
   const auto wbuf = axis<double>(axes, "weight_buffer_kib", {64}, path);
   const auto abuf = axis<double>(axes, "act_buffer_kib", {128}, path);
   const auto dram = axis<double>(axes, "dram_bytes_per_cycle", {16}, path);
+  const auto accs = axis<std::int64_t>(axes, "acc_pixels", {4096}, path);
+  const auto stores = axis<double>(axes, "input_store_kib", {64}, path);
   const auto schedules = axis<std::string>(axes, "schedule", {"shared"}, path);
   const auto schemes = axis<std::string>(axes, "scheme", {"cc"}, path);
   const auto densities = axis<double>(axes, "density", {0.25}, path);
@@ -131,12 +136,15 @@ Sweep load_sweep(const std::string& path) {
   check_values(wbuf, "weight_buffer_kib", path, 0, false, 1 << 30);
   check_values(abuf, "act_buffer_kib", path, 0, false, 1 << 30);
   check_values(dram, "dram_bytes_per_cycle", path, 0, false, 1e9);
+  check_values(std::vector<double>(accs.begin(), accs.end()), "acc_pixels", path, 0, false, 1 << 30);
+  check_values(stores, "input_store_kib", path, 0, false, 1 << 30);
   check_values(gammas, "gamma", path, 0, true, 1e6);
   // The Cartesian product is bounded before it is built (axes multiplying to 8e9 points grew
   // memory without bound).
   std::uint64_t count = networks.size();
   for (const std::size_t n : {schemes.size(), densities.size(), alphas.size(), gammas.size(), arrays.size(), bits.size(),
-                              clocks.size(), wbuf.size(), abuf.size(), dram.size(), schedules.size()}) {
+                              clocks.size(), wbuf.size(), abuf.size(), dram.size(), accs.size(), stores.size(),
+                              schedules.size()}) {
     count = count > kMaxSweepPoints ? count : count * n;
   }
   if (count > kMaxSweepPoints) {
@@ -177,22 +185,26 @@ Sweep load_sweep(const std::string& path) {
                   for (double w : wbuf)
                     for (double ab : abuf)
                       for (double dr : dram)
-                        for (const auto& sch : schedules) {
-                          p.network = net;
-                          p.scheme = scheme;
-                          p.density = d;
-                          p.alpha = a;
-                          p.gamma = g;
-                          p.array = arr;
-                          p.data_bits = b;
-                          p.clock_mhz = clk;
-                          p.weight_buffer_kib = w;
-                          p.act_buffer_kib = ab;
-                          p.dram_bytes_per_cycle = dr;
-                          p.schedule = sch;
-                          s.points.push_back(p);
-                          ++p.id;
-                        }
+                        for (const std::int64_t acc : accs)
+                          for (double st : stores)
+                            for (const auto& sch : schedules) {
+                              p.network = net;
+                              p.scheme = scheme;
+                              p.density = d;
+                              p.alpha = a;
+                              p.gamma = g;
+                              p.array = arr;
+                              p.data_bits = b;
+                              p.clock_mhz = clk;
+                              p.weight_buffer_kib = w;
+                              p.act_buffer_kib = ab;
+                              p.dram_bytes_per_cycle = dr;
+                              p.acc_pixels = acc;
+                              p.input_store_kib = st;
+                              p.schedule = sch;
+                              s.points.push_back(p);
+                              ++p.id;
+                            }
   const nlohmann::json calib = j.value("calibration", nlohmann::json::object());
   try {
     s.calibration_dataset = calib.contains("dataset") ? json_read::value_as<std::string>(calib["dataset"])

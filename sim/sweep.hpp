@@ -29,6 +29,8 @@ struct SweepPoint {
   double weight_buffer_kib = 64;
   double act_buffer_kib = 128;
   double dram_bytes_per_cycle = 16;
+  std::int64_t acc_pixels = 4096;  // accumulator buffer pixels per array row (pixel blocks)
+  double input_store_kib = 64;     // stored input one pixel block reads
   std::string schedule = "shared";
 };
 

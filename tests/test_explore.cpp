@@ -4,6 +4,8 @@
 // points, --point reproduces a row, bad sweeps fail cleanly).
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -282,6 +284,36 @@ TEST_F(ExploreCli, ComputeReportPerPointMatchesTheRow) {
     }
     EXPECT_EQ(cycles, static_cast<std::int64_t>(row["cycles"].get<double>())) << id;
   }
+}
+
+// The pixel-block buffers as axes: an accumulator buffer smaller than the 28 x 28 first layer's
+// 784 output pixels splits it (more tiles, each block exposing a weight load: more cycles); a
+// buffer that cannot hold one output row fails naming the field.
+TEST_F(ExploreCli, PixelBlockBuffersAreAxes) {
+  const nlohmann::json sweep = {
+      {"network", std::string(CCSIM_SOURCE_DIR) + "/models/examples/fmnist-dense.json"},
+      {"calibration", {{"dataset", "/usr/share/datasets/fashion-mnist"}, {"count", 16}}},
+      {"axes", {{"acc_pixels", {4096, 200}}, {"input_store_kib", {64, 2}}}}};
+  write_file_atomic(path("blocks.json"), sweep.dump());
+  const auto r = test::run_ccsim("explore " + path("blocks.json") + " -o " + path("b.csv") + " --json " + path("b.json") + " --quiet");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto rows = nlohmann::json::parse(read_file(path("b.json")));
+  ASSERT_EQ(rows.size(), 4u);
+  std::map<std::pair<long, double>, long> cycles;
+  for (const auto& row : rows) {
+    cycles[{static_cast<long>(row["acc_pixels"].get<double>()), row["input_store_kib"].get<double>()}] =
+        static_cast<long>(row["cycles"].get<double>());
+  }
+  EXPECT_GT(cycles.at({200, 64}), cycles.at({4096, 64}));
+  EXPECT_GT(cycles.at({4096, 2}), cycles.at({4096, 64}));
+  EXPECT_GE(cycles.at({200, 2}), cycles.at({200, 64}));
+  write_file_atomic(path("tiny.json"), nlohmann::json({{"network", sweep["network"]}, {"calibration", sweep["calibration"]},
+                                                       {"axes", {{"acc_pixels", {20}}}}}).dump());
+  const auto tiny = test::run_ccsim("explore " + path("tiny.json") + " -o " + path("t.csv") + " --quiet");
+  EXPECT_NE(tiny.status, 0);
+  EXPECT_NE(tiny.output.find("exceeds the accumulator buffer of 20 pixels per array row; raise accumulator_pixels"),
+            std::string::npos) << tiny.output;
+  EXPECT_FALSE(fs::exists(path("t.csv")));
 }
 
 TEST_F(ExploreCli, BadSweepsFailCleanly) {
