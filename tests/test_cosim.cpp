@@ -195,7 +195,8 @@ TEST_F(WideCnn, ActivationsBeyondTheBuffersRunInPixelBlocks) {
   }
 }
 
-// Layers beyond the tile's buffers, made to need every kind of pixel block: 72 x 72 outputs
+// Layers beyond the tile's buffers, made to need every kind of pixel block (an ONNX model as a
+// PyTorch export lays it out, tests/models/make_wide_cnn.py --pixel-blocks): 72 x 72 outputs
 // (5,184 pixels > the 4,096-pixel accumulator buffer) from a 3x3 convolution and from a 1x1 one
 // with a fused shift (a block's band starts one row above its first window row: negative top
 // padding in the descriptor), then a stride-2 3x3 convolution whose 82,944-byte input exceeds
@@ -203,21 +204,12 @@ TEST_F(WideCnn, ActivationsBeyondTheBuffersRunInPixelBlocks) {
 class PixelBlockCosim : public Cosim, public ::testing::WithParamInterface<std::string> {};
 
 TEST_P(PixelBlockCosim, AgreesEveryCycleAndWithTheGoldenModel) {
-  std::mt19937 rng(17);
-  model::Network net;
-  net.name = "pixel-blocks";
-  net.input = {8, 72, 72};
-  net.layers.push_back(test::conv("c1", 8, 8, 3, 1, 1, rng));
-  net.layers.push_back(test::simple("r1", model::LayerKind::ReLU));
-  net.layers.push_back(test::shift("sh", 8, rng));
-  net.layers.push_back(test::conv("pw", 8, 16, 1, 1, 0, rng));
-  net.layers.push_back(test::simple("r2", model::LayerKind::ReLU));
-  net.layers.push_back(test::conv("down", 16, 8, 3, 2, 1, rng));
-  model::save_network_json(net, path("net.json"));
-  model::save_tensor_pb(test::random_batch(net.input, 4, 3), path("calib.pb"));
-  model::save_tensor_pb(test::random_batch(net.input, 1, 4), path("x.pb"));
-  const auto pack = test::run_ccsim("pack " + path("net.json") + " --alpha 4 --combine-all --calib-input " + path("calib.pb") +
-                                    " -o " + path("net.ccpack"));
+  const std::string script = std::string(CCSIM_SOURCE_DIR) + "/tests/models/make_wide_cnn.py";
+  ASSERT_EQ(std::system(("/usr/bin/python3 " + script + " " + path("net.onnx") + " --pixel-blocks " + path("x.pb") + " " +
+                         path("calib.pb")).c_str()),
+            0);
+  const auto pack = test::run_ccsim("pack " + path("net.onnx") + " --alpha 4 --combine-all --check-count 0 --calib-input " +
+                                    path("calib.pb") + " -o " + path("net.ccpack"));
   ASSERT_EQ(pack.status, 0) << pack.output;
   const auto r = test::run_ccsim("cosim " + path("net.ccpack") + " --array " + GetParam() + " --input " + path("x.pb") +
                                  " --report " + path("r.json"));
