@@ -8,6 +8,10 @@
 
 namespace ccsim::hw {
 
+std::int64_t tiles_per_block(const ArrayConfig& a, const model::PackedLayer& l) {
+  return static_cast<std::int64_t>((l.rows() + a.rows - 1) / a.rows) * std::max(1, (l.packed_cols() + a.cols - 1) / a.cols);
+}
+
 std::int64_t tile_compute_cycles(const ArrayConfig& a, std::int64_t pixels) {
   return static_cast<std::int64_t>(a.data_bits) * (pixels + a.cols - 1) + a.rows;
 }
@@ -43,7 +47,7 @@ std::vector<PixelBlock> pixel_blocks(const ArrayConfig& a, const model::PackedLa
   if (static_cast<std::int64_t>(l.out.w) > a.accumulator_pixels) {
     throw PixelBlockError("layer '" + l.name + "': an output row of " + std::to_string(l.out.w) +
                               " pixels exceeds the accumulator buffer of " + std::to_string(a.accumulator_pixels) +
-                              " pixels per array row; raise accumulator_pixels (ccsim run --acc-pixels)",
+                              " pixels per array row; raise accumulator_pixels (run --acc-pixels, explore axis acc_pixels)",
                           PixelBlockError::Limit::AccumulatorPixels, l.out.w, a.accumulator_pixels);
   }
   std::vector<PixelBlock> blocks;
@@ -51,7 +55,7 @@ std::vector<PixelBlock> pixel_blocks(const ArrayConfig& a, const model::PackedLa
     if (!fits(first, 1)) {
       throw PixelBlockError("layer '" + l.name + "': output row " + std::to_string(first) + " reads " +
                                 std::to_string(band_bytes(first, 1)) + " bytes of stored input, more than the input store of " +
-                                std::to_string(a.input_store_bytes) + " bytes; raise input_store_bytes (ccsim run --input-store-kib)",
+                                std::to_string(a.input_store_bytes) + " bytes; raise input_store_bytes (run --input-store-kib, explore axis input_store_kib)",
                             PixelBlockError::Limit::InputStoreBytes, band_bytes(first, 1), a.input_store_bytes);
     }
     int rows = 1;  // as many rows as fit (a band grows with its rows, so the first misfit ends it)
@@ -77,8 +81,7 @@ LayerStats block_stats(const ArrayConfig& a, const model::PackedLayer& l, const 
   const std::int64_t C = a.cols;
   const std::int64_t P = block.pixels;
   const std::int64_t row_tiles = (l.rows() + R - 1) / R;
-  const std::int64_t col_tiles = std::max<std::int64_t>(1, (l.packed_cols() + C - 1) / C);
-  const std::int64_t n = row_tiles * col_tiles;
+  const std::int64_t n = tiles_per_block(a, l);
   const std::int64_t tc = tile_compute_cycles(a, P);
   s.tiles = n;
   const std::int64_t load = R * a.load_cycles_per_row;  // T_load

@@ -41,6 +41,9 @@ struct PixelBlockError : std::invalid_argument {
 std::vector<PixelBlock> pixel_blocks(const ArrayConfig& a, const model::PackedLayer& layer,
                                      const model::PackedLayer* fused_shift = nullptr);
 
+// Tiles of one pass over a Matmul layer (one pixel block): ceil(M / R) * max(1, ceil(G / C)).
+std::int64_t tiles_per_block(const ArrayConfig& a, const model::PackedLayer& layer);
+
 // T_compute(P) = b (P + C - 1) + R
 std::int64_t tile_compute_cycles(const ArrayConfig& a, std::int64_t pixels);
 

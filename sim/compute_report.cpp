@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "hw/timing.hpp"
+
 namespace ccsim::cli {
 
 std::string compute_report_header() {
@@ -13,7 +15,9 @@ std::string compute_report_row(std::size_t id, const model::PackedLayer& l, cons
   double overall = 0, mapping = 0, compute = 0;
   if (l.kind == model::OpKind::Matmul && s.cycles > 0) {
     overall = 100.0 * static_cast<double>(s.busy_slots) * a.data_bits / (static_cast<double>(a.rows) * a.cols * s.cycles);
-    mapping = 100.0 * static_cast<double>(l.rows()) * l.packed_cols() / (static_cast<double>(s.tiles) * a.rows * a.cols);
+    // Of one pass over the layer: every pixel block runs the same tiles.
+    mapping = 100.0 * static_cast<double>(l.rows()) * l.packed_cols() /
+              (static_cast<double>(hw::tiles_per_block(a, l)) * a.rows * a.cols);
     compute = 100.0 * s.utilization();
   }
   std::ostringstream o;

@@ -395,14 +395,13 @@ class CosimBench : public sc_core::sc_module {
     layer_start_cycle_ = cycle_;
     // Block after block (hw/README.md, "Pixel blocks"): each a layer run of its own on both designs.
     const std::vector<hw::PixelBlock> blocks = tile_blocks(l, shift, limits_);
-    const std::int64_t tiles_per_block = static_cast<std::int64_t>((l.rows() + array_.rows - 1) / array_.rows) *
-                                         std::max(1, (l.packed_cols() + array_.cols - 1) / array_.cols);
+    const std::int64_t per_block = hw::tiles_per_block(array_, l);
     LayerResults out;
     out.rtl.assign(golden.data.size(), 0);
     out.written.assign(golden.data.size(), 0);
     out.systemc = {golden.shape, std::vector<std::int8_t>(golden.data.size(), 0)};
     for (std::size_t b = 0; b < blocks.size() && result_.pass; ++b) {
-      tile_base_ = static_cast<std::int64_t>(b) * tiles_per_block;
+      tile_base_ = static_cast<std::int64_t>(b) * per_block;
       run_block(s, i, stored, shift, static_cast<int>(b), blocks[b], make_tile_program(l, shift, stored, limits_, blocks[b]), out);
     }
     tile_base_ = 0;

@@ -83,11 +83,8 @@ Row evaluate(const Sweep& sweep, const SweepPoint& p, const Packed& packed, cons
   std::int64_t mapped = 0, slots = 0;
   for (const auto& l : packed.pack.packed.layers) {
     if (l.kind != model::OpKind::Matmul) continue;
-    // Per pixel block: every block runs the same tiles.
-    const std::int64_t tiles = static_cast<std::int64_t>((l.rows() + array.rows - 1) / array.rows) *
-                               std::max(1, (l.packed_cols() + array.cols - 1) / array.cols);
     mapped += static_cast<std::int64_t>(l.rows()) * l.packed_cols();
-    slots += tiles * array.rows * array.cols;
+    slots += hw::tiles_per_block(array, l) * array.rows * array.cols;  // every pixel block runs the same tiles
   }
   const hw::LayerStats& t = steady.total;
   const hw::EnergyBreakdown e = hw::energy_of(t, array, sweep.energy);

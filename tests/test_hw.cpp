@@ -227,6 +227,7 @@ TEST(MatmulEngine, PixelBlocksBitExactAndCountersEqualFormulas) {
         << "case " << n << "\ncycle: " << engine.stats().to_json().dump() << "\nfast:  " << formula.to_json().dump();
     // Each block exposes its first weight load, as a layer does.
     const std::int64_t per_block = ((layer.rows() + 3) / 4) * std::max(1, (layer.packed_cols() + 2) / 3);
+    EXPECT_EQ(tiles_per_block(a, layer), per_block);
     EXPECT_EQ(formula.tiles, per_block * static_cast<std::int64_t>(blocks.size()));
     // One block alone: its pixels, the others 0.
     MatmulEngine last(a, layer, x, nullptr, Fault::None, static_cast<int>(blocks.size()) - 1);
@@ -276,7 +277,7 @@ TEST(MatmulEngine, PixelBlocksWithAFusedShiftReadTheRowsTheShiftReaches) {
       ADD_FAILURE() << l.name << ": a band of 2 rows was accepted";
     } catch (const PixelBlockError& e) {
       EXPECT_EQ(e.limit, PixelBlockError::Limit::InputStoreBytes);
-      EXPECT_NE(std::string(e.what()).find("raise input_store_bytes (ccsim run --input-store-kib)"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("raise input_store_bytes (run --input-store-kib, explore axis input_store_kib)"), std::string::npos) << e.what();
       EXPECT_NE(std::string(e.what()).find(l.name), std::string::npos) << e.what();
     }
     ++checked;
