@@ -22,8 +22,8 @@ NetworkRun fast_layers(const model::PackedNetwork& net, const model::Int8Tensor*
   for (std::size_t i = 0; i < net.layers.size(); ++i) {
     const model::PackedLayer& l = net.layers[i];
     if (input) run.layer_outputs.push_back(model::run_layer(l, model::operands_of(net, i, run.layer_outputs.data(), 0, *input)));
-    const model::PackedLayer* shift = i > 0 && fused_into_next(net, i - 1) ? &net.layers[i - 1] : nullptr;
-    LayerStats s = l.kind == model::OpKind::Matmul ? matmul_stats(array, l, shift) : vector_unit_stats(l, !memory.moves_data(i));
+    LayerStats s = l.kind == model::OpKind::Matmul ? matmul_stats(array, l, fused_shift(net, i))
+                                                   : vector_unit_stats(l, !memory.moves_data(i));
     memory.account(i, first_inference, s);
     run.layers.push_back(s);
     run.total.add(s);

@@ -22,6 +22,10 @@ bool fused_into_next(const model::PackedNetwork& net, std::size_t i) {
          model::only_read_by_next(net.layers, model::reader_counts(net.layers), i);
 }
 
+const model::PackedLayer* fused_shift(const model::PackedNetwork& net, std::size_t i) {
+  return i > 0 && fused_into_next(net, i - 1) ? &net.layers[i - 1] : nullptr;
+}
+
 bool is_view(const model::PackedNetwork& net, std::size_t i) {
   return fused_into_next(net, i) || (net.layers[i].kind == model::OpKind::Flatten && reads_previous(net, i));
 }
@@ -100,8 +104,7 @@ MemorySystem::MemorySystem(const AcceleratorConfig& config, const model::PackedN
     p.output_to_dram = p.output_to_dram || spills[i] || p.output_is_final;
     p.weight_bytes = weights.layer_bytes(l);
     if (l.kind == model::OpKind::Matmul) {
-      const model::PackedLayer* shift = reader != i ? &net.layers[reader] : nullptr;
-      p.pixel_blocks = static_cast<std::int64_t>(pixel_blocks(array, l, shift).size());
+      p.pixel_blocks = static_cast<std::int64_t>(pixel_blocks(array, l, fused_shift(net, i)).size());
     }
     previous = static_cast<int>(i);
   }

@@ -113,6 +113,8 @@ class MemorySystem {
 // Whether layer i is a shift that the next layer's feeder absorbs: a Matmul that is its only
 // reader, reading the output of the layer right before the shift.
 bool fused_into_next(const model::PackedNetwork& net, std::size_t i);
+// The shift fused into layer i's feeder (layer i - 1 when fused_into_next), or null.
+const model::PackedLayer* fused_shift(const model::PackedNetwork& net, std::size_t i);
 // Whether layer i moves no data: a fused shift, or a flatten of the output right before it (a
 // view of that slot). A flatten of an older tensor or of the network input copies it.
 bool is_view(const model::PackedNetwork& net, std::size_t i);

@@ -81,8 +81,7 @@ TEST(Accelerator, PixelBlocksInBothModes) {
   int split = 0;
   for (std::size_t i = 0; i < packed.layers.size(); ++i) {
     if (packed.layers[i].kind != model::OpKind::Matmul) continue;
-    const model::PackedLayer* shift = i > 0 && fused_into_next(packed, i - 1) ? &packed.layers[i - 1] : nullptr;
-    split += pixel_blocks(a, packed.layers[i], shift).size() > 1;
+    split += pixel_blocks(a, packed.layers[i], fused_shift(packed, i)).size() > 1;
   }
   EXPECT_GE(split, 3);
 }
