@@ -73,6 +73,24 @@ std::vector<PixelBlock> pixel_blocks(const ArrayConfig& a, const model::PackedLa
   return blocks;
 }
 
+std::string pixel_block_note(const ArrayConfig& a, const model::PackedLayer& l, const std::vector<PixelBlock>& blocks) {
+  if (blocks.size() < 2) return {};
+  int rows = 0;
+  for (const PixelBlock& b : blocks) rows = std::max(rows, b.rows);
+  std::string why;
+  const std::int64_t pixels = static_cast<std::int64_t>(l.out.h) * l.out.w;
+  if (pixels > a.accumulator_pixels) {
+    why = "its " + std::to_string(pixels) + " output pixels exceed the accumulator buffer (" +
+          std::to_string(a.accumulator_pixels) + " per array row)";
+  }
+  if (l.in.size() > a.input_store_bytes) {
+    why += (why.empty() ? "its " : " and its ") + std::to_string(l.in.size()) + "-byte input exceeds the input store (" +
+           std::to_string(a.input_store_bytes) + " bytes)";
+  }
+  return "layer '" + l.name + "' runs in " + std::to_string(blocks.size()) + " pixel blocks of up to " + std::to_string(rows) +
+         " output rows: " + why;
+}
+
 LayerStats block_stats(const ArrayConfig& a, const model::PackedLayer& l, const PixelBlock& block) {
   LayerStats s;
   s.name = l.name;

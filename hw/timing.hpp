@@ -47,6 +47,11 @@ std::int64_t tiles_per_block(const ArrayConfig& a, const model::PackedLayer& lay
 // T_compute(P) = b (P + C - 1) + R
 std::int64_t tile_compute_cycles(const ArrayConfig& a, std::int64_t pixels);
 
+// For the user: "" when `blocks` (the layer's) is one, else which buffer splits the layer, e.g.
+// "layer 'c1' runs in 2 pixel blocks of up to 56 output rows: its 5184 output pixels exceed the
+// accumulator buffer (4096 per array row)".
+std::string pixel_block_note(const ArrayConfig& a, const model::PackedLayer& layer, const std::vector<PixelBlock>& blocks);
+
 // Counters of a Matmul layer on the array (all of LayerStats), all its blocks.
 LayerStats matmul_stats(const ArrayConfig& a, const model::PackedLayer& layer, const model::PackedLayer* fused_shift = nullptr);
 // The same for one of its blocks.

@@ -10,7 +10,10 @@
 #include "sim/cli_checks.hpp"
 #include "sim/names.hpp"
 #include "sim/commands.hpp"
+#include "hw/memory_system.hpp"
+#include "hw/timing.hpp"
 #include "sim/cosim.hpp"
+#include "sim/tile_program.hpp"
 #include "sim/model_loader.hpp"
 #include "sim/trace_window.hpp"
 
@@ -54,6 +57,14 @@ void cosim_command(const CosimArgs& a) {
   std::vector<int> labels;
   const auto inputs = load_int8_inputs(net, a.inputs, a.dataset, a.count, &labels, a.first);
 
+  const cosim::TileLimits limits = cosim::cosim_limits(o.rows, o.cols);  // an unbuilt size is refused here
+  for (std::size_t i = 0; i < net.layers.size(); ++i) {
+    if (net.layers[i].kind != model::OpKind::Matmul) continue;
+    const model::PackedLayer& l = net.layers[i];
+    const std::string note =
+        hw::pixel_block_note(cosim::tile_array(limits), l, cosim::tile_blocks(l, hw::fused_shift(net, i), limits));
+    if (!note.empty()) std::cerr << "ccsim: note: " << note << "\n";
+  }
   const cosim::CosimResult r = cosim::run_cosim(net, inputs, o);
   nlohmann::json mismatches = nlohmann::json::array();
   for (const auto& m : r.mismatches) {

@@ -13,7 +13,9 @@
 #include "hw/accelerator.hpp"
 #include "hw/area_model.hpp"
 #include "hw/energy_model.hpp"
+#include "hw/memory_system.hpp"
 #include "hw/pipeline.hpp"
+#include "hw/timing.hpp"
 #include "hw/tlm/register_map.hpp"
 #include "hw/tlm/system.hpp"
 #include "sim/rtl_array.hpp"
@@ -186,6 +188,10 @@ void run_topology_command(const RunArgs& a) {
   nlohmann::json per_layer = nlohmann::json::array();
   std::int64_t total_cycles = 0;
   for (std::size_t k = 0; k < runs.size(); ++k) {
+    const std::string note = hw::pixel_block_note(array, runs[k].layer, hw::pixel_blocks(array, runs[k].layer));
+    if (!note.empty()) std::cerr << "ccsim: note: " << note << "\n";
+  }
+  for (std::size_t k = 0; k < runs.size(); ++k) {
     const model::TopologyLayer& t = layers[k];
     const hw::LayerStats& s = runs[k].run.layers.front();
     csv += compute_report_row(k, runs[k].layer, s, array);
@@ -232,6 +238,12 @@ void run_command(const RunArgs& a) {
   if (a.scheme_flags_given) throw std::invalid_argument("--scheme, --density, --alpha and --gamma go with --topology");
   const model::PackedNetwork net = model::load_packed(a.file);
   hw::AcceleratorConfig config = accelerator_config(a);
+  for (std::size_t i = 0; i < net.layers.size(); ++i) {
+    if (net.layers[i].kind != model::OpKind::Matmul) continue;
+    const model::PackedLayer* shift = hw::fused_shift(net, i);
+    const std::string note = hw::pixel_block_note(config.array, net.layers[i], hw::pixel_blocks(config.array, net.layers[i], shift));
+    if (!note.empty()) std::cerr << "ccsim: note: " << note << "\n";
+  }
   if (a.rtl == "array") {
     if (a.mode != "cycle" && a.tlm.empty()) throw std::invalid_argument("--rtl array needs --mode cycle or --tlm");
     config.array_implementation = rtl::rtl_array_factory();

@@ -409,6 +409,20 @@ TEST_F(Cli, TopologyCsvLayersTakeTheDocumentedCycles) {
   const auto cc = nlohmann::json::parse(read_file(path("cc.json")));
   EXPECT_LT(cc["layers"][0]["packed_columns"].get<int>(), 72);
   EXPECT_LT(cc["layers"][0]["cycles"].get<long>(), cycles({16, 20, 72, 800, 320}));
+  EXPECT_EQ(r.output.find("pixel blocks"), std::string::npos) << r.output;
+  // A GEMM of 5,000 rows exceeds the 4,096-pixel accumulator buffer: two pixel blocks, each
+  // exposing its first weight load, and a note that says so.
+  write_file_atomic(path("tall.csv"), "Layer, M, N, K,\ntall, 5000, 4, 4,\n");
+  r = run("run --topology " + path("tall.csv") + " --mode fast --report " + path("t.json"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("ccsim: note: layer 'tall' runs in 2 pixel blocks of up to 4096 output rows: its 5000 output "
+                          "pixels exceed the accumulator buffer (4096 per array row)"),
+            std::string::npos)
+      << r.output;
+  const long first = 8 * (4096 + 15) + 16;
+  const long second = 8 * (904 + 15) + 16;
+  EXPECT_EQ(nlohmann::json::parse(read_file(path("t.json")))["layers"][0]["cycles"].get<long>(),
+            (16 + first) + (16 + second) + (5000 * 4 + 15) / 16 + (5000 * 4 + 15) / 16);
 
   const std::string header = "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n";
   const auto refused = [&](const std::string& text, const std::string& fragment) {

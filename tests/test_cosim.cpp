@@ -176,8 +176,8 @@ TEST_F(WideCnn, SlowTileStreamMakesTheTileWaitNotFail) {
 
 TEST_F(WideCnn, ActivationsBeyondTheBuffersRunInPixelBlocks) {
   // 96 x 28 x 28 = 75,264 bytes into pw1 (a fused shift), more than the tile's 64 KiB activation
-  // buffer: pw1 runs in two pixel blocks (bands of 24 and 8 input rows), on the RTL and the
-  // SystemC model alike; the fully connected layer's 4,704 inputs fit ChW 16.
+  // buffer: pw1 runs in two pixel blocks (23 and 5 output rows, bands of 24 and 6 input rows), on
+  // the RTL and the SystemC model alike; the fully connected layer's 4,704 inputs fit ChW 16.
   const std::string big = make(96, "wide96", "--alpha 8 --combine-all --check-count 0");
   const auto r = test::run_ccsim("cosim " + big + " --array 16x16 --dataset " + kData + " --count 1 --report " + path("r.json"));
   ASSERT_EQ(r.status, 0) << r.output;
@@ -214,12 +214,22 @@ TEST_P(PixelBlockCosim, AgreesEveryCycleAndWithTheGoldenModel) {
   const auto r = test::run_ccsim("cosim " + path("net.ccpack") + " --array " + GetParam() + " --input " + path("x.pb") +
                                  " --report " + path("r.json"));
   ASSERT_EQ(r.status, 0) << r.output;
+  // Each split layer is named with what splits it.
+  EXPECT_NE(r.output.find("ccsim: note: layer '/c1/Conv' runs in 2 pixel blocks of up to 56 output rows: its 5184 output "
+                          "pixels exceed the accumulator buffer (4096 per array row)"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("layer '/down/Conv' runs in 2 pixel blocks of up to 28 output rows: its 82944-byte input exceeds "
+                          "the input store (65536 bytes)"),
+            std::string::npos)
+      << r.output;
   const auto j = nlohmann::json::parse(read_file(path("r.json")));
   EXPECT_TRUE(j["pass"].get<bool>());
   EXPECT_EQ(j["layers_run"].get<int>(), 3);
   const auto fast = test::run_ccsim("run " + path("net.ccpack") + " --mode fast --array " + GetParam() + " --input " +
                                     path("x.pb") + " --report " + path("fast.json") + " --compute-report " + path("fast.csv"));
   ASSERT_EQ(fast.status, 0) << fast.output;
+  EXPECT_NE(fast.output.find("ccsim: note: layer '/pw1/Conv' runs in 2 pixel blocks"), std::string::npos) << fast.output;
   long cycles = 0;
   const auto report = nlohmann::json::parse(read_file(path("fast.json")));
   for (const auto& l : report["layers"]) {
@@ -231,6 +241,7 @@ TEST_P(PixelBlockCosim, AgreesEveryCycleAndWithTheGoldenModel) {
                                      path("x.pb") + " --acc-pixels 8192 --input-store-kib 128 --report " + path("whole.json") +
                                      " --compute-report " + path("whole.csv"));
   ASSERT_EQ(whole.status, 0) << whole.output;
+  EXPECT_EQ(whole.output.find("pixel blocks"), std::string::npos) << whole.output;
   const auto unsplit = nlohmann::json::parse(read_file(path("whole.json")));
   int matmuls = 0;
   for (std::size_t i = 0; i < report["layers"].size(); ++i) {
