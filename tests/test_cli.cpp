@@ -169,6 +169,17 @@ TEST_F(Cli, PreprocessingFlagsGiveAPyTorchModelItsAccuracy) {
   EXPECT_NE(bad_isa.status, 0) << bad_isa.output;
   EXPECT_NE(bad_isa.output.find("CCSIM_GOLDEN_ISA='avx9': expected default, avx2 or avx512"), std::string::npos)
       << bad_isa.output;
+  // So does column combining's.
+  const char* outer_combine = std::getenv("CCSIM_COMBINE_ISA");
+  const std::string outer_combine_isa = outer_combine ? outer_combine : "";
+  ::setenv("CCSIM_COMBINE_ISA", "avx9", 1);
+  expect_failure("pack " + model + " --alpha 4 --combine-all --check-count 0 --calib-dataset /usr/share/datasets/fashion-mnist -o " + out,
+                 "CCSIM_COMBINE_ISA='avx9': expected default, avx2 or avx512", out);
+  if (outer_combine) {
+    ::setenv("CCSIM_COMBINE_ISA", outer_combine_isa.c_str(), 1);
+  } else {
+    ::unsetenv("CCSIM_COMBINE_ISA");
+  }
   expect_failure("pack " + model + " --input-mean 0.1,0.2 --calib-dataset /usr/share/datasets/fashion-mnist -o " + out,
                  "mean has 2 values for 1 input channels", out);
   expect_failure("pack " + model + " --input-std 0 --calib-dataset /usr/share/datasets/fashion-mnist -o " + out,
