@@ -55,7 +55,8 @@ std::vector<PixelBlock> pixel_blocks(const ArrayConfig& a, const model::PackedLa
     if (!fits(first, 1)) {
       throw PixelBlockError("layer '" + l.name + "': output row " + std::to_string(first) + " reads " +
                                 std::to_string(band_bytes(first, 1)) + " bytes of stored input, more than the input store of " +
-                                std::to_string(a.input_store_bytes) + " bytes; raise input_store_bytes (run --input-store-kib, explore axis input_store_kib)",
+                                std::to_string(a.input_store_bytes) +
+                                " bytes; raise input_store_bytes (run --input-store-kib, explore axis input_store_kib)",
                             PixelBlockError::Limit::InputStoreBytes, band_bytes(first, 1), a.input_store_bytes);
     }
     int rows = 1;  // as many rows as fit (a band grows with its rows, so the first misfit ends it)
