@@ -2,8 +2,10 @@
 # Mutation check of the co-simulation: applies each RTL mutant below to a copy of rtl/, rebuilds
 # ccsim with that RTL (a small 4x4 tile, so each rebuild takes about a minute), runs
 # `ccsim cosim` on the bundled network (against the SystemC model, and the RTL alone with a slow
-# DMA) and on a network whose layers run in pixel blocks (tests/models/make_wide_cnn.py
-# --pixel-blocks), and counts the mutants it reports (FAIL = caught).
+# DMA), on a network whose layers run in pixel blocks (tests/models/make_wide_cnn.py
+# --pixel-blocks), on one with every layer kind of the vector unit (--vector-zoo) and on the
+# residual graph network (tests/models/fmnist-resnet.onnx), and counts the mutants it reports
+# (FAIL = caught).
 # Usage: scripts/rtl-mutants.sh [MUTANT_NUMBER ...]   (default: all). Results in
 # ${CCSIM_MUTANT_DIR:-build-mutants}/mutants.json.
 set -euo pipefail
@@ -22,7 +24,7 @@ mutants=(
   "ccsim_feeder.sv|in_window = (y >= 0)|in_window = (y > 0)|padding check off by one"
   "ccsim_feeder.sv|xs = x + 16'(\$signed(member_dx_i[c][k]));|xs = x;|shift unit ignores horizontal shifts"
   "ccsim_feeder.sv|ys = y + 16'(\$signed(member_dy_i[c][k]));|ys = y - 16'(\$signed(member_dy_i[c][k]));|shift unit moves vertically the wrong way"
-  "ccsim_requant.sv|((remainder > threshold) ? 32'sd1 : 32'sd0)|32'sd0|requantization truncates instead of rounding"
+  "ccsim_apply_mult.sv|((remainder > threshold) ? 32'sd1 : 32'sd0)|32'sd0|requantization truncates instead of rounding"
   "ccsim_requant.sv|act_o = act_max_i;|act_o = rounded[7:0];|no saturation at the activation maximum"
   "ccsim_tile.sv|(ct_q == 16'd0) ? (row_in_matrix ? bias_q[r] : 32'd0)|(ct_q == 16'd0) ? 32'd0|bias never added"
   "ccsim_tile.sv|assign out_we[r]     = right_take \&\& ct_q == cfg_col_tiles_q - 16'd1 \&\& row_in_matrix;|assign out_we[r]     = right_take \&\& row_in_matrix;|output written before the last column tile"
@@ -42,6 +44,17 @@ mutants=(
   "ccsim_tile.sv|    assign os_pixel_o[r] = right_pixel;|    assign os_pixel_o[r] = stage_slot[r+1];|output stream pixel ignores the array skew"
   "ccsim_tile.sv|    assign os_row_o[r]   = m[15:0];|    assign os_row_o[r]   = 16'(r);|output stream row ignores the row tile"
   "ccsim_feeder.sv|- 16'(pad_top_i)|- 16'(\$unsigned(pad_top_i))|top padding read unsigned (a pixel block's band starting above its first window row)"
+  "ccsim_vector_unit.sv|avg = (sum + half) / divisor;|avg = sum / divisor;|average pooling truncates instead of rounding"
+  "ccsim_vector_unit.sv|OpAdd:   acc_d = acc_d + term;|OpAdd:   acc_d = term;|residual add keeps only its last operand"
+  "ccsim_vector_unit.sv|32'(v) > acc_d) ? 32'(v) : acc_d;|32'(v) < acc_d) ? 32'(v) : acc_d;|max pooling takes the minimum"
+  "ccsim_vector_unit.sv|(cnt_d == 16'd0 |(1'b0 |max pooling starts from 0, not from its first tap"
+  "ccsim_vector_unit.sv|x < \$signed(32'(cfg_in_w_i))|x <= \$signed(32'(cfg_in_w_i))|pooling window reads one column past the right edge"
+  "ccsim_vector_unit.sv|last_group = 32'(group_q) + Lanes >= 32'(cfg_channels_i);|last_group = 1'b1;|only the first group of lanes runs"
+  "ccsim_vector_unit.sv|((cfg_shift_en_i) ? 32'(sh_dx_q[ch[ShChW-1:0]]) : 32'sd0)|32'sd0|standalone shift ignores horizontal offsets"
+  "ccsim_vector_unit.sv|((rem_bits > threshold) ? 32'sd1 : 32'sd0)|32'sd0|concatenation rescale truncates instead of rounding"
+  "ccsim_vector_unit.sv|divisor = cfg_include_pad_i ?|divisor = 1'b0 ?|average pooling ignores count_include_pad"
+  "ccsim_vector_unit.sv|out_index_q[l] <= 32'(ch) * out_plane + out_pixel;|out_index_q[l] <= out_pixel;|vector output stream index ignores the channel"
+  "ccsim_vector_unit.sv|if (result < 32'(cfg_act_min_i)) begin|if (1'b0) begin|vector unit does not clamp at the activation minimum"
 )
 
 selected=("$@")
@@ -60,7 +73,9 @@ cosim() {
   "$work/build/ccsim" cosim "$root/models/examples/fmnist-shift.ccpack" --array "$array" \
     --dataset /usr/share/datasets/fashion-mnist --count 1 --mismatch-trace "$work/mismatch.fst" "$@" &&
   "$work/build/ccsim" cosim "$root/models/examples/fmnist-shift.ccpack" --array "$array" --design rtl --stream-gap 40 \
-    --dataset /usr/share/datasets/fashion-mnist --count 1 --mismatch-trace "$work/mismatch.fst" "$@"
+    --dataset /usr/share/datasets/fashion-mnist --count 1 --mismatch-trace "$work/mismatch.fst" "$@" &&
+  "$work/build/ccsim" cosim "$work/zoo.ccpack" --array "$array" --input "$work/zoo-x.pb" "$@" &&
+  "$work/build/ccsim" cosim "$work/resnet.ccpack" --array "$array" --dataset /usr/share/datasets/fashion-mnist --count 1 "$@"
 }
 
 echo "== baseline (unmutated RTL, $array tile)"
@@ -68,6 +83,12 @@ cmake --build "$work/build" --target ccsim >/dev/null
 /usr/bin/python3 "$root/tests/models/make_wide_cnn.py" "$work/blocks.onnx" --pixel-blocks "$work/blocks-x.pb" "$work/blocks-calib.pb"
 "$work/build/ccsim" pack "$work/blocks.onnx" -o "$work/blocks.ccpack" --calib-input "$work/blocks-calib.pb" \
   --alpha 4 --combine-all --check-count 0 >/dev/null 2>&1
+# The vector unit: the layer kinds beside the array (make_wide_cnn.py --vector-zoo) and the
+# residual adds, concatenation and padding of the graph network.
+/usr/bin/python3 "$root/tests/models/make_wide_cnn.py" "$work/zoo.onnx" --vector-zoo "$work/zoo-x.pb" "$work/zoo-calib.pb"
+"$work/build/ccsim" pack "$work/zoo.onnx" -o "$work/zoo.ccpack" --calib-input "$work/zoo-calib.pb" --alpha 1 >/dev/null 2>&1
+"$work/build/ccsim" pack "$root/tests/models/fmnist-resnet.onnx" -o "$work/resnet.ccpack" --input-scale 1/255 \
+  --calib-count 64 --calib-dataset /usr/share/datasets/fashion-mnist >/dev/null 2>&1
 cosim >/dev/null || { echo "rtl-mutants: the unmutated RTL does not pass cosim" >&2; exit 1; }
 
 results=()

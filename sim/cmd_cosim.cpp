@@ -75,6 +75,7 @@ void cosim_command(const CosimArgs& a) {
   const nlohmann::json report = {{"network", net.name}, {"file", a.file}, {"array", a.array}, {"design", a.design},
                                  {"samples", inputs.size()}, {"first", a.first}, {"pass", r.pass}, {"cycles_compared", r.cycles_compared},
                                  {"cycles_simulated", r.cycles_simulated}, {"layers_run", r.layers_run},
+                                 {"vector_layers_run", r.vector_layers_run}, {"vector_cycles", r.vector_cycles},
                                  {"stream_gap", a.stream_gap}, {"rtl_wait_cycles", r.rtl_wait_cycles},
                                  {"wall_seconds", r.wall_seconds},
                                  {"cycles_per_second", r.wall_seconds > 0 ? r.cycles_simulated / r.wall_seconds : 0.0},
@@ -92,6 +93,10 @@ void cosim_command(const CosimArgs& a) {
             << r.cycles_compared << " cycles " << (a.design == "both" ? "compared (RTL vs SystemC, every cycle)" : "run")
             << ", outputs bit-exact with the golden model; " << r.cycles_simulated << " cycles simulated in "
             << r.wall_seconds << " s\n";
+  if (r.vector_layers_run > 0) {
+    std::cout << "vector unit (RTL): " << r.vector_layers_run << " layer run(s) (pooling, clamp, shift, padding, add, "
+              << "concatenation), " << r.vector_cycles << " cycles, outputs bit-exact with the golden model\n";
+  }
   if (a.stream_gap > 0) {
     std::cout << "tile stream with " << a.stream_gap << " idle cycle(s) after each write: the RTL waited "
               << r.rtl_wait_cycles << " cycles for its weights\n";

@@ -56,7 +56,9 @@ struct CosimResult {
   bool pass = true;
   std::int64_t cycles_compared = 0;  // clock cycles both designs ran in lockstep
   std::int64_t cycles_simulated = 0; // including table loads
-  std::int64_t layers_run = 0;
+  std::int64_t layers_run = 0;         // Matmul layers on the tile
+  std::int64_t vector_layers_run = 0;  // layers on the RTL vector unit
+  std::int64_t vector_cycles = 0;      // its passes' cycles, start_i to done_o
   std::int64_t rtl_wait_cycles = 0;  // cycles beyond the schedule the RTL waited for the tile stream
   std::vector<Mismatch> mismatches;  // the first ones (CosimOptions::max_mismatches)
   std::vector<model::Int8Tensor> outputs;  // network output per input

@@ -25,6 +25,7 @@
 #include "hw/timing.hpp"
 #include "sim/cosim.hpp"
 #include "sim/tile_program.hpp"
+#include "sim/rtl_vector.hpp"
 #include "sim/verilated_fields.hpp"
 
 namespace ccsim::cosim {
@@ -94,6 +95,11 @@ class CosimBench : public sc_core::sc_module {
     if (options.design != Design::SystemC) {
       rtl_ = std::make_unique<V>("rtl");
       bind();
+      // The vector unit runs while the tile is idle; each of its cycles is one bench clock cycle.
+      vector_ = std::make_unique<RtlVectorUnit>([this] {
+        wait();
+        ++result_.cycles_simulated;
+      });
     }
     if (!options.systemc_trace_base.empty() && options.design != Design::Rtl) open_systemc_trace();
     SC_THREAD(run);
@@ -199,7 +205,7 @@ class CosimBench : public sc_core::sc_module {
       if (rtl_ && !options_.trace_path.empty()) start_rtl_trace(rtl_trace_path(), options_.trace_start, options_.trace_end);
       for (std::size_t s = 0; s < inputs_.size() && result_.pass; ++s) run_input(s);
       stop_rtl_trace();
-      if (!result_.pass && rtl_ && !options_.mismatch_trace_path.empty()) replay_failing_layer();
+      if (!result_.pass && rtl_ && !options_.mismatch_trace_path.empty() && !failing_on_vector_unit_) replay_failing_layer();
     } catch (...) {
       error_ = std::current_exception();
     }
@@ -238,6 +244,7 @@ class CosimBench : public sc_core::sc_module {
     rst_ni = true;
     wait();
     result_.cycles_simulated += 2;
+    if (vector_) vector_->reset();
   }
 
   void run_input(std::size_t s) {
@@ -246,7 +253,9 @@ class CosimBench : public sc_core::sc_module {
     for (std::size_t i = 0; i < net_.layers.size() && result_.pass; ++i) {
       const model::PackedLayer& l = net_.layers[i];
       if (l.kind != model::OpKind::Matmul) {
-        outs.push_back(model::run_layer(l, model::operands_of(net_, i, outs.data(), 0, inputs_[s])));  // vector unit: C++
+        const std::vector<const model::Int8Tensor*> operands = model::operands_of(net_, i, outs.data(), 0, inputs_[s]);
+        const bool on_unit = vector_ && runs_on_vector_unit(l.kind) && !hw::is_view(net_, i);
+        outs.push_back(on_unit ? run_vector(s, i, operands) : model::run_layer(l, operands));
       } else {
         const hw::FeederInput in = hw::feeder_input(net_, i, outs.data(), outs.size(), inputs_[s]);
         outs.push_back(run_matmul(s, i, in.stored, in.fused_shift));
@@ -423,6 +432,28 @@ class CosimBench : public sc_core::sc_module {
     return engine ? out.systemc : golden;
   }
 
+  // A layer on the RTL vector unit (pass after pass), its output against the golden model.
+  model::Int8Tensor run_vector(std::size_t s, std::size_t i, const std::vector<const model::Int8Tensor*>& operands) {
+    const model::PackedLayer& l = net_.layers[i];
+    const model::Int8Tensor golden = model::run_layer(l, operands);
+    if (replay_) return golden;  // the replay traces the tile's failing layer
+    layer_start_cycle_ = cycle_;
+    const VectorLayerRun run = vector_->run(make_vector_passes(l, operands, RtlVectorUnit::limits()), golden.data.size());
+    result_.vector_cycles += run.compute_cycles;
+    ++result_.vector_layers_run;
+    const auto P = static_cast<std::int64_t>(golden.shape.h) * golden.shape.w;
+    if (run.error) {
+      const std::int64_t v = run.error->value;
+      record(at(s, i, -1, -1, v >= 0 ? static_cast<int>(v / P) : -1, v >= 0 ? static_cast<int>(v % P) : -1,
+                run.error->signal + (v >= 0 ? " (row = channel, col = pixel)" : ""), run.error->expected, run.error->actual));
+      failing_on_vector_unit_ = true;
+    } else {
+      compare_output(s, i, golden, run.output, "vector_unit_output");
+      if (!result_.pass) failing_on_vector_unit_ = true;
+    }
+    return {golden.shape, run.output};
+  }
+
   // A layer's outputs as its blocks fill them in.
   struct LayerResults {
     std::vector<std::int8_t> rtl;
@@ -558,6 +589,8 @@ class CosimBench : public sc_core::sc_module {
   TileLimits limits_;
   hw::ArrayConfig array_;
   std::unique_ptr<V> rtl_;
+  std::unique_ptr<RtlVectorUnit> vector_;  // with the RTL: the layers beside the array
+  bool failing_on_vector_unit_ = false;  // no waveform replay: the tile trace does not hold the vector unit
   const std::vector<TileWrite>* stream_ = nullptr;  // the layer's tile stream
   std::size_t stream_next_ = 0;                     // its first write not yet taken
   int stream_wait_ = 0;                             // cycles before the next write (stream_gap)

@@ -17,7 +17,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "hw/memory_system.hpp"
 #include "models/atomic_file.hpp"
+#include "models/packed_file.hpp"
+#include "sim/vector_program.hpp"
 #include "models/network_json.hpp"
 #include "tests/cli_runner.hpp"
 #include "tests/test_util.hpp"
@@ -270,6 +273,32 @@ TEST_P(PixelBlockCosim, AgreesEveryCycleAndWithTheGoldenModel) {
 INSTANTIATE_TEST_SUITE_P(Built, PixelBlockCosim, ::testing::ValuesIn(built_arrays()),
                          [](const auto& info) { return "array_" + info.param; });
 
+// The layers beside the array the other networks lack (an average pool counting its padding, a
+// standalone shift, ceil_mode max and average pools, a clamp, a global average over two lane
+// groups), on the RTL vector unit: bit-exact, and the documented cycles (hw/README.md "RTL
+// vector unit": ceil(C / 8) * H_out * W_out * taps per layer).
+TEST_P(PixelBlockCosim, VectorUnitLayersAgreeWithTheGoldenModel) {
+  const std::string script = std::string(CCSIM_SOURCE_DIR) + "/tests/models/make_wide_cnn.py";
+  ASSERT_EQ(std::system(("/usr/bin/python3 " + script + " " + path("zoo.onnx") + " --vector-zoo " + path("x.pb") + " " +
+                         path("calib.pb")).c_str()),
+            0);
+  const auto pack = test::run_ccsim("pack " + path("zoo.onnx") + " --alpha 1 --calib-input " + path("calib.pb") + " -o " +
+                                    path("zoo.ccpack"));
+  ASSERT_EQ(pack.status, 0) << pack.output;
+  for (const std::string design : {"both", "rtl"}) {
+    const auto r = test::run_ccsim("cosim " + path("zoo.ccpack") + " --array " + GetParam() + " --design " + design +
+                                   " --input " + path("x.pb") + " --report " + path("r.json"));
+    ASSERT_EQ(r.status, 0) << r.output;
+    const auto j = nlohmann::json::parse(read_file(path("r.json")));
+    EXPECT_TRUE(j["pass"].get<bool>());
+    EXPECT_EQ(j["vector_layers_run"].get<long>(), 6) << design;
+    // avg 3x3 on 8 x 13 x 13: 169 * 9; shift: 169; max 2x2 to 7 x 7: 49 * 4; clamp: 49;
+    // avg 2x2 to 4 x 4: 16 * 4; global average of 16 channels (two lane groups) over 4 x 4: 2 * 16.
+    EXPECT_EQ(j["vector_cycles"].get<long>(), 169 * 9 + 169 + 49 * 4 + 49 + 16 * 4 + 2 * 16) << design;
+    EXPECT_NE(r.output.find("vector unit (RTL): 6 layer run(s)"), std::string::npos) << r.output;
+  }
+}
+
 // A layer one output row of which reads more than the buffer can hold cannot be split: refused
 // naming the parameter, by cosim (the RTL's ActAddrW) and by run (--input-store-kib, which raises it).
 TEST_F(Cosim, AnOutputRowBeyondTheActivationBufferNamesTheParameter) {
@@ -312,6 +341,15 @@ TEST_P(GraphCosimArray, ResidualAndInceptionBlocksAgreeEveryCycle) {
   const auto j = nlohmann::json::parse(read_file(path("r.json")));
   EXPECT_TRUE(j["pass"].get<bool>());
   EXPECT_EQ(j["cycles_compared"].get<long>(), fast_matmul_cycles(path("net.ccpack"), array, path("fast.json")));
+  // Every layer beside the array that moves data ran on the RTL vector unit.
+  const model::PackedNetwork net = model::load_packed(path("net.ccpack"));
+  long on_vector_unit = 0;
+  for (std::size_t i = 0; i < net.layers.size(); ++i) {
+    on_vector_unit += cosim::runs_on_vector_unit(net.layers[i].kind) && !hw::is_view(net, i);
+  }
+  EXPECT_GE(on_vector_unit, 3) << "the network lost its joins and pools";
+  EXPECT_EQ(j["vector_layers_run"].get<long>(), on_vector_unit);
+  EXPECT_GT(j["vector_cycles"].get<long>(), 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Built, GraphCosimArray,

@@ -14,6 +14,13 @@ exceed the RTL tile's buffers (a 3x3 convolution and a 1x1 one after a fused shi
 5,184 output pixels, then a stride-2 3x3 convolution over 16 x 72 x 72 = 82,944 bytes), so they run
 in pixel blocks, and random inputs for it: one (X.pb) and 4 for calibration (CALIB.pb).
 Used by scripts/rtl-mutants.sh.
+
+With --vector-zoo X.pb CALIB.pb it writes a network whose layers beside the array are the kinds
+the bundled and the graph networks lack, for the RTL vector unit: on 8 x 13 x 13, a 3x3 average
+pool with padding counted (count_include_pad), a shift no convolution follows (standalone), a
+ceil_mode 2x2 max pool (13 -> 7), a ReLU after it (a clamp), a ceil_mode 2x2 average pool that does
+not count the overhang (7 -> 4), a 1x1 convolution, a global average pool and a fully connected
+layer. Used by test_cosim and scripts/rtl-mutants.sh.
 """
 import argparse
 
@@ -25,6 +32,7 @@ args = argparse.ArgumentParser()
 args.add_argument("output")
 args.add_argument("--width", type=int, default=32)
 args.add_argument("--pixel-blocks", nargs=2, metavar=("INPUT_PB", "CALIB_PB"))
+args.add_argument("--vector-zoo", nargs=2, metavar=("INPUT_PB", "CALIB_PB"))
 args = args.parse_args()
 W = args.width
 rng = np.random.RandomState(7)
@@ -61,10 +69,18 @@ def conv(x, name, cin, cout, k, pad, group=1, relu=True, one_hot=False, with_bia
     return r
 
 
-def pool(x, name, op):
+def pool(x, name, op, k=2, stride=2, pad=0, **attributes):
     y = f"/{name}/{op}_output_0"
-    nodes.append(helper.make_node(op, [x], [y], name=f"/{name}/{op}", kernel_shape=[2, 2], strides=[2, 2]))
+    nodes.append(helper.make_node(op, [x], [y], name=f"/{name}/{op}", kernel_shape=[k, k], strides=[stride, stride],
+                                  pads=[pad] * 4, **attributes))
     return y
+
+
+def write_inputs(paths, shape):
+    for path, n, seed in ((paths[0], 1, 1), (paths[1], 4, 2)):
+        pixels = np.random.RandomState(seed).rand(n, *shape).astype(np.float32)
+        with open(path, "wb") as f:
+            f.write(numpy_helper.from_array(pixels).SerializeToString())
 
 
 if args.pixel_blocks:
@@ -74,10 +90,22 @@ if args.pixel_blocks:
     x = conv(x, "down", 16, 8, 3, 1, relu=False, stride=2)           # reads 16 x 72 x 72 = 82,944 bytes
     nodes[-1].output[0] = "output"
     shape_in, shape_out = [1, 8, 72, 72], [1, 8, 36, 36]
-    for path, n, seed in ((args.pixel_blocks[0], 1, 1), (args.pixel_blocks[1], 4, 2)):
-        pixels = np.random.RandomState(seed).rand(n, 8, 72, 72).astype(np.float32)
-        with open(path, "wb") as f:
-            f.write(numpy_helper.from_array(pixels).SerializeToString())
+    write_inputs(args.pixel_blocks, shape_in[1:])
+elif args.vector_zoo:
+    x = conv("input", "c1", 8, 8, 3, 1, relu=False)                             # 8 x 13 x 13, signed
+    x = pool(x, "avg3", "AveragePool", k=3, stride=1, pad=1, count_include_pad=1)
+    x = conv(x, "shift1", 8, 8, 3, 1, group=8, relu=False, one_hot=True, with_bias=False)  # standalone
+    x = pool(x, "max2", "MaxPool", ceil_mode=1)                                 # 8 x 7 x 7
+    nodes.append(helper.make_node("Relu", [x], ["/relu/Relu_output_0"], name="/relu/Relu"))
+    x = pool("/relu/Relu_output_0", "avg2", "AveragePool", ceil_mode=1, count_include_pad=0)  # 8 x 4 x 4
+    x = conv(x, "pw", 8, 16, 1, 0)
+    nodes.append(helper.make_node("GlobalAveragePool", [x], ["/gap/GlobalAveragePool_output_0"], name="/gap"))
+    nodes.append(helper.make_node("Flatten", ["/gap/GlobalAveragePool_output_0"], ["/Flatten_output_0"], name="/Flatten",
+                                  axis=1))
+    nodes.append(helper.make_node("Gemm", ["/Flatten_output_0", weight("fc.weight", (10, 16), 16), bias("fc.bias", 10)],
+                                  ["output"], name="/fc/Gemm", transB=1))
+    shape_in, shape_out = [1, 8, 13, 13], [1, 10]
+    write_inputs(args.vector_zoo, shape_in[1:])
 else:
     x = conv("input", "c1", 1, W, 3, 1)                                   # W x 28 x 28
     x = conv(x, "shift1", W, W, 3, 1, group=W, relu=False, one_hot=True, with_bias=False)
