@@ -23,7 +23,7 @@ NetworkRun fast_layers(const model::PackedNetwork& net, const model::Int8Tensor*
     const model::PackedLayer& l = net.layers[i];
     if (input) run.layer_outputs.push_back(model::run_layer(l, model::operands_of(net, i, run.layer_outputs.data(), 0, *input)));
     LayerStats s = l.kind == model::OpKind::Matmul ? matmul_stats(array, l, fused_shift(net, i))
-                                                   : vector_unit_stats(l, !memory.moves_data(i));
+                                                   : vector_unit_stats(array, net, i, !memory.moves_data(i));
     memory.account(i, first_inference, s);
     run.layers.push_back(s);
     run.total.add(s);

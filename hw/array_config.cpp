@@ -16,12 +16,15 @@ void ArrayConfig::validate() const {
   if (load_cycles_per_row < 1) throw std::invalid_argument("weight load cycles per row must be >= 1");
   if (accumulator_pixels < 1) throw std::invalid_argument("the accumulator buffer must hold >= 1 pixel per row");
   if (input_store_bytes < 1) throw std::invalid_argument("the input store must hold >= 1 byte");
+  if (vector_lanes < 1 || vector_lanes > 4096) throw std::invalid_argument("vector lanes must be in [1, 4096]");
+  if (vector_store_bytes < 1) throw std::invalid_argument("the vector unit's input store must hold >= 1 byte");
 }
 
 nlohmann::json ArrayConfig::to_json() const {
   return {{"rows", rows}, {"cols", cols}, {"data_bits", data_bits}, {"alpha_max", alpha_max},
           {"load_cycles_per_row", load_cycles_per_row}, {"accumulator_pixels", accumulator_pixels},
-          {"input_store_bytes", input_store_bytes}};
+          {"input_store_bytes", input_store_bytes}, {"vector_lanes", vector_lanes},
+          {"vector_store_bytes", vector_store_bytes}};
 }
 
 ArrayConfig parse_array(const std::string& text) {

@@ -19,6 +19,10 @@ struct ArrayConfig {
   // input rows, all channels; the RTL's 2^ActAddrW bytes).
   std::int64_t accumulator_pixels = 4096;
   std::int64_t input_store_bytes = 64 * 1024;
+  // The vector unit beside the array (hw/README.md, "Vector unit"): channels it works on per
+  // cycle and its input store (the RTL's Lanes and 2^AddrW bytes).
+  int vector_lanes = 8;
+  std::int64_t vector_store_bytes = 64 * 1024;
 
   // Throws std::invalid_argument on a size < 1, data_bits outside [8, 16] or alpha_max outside [1, 32].
   void validate() const;

@@ -1,5 +1,7 @@
 #include "hw/timing.hpp"
 
+#include "models/graph.hpp"
+
 #include <algorithm>
 #include <stdexcept>
 #include <string>
@@ -129,33 +131,68 @@ LayerStats matmul_stats(const ArrayConfig& a, const model::PackedLayer& l, const
   return s;
 }
 
-LayerStats vector_unit_stats(const model::PackedLayer& l, bool view) {
+std::int64_t vector_channels_per_pass(int lanes, std::int64_t store_bytes, std::int64_t bytes_per_channel,
+                                      std::int64_t channels, std::int64_t table_channels) {
+  if (bytes_per_channel > store_bytes) return 0;
+  std::int64_t n = std::min({store_bytes / std::max<std::int64_t>(bytes_per_channel, 1), channels, table_channels,
+                             std::int64_t{65535}});
+  if (n > lanes) n -= n % lanes;
+  return n;
+}
+
+std::int64_t vector_lane_groups(int lanes, std::int64_t channels, std::int64_t per_pass) {
+  const std::int64_t full = channels / per_pass;
+  const std::int64_t rest = channels % per_pass;
+  return full * ((per_pass + lanes - 1) / lanes) + (rest + lanes - 1) / lanes;
+}
+
+LayerStats vector_unit_stats(const ArrayConfig& a, const model::PackedLayer& l, const std::vector<int>& operand_channels,
+                             bool view) {
   LayerStats s;
   s.name = l.name;
   s.op = model::to_string(l.kind);
-  const std::int64_t in_pixels = static_cast<std::int64_t>(l.in.h) * l.in.w;
-  const std::int64_t out_pixels = static_cast<std::int64_t>(l.out.h) * l.out.w;
-  switch (l.kind) {
-    case model::OpKind::Shift:
-      s.cycles = view ? 0 : in_pixels;
-      break;
-    case model::OpKind::Clamp:
-    case model::OpKind::GlobalAvgPool:
-      s.cycles = in_pixels;
-      break;
-    case model::OpKind::MaxPool:
-    case model::OpKind::AvgPool:
-    case model::OpKind::Add:
-    case model::OpKind::Concat:
-    case model::OpKind::Pad:
-      s.cycles = out_pixels;
-      break;
-    default:
-      s.cycles = 0;
-      break;
-  }
   s.activations_written = view ? 0 : l.out.size();
+  if (view || l.kind == model::OpKind::Matmul || l.kind == model::OpKind::Flatten) return s;
+  const std::int64_t in_plane = static_cast<std::int64_t>(l.in.h) * l.in.w;
+  const std::int64_t out_plane = static_cast<std::int64_t>(l.out.h) * l.out.w;
+  const auto k = static_cast<std::int64_t>(operand_channels.size());
+  // Per channel: the bytes of its operands in the store and the taps of each output.
+  std::int64_t bytes = in_plane;
+  std::int64_t taps = 1;
+  std::int64_t table = std::int64_t{1} << 30;
+  switch (l.kind) {
+    case model::OpKind::MaxPool:
+    case model::OpKind::AvgPool: taps = static_cast<std::int64_t>(l.window.kh) * l.window.kw; break;
+    case model::OpKind::GlobalAvgPool: taps = in_plane; break;
+    case model::OpKind::Shift: table = kVectorShiftTableChannels; break;
+    case model::OpKind::Add: bytes = k * out_plane; taps = k; break;
+    case model::OpKind::Concat: bytes = out_plane; break;
+    default: break;
+  }
+  const auto one_pass = [&](std::int64_t channels) {
+    const std::int64_t n = vector_channels_per_pass(a.vector_lanes, a.vector_store_bytes, bytes, channels, table);
+    if (n == 0) {
+      throw std::invalid_argument("layer '" + l.name + "' (" + model::to_string(l.kind) + "): one channel's operands take " +
+                                  std::to_string(bytes) + " bytes, more than the vector unit's " +
+                                  std::to_string(a.vector_store_bytes) +
+                                  "-byte input store (raise vector_store_bytes: run --vector-store-kib, explore axis vector_store_kib)");
+    }
+    return vector_lane_groups(a.vector_lanes, channels, n);
+  };
+  std::int64_t groups = 0;
+  if (l.kind == model::OpKind::Concat) {
+    for (const int c : operand_channels) groups += one_pass(c);  // one operand per pass
+  } else {
+    groups = one_pass(l.out.c);
+  }
+  s.cycles = groups * out_plane * taps;
   return s;
+}
+
+LayerStats vector_unit_stats(const ArrayConfig& a, const model::PackedNetwork& net, std::size_t i, bool view) {
+  std::vector<int> channels;
+  for (const int p : model::input_indices(net.layers, i)) channels.push_back(p < 0 ? net.input.c : net.layers[p].out.c);
+  return vector_unit_stats(a, net.layers[i], channels, view);
 }
 
 }  // namespace ccsim::hw

@@ -57,8 +57,23 @@ LayerStats matmul_stats(const ArrayConfig& a, const model::PackedLayer& layer, c
 // The same for one of its blocks.
 LayerStats block_stats(const ArrayConfig& a, const model::PackedLayer& layer, const PixelBlock& block);
 
-// Counters of a layer run on the vector unit; `view` = it moves no data (is_view: a shift folded
-// into the next Matmul, a flatten of the slot before it).
-LayerStats vector_unit_stats(const model::PackedLayer& layer, bool view);
+// The vector unit (hw/README.md, "Vector unit"): a layer runs in passes of whole channels, as many
+// as its store holds (a multiple of the lanes when more than one lane group fits, at most
+// `table_channels`); each pass takes ceil(channels / lanes) * H_out * W_out * taps cycles.
+// Channels per pass of `channels` taking `bytes_per_channel` each; 0 when one does not fit.
+std::int64_t vector_channels_per_pass(int lanes, std::int64_t store_bytes, std::int64_t bytes_per_channel,
+                                      std::int64_t channels, std::int64_t table_channels);
+constexpr std::int64_t kVectorShiftTableChannels = 1024;  // the RTL's 2^ShChW
+// Lane groups over all passes of `channels` channels, `per_pass` per pass.
+std::int64_t vector_lane_groups(int lanes, std::int64_t channels, std::int64_t per_pass);
+
+// Counters of a layer run on the vector unit; `operand_channels` = the channels of each operand
+// (one for all but add and concatenation); `view` = it moves no data (is_view: a shift folded
+// into the next Matmul, a flatten of the slot before it). Throws std::invalid_argument naming the
+// layer and the field to raise when one channel's operands exceed the vector unit's store.
+LayerStats vector_unit_stats(const ArrayConfig& a, const model::PackedLayer& layer,
+                             const std::vector<int>& operand_channels, bool view);
+// The same for layer i of a network (its operands' channels from the layers it reads).
+LayerStats vector_unit_stats(const ArrayConfig& a, const model::PackedNetwork& net, std::size_t i, bool view);
 
 }  // namespace ccsim::hw

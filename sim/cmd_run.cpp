@@ -58,6 +58,8 @@ struct RunArgs {
   double act_buffer_kib = 128;
   std::int64_t acc_pixels = hw::ArrayConfig{}.accumulator_pixels;
   double input_store_kib = static_cast<double>(hw::ArrayConfig{}.input_store_bytes) / 1024;
+  int vector_lanes = hw::ArrayConfig{}.vector_lanes;
+  double vector_store_kib = static_cast<double>(hw::ArrayConfig{}.vector_store_bytes) / 1024;
   double dram_bytes_per_cycle = 16;
   std::string compute_report;
   std::string energy_table;
@@ -93,6 +95,8 @@ hw::AcceleratorConfig accelerator_config(const RunArgs& a) {
   cfg.array.data_bits = a.data_bits;
   cfg.array.accumulator_pixels = a.acc_pixels;
   cfg.array.input_store_bytes = static_cast<std::int64_t>(a.input_store_kib * 1024);
+  cfg.array.vector_lanes = a.vector_lanes;
+  cfg.array.vector_store_bytes = static_cast<std::int64_t>(a.vector_store_kib * 1024);
   cfg.schedule = hw::parse_schedule(a.schedule);
   cfg.weight_buffer.capacity_bytes = static_cast<std::int64_t>(a.weight_buffer_kib * 1024);
   cfg.weight_buffer.banks = a.weight_banks;
@@ -410,6 +414,11 @@ void add_run_command(CLI::App& app) {
       ->check(kPositive)->capture_default_str();
   cmd->add_option("--input-store-kib", a->input_store_kib,
                   "stored input one pixel block reads (KiB, its band of input rows)")
+      ->check(kPositive)->capture_default_str();
+  cmd->add_option("--vector-lanes", a->vector_lanes, "vector unit: channels per cycle (pooling, joins, padding)")
+      ->check(CLI::Range(1, 4096))->capture_default_str();
+  cmd->add_option("--vector-store-kib", a->vector_store_kib,
+                  "vector unit input store (KiB; a larger layer runs in passes of whole channels)")
       ->check(kPositive)->capture_default_str();
   cmd->add_option("--dram-bytes-per-cycle", a->dram_bytes_per_cycle, "DRAM bandwidth")
       ->check(kPositive)->capture_default_str();

@@ -58,6 +58,8 @@ hw::AcceleratorConfig config_of(const SweepPoint& p, int alpha_max) {
   cfg.dram.bytes_per_cycle = p.dram_bytes_per_cycle;
   cfg.array.accumulator_pixels = p.acc_pixels;
   cfg.array.input_store_bytes = static_cast<std::int64_t>(p.input_store_kib * 1024);
+  cfg.array.vector_lanes = p.vector_lanes;
+  cfg.array.vector_store_bytes = static_cast<std::int64_t>(p.vector_store_kib * 1024);
   cfg.schedule = hw::parse_schedule(p.schedule);
   cfg.validate();
   return cfg;
@@ -99,7 +101,8 @@ Sweep load_sweep(const std::string& path) {
   }
   const nlohmann::json axes = j.value("axes", nlohmann::json::object());
   static const char* kAxes[] = {"array",          "data_bits",       "clock_mhz", "weight_buffer_kib", "act_buffer_kib",
-                                "dram_bytes_per_cycle", "acc_pixels", "input_store_kib", "schedule",
+                                "dram_bytes_per_cycle", "acc_pixels", "input_store_kib", "vector_lanes",
+                                "vector_store_kib", "schedule",
                                 "scheme",         "density",         "alpha",     "gamma"};
   for (const auto& [k, v] : axes.items()) {
     bool known = false;
@@ -114,6 +117,8 @@ Sweep load_sweep(const std::string& path) {
   const auto dram = axis<double>(axes, "dram_bytes_per_cycle", {16}, path);
   const auto accs = axis<std::int64_t>(axes, "acc_pixels", {4096}, path);
   const auto stores = axis<double>(axes, "input_store_kib", {64}, path);
+  const auto lanes = axis<int>(axes, "vector_lanes", {8}, path);
+  const auto vstores = axis<double>(axes, "vector_store_kib", {64}, path);
   const auto schedules = axis<std::string>(axes, "schedule", {"shared"}, path);
   const auto schemes = axis<std::string>(axes, "scheme", {"cc"}, path);
   const auto densities = axis<double>(axes, "density", {0.25}, path);
@@ -138,13 +143,15 @@ Sweep load_sweep(const std::string& path) {
   check_values(dram, "dram_bytes_per_cycle", path, 0, false, 1e9);
   check_values(std::vector<double>(accs.begin(), accs.end()), "acc_pixels", path, 0, false, 1 << 30);
   check_values(stores, "input_store_kib", path, 0, false, 1 << 30);
+  check_values(std::vector<double>(lanes.begin(), lanes.end()), "vector_lanes", path, 0, false, 4096);
+  check_values(vstores, "vector_store_kib", path, 0, false, 1 << 30);
   check_values(gammas, "gamma", path, 0, true, 1e6);
   // The Cartesian product is bounded before it is built (axes multiplying to 8e9 points grew
   // memory without bound).
   std::uint64_t count = networks.size();
   for (const std::size_t n : {schemes.size(), densities.size(), alphas.size(), gammas.size(), arrays.size(), bits.size(),
                               clocks.size(), wbuf.size(), abuf.size(), dram.size(), accs.size(), stores.size(),
-                              schedules.size()}) {
+                              lanes.size(), vstores.size(), schedules.size()}) {
     count = count > kMaxSweepPoints ? count : count * n;
   }
   if (count > kMaxSweepPoints) {
@@ -187,6 +194,8 @@ Sweep load_sweep(const std::string& path) {
                       for (double dr : dram)
                         for (const std::int64_t acc : accs)
                           for (double st : stores)
+                            for (const int ln : lanes)
+                            for (double vst : vstores)
                             for (const auto& sch : schedules) {
                               p.network = net;
                               p.scheme = scheme;
@@ -201,6 +210,8 @@ Sweep load_sweep(const std::string& path) {
                               p.dram_bytes_per_cycle = dr;
                               p.acc_pixels = acc;
                               p.input_store_kib = st;
+                              p.vector_lanes = ln;
+                              p.vector_store_kib = vst;
                               p.schedule = sch;
                               s.points.push_back(p);
                               ++p.id;

@@ -31,6 +31,8 @@ struct SweepPoint {
   double dram_bytes_per_cycle = 16;
   std::int64_t acc_pixels = 4096;  // accumulator buffer pixels per array row (pixel blocks)
   double input_store_kib = 64;     // stored input one pixel block reads
+  int vector_lanes = 8;            // vector unit channels per cycle
+  double vector_store_kib = 64;    // vector unit input store (passes of whole channels)
   std::string schedule = "shared";
 };
 

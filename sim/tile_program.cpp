@@ -1,4 +1,5 @@
 #include "sim/tile_program.hpp"
+#include "sim/rtl_vector.hpp"
 
 #include <algorithm>
 #include <stdexcept>
@@ -72,6 +73,9 @@ hw::ArrayConfig tile_array(const TileLimits& lim) {
   a.alpha_max = lim.alpha_max;
   a.accumulator_pixels = std::int64_t{1} << lim.pixel_bits;
   a.input_store_bytes = std::int64_t{1} << lim.act_addr_bits;
+  const VectorLimits vector = RtlVectorUnit::limits();  // the vector unit built beside every tile
+  a.vector_lanes = vector.lanes;
+  a.vector_store_bytes = std::int64_t{1} << vector.addr_bits;
   return a;
 }
 

@@ -1,5 +1,7 @@
 #include "sim/vector_program.hpp"
 
+#include "hw/timing.hpp"
+
 #include <algorithm>
 #include <array>
 #include <stdexcept>
@@ -27,17 +29,15 @@ namespace {
 
 std::int64_t plane(const model::Shape& s) { return static_cast<std::int64_t>(s.h) * s.w; }
 
-// Channels per pass: as many whole channels of `bytes_per_channel` as the store holds, a
-// multiple of the lanes when more than one group fits.
+// Channels per pass (hw/timing.hpp vector_channels_per_pass, the rule the SystemC model counts).
 std::uint32_t channels_per_pass(const PackedLayer& l, std::int64_t bytes_per_channel, std::int64_t channels,
                                 const VectorLimits& limits, std::int64_t table_channels) {
   const std::int64_t store = std::int64_t{1} << limits.addr_bits;
-  if (bytes_per_channel > store) {
+  const std::int64_t n = hw::vector_channels_per_pass(limits.lanes, store, bytes_per_channel, channels, table_channels);
+  if (n == 0) {
     refuse(l, "one channel's operands take " + std::to_string(bytes_per_channel) + " bytes, more than its " +
                   std::to_string(store) + "-byte input store (raise AddrW, CMake CCSIM_COSIM_VECTOR_ADDR_BITS)");
   }
-  std::int64_t n = std::min({store / bytes_per_channel, channels, table_channels, std::int64_t{65535}});
-  if (n > limits.lanes) n -= n % limits.lanes;
   return static_cast<std::uint32_t>(n);
 }
 
@@ -69,6 +69,7 @@ std::vector<VectorPass> make_vector_passes(const PackedLayer& l, const std::vect
   shape.out_w = static_cast<std::uint32_t>(l.out.w);
   std::vector<VectorPass> passes;
   const std::int64_t table_all = std::int64_t{1} << 30;
+  static_assert(hw::kVectorShiftTableChannels == 1024, "ShChW 10");
   switch (l.kind) {
     case OpKind::MaxPool:
     case OpKind::AvgPool:

@@ -316,6 +316,34 @@ TEST_F(ExploreCli, PixelBlockBuffersAreAxes) {
   EXPECT_FALSE(fs::exists(path("t.csv")));
 }
 
+// The vector unit as axes: the network's one layer beside the array, a global average of 64
+// channels over 7 x 7, takes ceil(64 / lanes) * 49 cycles (hw/README.md "Vector unit"); a store
+// smaller than one channel fails naming the field.
+TEST_F(ExploreCli, VectorUnitSizesAreAxes) {
+  const nlohmann::json sweep = {
+      {"network", std::string(CCSIM_SOURCE_DIR) + "/models/examples/fmnist-dense.json"},
+      {"calibration", {{"dataset", "/usr/share/datasets/fashion-mnist"}, {"count", 16}}},
+      {"axes", {{"vector_lanes", {8, 16, 64}}}}};
+  write_file_atomic(path("lanes.json"), sweep.dump());
+  const auto r = test::run_ccsim("explore " + path("lanes.json") + " -o " + path("l.csv") + " --json " + path("l.json") + " --quiet");
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::map<int, long> cycles;
+  for (const auto& row : nlohmann::json::parse(read_file(path("l.json")))) {
+    cycles[static_cast<int>(row["vector_lanes"].get<double>())] = static_cast<long>(row["cycles"].get<double>());
+  }
+  ASSERT_EQ(cycles.size(), 3u);
+  EXPECT_EQ(cycles.at(8) - cycles.at(16), (8 - 4) * 49);
+  EXPECT_EQ(cycles.at(8) - cycles.at(64), (8 - 1) * 49);
+  write_file_atomic(path("tiny.json"), nlohmann::json({{"network", sweep["network"]}, {"calibration", sweep["calibration"]},
+                                                       {"axes", {{"vector_store_kib", {0.03}}}}}).dump());
+  const auto tiny = test::run_ccsim("explore " + path("tiny.json") + " -o " + path("t.csv") + " --quiet");
+  EXPECT_NE(tiny.status, 0);
+  EXPECT_NE(tiny.output.find("one channel's operands take 49 bytes, more than the vector unit's 30-byte input store "
+                             "(raise vector_store_bytes: run --vector-store-kib, explore axis vector_store_kib)"),
+            std::string::npos) << tiny.output;
+  EXPECT_FALSE(fs::exists(path("t.csv")));
+}
+
 TEST_F(ExploreCli, BadSweepsFailCleanly) {
   auto fails = [&](const nlohmann::json& sweep, const std::string& fragment) {
     write_file_atomic(path("bad.json"), sweep.dump());

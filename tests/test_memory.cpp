@@ -116,7 +116,7 @@ TEST(MemorySystem, SpilledLayersStreamPerRowTileAndStallOnSlowDram) {
     EXPECT_EQ(s.dram_read_bytes, passes * l.in.size() + wb.layer_bytes(l)) << l.name;
     EXPECT_EQ(s.dram_write_bytes, l.out.size()) << l.name;
     const LayerStats compute = l.kind == model::OpKind::Matmul ? matmul_stats(cfg.resolved_array(), l)
-                                                               : vector_unit_stats(l, false);
+                                                               : vector_unit_stats(cfg.resolved_array(), packed, i, false);
     // The first pass before the layer computes, weights and further passes while it computes,
     // the output after it (8 cycles a byte).
     const std::int64_t load = 8 * l.in.size();

@@ -11,6 +11,7 @@
 #include "Vvector_l3_a10.h"
 #include "Vvector_l8_a16.h"
 #include "models/fixed_point.hpp"
+#include "hw/timing.hpp"
 #include "models/golden.hpp"
 #include "sim/vector_driver.hpp"
 
@@ -88,6 +89,13 @@ void expect_golden(const PackedLayer& l, const std::vector<Shape>& shapes, const
   std::int64_t formula = 0;
   for (const auto& p : passes) formula += p.cycles(limits.lanes);
   EXPECT_EQ(run.compute_cycles, formula) << l.name;
+  // The SystemC model and the fast mode count the same passes.
+  hw::ArrayConfig array;
+  array.vector_lanes = limits.lanes;
+  array.vector_store_bytes = std::int64_t{1} << limits.addr_bits;
+  std::vector<int> channels;
+  for (const Shape& sh : shapes) channels.push_back(sh.c);
+  EXPECT_EQ(hw::vector_unit_stats(array, l, channels, false).cycles, run.compute_cycles) << l.name;
   int wrong = 0;
   for (std::size_t k = 0; k < golden.data.size() && wrong < 5; ++k) {
     if (run.output[k] == golden.data[k]) continue;
@@ -149,6 +157,34 @@ TEST(RtlVectorUnit, ManyOperandAddAndLargeWindows) {
   const Shape big{4, 40, 36};  // a 7 x 7 average with padding, and a global average of 1,440 values
   expect_golden<Vvector_l8_a16>(pool(OpKind::AvgPool, big, 7, 3, 3, true), {big}, kWide, 21);
   expect_golden<Vvector_l8_a16>(layer(OpKind::GlobalAvgPool, big, {big.c, 1, 1}), {big}, kWide, 22);
+}
+
+// The count on hand-made layers (hw/README.md "Vector unit").
+TEST(VectorUnitTiming, PassesOfWholeChannels) {
+  hw::ArrayConfig a;  // 8 lanes, 64 KiB
+  // 3x3 max pool, 20 channels of 100 x 100 (10,000 bytes each): 6 channels per pass, fewer than
+  // the lanes, so passes of 6, 6, 6, 2 channels: 4 lane groups of 50 x 50 outputs x 9 taps.
+  PackedLayer big = pool(OpKind::MaxPool, {20, 100, 100}, 3, 2, 1);
+  ASSERT_EQ(big.out.h, 50);
+  EXPECT_EQ(hw::vector_unit_stats(a, big, {20}, false).cycles, 4 * 2500 * 9);
+  // 2x2 average on 20 channels of 10 x 10: one pass, ceil(20 / 8) = 3 groups of 25 outputs x 4 taps.
+  EXPECT_EQ(hw::vector_unit_stats(a, pool(OpKind::AvgPool, {20, 10, 10}, 2, 2, 0), {20}, false).cycles, 3 * 25 * 4);
+  // A 3-operand add of 9 x 14 x 14: one pass, 2 groups x 196 pixels x 3 operands.
+  EXPECT_EQ(hw::vector_unit_stats(a, add({9, 14, 14}, {0.1f, 0.2f, 0.3f}, 0.3f, false), {9, 9, 9}, false).cycles,
+            2 * 196 * 3);
+  // A concatenation of 5 and 8 channels runs one operand per pass: 1 + 1 groups.
+  EXPECT_EQ(hw::vector_unit_stats(a, concat({{5, 7, 7}, {8, 7, 7}}, {0.1f, 0.2f}), {5, 8}, false).cycles, 2 * 49);
+  // A shift folded into the next Matmul moves nothing.
+  EXPECT_EQ(hw::vector_unit_stats(a, layer(OpKind::Shift, {20, 10, 10}, {20, 10, 10}), {20}, true).cycles, 0);
+  // One channel over the store is refused naming the field and the run flag.
+  a.vector_store_bytes = 4096;
+  try {
+    hw::vector_unit_stats(a, big, {20}, false);
+    ADD_FAILURE() << "accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("10000 bytes"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("--vector-store-kib"), std::string::npos) << e.what();
+  }
 }
 
 TEST(RtlVectorUnit, AChannelOverTheStoreIsRefusedNamingTheParameter) {

@@ -299,12 +299,12 @@ TEST(VectorUnit, PoolingTakesItsCyclesAndComputesTheGoldenResult) {
   buffer.write_tensor(0, x, false);
   std::int64_t took = -1;
   bench.run([&] {
-    const std::int64_t cycles = vector_unit_stats(pool, false).cycles;
+    const std::int64_t cycles = vector_unit_stats(ArrayConfig{}, pool, {pool.in.c}, false).cycles;
     vector.start({&pool, true, 0, 1, cycles, {}});
     sc_core::wait(vector.done_event());
     took = bench.cycle();
   });
-  EXPECT_EQ(took, 4);  // one output pixel per cycle
+  EXPECT_EQ(took, 16);  // 2 channels in one lane group: 4 output pixels x 4 taps
   EXPECT_EQ(buffer.peek(1).data, model::run_layer(pool, x).data);
   EXPECT_EQ(buffer.stats().read_bytes, 32);
   EXPECT_EQ(buffer.stats().write_bytes, 8);

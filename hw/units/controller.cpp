@@ -8,8 +8,9 @@
 
 namespace ccsim::hw {
 
-std::vector<LayerDescriptor> layer_program(const model::PackedNetwork& net, const MemorySystem& memory,
-                                           const DramLayout& layout, std::size_t first, std::size_t last) {
+std::vector<LayerDescriptor> layer_program(const ArrayConfig& array, const model::PackedNetwork& net,
+                                           const MemorySystem& memory, const DramLayout& layout, std::size_t first,
+                                           std::size_t last) {
   std::vector<LayerDescriptor> program;
   const int base = static_cast<int>(first);
   std::vector<int> external;  // producers before the range's input, each with a slot after the range's
@@ -34,7 +35,7 @@ std::vector<LayerDescriptor> layer_program(const model::PackedNetwork& net, cons
       d.input_slot = slot_of(model::input_indices(net.layers, i - 1)[0]);  // the shift's input: the feeder applies the shift
     }
     if (l.kind != model::OpKind::Matmul) {
-      d.vector = {&l, memory.moves_data(i), d.input_slot, d.output_slot, vector_unit_stats(l, !memory.moves_data(i)).cycles, {}};
+      d.vector = {&l, memory.moves_data(i), d.input_slot, d.output_slot, vector_unit_stats(array, net, i, !memory.moves_data(i)).cycles, {}};
       if (l.kind == model::OpKind::Add || l.kind == model::OpKind::Concat) {
         for (const int p : operands) d.vector.operand_slots.push_back(slot_of(p));
       }

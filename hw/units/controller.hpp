@@ -53,8 +53,9 @@ struct LayerDescriptor {
 // The descriptors of layers [first, last) of `net`, with the DRAM addresses of `layout`. Slots:
 // 0 holds the range's input (layer first - 1's output), k + 1 layer first + k's output, and
 // slots after those the outputs of earlier layers the range reads from DRAM.
-std::vector<LayerDescriptor> layer_program(const model::PackedNetwork& net, const MemorySystem& memory,
-                                           const DramLayout& layout, std::size_t first, std::size_t last);
+std::vector<LayerDescriptor> layer_program(const ArrayConfig& array, const model::PackedNetwork& net,
+                                           const MemorySystem& memory, const DramLayout& layout, std::size_t first,
+                                           std::size_t last);
 
 struct CoreJob {
   std::optional<model::Int8Tensor> input;  // on chip (a pipelined stage's slot); else read from DRAM

@@ -39,7 +39,7 @@ AcceleratorCore::AcceleratorCore(sc_core::sc_module_name name, const Accelerator
 
 void AcceleratorCore::load(const model::PackedNetwork& net, const MemorySystem& memory, const DramLayout& layout,
                            std::size_t first, std::size_t last) {
-  controller_.load_program(layer_program(net, memory, layout, first, last));
+  controller_.load_program(layer_program(array_config_, net, memory, layout, first, last));
 }
 
 void AcceleratorCore::trace(sc_core::sc_trace_file* file, const TraceOptions& options) {

@@ -1,5 +1,6 @@
 // Vector unit beside the array: pooling, clamp, padding, residual adds, concatenations and shifts
-// that no Matmul absorbs, one output pixel (all channels) per cycle (hw/README.md, "Timing of a layer"). Transaction level inside:
+// that no Matmul absorbs, in the cycles of hw/README.md "Vector unit" (lanes x one tap per cycle, passes
+// of whole channels; the RTL's ccsim_vector_unit takes the same). Transaction level inside:
 // the layer's output (golden arithmetic, model::run_layer) is written once its cycles have passed.
 #pragma once
 

@@ -61,7 +61,7 @@ class MonolithicReference : public sc_core::sc_module {
           s = engine.stats();
           outputs.push_back(engine.output());
         } else {
-          s = hw::vector_unit_stats(l, hw::is_view(net_, i));
+          s = hw::vector_unit_stats(array, net_, i, hw::is_view(net_, i));
           for (std::int64_t c = 0; c < s.cycles; ++c) tick();
           outputs.push_back(model::run_layer(l, model::operands_of(net_, i, outputs.data(), 0, inputs_[k])));
         }
