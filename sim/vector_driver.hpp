@@ -10,27 +10,18 @@
 #include <functional>
 #include <optional>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 #include "sim/vector_driver_types.hpp"
+#include "sim/verilated_fields.hpp"
 
 namespace ccsim::cosim {
 
-namespace vector_detail {
+// Byte `i` of a packed-array port (integral or VlWide).
 template <typename T>
-std::uint32_t word(const T& v, int i) {
-  if constexpr (std::is_integral_v<T>) {
-    return static_cast<std::uint32_t>(static_cast<std::uint64_t>(v) >> (32 * i));
-  } else {
-    return v[i];  // VlWide
-  }
+std::uint32_t port_byte(const T& field, int i) {
+  return (rtl::word(field, i / 4) >> (8 * (i % 4))) & 0xffu;
 }
-template <typename T>
-std::uint32_t byte(const T& v, int i) {
-  return (word(v, i / 4) >> (8 * (i % 4))) & 0xffu;
-}
-}  // namespace vector_detail
 
 template <typename V>
 class VectorUnitDriver {
@@ -163,7 +154,7 @@ class VectorUnitDriver {
   void collect(const VectorPass& p, std::size_t pass_values, VectorLayerRun& r) {
     for (int l = 0; l < limits_.lanes; ++l) {
       if (((static_cast<std::uint64_t>(v_.vo_valid_o) >> l) & 1u) == 0) continue;
-      const std::uint32_t index = vector_detail::word(v_.vo_index_o, l);
+      const std::uint32_t index = rtl::word(v_.vo_index_o, l);
       const std::size_t at = p.output_offset + index;
       if (index >= pass_values || at >= r.output.size()) {
         r.error = VectorError{"vector_unit output_stream index of lane " + std::to_string(l) + " (the pass's last, got)",
@@ -175,7 +166,7 @@ class VectorUnitDriver {
         return;
       }
       r.written[at] = 1;
-      r.output[at] = static_cast<std::int8_t>(vector_detail::byte(v_.vo_data_o, l));
+      r.output[at] = static_cast<std::int8_t>(port_byte(v_.vo_data_o, l));
     }
   }
 
