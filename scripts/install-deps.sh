@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libsystemc-dev verilator
-  nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev libtbb-dev zlib1g-dev
+  nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev libtbb-dev zlib1g-dev libxxhash-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
   libtorch-dev
@@ -15,6 +15,7 @@ packages=(
   dataset-fashion-mnist
   python3-numpy python3-onnx python3-matplotlib
   gtkwave
+  slurm-wlm munge parallel   # explore --slurm / --gnu-parallel, and the single-node Slurm test
   clang libclang-rt-14-dev
 )
 

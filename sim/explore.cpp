@@ -91,14 +91,14 @@ Row evaluate(const Sweep& sweep, const SweepPoint& p, const Packed& packed, cons
   const std::int64_t arrays = cfg.schedule == hw::Schedule::Pipelined ? static_cast<std::int64_t>(hw::pipeline_stages(packed.pack.packed).size()) : 1;
   const hw::AreaBreakdown area = hw::area_of(cfg, packed.pack.packed, arrays, sweep.area);
   if (!compute_report_dir.empty()) {
-    write_file_atomic((fs::path(compute_report_dir) / ("point-" + std::to_string(p.id) + ".csv")).string(),
+    write_file_atomic((fs::path(compute_report_dir) / ("point-" + p.id + ".csv")).string(),
                       compute_report_csv(packed.pack.packed, first, array));
   }
   const double latency_us = static_cast<double>(first.end_cycle - first.start_cycle) / p.clock_mhz;
   const std::int64_t onchip = t.weight_buffer_read_bytes + t.weight_buffer_fill_bytes + t.act_buffer_read_bytes +
                               t.act_buffer_write_bytes + 4 * (t.acc_reads + t.acc_writes);
   const std::vector<std::string> values = {
-      std::to_string(p.id),
+      p.id,
       p.network,
       p.scheme,
       format_number(p.density),
@@ -322,7 +322,7 @@ nlohmann::json row_json(const Row& row) {
   for (const auto& [k, v] : row) {
     char* end = nullptr;
     const double d = std::strtod(v.c_str(), &end);
-    if (!v.empty() && end && *end == '\0' && k != "array" && k != "network") {
+    if (!v.empty() && end && *end == '\0' && k != "array" && k != "network" && k != "point") {  // IDs are hex text
       j[k] = d;
     } else {
       j[k] = v;

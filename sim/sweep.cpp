@@ -1,9 +1,17 @@
 #include "sim/sweep.hpp"
 
+#include <cinttypes>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <memory>
 #include <sstream>
 #include <stdexcept>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <xxhash.h>
 
 #include "models/atomic_file.hpp"
 #include "models/idx_dataset.hpp"
@@ -39,7 +47,78 @@ void check_values(const std::vector<double>& values, const std::string& axis, co
   }
 }
 
+std::string hex64(std::uint64_t v) {
+  char text[17];
+  std::snprintf(text, sizeof text, "%016" PRIx64, v);
+  return text;
+}
+
+// XXH3-64 of a file's bytes.
+std::uint64_t file_digest(const std::string& path, const std::string& sweep_file) {
+  const std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(), &XXH3_freeState);
+  if (!state || XXH3_64bits_reset(state.get()) == XXH_ERROR) throw std::bad_alloc();
+  // Not a device or a FIFO: /dev/zero would never end.
+  if (!std::filesystem::is_regular_file(path)) throw std::invalid_argument(sweep_file + ": '" + path + "': not a regular file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::invalid_argument(sweep_file + ": '" + path + "': cannot read the file");
+  std::vector<char> chunk(1 << 20);
+  while (in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || in.gcount() > 0) {
+    XXH3_64bits_update(state.get(), chunk.data(), static_cast<std::size_t>(in.gcount()));
+  }
+  if (in.bad()) throw std::invalid_argument(sweep_file + ": '" + path + "': read error");
+  return XXH3_64bits_digest(state.get());
+}
+
+std::uint64_t text_digest(const std::string& text) { return XXH3_64bits(text.data(), text.size()); }
+
+// Everything a point's results depend on, as one text: the network by its contents (not its path,
+// which differs between machines and working directories), every axis value as the results file
+// writes it, and the digest of the sweep-wide settings.
+std::string point_description(const SweepPoint& p, std::uint64_t network_digest, std::uint64_t settings_digest) {
+  std::ostringstream o;
+  o << "ccsim sweep point 1\nnetwork " << hex64(network_digest) << "\nscheme " << p.scheme << "\ndensity "
+    << format_number(p.density) << "\nalpha " << p.alpha << "\ngamma " << format_number(p.gamma) << "\narray " << p.array
+    << "\ndata_bits " << p.data_bits << "\nclock_mhz " << format_number(p.clock_mhz) << "\nweight_buffer_kib "
+    << format_number(p.weight_buffer_kib) << "\nact_buffer_kib " << format_number(p.act_buffer_kib)
+    << "\ndram_bytes_per_cycle " << format_number(p.dram_bytes_per_cycle) << "\nacc_pixels " << p.acc_pixels
+    << "\ninput_store_kib " << format_number(p.input_store_kib) << "\nvector_lanes " << p.vector_lanes
+    << "\nvector_store_kib " << format_number(p.vector_store_kib) << "\nschedule " << p.schedule << "\nsettings "
+    << hex64(settings_digest) << "\n";
+  return o.str();
+}
+
+// IDs for every point; two networks with the same contents would give two points one ID, so they
+// are refused (the sweep lists the network twice).
+void assign_point_ids(Sweep& s, const std::vector<std::string>& networks, std::uint64_t settings_digest) {
+  std::unordered_map<std::string, std::uint64_t> digests;
+  std::unordered_map<std::uint64_t, std::string> by_digest;
+  for (const auto& n : networks) {
+    const std::uint64_t d = file_digest(n, s.file);
+    const auto [it, fresh] = by_digest.emplace(d, n);
+    if (!fresh) {
+      throw std::invalid_argument(s.file + ": networks '" + it->second + "' and '" + n +
+                                  "' have the same contents; list the network once");
+    }
+    digests[n] = d;
+  }
+  std::unordered_set<std::uint64_t> keys;
+  for (auto& p : s.points) {
+    p.key = text_digest(point_description(p, digests.at(p.network), settings_digest));
+    p.id = hex64(p.key);
+    if (!keys.insert(p.key).second) {  // a 64-bit hash collision: about 1 in 10^7 for a sweep of a million points
+      throw std::invalid_argument(s.file + ": two points hash to the ID " + p.id + "; change an axis value slightly");
+    }
+  }
+}
+
 }  // namespace
+
+std::uint64_t point_key(const std::string& id) {
+  bool ok = id.size() == 16;
+  for (const char c : id) ok = ok && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
+  if (!ok) throw std::invalid_argument("point ID '" + id + "' is not 16 hex digits");
+  return std::stoull(id, nullptr, 16);
+}
 
 std::string format_number(double v) {
   std::ostringstream o;
@@ -214,7 +293,6 @@ Sweep load_sweep(const std::string& path) {
                               p.vector_store_kib = vst;
                               p.schedule = sch;
                               s.points.push_back(p);
-                              ++p.id;
                             }
   const nlohmann::json calib = j.value("calibration", nlohmann::json::object());
   try {
@@ -267,6 +345,16 @@ Sweep load_sweep(const std::string& path) {
   }
   s.energy = j.contains("energy") ? load_table<hw::EnergyTable>(resolve(j["energy"].get<std::string>())) : hw::EnergyTable::defaults();
   s.area = j.contains("area") ? load_table<hw::AreaTable>(resolve(j["area"].get<std::string>())) : hw::AreaTable::defaults();
+  // The sweep-wide settings as they reach the results: the table files by their contents.
+  std::ostringstream settings;
+  settings << "calibration " << s.calibration_dataset << " " << s.calibration_count << " "
+           << (calib.contains("preprocess") ? calib["preprocess"].dump() : std::string("-")) << "\nscheme_params "
+           << s.scheme_params.dump();
+  for (const char* key : {"energy", "area"}) {
+    settings << "\n" << key << " "
+             << (j.contains(key) ? hex64(file_digest(resolve(j[key].get<std::string>()), path)) : std::string("defaults"));
+  }
+  assign_point_ids(s, networks, text_digest(settings.str()));
   return s;
 }
 

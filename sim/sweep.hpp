@@ -17,7 +17,11 @@
 namespace ccsim::cli {
 
 struct SweepPoint {
-  std::int64_t id = 0;
+  // The point's ID: 16 hex digits of the XXH3-64 hash of everything its results depend on (the
+  // network file's contents, every axis value, the sweep-wide settings), so it is the same on every
+  // machine, in every shard and after the sweep's axes grow: merging and resuming go by it.
+  std::string id;
+  std::uint64_t key = 0;  // the same 64 bits as a number: shard K of N runs the points with key % N == K
   std::string network;
   std::string scheme;
   double density = 0.25;
@@ -38,7 +42,7 @@ struct SweepPoint {
 
 struct Sweep {
   std::string file;
-  std::vector<SweepPoint> points;  // the Cartesian product, id = index
+  std::vector<SweepPoint> points;  // the Cartesian product, in axis order
   std::string calibration_dataset;
   int calibration_count = 64;
   // calibration.preprocess: how data-set pixels become every network's input, for networks that do
@@ -60,6 +64,9 @@ Sweep load_sweep(const std::string& path);
 // The accelerator a point describes, with multiplexers for `alpha_max` input channels. Throws
 // std::invalid_argument if the configuration is not one the model accepts.
 hw::AcceleratorConfig config_of(const SweepPoint& p, int alpha_max);
+
+// A point ID's 64 bits; std::invalid_argument unless `id` is 16 lowercase hex digits.
+std::uint64_t point_key(const std::string& id);
 
 // A number as the results file writes it (10 significant digits).
 std::string format_number(double v);

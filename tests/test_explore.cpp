@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <regex>
+#include <set>
 
 #include <cstdio>
 #include <filesystem>
@@ -23,6 +25,7 @@
 #include "models/atomic_file.hpp"
 #include "models/scheme_packing.hpp"
 #include "sim/progress_bar.hpp"
+#include "sim/sweep_launch.hpp"
 #include "tests/cli_runner.hpp"
 #include "tests/test_util.hpp"
 
@@ -197,14 +200,19 @@ TEST_F(ExploreCli, ShardsMergeResumeAndOnePoint) {
     r = test::run_ccsim("explore " + path("sweep.json") + " --shard " + std::to_string(k) + "/2 -o " + path("s" + std::to_string(k) + ".csv") + " --quiet");
     ASSERT_EQ(r.status, 0) << r.output;
   }
-  r = test::run_ccsim("merge " + path("s0.csv") + " " + path("s1.csv") + " -o " + path("merged.csv"));
+  r = test::run_ccsim("merge " + path("s0.csv") + " " + path("s1.csv") + " --sweep " + path("sweep.json") + " -o " + path("merged.csv"));
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_EQ(read_file(path("merged.csv")), read_file(path("all.csv")));
+  // Without the sweep, rows come by ID: the same rows.
+  r = test::run_ccsim("merge " + path("s1.csv") + " " + path("s0.csv") + " -o " + path("by-id.csv"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  auto sorted_lines = [](std::vector<std::string> v) { std::sort(v.begin() + 1, v.end()); return v; };
+  EXPECT_EQ(lines(read_file(path("by-id.csv"))), sorted_lines(all));
 
   // An interrupted run left a journal with point 3 done (marked): it is kept, not recomputed. A row
   // torn by the interruption, one whose checksum fails and garbage are dropped (they were taken
   // into the results) and their points run again.
-  const std::string marked = "3" + all[4].substr(all[4].find(',')) + "-marked";
+  const std::string marked = all[4] + "-marked";
   std::string altered = journal_line(all[5]);
   altered[altered.find(',') + 1] ^= 1;
   const std::string journal = journal_line(all[0]) + journal_line(marked) + altered + "\x01\x02garbage\n" +
@@ -234,15 +242,159 @@ TEST_F(ExploreCli, ShardsMergeResumeAndOnePoint) {
   EXPECT_NE(r.output.find("cut.csv:" + std::to_string(lines(s0).size()) + ": malformed row (has "), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(path("m2.csv")));
 
-  // One point alone reproduces its row.
-  r = test::run_ccsim("explore " + path("sweep.json") + " --point 5");
+  // One point alone (by its ID) reproduces its row.
+  const auto row = nlohmann::json::parse(read_file(path("all.json")))[5];
+  r = test::run_ccsim("explore " + path("sweep.json") + " --point " + row["point"].get<std::string>());
   ASSERT_EQ(r.status, 0) << r.output;
   const auto one = nlohmann::json::parse(r.output.substr(r.output.find('{')));
-  const auto row = nlohmann::json::parse(read_file(path("all.json")))[5];
+  EXPECT_EQ(one["point"], row["point"]);
   EXPECT_EQ(one["cycles"], row["cycles"]);
   EXPECT_EQ(one["energy_uJ"], row["energy_uJ"]);
   EXPECT_EQ(one["area_mm2"], row["area_mm2"]);
   EXPECT_GT(row["area_array_mm2"].get<double>(), 0.0);
+}
+
+// Point IDs are hashes of what a point's results depend on: the same from another working
+// directory and after an axis grows (the old points are resumed, not recomputed), different when a
+// sweep-wide setting changes; shards partition them by ID.
+TEST_F(ExploreCli, PointIdsAreStableHashesOfTheConfiguration) {
+  auto r = test::run_ccsim("explore " + path("sweep.json") + " -o " + path("all.csv") + " --quiet");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto all = lines(read_file(path("all.csv")));
+  ASSERT_EQ(all.size(), 7u);
+  std::vector<std::string> ids;
+  for (std::size_t i = 1; i < all.size(); ++i) ids.push_back(all[i].substr(0, all[i].find(',')));
+  for (const auto& id : ids) {
+    EXPECT_EQ(id.size(), 16u) << id;
+    EXPECT_EQ(id.find_first_not_of("0123456789abcdef"), std::string::npos) << id;
+  }
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), ids.size());
+
+  // The network by a relative path from another directory, and one more array: the six old
+  // points keep their IDs and are taken from all.csv; the new array's three are evaluated.
+  fs::create_directories(dir_ / "sub");
+  fs::copy_file(std::string(CCSIM_SOURCE_DIR) + "/models/examples/fmnist-dense.json", dir_ / "sub" / "net.json");
+  nlohmann::json grown = nlohmann::json::parse(read_file(path("sweep.json")));
+  grown["network"] = "net.json";
+  grown["axes"]["array"] = {"8x8", "16x16", "8x16"};
+  write_file_atomic(path("sub/grown.json"), grown.dump());
+  fs::copy_file(path("all.csv"), path("grown.csv"));
+  r = test::run_ccsim("explore " + path("sub/grown.json") + " -o " + path("grown.csv"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("9 points in the sweep, 9 in this shard, 6 already done"), std::string::npos) << r.output;
+  const auto g = lines(read_file(path("grown.csv")));
+  ASSERT_EQ(g.size(), 10u);
+  std::set<std::string> grown_ids;
+  for (std::size_t i = 1; i < g.size(); ++i) grown_ids.insert(g[i].substr(0, g[i].find(',')));
+  for (const auto& id : ids) EXPECT_TRUE(grown_ids.count(id)) << id;
+
+  // A sweep-wide setting (the calibration images) changes every ID.
+  nlohmann::json other = nlohmann::json::parse(read_file(path("sweep.json")));
+  other["calibration"]["count"] = 8;
+  write_file_atomic(path("other.json"), other.dump());
+  r = test::run_ccsim("explore " + path("other.json") + " -o " + path("grown.csv") + " --shard 0/1");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("6 points in the sweep, 6 in this shard, 0 already done"), std::string::npos) << r.output;
+
+  // Three shards hold every point once, each the points whose ID % 3 is its number.
+  std::set<std::string> seen;
+  for (int k = 0; k < 3; ++k) {
+    const std::string out = path("s" + std::to_string(k) + ".csv");
+    r = test::run_ccsim("explore " + path("sweep.json") + " --shard " + std::to_string(k) + "/3 -o " + out + " --quiet");
+    ASSERT_EQ(r.status, 0) << r.output;
+    const auto rows = lines(read_file(out));
+    ASSERT_GE(rows.size(), 1u);  // a shard with no points still writes the header
+    EXPECT_EQ(rows[0], all[0]);
+    for (std::size_t i = 1; i < rows.size(); ++i) {
+      const std::string id = rows[i].substr(0, rows[i].find(','));
+      EXPECT_EQ(std::stoull(id, nullptr, 16) % 3, static_cast<unsigned long long>(k)) << id;
+      EXPECT_TRUE(seen.insert(id).second) << id;
+    }
+  }
+  EXPECT_EQ(seen.size(), 6u);
+  // merge --sweep puts the rows in the sweep's order (whatever order the shards come in) and
+  // refuses an incomplete set, writing nothing.
+  r = test::run_ccsim("merge " + path("s2.csv") + " " + path("s0.csv") + " " + path("s1.csv") + " --sweep " + path("sweep.json") +
+                      " -o " + path("merged.csv"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(read_file(path("merged.csv")), read_file(path("all.csv")));
+  const std::size_t in_s1 = lines(read_file(path("s1.csv"))).size() - 1;
+  r = test::run_ccsim("merge " + path("s0.csv") + " " + path("s2.csv") + " --sweep " + path("sweep.json") + " -o " + path("m2.csv"));
+  if (in_s1 > 0) {
+    EXPECT_NE(r.status, 0);
+    EXPECT_NE(r.output.find(std::to_string(in_s1) + " of its 6 points are in none of the inputs"), std::string::npos) << r.output;
+    EXPECT_FALSE(fs::exists(path("m2.csv")));
+  }
+
+  // The same network under two names would give two points one ID: refused.
+  nlohmann::json twice = nlohmann::json::parse(read_file(path("sweep.json")));
+  twice["network"] = {std::string(CCSIM_SOURCE_DIR) + "/models/examples/fmnist-dense.json", path("sub/net.json")};
+  write_file_atomic(path("twice.json"), twice.dump());
+  r = test::run_ccsim("explore " + path("twice.json") + " -o " + path("t.csv"));
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("have the same contents; list the network once"), std::string::npos) << r.output;
+  r = test::run_ccsim("explore " + path("sweep.json") + " --point 12");
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("point ID '12' is not 16 hex digits"), std::string::npos) << r.output;
+}
+
+// --slurm --dry-run prints the job-array and merge scripts and the two sbatch commands and writes
+// nothing; the task script, run as array task 1 would be (with a stand-in ccsim that records its
+// arguments), starts the right shard.
+TEST_F(ExploreCli, SlurmDryRunPrintsTheScriptsAndTheTaskScriptRunsItsShard) {
+  auto r = test::run_ccsim("explore " + path("sweep.json") + " -o " + path("res.csv") +
+                           " --slurm 3 --sbatch \"--partition=long --time=1:00:00\" --dry-run");
+  ASSERT_EQ(r.status, 0) << r.output;
+  for (const char* expected : {"#SBATCH --array=0-2", "#SBATCH --output=" , "/res.csv.tasks/logs/task-%a.log",
+                               "--shard \"$k\"/3", "sbatch --parsable --partition=long --time=1:00:00", "--dependency=afterok:JOB",
+                               "--kill-on-invalid-dep=yes", " merge \"${shards[@]}\" --sweep "}) {
+    EXPECT_NE(r.output.find(expected), std::string::npos) << expected << "\n" << r.output;
+  }
+  EXPECT_FALSE(fs::exists(path("res.csv.tasks")));
+  EXPECT_FALSE(fs::exists(path("res.csv")));
+  r = test::run_ccsim("explore " + path("sweep.json") + " -o " + path("res.csv") + " --slurm 3 --sbatch \"--comment='x y'\" --dry-run");
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("quotes and backslashes are not taken"), std::string::npos) << r.output;
+  r = test::run_ccsim("explore " + path("sweep.json") + " -o " + path("res.csv") + " --dry-run");
+  EXPECT_NE(r.status, 0);
+
+  cli::ShardLaunch l;
+  l.ccsim = path("fake ccsim");
+  l.submit_dir = path("it's here");
+  l.sweep = "s.json";
+  l.output = path("out.csv");
+  l.work_dir = path("out.csv.tasks");
+  l.tasks = 4;
+  fs::create_directories(l.submit_dir);
+  write_file_atomic(l.ccsim, "#!/bin/sh\npwd > \"$0.args\"\nfor a in \"$@\"; do echo \"$a\" >> \"$0.args\"; done\n");
+  fs::permissions(l.ccsim, fs::perms::owner_exec, fs::perm_options::add);
+  write_file_atomic(path("task.sh"), cli::slurm_task_script(l));
+  ASSERT_EQ(std::system(("SLURM_ARRAY_TASK_ID=1 SLURM_CPUS_PER_TASK=2 bash " + cli::shell_quote(path("task.sh"))).c_str()), 0);
+  EXPECT_EQ(read_file(l.ccsim + ".args"), l.submit_dir + "\nexplore\ns.json\n-o\n" + l.work_dir + "/shard-1-of-4.csv\n--shard\n1/4\n" +
+                                              "--threads\n2\n--reuse\n" + l.output + "\n");
+  EXPECT_NE(std::system(("bash " + cli::shell_quote(path("task.sh")) + " 2>/dev/null").c_str()), 0);  // not an array task
+}
+
+// GNU parallel, the no-scheduler path: three shards on this machine's cores, merged in the sweep's
+// order, equal to one local run; run again, every point is reused.
+TEST_F(ExploreCli, GnuParallelShardsMergeToTheLocalRun) {
+  auto r = test::run_ccsim("explore " + path("sweep.json") + " -o " + path("all.csv") + " --quiet");
+  ASSERT_EQ(r.status, 0) << r.output;
+  r = test::run_ccsim("explore " + path("sweep.json") + " -o " + path("par.csv") + " --gnu-parallel 3 --parallel-args \"--jobs 2\"");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("merged 6 points from 3 files"), std::string::npos) << r.output;
+  EXPECT_EQ(read_file(path("par.csv")), read_file(path("all.csv")));
+  EXPECT_TRUE(fs::exists(path("par.csv.tasks/joblog.txt")));
+  r = test::run_ccsim("explore " + path("sweep.json") + " -o " + path("par.csv") + " --gnu-parallel 2");
+  ASSERT_EQ(r.status, 0) << r.output;
+  // Every shard reused all its points: "N in this shard, N already done".
+  const std::regex summary("(\\d+) in this shard, (\\d+) already done");
+  int shards = 0;
+  for (std::sregex_iterator it(r.output.begin(), r.output.end(), summary), end; it != end; ++it, ++shards) {
+    EXPECT_EQ((*it)[1], (*it)[2]) << r.output;
+  }
+  EXPECT_EQ(shards, 2) << r.output;
+  EXPECT_EQ(read_file(path("par.csv")), read_file(path("all.csv")));
 }
 
 // Two explores on one output: the second is refused while the first holds the journal's lock.
@@ -269,8 +421,8 @@ TEST_F(ExploreCli, ComputeReportPerPointMatchesTheRow) {
   const auto rows = nlohmann::json::parse(read_file(path("all.json")));
   ASSERT_EQ(rows.size(), 6u);
   for (const auto& row : rows) {
-    const auto id = static_cast<int>(row["point"].get<double>());
-    const auto report = lines(read_file(path("reports/point-" + std::to_string(id) + ".csv")));
+    const auto id = row["point"].get<std::string>();
+    const auto report = lines(read_file(path("reports/point-" + id + ".csv")));
     ASSERT_GT(report.size(), 2u);
     EXPECT_EQ(report[0], "LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency %, Compute Util %,");
     // The layers' cycles add up to the row's (both the first inference).
@@ -390,6 +542,14 @@ TEST_F(ExploreCli, BadSweepsFailCleanly) {
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.output.find("old.csv: its columns differ"), std::string::npos) << r.output;
   EXPECT_EQ(read_file(path("old.csv")), "point,network,cycles\n0,n,5\n");
+  // The same columns, but the numbered points of a ccsim before hashed IDs: said so, not mixed.
+  r = test::run_ccsim("explore " + path("sweep.json") + " -o " + path("new.csv") + " --quiet");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto rows = lines(read_file(path("new.csv")));
+  write_file_atomic(path("numbered.csv"), rows[0] + "\n0" + rows[1].substr(rows[1].find(',')) + "\n");
+  r = test::run_ccsim("explore " + path("sweep.json") + " -o " + path("numbered.csv") + " --quiet");
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("numbered.csv:2: malformed row (point ID '0' is an older ccsim's"), std::string::npos) << r.output;
 }
 
 TEST_F(ExploreCli, RunReportsComputeEnergyAndArea) {
