@@ -13,7 +13,8 @@ packages=(
   libtorch-dev
   libdnnl-dev ocl-icd-opencl-dev   # oneDNN; Debian's dnnl CMake package asks for OpenCL (its GPU runtime)
   dataset-fashion-mnist
-  python3-numpy python3-onnx python3-matplotlib
+  python3-numpy python3-onnx python3-matplotlib python3-pil
+  libjs-chart.js chromium fonts-dejavu-core   # ccsim report inlines Chart.js; render_report draws it headless
   gtkwave
   slurm-wlm munge parallel   # explore --slurm / --gnu-parallel, and the single-node Slurm test
   clang libclang-rt-14-dev

@@ -12,6 +12,7 @@
 
 #include "hw/accelerator.hpp"
 #include "hw/area_model.hpp"
+#include "hw/array_occupancy.hpp"
 #include "hw/energy_model.hpp"
 #include "hw/memory_system.hpp"
 #include "hw/pipeline.hpp"
@@ -314,7 +315,12 @@ void run_command(const RunArgs& a) {
     if (!labels.empty()) correct += static_cast<int>(model::argmax(runs[i].output().data)) == labels[i];
   }
   nlohmann::json layers = nlohmann::json::array();
-  for (const auto& s : runs.front().layers) layers.push_back(s.to_json());
+  for (std::size_t i = 0; i < runs.front().layers.size(); ++i) {
+    nlohmann::json layer = runs.front().layers[i].to_json();
+    // Where an array layer's work lands, cell by cell, and its multiplexer selects (ccsim report).
+    if (net.layers[i].kind == model::OpKind::Matmul) layer["array_cells"] = hw::array_occupancy(config.resolved_array(), net.layers[i]).to_json();
+    layers.push_back(std::move(layer));
+  }
   const auto& total = runs.front().total;
   hw::LayerStats all;
   for (const auto& r : runs) all.add(r.total);

@@ -15,5 +15,6 @@ void add_train_command(CLI::App& app);
 void add_run_command(CLI::App& app);
 void add_cosim_command(CLI::App& app);
 void add_explore_command(CLI::App& app);
+void add_report_command(CLI::App& app);
 
 }  // namespace ccsim::cli

@@ -21,8 +21,11 @@
 
 #include "hw/accelerator.hpp"
 #include "hw/area_model.hpp"
+#include "hw/array_occupancy.hpp"
 #include "hw/energy_model.hpp"
+#include "hw/timing.hpp"
 #include "models/atomic_file.hpp"
+#include "models/packed_file.hpp"
 #include "models/scheme_packing.hpp"
 #include "sim/progress_bar.hpp"
 #include "sim/sweep_launch.hpp"
@@ -576,6 +579,144 @@ TEST_F(ExploreCli, RunReportsComputeEnergyAndArea) {
   EXPECT_EQ(rows[0], "LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency %, Compute Util %,");
   // conv0: its 784-byte input from DRAM at 16 B/cycle (49) + T_load (16) + T_compute (6408) on 16x16.
   EXPECT_EQ(rows[1].rfind("0, 6473, 65, ", 0), 0u) << rows[1];
+}
+
+// The array's cells add up to the layer's counters: busy slots to the fast and cycle modes'
+// busy_slots, slots offered to mac_slots, select counts to the non-zero weights; at several array
+// sizes, also with a layer split into pixel blocks.
+TEST(ArrayOccupancy, CellsAddUpToTheLayerCounters) {
+  const auto net = model::load_packed(std::string(CCSIM_SOURCE_DIR) + "/models/examples/fmnist-shift.ccpack");
+  int checked = 0;
+  for (const char* size : {"16x16", "8x8", "8x16", "3x5"}) {
+    hw::ArrayConfig a = hw::parse_array(size);
+    a.accumulator_pixels = 100;  // the 28x28 layers run in pixel blocks
+    for (const auto& l : net.layers) {
+      if (l.kind != model::OpKind::Matmul) continue;
+      const hw::ArrayOccupancy o = hw::array_occupancy(a, l);
+      const hw::LayerStats s = hw::matmul_stats(a, l);
+      EXPECT_EQ(o.total_busy(), s.busy_slots) << l.name << " " << size;
+      EXPECT_EQ(o.slots_per_cell * a.rows * a.cols, s.mac_slots) << l.name << " " << size;
+      std::int64_t selected = 0;
+      for (const auto c : o.select_counts) selected += c;
+      EXPECT_EQ(selected, l.nonzeros_int8()) << l.name;
+      EXPECT_LE(o.select_counts.size(), static_cast<std::size_t>(l.alpha)) << l.name;
+      for (const auto b : o.busy_slots) EXPECT_LE(b, o.slots_per_cell) << l.name;
+      // Array row r sums the filter rows r, r + R, ...; array column c the packed columns c, c + C, ...
+      std::vector<std::int64_t> by_row(a.rows, 0), by_col(a.cols, 0), want_row(a.rows, 0), want_col(a.cols, 0);
+      for (int r = 0; r < a.rows; ++r) {
+        for (int c = 0; c < a.cols; ++c) {
+          by_row[r] += o.busy_slots[static_cast<std::size_t>(r) * a.cols + c];
+          by_col[c] += o.busy_slots[static_cast<std::size_t>(r) * a.cols + c];
+        }
+      }
+      const std::int64_t pixels = static_cast<std::int64_t>(l.out.h) * l.out.w;
+      for (int m = 0; m < l.rows(); ++m) {
+        for (int g = 0; g < l.packed_cols(); ++g) {
+          if (l.weights[l.cell(m, g)] == 0) continue;
+          want_row[m % a.rows] += pixels;
+          want_col[g % a.cols] += pixels;
+        }
+      }
+      EXPECT_EQ(by_row, want_row) << l.name << " " << size;
+      EXPECT_EQ(by_col, want_col) << l.name << " " << size;
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 16);
+  const auto pool = std::find_if(net.layers.begin(), net.layers.end(), [](const auto& l) { return l.kind != model::OpKind::Matmul; });
+  ASSERT_NE(pool, net.layers.end());
+  EXPECT_THROW(hw::array_occupancy(hw::ArrayConfig{}, *pool), std::invalid_argument);
+}
+
+// ccsim report: a sweep's results and a run's report as self-contained HTML (Chart.js inline, no
+// address fetched), the Pareto front marked as computed here, the run's cells as a heatmap whose
+// totals are the cycle mode's busy slots; bad inputs named, nothing written.
+TEST_F(ExploreCli, ReportWritesSelfContainedHtml) {
+  auto r = test::run_ccsim("explore " + path("sweep.json") + " -o " + path("all.csv") + " --quiet");
+  ASSERT_EQ(r.status, 0) << r.output;
+  r = test::run_ccsim("report " + path("all.csv") + " -o " + path("sweep.html"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const std::string html = read_file(path("sweep.html"));
+  EXPECT_NE(html.find("Chart.js v3"), std::string::npos);  // inlined
+  for (const char* fetched : {"src=\"http", "href=\"http", "src=\"//", "@import", "<link"}) {
+    EXPECT_EQ(html.find(fetched), std::string::npos) << fetched;
+  }
+  for (const char* id : {"utilization", "latency", "energy", "storage", "pareto"}) {
+    EXPECT_NE(html.find(std::string("<canvas id=\"") + id + "\">"), std::string::npos) << id;
+  }
+  // The front: points no other point beats on both latency and energy.
+  const auto rows = lines(read_file(path("all.csv")));
+  const auto cells = [](const std::string& line) {  // these rows quote nothing
+    std::vector<std::string> out;
+    std::stringstream s(line);
+    for (std::string c; std::getline(s, c, ',');) out.push_back(c);
+    return out;
+  };
+  const auto header = cells(rows[0]);
+  const auto column = [&](const std::string& name) {
+    return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+  };
+  std::vector<std::pair<double, double>> pts;
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    const auto c = cells(rows[i]);
+    pts.emplace_back(std::stod(c[column("latency_us")]), std::stod(c[column("energy_uJ")]));
+  }
+  std::size_t front = 0;
+  for (const auto& p : pts) {
+    front += std::none_of(pts.begin(), pts.end(), [&](const auto& q) { return q.first <= p.first && q.second <= p.second && q != p; });
+  }
+  ASSERT_GT(front, 0u);
+  std::size_t marked = 0;
+  for (std::size_t at = 0; (at = html.find("<tr class=\"front\">", at)) != std::string::npos; ++at) ++marked;
+  EXPECT_EQ(marked, front);
+  EXPECT_NE(html.find("Pareto front</td><td class=\"l\">" + std::to_string(front) + " points"), std::string::npos);
+
+  // A run report: every array layer's heatmap, its cells adding up to the cycle mode's busy slots.
+  r = test::run_ccsim(std::string("run ") + CCSIM_SOURCE_DIR + "/models/examples/fmnist-shift.ccpack --mode cycle --array 8x8 " +
+                      "--dataset /usr/share/datasets/fashion-mnist --count 1 --report " + path("run.json"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto report = nlohmann::json::parse(read_file(path("run.json")));
+  int heatmaps = 0;
+  for (const auto& l : report["layers"]) {
+    if (!l.contains("array_cells")) continue;
+    ++heatmaps;
+    std::int64_t busy = 0;
+    for (const auto& row : l["array_cells"]["busy_slots"]) {
+      ASSERT_EQ(row.size(), 8u);
+      for (const auto& c : row) busy += c.get<std::int64_t>();
+    }
+    EXPECT_EQ(busy, l["busy_slots"].get<std::int64_t>()) << l["name"];
+    EXPECT_EQ(l["array_cells"]["slots_per_cell"].get<std::int64_t>() * 64, l["mac_slots"].get<std::int64_t>()) << l["name"];
+  }
+  EXPECT_GE(heatmaps, 4);
+  r = test::run_ccsim("report " + path("run.json") + " -o " + path("run.html"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const std::string run_html = read_file(path("run.html"));
+  std::size_t tables = 0;
+  for (std::size_t at = 0; (at = run_html.find("<div class=\"heatmap\">", at)) != std::string::npos; ++at) ++tables;
+  EXPECT_EQ(tables, static_cast<std::size_t>(heatmaps));
+  EXPECT_NE(run_html.find("<canvas id=\"mux_select\">"), std::string::npos);
+
+  // Bad inputs: named, non-zero, nothing written.
+  write_file_atomic(path("other.csv"), "a,b\n1,2\n");
+  r = test::run_ccsim("report " + path("other.csv") + " -o " + path("x.html"));
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("other.csv: not a ccsim explore results file"), std::string::npos) << r.output;
+  write_file_atomic(path("cut.csv"), rows[0] + "\n" + rows[1].substr(0, 30) + "\n");
+  r = test::run_ccsim("report " + path("cut.csv") + " -o " + path("x.html"));
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("cut.csv:2: "), std::string::npos) << r.output;
+  write_file_atomic(path("bad.json"), "{\"layers\": 3}");
+  r = test::run_ccsim("report " + path("bad.json") + " -o " + path("x.html"));
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("bad.json: not a ccsim run report"), std::string::npos) << r.output;
+  r = test::run_ccsim("report " + path("all.csv") + " -o " + path("x.html") + " 2>&1; CCSIM_CHART_JS=/nonexistent " +
+                      CCSIM_BINARY + " report " + path("all.csv") + " -o " + path("x.html"));
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("/nonexistent: cannot read Chart.js"), std::string::npos) << r.output;
+  fs::remove(path("x.html"));
+  r = test::run_ccsim("report " + path("cut.csv") + " -o " + path("x.html"));
+  EXPECT_FALSE(fs::exists(path("x.html")));
 }
 
 }  // namespace
