@@ -29,6 +29,7 @@
 #include "sim/compute_report.hpp"
 #include "sim/golden_check.hpp"
 #include "sim/model_loader.hpp"
+#include "sim/run_report.hpp"
 #include "sim/table_file.hpp"
 #include "sim/topology_run.hpp"
 #include "sim/trace_window.hpp"
@@ -309,52 +310,12 @@ void run_command(const RunArgs& a) {
   // Fast mode computes every layer with the golden model itself (hw::run_fast), so checking it
   // would compute the same values twice; the clocked and TLM models are checked layer by layer.
   const bool values_are_golden = a.tlm.empty() && a.mode == "fast";
-  std::int64_t correct = 0;
   for (std::size_t i = 0; i < n; ++i) {
     if (!values_are_golden) check_against_golden(net, inputs[i], runs[i], i);
-    if (!labels.empty()) correct += static_cast<int>(model::argmax(runs[i].output().data)) == labels[i];
   }
-  nlohmann::json layers = nlohmann::json::array();
-  for (std::size_t i = 0; i < runs.front().layers.size(); ++i) {
-    nlohmann::json layer = runs.front().layers[i].to_json();
-    // Where an array layer's work lands, cell by cell, and its multiplexer selects (ccsim report).
-    if (net.layers[i].kind == model::OpKind::Matmul) layer["array_cells"] = hw::array_occupancy(config.resolved_array(), net.layers[i]).to_json();
-    layers.push_back(std::move(layer));
-  }
-  const auto& total = runs.front().total;
-  hw::LayerStats all;
-  for (const auto& r : runs) all.add(r.total);
-  all.name = "all inputs";
-  std::int64_t makespan = 0;
-  for (const auto& r : runs) makespan = std::max(makespan, r.end_cycle);
   const std::string mode = a.tlm.empty() ? a.mode : "tlm-" + a.tlm;
-  const hw::MemorySystem memory(config, net);
-  const std::size_t arrays = config.schedule == hw::Schedule::Pipelined ? hw::pipeline_stages(net).size() : 1;
-  nlohmann::json report = {{"network", net.name},
-                           {"file", a.file},
-                           {"mode", mode},
-                           {"array", array.to_json()},
-                           {"accelerator", config.to_json()},
-                           {"arrays", arrays},
-                           {"weights_resident", memory.weights_resident()},
-                           {"network_weight_bytes", memory.network_weight_bytes()},
-                           {"samples", n},
-                           {"golden_check", values_are_golden ? "fast mode computes with the golden model" : "pass"},
-                           {"cycles_per_inference", total.cycles},
-                           {"latency_cycles", runs.front().end_cycle - runs.front().start_cycle},
-                           {"makespan_cycles", makespan},
-                           {"cycles_per_input_steady", hw::steady_state_interval(net, runs.back().layers, config.schedule == hw::Schedule::Pipelined)},
-                           {"utilization", total.utilization()},
-                           {"per_inference", total.to_json()},
-                           {"all_inputs", all.to_json()},
-                           {"layers", layers},
-                           {"wall_seconds", seconds},
-                           {"simulated_mac_slots_per_second", seconds > 0 ? total.mac_slots * n / seconds : 0.0}};
-  // The first inference loads the weights (cold); the last one is warm when they stay resident.
-  report["energy_first_inference"] = hw::energy_of(total, config.resolved_array(), energy_table).to_json();
-  report["energy_last_inference"] = hw::energy_of(runs.back().total, config.resolved_array(), energy_table).to_json();
-  report["area"] = hw::area_of(config, net, static_cast<std::int64_t>(arrays), area_table).to_json();
-  if (!labels.empty()) report["accuracy"] = static_cast<double>(correct) / static_cast<double>(n);
+  nlohmann::json report = run_report({net, a.file, mode, config, runs, values_are_golden, seconds, energy_table, area_table, labels});
+  const auto arrays = report["arrays"].get<std::size_t>();
   if (!tlm_report.is_null()) report["tlm"] = tlm_report;
   if (a.rtl == "array") {
     report["rtl"] = {{"unit", "array"}, {"source", "rtl/ccsim_systolic_array.sv (Verilated)"},
@@ -366,9 +327,9 @@ void run_command(const RunArgs& a) {
   files.commit();
   std::cout << "PASS: " << n << " sample(s) "
             << (values_are_golden ? "computed by the golden model" : "bit-exact with the golden model on every layer")
-            << "; " << total.cycles
-            << " cycles per inference on " << (arrays > 1 ? std::to_string(arrays) + " arrays of " : "a ") << array.rows
-            << "x" << array.cols << " (" << 100.0 * total.utilization() << "% utilization), " << makespan
+            << "; " << report["cycles_per_inference"].get<std::int64_t>() << " cycles per inference on "
+            << (arrays > 1 ? std::to_string(arrays) + " arrays of " : "a ") << array.rows << "x" << array.cols << " ("
+            << 100.0 * report["utilization"].get<double>() << "% utilization), " << report["makespan_cycles"].get<std::int64_t>()
             << " cycles for all inputs (" << hw::to_string(config.schedule) << " schedule), " << mode << " mode, "
             << seconds << " s\n";
   if (a.rtl == "array") {
