@@ -14,6 +14,7 @@ packages=(
   libdnnl-dev ocl-icd-opencl-dev   # oneDNN; Debian's dnnl CMake package asks for OpenCL (its GPU runtime)
   dataset-fashion-mnist
   python3-numpy python3-onnx python3-matplotlib python3-pil
+  python3-dev pybind11-dev python3-pytest   # the ccsim Python module and its tests
   libjs-chart.js chromium fonts-dejavu-core   # ccsim report inlines Chart.js; render_report draws it headless
   gtkwave
   slurm-wlm munge parallel   # explore --slurm / --gnu-parallel, and the single-node Slurm test
