@@ -265,15 +265,17 @@ std::string sweep_table_html(const SweepView& v, const std::set<std::size_t>& fr
                         "weight_value_bits", "weight_index_bits"}) {
     if (v.has(c)) columns.emplace_back(c);
   }
+  // Text columns left-aligned, numbers right.
+  const auto align = [](const std::string& c) { return c == "point" || c == "network" || c == "scheme" ? " class=\"l\"" : ""; };
   std::ostringstream o;
   o << "<h2>Points</h2>\n<table>\n<tr>";
-  for (const auto& c : columns) o << "<th" << (c == "point" || c == "network" || c == "scheme" ? " class=\"l\"" : "") << ">" << html_escape(c) << "</th>";
+  for (const auto& c : columns) o << "<th" << align(c) << ">" << html_escape(c) << "</th>";
   o << "</tr>\n";
   const std::size_t shown = std::min(v.table.rows.size(), kTableRows);
   for (std::size_t r = 0; r < shown; ++r) {
     o << "<tr" << (front.count(r) ? " class=\"front\"" : "") << ">";
     for (const auto& c : columns) {
-      o << "<td" << (c == "point" || c == "network" || c == "scheme" ? " class=\"l\"" : "") << ">" << html_escape(v.text(r, c)) << "</td>";
+      o << "<td" << align(c) << ">" << html_escape(v.text(r, c)) << "</td>";
     }
     o << "</tr>\n";
   }
