@@ -67,6 +67,7 @@ model::SchemeSpec spec_of(const Sweep& s, const SweepPoint& p) {
 struct Packed {
   model::SchemePack pack;
   std::vector<model::Int8Tensor> inputs;  // two test images
+  std::optional<double> accuracy;         // int8 golden top-1 on the sweep's accuracy images
 };
 
 Row evaluate(const Sweep& sweep, const SweepPoint& p, const Packed& packed, const std::string& compute_report_dir) {
@@ -118,6 +119,7 @@ Row evaluate(const Sweep& sweep, const SweepPoint& p, const Packed& packed, cons
       std::to_string(arrays),
       std::to_string(packed.pack.nonzeros),
       std::to_string(packed.pack.weights),
+      packed.accuracy ? format_number(*packed.accuracy) : std::string(),
       std::to_string(first.total.cycles),
       format_number(latency_us),
       std::to_string(interval),
@@ -189,6 +191,7 @@ const std::vector<std::string>& result_columns() {
       "arrays",
       "nonzeros",
       "weights",
+      "accuracy",
       "cycles",
       "latency_us",
       "interval_cycles",
@@ -227,7 +230,11 @@ void evaluate_points(const Sweep& sweep, const std::vector<SweepPoint>& points, 
   }
   // The data sets are read once; every packing calibrates on the same images.
   const auto calib_data = model::load_idx_dataset(sweep.calibration_dataset, "train", sweep.calibration_count);
-  const auto test_data = model::load_idx_dataset(sweep.calibration_dataset, "t10k", 2);
+  const auto test_data = model::load_idx_dataset(sweep.calibration_dataset, "t10k", std::max(2, sweep.accuracy_images));
+  if (test_data.count < sweep.accuracy_images) {
+    throw std::invalid_argument(sweep.file + ": accuracy: " + std::to_string(sweep.accuracy_images) + " images asked, the test split of " +
+                                sweep.calibration_dataset + " has " + std::to_string(test_data.count));
+  }
   std::vector<Packed> packs(packing_points.size());
   tbb::parallel_for(std::size_t{0}, packing_points.size(), [&](std::size_t i) {
     const SweepPoint& p = packing_points[i];
@@ -236,8 +243,14 @@ void evaluate_points(const Sweep& sweep, const std::vector<SweepPoint>& points, 
     packs[i].pack = model::pack_with_scheme(net, spec_of(sweep, p), calib);
     const auto batch = model::to_batch(test_data, net.preprocess, net.input, 0, test_data.count);
     const auto per = static_cast<std::size_t>(net.input.size());
-    for (int k = 0; k < test_data.count; ++k) {
+    for (int k = 0; k < 2; ++k) {
       packs[i].inputs.push_back(model::quantize_input(packs[i].pack.packed, batch.data.data() + k * per, per));
+    }
+    if (sweep.accuracy_images > 0) {
+      const auto outputs = model::run_golden_batch(packs[i].pack.packed, batch.data.data(), static_cast<std::size_t>(sweep.accuracy_images));
+      int correct = 0;
+      for (int k = 0; k < sweep.accuracy_images; ++k) correct += model::argmax(outputs[k].data) == test_data.labels[k];
+      packs[i].accuracy = static_cast<double>(correct) / sweep.accuracy_images;
     }
   });
   std::mutex mutex;

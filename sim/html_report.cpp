@@ -152,6 +152,10 @@ struct SweepView {
     }
   }
   bool has(const std::string& c) const { return index.count(c) > 0; }
+  // The column is there with a value in every row (accuracy is empty when the sweep did not ask).
+  bool measured(const std::string& c) const {
+    return has(c) && std::none_of(table.rows.begin(), table.rows.end(), [&](const auto& r) { return r[index.at(c)].empty(); });
+  }
   const std::string& text(std::size_t row, const std::string& c) const {
     const auto it = index.find(c);
     if (it == index.end()) throw std::invalid_argument("no column '" + c + "'");
@@ -246,9 +250,10 @@ std::string sweep_summary(const SweepView& v, const std::vector<std::size_t>& fr
   for (std::size_t i = 0; i < v.varying.size(); ++i) o << (i ? ", " : "") << html_escape(v.varying[i]);
   o << (v.varying.empty() ? "none" : "") << "</td></tr>\n";
   for (const auto& [metric, largest, what] : std::vector<std::tuple<std::string, bool, std::string>>{
-           {"utilization", true, "highest utilization"}, {"latency_us", false, "lowest latency (µs)"},
+           {"accuracy", true, "highest accuracy (int8, test images)"}, {"utilization", true, "highest utilization"},
+           {"latency_us", false, "lowest latency (µs)"},
            {"energy_uJ", false, "lowest energy (µJ)"}, {"area_mm2", false, "smallest area (mm²)"}}) {
-    if (!v.has(metric)) continue;
+    if (!v.measured(metric)) continue;
     const std::size_t b = best(metric, largest);
     o << "<tr><td>" << what << "</td><td class=\"l\">" << html_escape(v.text(b, metric)) << " &mdash; point "
       << html_escape(v.text(b, "point")) << ": " << html_escape(v.label(b, {})) << "</td></tr>\n";
@@ -261,9 +266,9 @@ std::string sweep_summary(const SweepView& v, const std::vector<std::size_t>& fr
 std::string sweep_table_html(const SweepView& v, const std::set<std::size_t>& front) {
   std::vector<std::string> columns = {"point"};
   for (const auto& a : v.varying) columns.push_back(a);
-  for (const char* c : {"cycles", "latency_us", "utilization", "mapping_efficiency", "energy_uJ", "area_mm2", "nonzeros",
-                        "weight_value_bits", "weight_index_bits"}) {
-    if (v.has(c)) columns.emplace_back(c);
+  for (const char* c : {"accuracy", "cycles", "latency_us", "utilization", "mapping_efficiency", "energy_uJ", "area_mm2",
+                        "nonzeros", "weight_value_bits", "weight_index_bits"}) {
+    if (v.has(c) && (std::string(c) != "accuracy" || v.measured(c))) columns.emplace_back(c);
   }
   // Text columns left-aligned, numbers right.
   const auto align = [](const std::string& c) { return c == "point" || c == "network" || c == "scheme" ? " class=\"l\"" : ""; };

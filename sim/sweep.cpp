@@ -154,7 +154,7 @@ Sweep load_sweep(const std::string& path) {
   if (!j.is_object()) throw std::invalid_argument(path + ": a sweep is a JSON object");
   for (const auto& [k, v] : j.items()) {
     if (k != "network" && k != "axes" && k != "calibration" && k != "scheme_params" && k != "energy" && k != "area" &&
-        k != "comment") {
+        k != "accuracy" && k != "comment") {
       throw std::invalid_argument(path + ": unknown key '" + k + "'");
     }
   }
@@ -325,6 +325,19 @@ Sweep load_sweep(const std::string& path) {
   } catch (const std::runtime_error& e) {
     throw std::invalid_argument(path + ": calibration data set: " + e.what());
   }
+  if (j.contains("accuracy")) {
+    const nlohmann::json& a = j["accuracy"];
+    try {
+      if (!a.is_object()) throw std::invalid_argument("must be an object {\"images\": N}");
+      for (const auto& [k, v] : a.items()) {
+        if (k != "images") throw std::invalid_argument("unknown key '" + k + "'");
+      }
+      s.accuracy_images = a.contains("images") ? json_read::value_as<int>(a["images"]) : 0;
+      if (s.accuracy_images < 0 || s.accuracy_images > 1000000) throw std::invalid_argument("images must be 0 .. 1000000");
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(path + ": accuracy: " + e.what());
+    }
+  }
   s.scheme_params = j.value("scheme_params", nlohmann::json::object());
   if (!s.scheme_params.is_object()) throw std::invalid_argument(path + ": 'scheme_params' must be an object");
   for (const auto& [k, v] : s.scheme_params.items()) {
@@ -349,7 +362,7 @@ Sweep load_sweep(const std::string& path) {
   std::ostringstream settings;
   settings << "calibration " << s.calibration_dataset << " " << s.calibration_count << " "
            << (calib.contains("preprocess") ? calib["preprocess"].dump() : std::string("-")) << "\nscheme_params "
-           << s.scheme_params.dump();
+           << s.scheme_params.dump() << "\naccuracy_images " << s.accuracy_images;
   for (const char* key : {"energy", "area"}) {
     settings << "\n" << key << " "
              << (j.contains(key) ? hex64(file_digest(resolve(j[key].get<std::string>()), path)) : std::string("defaults"));

@@ -49,6 +49,9 @@ struct Sweep {
   // not carry it (ONNX); replaces a network's own when given.
   std::optional<model::Preprocess> preprocess;
   nlohmann::json scheme_params;  // m, patterns, period, block, restricted
+  // accuracy.images: each packing's int8 golden top-1 accuracy on the first N test images of the
+  // calibration data set (the `accuracy` column; 0: not measured, the column empty).
+  int accuracy_images = 0;
   hw::EnergyTable energy;
   hw::AreaTable area;
 };

@@ -25,6 +25,8 @@
 #include "hw/energy_model.hpp"
 #include "hw/timing.hpp"
 #include "models/atomic_file.hpp"
+#include "models/idx_dataset.hpp"
+#include "models/network_json.hpp"
 #include "models/packed_file.hpp"
 #include "models/scheme_packing.hpp"
 #include "sim/progress_bar.hpp"
@@ -255,6 +257,50 @@ TEST_F(ExploreCli, ShardsMergeResumeAndOnePoint) {
   EXPECT_EQ(one["energy_uJ"], row["energy_uJ"]);
   EXPECT_EQ(one["area_mm2"], row["area_mm2"]);
   EXPECT_GT(row["area_array_mm2"].get<double>(), 0.0);
+}
+
+// accuracy.images: each point's int8 golden top-1 accuracy on the first N test images, computed
+// here the way the sweep's text describes (the scheme's packing calibrated on the sweep's images,
+// then the golden model), equal for points that share a packing; without it the column is empty.
+TEST_F(ExploreCli, AccuracyColumnIsTheGoldenModelsOnTheTestImages) {
+  nlohmann::json sweep = nlohmann::json::parse(read_file(path("sweep.json")));
+  sweep["accuracy"] = {{"images", 60}};
+  sweep["axes"]["scheme"] = {"cc", "nm", "csr", "dense"};
+  write_file_atomic(path("acc.json"), sweep.dump());
+  auto r = test::run_ccsim("explore " + path("acc.json") + " -o " + path("acc.csv") + " --json " + path("acc.rows.json") + " --quiet");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto rows = nlohmann::json::parse(read_file(path("acc.rows.json")));
+  ASSERT_EQ(rows.size(), 8u);
+  // The expected figures: the same pipeline, step by step.
+  model::Network net = model::load_network_json(std::string(CCSIM_SOURCE_DIR) + "/models/examples/fmnist-dense.json");
+  const auto calib_data = model::load_idx_dataset("/usr/share/datasets/fashion-mnist", "train", 16);
+  const auto test_data = model::load_idx_dataset("/usr/share/datasets/fashion-mnist", "t10k", 60);
+  const auto calib = model::to_batch(calib_data, net.preprocess, net.input, 0, calib_data.count);
+  const auto images = model::to_batch(test_data, net.preprocess, net.input, 0, test_data.count);
+  std::map<std::string, double> expected;
+  for (const char* scheme : {"cc", "nm", "csr", "dense"}) {
+    model::SchemeSpec spec;
+    spec.scheme = model::parse_sparsity_scheme(scheme);
+    spec.density = 0.25;
+    const auto pack = model::pack_with_scheme(net, spec, calib);
+    const auto per = static_cast<std::size_t>(net.input.size());
+    int correct = 0;
+    for (int k = 0; k < 60; ++k) {
+      const auto y = model::run_golden(pack.packed, model::quantize_input(pack.packed, images.data.data() + k * per, per));
+      correct += model::argmax(y.data) == test_data.labels[static_cast<std::size_t>(k)];
+    }
+    expected[scheme] = correct / 60.0;
+  }
+  for (const auto& row : rows) {
+    // The column has 10 significant digits.
+    EXPECT_NEAR(row["accuracy"].get<double>(), expected.at(row["scheme"].get<std::string>()), 1e-9) << row["scheme"] << " " << row["array"];
+  }
+  // The dense network keeps its accuracy (88 % on the whole test set): images and labels line up.
+  EXPECT_GT(expected.at("dense"), 0.6);
+  // Not asked for: the column is there, empty.
+  r = test::run_ccsim("explore " + path("sweep.json") + " -o " + path("none.csv") + " --json " + path("none.json") + " --quiet");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(nlohmann::json::parse(read_file(path("none.json")))[0]["accuracy"], "");
 }
 
 // Point IDs are hashes of what a point's results depend on: the same from another working
@@ -530,6 +576,10 @@ TEST_F(ExploreCli, BadSweepsFailCleanly) {
   fails({{"network", net}, {"calibration", {{"preprocess", {{"scale", 0}}}}}}, "preprocess scale must be finite and non-zero");
   fails({{"network", net}, {"calibration", {{"preprocess", {{"shift", 1}}}}}}, "preprocess: unknown key 'shift'");
   fails({{"network", net}, {"calibration", {{"preprocess", 0.5}}}}, "'preprocess' must be an object");
+  fails({{"network", net}, {"accuracy", {{"images", -1}}}}, "accuracy: images must be 0 .. 1000000");
+  fails({{"network", net}, {"accuracy", {{"count", 10}}}}, "accuracy: unknown key 'count'");
+  fails({{"network", net}, {"accuracy", 10}}, "accuracy: must be an object");
+  fails({{"network", net}, {"accuracy", {{"images", 20000}}}}, "accuracy: 20000 images asked, the test split");
   fails({{"network", net}, {"scheme_params", {{"m", "four"}}}}, "scheme_params 'm': expected an integer");
   fails({{"network", net}, {"scheme_params", {{"blocks", 8}}}}, "scheme_params 'blocks': unknown key");
   // Axes multiplying to 8e9 points grew memory without bound; now refused at once.
