@@ -32,12 +32,6 @@ double field(const nlohmann::json& j, const char* key, const std::string& what) 
   return j[key].get<double>();
 }
 
-int ceil_log2(int n) {
-  int bits = 0;
-  while ((1 << bits) < n) ++bits;
-  return bits;
-}
-
 }  // namespace
 
 const char* AreaTable::default_json() { return kDefaultTable; }

@@ -27,6 +27,12 @@ nlohmann::json ArrayConfig::to_json() const {
           {"vector_store_bytes", vector_store_bytes}};
 }
 
+int ceil_log2(int n) {
+  int bits = 0;
+  while ((1 << bits) < n) ++bits;
+  return bits;
+}
+
 ArrayConfig parse_array(const std::string& text) {
   static const std::regex pattern(R"(^\s*(\d{1,4})\s*[xX]\s*(\d{1,4})\s*$)");
   std::smatch m;

@@ -29,6 +29,10 @@ struct ArrayConfig {
   nlohmann::json to_json() const;
 };
 
+// Bits of a cell's multiplexer select: ceil(log2 alpha_max) (0 at alpha 1), also the 2:1
+// stages a selection passes.
+int ceil_log2(int n);
+
 // Parses "RxC" (e.g. "16x16", "12x20"). Throws std::invalid_argument naming the text.
 ArrayConfig parse_array(const std::string& text);
 

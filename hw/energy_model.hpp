@@ -1,12 +1,13 @@
 // Energy model: per-event energies (a JSON table, each default with its source) multiplied by
 // the activity counters the simulation counts (LayerStats), kept apart from the table as STONNE
-// and Accelergy do. Area is not modelled: no cited per-cell area figure for a bit-serial MX cell.
+// and Accelergy do; the cells' clocking and leakage from the area model (hw/area_model.hpp).
 #pragma once
 
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "hw/area_model.hpp"
 #include "hw/array_config.hpp"
 
 namespace ccsim::hw {
@@ -14,7 +15,11 @@ namespace ccsim::hw {
 struct EnergyTable {
   double mac_bit_pJ = 0;            // one busy cell for one bit cycle (a conditional 32-bit add)
   double psum_add_pJ = 0;           // a busy cell's partial-sum add at the end of its MAC slot
-  double mux_pJ = 0;                // one multiplexer selection per busy cell and bit cycle
+  double mux_pJ = 0;                // one multiplexer selection per busy cell and bit cycle (flat)
+  double mux2_pJ = 0;               // one 2:1 stage of a selection (ceil(log2 alpha_max) stages)
+  double register_bit_clock_pJ = 0; // one cell flop, one clock cycle (busy or idle)
+  double logic_leakage_mW_per_mm2 = 0;  // static power of the arrays' logic
+  double sram_leakage_mW_per_mm2 = 0;   // static power of the buffers
   double acc_access_pJ = 0;         // accumulator buffer read or write (32 bits)
   double weight_buffer_byte_pJ = 0; // weight buffer read, per byte
   double act_buffer_read_byte_pJ = 0;
@@ -30,11 +35,18 @@ struct EnergyTable {
 };
 
 struct EnergyBreakdown {
-  double mac_pJ = 0, mux_pJ = 0, accumulator_pJ = 0, weight_buffer_pJ = 0, act_buffer_pJ = 0, dram_pJ = 0;
-  double total_pJ() const { return mac_pJ + mux_pJ + accumulator_pJ + weight_buffer_pJ + act_buffer_pJ + dram_pJ; }
+  double mac_pJ = 0, mux_pJ = 0, clock_pJ = 0, static_pJ = 0;
+  double accumulator_pJ = 0, weight_buffer_pJ = 0, act_buffer_pJ = 0, dram_pJ = 0;
+  double total_pJ() const {
+    return mac_pJ + mux_pJ + clock_pJ + static_pJ + accumulator_pJ + weight_buffer_pJ + act_buffer_pJ + dram_pJ;
+  }
   nlohmann::json to_json() const;
 };
 
-EnergyBreakdown energy_of(const LayerStats& stats, const ArrayConfig& array, const EnergyTable& table);
+// Activity (busy slots, accesses, bytes) times the table, plus what does not follow activity:
+// the cells' clocking (area.cell.register_bits per cell, area.arrays arrays, every cycle of
+// `stats`) and leakage (the arrays' and buffers' area over stats.cycles at `clock_mhz`).
+EnergyBreakdown energy_of(const LayerStats& stats, const ArrayConfig& array, const EnergyTable& table, const AreaBreakdown& area,
+                          double clock_mhz);
 
 }  // namespace ccsim::hw

@@ -4,15 +4,6 @@
 #include <string>
 
 namespace ccsim::hw {
-namespace {
-
-int ceil_log2(int n) {
-  int bits = 0;
-  while ((1 << bits) < n) ++bits;
-  return bits;
-}
-
-}  // namespace
 
 nlohmann::json WeightBufferConfig::to_json() const {
   return {{"capacity_bytes", capacity_bytes}, {"banks", banks}, {"bank_bits", bank_bits}, {"weight_bits", weight_bits}};

@@ -73,7 +73,10 @@ def main():
     big = [r for r in shared if r["array"] == arrays[-1]]
     ax = axes[0][2]
     bottom = [0.0] * len(big)
-    for part, name in [("energy_compute_uJ", "compute"), ("energy_onchip_uJ", "on-chip buffers"), ("energy_dram_uJ", "DRAM")]:
+    for part, name in [("energy_compute_uJ", "compute"), ("energy_clock_uJ", "cell clocking"), ("energy_static_uJ", "leakage"),
+                       ("energy_onchip_uJ", "on-chip buffers"), ("energy_dram_uJ", "DRAM")]:
+        if part not in big[0]:
+            continue
         vals = [float(r[part]) for r in big]
         ax.bar(range(len(big)), vals, bottom=bottom, label=name)
         bottom = [b + v for b, v in zip(bottom, vals)]

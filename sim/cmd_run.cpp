@@ -63,6 +63,7 @@ struct RunArgs {
   int vector_lanes = hw::ArrayConfig{}.vector_lanes;
   double vector_store_kib = static_cast<double>(hw::ArrayConfig{}.vector_store_bytes) / 1024;
   double dram_bytes_per_cycle = 16;
+  double clock_mhz = 500;
   std::string compute_report;
   std::string energy_table;
   std::string area_table;
@@ -314,7 +315,8 @@ void run_command(const RunArgs& a) {
     if (!values_are_golden) check_against_golden(net, inputs[i], runs[i], i);
   }
   const std::string mode = a.tlm.empty() ? a.mode : "tlm-" + a.tlm;
-  nlohmann::json report = run_report({net, a.file, mode, config, runs, values_are_golden, seconds, energy_table, area_table, labels});
+  nlohmann::json report =
+      run_report({net, a.file, mode, config, a.clock_mhz, runs, values_are_golden, seconds, energy_table, area_table, labels});
   const auto arrays = report["arrays"].get<std::size_t>();
   if (!tlm_report.is_null()) report["tlm"] = tlm_report;
   if (a.rtl == "array") {
@@ -389,6 +391,8 @@ void add_run_command(CLI::App& app) {
       ->check(kPositive)->capture_default_str();
   cmd->add_option("--dram-bytes-per-cycle", a->dram_bytes_per_cycle, "DRAM bandwidth")
       ->check(kPositive)->capture_default_str();
+  cmd->add_option("--clock-mhz", a->clock_mhz, "clock for the report's leakage energy (as explore's clock_mhz axis)")
+      ->check(CLI::Range(1e-3, 1e6))->capture_default_str();
   cmd->add_option("--compute-report", a->compute_report, "per-layer CSV with SCALE-Sim's COMPUTE_REPORT.csv columns");
   cmd->add_option("--energy-table", a->energy_table, "per-event energies (JSON) for the report (default: built-in, cited)");
   cmd->add_option("--area-table", a->area_table, "per-component areas (JSON) for the report (default: built-in, cited)");

@@ -88,9 +88,9 @@ Row evaluate(const Sweep& sweep, const SweepPoint& p, const Packed& packed, cons
     slots += hw::tiles_per_block(array, l) * array.rows * array.cols;  // every pixel block runs the same tiles
   }
   const hw::LayerStats& t = steady.total;
-  const hw::EnergyBreakdown e = hw::energy_of(t, array, sweep.energy);
   const std::int64_t arrays = cfg.schedule == hw::Schedule::Pipelined ? static_cast<std::int64_t>(hw::pipeline_stages(packed.pack.packed).size()) : 1;
   const hw::AreaBreakdown area = hw::area_of(cfg, packed.pack.packed, arrays, sweep.area);
+  const hw::EnergyBreakdown e = hw::energy_of(t, array, sweep.energy, area, p.clock_mhz);
   if (!compute_report_dir.empty()) {
     write_file_atomic((fs::path(compute_report_dir) / ("point-" + p.id + ".csv")).string(),
                       compute_report_csv(packed.pack.packed, first, array));
@@ -135,6 +135,8 @@ Row evaluate(const Sweep& sweep, const SweepPoint& p, const Packed& packed, cons
       format_number((e.mac_pJ + e.mux_pJ) * 1e-6),
       format_number((e.accumulator_pJ + e.weight_buffer_pJ + e.act_buffer_pJ) * 1e-6),
       format_number(e.dram_pJ * 1e-6),
+      format_number(e.clock_pJ * 1e-6),
+      format_number(e.static_pJ * 1e-6),
       format_number(area.total_um2() * 1e-6),
       format_number(area.arrays_um2 * 1e-6),
       format_number(area.buffers_um2() * 1e-6)};
@@ -207,6 +209,8 @@ const std::vector<std::string>& result_columns() {
       "energy_compute_uJ",
       "energy_onchip_uJ",
       "energy_dram_uJ",
+      "energy_clock_uJ",
+      "energy_static_uJ",
       "area_mm2",
       "area_array_mm2",
       "area_buffers_mm2"};

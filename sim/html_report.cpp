@@ -219,6 +219,17 @@ json grouped_bars(const SweepView& v, const std::vector<std::size_t>& rows, cons
   return {{"type", "bar"}, {"data", {{"labels", labels}, {"datasets", datasets}}}, {"options", chart_options(title, "", y)}};
 }
 
+// The energy columns a results file has, as chart parts.
+std::vector<std::pair<std::string, std::string>> energy_parts(const SweepView& v) {
+  std::vector<std::pair<std::string, std::string>> parts;
+  for (const auto& [column, name] : std::vector<std::pair<std::string, std::string>>{
+           {"energy_compute_uJ", "compute"}, {"energy_clock_uJ", "cell clocking"}, {"energy_static_uJ", "leakage"},
+           {"energy_onchip_uJ", "on-chip buffers"}, {"energy_dram_uJ", "DRAM"}}) {
+    if (v.has(column)) parts.emplace_back(column, name);
+  }
+  return parts;
+}
+
 // Bars split into parts (stacked), one per row.
 json stacked_bars(const SweepView& v, const std::vector<std::size_t>& rows, const std::set<std::string>& except,
                   const std::vector<std::pair<std::string, std::string>>& parts, double scale, const std::string& title,
@@ -429,7 +440,7 @@ std::string sweep_report_html(const std::string& source, const SweepTable& table
   charts.add("latency", grouped_bars(v, one_schedule, not_in_label, "latency_us", "latency per inference" + schedule_note, "µs"));
   if (v.has("energy_compute_uJ") && v.has("energy_onchip_uJ") && v.has("energy_dram_uJ")) {
     charts.add("energy", stacked_bars(v, on_largest, not_in_label,
-                                    {{"energy_compute_uJ", "compute"}, {"energy_onchip_uJ", "on-chip buffers"}, {"energy_dram_uJ", "DRAM"}},
+                                    energy_parts(v),
                                     1.0, "energy per inference, " + largest + " array" + schedule_note, "µJ"));
   }
   if (v.has("weight_value_bits") && v.has("weight_index_bits")) {

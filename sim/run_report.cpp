@@ -51,9 +51,11 @@ nlohmann::json run_report(const RunReportInputs& in) {
                            {"wall_seconds", in.wall_seconds},
                            {"simulated_mac_slots_per_second", in.wall_seconds > 0 ? total.mac_slots * n / in.wall_seconds : 0.0}};
   // The first inference loads the weights (cold); the last one is warm when they stay resident.
-  report["energy_first_inference"] = hw::energy_of(total, config.resolved_array(), in.energy).to_json();
-  report["energy_last_inference"] = hw::energy_of(runs.back().total, config.resolved_array(), in.energy).to_json();
-  report["area"] = hw::area_of(config, net, static_cast<std::int64_t>(arrays), in.area).to_json();
+  const hw::AreaBreakdown area = hw::area_of(config, net, static_cast<std::int64_t>(arrays), in.area);
+  report["clock_mhz"] = in.clock_mhz;
+  report["energy_first_inference"] = hw::energy_of(total, config.resolved_array(), in.energy, area, in.clock_mhz).to_json();
+  report["energy_last_inference"] = hw::energy_of(runs.back().total, config.resolved_array(), in.energy, area, in.clock_mhz).to_json();
+  report["area"] = area.to_json();
   if (!in.labels.empty()) {
     std::int64_t correct = 0;
     for (std::size_t i = 0; i < n; ++i) correct += static_cast<int>(model::argmax(runs[i].output().data)) == in.labels[i];

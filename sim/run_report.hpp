@@ -19,6 +19,7 @@ struct RunReportInputs {
   std::string file;                        // the packed file, as named
   std::string mode;                        // "fast", "cycle", "tlm-lt", ...
   const hw::AcceleratorConfig& config;
+  double clock_mhz;                        // for leakage energy (and the report)
   const std::vector<hw::NetworkRun>& runs;  // one per input, in order (at least one)
   bool values_are_golden = false;          // fast mode: the values are the golden model's own
   double wall_seconds = 0;

@@ -94,10 +94,25 @@ TEST(EnergyModel, CountersTimesTable) {
   s.act_buffer_write_bytes = 20;
   s.dram_read_bytes = 8;
   s.dram_write_bytes = 2;
-  hw::ArrayConfig a;  // 8 bits
+  s.cycles = 1000;
+  hw::ArrayConfig a;  // 16x16, 8 bits, alpha 8
   const auto t = hw::EnergyTable::defaults();
-  const auto e = hw::energy_of(s, a, t);
+  hw::AreaBreakdown area;  // two arrays of cells with 75 flops; 0.5 mm2 of arrays, 2 mm2 of buffers
+  area.arrays = 2;
+  area.cell.register_bits = 75;
+  area.arrays_um2 = 0.5e6;
+  area.weight_buffer_um2 = 2e6;
+  const auto e = hw::energy_of(s, a, t, area, 500);
   EXPECT_DOUBLE_EQ(e.mac_pJ, 10 * 8 * 0.1 + 10 * 0.1);
+  // Three 2:1 stages (alpha 8) per busy bit cycle.
+  EXPECT_DOUBLE_EQ(e.mux_pJ, 10 * 8 * 3 * 0.00363);
+  // 2 arrays x 256 cells x 75 flops x 1000 cycles, busy or not.
+  EXPECT_DOUBLE_EQ(e.clock_pJ, 2.0 * 256 * 75 * 1000 * 0.00694);
+  // 0.5 mm2 x 17.5 mW/mm2 over 1000 cycles at 500 MHz (2 us) = 17.5 nJ; the buffers' SRAM leaks 0.
+  EXPECT_NEAR(e.static_pJ, 17500.0, 1e-6);
+  EXPECT_NEAR(e.total_pJ(), e.mac_pJ + e.mux_pJ + e.clock_pJ + e.static_pJ + e.accumulator_pJ + e.weight_buffer_pJ +
+                                e.act_buffer_pJ + e.dram_pJ, 1e-9);
+  EXPECT_THROW(hw::energy_of(s, a, t, area, 0), std::invalid_argument);
   EXPECT_DOUBLE_EQ(e.accumulator_pJ, 7 * 5.0);
   EXPECT_DOUBLE_EQ(e.weight_buffer_pJ, 100 * 1.25);
   EXPECT_DOUBLE_EQ(e.act_buffer_pJ, 70 * 2.5);
@@ -109,6 +124,15 @@ TEST(EnergyModel, CountersTimesTable) {
   j = nlohmann::json::parse(hw::EnergyTable::default_json());
   j["sram_pJ"] = 1;
   EXPECT_THROW(hw::EnergyTable::from_json(j, "t.json"), std::invalid_argument);
+  // A table from before the clock and leakage keys is refused, naming the key, not filled in.
+  j = nlohmann::json::parse(hw::EnergyTable::default_json());
+  j.erase("register_bit_clock_pJ");
+  try {
+    hw::EnergyTable::from_json(j, "old.json");
+    ADD_FAILURE() << "accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("old.json: energy table has no 'register_bit_clock_pJ' (give 0"), std::string::npos) << e.what();
+  }
 }
 
 TEST(AreaModel, CellsBuffersAndAccumulatorFromTheTable) {

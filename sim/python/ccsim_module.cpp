@@ -198,6 +198,7 @@ struct RunOptions {
   double weight_buffer_kib = 64;
   double act_buffer_kib = 128;
   double dram_bytes_per_cycle = 16;
+  double clock_mhz = 500;
 };
 
 py::dict run(const Network& n, const Int8Array& inputs, const std::optional<std::vector<int>>& labels, const RunOptions& o) {
@@ -228,7 +229,8 @@ py::dict run(const Network& n, const Int8Array& inputs, const std::optional<std:
   const std::vector<int> no_labels;
   const hw::EnergyTable energy = hw::EnergyTable::defaults();
   const hw::AreaTable area = hw::AreaTable::defaults();
-  const nlohmann::json report = cli::run_report({net, n.file, o.mode, config, runs, o.mode == "fast", seconds, energy, area,
+  if (!(o.clock_mhz > 0)) throw std::invalid_argument("clock_mhz " + std::to_string(o.clock_mhz) + " must be > 0");
+  const nlohmann::json report = cli::run_report({net, n.file, o.mode, config, o.clock_mhz, runs, o.mode == "fast", seconds, energy, area,
                                                  labels ? *labels : no_labels});
   auto out = py::reinterpret_steal<py::dict>(to_python(report).release());
   std::vector<const std::vector<std::int8_t>*> rows;
@@ -295,12 +297,13 @@ PYBIND11_MODULE(ccsim, m) {
         "(int8 inputs (N, C, H, W), labels (N,))");
   m.def("run", [](const Network& n, const Int8Array& inputs, const std::optional<std::vector<int>>& labels, const std::string& mode,
                   const std::string& array, const std::string& schedule, int data_bits, double weight_buffer_kib,
-                  double act_buffer_kib, double dram_bytes_per_cycle) {
-        return run(n, inputs, labels, {mode, array, schedule, data_bits, weight_buffer_kib, act_buffer_kib, dram_bytes_per_cycle});
+                  double act_buffer_kib, double dram_bytes_per_cycle, double clock_mhz) {
+        return run(n, inputs, labels,
+                   {mode, array, schedule, data_bits, weight_buffer_kib, act_buffer_kib, dram_bytes_per_cycle, clock_mhz});
       },
         py::arg("network"), py::arg("inputs"), py::kw_only(), py::arg("labels") = py::none(), py::arg("mode") = "fast",
         py::arg("array") = "16x16", py::arg("schedule") = "shared", py::arg("data_bits") = 8, py::arg("weight_buffer_kib") = 64.0,
-        py::arg("act_buffer_kib") = 128.0, py::arg("dram_bytes_per_cycle") = 16.0,
+        py::arg("act_buffer_kib") = 128.0, py::arg("dram_bytes_per_cycle") = 16.0, py::arg("clock_mhz") = 500.0,
         "run int8 inputs (N, C, H, W) on the accelerator (mode 'fast' or 'cycle'): the report of `ccsim run --report` "
         "as a dict, with 'outputs' (N, outputs) int8; cycle mode checks every layer against the golden model");
   m.def("explore", &explore, py::arg("sweep"), py::arg("threads") = 0,
