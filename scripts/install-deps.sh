@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libsystemc-dev verilator
-  nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev libtbb-dev zlib1g-dev libxxhash-dev
+  nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev libtbb-dev zlib1g-dev libxxhash-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
   libtorch-dev

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <tuple>
 
 #include <unistd.h>
@@ -28,6 +29,7 @@
 #include "sim/commands.hpp"
 #include "sim/compute_report.hpp"
 #include "sim/golden_check.hpp"
+#include "sim/accelergy.hpp"
 #include "sim/model_loader.hpp"
 #include "sim/run_report.hpp"
 #include "sim/table_file.hpp"
@@ -64,6 +66,7 @@ struct RunArgs {
   double vector_store_kib = static_cast<double>(hw::ArrayConfig{}.vector_store_bytes) / 1024;
   double dram_bytes_per_cycle = 16;
   double clock_mhz = 500;
+  std::string accelergy;
   std::string compute_report;
   std::string energy_table;
   std::string area_table;
@@ -326,6 +329,14 @@ void run_command(const RunArgs& a) {
   OutputFiles files;  // all or none
   if (!a.report.empty()) files.add(a.report, report.dump(2) + "\n");
   if (!a.compute_report.empty()) files.add(a.compute_report, compute_report_csv(net, runs.front(), config.resolved_array()));
+  if (!a.accelergy.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(a.accelergy, ec);
+    if (ec) throw std::invalid_argument("--accelergy " + a.accelergy + ": cannot create the directory: " + ec.message());
+    const hw::AreaBreakdown area = hw::area_of(config, net, static_cast<std::int64_t>(arrays), area_table);
+    files.add(a.accelergy + "/ERT.yaml", accelergy_ert(config, area, energy_table, a.clock_mhz));
+    files.add(a.accelergy + "/ART.yaml", accelergy_art(config, area));
+  }
   files.commit();
   std::cout << "PASS: " << n << " sample(s) "
             << (values_are_golden ? "computed by the golden model" : "bit-exact with the golden model on every layer")
@@ -393,6 +404,8 @@ void add_run_command(CLI::App& app) {
       ->check(kPositive)->capture_default_str();
   cmd->add_option("--clock-mhz", a->clock_mhz, "clock for the report's leakage energy (as explore's clock_mhz axis)")
       ->check(CLI::Range(1e-3, 1e6))->capture_default_str();
+  cmd->add_option("--accelergy", a->accelergy,
+                  "write the energy and area tables in Accelergy's formats: DIR/ERT.yaml and DIR/ART.yaml");
   cmd->add_option("--compute-report", a->compute_report, "per-layer CSV with SCALE-Sim's COMPUTE_REPORT.csv columns");
   cmd->add_option("--energy-table", a->energy_table, "per-event energies (JSON) for the report (default: built-in, cited)");
   cmd->add_option("--area-table", a->area_table, "per-component areas (JSON) for the report (default: built-in, cited)");

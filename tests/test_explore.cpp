@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <sys/file.h>
 #include <unistd.h>
+#include <yaml-cpp/yaml.h>
 #include <zlib.h>
 
 #include "hw/accelerator.hpp"
@@ -627,6 +628,54 @@ TEST_F(ExploreCli, BadSweepsFailCleanly) {
   r = test::run_ccsim("explore " + path("sweep.json") + " -o " + path("numbered.csv") + " --quiet");
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.output.find("numbered.csv:2: malformed row (point ID '0' is an older ccsim's"), std::string::npos) << r.output;
+}
+
+// run --accelergy: ERT.yaml and ART.yaml in Accelergy's format whose actions, times the run's
+// counters, give the report's energy, and whose instances' areas add up to its area.
+TEST_F(ExploreCli, AccelergyTablesReproduceTheReportsEnergyAndArea) {
+  auto r = test::run_ccsim(std::string("run ") + CCSIM_SOURCE_DIR + "/models/examples/fmnist-shift.ccpack --mode fast --array 8x16 " +
+                           "--dataset /usr/share/datasets/fashion-mnist --count 1 --clock-mhz 250 --report " + path("r.json") +
+                           " --accelergy " + path("acc"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto report = nlohmann::json::parse(read_file(path("r.json")));
+  const YAML::Node ert = YAML::LoadFile(path("acc/ERT.yaml"))["ERT"];
+  const YAML::Node art = YAML::LoadFile(path("acc/ART.yaml"))["ART"];
+  EXPECT_EQ(ert["version"].as<std::string>(), "0.4");
+  std::map<std::string, std::map<std::string, double>> pJ;
+  std::map<std::string, double> count;
+  for (const auto& t : ert["tables"]) {
+    const std::string name = t["name"].as<std::string>();  // ccsim.NAME[1..N]
+    const std::string unit = name.substr(6, name.find('[') - 6);
+    count[unit] = std::stod(name.substr(name.find("..") + 2));
+    for (const auto& a : t["actions"]) pJ[unit][a["name"].as<std::string>()] = a["energy"].as<double>();
+  }
+  ASSERT_EQ(count.size(), 5u);
+  EXPECT_EQ(count["mx_cell"], 128.0);
+  const auto& s = report["per_inference"];
+  const auto n = [&](const char* k) { return s[k].get<double>(); };
+  const double cycles = n("cycles");
+  const double expected = pJ["mx_cell"]["mac_bit"] * n("busy_slots") * 8 + pJ["mx_cell"]["psum_add"] * n("busy_slots") +
+                          (pJ["mx_cell"]["clock"] + pJ["mx_cell"]["leak"]) * count["mx_cell"] * cycles +
+                          pJ["accumulator"]["read"] * n("acc_reads") + pJ["accumulator"]["write"] * n("acc_writes") +
+                          pJ["weight_buffer"]["read"] * (n("weight_buffer_read_bytes") + n("weight_buffer_fill_bytes")) +
+                          pJ["act_buffer"]["read"] * n("act_buffer_read_bytes") + pJ["act_buffer"]["write"] * n("act_buffer_write_bytes") +
+                          pJ["DRAM"]["read"] * (n("dram_read_bytes") + n("dram_write_bytes"));
+  EXPECT_NEAR(expected, report["energy_first_inference"]["total_pJ"].get<double>(), 1e-6 * expected);
+  EXPECT_GT(pJ["mx_cell"]["leak"], 0.0);  // at 250 MHz
+  double um2 = 0;
+  for (const auto& t : art["tables"]) {
+    const std::string name = t["name"].as<std::string>();
+    um2 += t["area"].as<double>() * count.at(name.substr(6, name.find('[') - 6));
+  }
+  EXPECT_NEAR(um2 * 1e-6, report["area"]["total_mm2"].get<double>(), 1e-9);
+  // A directory that cannot be made: named, nothing written.
+  write_file_atomic(path("file"), "x");
+  r = test::run_ccsim(std::string("run ") + CCSIM_SOURCE_DIR + "/models/examples/fmnist-shift.ccpack --mode fast " +
+                      "--dataset /usr/share/datasets/fashion-mnist --count 1 --report " + path("r2.json") + " --accelergy " +
+                      path("file/acc"));
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("--accelergy " + path("file/acc") + ": cannot create the directory"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(path("r2.json")));
 }
 
 TEST_F(ExploreCli, RunReportsComputeEnergyAndArea) {
