@@ -48,4 +48,6 @@ echo "== ccsim run --rtl array: the Verilated array inside the TLM system, compa
 echo "== ccsim cosim: Verilated RTL tile vs SystemC model, every cycle, 2 test images (waveform of cycles 12000-13500)"
 "$ccsim" cosim "$out/fmnist-shift.ccpack" --array 16x16 --dataset "$data" --count 2 --report "$out/cosim.json" \
   --trace "$out/cosim.fst" --trace-window 12000:13500 --mismatch-trace "$out/cosim-mismatch.fst"
-echo "outputs in $out (waveform: $out/pw1_2.vcd, open with gtkwave)"
+echo "== ccsim report: the cycle-accurate run as one HTML page (per-layer charts, array heatmaps; opens offline)"
+"$ccsim" report "$out/run-cycle.json" -o "$out/run-cycle.html"
+echo "outputs in $out (waveform: $out/pw1_2.vcd, open with gtkwave; report: $out/run-cycle.html in a browser)"
