@@ -1,20 +1,26 @@
 """The ccsim Python module against the ccsim tool: the same packing, golden outputs, run reports
 and sweep rows, numpy in and out, errors that name what is wrong.
 
-Run by ctest (test python_api) with PYTHONPATH=build/python, CCSIM_BINARY and CCSIM_SOURCE_DIR set.
+Run by ctest (test python_api) with PYTHONPATH=build/python, CCSIM_BINARY and CCSIM_SOURCE_DIR set;
+run directly (`/usr/bin/python3 -m pytest tests/python`) it finds the source tree from its own
+path and the module and tool in ${CCSIM_BUILD_DIR:-build}.
 """
 import csv
 import json
 import os
 import subprocess
+import sys
 
 import numpy as np
 import pytest
 
-import ccsim
+SRC = os.environ.get("CCSIM_SOURCE_DIR", os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+BUILD = os.environ.get("CCSIM_BUILD_DIR", os.path.join(SRC, "build"))
+CCSIM = os.environ.get("CCSIM_BINARY", os.path.join(BUILD, "ccsim"))
+if "CCSIM_SOURCE_DIR" not in os.environ:
+    sys.path.insert(0, os.path.join(BUILD, "python"))
 
-SRC = os.environ["CCSIM_SOURCE_DIR"]
-CCSIM = os.environ["CCSIM_BINARY"]
+import ccsim  # noqa: E402
 DATASET = "/usr/share/datasets/fashion-mnist"
 BUNDLED = os.path.join(SRC, "models/examples/fmnist-shift.ccpack")
 
