@@ -91,6 +91,10 @@ nlohmann::json EnergyBreakdown::to_json() const {
           {"dram_pJ", dram_pJ}, {"total_pJ", total_pJ()}};
 }
 
+double leakage_pJ(double um2, double mW_per_mm2, double cycles, double clock_mhz) {
+  return um2 * 1e-6 * mW_per_mm2 * (cycles / clock_mhz) * 1e3;  // mW x us = nJ
+}
+
 EnergyBreakdown energy_of(const LayerStats& s, const ArrayConfig& a, const EnergyTable& t, const AreaBreakdown& area,
                           double clock_mhz) {
   if (!(clock_mhz > 0)) throw std::invalid_argument("energy_of: clock " + std::to_string(clock_mhz) + " MHz must be > 0");
@@ -101,10 +105,10 @@ EnergyBreakdown energy_of(const LayerStats& s, const ArrayConfig& a, const Energ
   // Every flop of every cell of every array, each cycle, busy or idle.
   const double cell_cycles = static_cast<double>(area.arrays) * a.rows * a.cols * static_cast<double>(s.cycles);
   e.clock_pJ = cell_cycles * area.cell.register_bits * t.register_bit_clock_pJ;
-  // mW x us = nJ: leakage power of the arrays (logic) and buffers (SRAM) over the cycles.
-  const double seconds_us = static_cast<double>(s.cycles) / clock_mhz;
-  const double leakage_mW = area.arrays_um2 * 1e-6 * t.logic_leakage_mW_per_mm2 + area.buffers_um2() * 1e-6 * t.sram_leakage_mW_per_mm2;
-  e.static_pJ = leakage_mW * seconds_us * 1e3;
+  // The arrays leak as logic, the buffers as SRAM.
+  const auto cycles = static_cast<double>(s.cycles);
+  e.static_pJ = leakage_pJ(area.arrays_um2, t.logic_leakage_mW_per_mm2, cycles, clock_mhz) +
+                leakage_pJ(area.buffers_um2(), t.sram_leakage_mW_per_mm2, cycles, clock_mhz);
   e.accumulator_pJ = static_cast<double>(s.acc_reads + s.acc_writes) * t.acc_access_pJ;
   e.weight_buffer_pJ = static_cast<double>(s.weight_buffer_read_bytes + s.weight_buffer_fill_bytes) * t.weight_buffer_byte_pJ;
   e.act_buffer_pJ = static_cast<double>(s.act_buffer_read_bytes) * t.act_buffer_read_byte_pJ +

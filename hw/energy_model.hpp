@@ -43,6 +43,9 @@ struct EnergyBreakdown {
   nlohmann::json to_json() const;
 };
 
+// Energy (pJ) that `um2` of silicon leaking `mW_per_mm2` loses over `cycles` at `clock_mhz`.
+double leakage_pJ(double um2, double mW_per_mm2, double cycles, double clock_mhz);
+
 // Activity (busy slots, accesses, bytes) times the table, plus what does not follow activity:
 // the cells' clocking (area.cell.register_bits per cell, area.arrays arrays, every cycle of
 // `stats`) and leakage (the arrays' and buffers' area over stats.cycles at `clock_mhz`).

@@ -19,8 +19,7 @@ std::string instances(const char* name, std::int64_t count) {
   return std::string("ccsim.") + name + "[1.." + std::to_string(count) + "]";
 }
 
-// pJ a component of `um2` leaks in one cycle: mW/mm^2 x mm^2 x us x 1e3.
-double leak_per_cycle_pJ(double um2, double mW_per_mm2, double clock_mhz) { return um2 * 1e-6 * mW_per_mm2 / clock_mhz * 1e3; }
+double leak_per_cycle_pJ(double um2, double mW_per_mm2, double clock_mhz) { return hw::leakage_pJ(um2, mW_per_mm2, 1, clock_mhz); }
 
 void table(YAML::Emitter& out, const std::string& name, const std::vector<Action>& actions) {
   out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << name << YAML::Key << "actions" << YAML::Value << YAML::BeginSeq;

@@ -94,6 +94,14 @@ std::vector<model::Int8Tensor> int8_inputs(const model::PackedNetwork& net, cons
   return out;
 }
 
+// Inputs as one (N, C, H, W) array.
+Int8Array batch(const model::Shape& in, const std::vector<model::Int8Tensor>& inputs) {
+  Int8Array x({inputs.size(), static_cast<std::size_t>(in.c), static_cast<std::size_t>(in.h), static_cast<std::size_t>(in.w)});
+  auto* p = x.mutable_data();
+  for (const auto& t : inputs) p = std::copy(t.data.begin(), t.data.end(), p);
+  return x;
+}
+
 Int8Array stack(const std::vector<const std::vector<std::int8_t>*>& rows) {
   const std::size_t width = rows.empty() ? 0 : rows.front()->size();
   Int8Array out({rows.size(), width});
@@ -172,22 +180,15 @@ Int8Array quantize(const Network& n, const FloatArray& x) {
                                 std::to_string(per));
   }
   const std::size_t count = static_cast<std::size_t>(x.size()) / per;
-  Int8Array out({count, static_cast<std::size_t>(in.c), static_cast<std::size_t>(in.h), static_cast<std::size_t>(in.w)});
-  for (std::size_t k = 0; k < count; ++k) {
-    const auto t = model::quantize_input(*n.net, x.data() + k * per, per);
-    std::copy(t.data.begin(), t.data.end(), out.mutable_data() + k * per);
-  }
-  return out;
+  std::vector<model::Int8Tensor> q;
+  for (std::size_t k = 0; k < count; ++k) q.push_back(model::quantize_input(*n.net, x.data() + k * per, per));
+  return batch(in, q);
 }
 
 py::tuple dataset(const Network& n, const std::string& path, int count, int first) {
   std::vector<int> labels;
   const auto inputs = cli::load_int8_inputs(*n.net, {}, path, count, &labels, first);
-  const model::Shape& in = n.net->input;
-  const auto per = static_cast<std::size_t>(in.size());
-  Int8Array x({inputs.size(), static_cast<std::size_t>(in.c), static_cast<std::size_t>(in.h), static_cast<std::size_t>(in.w)});
-  for (std::size_t k = 0; k < inputs.size(); ++k) std::copy(inputs[k].data.begin(), inputs[k].data.end(), x.mutable_data() + k * per);
-  return py::make_tuple(x, py::array_t<int>(static_cast<py::ssize_t>(labels.size()), labels.data()));
+  return py::make_tuple(batch(n.net->input, inputs), py::array_t<int>(static_cast<py::ssize_t>(labels.size()), labels.data()));
 }
 
 struct RunOptions {

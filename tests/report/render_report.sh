@@ -9,10 +9,7 @@
 set -euo pipefail
 ccsim=$(realpath "$1")
 src=$(realpath "$2")
-skip() {
-  if [ -n "${CI:-}" ]; then echo "render_report: $1 (CI: this test must run)" >&2; exit 1; fi
-  echo "render_report: skipped: $1"; exit 77
-}
+source "$src/tests/ci_skip.sh"
 command -v chromium >/dev/null || skip "chromium not installed (scripts/install-deps.sh)"
 tmp=$(mktemp -d /tmp/ccsim-report.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT

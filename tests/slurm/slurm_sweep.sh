@@ -9,10 +9,7 @@
 set -euo pipefail
 ccsim=$(realpath "$1")
 src=$(realpath "$2")
-skip() {
-  if [ -n "${CI:-}" ]; then echo "slurm_sweep: $1 (CI: this test must run)" >&2; exit 1; fi
-  echo "slurm_sweep: skipped: $1"; exit 77
-}
+source "$src/tests/ci_skip.sh"
 [ "$(id -u)" -eq 0 ] || skip "needs root to start slurmd"
 command -v slurmctld >/dev/null && command -v munged >/dev/null || skip "slurm-wlm / munge not installed (scripts/install-deps.sh)"
 
