@@ -431,6 +431,13 @@ TEST_F(ExploreCli, SlurmDryRunPrintsTheScriptsAndTheTaskScriptRunsItsShard) {
   EXPECT_NE(r.output.find("quotes and backslashes are not taken"), std::string::npos) << r.output;
   r = test::run_ccsim("explore " + path("sweep.json") + " -o " + path("res.csv") + " --dry-run");
   EXPECT_NE(r.status, 0);
+  r = test::run_ccsim("explore " + path("sweep.json") + " -o " + path("res.csv") + " --wait");
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("--wait goes with --slurm"), std::string::npos) << r.output;
+  r = test::run_ccsim("explore " + path("sweep.json") + " -o " + path("res.csv") + " --sbatch=--hold");
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("--sbatch / --parallel-args go with --slurm / --gnu-parallel"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(path("res.csv")));
 
   cli::ShardLaunch l;
   l.ccsim = path("fake ccsim");
@@ -662,6 +669,11 @@ TEST_F(ExploreCli, AccelergyTablesReproduceTheReportsEnergyAndArea) {
                           pJ["DRAM"]["read"] * (n("dram_read_bytes") + n("dram_write_bytes"));
   EXPECT_NEAR(expected, report["energy_first_inference"]["total_pJ"].get<double>(), 1e-6 * expected);
   EXPECT_GT(pJ["mx_cell"]["leak"], 0.0);  // at 250 MHz
+  EXPECT_EQ(report["clock_mhz"].get<double>(), 250.0);
+  // The leakage of a cycle at 250 MHz is twice that at 500.
+  const auto leak500 = hw::leakage_pJ(1e6, 17.5, 1, 500);
+  EXPECT_DOUBLE_EQ(hw::leakage_pJ(1e6, 17.5, 1, 250), 2 * leak500);
+  EXPECT_DOUBLE_EQ(leak500, 35.0);  // 1 mm2 at 17.5 mW for 2 ns
   double um2 = 0;
   for (const auto& t : art["tables"]) {
     const std::string name = t["name"].as<std::string>();

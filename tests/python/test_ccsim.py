@@ -100,6 +100,10 @@ def test_pack_equals_the_tool(tmp_path):
     packed = ccsim.pack(model, calib_dataset=DATASET, calib_count=32, alpha=4, gamma=1.75, combine_all=True,
                         regroup=True, output=str(out))
     assert packed.file == str(out) and out.exists()
+    # save() writes the same network, which loads back to the same layers.
+    packed.save(str(tmp_path / "saved.ccpack"))
+    assert packed.file == str(tmp_path / "saved.ccpack")
+    assert ccsim.load(str(tmp_path / "saved.ccpack")).layers == packed.layers
     tool("pack", model, "-o", str(tmp_path / "cli.ccpack"), "--calib-dataset", DATASET, "--calib-count", "32",
          "--alpha", "4", "--gamma", "1.75", "--combine-all", "--regroup")
     cli = ccsim.load(str(tmp_path / "cli.ccpack"))

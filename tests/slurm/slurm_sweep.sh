@@ -70,6 +70,10 @@ echo "slurm_sweep: a failing task cancels the merge job (explore exits non-zero,
 # The whole-test-set co-simulation as a job array: 8 images in 2 tasks of 4, a summary job after
 # them; its totals equal a local run of the same shards.
 cosim() { CCSIM_BIN=$ccsim CCSIM_BUILD_DIR=$tmp/$1 bash "$src/scripts/cosim-all.sh" "${@:2}"; }
+if cosim cosim-bad --wait 8 4 2> bad.txt; then fail "cosim-all --wait without --slurm was taken"; fi
+grep -q "go with --slurm" bad.txt || fail "cosim-all: $(cat bad.txt)"
+if cosim cosim-bad 8 0 2> bad.txt; then fail "cosim-all with a shard size of 0 was taken"; fi
+grep -q "must be positive" bad.txt || fail "cosim-all: $(cat bad.txt)"
 cosim cosim-dry --slurm --dry-run 8 4 > dry.txt
 grep -q -- "--array=0-1" dry.txt && grep -q -- "--dependency=afterok:JOB" dry.txt || fail "cosim-all --dry-run: $(cat dry.txt)"
 [ ! -e "$tmp/cosim-dry" ] || fail "cosim-all --dry-run wrote $tmp/cosim-dry"
