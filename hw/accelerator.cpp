@@ -51,7 +51,10 @@ namespace {
 
 std::vector<NetworkRun> fast_runs(const model::PackedNetwork& net, const std::vector<model::Int8Tensor>* inputs,
                                   std::size_t count, const AcceleratorConfig& config) {
-  config.validate();
+  config.validate_for(net);
+  if (inputs) {
+    for (std::size_t k = 0; k < inputs->size(); ++k) model::require_input_range(net, (*inputs)[k], "input " + std::to_string(k));
+  }
   const MemorySystem memory(config, net);
   const ArrayConfig array = config.resolved_array();
   std::vector<NetworkRun> runs;
@@ -103,7 +106,7 @@ std::uint64_t align64(std::uint64_t x) { return (x + 63) & ~std::uint64_t{63}; }
 
 Accelerator::Accelerator(sc_core::sc_module_name name, const model::PackedNetwork& net, const AcceleratorConfig& config,
                          std::size_t inputs, sc_core::sc_time clock_period, const DmaConfig& dma, DramMap map)
-    : sc_core::sc_module(name), clk("clk"), net_(net), config_((config.validate(), config)), period_(clock_period),
+    : sc_core::sc_module(name), clk("clk"), net_(net), config_((config.validate_for(net), config)), period_(clock_period),
       memory_(config, net), map_(map), inputs_(inputs) {
   const WeightBuffer weights(config.weight_buffer, config.resolved_array());
   layout_ = plan_dram(net, weights, memory_, map.weights);
@@ -192,6 +195,8 @@ void Accelerator::trace(sc_core::sc_trace_file* file, const TraceOptions& option
 std::vector<NetworkRun> run_cycle_accurate(const model::PackedNetwork& net, const std::vector<model::Int8Tensor>& inputs,
                                            const AcceleratorConfig& config, double clock_ns, const TraceOptions& trace,
                                            const std::function<void(Accelerator&)>& inspect) {
+  config.validate_for(net);
+  for (std::size_t k = 0; k < inputs.size(); ++k) model::require_input_range(net, inputs[k], "input " + std::to_string(k));
   // sc_stop() at the end of the inputs is the normal end, not news.
   sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   const SimulationContext context;

@@ -15,6 +15,15 @@ void AcceleratorConfig::validate() const {
   }
 }
 
+void AcceleratorConfig::validate_for(const model::PackedNetwork& net) const {
+  validate();
+  if (net.activation_bits > array.data_bits) {
+    throw std::invalid_argument("network '" + net.name + "' has " + std::to_string(net.activation_bits) +
+                                "-bit activations, wider than the array's " + std::to_string(array.data_bits) +
+                                "-bit data path (run --data-bits, explore axis data_bits)");
+  }
+}
+
 ArrayConfig AcceleratorConfig::resolved_array() const {
   ArrayConfig a = array;
   a.load_cycles_per_row = WeightBuffer(weight_buffer, array).cycles_per_row();

@@ -8,6 +8,7 @@
 #include "hw/array_config.hpp"
 #include "hw/array_implementation.hpp"
 #include "hw/weight_buffer.hpp"
+#include "models/packed_network.hpp"
 
 namespace ccsim::hw {
 
@@ -32,6 +33,10 @@ struct AcceleratorConfig {
 
   // Throws std::invalid_argument naming the inconsistent setting.
   void validate() const;
+  // validate(), and that `net` fits this datapath: its activations no wider than data_bits (a
+  // bit-serial cell's cycles per MAC, a bit-parallel cell's multiplier input; weights of any
+  // width up to 8 fit the weight buffer's 8-bit cells). Throws std::invalid_argument saying how to fix it.
+  void validate_for(const model::PackedNetwork& net) const;
   // The array with the weight-load time the weight buffer's geometry gives.
   ArrayConfig resolved_array() const;
   nlohmann::json to_json() const;

@@ -1,7 +1,9 @@
 // Area model: per-component areas (a JSON table, each default with its source) multiplied by what
-// the configuration instantiates: R x C MX cells per array (built as rtl/ccsim_mx_cell.sv:
-// weight, select, product and partial-sum registers, two 32-bit adders, the weight shifter, the
-// alpha-input bit multiplexer), the weight and activation buffers at their configured capacity
+// the configuration instantiates: R x C MX cells per array (bit-serial, built as
+// rtl/ccsim_mx_cell.sv: weight, select, product and partial-sum registers, two 32-bit adders,
+// the weight shifter, the alpha-input bit multiplexer; bit-parallel: weight, select and
+// partial-sum registers, a b x w multiplier, one 32-bit adder, a b-bit-wide multiplexer; either
+// with its share of rtl/ccsim_systolic_array.sv's shadow and input-line registers), the weight and activation buffers at their configured capacity
 // and the int32 accumulator buffer of each array (R x the largest layer's pixel count). Kept
 // apart from the table as the energy model is. SRAM is counted as bit cells only (no periphery).
 #pragma once
@@ -19,6 +21,7 @@ namespace ccsim::hw {
 struct AreaTable {
   double reg_bit_um2 = 0;    // one flip-flop
   double add32_um2 = 0;      // one 32-bit adder
+  double mul32_um2 = 0;      // one 32 x 32-bit integer multiplier (a b x w one: b w / 1024 of it)
   double shift32_um2 = 0;    // one 32-bit shifter
   double logic_bit_um2 = 0;  // one bit of an AND/OR/XOR
   double sram_bit_um2 = 0;   // one SRAM bit cell
@@ -30,11 +33,15 @@ struct AreaTable {
   static AreaTable from_json(const nlohmann::json& j, const std::string& what);
 };
 
-// One MX cell's parts (um^2).
+// One MX cell's parts (um^2), with its share of the array's registers: the shadow weight and
+// select (with shadow_weights) and the input lines it passes to the row below.
 struct CellArea {
-  int register_bits = 0;
-  double registers_um2 = 0, adders_um2 = 0, shifter_um2 = 0, mux_um2 = 0;
-  double total_um2() const { return registers_um2 + adders_um2 + shifter_um2 + mux_um2; }
+  int weight_bits = 8;
+  int register_bits = 0;  // all of them: cell, shadow and line registers
+  int line_register_bits = 0;    // alpha_max lines x 1 bit (bit-serial) or x b bits (bit-parallel)
+  int shadow_register_bits = 0;  // weight + select, 0 without shadow registers
+  double registers_um2 = 0, adders_um2 = 0, multiplier_um2 = 0, shifter_um2 = 0, mux_um2 = 0;
+  double total_um2() const { return registers_um2 + adders_um2 + multiplier_um2 + shifter_um2 + mux_um2; }
 };
 
 struct AreaBreakdown {

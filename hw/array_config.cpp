@@ -8,9 +8,8 @@ namespace ccsim::hw {
 void ArrayConfig::validate() const {
   if (rows < 1 || cols < 1) throw std::invalid_argument("array rows and columns must be >= 1");
   if (rows > 4096 || cols > 4096) throw std::invalid_argument("array larger than 4096 x 4096");
-  if (data_bits < 8 || data_bits > 16) {
-    throw std::invalid_argument("data width must be in [8, 16] bits (activations are int8), got " +
-                                std::to_string(data_bits));
+  if (data_bits < 2 || data_bits > 16) {
+    throw std::invalid_argument("data width must be in [2, 16] bits, got " + std::to_string(data_bits));
   }
   if (alpha_max < 1 || alpha_max > 32) throw std::invalid_argument("alpha_max must be in [1, 32]");
   if (load_cycles_per_row < 1) throw std::invalid_argument("weight load cycles per row must be >= 1");
@@ -22,7 +21,7 @@ void ArrayConfig::validate() const {
 
 nlohmann::json ArrayConfig::to_json() const {
   return {{"rows", rows}, {"cols", cols}, {"data_bits", data_bits}, {"alpha_max", alpha_max},
-          {"load_cycles_per_row", load_cycles_per_row}, {"accumulator_pixels", accumulator_pixels},
+          {"mac", to_string(mac)}, {"shadow_weights", shadow_weights}, {"load_cycles_per_row", load_cycles_per_row}, {"accumulator_pixels", accumulator_pixels},
           {"input_store_bytes", input_store_bytes}, {"vector_lanes", vector_lanes},
           {"vector_store_bytes", vector_store_bytes}};
 }
@@ -31,6 +30,14 @@ int ceil_log2(int n) {
   int bits = 0;
   while ((1 << bits) < n) ++bits;
   return bits;
+}
+
+const char* to_string(MacKind mac) { return mac == MacKind::BitParallel ? "parallel" : "serial"; }
+
+MacKind parse_mac(const std::string& text) {
+  if (text == "serial") return MacKind::BitSerial;
+  if (text == "parallel") return MacKind::BitParallel;
+  throw std::invalid_argument("MAC cell '" + text + "' must be serial or parallel");
 }
 
 ArrayConfig parse_array(const std::string& text) {

@@ -8,11 +8,20 @@
 
 namespace ccsim::hw {
 
+// The cell's multiply (hw/README.md, "MAC cells"): bit-serial (the paper's MX cell: one input
+// bit per cycle, b cycles per MAC) or bit-parallel (a b x 8 multiplier: one MAC per cycle, the
+// cell SCALE-Sim and STONNE model). Both select their input among alpha_max lines.
+enum class MacKind { BitSerial, BitParallel };
+
 struct ArrayConfig {
   int rows = 16;       // R: filter-matrix rows per tile
   int cols = 16;       // C: packed columns per tile
-  int data_bits = 8;   // b: bits per input value, cycles per MAC (int8 activations need b >= 8)
-  int alpha_max = 8;   // bit lines per array column (the multiplexer width)
+  int data_bits = 8;   // b: bits per input value (at least the network's activation width)
+  int alpha_max = 8;   // input lines per array column (the multiplexer width)
+  MacKind mac = MacKind::BitSerial;
+  // Shadow weight registers: the next tile's weights load while this tile computes (T_load
+  // overlapped). Without them the array waits for every load, as SCALE-Sim's WS dataflow does.
+  bool shadow_weights = true;
   int load_cycles_per_row = 1;  // weight-buffer cycles per array row of a tile (T_load = R x this)
   // What bounds a pixel block (hw/README.md, "Pixel blocks"): the accumulator buffer's output
   // pixels per array row (the RTL's 2^PixW) and the stored input one block reads (its band of
@@ -24,7 +33,10 @@ struct ArrayConfig {
   int vector_lanes = 8;
   std::int64_t vector_store_bytes = 64 * 1024;
 
-  // Throws std::invalid_argument on a size < 1, data_bits outside [8, 16] or alpha_max outside [1, 32].
+  // Cycles one MAC slot takes: b bit-serial, 1 bit-parallel.
+  int cycles_per_mac() const { return mac == MacKind::BitParallel ? 1 : data_bits; }
+
+  // Throws std::invalid_argument on a size < 1, data_bits outside [2, 16] or alpha_max outside [1, 32].
   void validate() const;
   nlohmann::json to_json() const;
 };
@@ -32,6 +44,10 @@ struct ArrayConfig {
 // Bits of a cell's multiplexer select: ceil(log2 alpha_max) (0 at alpha 1), also the 2:1
 // stages a selection passes.
 int ceil_log2(int n);
+
+// "serial" / "parallel"; parse_mac throws std::invalid_argument naming the text.
+const char* to_string(MacKind mac);
+MacKind parse_mac(const std::string& text);
 
 // Parses "RxC" (e.g. "16x16", "12x20"). Throws std::invalid_argument naming the text.
 ArrayConfig parse_array(const std::string& text);

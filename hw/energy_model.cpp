@@ -12,6 +12,7 @@ namespace {
 // transition, leakage in nW): MUX2_X1, DFF_X1.
 constexpr const char* kDefaultTable = R"json({
   "mac_bit_pJ": 0.1,
+  "mul8_pJ": 0.2,
   "psum_add_pJ": 0.1,
   "mux_pJ": 0.0,
   "mux2_pJ": 0.00363,
@@ -25,6 +26,7 @@ constexpr const char* kDefaultTable = R"json({
   "dram_byte_pJ": 160.0,
   "sources": {
     "mac_bit_pJ": "Horowitz ISSCC 2014, 45 nm: 32-bit add 0.1 pJ (the bit-serial cell adds w << i into a 32-bit product)",
+    "mul8_pJ": "Horowitz ISSCC 2014, 45 nm: 8-bit multiply 0.2 pJ (bit-parallel cells; a b x w multiply counted as b w / 64 of it)",
     "psum_add_pJ": "Horowitz ISSCC 2014, 45 nm: 32-bit add 0.1 pJ",
     "mux_pJ": "a flat energy per selection beside mux2_pJ's per stage; 0 (set your own)",
     "mux2_pJ": "Nangate 45 nm MUX2_X1 (1.1 V typical): data-input internal energy, fall 3.63 fJ at the smallest slew and load; a selection passes ceil(log2 alpha_max) 2:1 stages",
@@ -59,7 +61,7 @@ EnergyTable EnergyTable::defaults() { return from_json(nlohmann::json::parse(kDe
 
 EnergyTable EnergyTable::from_json(const nlohmann::json& j, const std::string& what) {
   if (!j.is_object()) throw std::invalid_argument(what + ": energy table must be a JSON object");
-  static const char* kKeys[] = {"mac_bit_pJ", "psum_add_pJ", "mux_pJ", "mux2_pJ", "register_bit_clock_pJ",
+  static const char* kKeys[] = {"mac_bit_pJ", "mul8_pJ", "psum_add_pJ", "mux_pJ", "mux2_pJ", "register_bit_clock_pJ",
                                 "logic_leakage_mW_per_mm2", "sram_leakage_mW_per_mm2", "acc_access_pJ",
                                 "weight_buffer_byte_pJ", "act_buffer_read_byte_pJ", "act_buffer_write_byte_pJ",
                                 "dram_byte_pJ", "sources"};
@@ -70,6 +72,7 @@ EnergyTable EnergyTable::from_json(const nlohmann::json& j, const std::string& w
   }
   EnergyTable t;
   t.mac_bit_pJ = field(j, "mac_bit_pJ", what);
+  t.mul8_pJ = field(j, "mul8_pJ", what);
   t.psum_add_pJ = field(j, "psum_add_pJ", what);
   t.mux_pJ = field(j, "mux_pJ", what);
   t.mux2_pJ = field(j, "mux2_pJ", what);
@@ -91,6 +94,11 @@ nlohmann::json EnergyBreakdown::to_json() const {
           {"dram_pJ", dram_pJ}, {"total_pJ", total_pJ()}};
 }
 
+double mac_pJ_per_slot(const ArrayConfig& a, const EnergyTable& t, int weight_bits) {
+  if (a.mac == MacKind::BitParallel) return t.mul8_pJ * a.data_bits * weight_bits / 64.0;
+  return t.mac_bit_pJ * a.data_bits;  // a conditional add per bit cycle
+}
+
 double leakage_pJ(double um2, double mW_per_mm2, double cycles, double clock_mhz) {
   return um2 * 1e-6 * mW_per_mm2 * (cycles / clock_mhz) * 1e3;  // mW x us = nJ
 }
@@ -99,9 +107,10 @@ EnergyBreakdown energy_of(const LayerStats& s, const ArrayConfig& a, const Energ
                           double clock_mhz) {
   if (!(clock_mhz > 0)) throw std::invalid_argument("energy_of: clock " + std::to_string(clock_mhz) + " MHz must be > 0");
   EnergyBreakdown e;
-  const double busy_bit_cycles = static_cast<double>(s.busy_slots) * a.data_bits;
-  e.mac_pJ = busy_bit_cycles * t.mac_bit_pJ + static_cast<double>(s.busy_slots) * t.psum_add_pJ;
-  e.mux_pJ = busy_bit_cycles * (t.mux_pJ + ceil_log2(a.alpha_max) * t.mux2_pJ);
+  const auto busy = static_cast<double>(s.busy_slots);
+  e.mac_pJ = busy * (mac_pJ_per_slot(a, t, area.cell.weight_bits) + t.psum_add_pJ);
+  // b bits selected per busy slot: one per bit cycle (bit-serial) or b wide at once (bit-parallel).
+  e.mux_pJ = busy * a.data_bits * (t.mux_pJ + ceil_log2(a.alpha_max) * t.mux2_pJ);
   // Every flop of every cell of every array, each cycle, busy or idle.
   const double cell_cycles = static_cast<double>(area.arrays) * a.rows * a.cols * static_cast<double>(s.cycles);
   e.clock_pJ = cell_cycles * area.cell.register_bits * t.register_bit_clock_pJ;

@@ -13,7 +13,8 @@
 namespace ccsim::hw {
 
 struct EnergyTable {
-  double mac_bit_pJ = 0;            // one busy cell for one bit cycle (a conditional 32-bit add)
+  double mac_bit_pJ = 0;            // one busy bit-serial cell for one bit cycle (a conditional 32-bit add)
+  double mul8_pJ = 0;               // one busy bit-parallel cell's 8 x 8-bit multiply (b x w: b w / 64 of it)
   double psum_add_pJ = 0;           // a busy cell's partial-sum add at the end of its MAC slot
   double mux_pJ = 0;                // one multiplexer selection per busy cell and bit cycle (flat)
   double mux2_pJ = 0;               // one 2:1 stage of a selection (ceil(log2 alpha_max) stages)
@@ -42,6 +43,10 @@ struct EnergyBreakdown {
   }
   nlohmann::json to_json() const;
 };
+
+// A busy cell's multiply over one MAC slot, without the partial-sum add: b bit cycles of
+// mac_bit_pJ (bit-serial) or one b x w multiply (bit-parallel).
+double mac_pJ_per_slot(const ArrayConfig& array, const EnergyTable& table, int weight_bits);
 
 // Energy (pJ) that `um2` of silicon leaking `mW_per_mm2` loses over `cycles` at `clock_mhz`.
 double leakage_pJ(double um2, double mW_per_mm2, double cycles, double clock_mhz);

@@ -30,7 +30,7 @@ std::int64_t Feeder::address(const model::PackedLayer& l, const model::PackedLay
 }
 
 ColumnFeed::ColumnFeed(const ArrayConfig& array, const model::PackedLayer& layer)
-    : layer_(layer), cols_(array.cols), bits_(array.data_bits), alpha_(array.alpha_max), groups_(layer.packed_cols()),
+    : layer_(layer), cols_(array.cols), bits_(array.cycles_per_mac()), alpha_(array.alpha_max), groups_(layer.packed_cols()),
       values_(static_cast<std::size_t>(array.cols) * array.alpha_max, 0), pixel_(array.cols, -1) {}
 
 void ColumnFeed::begin_tile(int first_group, std::int64_t first_pixel, std::int64_t pixels) {

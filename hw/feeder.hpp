@@ -52,35 +52,56 @@ class ColumnFeed {
   // slots (a co-simulation fault). Returns the values fetched in this cycle.
   template <typename Fetch>
   std::int64_t lines(std::int64_t t, std::uint32_t* top, Fetch&& fetch, int late_last_column = 0) {
-    const int C = cols_;
     const std::int64_t slot = t / bits_;
     const int shift = std::min(static_cast<int>(t % bits_), 31);
     std::int64_t fetched = 0;
-    for (int c = 0; c < C; ++c) {
-      const std::int64_t p = slot - c - (c == C - 1 ? late_last_column : 0);
-      const int g = g0_ + c;
-      if (p < 0 || p >= pixels_ || g >= groups_) {
-        top[c] = 0;
-        continue;
-      }
-      const auto& members = layer_.groups[g];
-      std::int32_t* values = values_.data() + static_cast<std::size_t>(c) * alpha_;
-      if (pixel_[c] != p) {
-        for (std::size_t k = 0; k < members.size(); ++k) values[k] = fetch(first_pixel_ + p, members[k]);
-        pixel_[c] = p;
-        fetched += static_cast<std::int64_t>(members.size());
-      }
+    for (int c = 0; c < cols_; ++c) {
+      const std::int32_t* values = column_values(c, slot, fetch, late_last_column, fetched);
       std::uint32_t word = 0;
-      for (std::size_t k = 0; k < members.size(); ++k) word |= ((static_cast<std::uint32_t>(values[k] >> shift)) & 1u) << k;
+      const std::size_t members = values ? layer_.groups[g0_ + c].size() : 0;
+      for (std::size_t k = 0; k < members; ++k) word |= ((static_cast<std::uint32_t>(values[k] >> shift)) & 1u) << k;
       top[c] = word;
     }
     return fetched;
   }
 
+  // Bit-parallel cells (one cycle per MAC slot): fills top[0 .. C x alpha_max) with the values
+  // entering row 0 in tile cycle t, column c carrying pixel t - c (0 on unused lines and
+  // outside the tile). Returns the values fetched in this cycle.
+  template <typename Fetch>
+  std::int64_t values(std::int64_t t, std::int8_t* top, Fetch&& fetch, int late_last_column = 0) {
+    std::int64_t fetched = 0;
+    for (int c = 0; c < cols_; ++c) {
+      const std::int32_t* values = column_values(c, t, fetch, late_last_column, fetched);
+      std::int8_t* out = top + static_cast<std::size_t>(c) * alpha_;
+      const std::size_t members = values ? layer_.groups[g0_ + c].size() : 0;
+      for (std::size_t k = 0; k < members; ++k) out[k] = static_cast<std::int8_t>(values[k]);
+      std::fill(out + members, out + alpha_, std::int8_t{0});
+    }
+    return fetched;
+  }
+
  private:
+  // Column c's group values in MAC slot `slot` (fetched once per pixel), or null when the column
+  // carries nothing (before or after its pixels, or beyond the layer's packed columns).
+  template <typename Fetch>
+  const std::int32_t* column_values(int c, std::int64_t slot, Fetch& fetch, int late_last_column, std::int64_t& fetched) {
+    const std::int64_t p = slot - c - (c == cols_ - 1 ? late_last_column : 0);
+    const int g = g0_ + c;
+    if (p < 0 || p >= pixels_ || g >= groups_) return nullptr;
+    std::int32_t* values = values_.data() + static_cast<std::size_t>(c) * alpha_;
+    if (pixel_[c] != p) {
+      const auto& members = layer_.groups[g];
+      for (std::size_t k = 0; k < members.size(); ++k) values[k] = fetch(first_pixel_ + p, members[k]);
+      pixel_[c] = p;
+      fetched += static_cast<std::int64_t>(members.size());
+    }
+    return values;
+  }
+
   const model::PackedLayer& layer_;
   int cols_;
-  int bits_;
+  int bits_;  // cycles per MAC slot
   int alpha_;
   int groups_;
   std::int64_t first_pixel_ = 0;

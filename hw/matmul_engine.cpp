@@ -23,6 +23,7 @@ MatmulEngine::MatmulEngine(const ArrayConfig& config, const model::PackedLayer& 
   col_tiles_ = std::max(1, (layer.packed_cols() + C - 1) / C);
   tiles_per_block_ = static_cast<std::int64_t>(row_tiles_) * col_tiles_;
   top_.assign(C, 0);
+  if (config.mac == MacKind::BitParallel) top_values_.assign(static_cast<std::size_t>(C) * config.alpha_max, 0);
   output_ = {layer.out, std::vector<std::int8_t>(static_cast<std::size_t>(layer.out.size()), 0)};
   stats_.name = layer.name;
   stats_.op = model::to_string(layer.kind);
@@ -79,28 +80,32 @@ void MatmulEngine::start_tile() {
 }
 
 void MatmulEngine::compute_cycle() {
-  const int bits = config_.data_bits;
-  const std::int64_t fetched = feed_.lines(
-      t_, top_.data(), [&](std::int64_t p, std::uint32_t column) { return feeder_.value(p, column); },
-      fault_ == Fault::SkewOffByOne ? 1 : 0);
-  stats_.input_bits += fetched * bits;
+  const int bits = config_.cycles_per_mac();
+  const auto fetch = [&](std::int64_t p, std::uint32_t column) { return feeder_.value(p, column); };
+  const int late = fault_ == Fault::SkewOffByOne ? 1 : 0;
+  const bool parallel = config_.mac == MacKind::BitParallel;
+  const std::int64_t fetched = parallel ? feed_.values(t_, top_values_.data(), fetch, late) : feed_.lines(t_, top_.data(), fetch, late);
+  stats_.input_bits += fetched * config_.data_bits;
   const std::int64_t t = t_;
   const std::int64_t P = block_->pixels;
   const int last_col = config_.cols - 1;
-  array_.clock(
-      t, top_.data(),
-      [&](int r) -> fixed::Acc {
-        const std::int64_t p = (t - r) / bits;  // column 0 finishes pixel p in this slot
-        if (p < 0 || p >= P) return 0;
-        ++stats_.acc_reads;
-        return acc_.read(r, p);
-      },
-      [&](int r, fixed::Acc value) {
-        const std::int64_t p = (t - r) / bits - last_col;
-        if (p < 0 || p >= P) return;
-        ++stats_.acc_writes;
-        acc_.write(r, p, fault_ == Fault::AccBitStuckAt0 ? value & ~(1 << 16) : value);
-      });
+  const auto left = [&](int r) -> fixed::Acc {
+    const std::int64_t p = (t - r) / bits;  // column 0 finishes pixel p in this slot
+    if (p < 0 || p >= P) return 0;
+    ++stats_.acc_reads;
+    return acc_.read(r, p);
+  };
+  const auto right = [&](int r, fixed::Acc value) {
+    const std::int64_t p = (t - r) / bits - last_col;
+    if (p < 0 || p >= P) return;
+    ++stats_.acc_writes;
+    acc_.write(r, p, fault_ == Fault::AccBitStuckAt0 ? value & ~(1 << 16) : value);
+  };
+  if (parallel) {
+    array_.clock_values(t, top_values_.data(), left, right);
+  } else {
+    array_.clock(t, top_.data(), left, right);
+  }
 }
 
 void MatmulEngine::finish_tile() {
@@ -120,8 +125,11 @@ void MatmulEngine::finish_tile() {
     phase_left_ = static_cast<std::int64_t>(config_.rows) * config_.load_cycles_per_row;
     return;
   }
-  // The next tile's weights started loading when this tile started: T_load cycles.
-  const std::int64_t remaining_load = static_cast<std::int64_t>(config_.rows) * config_.load_cycles_per_row - compute_cycles_;
+  // With shadow registers the next tile's weights started loading when this tile started;
+  // without them they started in this tile's last cycle (the accumulator write), once the
+  // cells were free.
+  const std::int64_t load = static_cast<std::int64_t>(config_.rows) * config_.load_cycles_per_row;
+  const std::int64_t remaining_load = config_.shadow_weights ? load - compute_cycles_ : load - 1;
   if (remaining_load > 0) {
     phase_ = Phase::Stall;
     phase_left_ = remaining_load;

@@ -87,6 +87,7 @@ class MatmulEngine {
   int g0_ = 0;  // first packed column of the tile
   AccumulatorTile acc_;
   std::vector<std::uint32_t> top_;  // bit lines into row 0
+  std::vector<std::int8_t> top_values_;  // bit-parallel: C x alpha_max values into row 0
   model::Int8Tensor output_;
   LayerStats stats_;
 };

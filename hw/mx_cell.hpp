@@ -24,6 +24,13 @@ class MxCell {
     return product_;
   }
 
+  // One clock of a bit-parallel cell: the multiplexer picks value `select` of the column's
+  // `values` and the whole product is formed in this cycle (its slot ends in the same cycle).
+  fixed::Acc clock_value(const std::int8_t* values) {
+    product_ = fixed::mac(0, weight_, values[select_]);
+    return product_;
+  }
+
   // End of a MAC slot: psum = psum_in + product (wrapping int32); the product restarts at 0.
   fixed::Acc finish_slot(fixed::Acc psum_in) {
     psum_ = fixed::wrap_add(psum_in, product_);

@@ -10,6 +10,7 @@ SystolicArray::SystolicArray(const ArrayConfig& config) : config_(config) {
   config_.validate();
   cells_.resize(static_cast<std::size_t>(config_.rows) * config_.cols);
   history_.assign(cells_.size(), 0);
+  if (config_.mac == MacKind::BitParallel) value_history_.assign(cells_.size() * static_cast<std::size_t>(config_.alpha_max), 0);
 }
 
 void SystolicArray::load(const std::vector<std::int8_t>& weights, const std::vector<std::uint8_t>& selects) {
@@ -22,6 +23,7 @@ void SystolicArray::load(const std::vector<std::int8_t>& weights, const std::vec
     cells_[i].load(weights[i], selects[i]);
   }
   std::fill(history_.begin(), history_.end(), 0u);
+  std::fill(value_history_.begin(), value_history_.end(), std::int8_t{0});
 }
 
 void require_groups_fit(const ArrayConfig& array, const model::PackedLayer& layer) {

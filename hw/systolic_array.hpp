@@ -2,6 +2,7 @@
 // is one clock cycle of the whole array: plain C++ state, no signal per cell or bit.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -68,6 +69,27 @@ class SystolicArray {
     }
   }
 
+  // The same cycle for bit-parallel cells (ArrayConfig::mac): `top` holds C x alpha_max values
+  // entering row 0 (value k of column c = line k); every row finishes a MAC slot every cycle.
+  template <typename Left, typename Right>
+  void clock_values(std::int64_t t, const std::int8_t* top, Left&& left, Right&& right) {
+    const int rows = config_.rows;
+    const int cols = config_.cols;
+    const std::size_t width = static_cast<std::size_t>(cols) * config_.alpha_max;
+    std::copy_n(top, width, value_history_.data() + static_cast<std::size_t>(t % rows) * width);
+    const int reached = static_cast<int>(std::min<std::int64_t>(rows - 1, t));
+    for (int r = 0; r <= reached; ++r) {
+      const std::int8_t* values = value_history_.data() + static_cast<std::size_t>((t - r) % rows) * width;
+      MxCell* row = cells_.data() + static_cast<std::size_t>(r) * cols;
+      for (int c = cols - 1; c >= 0; --c) {  // right to left: flip-flop semantics, as clock()
+        row[c].clock_value(values + static_cast<std::size_t>(c) * config_.alpha_max);
+        const fixed::Acc in = c == 0 ? left(r) : row[c - 1].psum();
+        const fixed::Acc out = row[c].finish_slot(in);
+        if (c == cols - 1) right(r, out);
+      }
+    }
+  }
+
   const MxCell& cell(int r, int c) const { return cells_[static_cast<std::size_t>(r) * config_.cols + c]; }
   // The bit lines cell (r, c) sees in cycle t (for tracing and co-simulation).
   std::uint32_t lines(std::int64_t t, int r, int c) const;
@@ -76,6 +98,7 @@ class SystolicArray {
   ArrayConfig config_;
   std::vector<MxCell> cells_;
   std::vector<std::uint32_t> history_;  // R cycles x C columns of row-0 inputs
+  std::vector<std::int8_t> value_history_;  // bit-parallel: R cycles x C columns x alpha_max values
 };
 
 }  // namespace ccsim::hw

@@ -15,7 +15,7 @@ std::int64_t tiles_per_block(const ArrayConfig& a, const model::PackedLayer& l) 
 }
 
 std::int64_t tile_compute_cycles(const ArrayConfig& a, std::int64_t pixels) {
-  return static_cast<std::int64_t>(a.data_bits) * (pixels + a.cols - 1) + a.rows;
+  return static_cast<std::int64_t>(a.cycles_per_mac()) * (pixels + a.cols - 1) + a.rows;
 }
 
 namespace {
@@ -106,8 +106,13 @@ LayerStats block_stats(const ArrayConfig& a, const model::PackedLayer& l, const 
   const std::int64_t tc = tile_compute_cycles(a, P);
   s.tiles = n;
   const std::int64_t load = R * a.load_cycles_per_row;  // T_load
-  s.cycles = load + (n - 1) * std::max(tc, load) + tc;
-  s.stall_cycles = load + (n - 1) * std::max<std::int64_t>(0, load - tc);
+  if (a.shadow_weights) {  // each load after the first overlaps the tile before it
+    s.cycles = load + (n - 1) * std::max(tc, load) + tc;
+    s.stall_cycles = load + (n - 1) * std::max<std::int64_t>(0, load - tc);
+  } else {  // each load waits for the cells: it starts in the tile's last cycle (the accumulator write)
+    s.cycles = load + (n - 1) * (tc + load - 1) + tc;
+    s.stall_cycles = load + (n - 1) * (load - 1);
+  }
   s.mac_slots = n * R * C * P;
   s.weight_loads = n * R * C;
   s.acc_reads = n * R * P;

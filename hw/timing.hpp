@@ -44,7 +44,7 @@ std::vector<PixelBlock> pixel_blocks(const ArrayConfig& a, const model::PackedLa
 // Tiles of one pass over a Matmul layer (one pixel block): ceil(M / R) * max(1, ceil(G / C)).
 std::int64_t tiles_per_block(const ArrayConfig& a, const model::PackedLayer& layer);
 
-// T_compute(P) = b (P + C - 1) + R
+// T_compute(P) = k (P + C - 1) + R, k = cycles per MAC (b bit-serial, 1 bit-parallel)
 std::int64_t tile_compute_cycles(const ArrayConfig& a, std::int64_t pixels);
 
 // For the user: "" when `blocks` (the layer's) is one, else which buffer splits the layer, e.g.

@@ -27,11 +27,14 @@ Multiplier quantize_multiplier(double real_multiplier) {
   return {static_cast<std::int32_t>(q_fixed), exponent};
 }
 
-std::int8_t quantize_value(float x, float scale) {
+std::int8_t quantize_value(float x, float scale, int bits) {
   if (!(scale > 0.0f)) throw std::invalid_argument("quantization scale must be > 0");
+  if (bits < 2 || bits > 8) throw std::invalid_argument("quantization width must be in [2, 8] bits");
   const float q = std::round(x / scale);  // std::round: half away from zero
   if (std::isnan(q)) return 0;
-  return static_cast<std::int8_t>(q > 127.0f ? 127.0f : (q < -128.0f ? -128.0f : q));
+  const auto lo = static_cast<float>(min_of_bits(bits));
+  const auto hi = static_cast<float>(max_of_bits(bits));
+  return static_cast<std::int8_t>(q > hi ? hi : (q < lo ? lo : q));
 }
 
 }  // namespace ccsim::fixed

@@ -101,7 +101,12 @@ constexpr std::int32_t rounding_divide(std::int32_t sum, std::int32_t divisor) {
   return sum >= 0 ? (sum + half) / divisor : -((-sum + half) / divisor);
 }
 
-// Float to int8 with a symmetric scale (zero point 0): round half away from zero, saturate.
-std::int8_t quantize_value(float x, float scale);
+// The range of an n-bit two's-complement value (n in [2, 8]): [-2^(n-1), 2^(n-1) - 1].
+constexpr std::int32_t min_of_bits(int bits) { return -(std::int32_t{1} << (bits - 1)); }
+constexpr std::int32_t max_of_bits(int bits) { return (std::int32_t{1} << (bits - 1)) - 1; }
+
+// Float to an n-bit integer (held in int8) with a symmetric scale (zero point 0): round half
+// away from zero, saturate to the n-bit range.
+std::int8_t quantize_value(float x, float scale, int bits = 8);
 
 }  // namespace ccsim::fixed

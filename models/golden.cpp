@@ -253,8 +253,20 @@ Int8Tensor quantize_input(const PackedNetwork& net, const float* values, std::si
                                 to_string(net.input) + " needs " + std::to_string(net.input.size()));
   }
   Int8Tensor t{net.input, std::vector<std::int8_t>(count)};
-  for (std::size_t i = 0; i < count; ++i) t.data[i] = fixed::quantize_value(values[i], net.input_scale);
+  for (std::size_t i = 0; i < count; ++i) t.data[i] = fixed::quantize_value(values[i], net.input_scale, net.activation_bits);
   return t;
+}
+
+void require_input_range(const PackedNetwork& net, const Int8Tensor& input, const std::string& what) {
+  const std::int32_t lo = fixed::min_of_bits(net.activation_bits);
+  const std::int32_t hi = fixed::max_of_bits(net.activation_bits);
+  for (std::size_t i = 0; i < input.data.size(); ++i) {
+    if (input.data[i] < lo || input.data[i] > hi) {
+      throw std::invalid_argument(what + ": value " + std::to_string(input.data[i]) + " at index " + std::to_string(i) +
+                                  " is outside the network's " + std::to_string(net.activation_bits) + "-bit activations [" +
+                                  std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    }
+  }
 }
 
 Int8Tensor run_layer(const PackedLayer& layer, const std::vector<const Int8Tensor*>& operands) {

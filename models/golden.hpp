@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "models/packed_network.hpp"
@@ -17,6 +18,10 @@ struct Int8Tensor {
 
 // Quantizes one prepared float input (C*H*W values, CHW) with the network's input scale.
 Int8Tensor quantize_input(const PackedNetwork& net, const float* values, std::size_t count);
+
+// Throws std::invalid_argument, naming `what`, when a value of an already quantized input is
+// outside the network's activation width (e.g. 100 for 4-bit activations, [-8, 7]).
+void require_input_range(const PackedNetwork& net, const Int8Tensor& input, const std::string& what);
 
 // The instruction set of the Matmul kernels in use: "avx512", "avx2" or "default" (baseline
 // x86-64), the best the CPU has, capped by the environment variable CCSIM_GOLDEN_ISA. Every choice

@@ -265,8 +265,10 @@ FilterMatrix filter_matrix(const Layer& layer, const Shape& in) {
 }
 
 void set_filter_matrix(Layer& layer, const Shape& in, const FilterMatrix& m) {
-  const FilterMatrix current = filter_matrix(layer, in);
-  if (m.rows != current.rows || m.cols != current.cols || m.values.size() != current.values.size()) {
+  if (!layer.has_weights()) fail(layer, "has no filter matrix");
+  output_shape(layer, in);  // validates sizes
+  const int cols = layer.kind == LayerKind::Linear ? static_cast<int>(in.size()) : in.c * layer.window.kh * layer.window.kw;
+  if (m.rows != layer.out_channels || m.cols != cols || m.values.size() != static_cast<std::size_t>(m.rows) * m.cols) {
     fail(layer, "filter matrix shape mismatch");
   }
   layer.weight = m.values;

@@ -27,19 +27,23 @@ std::int32_t quantize_bias(double value, const Layer& l) {
   return static_cast<std::int32_t>(q);
 }
 
-// The output range of a layer whose ReLU / ReLU6 runs in its output stage (any other kind: none).
-void fuse_activation(PackedLayer& p, LayerKind activation) {
+// The output range of a layer: every `bits`-bit value, narrowed by a ReLU / ReLU6 that runs in
+// its output stage (any other kind: none).
+void set_output_range(PackedLayer& p, LayerKind activation, int bits) {
+  p.act_min = static_cast<std::int8_t>(fixed::min_of_bits(bits));
+  p.act_max = static_cast<std::int8_t>(fixed::max_of_bits(bits));
   if (activation == LayerKind::ReLU) {
     p.act_min = 0;
   } else if (activation == LayerKind::ReLU6) {
     p.act_min = 0;
-    p.act_max = static_cast<std::int8_t>(std::min(127.0f, std::round(6.0f / p.out_scale)));
+    p.act_max = static_cast<std::int8_t>(std::min(static_cast<float>(p.act_max), std::round(6.0f / p.out_scale)));
   }
 }
 
 // Builds the Matmul layer of a (pruned) weight layer, with the activation that follows fused.
 PackedLayer make_matmul(const Layer& layer, const Shape& in, const Shape& out, const CombinedMatrix& combined,
-                        const CombineOptions& opt, float in_scale, float out_scale, LayerKind activation) {
+                        const CombineOptions& opt, float in_scale, float out_scale, LayerKind activation,
+                        const PackOptions& widths) {
   PackedLayer p;
   p.name = layer.name;
   p.kind = OpKind::Matmul;
@@ -60,7 +64,7 @@ PackedLayer make_matmul(const Layer& layer, const Shape& in, const Shape& out, c
   p.nonzeros_after = combined.nonzeros_after;
   p.in_scale = in_scale;
   p.out_scale = out_scale;
-  fuse_activation(p, activation);
+  set_output_range(p, activation, widths.activation_bits);
 
   const int rows = combined.rows;
   const int groups = combined.packed_cols();
@@ -68,9 +72,9 @@ PackedLayer make_matmul(const Layer& layer, const Shape& in, const Shape& out, c
   for (int r = 0; r < rows; ++r) {
     float absmax = 0.0f;
     for (int g = 0; g < groups; ++g) absmax = std::max(absmax, std::fabs(combined.packed[r * groups + g]));
-    const float w_scale = absmax > 0.0f ? absmax / 127.0f : 1.0f;
+    const float w_scale = symmetric_scale(absmax, widths.weight_bits);
     for (int g = 0; g < groups; ++g) {
-      p.weights[r * groups + g] = fixed::quantize_value(combined.packed[r * groups + g], w_scale);
+      p.weights[r * groups + g] = fixed::quantize_value(combined.packed[r * groups + g], w_scale, widths.weight_bits);
     }
     p.weight_scale.push_back(w_scale);
     const double acc_scale = static_cast<double>(in_scale) * w_scale;
@@ -138,9 +142,15 @@ bool fuses_activation(const Network& folded, const std::vector<int>& readers, st
          is_activation(folded.layers[i + 1].kind) && only_read_by_next(folded.layers, readers, i);
 }
 
-float symmetric_scale(float absmax) { return absmax > 0.0f ? absmax / 127.0f : 1.0f; }
+float symmetric_scale(float absmax, int bits) {
+  return absmax > 0.0f ? absmax / static_cast<float>(fixed::max_of_bits(bits)) : 1.0f;
+}
 
 PackResult pack_network(const Network& net, const PackOptions& options, const FloatTensor& calibration) {
+  if (options.activation_bits < 2 || options.activation_bits > 8 || options.weight_bits < 2 || options.weight_bits > 8) {
+    throw std::invalid_argument("activation and weight widths must be in [2, 8] bits, not " +
+                                std::to_string(options.activation_bits) + " and " + std::to_string(options.weight_bits));
+  }
   PackResult result;
   result.pruned = net;
   Network& pruned = result.pruned;
@@ -177,7 +187,7 @@ PackResult pack_network(const Network& net, const PackOptions& options, const Fl
   // Combining is independent per layer: layers in parallel (oneTBB; the caller's global_control
   // limits the threads). Results do not depend on the order; the first failing layer is reported.
   std::vector<std::exception_ptr> errors(pruned.layers.size());
-  tbb::parallel_for(std::size_t{0}, pruned.layers.size(), [&](std::size_t i) {
+  const auto combine_layer = [&](std::size_t i) {
     Layer& layer = pruned.layers[i];
     if (!layer.has_weights()) return;
     try {
@@ -194,19 +204,34 @@ PackResult pack_network(const Network& net, const PackOptions& options, const Fl
     } catch (...) {
       errors[i] = std::current_exception();
     }
-  });
+  };
+  const auto weight_layers = std::count_if(pruned.layers.begin(), pruned.layers.end(), [](const Layer& l) { return l.has_weights(); });
+  if (weight_layers > 1) {
+    tbb::parallel_for(std::size_t{0}, pruned.layers.size(), combine_layer);
+  } else {  // nothing to share out: no thread pool started for it
+    for (std::size_t i = 0; i < pruned.layers.size(); ++i) combine_layer(i);
+  }
   for (const auto& e : errors) {
     if (e) std::rethrow_exception(e);
   }
 
   // Calibrate on the pruned float network: scales are those of the network that is deployed.
-  const FloatRun calib = run_float(pruned, calibration);
+  FloatRun calib;
+  if (options.timing_only) {
+    calib.input_absmax = 1.0f;
+    calib.layer_absmax.assign(pruned.layers.size(), 1.0f);
+  } else {
+    calib = run_float(pruned, calibration);
+  }
 
   PackedNetwork& out = result.packed;
   out.name = pruned.name;
   out.input = pruned.input;
   out.preprocess = pruned.preprocess;
-  out.input_scale = symmetric_scale(calib.input_absmax);
+  const int abits = options.activation_bits;
+  out.activation_bits = abits;
+  out.weight_bits = options.weight_bits;
+  out.input_scale = symmetric_scale(calib.input_absmax, abits);
   const std::vector<Shape> outputs = output_shapes(pruned);
   const std::vector<int> readers = reader_counts(pruned.layers);
   const std::vector<std::vector<int>> old_inputs = all_input_indices(pruned.layers);
@@ -229,18 +254,19 @@ PackResult pack_network(const Network& net, const PackOptions& options, const Fl
     switch (layer.kind) {
       case LayerKind::Conv:
       case LayerKind::Linear: {
-        const float out_scale = symmetric_scale(calib.layer_absmax[last]);
-        emit(make_matmul(layer, in, outputs[last], combined[i], used_options[i], scale, out_scale, activation), i, last);
+        const float out_scale = symmetric_scale(calib.layer_absmax[last], abits);
+        emit(make_matmul(layer, in, outputs[last], combined[i], used_options[i], scale, out_scale, activation, options), i,
+             last);
         break;
       }
       case LayerKind::Add: {
         PackedLayer p = make_simple(layer, OpKind::Add, in, outputs[last], scale);
-        p.out_scale = symmetric_scale(calib.layer_absmax[last]);
+        p.out_scale = symmetric_scale(calib.layer_absmax[last], abits);
         for (const int k : old_inputs[i]) p.operand_scales.push_back(scale_of(k));
         const double largest = *std::max_element(p.operand_scales.begin(), p.operand_scales.end());
         for (const float s_k : p.operand_scales) p.operand_requant.push_back(fixed::quantize_multiplier(s_k / (2.0 * largest)));
         p.requant = {fixed::quantize_multiplier(2.0 * largest / (std::ldexp(1.0, fixed::kAddLeftShift) * p.out_scale))};
-        fuse_activation(p, activation);
+        set_output_range(p, activation, abits);
         emit(std::move(p), i, last);
         break;
       }
@@ -255,7 +281,7 @@ PackResult pack_network(const Network& net, const PackOptions& options, const Fl
       case LayerKind::ReLU:
       case LayerKind::ReLU6: {
         PackedLayer p = make_simple(layer, OpKind::Clamp, in, outputs[i], scale);
-        fuse_activation(p, layer.kind);
+        set_output_range(p, layer.kind, abits);
         emit(std::move(p), i, i);
         break;
       }

@@ -30,6 +30,13 @@ struct PackOptions {
   std::map<std::string, CombineOptions> per_layer;    // overrides by layer name
   bool regroup = false;                               // ignore column groups carried by layers
   bool combine_given = false;                         // `combine` was asked for, not a default
+  // No calibration (`calibration` may be empty): every activation scale is a placeholder
+  // (absmax 1). For timing only: the packed network's structure and weights are the same, its
+  // computed values are not those of the float network.
+  bool timing_only = false;
+  // Widths of the quantized activations and weights, 2 to 8 bits (PackedNetwork).
+  int activation_bits = 8;
+  int weight_bits = 8;
 };
 
 struct PackResult {
@@ -53,7 +60,8 @@ bool fuses_activation(const Network& folded, const std::vector<int>& readers, st
 // weight layer.
 PackResult pack_network(const Network& net, const PackOptions& options, const FloatTensor& calibration);
 
-// Symmetric int8 scale of a tensor whose largest magnitude is absmax (1 if absmax is 0).
-float symmetric_scale(float absmax);
+// Symmetric scale of a tensor whose largest magnitude is absmax, for `bits`-bit values:
+// absmax / (2^(bits-1) - 1) (1 if absmax is 0).
+float symmetric_scale(float absmax, int bits = 8);
 
 }  // namespace ccsim::model

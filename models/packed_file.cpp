@@ -150,8 +150,10 @@ json network_json(const PackedNetwork& net, bool binary, bool with_data) {
           {"input_scale", net.input_scale},
           {"preprocess", {{"scale", net.preprocess.scale}, {"mean", net.preprocess.mean}, {"std", net.preprocess.std}}},
           {"quantization",
-           {{"activations", "int8 symmetric per tensor, zero point 0"},
-            {"weights", "int8 symmetric per output channel"},
+           {{"activations", std::to_string(net.activation_bits) + "-bit symmetric per tensor, zero point 0, held in int8"},
+            {"weights", std::to_string(net.weight_bits) + "-bit symmetric per output channel, held in int8"},
+            {"activation_bits", net.activation_bits},
+            {"weight_bits", net.weight_bits},
             {"accumulator", "int32 wrapping"},
             {"requantization", "gemmlowp: SaturatingRoundingDoublingHighMul(acc << max(shift,0), m0) then "
                                "RoundingDivideByPOT(-min(shift,0)), clamp [act_min, act_max]"}}},
@@ -293,6 +295,11 @@ class Decoder {
     net.name = get<std::string>(j, "name", "payload");
     net.input = shape(j, "input", "payload");
     net.input_scale = get<float>(j, "input_scale", "payload");
+    // Files written before the widths were recorded hold 8-bit values (their only width).
+    if (j.contains("quantization") && j["quantization"].contains("activation_bits")) {
+      net.activation_bits = get<int>(j["quantization"], "activation_bits", "quantization");
+      net.weight_bits = get<int>(j["quantization"], "weight_bits", "quantization");
+    }
     const json& p = at(j, "preprocess", "payload");
     net.preprocess.scale = get<float>(p, "scale", "preprocess");
     net.preprocess.mean = get<std::vector<float>>(p, "mean", "preprocess");

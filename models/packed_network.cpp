@@ -1,6 +1,7 @@
 #include "models/packed_network.hpp"
 
 #include <cmath>
+#include <string>
 #include <stdexcept>
 
 namespace ccsim::model {
@@ -113,6 +114,10 @@ void validate(const PackedNetwork& net) {
   if (net.input.size() > kMaxActivationValues) throw std::invalid_argument("input holds more than 2^28 values");
   validate(net.preprocess, net.input.c);
   if (!(net.input_scale > 0.0f)) throw std::invalid_argument("input scale must be > 0");
+  if (net.activation_bits < 2 || net.activation_bits > 8 || net.weight_bits < 2 || net.weight_bits > 8) {
+    throw std::invalid_argument("activation and weight widths must be in [2, 8] bits, not " +
+                                std::to_string(net.activation_bits) + " and " + std::to_string(net.weight_bits));
+  }
   if (net.layers.empty()) throw std::invalid_argument("network has no layers");
   const auto operand_count_ok = [](const PackedLayer& l, std::size_t n) {
     const bool join = l.kind == OpKind::Add || l.kind == OpKind::Concat;
@@ -140,6 +145,18 @@ void validate(const PackedNetwork& net) {
     }
     if (!(l.in_scale > 0.0f) || !(l.out_scale > 0.0f)) fail(i, l, "scales must be > 0");
     if (l.act_min > l.act_max) fail(i, l, "act_min > act_max");
+    const bool clamps = l.kind == OpKind::Matmul || l.kind == OpKind::Add || l.kind == OpKind::Clamp;
+    if (clamps && (l.act_min < fixed::min_of_bits(net.activation_bits) || l.act_max > fixed::max_of_bits(net.activation_bits))) {
+      fail(i, l, "activation range [" + std::to_string(l.act_min) + ", " + std::to_string(l.act_max) + "] exceeds the network's " +
+                     std::to_string(net.activation_bits) + "-bit activations");
+    }
+    if (l.kind == OpKind::Matmul) {
+      for (const std::int8_t w : l.weights) {
+        if (w < fixed::min_of_bits(net.weight_bits) || w > fixed::max_of_bits(net.weight_bits)) {
+          fail(i, l, "weight " + std::to_string(w) + " exceeds the network's " + std::to_string(net.weight_bits) + "-bit weights");
+        }
+      }
+    }
     const bool dilated = l.window.dilation_h != 1 || l.window.dilation_w != 1;
     if (dilated && (l.kind != OpKind::Matmul || l.window.dilation_h < 1 || l.window.dilation_w < 1 ||
                     l.window.dilation_h > 64 || l.window.dilation_w > 64)) {

@@ -82,6 +82,10 @@ struct PackedNetwork {
   Shape input;
   Preprocess preprocess;
   float input_scale = 1.0f;
+  // Widths of the quantized values (2 to 8 bits, held in int8): every activation (the input and
+  // each layer's output) is in [-2^(a-1), 2^(a-1) - 1], every weight in the same for w bits.
+  int activation_bits = 8;
+  int weight_bits = 8;
   std::vector<PackedLayer> layers;
   Provenance provenance;
 

@@ -92,7 +92,7 @@ SchemePack pack_with_scheme(const Network& source, const SchemeSpec& spec, const
     FilterMatrix fm = filter_matrix(layer, shapes[i]);
     const int K = layer.kind == LayerKind::Conv ? layer.window.kh * layer.window.kw : 1;
     LayerWeights lw{fm.rows, fm.cols / K, layer.kind == LayerKind::Conv ? layer.window.kh : 1,
-                    layer.kind == LayerKind::Conv ? layer.window.kw : 1, fm.values};
+                    layer.kind == LayerKind::Conv ? layer.window.kw : 1, std::move(fm.values)};
     SparsityParams p = spec.params;
     SparsityScheme scheme = spec.scheme;
     switch (scheme) {
@@ -115,8 +115,8 @@ SchemePack pack_with_scheme(const Network& source, const SchemeSpec& spec, const
       case SparsityScheme::Dense:
         break;
     }
-    const SparseLayer s = apply_sparsity(scheme, lw, p);
-    fm.values = scheme == SparsityScheme::ColumnCombine ? lw.w : s.w;
+    SparseLayer s = apply_sparsity(scheme, lw, p);
+    fm.values = scheme == SparsityScheme::ColumnCombine ? std::move(lw.w) : std::move(s.w);
     set_filter_matrix(layer, shapes[i], fm);
     // Column combining keeps the groups a layer was trained with (the joint optimization);
     // every other scheme maps one column per array column.
@@ -127,10 +127,13 @@ SchemePack pack_with_scheme(const Network& source, const SchemeSpec& spec, const
     if (scheme != SparsityScheme::ColumnCombine || !trained_groups) layer.column_groups.reset();
     out.nonzeros += s.nonzeros;
     out.weights += lw.size();
-    formats[layer.name] = s;
+    s.w.clear();  // moved out or not needed: the storage keeps bits and counts, not weights
+    formats[layer.name] = std::move(s);
   }
   PackOptions options;
   options.regroup = false;
+  options.timing_only = spec.timing_only;
+  options.activation_bits = spec.activation_bits;
   options.combine.alpha = spec.scheme == SparsityScheme::ColumnCombine ? spec.params.alpha : 1;
   options.combine.gamma = spec.params.gamma;
   // A sweep point's density and scheme apply to every weight layer, so column combining does too.

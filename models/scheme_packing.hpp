@@ -26,6 +26,8 @@ struct SchemeSpec {
   SparsityScheme scheme = SparsityScheme::ColumnCombine;
   double density = 0.25;  // target fraction of non-zero weights per layer
   SparsityParams params;  // alpha, gamma, m, patterns, period, block; n-like counts follow density
+  bool timing_only = false;  // no calibration (PackOptions::timing_only): for counters, not values
+  int activation_bits = 8;   // PackOptions::activation_bits
 };
 
 struct SchemeLayerStorage {

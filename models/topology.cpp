@@ -68,7 +68,9 @@ std::vector<TopologyLayer> load_topology(const std::string& path) {
       };
       if (starts_with(kConvColumns) && names.size() <= kConvColumns.size() + 1) {
         form = Form::Conv;
-      } else if (starts_with(kGemmColumns) && names.size() == kGemmColumns.size()) {
+      } else if (names.size() == kGemmColumns.size() && (names[0] == "layer" || names[0] == "layer name") &&
+                 std::equal(kGemmColumns.begin() + 1, kGemmColumns.end(), names.begin() + 1)) {
+        // SCALE-Sim's own GEMM files (topologies/GEMM_mnk) say "Layer Name", its docs "Layer".
         form = Form::Gemm;
       } else {
         throw std::invalid_argument(where + "the header is neither SCALE-Sim's conv form (Layer name, IFMAP Height, "
@@ -135,6 +137,19 @@ std::vector<TopologyLayer> load_topology(const std::string& path) {
   if (header.empty()) throw std::invalid_argument(path + ": empty topology file");
   if (layers.empty()) throw std::invalid_argument(path + ": the topology has a header and no layer");
   return layers;
+}
+
+std::string scalesim_ofmap_note(const TopologyLayer& l) {
+  if (l.out_h() == l.scalesim_out_h() && l.out_w() == l.scalesim_out_w()) return {};
+  const bool rows = l.out_h() != l.scalesim_out_h();
+  const int extent = rows ? l.ifmap_h : l.ifmap_w;
+  const int filter = rows ? l.window.kh : l.window.kw;
+  const int stride = rows ? l.window.stride_h : l.window.stride_w;
+  const auto size = [](int h, int w) { return std::to_string(h) + "x" + std::to_string(w); };
+  return "layer '" + l.name + "': (" + std::to_string(extent) + " - " + std::to_string(filter) +
+         ") is not a multiple of the stride " + std::to_string(stride) + ": ccsim computes " + size(l.out_h(), l.out_w()) +
+         " output pixels (every window inside the IFMAP), SCALE-Sim counts " + size(l.scalesim_out_h(), l.scalesim_out_w()) +
+         " (a last window past its edge)";
 }
 
 Network synthetic_network(const TopologyLayer& t, std::uint32_t seed) {

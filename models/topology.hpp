@@ -1,7 +1,7 @@
 // SCALE-Sim topology files: one layer per row, for timing a workload without a trained network.
 //   conv form: Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels,
 //              Num Filter, Strides[, Stride W],
-//   GEMM form: Layer, M, N, K,   (an M x K input times a K x N weight: M pixels of K channels
+//   GEMM form: Layer[ Name], M, N, K,   (an M x K input times a K x N weight: M pixels of K channels
 //              through N filters, as SCALE-Sim maps it)
 // Rows may end with a comma (SCALE-Sim's own files do). As in SCALE-Sim, the IFMAP is taken as
 // already padded (output = (H - Fh) / S + 1) and a layer whose name contains "DP" is depthwise.
@@ -28,7 +28,16 @@ struct TopologyLayer {
 
   int out_h() const { return (ifmap_h - window.kh) / window.stride_h + 1; }
   int out_w() const { return (ifmap_w - window.kw) / window.stride_w + 1; }
+  // SCALE-Sim's count, ceil((H - Fh + S) / S): one more output row (column) when H - Fh is not a
+  // multiple of S, a last window that hangs past the IFMAP's edge.
+  int scalesim_out_h() const { return (ifmap_h - window.kh + 2 * window.stride_h - 1) / window.stride_h; }
+  int scalesim_out_w() const { return (ifmap_w - window.kw + 2 * window.stride_w - 1) / window.stride_w; }
 };
+
+// For the user: "" when ccsim and SCALE-Sim count the same output pixels, else e.g. "layer
+// 'Conv1': (224 - 11) is not a multiple of the stride 4: ccsim computes 54x54 output pixels (every
+// window inside the IFMAP), SCALE-Sim counts 55x55 (a last window past its edge)".
+std::string scalesim_ofmap_note(const TopologyLayer& layer);
 
 // Throws std::invalid_argument naming the file, line and column for a malformed file: a header
 // of neither form, a field that is not a positive integer, a filter larger than the IFMAP, a

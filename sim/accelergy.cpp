@@ -39,13 +39,17 @@ std::string accelergy_ert(const hw::AcceleratorConfig& config, const hw::AreaBre
   const double cell_um2 = area.cell.total_um2();
   YAML::Emitter out;
   out.SetDoublePrecision(10);
-  out << YAML::Comment("ccsim energy reference table: pJ per action; mx_cell mac_bit per busy bit cycle (with the "
-                       "multiplexer), psum_add per busy MAC slot, buffers and DRAM per byte, clock and leak per cycle at " +
+  const bool parallel = a.mac == hw::MacKind::BitParallel;
+  const double select_pJ = t.mux_pJ + hw::ceil_log2(a.alpha_max) * t.mux2_pJ;  // one bit through the multiplexer
+  out << YAML::Comment(std::string("ccsim energy reference table: pJ per action; mx_cell ") +
+                       (parallel ? "mac per busy MAC slot (a bit-parallel multiply" : "mac_bit per busy bit cycle (") +
+                       " with the multiplexer), psum_add per busy MAC slot, buffers and DRAM per byte, clock and leak per cycle at " +
                        format_number(clock_mhz) + " MHz");
   out << YAML::BeginMap << YAML::Key << "ERT" << YAML::Value << YAML::BeginMap << YAML::Key << "version" << YAML::Value
       << YAML::SingleQuoted << "0.4" << YAML::Key << "tables" << YAML::Value << YAML::BeginSeq;
   table(out, instances("mx_cell", cells),
-        {{"mac_bit", t.mac_bit_pJ + t.mux_pJ + hw::ceil_log2(a.alpha_max) * t.mux2_pJ},
+        {parallel ? Action{"mac", hw::mac_pJ_per_slot(a, t, area.cell.weight_bits) + a.data_bits * select_pJ}
+                  : Action{"mac_bit", t.mac_bit_pJ + select_pJ},
          {"psum_add", t.psum_add_pJ},
          {"clock", area.cell.register_bits * t.register_bit_clock_pJ},
          {"leak", leak_per_cycle_pJ(cell_um2, t.logic_leakage_mW_per_mm2, clock_mhz)}});

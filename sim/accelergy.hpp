@@ -1,9 +1,10 @@
 // The energy and area tables of a configured accelerator in Accelergy's formats (ERT.yaml, the
 // energy reference table, and ART.yaml, the area reference table; version 0.4 as Timeloop and
 // Accelergy write them), so Timeloop/Accelergy users can reuse ccsim's per-action figures.
-// Energies in pJ per action: the cell's actions per bit cycle (mac_bit includes the multiplexer
-// selection) or per MAC slot (psum_add), buffer and DRAM actions per byte, `clock` and `leak` per
-// cycle at the given clock. Areas in um^2 per instance.
+// Energies in pJ per action: the cell's multiply per bit cycle (mac_bit, bit-serial cells) or per
+// MAC slot (mac, bit-parallel cells), each with the multiplexer selection, and psum_add per MAC
+// slot; buffer and DRAM actions per byte, `clock` and `leak` per cycle at the given clock. Areas
+// in um^2 per instance.
 #pragma once
 
 #include <string>

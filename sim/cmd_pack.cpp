@@ -39,6 +39,8 @@ struct PackArgs {
   bool regroup = false;
   bool combine_all = false;
   int check_count = 1000;
+  int activation_bits = 8;
+  int weight_bits = 8;
   PreprocessFlags preprocess;
   bool combine_given = false;  // --alpha, --gamma or --section on the command line
 };
@@ -127,6 +129,8 @@ void run_pack(const PackArgs& a) {
   model::PackOptions options;
   options.combine = {a.alpha, a.gamma, a.section};
   options.regroup = a.regroup;
+  options.activation_bits = a.activation_bits;
+  options.weight_bits = a.weight_bits;
   options.combine_given = a.combine_given;
   options.scope = a.combine_all ? model::CombineScope::AllWeightLayers : model::CombineScope::Reference;
   for (const auto& spec : a.layer_overrides) {
@@ -181,6 +185,12 @@ void add_pack_command(CLI::App& app) {
                   "test images of the --calib-dataset on which to report the float accuracy combining costs a network "
                   "not trained for it (0: skip)")
       ->check(kNonNegative)->capture_default_str();
+  cmd->add_option("--activation-bits", args->activation_bits,
+                  "width of the quantized activations (the input and every layer's output), 2 to 8 bits; a bit-serial "
+                  "array needs --data-bits of at least this")
+      ->check(CLI::Range(2, 8))->capture_default_str();
+  cmd->add_option("--weight-bits", args->weight_bits, "width of the quantized weights, 2 to 8 bits")
+      ->check(CLI::Range(2, 8))->capture_default_str();
   cmd->add_option("--report", args->report, "write the combining report (JSON)");
   cmd->add_option("--pruned-model", args->pruned_model, "write the folded, pruned float network (ccsim-network JSON)");
   cmd->add_option("--calib-dataset", args->calib_dataset, "IDX data set directory for calibration (train split)");

@@ -43,6 +43,8 @@ struct RunArgs {
   std::string file;
   std::string array = "16x16";
   int data_bits = 8;
+  std::string mac = "serial";
+  std::string weight_load = "overlapped";
   std::string mode = "cycle";
   std::vector<std::string> inputs;
   std::string dataset;
@@ -99,6 +101,8 @@ struct RtlCheck {
 hw::AcceleratorConfig accelerator_config(const RunArgs& a) {
   hw::AcceleratorConfig cfg(hw::parse_array(a.array));
   cfg.array.data_bits = a.data_bits;
+  cfg.array.mac = hw::parse_mac(a.mac);
+  cfg.array.shadow_weights = a.weight_load == "overlapped";
   cfg.array.accumulator_pixels = a.acc_pixels;
   cfg.array.input_store_bytes = static_cast<std::int64_t>(a.input_store_kib * 1024);
   cfg.array.vector_lanes = a.vector_lanes;
@@ -200,6 +204,8 @@ void run_topology_command(const RunArgs& a) {
   for (std::size_t k = 0; k < runs.size(); ++k) {
     const std::string note = hw::pixel_block_note(array, runs[k].layer, hw::pixel_blocks(array, runs[k].layer));
     if (!note.empty()) std::cerr << "ccsim: note: " << note << "\n";
+    const std::string ofmap = model::scalesim_ofmap_note(layers[k]);
+    if (!ofmap.empty()) std::cerr << "ccsim: note: " << ofmap << "\n";
   }
   for (std::size_t k = 0; k < runs.size(); ++k) {
     const model::TopologyLayer& t = layers[k];
@@ -214,6 +220,8 @@ void run_topology_command(const RunArgs& a) {
     j["stride"] = {t.window.stride_h, t.window.stride_w};
     j["depthwise"] = t.depthwise;
     j["output_pixels"] = static_cast<std::int64_t>(t.out_h()) * t.out_w();
+    j["scalesim_output_pixels"] = static_cast<std::int64_t>(t.scalesim_out_h()) * t.scalesim_out_w();
+    j["reduction"] = static_cast<std::int64_t>(t.depthwise ? 1 : t.channels) * t.window.kh * t.window.kw;  // weights per filter
     j["packed_columns"] = runs[k].layer.packed_cols();
     j["nonzero_weights"] = runs[k].nonzeros;
     j["weights"] = runs[k].weights;
@@ -224,6 +232,7 @@ void run_topology_command(const RunArgs& a) {
                                  {"scheme", a.scheme},           {"density", a.density},
                                  {"alpha", a.alpha},             {"gamma", a.gamma},
                                  {"samples", a.count},
+                                 {"activation_bits", std::min(8, array.data_bits)},
                                  {"golden_check", a.mode == "fast" ? "timing only: no values computed" : "pass"},
                                  {"total_cycles", total_cycles}, {"layers", per_layer},
                                  {"wall_seconds", seconds}};
@@ -231,8 +240,13 @@ void run_topology_command(const RunArgs& a) {
   if (!a.report.empty()) files.add(a.report, report.dump(2) + "\n");
   if (!a.compute_report.empty()) files.add(a.compute_report, csv);
   files.commit();
+  const int activation_bits = std::min(8, array.data_bits);
   std::cout << "PASS: " << runs.size() << " layers of " << a.topology << " (synthetic weights, " << a.scheme
-            << " at density " << a.density << "), " << a.count
+            << " at density " << a.density
+            << (activation_bits < 8 ? ", " + std::to_string(activation_bits) + "-bit activations for --data-bits " +
+                                          std::to_string(array.data_bits)
+                                    : std::string())
+            << "), " << a.count
             << (a.mode == "fast" ? " input(s) each, timed (no values computed)" : " random input(s) each, bit-exact with the golden model")
             << "; " << total_cycles << " cycles in all on "
             << array.rows << "x" << array.cols << ", " << a.mode << " mode, " << seconds << " s\n";
@@ -370,7 +384,13 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--gamma", a->gamma, "--topology, scheme cc: average conflicts per row allowed in a group")
       ->check(CLI::Range(0.0, 1e6))->capture_default_str();
   cmd->add_option("--array", a->array, "systolic array size ROWSxCOLS")->capture_default_str();
-  cmd->add_option("--data-bits", a->data_bits, "bits per input value (cycles per MAC)")->capture_default_str();
+  cmd->add_option("--data-bits", a->data_bits, "bits per input value (bit-serial cells: cycles per MAC)")->capture_default_str();
+  cmd->add_option("--mac", a->mac, "MAC cell: serial (bit-serial, data-bits cycles per MAC) or parallel (one MAC per cycle)")
+      ->check(CLI::IsMember({"serial", "parallel"}))->capture_default_str();
+  cmd->add_option("--weight-load", a->weight_load,
+                  "overlapped (shadow weight registers load the next tile while one computes) or exposed (every tile waits "
+                  "for its load, as SCALE-Sim's WS dataflow)")
+      ->check(CLI::IsMember({"overlapped", "exposed"}))->capture_default_str();
   cmd->add_option("--mode", a->mode, "cycle (clocked SystemC) or fast (analytical)")
       ->check(CLI::IsMember({"cycle", "fast"}))->capture_default_str();
   cmd->add_option("--input", a->inputs, "input tensor (ONNX TensorProto .pb), repeatable");

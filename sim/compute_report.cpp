@@ -14,7 +14,7 @@ std::string compute_report_row(std::size_t id, const model::PackedLayer& l, cons
                                const hw::ArrayConfig& a) {
   double overall = 0, mapping = 0, compute = 0;
   if (l.kind == model::OpKind::Matmul && s.cycles > 0) {
-    overall = 100.0 * static_cast<double>(s.busy_slots) * a.data_bits / (static_cast<double>(a.rows) * a.cols * s.cycles);
+    overall = 100.0 * static_cast<double>(s.busy_slots) * a.cycles_per_mac() / (static_cast<double>(a.rows) * a.cols * s.cycles);
     // Of one pass over the layer: every pixel block runs the same tiles.
     mapping = 100.0 * static_cast<double>(l.rows()) * l.packed_cols() /
               (static_cast<double>(hw::tiles_per_block(a, l)) * a.rows * a.cols);

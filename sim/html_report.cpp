@@ -20,7 +20,7 @@ constexpr const char* kPackagedChartJs = "/usr/share/javascript/chart.js/chart.m
 
 // The sweep's axes as explore writes them: a point's configuration.
 const std::vector<std::string> kAxes = {"network",        "scheme",          "density",     "alpha",
-                                        "gamma",          "array",           "data_bits",   "clock_mhz",
+                                        "gamma",          "array",           "data_bits",   "mac", "weight_load", "clock_mhz",
                                         "weight_buffer_kib", "act_buffer_kib", "dram_bytes_per_cycle",
                                         "acc_pixels",     "input_store_kib", "vector_lanes", "vector_store_kib",
                                         "schedule"};
@@ -489,7 +489,9 @@ std::string run_report_html(const std::string& source, const json& report, const
   row("mode", report.value("mode", "?"));
   if (array.contains("rows")) {
     row("array", std::to_string(array["rows"].get<int>()) + " x " + std::to_string(array["cols"].get<int>()) + ", " +
-                     std::to_string(array.value("data_bits", 8)) + "-bit serial, α ≤ " + std::to_string(array.value("alpha_max", 8)));
+                     std::to_string(array.value("data_bits", 8)) + "-bit " + array.value("mac", std::string("serial")) +
+                     " cells, α ≤ " + std::to_string(array.value("alpha_max", 8)) +
+                     (array.value("shadow_weights", true) ? "" : ", weight loads exposed"));
   }
   row("samples", std::to_string(report.value("samples", 0)));
   row("cycles per inference", with_thousands(report.value("cycles_per_inference", std::int64_t{0})));

@@ -7,6 +7,7 @@
 #include <exception>
 #include <filesystem>
 #include <iostream>
+
 #include <string>
 
 #include <CLI/CLI.hpp>

@@ -103,6 +103,9 @@ std::vector<std::string> array_configurations() {
 
 hw::ArrayImplementationFactory rtl_array_factory() {
   return [](const hw::ArrayConfig& config) {
+    if (config.mac != hw::MacKind::BitSerial) {
+      throw std::invalid_argument("--rtl array: the RTL array has bit-serial cells; --mac parallel runs the SystemC model only");
+    }
     if (config.data_bits != kDataBits || config.alpha_max != kAlphaMax) {
       throw std::invalid_argument("--rtl array: the RTL array is built for --data-bits 8 and alpha_max 8, not " +
                                   std::to_string(config.data_bits) + " and " + std::to_string(config.alpha_max));

@@ -84,6 +84,9 @@ std::string point_description(const SweepPoint& p, std::uint64_t network_digest,
     << "\ninput_store_kib " << format_number(p.input_store_kib) << "\nvector_lanes " << p.vector_lanes
     << "\nvector_store_kib " << format_number(p.vector_store_kib) << "\nschedule " << p.schedule << "\nsettings "
     << hex64(settings_digest) << "\n";
+  // Axes added later enter only when not at their default, so the points that existed keep their IDs.
+  if (p.mac != "serial") o << "mac " << p.mac << "\n";
+  if (p.weight_load != "overlapped") o << "weight_load " << p.weight_load << "\n";
   return o.str();
 }
 
@@ -131,6 +134,8 @@ std::string format_number(double v) {
 hw::AcceleratorConfig config_of(const SweepPoint& p, int alpha_max) {
   hw::AcceleratorConfig cfg(hw::parse_array(p.array));
   cfg.array.data_bits = p.data_bits;
+  cfg.array.mac = hw::parse_mac(p.mac);
+  cfg.array.shadow_weights = p.weight_load == "overlapped";
   cfg.array.alpha_max = std::max(1, alpha_max);
   cfg.weight_buffer.capacity_bytes = static_cast<std::int64_t>(p.weight_buffer_kib * 1024);
   cfg.activation_buffer.capacity_bytes = static_cast<std::int64_t>(p.act_buffer_kib * 1024);
@@ -179,7 +184,8 @@ Sweep load_sweep(const std::string& path) {
     if (!fs::exists(n)) throw std::invalid_argument(path + ": network '" + n + "': no such file");
   }
   const nlohmann::json axes = j.value("axes", nlohmann::json::object());
-  static const char* kAxes[] = {"array",          "data_bits",       "clock_mhz", "weight_buffer_kib", "act_buffer_kib",
+  static const char* kAxes[] = {"array",          "data_bits",       "mac",       "weight_load",
+                                "clock_mhz", "weight_buffer_kib", "act_buffer_kib",
                                 "dram_bytes_per_cycle", "acc_pixels", "input_store_kib", "vector_lanes",
                                 "vector_store_kib", "schedule",
                                 "scheme",         "density",         "alpha",     "gamma"};
@@ -190,6 +196,8 @@ Sweep load_sweep(const std::string& path) {
   }
   const auto arrays = axis<std::string>(axes, "array", {"16x16"}, path);
   const auto bits = axis<int>(axes, "data_bits", {8}, path);
+  const auto macs = axis<std::string>(axes, "mac", {"serial"}, path);
+  const auto loads = axis<std::string>(axes, "weight_load", {"overlapped"}, path);
   const auto clocks = axis<double>(axes, "clock_mhz", {500}, path);
   const auto wbuf = axis<double>(axes, "weight_buffer_kib", {64}, path);
   const auto abuf = axis<double>(axes, "act_buffer_kib", {128}, path);
@@ -207,8 +215,19 @@ Sweep load_sweep(const std::string& path) {
     for (const auto& a : arrays) hw::parse_array(a);
     for (const auto& sc : schedules) hw::parse_schedule(sc);
     for (const auto& sc : schemes) model::parse_sparsity_scheme(sc);
+    for (const auto& m : macs) hw::parse_mac(m);
+    for (const auto& w : loads) {
+      if (w != "overlapped" && w != "exposed") throw std::invalid_argument("weight_load '" + w + "' must be overlapped or exposed");
+    }
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument(path + ": " + e.what());
+  }
+  for (const int b : bits) {
+    if (b < 8) {
+      throw std::invalid_argument(path + ": data_bits " + std::to_string(b) + " is narrower than the 8-bit activations explore "
+                                  "packs every network with (a low-precision network: ccsim pack --activation-bits, then ccsim "
+                                  "run --data-bits)");
+    }
   }
   for (double d : densities) {
     if (!(d > 0 && d <= 1)) throw std::invalid_argument(path + ": density " + format_number(d) + " must be in (0, 1]");
@@ -229,6 +248,7 @@ Sweep load_sweep(const std::string& path) {
   // memory without bound).
   std::uint64_t count = networks.size();
   for (const std::size_t n : {schemes.size(), densities.size(), alphas.size(), gammas.size(), arrays.size(), bits.size(),
+                              macs.size(), loads.size(),
                               clocks.size(), wbuf.size(), abuf.size(), dram.size(), accs.size(), stores.size(),
                               lanes.size(), vstores.size(), schedules.size()}) {
     count = count > kMaxSweepPoints ? count : count * n;
@@ -267,6 +287,8 @@ Sweep load_sweep(const std::string& path) {
           for (double g : gammas)
             for (const auto& arr : arrays)
               for (int b : bits)
+                for (const auto& mac : macs)
+                for (const auto& load : loads)
                 for (double clk : clocks)
                   for (double w : wbuf)
                     for (double ab : abuf)
@@ -283,6 +305,8 @@ Sweep load_sweep(const std::string& path) {
                               p.gamma = g;
                               p.array = arr;
                               p.data_bits = b;
+                              p.mac = mac;
+                              p.weight_load = load;
                               p.clock_mhz = clk;
                               p.weight_buffer_kib = w;
                               p.act_buffer_kib = ab;

@@ -29,6 +29,8 @@ struct SweepPoint {
   double gamma = 1.75;
   std::string array;
   int data_bits = 8;
+  std::string mac = "serial";             // MAC cell: serial or parallel
+  std::string weight_load = "overlapped";  // overlapped (shadow weight registers) or exposed
   double clock_mhz = 500;
   double weight_buffer_kib = 64;
   double act_buffer_kib = 128;

@@ -1,5 +1,7 @@
 #include "sim/topology_run.hpp"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <random>
 #include <stdexcept>
@@ -27,16 +29,28 @@ model::FloatTensor random_batch(const model::Shape& s, int n, std::uint32_t seed
 std::vector<TopologyLayerRun> run_topology(const std::vector<model::TopologyLayer>& layers, const model::SchemeSpec& spec,
                                            const hw::AcceleratorConfig& config, bool cycle_mode, int count) {
   std::vector<TopologyLayerRun> out;
+  // Keep freed memory for reuse instead of returning it to the kernel: each layer's packing
+  // copies filter matrices of megabytes, and on a VM every fresh page is a costly fault (a third
+  // of a fast topology run's CPU time before this). One thread, layer after layer: the peak is
+  // that of the largest layer either way.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   // One image calibrates each synthetic layer: an OpenMP team would spend more spinning than working.
   model::set_float_threads(1);
   for (std::size_t k = 0; k < layers.size(); ++k) {
     const model::TopologyLayer& t = layers[k];
     const model::Network net = model::synthetic_network(t, static_cast<std::uint32_t>(k + 1));
-    // The scales only make the synthetic layer a valid int8 one; one random image sets them.
-    const auto calibration = random_batch(net.input, 1, static_cast<std::uint32_t>(500 + k));
+    // The scales only make the synthetic layer a valid int8 one: one random image sets them when
+    // values are computed; timing alone needs none (no counter depends on a value).
+    model::SchemeSpec layer_spec = spec;
+    layer_spec.timing_only = !cycle_mode;
+    // Synthetic activations as wide as the data path takes (8 bits at most): --data-bits 4 times
+    // a 4-bit network.
+    layer_spec.activation_bits = std::min(8, config.array.data_bits);
+    const auto calibration = cycle_mode ? random_batch(net.input, 1, static_cast<std::uint32_t>(500 + k)) : model::FloatTensor{};
     model::SchemePack pack;
     try {
-      pack = model::pack_with_scheme(net, spec, calibration);
+      pack = model::pack_with_scheme(net, layer_spec, calibration);
     } catch (const std::invalid_argument& e) {
       throw std::invalid_argument("topology layer '" + t.name + "': " + e.what());
     }

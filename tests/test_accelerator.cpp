@@ -17,12 +17,15 @@
 namespace ccsim::hw {
 namespace {
 
-// `ran` (may be null) receives the packed network it ran.
-void check_network(const AcceleratorConfig& config, int alpha, model::PackedNetwork* ran = nullptr) {
+// `ran` (may be null) receives the packed network it ran; `bits` are its activation and weight widths.
+void check_network(const AcceleratorConfig& config, int alpha, model::PackedNetwork* ran = nullptr,
+                   std::pair<int, int> bits = {8, 8}) {
   const auto net = test::shift_net(31, 0.35);
   model::PackOptions opt;
   opt.scope = model::CombineScope::AllWeightLayers;  // combine every weight layer, the first and FC ones too
   opt.combine = {alpha, 1.75, 0};
+  opt.activation_bits = bits.first;
+  opt.weight_bits = bits.second;
   const auto packed = model::pack_network(net, opt, test::random_batch(net.input, 8, 1)).packed;
   if (ran) *ran = packed;
   const auto batch = test::random_batch(net.input, 3, 2);
@@ -68,6 +71,69 @@ TEST(Accelerator, ShiftNetworkOnANonSquareArray) {
   check_network(a, 4);
 }
 
+// Bit-parallel cells (one cycle per MAC) and arrays without shadow registers: the SystemC units
+// give the golden outputs and the fast mode's counters, also with pixel blocks and slow memory.
+TEST(Accelerator, BitParallelCellsInBothModes) {
+  ArrayConfig a;
+  a.mac = MacKind::BitParallel;
+  check_network(a, 8);
+  a.rows = 5;
+  a.cols = 12;
+  a.accumulator_pixels = 30;
+  a.input_store_bytes = 900;
+  check_network(a, 4);
+}
+
+// Low precision: a network quantized to 4-bit activations and 3-bit weights runs on a 4-bit
+// data path (bit-serial: 4 cycles per MAC), every value within its width, both modes and the
+// golden model agreeing; an 8-bit network on that data path is refused.
+TEST(Accelerator, LowPrecisionNetworkOnANarrowDataPath) {
+  ArrayConfig a;
+  a.rows = 8;
+  a.cols = 8;
+  a.data_bits = 4;
+  model::PackedNetwork packed;
+  check_network(a, 4, &packed, {4, 3});
+  EXPECT_EQ(packed.activation_bits, 4);
+  EXPECT_EQ(packed.weight_bits, 3);
+  int matmuls = 0;
+  for (const auto& l : packed.layers) {
+    if (l.kind != model::OpKind::Matmul) continue;
+    ++matmuls;
+    EXPECT_GE(l.act_min, -8) << l.name;
+    EXPECT_LE(l.act_max, 7) << l.name;
+    for (const auto w : l.weights) ASSERT_TRUE(w >= -4 && w <= 3) << l.name << " weight " << int(w);
+    // Bit-serial cycles follow the width: T_compute = 4 (P + C - 1) + R.
+    EXPECT_EQ(tile_compute_cycles(a, 10), 4 * (10 + 8 - 1) + 8);
+  }
+  EXPECT_GE(matmuls, 3);
+  a.mac = MacKind::BitParallel;
+  check_network(a, 4, nullptr, {4, 3});
+  ArrayConfig narrow;
+  narrow.data_bits = 6;
+  try {
+    check_network(narrow, 4);
+    ADD_FAILURE() << "an 8-bit network ran on a 6-bit data path";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("has 8-bit activations, wider than the array's 6-bit data path (run --data-bits"),
+              std::string::npos) << e.what();
+  }
+}
+
+TEST(Accelerator, ExposedWeightLoadsInBothModes) {
+  ArrayConfig a;
+  a.shadow_weights = false;
+  check_network(a, 8);
+  a.mac = MacKind::BitParallel;
+  a.rows = 4;
+  a.cols = 6;
+  check_network(a, 4);
+  AcceleratorConfig slow = test::memory_bound_config(0.5);
+  slow.array.shadow_weights = false;
+  slow.array.mac = MacKind::BitParallel;
+  check_network(slow, 4);
+}
+
 // A small accumulator buffer and input store: layers run in pixel blocks (each exposing its first
 // weight load, its weights read again); both modes agree and give the golden outputs.
 TEST(Accelerator, PixelBlocksInBothModes) {
@@ -95,6 +161,9 @@ TEST(Accelerator, PipelinedScheduleOverlapsInputs) {
   c.array.rows = 8;
   c.array.cols = 8;
   c.schedule = Schedule::Pipelined;
+  check_network(c, 4);
+  c.array.mac = MacKind::BitParallel;  // and with bit-parallel cells, no shadow registers
+  c.array.shadow_weights = false;
   check_network(c, 4);
 }
 

@@ -12,6 +12,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -454,6 +455,104 @@ TEST_F(Cli, TopologyCsvLayersTakeTheDocumentedCycles) {
   expect_failure("run --topology " + path("conv.csv") + " --tlm lt", "--vcd, --tlm and --rtl are for a .ccpack");
   expect_failure("run", "run needs FILE.ccpack or --topology TOPO.csv");
   expect_failure("run " + path("x.ccpack") + " --scheme cc", "--scheme, --density, --alpha and --gamma go with --topology");
+}
+
+// Bit-parallel cells without shadow registers are SCALE-Sim's weight-stationary array. Against
+// SCALE-Sim v2's own COMPUTE_REPORT.csv files (tests/scalesim: measured, with the commands that
+// made them), every layer of every run takes exactly
+//   ccsim:     n (2 W + H + P - 2) + 1   (array cycles: the layer's cycles without its DMA phases)
+//   SCALE-Sim: n (2 H + W + T - 2) - 1
+// for a SCALE-Sim array of H rows (the reduction) and W columns (the filters), run by ccsim as a
+// W x H array (rows are filters in ccsim), n folds, P ccsim's output pixels and T SCALE-Sim's
+// (one more row or column when (IFMAP - filter) is not a multiple of the stride). On square
+// arrays with P = T that is 2 cycles a layer apart: within 1 %.
+TEST_F(Cli, BitParallelWeightStationaryMatchesScaleSim) {
+  const std::string dir = std::string(CCSIM_SOURCE_DIR) + "/tests/scalesim/";
+  std::ifstream manifest(dir + "runs.csv");
+  ASSERT_TRUE(manifest) << dir + "runs.csv";
+  std::string line;
+  std::getline(manifest, line);  // topology,height,width,report
+  int compared = 0;
+  int within_1_percent = 0;
+  while (std::getline(manifest, line)) {
+    if (line.empty()) continue;
+    std::stringstream fields(line);
+    std::string topology, report;
+    long H = 0, W = 0;
+    char comma = 0;
+    std::getline(fields, topology, ',');
+    fields >> H >> comma >> W >> comma >> report;
+    SCOPED_TRACE(topology + " on SCALE-Sim " + std::to_string(H) + "x" + std::to_string(W));
+    const Result r = run("run --topology " + dir + topology + " --mode fast --mac parallel --weight-load exposed --array " +
+                         std::to_string(W) + "x" + std::to_string(H) +
+                         " --acc-pixels 1048576 --input-store-kib 65536 --report " + path("s.json"));
+    ASSERT_EQ(r.status, 0) << r.output;
+    const auto layers = nlohmann::json::parse(read_file(path("s.json")))["layers"];
+    // SCALE-Sim's rows: LayerID, Total Cycles, ...
+    std::ifstream compute(dir + report);
+    ASSERT_TRUE(compute) << dir + report;
+    std::getline(compute, line);
+    std::size_t k = 0;
+    while (std::getline(compute, line)) {
+      if (line.empty()) continue;
+      ASSERT_LT(k, layers.size()) << report << " has more layers than ccsim ran";
+      const long scalesim = std::stol(line.substr(line.find(',') + 1));
+      const auto& l = layers[k++];
+      const long ccsim = l["cycles"].get<long>() - l["memory_stall_cycles"].get<long>();
+      // The layer's shape from ccsim's report: filters M, reduction K, output pixels P.
+      const long M = l["filters"].get<long>();
+      const long K = l["reduction"].get<long>();
+      const long P = l["output_pixels"].get<long>();
+      const long T = l["scalesim_output_pixels"].get<long>();
+      const long n = ((K + H - 1) / H) * ((M + W - 1) / W);
+      EXPECT_EQ(scalesim, n * (2 * H + W + T - 2) - 1) << "SCALE-Sim's count, layer " << k - 1;
+      EXPECT_EQ(ccsim, n * (2 * W + H + P - 2) + 1) << "ccsim's count, layer " << k - 1;
+      if (H == W && P == T) {
+        EXPECT_LE(std::abs(ccsim - scalesim), 0.01 * scalesim) << "layer " << k - 1;
+        ++within_1_percent;
+      }
+      ++compared;
+    }
+    EXPECT_EQ(k, layers.size()) << report << " has fewer layers than ccsim ran";
+  }
+  EXPECT_GE(compared, 20);
+  EXPECT_GE(within_1_percent, 15);
+}
+
+// pack --activation-bits / --weight-bits: a 4-bit network runs on a 4-bit data path (cycle mode
+// PASS against the golden model, fast mode the same cycles, 4 cycles per MAC instead of 8); the
+// 8-bit network is refused there, naming the flag; a width outside [2, 8] is refused.
+TEST_F(Cli, LowPrecisionNetworksRunOnNarrowDataPaths) {
+  const std::string pack = "pack " + path("net.json") + " --alpha 4 --calib-input " + path("calib.pb");
+  Result r = run(pack + " --activation-bits 4 --weight-bits 4 -o " + path("n4.ccpack"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  ASSERT_EQ(run(pack + " -o " + path("n8.ccpack")).status, 0);
+  const std::string base = " --array 8x8 --input " + path("x.pb") + " --report ";
+  r = run("run " + path("n4.ccpack") + " --data-bits 4 --mode cycle" + base + path("c4.json"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("PASS"), std::string::npos) << r.output;
+  ASSERT_EQ(run("run " + path("n4.ccpack") + " --data-bits 4 --mode fast" + base + path("f4.json")).status, 0);
+  ASSERT_EQ(run("run " + path("n8.ccpack") + " --mode fast" + base + path("f8.json")).status, 0);
+  const auto cycles = [&](const char* file) {
+    return nlohmann::json::parse(read_file(path(file)))["per_inference"]["cycles"].get<long>();
+  };
+  EXPECT_EQ(cycles("c4.json"), cycles("f4.json"));
+  EXPECT_LT(cycles("f4.json"), cycles("f8.json"));
+  const auto inspect = run("inspect " + path("n4.ccpack"));
+  EXPECT_NE(inspect.output.find("4-bit symmetric per tensor"), std::string::npos) << inspect.output;
+  expect_failure("run " + path("n8.ccpack") + " --data-bits 4 --mode fast" + base + path("never.json"),
+                 "has 8-bit activations, wider than the array's 4-bit data path (run --data-bits", path("never.json"));
+  expect_failure(pack + " --activation-bits 9 -o " + path("n9.ccpack"), "--activation-bits", path("n9.ccpack"));
+  // A topology's synthetic layers take the data path's width: 4-bit activations at --data-bits 4,
+  // bit-exact in cycle mode, and the cycles of b = 4.
+  write_file_atomic(path("t.csv"), "Layer, M, N, K,\ng, 5, 24, 40,\n");
+  r = run("run --topology " + path("t.csv") + " --data-bits 4 --mode cycle --report " + path("t.json"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("4-bit activations for --data-bits 4"), std::string::npos) << r.output;
+  const auto t = nlohmann::json::parse(read_file(path("t.json")));
+  EXPECT_EQ(t["activation_bits"], 4);
+  // 2 x 3 tiles of 16 x 16; T_compute = 4 (5 + 15) + 16 = 96; DMA 200 + 120 bytes at 16 per cycle.
+  EXPECT_EQ(t["layers"][0]["cycles"].get<long>(), 16 + 5 * std::max(96L, 16L) + 96 + (200 + 15) / 16 + (120 + 15) / 16);
 }
 
 TEST_F(Cli, RunCycleFastTlmAndWaveform) {

@@ -114,6 +114,14 @@ TEST(EnergyModel, CountersTimesTable) {
   EXPECT_NEAR(e.total_pJ(), e.mac_pJ + e.mux_pJ + e.clock_pJ + e.static_pJ + e.accumulator_pJ + e.weight_buffer_pJ +
                                 e.act_buffer_pJ + e.dram_pJ, 1e-9);
   EXPECT_THROW(hw::energy_of(s, a, t, area, 0), std::invalid_argument);
+  // Bit-parallel cells: one 8 x 8 multiply per busy slot (a 12-bit input: 12 x 8 / 64 of it) and
+  // the same b bits through the multiplexer.
+  a.mac = hw::MacKind::BitParallel;
+  EXPECT_DOUBLE_EQ(hw::energy_of(s, a, t, area, 500).mac_pJ, 10 * 0.2 + 10 * 0.1);
+  EXPECT_DOUBLE_EQ(hw::energy_of(s, a, t, area, 500).mux_pJ, e.mux_pJ);
+  a.data_bits = 12;
+  EXPECT_DOUBLE_EQ(hw::energy_of(s, a, t, area, 500).mac_pJ, 10 * 0.2 * 1.5 + 10 * 0.1);
+  a = hw::ArrayConfig{};
   EXPECT_DOUBLE_EQ(e.accumulator_pJ, 7 * 5.0);
   EXPECT_DOUBLE_EQ(e.weight_buffer_pJ, 100 * 1.25);
   EXPECT_DOUBLE_EQ(e.act_buffer_pJ, 70 * 2.5);
@@ -140,6 +148,7 @@ TEST(AreaModel, CellsBuffersAndAccumulatorFromTheTable) {
   hw::AreaTable t;  // round numbers, so every term can be checked by hand
   t.reg_bit_um2 = 2;
   t.add32_um2 = 100;
+  t.mul32_um2 = 1024;
   t.shift32_um2 = 64;
   t.logic_bit_um2 = 1;
   t.sram_bit_um2 = 0.5;
@@ -157,23 +166,39 @@ TEST(AreaModel, CellsBuffersAndAccumulatorFromTheTable) {
   conv.out = {16, 2, 3};
   net.layers.push_back(conv);
   const auto cell = hw::mx_cell_area(cfg.array, 8, t);
-  EXPECT_EQ(cell.register_bits, 8 + 3 + 32 + 32);
-  EXPECT_DOUBLE_EQ(cell.registers_um2, 75 * 2.0);
+  // weight, select, product, psum; 8 one-bit input lines; shadow weight and select.
+  EXPECT_EQ(cell.register_bits, 8 + 3 + 32 + 32 + 8 + 11);
+  EXPECT_EQ(cell.line_register_bits, 8);
+  EXPECT_EQ(cell.shadow_register_bits, 11);
+  EXPECT_DOUBLE_EQ(cell.registers_um2, 94 * 2.0);
   EXPECT_DOUBLE_EQ(cell.adders_um2, 200.0);
+  EXPECT_DOUBLE_EQ(cell.multiplier_um2, 0.0);
   EXPECT_DOUBLE_EQ(cell.shifter_um2, 16.0);  // an 8-bit weight: a quarter of the 32-bit shifter
   EXPECT_DOUBLE_EQ(cell.mux_um2, 7 * 3.0);   // 7 two-input muxes of 3 gates
   const auto a = hw::area_of(cfg, net, 2, t);
-  EXPECT_DOUBLE_EQ(a.arrays_um2, 2 * 12 * (150.0 + 200 + 16 + 21));
+  EXPECT_DOUBLE_EQ(a.arrays_um2, 2 * 12 * (188.0 + 200 + 16 + 21));
+  // Bit-parallel: weight, select, psum; 8 lines of 8 bits; an 8 x 8 multiplier (64 / 1024 of the
+  // 32-bit one), one adder, no shifter, an 8-bit-wide multiplexer. No shadow registers: 11 fewer.
+  hw::ArrayConfig parallel = cfg.array;
+  parallel.mac = hw::MacKind::BitParallel;
+  parallel.shadow_weights = false;
+  const auto pc = hw::mx_cell_area(parallel, 8, t);
+  EXPECT_EQ(pc.register_bits, 8 + 3 + 32 + 64);
+  EXPECT_EQ(pc.shadow_register_bits, 0);
+  EXPECT_DOUBLE_EQ(pc.multiplier_um2, 64.0);
+  EXPECT_DOUBLE_EQ(pc.adders_um2, 100.0);
+  EXPECT_DOUBLE_EQ(pc.shifter_um2, 0.0);
+  EXPECT_DOUBLE_EQ(pc.mux_um2, 7 * 3.0 * 8);
   EXPECT_DOUBLE_EQ(a.weight_buffer_um2, 1000 * 8 * 0.5);
   EXPECT_DOUBLE_EQ(a.act_buffer_um2, 2000 * 8 * 0.5);
   EXPECT_DOUBLE_EQ(a.accumulator_um2, 2 * 4 * 35 * 32 * 0.5);  // R x largest P, int32, per array
   EXPECT_DOUBLE_EQ(a.total_um2(), a.arrays_um2 + a.weight_buffer_um2 + a.act_buffer_um2 + a.accumulator_um2);
   cfg.array.alpha_max = 1;  // no multiplexer, no select register
   EXPECT_DOUBLE_EQ(hw::mx_cell_area(cfg.array, 8, t).mux_um2, 0.0);
-  EXPECT_EQ(hw::mx_cell_area(cfg.array, 8, t).register_bits, 72);
+  EXPECT_EQ(hw::mx_cell_area(cfg.array, 8, t).register_bits, 72 + 1 + 8);
 
   const auto d = hw::AreaTable::defaults();
-  for (const char* k : {"reg_bit_um2", "add32_um2", "shift32_um2", "logic_bit_um2", "sram_bit_um2"}) {
+  for (const char* k : {"reg_bit_um2", "add32_um2", "mul32_um2", "shift32_um2", "logic_bit_um2", "sram_bit_um2"}) {
     EXPECT_TRUE(d.sources.contains(k)) << k;
   }
   auto j = nlohmann::json::parse(hw::AreaTable::default_json());
@@ -549,6 +574,64 @@ TEST_F(ExploreCli, PixelBlockBuffersAreAxes) {
   EXPECT_FALSE(fs::exists(path("t.csv")));
 }
 
+// The MAC cell and the weight loading as axes: bit-parallel cells take fewer cycles, exposed
+// loads more; the point at the defaults keeps the ID it had before the axes existed; a bad value
+// fails naming the axis.
+TEST_F(ExploreCli, MacCellAndWeightLoadAreAxes) {
+  const nlohmann::json sweep = {
+      {"network", std::string(CCSIM_SOURCE_DIR) + "/models/examples/fmnist-dense.json"},
+      {"calibration", {{"dataset", "/usr/share/datasets/fashion-mnist"}, {"count", 16}}},
+      {"axes", {{"mac", {"serial", "parallel"}}, {"weight_load", {"overlapped", "exposed"}}}}};
+  write_file_atomic(path("mac.json"), sweep.dump());
+  auto r = test::run_ccsim("explore " + path("mac.json") + " -o " + path("m.csv") + " --json " + path("m.json") + " --quiet");
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::map<std::pair<std::string, std::string>, nlohmann::json> rows;
+  for (const auto& row : nlohmann::json::parse(read_file(path("m.json")))) {
+    rows[{row["mac"].get<std::string>(), row["weight_load"].get<std::string>()}] = row;
+  }
+  ASSERT_EQ(rows.size(), 4u);
+  const auto cycles = [&](const char* mac, const char* load) { return rows.at({mac, load})["cycles"].get<double>(); };
+  EXPECT_LT(cycles("parallel", "overlapped"), cycles("serial", "overlapped"));
+  EXPECT_GT(cycles("serial", "exposed"), cycles("serial", "overlapped"));
+  EXPECT_GT(cycles("parallel", "exposed"), cycles("parallel", "overlapped"));
+  // The same network and array without the new axes: the default point's ID is unchanged.
+  const nlohmann::json plain = {{"network", sweep["network"]}, {"calibration", sweep["calibration"]}};
+  write_file_atomic(path("plain.json"), plain.dump());
+  r = test::run_ccsim("explore " + path("plain.json") + " -o " + path("p.csv") + " --json " + path("p.json") + " --quiet");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto only = nlohmann::json::parse(read_file(path("p.json")));
+  ASSERT_EQ(only.size(), 1u);
+  EXPECT_EQ(only[0]["point"], rows.at({"serial", "overlapped"})["point"]);
+  EXPECT_EQ(only[0]["cycles"], rows.at({"serial", "overlapped"})["cycles"]);
+  // And as the ccsim before these axes computed them: the memory sweep's first point had this ID
+  // (sim/examples/memory-fmnist.csv of 2026-12-05), and every committed ID is what a run gives now.
+  r = test::run_ccsim(std::string("explore ") + CCSIM_SOURCE_DIR + "/sim/examples/memory-fmnist.json -o " + path("mem.csv") +
+                      " --quiet");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto ids = [](const std::string& csv) {
+    std::vector<std::string> out;
+    for (const auto& l : lines(csv)) out.push_back(l.substr(0, l.find(',')));
+    return out;
+  };
+  const auto now = ids(read_file(path("mem.csv")));
+  ASSERT_GT(now.size(), 1u);
+  EXPECT_EQ(now[1], "ab296f9f99d2d8e1");
+  EXPECT_EQ(now, ids(read_file(std::string(CCSIM_SOURCE_DIR) + "/sim/examples/memory-fmnist.csv")));
+  write_file_atomic(path("bad.json"), nlohmann::json({{"network", sweep["network"]}, {"calibration", sweep["calibration"]},
+                                                      {"axes", {{"weight_load", {"late"}}}}}).dump());
+  r = test::run_ccsim("explore " + path("bad.json") + " -o " + path("bad.csv") + " --quiet");
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("weight_load 'late' must be overlapped or exposed"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(path("bad.csv")));
+  // Explore packs 8-bit networks: a narrower data path is refused before anything runs.
+  write_file_atomic(path("narrow.json"), nlohmann::json({{"network", sweep["network"]}, {"calibration", sweep["calibration"]},
+                                                         {"axes", {{"data_bits", {8, 4}}}}}).dump());
+  r = test::run_ccsim("explore " + path("narrow.json") + " -o " + path("narrow.csv") + " --quiet");
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("data_bits 4 is narrower than the 8-bit activations explore packs"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(path("narrow.csv")));
+}
+
 // The vector unit as axes: the network's one layer beside the array, a global average of 64
 // channels over 7 x 7, takes ceil(64 / lanes) * 49 cycles (hw/README.md "Vector unit"); a store
 // smaller than one channel fails naming the field.
@@ -640,11 +723,14 @@ TEST_F(ExploreCli, BadSweepsFailCleanly) {
 // run --accelergy: ERT.yaml and ART.yaml in Accelergy's format whose actions, times the run's
 // counters, give the report's energy, and whose instances' areas add up to its area.
 TEST_F(ExploreCli, AccelergyTablesReproduceTheReportsEnergyAndArea) {
+  for (const std::string mac : {"serial", "parallel"}) {
+  SCOPED_TRACE("--mac " + mac);
   auto r = test::run_ccsim(std::string("run ") + CCSIM_SOURCE_DIR + "/models/examples/fmnist-shift.ccpack --mode fast --array 8x16 " +
                            "--dataset /usr/share/datasets/fashion-mnist --count 1 --clock-mhz 250 --report " + path("r.json") +
-                           " --accelergy " + path("acc"));
+                           " --mac " + mac + " --accelergy " + path("acc"));
   ASSERT_EQ(r.status, 0) << r.output;
   const auto report = nlohmann::json::parse(read_file(path("r.json")));
+  EXPECT_EQ(report["array"]["mac"], mac);
   const YAML::Node ert = YAML::LoadFile(path("acc/ERT.yaml"))["ERT"];
   const YAML::Node art = YAML::LoadFile(path("acc/ART.yaml"))["ART"];
   EXPECT_EQ(ert["version"].as<std::string>(), "0.4");
@@ -661,7 +747,10 @@ TEST_F(ExploreCli, AccelergyTablesReproduceTheReportsEnergyAndArea) {
   const auto& s = report["per_inference"];
   const auto n = [&](const char* k) { return s[k].get<double>(); };
   const double cycles = n("cycles");
-  const double expected = pJ["mx_cell"]["mac_bit"] * n("busy_slots") * 8 + pJ["mx_cell"]["psum_add"] * n("busy_slots") +
+  // Bit-serial cells act per busy bit cycle (8 per slot), bit-parallel ones per busy slot.
+  const double multiply = mac == "serial" ? pJ["mx_cell"]["mac_bit"] * n("busy_slots") * 8 : pJ["mx_cell"]["mac"] * n("busy_slots");
+  EXPECT_EQ(pJ["mx_cell"].count(mac == "serial" ? "mac" : "mac_bit"), 0u);
+  const double expected = multiply + pJ["mx_cell"]["psum_add"] * n("busy_slots") +
                           (pJ["mx_cell"]["clock"] + pJ["mx_cell"]["leak"]) * count["mx_cell"] * cycles +
                           pJ["accumulator"]["read"] * n("acc_reads") + pJ["accumulator"]["write"] * n("acc_writes") +
                           pJ["weight_buffer"]["read"] * (n("weight_buffer_read_bytes") + n("weight_buffer_fill_bytes")) +
@@ -680,9 +769,10 @@ TEST_F(ExploreCli, AccelergyTablesReproduceTheReportsEnergyAndArea) {
     um2 += t["area"].as<double>() * count.at(name.substr(6, name.find('[') - 6));
   }
   EXPECT_NEAR(um2 * 1e-6, report["area"]["total_mm2"].get<double>(), 1e-9);
+  }
   // A directory that cannot be made: named, nothing written.
   write_file_atomic(path("file"), "x");
-  r = test::run_ccsim(std::string("run ") + CCSIM_SOURCE_DIR + "/models/examples/fmnist-shift.ccpack --mode fast " +
+  const auto r = test::run_ccsim(std::string("run ") + CCSIM_SOURCE_DIR + "/models/examples/fmnist-shift.ccpack --mode fast " +
                       "--dataset /usr/share/datasets/fashion-mnist --count 1 --report " + path("r2.json") + " --accelergy " +
                       path("file/acc"));
   EXPECT_NE(r.status, 0);

@@ -119,6 +119,53 @@ TEST(MatmulEngine, BitExactAndCountersEqualFormulas) {
   }
 }
 
+// Bit-parallel cells and arrays without shadow registers (exposed weight loads), alone and
+// together: the golden outputs, and every counter equal to the formulas of hw/README.md.
+TEST(MatmulEngine, BitParallelCellsAndExposedLoadsBitExactAndCountersEqualFormulas) {
+  const LayerCase cases[] = {
+      {8, 12, 1, 1, 0, 5, 4, 4, false}, {3, 7, 3, 1, 1, 5, 6, 2, false}, {6, 5, 1, 1, 0, 1, 1, 1, false},
+      {24, 10, 1, 1, 0, 1, 1, 4, true}, {13, 33, 1, 1, 0, 3, 3, 8, false},
+  };
+  const std::pair<int, int> arrays[] = {{1, 1}, {2, 3}, {5, 2}, {7, 11}, {16, 16}};
+  std::mt19937 rng(12);
+  int n = 0;
+  for (const auto& lc : cases) {
+    const auto packed = one_layer(lc, static_cast<std::uint32_t>(100 + n++));
+    const model::PackedLayer& layer = packed.layers.at(0);
+    const model::Int8Tensor x = random_int8(layer.in, rng);
+    const model::Int8Tensor want = model::run_layer(layer, x);
+    for (const auto& [r, c] : arrays) {
+      for (const MacKind mac : {MacKind::BitSerial, MacKind::BitParallel}) {
+        for (const bool shadow : {true, false}) {
+          ArrayConfig a;
+          a.rows = r;
+          a.cols = c;
+          a.mac = mac;
+          a.shadow_weights = shadow;
+          const std::string what = "case " + std::to_string(n) + " array " + std::to_string(r) + "x" + std::to_string(c) +
+                                   " " + to_string(mac) + (shadow ? " overlapped" : " exposed");
+          MatmulEngine engine(a, layer, x, nullptr);
+          engine.run();
+          ASSERT_EQ(engine.output().data, want.data) << what;
+          const LayerStats formula = matmul_stats(a, layer);
+          EXPECT_TRUE(engine.stats().same_counts(formula))
+              << what << "\ncycle: " << engine.stats().to_json().dump() << "\nfast:  " << formula.to_json().dump();
+          // The documented closed forms (one pixel block here).
+          const std::int64_t P = static_cast<std::int64_t>(layer.out.h) * layer.out.w;
+          const std::int64_t k = mac == MacKind::BitParallel ? 1 : a.data_bits;
+          const std::int64_t tc = k * (P + c - 1) + r;
+          EXPECT_EQ(tile_compute_cycles(a, P), tc) << what;
+          const std::int64_t tiles = tiles_per_block(a, layer);
+          const std::int64_t load = r;
+          EXPECT_EQ(formula.cycles, shadow ? load + (tiles - 1) * std::max(tc, load) + tc
+                                           : load + (tiles - 1) * (tc + load - 1) + tc)
+              << what;
+        }
+      }
+    }
+  }
+}
+
 TEST(MatmulEngine, WiderDataPathTakesMoreCyclesSameResult) {
   const auto packed = one_layer({8, 8, 1, 1, 0, 4, 4, 4, false}, 5);
   const auto& layer = packed.layers[0];
@@ -296,8 +343,15 @@ TEST(ArrayConfig, ParsesAndRejects) {
   EXPECT_THROW(parse_array("0x4"), std::invalid_argument);
   EXPECT_THROW(parse_array("4x-4"), std::invalid_argument);
   ArrayConfig b;
-  b.data_bits = 4;
+  b.data_bits = 2;  // the narrowest activations
+  EXPECT_NO_THROW(b.validate());
+  b.data_bits = 1;
   EXPECT_THROW(b.validate(), std::invalid_argument);
+  b.data_bits = 17;
+  EXPECT_THROW(b.validate(), std::invalid_argument);
+  EXPECT_THROW(parse_mac("wide"), std::invalid_argument);
+  EXPECT_EQ(parse_mac("parallel"), MacKind::BitParallel);
+  EXPECT_EQ(std::string(to_string(MacKind::BitSerial)), "serial");
 }
 
 }  // namespace

@@ -135,6 +135,39 @@ nlohmann::json payload_of(const PackedNetwork& net) {
   return nlohmann::json::from_cbor(bytes.begin() + 24, bytes.end() - 4);
 }
 
+// The activation and weight widths are kept; a file written before they were recorded (no
+// "activation_bits") reads as the 8-bit network it is; values beyond a width are refused.
+TEST(PackedFile, QuantizationWidthsRoundTrip) {
+  const auto net = test::shift_net(11, 0.35);
+  PackOptions opt;
+  opt.activation_bits = 5;
+  opt.weight_bits = 2;
+  const PackedNetwork low = pack_network(net, opt, test::random_batch(net.input, 8, 2)).packed;
+  const PackedNetwork back = decode_packed(encode_packed(low), "mem");
+  EXPECT_EQ(back.activation_bits, 5);
+  EXPECT_EQ(back.weight_bits, 2);
+  for (const auto& l : back.layers) {
+    for (const auto w : l.weights) ASSERT_TRUE(w >= -2 && w <= 1) << l.name;
+  }
+  nlohmann::json old = payload_of(sample_network());
+  old["quantization"].erase("activation_bits");
+  old["quantization"].erase("weight_bits");
+  const PackedNetwork before = decode_packed(file_around(nlohmann::json::to_cbor(old)), "old.ccpack");
+  EXPECT_EQ(before.activation_bits, 8);
+  EXPECT_EQ(before.weight_bits, 8);
+  nlohmann::json wide = payload_of(low);
+  wide["quantization"]["weight_bits"] = 1;
+  expect_error(file_around(nlohmann::json::to_cbor(wide)), "activation and weight widths must be in [2, 8] bits");
+  PackedNetwork bad = low;
+  bad.weight_bits = 1;
+  EXPECT_THROW(validate(bad), std::invalid_argument);
+  bad = low;
+  bad.activation_bits = 4;  // its layers clamp to 5 bits
+  EXPECT_THROW(validate(bad), std::invalid_argument);
+  opt.activation_bits = 9;
+  EXPECT_THROW(pack_network(net, opt, test::random_batch(net.input, 8, 2)), std::invalid_argument);
+}
+
 TEST(PackedFile, DeeplyNestedPayloadIsRefusedWithoutRecursing) {
   // 100,000 nested one-entry maps {"a": {"a": ...}}: overflowed the stack of the recursive CBOR reader.
   std::vector<std::uint8_t> deep;

@@ -143,6 +143,7 @@ std::uint32_t AcceleratorTlm::load_network() {
   loaded_net_size_ = 0;
   try {
     auto net = std::make_unique<model::PackedNetwork>(model::decode_packed(image, "the network file at NET_ADDR"));
+    config_.accelerator.validate_for(*net);  // its activations fit the data path
     auto memory = std::make_unique<MemorySystem>(config_.accelerator, *net);
     const DramLayout layout =
         plan_dram(*net, WeightBuffer(config_.accelerator.weight_buffer, config_.accelerator.resolved_array()), *memory, 0);

@@ -28,7 +28,7 @@ struct FeederSetup {
   int input_slot = 0;                               // activation-buffer slot it reads
 };
 
-// Feeder -> array: the bit lines entering row 0.
+// Feeder -> array: the bit lines (bit-parallel cells: the value lines) entering row 0.
 class FeederIf : public virtual sc_core::sc_interface {
  public:
   virtual void configure(const FeederSetup& setup) = 0;
@@ -36,6 +36,8 @@ class FeederIf : public virtual sc_core::sc_interface {
   virtual void begin_tile(int first_group, std::int64_t first_pixel, std::int64_t pixels) = 0;
   // The C bit-line words for tile cycle t (bit k of word c = line k of array column c).
   virtual const std::uint32_t* lines(std::int64_t tile_cycle) = 0;
+  // Bit-parallel cells: the C x alpha_max values for tile cycle t (value k of column c = line k).
+  virtual const std::int8_t* values(std::int64_t tile_cycle) = 0;
 };
 
 // Array <-> accumulator buffer.

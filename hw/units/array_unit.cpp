@@ -28,6 +28,10 @@ void ArrayUnit::load_shadow_row(int row, const std::int8_t* weights, const std::
 
 void ArrayUnit::swap_in(std::unique_ptr<ArrayImplementation> implementation) {
   if (sc_core::sc_is_running()) throw std::logic_error(std::string(name()) + ": swap_in while simulating");
+  if (array_.mac != MacKind::BitSerial) {
+    throw std::invalid_argument(std::string(name()) + ": a swapped-in implementation has bit-serial cells; this array's are " +
+                                to_string(array_.mac));
+  }
   implementation_ = std::move(implementation);
 }
 
@@ -65,7 +69,8 @@ void ArrayUnit::start_tile(const TileDescriptor& tile) {
 }
 
 void ArrayUnit::compute_thread() {
-  const int bits = array_.data_bits;
+  const int bits = array_.cycles_per_mac();
+  const bool parallel = array_.mac == MacKind::BitParallel;
   const int last_col = array_.cols - 1;
   for (;;) {
     sc_core::wait(start_event_);
@@ -80,25 +85,29 @@ void ArrayUnit::compute_thread() {
     AccumulatorIf& acc = *accumulator.operator->();
     for (t_ = 0; t_ < tile_.compute_cycles;) {
       const std::int64_t t = t_;
-      lines_ = feed.lines(t);
       if (implementation_) std::fill(left_.begin(), left_.end(), 0);
-      array_cells_.clock(
-          t, lines_,
-          [&](int r) -> fixed::Acc {
-            const std::int64_t p = (t - r) / bits;  // column 0 finishes pixel p in this slot
-            const fixed::Acc in = p < 0 || p >= P ? 0 : acc.psum_in(r, p);
-            if (implementation_) left_[r] = in;  // what the swapped-in cells get too
-            return in;
-          },
-          [&](int r, fixed::Acc value) {
-            const std::int64_t p = (t - r) / bits - last_col;
-            if (p < 0 || p >= P) return;
-            if (implementation_) {
-              finished_.emplace_back(r, p);
-            } else {
-              acc.psum_out(r, p, value);
-            }
-          });
+      const auto left = [&](int r) -> fixed::Acc {
+        const std::int64_t p = (t - r) / bits;  // column 0 finishes pixel p in this slot
+        const fixed::Acc in = p < 0 || p >= P ? 0 : acc.psum_in(r, p);
+        if (implementation_) left_[r] = in;  // what the swapped-in cells get too
+        return in;
+      };
+      const auto right = [&](int r, fixed::Acc value) {
+        const std::int64_t p = (t - r) / bits - last_col;
+        if (p < 0 || p >= P) return;
+        if (implementation_) {
+          finished_.emplace_back(r, p);
+        } else {
+          acc.psum_out(r, p, value);
+        }
+      };
+      if (parallel) {
+        lines_ = nullptr;
+        array_cells_.clock_values(t, feed.values(t), left, right);
+      } else {
+        lines_ = feed.lines(t);
+        array_cells_.clock(t, lines_, left, right);
+      }
       if (implementation_) {  // the swapped-in cells compute the same cycle; their results go on
         implementation_->clock(lines_, left_.data());
         compare_cells(t);

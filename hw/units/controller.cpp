@@ -248,10 +248,18 @@ std::int64_t Controller::run_matmul(const LayerDescriptor& d) {
     weights->consume();
     output->begin_tile(tile);
     feeder->begin_tile(tile.first_group, tile.first_pixel, tile.pixels);
-    array->start_tile(tile);       // the shadow registers move into the cells ...
-    if ((k + 1) % per_block != 0) {  // ... and are free for the next tile of the block
+    array->start_tile(tile);  // the shadow registers move into the cells ...
+    const bool next_in_block = (k + 1) % per_block != 0;
+    const auto request_next = [&] {
       const TileDescriptor next = describe(k + 1);
       weights->request({&l, next.first_row, next.first_group});
+    };
+    if (next_in_block && array_.shadow_weights) request_next();  // ... and are free for the next tile
+    if (next_in_block && !array_.shadow_weights) {
+      // No shadow registers: the next load writes the cells once they are free, in the tile's
+      // last cycle (its accumulator write).
+      sc_core::wait(period_ * static_cast<double>(tile.compute_cycles - 1));
+      request_next();
     }
     sc_core::wait(array->done_event());
     output->end_tile(tile);

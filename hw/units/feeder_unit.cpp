@@ -5,7 +5,8 @@
 namespace ccsim::hw {
 
 FeederUnit::FeederUnit(sc_core::sc_module_name name, const ArrayConfig& array)
-    : sc_core::sc_module(name), activations("activations"), array_(array), top_(array.cols, 0) {}
+    : sc_core::sc_module(name), activations("activations"), array_(array), top_(array.cols, 0),
+      top_values_(static_cast<std::size_t>(array.cols) * array.alpha_max, 0) {}
 
 void FeederUnit::configure(const FeederSetup& setup) {
   if (!setup.matmul) throw std::logic_error(std::string(name()) + ": configured without a Matmul layer");
@@ -19,16 +20,22 @@ void FeederUnit::begin_tile(int first_group, std::int64_t first_pixel, std::int6
 }
 
 const std::uint32_t* FeederUnit::lines(std::int64_t tile_cycle) {
-  ActivationReadIf& buffer = *activations.operator->();
-  const int slot = setup_.input_slot;
-  const model::PackedLayer& layer = *setup_.matmul;
-  const model::PackedLayer* shift = setup_.fused_shift;
-  const std::int64_t fetched = feed_->lines(tile_cycle, top_.data(), [&](std::int64_t p, std::uint32_t column) {
-    return buffer.read(slot, Feeder::address(layer, shift, p, column));
-  });
+  count(feed_->lines(tile_cycle, top_.data(), fetch()));
+  return top_.data();
+}
+
+const std::int8_t* FeederUnit::values(std::int64_t tile_cycle) {
+  count(feed_->values(tile_cycle, top_values_.data(), fetch()));
+  return top_values_.data();
+}
+
+FeederUnit::BufferFetch FeederUnit::fetch() {
+  return {activations.operator->(), setup_.input_slot, setup_.matmul, setup_.fused_shift};
+}
+
+void FeederUnit::count(std::int64_t fetched) {
   stats_.values_fed += fetched;
   stats_.input_bits += fetched * array_.data_bits;
-  return top_.data();
 }
 
 }  // namespace ccsim::hw

@@ -90,6 +90,7 @@ std::vector<model::Int8Tensor> int8_inputs(const model::PackedNetwork& net, cons
   for (std::size_t k = 0; k < n; ++k) {
     out[k].shape = in;
     out[k].data.assign(a.data() + k * per, a.data() + (k + 1) * per);
+    model::require_input_range(net, out[k], std::string(what) + "[" + std::to_string(k) + "]");
   }
   return out;
 }
@@ -196,6 +197,8 @@ struct RunOptions {
   std::string array = "16x16";
   std::string schedule = "shared";
   int data_bits = 8;
+  std::string mac = "serial";
+  std::string weight_load = "overlapped";
   double weight_buffer_kib = 64;
   double act_buffer_kib = 128;
   double dram_bytes_per_cycle = 16;
@@ -206,6 +209,11 @@ py::dict run(const Network& n, const Int8Array& inputs, const std::optional<std:
   if (o.mode != "fast" && o.mode != "cycle") throw std::invalid_argument("mode '" + o.mode + "': fast or cycle");
   hw::AcceleratorConfig config(hw::parse_array(o.array));
   config.array.data_bits = o.data_bits;
+  config.array.mac = hw::parse_mac(o.mac);
+  if (o.weight_load != "overlapped" && o.weight_load != "exposed") {
+    throw std::invalid_argument("weight_load '" + o.weight_load + "': overlapped or exposed");
+  }
+  config.array.shadow_weights = o.weight_load == "overlapped";
   config.schedule = hw::parse_schedule(o.schedule);
   config.weight_buffer.capacity_bytes = static_cast<std::int64_t>(o.weight_buffer_kib * 1024);
   config.activation_buffer.capacity_bytes = static_cast<std::int64_t>(o.act_buffer_kib * 1024);
@@ -297,13 +305,16 @@ PYBIND11_MODULE(ccsim, m) {
         "`count` test images of an IDX data set from image `first`, prepared and quantized for the network: "
         "(int8 inputs (N, C, H, W), labels (N,))");
   m.def("run", [](const Network& n, const Int8Array& inputs, const std::optional<std::vector<int>>& labels, const std::string& mode,
-                  const std::string& array, const std::string& schedule, int data_bits, double weight_buffer_kib,
-                  double act_buffer_kib, double dram_bytes_per_cycle, double clock_mhz) {
+                  const std::string& array, const std::string& schedule, int data_bits, const std::string& mac,
+                  const std::string& weight_load, double weight_buffer_kib, double act_buffer_kib, double dram_bytes_per_cycle,
+                  double clock_mhz) {
         return run(n, inputs, labels,
-                   {mode, array, schedule, data_bits, weight_buffer_kib, act_buffer_kib, dram_bytes_per_cycle, clock_mhz});
+                   {mode, array, schedule, data_bits, mac, weight_load, weight_buffer_kib, act_buffer_kib, dram_bytes_per_cycle,
+                    clock_mhz});
       },
         py::arg("network"), py::arg("inputs"), py::kw_only(), py::arg("labels") = py::none(), py::arg("mode") = "fast",
-        py::arg("array") = "16x16", py::arg("schedule") = "shared", py::arg("data_bits") = 8, py::arg("weight_buffer_kib") = 64.0,
+        py::arg("array") = "16x16", py::arg("schedule") = "shared", py::arg("data_bits") = 8, py::arg("mac") = "serial",
+        py::arg("weight_load") = "overlapped", py::arg("weight_buffer_kib") = 64.0,
         py::arg("act_buffer_kib") = 128.0, py::arg("dram_bytes_per_cycle") = 16.0, py::arg("clock_mhz") = 500.0,
         "run int8 inputs (N, C, H, W) on the accelerator (mode 'fast' or 'cycle'): the report of `ccsim run --report` "
         "as a dict, with 'outputs' (N, outputs) int8; cycle mode checks every layer against the golden model");

@@ -79,6 +79,16 @@ def test_cycle_mode_agrees_with_fast_mode(net):
     # A second cycle-mode run in the same process (a new SystemC simulation) gives the same.
     again = ccsim.run(net, x, mode="cycle", array="8x16")
     assert again["per_inference"] == cycle["per_inference"]
+    # Bit-parallel cells without shadow registers: the same outputs, both modes agree, and a layer
+    # takes fewer cycles than with bit-serial cells (one cycle per MAC instead of 8).
+    pfast = ccsim.run(net, x, mode="fast", array="8x16", mac="parallel", weight_load="exposed")
+    pcycle = ccsim.run(net, x, mode="cycle", array="8x16", mac="parallel", weight_load="exposed")
+    assert pfast["array"]["mac"] == "parallel" and pfast["array"]["shadow_weights"] is False
+    assert np.array_equal(pcycle["outputs"], cycle["outputs"])
+    assert pfast["per_inference"] == pcycle["per_inference"]
+    assert pfast["per_inference"]["cycles"] < fast["per_inference"]["cycles"]
+    with pytest.raises(ValueError, match="MAC cell 'wide' must be serial or parallel"):
+        ccsim.run(net, x, mac="wide")
 
 
 def test_quantize_inverts_the_input_scale(net):
