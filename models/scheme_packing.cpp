@@ -134,6 +134,7 @@ SchemePack pack_with_scheme(const Network& source, const SchemeSpec& spec, const
   options.regroup = false;
   options.timing_only = spec.timing_only;
   options.activation_bits = spec.activation_bits;
+  options.weight_bits = spec.weight_bits;
   options.combine.alpha = spec.scheme == SparsityScheme::ColumnCombine ? spec.params.alpha : 1;
   options.combine.gamma = spec.params.gamma;
   // A sweep point's density and scheme apply to every weight layer, so column combining does too.

@@ -28,6 +28,7 @@ struct SchemeSpec {
   SparsityParams params;  // alpha, gamma, m, patterns, period, block; n-like counts follow density
   bool timing_only = false;  // no calibration (PackOptions::timing_only): for counters, not values
   int activation_bits = 8;   // PackOptions::activation_bits
+  int weight_bits = 8;       // PackOptions::weight_bits
 };
 
 struct SchemeLayerStorage {

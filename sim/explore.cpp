@@ -40,14 +40,16 @@ struct PackKey {
   double density;
   int alpha;
   double gamma;
+  int activation_bits, weight_bits;
   bool operator<(const PackKey& o) const {
-    return std::tie(network, scheme, density, alpha, gamma) < std::tie(o.network, o.scheme, o.density, o.alpha, o.gamma);
+    return std::tie(network, scheme, density, alpha, gamma, activation_bits, weight_bits) <
+           std::tie(o.network, o.scheme, o.density, o.alpha, o.gamma, o.activation_bits, o.weight_bits);
   }
 };
 
 PackKey key_of(const SweepPoint& p) {
   const bool cc = p.scheme == "cc";
-  return {p.network, p.scheme, p.density, cc ? p.alpha : 1, cc ? p.gamma : 0.0};
+  return {p.network, p.scheme, p.density, cc ? p.alpha : 1, cc ? p.gamma : 0.0, p.activation_bits, p.weight_bits};
 }
 
 model::SchemeSpec spec_of(const Sweep& s, const SweepPoint& p) {
@@ -56,6 +58,8 @@ model::SchemeSpec spec_of(const Sweep& s, const SweepPoint& p) {
   spec.density = p.density;
   spec.params.alpha = p.alpha;
   spec.params.gamma = p.gamma;
+  spec.activation_bits = p.activation_bits;
+  spec.weight_bits = p.weight_bits;
   spec.params.m = s.scheme_params.value("m", 4);
   spec.params.patterns = s.scheme_params.value("patterns", 8);
   spec.params.period = s.scheme_params.value("period", 4);
@@ -105,6 +109,8 @@ Row evaluate(const Sweep& sweep, const SweepPoint& p, const Packed& packed, cons
       format_number(p.density),
       std::to_string(p.alpha),
       format_number(p.gamma),
+      std::to_string(p.activation_bits),
+      std::to_string(p.weight_bits),
       p.array,
       std::to_string(p.data_bits),
       p.mac,
@@ -181,6 +187,8 @@ const std::vector<std::string>& result_columns() {
       "density",
       "alpha",
       "gamma",
+      "activation_bits",
+      "weight_bits",
       "array",
       "data_bits",
       "mac",

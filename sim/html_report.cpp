@@ -20,7 +20,8 @@ constexpr const char* kPackagedChartJs = "/usr/share/javascript/chart.js/chart.m
 
 // The sweep's axes as explore writes them: a point's configuration.
 const std::vector<std::string> kAxes = {"network",        "scheme",          "density",     "alpha",
-                                        "gamma",          "array",           "data_bits",   "mac", "weight_load", "clock_mhz",
+                                        "gamma",          "activation_bits", "weight_bits", "array",
+                                        "data_bits",      "mac",             "weight_load", "clock_mhz",
                                         "weight_buffer_kib", "act_buffer_kib", "dram_bytes_per_cycle",
                                         "acc_pixels",     "input_store_kib", "vector_lanes", "vector_store_kib",
                                         "schedule"};

@@ -87,6 +87,8 @@ std::string point_description(const SweepPoint& p, std::uint64_t network_digest,
   // Axes added later enter only when not at their default, so the points that existed keep their IDs.
   if (p.mac != "serial") o << "mac " << p.mac << "\n";
   if (p.weight_load != "overlapped") o << "weight_load " << p.weight_load << "\n";
+  if (p.activation_bits != 8) o << "activation_bits " << p.activation_bits << "\n";
+  if (p.weight_bits != 8) o << "weight_bits " << p.weight_bits << "\n";
   return o.str();
 }
 
@@ -188,14 +190,19 @@ Sweep load_sweep(const std::string& path) {
                                 "clock_mhz", "weight_buffer_kib", "act_buffer_kib",
                                 "dram_bytes_per_cycle", "acc_pixels", "input_store_kib", "vector_lanes",
                                 "vector_store_kib", "schedule",
-                                "scheme",         "density",         "alpha",     "gamma"};
+                                "scheme",         "density",         "alpha",     "gamma",
+                                "activation_bits", "weight_bits"};
   for (const auto& [k, v] : axes.items()) {
     bool known = false;
     for (const char* a : kAxes) known = known || k == a;
     if (!known) throw std::invalid_argument(path + ": unknown axis '" + k + "'");
   }
   const auto arrays = axis<std::string>(axes, "array", {"16x16"}, path);
+  // Without a data_bits axis each point's data path is as wide as its activations.
+  const bool data_bits_given = axes.contains("data_bits");
   const auto bits = axis<int>(axes, "data_bits", {8}, path);
+  const auto act_bits = axis<int>(axes, "activation_bits", {8}, path);
+  const auto weight_bits = axis<int>(axes, "weight_bits", {8}, path);
   const auto macs = axis<std::string>(axes, "mac", {"serial"}, path);
   const auto loads = axis<std::string>(axes, "weight_load", {"overlapped"}, path);
   const auto clocks = axis<double>(axes, "clock_mhz", {500}, path);
@@ -222,11 +229,23 @@ Sweep load_sweep(const std::string& path) {
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument(path + ": " + e.what());
   }
-  for (const int b : bits) {
-    if (b < 8) {
-      throw std::invalid_argument(path + ": data_bits " + std::to_string(b) + " is narrower than the 8-bit activations explore "
-                                  "packs every network with (a low-precision network: ccsim pack --activation-bits, then ccsim "
-                                  "run --data-bits)");
+  for (const auto* widths : {&act_bits, &weight_bits}) {
+    for (const int w : *widths) {
+      if (w < 2 || w > 8) {
+        throw std::invalid_argument(path + ": " + (widths == &act_bits ? "activation_bits " : "weight_bits ") +
+                                    std::to_string(w) + " must be in [2, 8]");
+      }
+    }
+  }
+  if (data_bits_given) {
+    for (const int b : bits) {
+      for (const int a : act_bits) {
+        if (b < a) {
+          throw std::invalid_argument(path + ": data_bits " + std::to_string(b) + " is narrower than activation_bits " +
+                                      std::to_string(a) + " (leave the data_bits axis out and each point's data path "
+                                      "takes its activation width)");
+        }
+      }
     }
   }
   for (double d : densities) {
@@ -247,7 +266,8 @@ Sweep load_sweep(const std::string& path) {
   // The Cartesian product is bounded before it is built (axes multiplying to 8e9 points grew
   // memory without bound).
   std::uint64_t count = networks.size();
-  for (const std::size_t n : {schemes.size(), densities.size(), alphas.size(), gammas.size(), arrays.size(), bits.size(),
+  for (const std::size_t n : {schemes.size(), densities.size(), alphas.size(), gammas.size(), act_bits.size(),
+                              weight_bits.size(), arrays.size(), bits.size(),
                               macs.size(), loads.size(),
                               clocks.size(), wbuf.size(), abuf.size(), dram.size(), accs.size(), stores.size(),
                               lanes.size(), vstores.size(), schedules.size()}) {
@@ -285,6 +305,8 @@ Sweep load_sweep(const std::string& path) {
       for (double d : densities)
         for (int a : alphas)
           for (double g : gammas)
+          for (const int abits : act_bits)
+          for (const int wbits : weight_bits)
             for (const auto& arr : arrays)
               for (int b : bits)
                 for (const auto& mac : macs)
@@ -303,8 +325,10 @@ Sweep load_sweep(const std::string& path) {
                               p.density = d;
                               p.alpha = a;
                               p.gamma = g;
+                              p.activation_bits = abits;
+                              p.weight_bits = wbits;
                               p.array = arr;
-                              p.data_bits = b;
+                              p.data_bits = data_bits_given ? b : abits;
                               p.mac = mac;
                               p.weight_load = load;
                               p.clock_mhz = clk;

@@ -27,6 +27,8 @@ struct SweepPoint {
   double density = 0.25;
   int alpha = 8;
   double gamma = 1.75;
+  int activation_bits = 8;  // the packing's widths (pack --activation-bits / --weight-bits)
+  int weight_bits = 8;
   std::string array;
   int data_bits = 8;
   std::string mac = "serial";             // MAC cell: serial or parallel

@@ -623,13 +623,48 @@ TEST_F(ExploreCli, MacCellAndWeightLoadAreAxes) {
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.output.find("weight_load 'late' must be overlapped or exposed"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(path("bad.csv")));
-  // Explore packs 8-bit networks: a narrower data path is refused before anything runs.
-  write_file_atomic(path("narrow.json"), nlohmann::json({{"network", sweep["network"]}, {"calibration", sweep["calibration"]},
-                                                         {"axes", {{"data_bits", {8, 4}}}}}).dump());
-  r = test::run_ccsim("explore " + path("narrow.json") + " -o " + path("narrow.csv") + " --quiet");
-  EXPECT_NE(r.status, 0);
-  EXPECT_NE(r.output.find("data_bits 4 is narrower than the 8-bit activations explore packs"), std::string::npos) << r.output;
-  EXPECT_FALSE(fs::exists(path("narrow.csv")));
+
+}
+
+// Precision as axes: each point's network packed at its activation and weight widths, its data
+// path as wide as its activations (no data_bits axis), so 4-bit activations take about half the
+// bit-serial cycles; accuracy measured per packing; a data path narrower than the activations and
+// a width outside [2, 8] are refused before anything runs.
+TEST_F(ExploreCli, PrecisionIsAnAxis) {
+  const nlohmann::json sweep = {
+      {"network", std::string(CCSIM_SOURCE_DIR) + "/models/examples/fmnist-dense.json"},
+      {"calibration", {{"dataset", "/usr/share/datasets/fashion-mnist"}, {"count", 16}}},
+      {"accuracy", {{"images", 100}}},
+      {"axes", {{"activation_bits", {4, 8}}, {"weight_bits", {4, 8}}}}};
+  write_file_atomic(path("bits.json"), sweep.dump());
+  auto r = test::run_ccsim("explore " + path("bits.json") + " -o " + path("b.csv") + " --json " + path("b.json") + " --quiet");
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::map<std::pair<int, int>, nlohmann::json> rows;
+  for (const auto& row : nlohmann::json::parse(read_file(path("b.json")))) {
+    const auto a = static_cast<int>(row["activation_bits"].get<double>());
+    const auto w = static_cast<int>(row["weight_bits"].get<double>());
+    EXPECT_EQ(static_cast<int>(row["data_bits"].get<double>()), a);
+    EXPECT_GE(row["accuracy"].get<double>(), 0.0);
+    rows[{a, w}] = row;
+  }
+  ASSERT_EQ(rows.size(), 4u);
+  const auto cycles = [&](int a, int w) { return rows.at({a, w})["cycles"].get<double>(); };
+  EXPECT_LT(cycles(4, 8), 0.75 * cycles(8, 8));
+  EXPECT_EQ(cycles(4, 4), cycles(4, 8));  // weights' width does not change a bit-serial cell's cycles
+  EXPECT_LT(rows.at({4, 8})["energy_uJ"].get<double>(), rows.at({8, 8})["energy_uJ"].get<double>());
+  // Other widths are other points (other IDs).
+  EXPECT_NE(rows.at({8, 8})["point"], rows.at({4, 8})["point"]);
+  const auto refused = [&](const nlohmann::json& axes, const std::string& fragment) {
+    write_file_atomic(path("bad.json"), nlohmann::json({{"network", sweep["network"]}, {"calibration", sweep["calibration"]},
+                                                        {"axes", axes}}).dump());
+    const auto bad = test::run_ccsim("explore " + path("bad.json") + " -o " + path("bad.csv") + " --quiet");
+    EXPECT_NE(bad.status, 0);
+    EXPECT_NE(bad.output.find(fragment), std::string::npos) << bad.output;
+    EXPECT_FALSE(fs::exists(path("bad.csv")));
+  };
+  refused({{"data_bits", {4, 8}}, {"activation_bits", {8}}}, "data_bits 4 is narrower than activation_bits 8");
+  refused({{"activation_bits", {9}}}, "activation_bits 9 must be in [2, 8]");
+  refused({{"weight_bits", {1}}}, "weight_bits 1 must be in [2, 8]");
 }
 
 // The vector unit as axes: the network's one layer beside the array, a global average of 64
