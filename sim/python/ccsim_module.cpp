@@ -117,7 +117,7 @@ Network load(const std::string& path) { return {std::make_shared<const model::Pa
 // `ccsim pack` without --alpha / --gamma / --section does.
 Network pack(const std::string& model_path, const std::string& calib_dataset, const std::optional<FloatArray>& calib_inputs,
              int calib_count, std::optional<int> alpha_arg, std::optional<double> gamma_arg, std::optional<int> section_arg,
-             bool combine_all, bool regroup, const std::string& output) {
+             bool combine_all, bool regroup, int activation_bits, int weight_bits, const std::string& output) {
   const int alpha = alpha_arg.value_or(8);
   const double gamma = gamma_arg.value_or(1.75);
   const int section = section_arg.value_or(0);
@@ -144,6 +144,8 @@ Network pack(const std::string& model_path, const std::string& calib_dataset, co
   model::PackOptions options;
   options.combine = {alpha, gamma, section};
   options.regroup = regroup;
+  options.activation_bits = activation_bits;
+  options.weight_bits = weight_bits;
   options.combine_given = alpha_arg || gamma_arg || section_arg;
   options.scope = combine_all ? model::CombineScope::AllWeightLayers : model::CombineScope::Reference;
   model::PackResult result;
@@ -154,6 +156,8 @@ Network pack(const std::string& model_path, const std::string& calib_dataset, co
   result.packed.provenance = {model_path, "ccsim python 0.1.0",
                               "alpha=" + std::to_string(alpha) + " gamma=" + cli::format_number(gamma) +
                                   " section=" + std::to_string(section) + " scope=" + (combine_all ? "all" : "reference") +
+                                  " activation_bits=" + std::to_string(activation_bits) +
+                                  " weight_bits=" + std::to_string(weight_bits) +
                                   " calibration=" + (calib_dataset.empty() ? "inputs" : calib_dataset) +
                                   " samples=" + std::to_string(calibration.dims.empty() ? 0 : calibration.dims[0])};
   model::validate(result.packed);
@@ -297,10 +301,12 @@ PYBIND11_MODULE(ccsim, m) {
   m.def("load", &load, py::arg("path"), "read a packed network (.ccpack)");
   m.def("pack", &pack, py::arg("model"), py::kw_only(), py::arg("calib_dataset") = "", py::arg("calib_inputs") = py::none(),
         py::arg("calib_count") = 256, py::arg("alpha") = py::none(), py::arg("gamma") = py::none(), py::arg("section") = py::none(),
-        py::arg("combine_all") = false, py::arg("regroup") = false, py::arg("output") = "",
+        py::arg("combine_all") = false, py::arg("regroup") = false, py::arg("activation_bits") = 8, py::arg("weight_bits") = 8,
+        py::arg("output") = "",
         "the front end of `ccsim pack`: an ONNX or JSON model -> a packed network (calibrated on the data set's train "
         "split or on prepared float inputs (N, C, H, W)); alpha, gamma, section as pack's (8, 1.75, 0 when left out, "
-        "which also keeps groups the model carries from training); written to `output` if given");
+        "which also keeps groups the model carries from training); activation_bits / weight_bits as pack's --activation-bits / "
+        "--weight-bits (2 to 8); written to `output` if given");
   m.def("dataset", &dataset, py::arg("network"), py::arg("path"), py::arg("count") = 1, py::arg("first") = 0,
         "`count` test images of an IDX data set from image `first`, prepared and quantized for the network: "
         "(int8 inputs (N, C, H, W), labels (N,))");

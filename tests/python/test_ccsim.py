@@ -129,6 +129,16 @@ def test_pack_equals_the_tool(tmp_path):
     from_array = ccsim.pack(model, calib_inputs=images)
     assert from_array.file == ""
     assert strip(from_array.layers) == strip(ccsim.load(str(tmp_path / "cli-arr.ccpack")).layers)
+    # Narrower widths, as the tool's --activation-bits / --weight-bits; inputs beyond them refused.
+    tool("pack", model, "-o", str(tmp_path / "cli-4.ccpack"), "--calib-input", str(tmp_path / "calib.pb"),
+         "--activation-bits", "4", "--weight-bits", "5")
+    narrow = ccsim.pack(model, calib_inputs=images, activation_bits=4, weight_bits=5)
+    assert strip(narrow.layers) == strip(ccsim.load(str(tmp_path / "cli-4.ccpack")).layers)
+    x4, _ = ccsim.dataset(narrow, DATASET, count=2)
+    assert int(x4.min()) >= -8 and int(x4.max()) <= 7
+    assert np.array_equal(ccsim.run(narrow, x4, data_bits=4)["outputs"], narrow.golden(x4))
+    with pytest.raises(ValueError, match="outside the network's 4-bit activations"):
+        narrow.golden(np.full((1, 1, 28, 28), 100, np.int8))
 
 
 def test_explore_rows_equal_the_tool(tmp_path):
