@@ -134,6 +134,8 @@ void run_train(TrainArgs& a) {
   model::PackOptions pack_options;
   pack_options.combine = {1, o.gamma, 0};
   pack_options.scope = model::CombineScope::AllWeightLayers;
+  pack_options.activation_bits = o.activation_bits;
+  pack_options.weight_bits = o.weight_bits;
   model::PackResult packed = model::pack_network(net, pack_options, calib);
   std::ostringstream prov;
   prov << "ccsim train --mode " << a.mode << " " << result.fingerprint.dump();
@@ -148,7 +150,10 @@ void run_train(TrainArgs& a) {
     std::cout << "fake-quantized test accuracy before QAT " << 100 * *result.ptq_fake_quant_accuracy
               << "%, after " << 100 * result.history.back().test_accuracy << "%" << std::endl;
   }
-  std::cout << "float test accuracy " << 100 * result.float_test_accuracy << "%, int8 golden test accuracy "
+  const std::string widths = o.activation_bits == 8 && o.weight_bits == 8
+                                 ? std::string("int8")
+                                 : std::to_string(o.activation_bits) + "/" + std::to_string(o.weight_bits) + "-bit";
+  std::cout << "float test accuracy " << 100 * result.float_test_accuracy << "%, " << widths << " golden test accuracy "
             << 100 * int8_accuracy << "%" << std::endl;
 
   nlohmann::json history = nlohmann::json::array();
@@ -156,7 +161,9 @@ void run_train(TrainArgs& a) {
   nlohmann::json report = {{"options", result.fingerprint},
                            {"history", history},
                            {"float_test_accuracy", result.float_test_accuracy},
-                           {"int8_test_accuracy", int8_accuracy},
+                           {"int8_test_accuracy", int8_accuracy},  // of the packed network, at its widths
+                           {"activation_bits", o.activation_bits},
+                           {"weight_bits", o.weight_bits},
                            {"combining", model::combine_report(packed.packed)}};
   if (result.initial_test_accuracy) report["initial_float_test_accuracy"] = *result.initial_test_accuracy;
   if (result.ptq_fake_quant_accuracy) {
@@ -222,6 +229,11 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--threads", o.threads, "libtorch threads (0 = all cores)")->capture_default_str();
   cmd->add_option("--max-train-samples", o.max_train_samples, "use only the first N training images (0 = all)");
   cmd->add_option("--max-test-samples", o.max_test_samples, "use only the first N test images (0 = all)");
+  cmd->add_option("--activation-bits", o.activation_bits,
+                  "width of the activations the QAT epochs round to and the packed network has (2 to 8)")
+      ->check(CLI::Range(2, 8))->capture_default_str();
+  cmd->add_option("--weight-bits", o.weight_bits, "width of the weights, likewise (2 to 8)")
+      ->check(CLI::Range(2, 8))->capture_default_str();
   cmd->add_option("--calib-count", o.calib_count, "training images used to calibrate int8 scales (QAT and packing)")
       ->check(kPositive)->capture_default_str();
   cmd->add_option("-o,--output", a->output, "packed weight file (.ccpack) to write");

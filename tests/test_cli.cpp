@@ -667,6 +667,23 @@ TEST_F(Cli, TrainWritesPackedNetworkReportAndExport) {
   ASSERT_EQ(qgolden.status, 0) << qgolden.output;
   const auto qscored = nlohmann::json::parse(qgolden.output.substr(qgolden.output.find('{')));
   EXPECT_DOUBLE_EQ(qscored.at("accuracy").get<double>(), qreport.at("int8_test_accuracy").get<double>());
+  // At 4-bit activations and 5-bit weights: the packed network has those widths (its golden
+  // accuracy is the report's) and runs on a 4-bit data path.
+  const Result n = run(base + "--epochs 0 --qat-epochs 1 --activation-bits 4 --weight-bits 5 --init " + path("t.json") + " -o " +
+                       path("n.ccpack") + " --report " + path("n.report.json"));
+  ASSERT_EQ(n.status, 0) << n.output;
+  EXPECT_NE(n.output.find("4/5-bit golden test accuracy"), std::string::npos) << n.output;
+  std::ifstream nin(path("n.report.json"));
+  const auto nreport = nlohmann::json::parse(nin);
+  EXPECT_EQ(nreport.at("activation_bits"), 4);
+  EXPECT_EQ(nreport.at("options").at("weight_bits"), 5);
+  const Result ngolden = run("golden " + path("n.ccpack") + " --dataset /usr/share/datasets/fashion-mnist --count 300");
+  ASSERT_EQ(ngolden.status, 0) << ngolden.output;
+  EXPECT_DOUBLE_EQ(nlohmann::json::parse(ngolden.output.substr(ngolden.output.find('{'))).at("accuracy").get<double>(),
+                   nreport.at("int8_test_accuracy").get<double>());
+  EXPECT_NE(run("inspect " + path("n.ccpack")).output.find("\"activation_bits\": 4"), std::string::npos);
+  const Result nrun = run("run " + path("n.ccpack") + " --data-bits 4 --mode cycle --dataset /usr/share/datasets/fashion-mnist");
+  EXPECT_EQ(nrun.status, 0) << nrun.output;
   expect_failure(base + "--epochs 0 -o " + path("none.ccpack"), "epochs + QAT epochs >= 1", path("none.ccpack"));
 }
 

@@ -1,5 +1,7 @@
 #include "models/train/fake_quant.hpp"
 
+#include "models/fixed_point.hpp"
+
 namespace ccsim::model {
 
 torch::Tensor round_half_away(const torch::Tensor& x) {
@@ -12,9 +14,9 @@ torch::Tensor fake_quant(const torch::Tensor& x, double scale, int lo, int hi) {
   return clamped + (rounded - clamped.detach());
 }
 
-torch::Tensor fake_quant_rows(const torch::Tensor& w) {
+torch::Tensor fake_quant_rows(const torch::Tensor& w, int bits) {
   const auto rows = w.detach().reshape({w.size(0), -1});
-  auto scale = std::get<0>(rows.abs().max(1)) / 127.0;
+  auto scale = std::get<0>(rows.abs().max(1)) / static_cast<double>(fixed::max_of_bits(bits));
   scale = torch::where(scale > 0, scale, torch::ones_like(scale));
   std::vector<std::int64_t> shape(static_cast<std::size_t>(w.dim()), 1);
   shape[0] = w.size(0);

@@ -15,9 +15,9 @@ torch::Tensor round_half_away(const torch::Tensor& x);
 // inside the range and 0 where the clamp saturates (the clamp's own gradient).
 torch::Tensor fake_quant(const torch::Tensor& x, double scale, int lo, int hi);
 
-// Per output row (dim 0) symmetric int8 weights as `ccsim pack` quantizes them: each row's scale
-// is its max |w| / 127 (1 for an all-zero row), so nothing saturates. Gradient straight through;
-// the scales are treated as constants.
-torch::Tensor fake_quant_rows(const torch::Tensor& w);
+// Per output row (dim 0) symmetric `bits`-bit weights as `ccsim pack` quantizes them: each row's
+// scale is its max |w| / (2^(bits-1) - 1) (1 for an all-zero row), so nothing saturates.
+// Gradient straight through; the scales are treated as constants.
+torch::Tensor fake_quant_rows(const torch::Tensor& w, int bits = 8);
 
 }  // namespace ccsim::model

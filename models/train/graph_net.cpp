@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "models/pack.hpp"
+#include "models/fixed_point.hpp"
 #include "models/train/fake_quant.hpp"
 
 namespace ccsim::model {
@@ -134,7 +135,10 @@ std::pair<torch::Tensor, float> GraphNetImpl::folded_layer(std::size_t j, const 
                                                            const std::vector<float>& in_scale,
                                                            const FakeQuantScales* quant, torch::Tensor* unrounded) {
   const std::vector<Layer>& layers = folded_.layers;
-  const auto round_to = [&](const torch::Tensor& t, float s) { return quant ? fake_quant(t, s, -128, 127) : t; };
+  const int lo = quant ? fixed::min_of_bits(quant->activation_bits) : -128;
+  const int hi = quant ? fixed::max_of_bits(quant->activation_bits) : 127;
+  const int weight_bits = quant ? quant->weight_bits : 8;
+  const auto round_to = [&](const torch::Tensor& t, float s) { return quant ? fake_quant(t, s, lo, hi) : t; };
   const auto i = static_cast<std::size_t>(origin_[j]);
   const Layer& l = net_.layers[i];
   torch::Tensor y;
@@ -148,7 +152,8 @@ std::pair<torch::Tensor, float> GraphNetImpl::folded_layer(std::size_t j, const 
       const auto [k, b] = bn_affine(bn_[static_cast<std::size_t>(bn_of_[i])]);
       weight = k.reshape({-1, 1, 1, 1});
       bias = b;
-      y = F::conv2d(in[0], quant ? fake_quant_rows(weight) : weight, F::Conv2dFuncOptions().bias(bias).groups(k.size(0)));
+      y = F::conv2d(in[0], quant ? fake_quant_rows(weight, weight_bits) : weight,
+                    F::Conv2dFuncOptions().bias(bias).groups(k.size(0)));
     } else {
       const Weighted& p = weighted_[static_cast<std::size_t>(weighted_of_[i])];
       weight = p.weight * p.mask;
@@ -160,7 +165,7 @@ std::pair<torch::Tensor, float> GraphNetImpl::folded_layer(std::size_t j, const 
         weight = weight * k.reshape(per_row);
         bias = bias * k + b;
       }
-      y = weight_layer(i, in[0], quant ? fake_quant_rows(weight) : weight, bias);
+      y = weight_layer(i, in[0], quant ? fake_quant_rows(weight, weight_bits) : weight, bias);
     }
   } else if (l.kind == LayerKind::Add) {
     y = in[0];
@@ -171,7 +176,7 @@ std::pair<torch::Tensor, float> GraphNetImpl::folded_layer(std::size_t j, const 
     for (const auto& t : in) parts.push_back(round_to(t, s));
     y = torch::cat(parts, 1);
   } else if (l.kind == LayerKind::ReLU6 && quant) {  // clamps at round(6 / s) steps
-    y = torch::clamp(in[0], 0.0, std::min(127.0f, std::round(6.0f / s)) * s);
+    y = torch::clamp(in[0], 0.0, std::min(static_cast<float>(hi), std::round(6.0f / s)) * s);
   } else if ((l.kind == LayerKind::AvgPool || l.kind == LayerKind::GlobalAvgPool) && quant) {
     const torch::Tensor average = run_layer(i, in);
     y = average + (rounded_average(l, in[0], s) - average).detach();  // straight through
@@ -193,7 +198,7 @@ torch::Tensor GraphNetImpl::run_folded(torch::Tensor x, const FakeQuantScales* q
   float input_scale = 1.0f;
   if (quant) {
     input_scale = quant->input;
-    x = fake_quant(x, input_scale, -128, 127);
+    x = fake_quant(x, input_scale, fixed::min_of_bits(quant->activation_bits), fixed::max_of_bits(quant->activation_bits));
   }
   if (record) {
     record->input = std::max(record->input, absmax(x));
@@ -234,7 +239,7 @@ std::pair<torch::Tensor, float> GraphNetImpl::fake_quant_layer(const std::string
   throw std::invalid_argument("fake_quant_layer: no layer '" + name + "' in the folded network");
 }
 
-GraphNetImpl::FakeQuantScales GraphNetImpl::calibrate(const torch::Tensor& images) {
+GraphNetImpl::FakeQuantScales GraphNetImpl::calibrate(const torch::Tensor& images, int activation_bits, int weight_bits) {
   torch::NoGradGuard no_grad;
   eval();
   FakeQuantScales absmax_of;
@@ -244,8 +249,10 @@ GraphNetImpl::FakeQuantScales GraphNetImpl::calibrate(const torch::Tensor& image
     run_folded(images.slice(0, first, std::min(images.size(0), first + kChunk)), nullptr, &absmax_of);
   }
   FakeQuantScales scales;
-  scales.input = symmetric_scale(absmax_of.input);
-  for (const float a : absmax_of.layer) scales.layer.push_back(symmetric_scale(a));
+  scales.activation_bits = activation_bits;
+  scales.weight_bits = weight_bits;
+  scales.input = symmetric_scale(absmax_of.input, activation_bits);
+  for (const float a : absmax_of.layer) scales.layer.push_back(symmetric_scale(a, activation_bits));
   return scales;
 }
 

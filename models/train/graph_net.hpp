@@ -53,8 +53,10 @@ class GraphNetImpl : public torch::nn::Module {
   struct FakeQuantScales {
     float input = 1.0f;
     std::vector<float> layer;
+    int activation_bits = 8;  // the grid the values are rounded to (pack --activation-bits)
+    int weight_bits = 8;
   };
-  FakeQuantScales calibrate(const torch::Tensor& images);
+  FakeQuantScales calibrate(const torch::Tensor& images, int activation_bits = 8, int weight_bits = 8);
   void set_fake_quant(std::optional<FakeQuantScales> scales) { fake_quant_ = std::move(scales); }
   bool fake_quantized() const { return fake_quant_.has_value(); }
   // One layer of the folded network (a layer of the packed file, its fused activation included),

@@ -1,6 +1,7 @@
 #include "models/train/shiftnet.hpp"
 
 #include "models/column_combine.hpp"
+#include "models/fixed_point.hpp"
 #include "models/train/fake_quant.hpp"
 #include "models/pack.hpp"
 
@@ -108,7 +109,7 @@ torch::Tensor ShiftNetImpl::forward(torch::Tensor x) {
   return run(std::move(x), fake_quant_ ? &*fake_quant_ : nullptr, nullptr);
 }
 
-ActivationScales ShiftNetImpl::calibrate(const torch::Tensor& images) {
+ActivationScales ShiftNetImpl::calibrate(const torch::Tensor& images, int activation_bits, int weight_bits) {
   torch::NoGradGuard no_grad;
   eval();
   ActivationScales absmax;
@@ -118,9 +119,11 @@ ActivationScales ShiftNetImpl::calibrate(const torch::Tensor& images) {
     run(images.slice(0, first, std::min(images.size(0), first + kInferenceChunk)), nullptr, &absmax);
   }
   ActivationScales scales;
-  scales.input = symmetric_scale(absmax.input);
-  for (const float m : absmax.conv) scales.conv.push_back(symmetric_scale(m));
-  scales.logits = symmetric_scale(absmax.logits);
+  scales.activation_bits = activation_bits;
+  scales.weight_bits = weight_bits;
+  scales.input = symmetric_scale(absmax.input, activation_bits);
+  for (const float m : absmax.conv) scales.conv.push_back(symmetric_scale(m, activation_bits));
+  scales.logits = symmetric_scale(absmax.logits, activation_bits);
   return scales;
 }
 
@@ -135,6 +138,8 @@ torch::Tensor shifted(const MaskedConv& mc, torch::Tensor x) {
 
 torch::Tensor ShiftNetImpl::fake_quant_stage(std::size_t stage, torch::Tensor x, const ActivationScales& quant,
                                             torch::Tensor* unrounded) {
+  const int lo = fixed::min_of_bits(quant.activation_bits);
+  const int hi = fixed::max_of_bits(quant.activation_bits);
   if (stage < convs_.size()) {
     MaskedConv& mc = convs_[stage];
     // Batch norm folded as fold_batch_norm does, with the running statistics.
@@ -142,22 +147,22 @@ torch::Tensor ShiftNetImpl::fake_quant_stage(std::size_t stage, torch::Tensor x,
     const auto w = mc.conv->weight * mc.mask * k.reshape({-1, 1, 1, 1});
     const auto b = mc.bn->bias - mc.bn->running_mean * k;
     const double s = quant.conv[stage];
-    x = F::conv2d(shifted(mc, std::move(x)), fake_quant_rows(w),
+    x = F::conv2d(shifted(mc, std::move(x)), fake_quant_rows(w, quant.weight_bits),
                   F::Conv2dFuncOptions().stride(mc.stride).padding(mc.padding).bias(b));
     if (unrounded) *unrounded = (x / s).detach();
-    return fake_quant(x, s, 0, static_cast<int>(std::min(127.0, std::round(6.0 / s))));  // fused ReLU6
+    return fake_quant(x, s, 0, static_cast<int>(std::min(static_cast<double>(hi), std::round(6.0 / s))));  // fused ReLU6
   }
   if (stage != convs_.size()) throw std::out_of_range("fake_quant_stage: no stage " + std::to_string(stage));
-  x = fake_quant(x.mean({2, 3}), quant.conv.back(), -128, 127);  // the integer average keeps the scale, rounds to it
-  x = F::linear(x, fake_quant_rows(fc_->weight), fc_->bias);
+  x = fake_quant(x.mean({2, 3}), quant.conv.back(), lo, hi);  // the integer average keeps the scale, rounds to it
+  x = F::linear(x, fake_quant_rows(fc_->weight, quant.weight_bits), fc_->bias);
   if (unrounded) *unrounded = (x / quant.logits).detach();
-  return fake_quant(x, quant.logits, -128, 127);
+  return fake_quant(x, quant.logits, lo, hi);
 }
 
 torch::Tensor ShiftNetImpl::run(torch::Tensor x, const ActivationScales* quant, ActivationScales* record) {
   const auto track = [](float& slot, const torch::Tensor& t) { slot = std::max(slot, t.abs().max().item<float>()); };
   if (quant) {
-    x = fake_quant(x, quant->input, -128, 127);
+    x = fake_quant(x, quant->input, fixed::min_of_bits(quant->activation_bits), fixed::max_of_bits(quant->activation_bits));
     for (std::size_t stage = 0; stage < fake_quant_stages(); ++stage) x = fake_quant_stage(stage, std::move(x), *quant);
     return x;
   }

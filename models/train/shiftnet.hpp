@@ -44,6 +44,8 @@ struct ActivationScales {
   float input = 1.0f;
   std::vector<float> conv;  // per conv, of its output after ReLU6
   float logits = 1.0f;
+  int activation_bits = 8;  // the grid the values are rounded to (pack --activation-bits)
+  int weight_bits = 8;
 };
 
 struct MaskedConv {
@@ -70,7 +72,7 @@ class ShiftNetImpl : public torch::nn::Module {
 
   // The scales `ccsim pack` would choose for these calibration images (eval mode, no gradient;
   // leaves the module in eval mode).
-  ActivationScales calibrate(const torch::Tensor& images);
+  ActivationScales calibrate(const torch::Tensor& images, int activation_bits = 8, int weight_bits = 8);
   void set_fake_quant(std::optional<ActivationScales> scales) { fake_quant_ = std::move(scales); }
 
   // The fake-quantized network one stage at a time, on values already on the previous stage's int8

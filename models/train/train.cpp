@@ -118,7 +118,9 @@ class ShiftTrainee : public detail::Trainee {
   torch::nn::Module& module() override { return *model_; }
   torch::Tensor forward(const torch::Tensor& x) override { return model_->forward(x); }
   torch::Tensor l1_of_masked_weights() const override { return model_->l1_of_masked_weights(); }
-  void set_fake_quant_from(const torch::Tensor& images) override { model_->set_fake_quant(model_->calibrate(images)); }
+  void set_fake_quant_from(const torch::Tensor& images, int activation_bits, int weight_bits) override {
+    model_->set_fake_quant(model_->calibrate(images, activation_bits, weight_bits));
+  }
   void clear_fake_quant() override { model_->set_fake_quant(std::nullopt); }
 
   void prune(double p, const TrainOptions& o, Groups& groups) override {
@@ -236,7 +238,7 @@ LoopResult run_training(Trainee& t, const TrainOptions& o, const Data& data, Gro
   const int last_prune_epoch = schedule.empty() ? 0 : schedule.back().first;
   const double pi = std::acos(-1.0);
   constexpr std::int64_t kRecalibrateEvery = 100;  // batches; the scales follow the weights as pack will
-  const auto recalibrate = [&] { t.set_fake_quant_from(data.calib.images); };
+  const auto recalibrate = [&] { t.set_fake_quant_from(data.calib.images, o.activation_bits, o.weight_bits); };
   for (int epoch = start_epoch; epoch <= o.epochs + o.qat_epochs; ++epoch) {
     const auto t0 = std::chrono::steady_clock::now();
     EpochStats s;
@@ -331,12 +333,16 @@ void keep_freed_memory_for_reuse() {
 }
 
 nlohmann::json TrainOptions::to_json() const {
-  return {{"net", net.to_json()}, {"epochs", epochs}, {"batch_size", batch_size}, {"lr", lr},
-          {"momentum", momentum}, {"weight_decay", weight_decay}, {"l1_penalty", l1_penalty},
-          {"gamma", gamma}, {"prune_steps", prune_steps}, {"final_prune", final_prune},
-          {"mode", mode_name(mode)}, {"train_fraction", train_fraction},
-          {"max_train_samples", max_train_samples}, {"init", init}, {"qat_epochs", qat_epochs},
-          {"qat_lr", qat_lr}, {"calib_count", calib_count}};
+  nlohmann::json j = {{"net", net.to_json()}, {"epochs", epochs}, {"batch_size", batch_size}, {"lr", lr},
+                      {"momentum", momentum}, {"weight_decay", weight_decay}, {"l1_penalty", l1_penalty},
+                      {"gamma", gamma}, {"prune_steps", prune_steps}, {"final_prune", final_prune},
+                      {"mode", mode_name(mode)}, {"train_fraction", train_fraction},
+                      {"max_train_samples", max_train_samples}, {"init", init}, {"qat_epochs", qat_epochs},
+                      {"qat_lr", qat_lr}, {"calib_count", calib_count}};
+  // Only when not 8: checkpoints written before the widths existed still resume.
+  if (activation_bits != 8) j["activation_bits"] = activation_bits;
+  if (weight_bits != 8) j["weight_bits"] = weight_bits;
+  return j;
 }
 
 Network TrainResult::network() const {

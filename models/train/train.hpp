@@ -47,6 +47,8 @@ struct TrainOptions {
   int qat_epochs = 0;         // quantization-aware epochs after `epochs` (which may then be 0)
   double qat_lr = 0.002;      // their initial learning rate (cosine over the QAT epochs)
   int calib_count = 512;      // first N training images calibrate the int8 scales (QAT and packing)
+  int activation_bits = 8;    // the widths QAT rounds to and the packed network has (2 to 8)
+  int weight_bits = 8;
   std::string init;           // start from this trained network (ccsim-network JSON) instead of random weights
   std::string checkpoint;     // written after every epoch if set
   bool resume = false;

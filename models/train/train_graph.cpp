@@ -118,7 +118,9 @@ class GraphTrainee : public detail::Trainee {
     return u;
   }
 
-  void set_fake_quant_from(const torch::Tensor& images) override { model_->set_fake_quant(model_->calibrate(images)); }
+  void set_fake_quant_from(const torch::Tensor& images, int activation_bits, int weight_bits) override {
+    model_->set_fake_quant(model_->calibrate(images, activation_bits, weight_bits));
+  }
   void clear_fake_quant() override { model_->set_fake_quant(std::nullopt); }
 
  private:

@@ -48,7 +48,8 @@ class Trainee {
   virtual void prune(double p, const TrainOptions& o, Groups& groups) = 0;
   virtual Utilization utilization(const Groups& groups) const = 0;
   // Quantization-aware training: fake quantization at the scales these images calibrate, or off.
-  virtual void set_fake_quant_from(const torch::Tensor& calibration_images) = 0;
+  // Fake quantization on the grids of `activation_bits` / `weight_bits`-bit values, calibrated on the images.
+  virtual void set_fake_quant_from(const torch::Tensor& calibration_images, int activation_bits, int weight_bits) = 0;
   virtual void clear_fake_quant() = 0;
 };
 
