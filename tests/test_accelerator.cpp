@@ -109,15 +109,9 @@ TEST(Accelerator, LowPrecisionNetworkOnANarrowDataPath) {
   EXPECT_GE(matmuls, 3);
   a.mac = MacKind::BitParallel;
   check_network(a, 4, nullptr, {4, 3});
-  ArrayConfig narrow;
-  narrow.data_bits = 6;
-  try {
-    check_network(narrow, 4);
-    ADD_FAILURE() << "an 8-bit network ran on a 6-bit data path";
-  } catch (const std::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find("has 8-bit activations, wider than the array's 6-bit data path (run --data-bits"),
-              std::string::npos) << e.what();
-  }
+  // The refusal of an 8-bit network on a narrower data path is tested in test_hw
+  // (AcceleratorConfig.RefusesANetworkWiderThanTheDataPath): an exception thrown after SystemC's
+  // coroutines have run trips AddressSanitizer's stack bookkeeping (google/sanitizers#189).
 }
 
 TEST(Accelerator, ExposedWeightLoadsInBothModes) {

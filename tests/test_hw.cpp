@@ -335,6 +335,33 @@ TEST(MatmulEngine, PixelBlocksWithAFusedShiftReadTheRowsTheShiftReaches) {
   EXPECT_THROW(pixel_blocks(narrow, packed.layers[0]), PixelBlockError);
 }
 
+// A network wider than the data path is refused before anything runs, naming the flag; its own
+// width or a wider path is taken. A quantized input beyond the network's width is refused.
+TEST(AcceleratorConfig, RefusesANetworkWiderThanTheDataPath) {
+  const auto net = test::shift_net(31, 0.35);
+  model::PackOptions opt;
+  opt.activation_bits = 6;
+  const auto packed = model::pack_network(net, opt, test::random_batch(net.input, 8, 1)).packed;
+  AcceleratorConfig config;
+  config.array.data_bits = 5;
+  try {
+    config.validate_for(packed);
+    ADD_FAILURE() << "a 6-bit network was taken by a 5-bit data path";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("has 6-bit activations, wider than the array's 5-bit data path (run --data-bits"),
+              std::string::npos) << e.what();
+  }
+  config.array.data_bits = 6;
+  EXPECT_NO_THROW(config.validate_for(packed));
+  config.array.data_bits = 16;
+  EXPECT_NO_THROW(config.validate_for(packed));
+  model::Int8Tensor x{packed.input, std::vector<std::int8_t>(static_cast<std::size_t>(packed.input.size()), 31)};
+  EXPECT_NO_THROW(model::require_input_range(packed, x, "x"));
+  x.data[3] = 32;
+  EXPECT_THROW(model::require_input_range(packed, x, "x"), std::invalid_argument);
+  EXPECT_THROW(run_fast(packed, x, config), std::invalid_argument);
+}
+
 TEST(ArrayConfig, ParsesAndRejects) {
   const ArrayConfig a = parse_array("12x20");
   EXPECT_EQ(a.rows, 12);
