@@ -17,10 +17,10 @@ using namespace ccsim;
 
 constexpr double kMacs = 256.0 * 256.0 * 196.0;
 
-void BM_CycleModeEngine(benchmark::State& state) {
+// The array engine alone on the GEMM with array `a`: MACs, cycles and cell-cycles per second.
+void run_engine(benchmark::State& state, const hw::ArrayConfig& a) {
   const auto net = bench::dense_gemm();
   const auto x = bench::random_inputs(net.input, 1).front();
-  hw::ArrayConfig a;
   std::int64_t cycles = 0;
   for (auto _ : state) {
     hw::MatmulEngine engine(a, net.layers[0], x, nullptr);
@@ -32,6 +32,8 @@ void BM_CycleModeEngine(benchmark::State& state) {
   state.counters["cell_cycles_per_s"] =
       benchmark::Counter(static_cast<double>(cycles) * a.rows * a.cols, benchmark::Counter::kIsIterationInvariantRate);
 }
+
+void BM_CycleModeEngine(benchmark::State& state) { run_engine(state, hw::ArrayConfig{}); }
 BENCHMARK(BM_CycleModeEngine)->Unit(benchmark::kMillisecond);
 
 // The same GEMM on other array sizes and with bit-parallel cells (arguments: rows = cols, and 1
@@ -39,20 +41,10 @@ BENCHMARK(BM_CycleModeEngine)->Unit(benchmark::kMillisecond);
 // 16 asks small arrays to be no slower per cell-cycle than 16 x 16), MACs per second what the
 // cell kind costs to simulate.
 void BM_CycleModeEngineShapes(benchmark::State& state) {
-  const auto net = bench::dense_gemm();
-  const auto x = bench::random_inputs(net.input, 1).front();
   hw::ArrayConfig a;
   a.rows = a.cols = static_cast<int>(state.range(0));
   a.mac = state.range(1) ? hw::MacKind::BitParallel : hw::MacKind::BitSerial;
-  std::int64_t cycles = 0;
-  for (auto _ : state) {
-    hw::MatmulEngine engine(a, net.layers[0], x, nullptr);
-    engine.run();
-    cycles = engine.stats().cycles;
-  }
-  state.counters["MACs_per_s"] = benchmark::Counter(kMacs, benchmark::Counter::kIsIterationInvariantRate);
-  state.counters["cell_cycles_per_s"] =
-      benchmark::Counter(static_cast<double>(cycles) * a.rows * a.cols, benchmark::Counter::kIsIterationInvariantRate);
+  run_engine(state, a);
 }
 BENCHMARK(BM_CycleModeEngineShapes)
     ->ArgsProduct({{4, 8, 16, 32}, {0, 1}})
