@@ -198,6 +198,7 @@ void run_topology_command(const RunArgs& a) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   const hw::ArrayConfig array = config.resolved_array();
+  const int activation_bits = topology_activation_bits(array);
   std::string csv = compute_report_header();
   nlohmann::json per_layer = nlohmann::json::array();
   std::int64_t total_cycles = 0;
@@ -232,7 +233,7 @@ void run_topology_command(const RunArgs& a) {
                                  {"scheme", a.scheme},           {"density", a.density},
                                  {"alpha", a.alpha},             {"gamma", a.gamma},
                                  {"samples", a.count},
-                                 {"activation_bits", std::min(8, array.data_bits)},
+                                 {"activation_bits", activation_bits},
                                  {"golden_check", a.mode == "fast" ? "timing only: no values computed" : "pass"},
                                  {"total_cycles", total_cycles}, {"layers", per_layer},
                                  {"wall_seconds", seconds}};
@@ -240,7 +241,6 @@ void run_topology_command(const RunArgs& a) {
   if (!a.report.empty()) files.add(a.report, report.dump(2) + "\n");
   if (!a.compute_report.empty()) files.add(a.compute_report, csv);
   files.commit();
-  const int activation_bits = std::min(8, array.data_bits);
   std::cout << "PASS: " << runs.size() << " layers of " << a.topology << " (synthetic weights, " << a.scheme
             << " at density " << a.density
             << (activation_bits < 8 ? ", " + std::to_string(activation_bits) + "-bit activations for --data-bits " +

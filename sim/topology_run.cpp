@@ -44,9 +44,7 @@ std::vector<TopologyLayerRun> run_topology(const std::vector<model::TopologyLaye
     // values are computed; timing alone needs none (no counter depends on a value).
     model::SchemeSpec layer_spec = spec;
     layer_spec.timing_only = !cycle_mode;
-    // Synthetic activations as wide as the data path takes (8 bits at most): --data-bits 4 times
-    // a 4-bit network.
-    layer_spec.activation_bits = std::min(8, config.array.data_bits);
+    layer_spec.activation_bits = topology_activation_bits(config.array);
     const auto calibration = cycle_mode ? random_batch(net.input, 1, static_cast<std::uint32_t>(500 + k)) : model::FloatTensor{};
     model::SchemePack pack;
     try {

@@ -24,6 +24,10 @@ struct TopologyLayerRun {
 // Layer k gets weights seeded with k + 1 and `count` inputs seeded with 1000 + k, so a topology run
 // is the same on every machine. `cycle_mode` runs the SystemC model, else fast mode. Throws
 // std::runtime_error naming the layer on a golden-model mismatch.
+// The activation width of a topology's synthetic layers: as wide as the data path takes, 8 bits
+// at most (--data-bits 4 times a 4-bit network).
+inline int topology_activation_bits(const hw::ArrayConfig& array) { return array.data_bits < 8 ? array.data_bits : 8; }
+
 std::vector<TopologyLayerRun> run_topology(const std::vector<model::TopologyLayer>& layers, const model::SchemeSpec& spec,
                                            const hw::AcceleratorConfig& config, bool cycle_mode, int count);
 
