@@ -1,5 +1,5 @@
-// The accelerator as SystemC modules, one per hardware unit (cycle-accurate mode), and the same
-// schedule evaluated analytically (fast mode). Layer by layer: a Matmul runs on the array, tile
+// The accelerator as SystemC modules, one per hardware unit (cycle-accurate mode); the same
+// schedule evaluated analytically (fast mode) is hw/network_run.hpp. Layer by layer: a Matmul runs on the array, tile
 // by tile; a shift right before a Matmul is fused into its feeder; pooling, clamp and standalone
 // shifts run on the vector unit with the cycle costs of hw/README.md; DMA beyond a layer's
 // compute stalls it (MemorySystem). Shared schedule: one array,
@@ -16,6 +16,7 @@
 
 #include "hw/accelerator_config.hpp"
 #include "hw/memory_system.hpp"
+#include "hw/network_run.hpp"
 #include "hw/pipeline.hpp"
 #include "hw/units/core.hpp"
 #include "models/golden.hpp"
@@ -23,31 +24,9 @@
 
 namespace ccsim::hw {
 
-enum class SimMode { Cycle, Fast };
-
-struct NetworkRun {
-  std::vector<model::Int8Tensor> layer_outputs;  // one per packed layer (a fused shift: its output)
-  std::vector<LayerStats> layers;
-  LayerStats total;
-  std::int64_t start_cycle = 0;  // the input entered the accelerator (cycles from the first input)
-  std::int64_t end_cycle = 0;    // its output was complete
-  const model::Int8Tensor& output() const { return layer_outputs.back(); }
-};
-
 // Appends a core's layer outputs and per-layer counters to `run` (a pipelined input collects one
 // result per stage), keeping its total.
 void append(NetworkRun& run, CoreResult&& result);
-
-// Fast mode: golden arithmetic, the cycle formulas and the memory system; no SystemC kernel.
-// One input, as the first inference of a run.
-NetworkRun run_fast(const model::PackedNetwork& net, const model::Int8Tensor& input, const AcceleratorConfig& config);
-// A stream of inputs on the configured schedule.
-std::vector<NetworkRun> run_fast(const model::PackedNetwork& net, const std::vector<model::Int8Tensor>& inputs,
-                                 const AcceleratorConfig& config);
-// The counters and cycles of `count` inputs without their values (layer_outputs stay empty):
-// nothing the formulas count depends on the activations, so timing-only workloads (topology
-// runs) skip the golden arithmetic.
-std::vector<NetworkRun> run_fast_counters(const model::PackedNetwork& net, std::size_t count, const AcceleratorConfig& config);
 
 // The cycle-accurate accelerator: its cores (hw/units/core.hpp: controller, weight buffer,
 // activation buffer, feeder, array, output stage, vector unit, DMA engine), one for the shared

@@ -146,13 +146,13 @@ float symmetric_scale(float absmax, int bits) {
   return absmax > 0.0f ? absmax / static_cast<float>(fixed::max_of_bits(bits)) : 1.0f;
 }
 
-PackResult pack_network(const Network& net, const PackOptions& options, const FloatTensor& calibration) {
+PackResult pack_network(Network net, const PackOptions& options, const FloatTensor& calibration) {
   if (options.activation_bits < 2 || options.activation_bits > 8 || options.weight_bits < 2 || options.weight_bits > 8) {
     throw std::invalid_argument("activation and weight widths must be in [2, 8] bits, not " +
                                 std::to_string(options.activation_bits) + " and " + std::to_string(options.weight_bits));
   }
   PackResult result;
-  result.pruned = net;
+  result.pruned = std::move(net);
   Network& pruned = result.pruned;
   fold_batch_norm(pruned);
   auto shapes = infer_shapes(pruned);
@@ -198,7 +198,7 @@ PackResult pack_network(const Network& net, const PackOptions& options, const Fl
       } catch (const std::invalid_argument& e) {
         fail(layer, e.what());
       }
-      m.values = combined[i].pruned;
+      m.values = std::move(combined[i].pruned);  // the packed layer is made from packed / select
       set_filter_matrix(layer, shapes[i], m);
       layer.column_groups = ColumnGroups{used_options[i].alpha, used_options[i].gamma, combined[i].groups};
     } catch (...) {

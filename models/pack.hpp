@@ -58,7 +58,7 @@ bool fuses_activation(const Network& folded, const std::vector<int>& readers, st
 // `calibration` is a batch of prepared float inputs (see run_float). Throws std::invalid_argument
 // naming the layer on anything that cannot be packed, and for per-layer overrides that name no
 // weight layer.
-PackResult pack_network(const Network& net, const PackOptions& options, const FloatTensor& calibration);
+PackResult pack_network(Network net, const PackOptions& options, const FloatTensor& calibration);
 
 // Symmetric scale of a tensor whose largest magnitude is absmax, for `bits`-bit values:
 // absmax / (2^(bits-1) - 1) (1 if absmax is 0).

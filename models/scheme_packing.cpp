@@ -80,9 +80,8 @@ SparseLayer packed_storage(const PackedLayer& l, int alpha, int bits) {
 
 }  // namespace
 
-SchemePack pack_with_scheme(const Network& source, const SchemeSpec& spec, const FloatTensor& calibration) {
+SchemePack pack_with_scheme(Network net, const SchemeSpec& spec, const FloatTensor& calibration) {
   if (!(spec.density > 0.0 && spec.density <= 1.0)) throw std::invalid_argument("density must be in (0, 1]");
-  Network net = source;
   const auto shapes = infer_shapes(net);
   SchemePack out;
   std::map<std::string, SparseLayer> formats;
@@ -139,7 +138,7 @@ SchemePack pack_with_scheme(const Network& source, const SchemeSpec& spec, const
   options.combine.gamma = spec.params.gamma;
   // A sweep point's density and scheme apply to every weight layer, so column combining does too.
   options.scope = CombineScope::AllWeightLayers;
-  out.packed = pack_network(net, options, calibration).packed;
+  out.packed = pack_network(std::move(net), options, calibration).packed;
   for (auto& l : out.packed.layers) {
     if (l.kind != OpKind::Matmul) continue;
     if (spec.scheme == SparsityScheme::NM) map_n_of_m(l, count_for(spec.density, spec.params.m), spec.params.m);

@@ -46,6 +46,6 @@ struct SchemePack {
 };
 
 // Throws std::invalid_argument for a density outside (0, 1] or parameters the scheme rejects.
-SchemePack pack_with_scheme(const Network& net, const SchemeSpec& spec, const FloatTensor& calibration);
+SchemePack pack_with_scheme(Network net, const SchemeSpec& spec, const FloatTensor& calibration);
 
 }  // namespace ccsim::model

@@ -109,7 +109,7 @@ void cosim_command(const CosimArgs& a) {
 
 void add_cosim_command(CLI::App& app) {
   auto a = std::make_shared<CosimArgs>();
-  auto* cmd = app.add_subcommand("cosim", "Co-simulate the Verilated RTL tile and the SystemC cycle model, cycle by cycle");
+  auto* cmd = app.add_subcommand("cosim", kCosimDescription);
   cmd->add_option("FILE", a->file, "packed weight file (.ccpack)")->required();
   const std::string built = join_names(cosim::cosim_configurations());
   cmd->add_option("--array", a->array, "array size of a built RTL tile: " + built + " (CMake CCSIM_COSIM_ARRAYS)")

@@ -11,16 +11,12 @@
 
 #include <CLI/CLI.hpp>
 
-#include "hw/accelerator.hpp"
 #include "hw/area_model.hpp"
 #include "hw/array_occupancy.hpp"
 #include "hw/energy_model.hpp"
 #include "hw/memory_system.hpp"
 #include "hw/pipeline.hpp"
 #include "hw/timing.hpp"
-#include "hw/tlm/register_map.hpp"
-#include "hw/tlm/system.hpp"
-#include "sim/rtl_array.hpp"
 #include "models/atomic_file.hpp"
 #include "models/idx_dataset.hpp"
 #include "models/packed_file.hpp"
@@ -32,6 +28,7 @@
 #include "sim/accelergy.hpp"
 #include "sim/model_loader.hpp"
 #include "sim/run_report.hpp"
+#include "sim/systemc_runs.hpp"
 #include "sim/table_file.hpp"
 #include "sim/topology_run.hpp"
 #include "sim/trace_window.hpp"
@@ -82,22 +79,6 @@ struct RunArgs {
   bool scheme_flags_given = false;
 };
 
-// What the RTL swapped into the SystemC accelerator was compared on (--rtl).
-struct RtlCheck {
-  std::int64_t cycles = 0;
-  std::int64_t mismatches = 0;
-  std::vector<std::string> first;  // described
-
-  void add(const hw::ArrayUnit::Stats& stats, const std::vector<hw::ArrayMismatch>& found,
-           const model::PackedNetwork& net) {
-    cycles += stats.compared_cycles;
-    mismatches += stats.mismatches;
-    for (const auto& m : found) {
-      first.push_back(m.describe(m.layer >= 0 ? net.layers[static_cast<std::size_t>(m.layer)].name : ""));
-    }
-  }
-};
-
 hw::AcceleratorConfig accelerator_config(const RunArgs& a) {
   hw::AcceleratorConfig cfg(hw::parse_array(a.array));
   cfg.array.data_bits = a.data_bits;
@@ -114,66 +95,6 @@ hw::AcceleratorConfig accelerator_config(const RunArgs& a) {
   cfg.dram.bytes_per_cycle = a.dram_bytes_per_cycle;
   cfg.validate();
   return cfg;
-}
-
-// The TLM system: host, interconnect, memory, and the cycle-accurate accelerator units whose DMA
-// engine moves every DRAM byte through the memory model. Reports, per layer of the first and the
-// last inference, the fast mode's analytical memory estimate against the TLM cycles.
-std::vector<hw::NetworkRun> run_through_tlm(const RunArgs& a, const model::PackedNetwork& net,
-                                            const std::vector<model::Int8Tensor>& inputs, const hw::AcceleratorConfig& config,
-                                            nlohmann::json& tlm_report, RtlCheck& rtl) {
-  hw::AcceleratorTlmConfig cfg;
-  cfg.accelerator = config;
-  cfg.dma.path = a.tlm == "at" ? hw::MemoryPath::ApproximatelyTimed : hw::MemoryPath::LooselyTimed;
-  cfg.dma.use_dmi = a.dmi;
-  hw::MemoryConfig mem;  // 16 MiB, or as large as the host's layout
-  mem.latency_ns = a.dram_latency_ns;
-  mem.bytes_per_ns = config.dram.bytes_per_cycle / cfg.clock_ns;
-  std::optional<hw::TrafficConfig> traffic;
-  if (a.traffic_bytes_per_ns > 0) {  // a second initiator reading 1 MiB from 8 MiB on
-    traffic.emplace();
-    traffic->bytes_per_ns = a.traffic_bytes_per_ns;
-    traffic->base = 8u << 20;
-    traffic->span = 1u << 20;
-  }
-  const auto result = hw::run_tlm_system(net, inputs, cfg, mem, traffic);
-  rtl.add(result.array, result.array_mismatches, net);
-  if (rtl.mismatches > 0) return {};
-  const std::vector<hw::NetworkRun> fast = hw::run_fast(net, inputs, config);
-  std::vector<hw::NetworkRun> runs;
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
-    const auto& r = result.runs.at(i);
-    if (r.status & hw::regs::kErrorBit) {
-      throw std::runtime_error("TLM run " + std::to_string(i) + " ended with accelerator error " + std::to_string(r.error));
-    }
-    hw::NetworkRun run = result.layers.at(i);
-    if (r.output != run.output().data) {
-      throw std::runtime_error("TLM run " + std::to_string(i) + ": the output read back from memory differs from the one computed");
-    }
-    runs.push_back(std::move(run));
-  }
-  nlohmann::json estimate = nlohmann::json::array();
-  for (const std::size_t k : {std::size_t{0}, inputs.size() - 1}) {
-    for (std::size_t l = 0; l < net.layers.size(); ++l) {
-      const std::int64_t f = fast[k].layers[l].cycles;
-      const std::int64_t t = runs[k].layers[l].cycles;
-      estimate.push_back({{"inference", k}, {"layer", net.layers[l].name}, {"fast_cycles", f}, {"tlm_cycles", t},
-                          {"tlm_over_fast", f ? static_cast<double>(t) / static_cast<double>(f) : 0.0}});
-    }
-    if (inputs.size() == 1) break;
-  }
-  tlm_report = {{"memory_path", a.tlm}, {"dram_latency_ns", a.dram_latency_ns}, {"dmi", a.dmi},
-                {"traffic_bytes_per_ns", a.traffic_bytes_per_ns}, {"traffic_bytes", result.traffic_bytes},
-                {"protocol_violations", result.protocol_violations},
-                {"simulated_ns", result.end_time.to_seconds() * 1e9},
-                {"dma_bytes_read", result.dma.read_bytes},
-                {"dma_bytes_written", result.dma.write_bytes},
-                {"dma_transactions", result.dma.transactions},
-                {"dmi_accesses", result.dma.dmi_accesses},
-                {"memory_port_bytes_read", result.memory.bytes_read},  // transactions only, not DMI
-                {"memory_port_bytes_written", result.memory.bytes_written},
-                {"fast_estimate_vs_tlm", estimate}};
-  return runs;
 }
 
 // The topology's layers, one after another, each a network of its own (SCALE-Sim's layers do
@@ -257,6 +178,7 @@ void run_topology_command(const RunArgs& a) {
 }
 
 void run_command(const RunArgs& a) {
+  if (a.mode == "cycle" || !a.tlm.empty() || a.rtl != "none") require_systemc();  // before anything is done
   if (!a.topology.empty()) return run_topology_command(a);
   if (a.file.empty()) throw std::invalid_argument("run needs FILE.ccpack or --topology TOPO.csv");
   if (a.scheme_flags_given) throw std::invalid_argument("--scheme, --density, --alpha and --gamma go with --topology");
@@ -270,8 +192,7 @@ void run_command(const RunArgs& a) {
   }
   if (a.rtl == "array") {
     if (a.mode != "cycle" && a.tlm.empty()) throw std::invalid_argument("--rtl array needs --mode cycle or --tlm");
-    config.array_implementation = rtl::rtl_array_factory();
-    config.array_implementation(config.resolved_array());  // an unbuilt size is refused before simulating
+    use_rtl_array(config);
   }
   const auto energy_table = load_table<hw::EnergyTable>(a.energy_table);
   const auto area_table = load_table<hw::AreaTable>(a.area_table);
@@ -302,15 +223,13 @@ void run_command(const RunArgs& a) {
     trace.tile = a.trace_tile;
     if (!a.trace_window.empty()) std::tie(trace.start_cycle, trace.end_cycle) = parse_trace_window(a.trace_window);
   }
-  RtlCheck rtl_check;
+  RtlArrayCheck rtl_check;
   if (!a.tlm.empty()) {
-    runs = run_through_tlm(a, net, inputs, config, tlm_report, rtl_check);
+    runs = run_tlm_mode({a.tlm, a.dram_latency_ns, a.dmi, a.traffic_bytes_per_ns}, net, inputs, config, tlm_report, rtl_check);
   } else if (a.mode == "fast") {
     runs = hw::run_fast(net, inputs, config);
   } else {
-    runs = hw::run_cycle_accurate(net, inputs, config, 1.0, trace, [&](hw::Accelerator& acc) {
-      for (std::size_t s = 0; s < acc.cores(); ++s) rtl_check.add(acc.core(s).array().stats(), acc.core(s).array().mismatches(), net);
-    });
+    runs = run_cycle_mode(net, inputs, config, trace, &rtl_check);
   }
   if (rtl_check.mismatches > 0) {
     if (!vcd_tmp.empty()) std::remove((vcd_tmp + ".vcd").c_str());

@@ -8,6 +8,9 @@ class App;
 
 namespace ccsim::cli {
 
+inline constexpr const char* kCosimDescription =
+    "Co-simulate the Verilated RTL tile and the SystemC cycle model, cycle by cycle";
+
 void add_pack_command(CLI::App& app);
 void add_inspect_command(CLI::App& app);
 void add_golden_command(CLI::App& app);

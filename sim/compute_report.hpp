@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <string>
 
-#include "hw/accelerator.hpp"
+#include "hw/network_run.hpp"
 #include "models/packed_network.hpp"
 
 namespace ccsim::cli {

@@ -15,7 +15,7 @@
 #include <zlib.h>
 #include <tbb/parallel_for.h>
 
-#include "hw/accelerator.hpp"
+#include "hw/network_run.hpp"
 #include "hw/area_model.hpp"
 #include "hw/pipeline.hpp"
 #include "hw/timing.hpp"

@@ -3,7 +3,7 @@
 
 #include <cstddef>
 
-#include "hw/accelerator.hpp"
+#include "hw/network_run.hpp"
 #include "models/golden.hpp"
 #include "models/packed_network.hpp"
 

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "hw/accelerator.hpp"
+#include "hw/network_run.hpp"
 #include "hw/area_model.hpp"
 #include "hw/energy_model.hpp"
 

@@ -9,6 +9,7 @@
 #include "models/float_reference.hpp"
 #include "models/golden.hpp"
 #include "sim/golden_check.hpp"
+#include "sim/systemc_runs.hpp"
 
 namespace ccsim::cli {
 namespace {
@@ -39,16 +40,17 @@ std::vector<TopologyLayerRun> run_topology(const std::vector<model::TopologyLaye
   model::set_float_threads(1);
   for (std::size_t k = 0; k < layers.size(); ++k) {
     const model::TopologyLayer& t = layers[k];
-    const model::Network net = model::synthetic_network(t, static_cast<std::uint32_t>(k + 1));
+    model::Network net = model::synthetic_network(t, static_cast<std::uint32_t>(k + 1));
+    const model::Shape input = net.input;
     // The scales only make the synthetic layer a valid int8 one: one random image sets them when
     // values are computed; timing alone needs none (no counter depends on a value).
     model::SchemeSpec layer_spec = spec;
     layer_spec.timing_only = !cycle_mode;
     layer_spec.activation_bits = topology_activation_bits(config.array);
-    const auto calibration = cycle_mode ? random_batch(net.input, 1, static_cast<std::uint32_t>(500 + k)) : model::FloatTensor{};
+    const auto calibration = cycle_mode ? random_batch(input, 1, static_cast<std::uint32_t>(500 + k)) : model::FloatTensor{};
     model::SchemePack pack;
     try {
-      pack = model::pack_with_scheme(net, layer_spec, calibration);
+      pack = model::pack_with_scheme(std::move(net), layer_spec, calibration);
     } catch (const std::invalid_argument& e) {
       throw std::invalid_argument("topology layer '" + t.name + "': " + e.what());
     }
@@ -58,13 +60,13 @@ std::vector<TopologyLayerRun> run_topology(const std::vector<model::TopologyLaye
     }
     std::vector<hw::NetworkRun> runs;
     if (cycle_mode) {  // the SystemC model computes values: random inputs, checked against the golden model
-      const auto batch = random_batch(net.input, count, static_cast<std::uint32_t>(1000 + k));
-      const auto per = static_cast<std::size_t>(net.input.size());
+      const auto batch = random_batch(input, count, static_cast<std::uint32_t>(1000 + k));
+      const auto per = static_cast<std::size_t>(input.size());
       std::vector<model::Int8Tensor> inputs;
       for (int i = 0; i < count; ++i) {
         inputs.push_back(model::quantize_input(pack.packed, batch.data.data() + static_cast<std::size_t>(i) * per, per));
       }
-      runs = hw::run_cycle_accurate(pack.packed, inputs, cfg);
+      runs = run_cycle_mode(pack.packed, inputs, cfg);
       for (std::size_t i = 0; i < inputs.size(); ++i) check_against_golden(pack.packed, inputs[i], runs[i], i);
     } else {  // timing only: the counters do not depend on the values
       runs = hw::run_fast_counters(pack.packed, static_cast<std::size_t>(count), cfg);

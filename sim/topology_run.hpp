@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "hw/accelerator.hpp"
+#include "hw/network_run.hpp"
 #include "models/packed_network.hpp"
 #include "models/scheme_packing.hpp"
 #include "models/topology.hpp"

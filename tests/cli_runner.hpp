@@ -1,4 +1,5 @@
-// Runs the ccsim executable (CCSIM_BINARY, set by CMake) and captures its exit status and output.
+// Runs the ccsim executable (CCSIM_BINARY, set by CMake), or any command, and captures its exit
+// status and output.
 #pragma once
 
 #include <sys/wait.h>
@@ -15,9 +16,10 @@ struct Result {
   std::string output;  // stdout and stderr
 };
 
-inline Result run_ccsim(const std::string& args) {
+// Runs a shell command line, stderr joined to stdout.
+inline Result run_shell(const std::string& command) {
   Result r;
-  const std::string cmd = std::string(CCSIM_BINARY) + " " + args + " 2>&1";
+  const std::string cmd = command + " 2>&1";
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
   std::array<char, 4096> buf{};
   while (fgets(buf.data(), buf.size(), pipe.get())) r.output += buf.data();
@@ -25,5 +27,7 @@ inline Result run_ccsim(const std::string& args) {
   r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
   return r;
 }
+
+inline Result run_ccsim(const std::string& args) { return run_shell(std::string(CCSIM_BINARY) + " " + args); }
 
 }  // namespace ccsim::test

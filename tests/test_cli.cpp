@@ -687,6 +687,36 @@ TEST_F(Cli, TrainWritesPackedNetworkReportAndExport) {
   expect_failure(base + "--epochs 0 -o " + path("none.ccpack"), "epochs + QAT epochs >= 1", path("none.ccpack"));
 }
 
+// `ccsim` does not load libsystemc (nor libtorch): packing, fast mode, sweeps and reports start
+// without its static initialisation; cycle, TLM and cosim runs become ccsim-systemc, beside it.
+TEST_F(Cli, SystemcRunsAreHandedToCcsimSystemc) {
+  const fs::path tool(CCSIM_BINARY);
+  const auto needed = [](const fs::path& program) { return test::run_shell("readelf -d " + program.string()).output; };
+  const std::string light = needed(tool);
+  ASSERT_NE(light.find("(NEEDED)"), std::string::npos) << light;
+  EXPECT_EQ(light.find("libsystemc"), std::string::npos) << light;
+  EXPECT_EQ(light.find("libtorch"), std::string::npos) << light;
+  EXPECT_NE(needed(tool.parent_path() / "ccsim-systemc").find("libsystemc"), std::string::npos);
+
+  const std::string topology = " --topology " + std::string(CCSIM_SOURCE_DIR) + "/sim/examples/scalesim-three-layers.csv";
+  const Result cycle = run("run" + topology + " --mode cycle --array 16x16 --count 1");
+  EXPECT_EQ(cycle.status, 0) << cycle.output;
+  EXPECT_NE(cycle.output.find("bit-exact with the golden model"), std::string::npos) << cycle.output;
+
+  // Alone in a directory, ccsim still runs what needs no SystemC and names the missing program.
+  fs::create_directories(dir_ / "alone");
+  const fs::path alone = dir_ / "alone" / "ccsim";
+  fs::copy_file(tool, alone);
+  const Result fast = test::run_shell(alone.string() + " run" + topology + " --mode fast");
+  EXPECT_EQ(fast.status, 0) << fast.output;
+  for (const std::string& args : {"run" + topology + " --mode cycle", std::string("cosim x.ccpack --array 4x4")}) {
+    const Result r = test::run_shell(alone.string() + " " + args);
+    EXPECT_EQ(r.status, 1) << args << "\n" << r.output;
+    EXPECT_NE(r.output.find((dir_ / "alone" / "ccsim-systemc").string() + ", which could not be started"), std::string::npos)
+        << r.output;
+  }
+}
+
 TEST_F(Cli, BadInputsGetClearErrorsAndWriteNothing) {
   const std::string out = path("out.ccpack");
   const std::string calib = " --calib-input " + path("calib.pb");

@@ -1,0 +1,104 @@
+// The SystemC side of the seam (sim/systemc_runs.hpp), linked into ccsim-systemc only.
+#include "sim/systemc_runs.hpp"
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "hw/accelerator.hpp"
+#include "hw/tlm/register_map.hpp"
+#include "hw/tlm/system.hpp"
+#include "sim/rtl_array.hpp"
+
+namespace ccsim::cli {
+namespace {
+
+void add_array_check(RtlArrayCheck& check, const hw::ArrayUnit::Stats& stats, const std::vector<hw::ArrayMismatch>& found,
+                     const model::PackedNetwork& net) {
+  check.cycles += stats.compared_cycles;
+  check.mismatches += stats.mismatches;
+  for (const auto& m : found) {
+    check.first.push_back(m.describe(m.layer >= 0 ? net.layers[static_cast<std::size_t>(m.layer)].name : ""));
+  }
+}
+
+}  // namespace
+
+void remember_command_line(int /*argc*/, char** /*argv*/) {}
+
+void require_systemc() {}
+
+void use_rtl_array(hw::AcceleratorConfig& config) {
+  config.array_implementation = rtl::rtl_array_factory();
+  config.array_implementation(config.resolved_array());  // an unbuilt size is refused before simulating
+}
+
+std::vector<hw::NetworkRun> run_cycle_mode(const model::PackedNetwork& net, const std::vector<model::Int8Tensor>& inputs,
+                                           const hw::AcceleratorConfig& config, const hw::TraceOptions& trace,
+                                           RtlArrayCheck* rtl) {
+  return hw::run_cycle_accurate(net, inputs, config, 1.0, trace, [&](hw::Accelerator& acc) {
+    if (!rtl) return;
+    for (std::size_t s = 0; s < acc.cores(); ++s) {
+      add_array_check(*rtl, acc.core(s).array().stats(), acc.core(s).array().mismatches(), net);
+    }
+  });
+}
+
+std::vector<hw::NetworkRun> run_tlm_mode(const TlmRunOptions& a, const model::PackedNetwork& net,
+                                         const std::vector<model::Int8Tensor>& inputs, const hw::AcceleratorConfig& config,
+                                         nlohmann::json& tlm_report, RtlArrayCheck& rtl) {
+  hw::AcceleratorTlmConfig cfg;
+  cfg.accelerator = config;
+  cfg.dma.path = a.memory_path == "at" ? hw::MemoryPath::ApproximatelyTimed : hw::MemoryPath::LooselyTimed;
+  cfg.dma.use_dmi = a.dmi;
+  hw::MemoryConfig mem;  // 16 MiB, or as large as the host's layout
+  mem.latency_ns = a.dram_latency_ns;
+  mem.bytes_per_ns = config.dram.bytes_per_cycle / cfg.clock_ns;
+  std::optional<hw::TrafficConfig> traffic;
+  if (a.traffic_bytes_per_ns > 0) {  // a second initiator reading 1 MiB from 8 MiB on
+    traffic.emplace();
+    traffic->bytes_per_ns = a.traffic_bytes_per_ns;
+    traffic->base = 8u << 20;
+    traffic->span = 1u << 20;
+  }
+  const auto result = hw::run_tlm_system(net, inputs, cfg, mem, traffic);
+  add_array_check(rtl, result.array, result.array_mismatches, net);
+  if (rtl.mismatches > 0) return {};
+  const std::vector<hw::NetworkRun> fast = hw::run_fast(net, inputs, config);
+  std::vector<hw::NetworkRun> runs;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const auto& r = result.runs.at(i);
+    if (r.status & hw::regs::kErrorBit) {
+      throw std::runtime_error("TLM run " + std::to_string(i) + " ended with accelerator error " + std::to_string(r.error));
+    }
+    hw::NetworkRun run = result.layers.at(i);
+    if (r.output != run.output().data) {
+      throw std::runtime_error("TLM run " + std::to_string(i) + ": the output read back from memory differs from the one computed");
+    }
+    runs.push_back(std::move(run));
+  }
+  nlohmann::json estimate = nlohmann::json::array();
+  for (const std::size_t k : {std::size_t{0}, inputs.size() - 1}) {
+    for (std::size_t l = 0; l < net.layers.size(); ++l) {
+      const std::int64_t f = fast[k].layers[l].cycles;
+      const std::int64_t t = runs[k].layers[l].cycles;
+      estimate.push_back({{"inference", k}, {"layer", net.layers[l].name}, {"fast_cycles", f}, {"tlm_cycles", t},
+                          {"tlm_over_fast", f ? static_cast<double>(t) / static_cast<double>(f) : 0.0}});
+    }
+    if (inputs.size() == 1) break;
+  }
+  tlm_report = {{"memory_path", a.memory_path}, {"dram_latency_ns", a.dram_latency_ns}, {"dmi", a.dmi},
+                {"traffic_bytes_per_ns", a.traffic_bytes_per_ns}, {"traffic_bytes", result.traffic_bytes},
+                {"protocol_violations", result.protocol_violations},
+                {"simulated_ns", result.end_time.to_seconds() * 1e9},
+                {"dma_bytes_read", result.dma.read_bytes},
+                {"dma_bytes_written", result.dma.write_bytes},
+                {"dma_transactions", result.dma.transactions},
+                {"dmi_accesses", result.dma.dmi_accesses},
+                {"memory_port_bytes_read", result.memory.bytes_read},  // transactions only, not DMI
+                {"memory_port_bytes_written", result.memory.bytes_written},
+                {"fast_estimate_vs_tlm", estimate}};
+  return runs;
+}
+
+}  // namespace ccsim::cli

@@ -1,0 +1,59 @@
+// The runs that need the SystemC kernel, behind one seam. The tool is linked twice from the same
+// objects: `ccsim` without the SystemC models and `ccsim-systemc` with them (this header's
+// functions in sim/systemc_runs.cpp). libsystemc's static initialisation alone costs ~13 ms of CPU
+// at every start on the build machine, as much as a fast-mode run of SCALE-Sim's three-layer
+// topology computes, so packing, fast mode, sweeps and reports do not load it. A command that
+// needs SystemC calls require_systemc() before it does anything else: in `ccsim` the process
+// becomes ccsim-systemc (installed beside it) with the same command line (sim/systemc_absent.cpp).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "hw/accelerator_config.hpp"
+#include "hw/network_run.hpp"
+#include "hw/trace_options.hpp"
+#include "models/golden.hpp"
+#include "models/packed_network.hpp"
+
+namespace ccsim::cli {
+
+// main() gives the command line first: require_systemc() hands it on unchanged.
+void remember_command_line(int argc, char** argv);
+// Returns in ccsim-systemc; in ccsim, replaces the process by ccsim-systemc (never returns).
+void require_systemc();
+
+// What the RTL swapped into the SystemC accelerator was compared on (--rtl array).
+struct RtlArrayCheck {
+  std::int64_t cycles = 0;
+  std::int64_t mismatches = 0;
+  std::vector<std::string> first;  // described: cycle, layer, tile, cell, signal, expected, actual
+};
+
+// --rtl array: every core's array cells become the Verilated RTL's (an unbuilt size is refused here).
+void use_rtl_array(hw::AcceleratorConfig& config);
+
+// --mode cycle: hw::run_cycle_accurate; `rtl` (optional) collects every core's RTL array comparison.
+std::vector<hw::NetworkRun> run_cycle_mode(const model::PackedNetwork& net, const std::vector<model::Int8Tensor>& inputs,
+                                           const hw::AcceleratorConfig& config, const hw::TraceOptions& trace = {},
+                                           RtlArrayCheck* rtl = nullptr);
+
+struct TlmRunOptions {
+  std::string memory_path = "lt";  // lt or at
+  double dram_latency_ns = 0;
+  bool dmi = false;
+  double traffic_bytes_per_ns = 0;  // a second initiator reading 1 MiB from 8 MiB on; 0 = none
+};
+
+// --tlm: the TLM system (host, interconnect, memory, and the cycle-accurate accelerator units whose
+// DMA engine moves every DRAM byte through the memory model). Checks what the host read back;
+// `tlm_report` gets, per layer of the first and the last inference, the fast mode's analytical
+// memory estimate against the TLM cycles. Returns no runs when the RTL array disagreed.
+std::vector<hw::NetworkRun> run_tlm_mode(const TlmRunOptions& options, const model::PackedNetwork& net,
+                                         const std::vector<model::Int8Tensor>& inputs, const hw::AcceleratorConfig& config,
+                                         nlohmann::json& tlm_report, RtlArrayCheck& rtl);
+
+}  // namespace ccsim::cli
