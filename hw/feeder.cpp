@@ -38,6 +38,7 @@ void ColumnFeed::begin_tile(int first_group, std::int64_t first_pixel, std::int6
   first_pixel_ = first_pixel;
   pixels_ = pixels;
   std::fill(pixel_.begin(), pixel_.end(), -1);
+  next_t_ = -1;
 }
 
 }  // namespace ccsim::hw

@@ -52,8 +52,18 @@ class ColumnFeed {
   // slots (a co-simulation fault). Returns the values fetched in this cycle.
   template <typename Fetch>
   std::int64_t lines(std::int64_t t, std::uint32_t* top, Fetch&& fetch, int late_last_column = 0) {
-    const std::int64_t slot = t / bits_;
-    const int shift = std::min(static_cast<int>(t % bits_), 31);
+    if (t == next_t_) {  // consecutive cycles: step instead of dividing
+      if (++bit_ == bits_) {
+        bit_ = 0;
+        ++slot_;
+      }
+    } else {
+      slot_ = t / bits_;
+      bit_ = static_cast<int>(t % bits_);
+    }
+    next_t_ = t + 1;
+    const std::int64_t slot = slot_;
+    const int shift = std::min(bit_, 31);
     std::int64_t fetched = 0;
     for (int c = 0; c < cols_; ++c) {
       const std::int32_t* values = column_values(c, slot, fetch, late_last_column, fetched);
@@ -109,6 +119,9 @@ class ColumnFeed {
   int g0_ = 0;
   std::vector<std::int32_t> values_;  // C x alpha_max: the current pixel's values per column
   std::vector<std::int64_t> pixel_;   // the pixel each column's values were fetched for
+  std::int64_t next_t_ = -1;          // lines(): the cycle expected next, its MAC slot and bit
+  std::int64_t slot_ = 0;
+  int bit_ = 0;
 };
 
 }  // namespace ccsim::hw

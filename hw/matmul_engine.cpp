@@ -80,7 +80,6 @@ void MatmulEngine::start_tile() {
 }
 
 void MatmulEngine::compute_cycle() {
-  const int bits = config_.cycles_per_mac();
   const auto fetch = [&](std::int64_t p, std::uint32_t column) { return feeder_.value(p, column); };
   const int late = fault_ == Fault::SkewOffByOne ? 1 : 0;
   const bool parallel = config_.mac == MacKind::BitParallel;
@@ -89,14 +88,14 @@ void MatmulEngine::compute_cycle() {
   const std::int64_t t = t_;
   const std::int64_t P = block_->pixels;
   const int last_col = config_.cols - 1;
-  const auto left = [&](int r) -> fixed::Acc {
-    const std::int64_t p = (t - r) / bits;  // column 0 finishes pixel p in this slot
+  const auto left = [&](int r, std::int64_t slot) -> fixed::Acc {
+    const std::int64_t p = slot;  // column 0 finishes pixel p in this slot
     if (p < 0 || p >= P) return 0;
     ++stats_.acc_reads;
     return acc_.read(r, p);
   };
-  const auto right = [&](int r, fixed::Acc value) {
-    const std::int64_t p = (t - r) / bits - last_col;
+  const auto right = [&](int r, std::int64_t slot, fixed::Acc value) {
+    const std::int64_t p = slot - last_col;
     if (p < 0 || p >= P) return;
     ++stats_.acc_writes;
     acc_.write(r, p, fault_ == Fault::AccBitStuckAt0 ? value & ~(1 << 16) : value);

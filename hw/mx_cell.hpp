@@ -8,8 +8,15 @@
 
 namespace ccsim::hw {
 
+// SystolicArray keeps its cells' registers in arrays of their own (one per register, so that a
+// row's cells are stepped in SIMD words) with this class's arithmetic; cell() returns them as an
+// MxCell.
 class MxCell {
  public:
+  MxCell() = default;
+  MxCell(std::int8_t weight, std::uint8_t select, fixed::Acc product, fixed::Acc psum)
+      : weight_(weight), select_(select), product_(product), psum_(psum) {}
+
   void load(std::int8_t weight, std::uint8_t select) {
     weight_ = weight;
     select_ = select;

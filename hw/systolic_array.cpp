@@ -8,20 +8,30 @@ namespace ccsim::hw {
 
 SystolicArray::SystolicArray(const ArrayConfig& config) : config_(config) {
   config_.validate();
-  cells_.resize(static_cast<std::size_t>(config_.rows) * config_.cols);
-  history_.assign(cells_.size(), 0);
-  if (config_.mac == MacKind::BitParallel) value_history_.assign(cells_.size() * static_cast<std::size_t>(config_.alpha_max), 0);
+  const std::size_t cells = static_cast<std::size_t>(config_.rows) * config_.cols;
+  weight_.assign(cells, 0);
+  select_.assign(cells, 0);
+  select_mask_.assign(cells, 1u);
+  product_.assign(cells, 0);
+  psum_.assign(cells, 0);
+  history_.assign(cells, 0);
+  if (config_.mac == MacKind::BitParallel) value_history_.assign(cells * static_cast<std::size_t>(config_.alpha_max), 0);
 }
 
 void SystolicArray::load(const std::vector<std::int8_t>& weights, const std::vector<std::uint8_t>& selects) {
-  if (weights.size() != cells_.size() || selects.size() != cells_.size()) {
+  if (weights.size() != weight_.size() || selects.size() != weight_.size()) {
     throw std::invalid_argument("tile must hold R x C weights and selects");
   }
-  for (std::size_t i = 0; i < cells_.size(); ++i) {
+  for (std::size_t i = 0; i < weight_.size(); ++i) {
     if (selects[i] >= config_.alpha_max) throw std::invalid_argument("select beyond the multiplexer width");
-    cells_[i] = MxCell();
-    cells_[i].load(weights[i], selects[i]);
+    weight_[i] = weights[i];
+    select_[i] = selects[i];
+    select_mask_[i] = 1u << selects[i];
   }
+  // A load clears the cells' registers (MxCell::load) and the pipeline.
+  std::fill(product_.begin(), product_.end(), 0);
+  std::fill(psum_.begin(), psum_.end(), 0);
+  next_t_ = -1;
   std::fill(history_.begin(), history_.end(), 0u);
   std::fill(value_history_.begin(), value_history_.end(), std::int8_t{0});
 }

@@ -1,5 +1,6 @@
 // The R x C weight-stationary systolic array of MX cells (hw/README.md). One call of clock()
-// is one clock cycle of the whole array: plain C++ state, no signal per cell or bit.
+// is one clock cycle of the whole array: plain C++ state, no signal per cell or bit; each cell
+// register is an array over the cells, so a row is stepped in SIMD words.
 #pragma once
 
 #include <algorithm>
@@ -41,30 +42,40 @@ class SystolicArray {
   void load(const TileWeights& tile) { load(tile.weights, tile.selects); }
 
   // Cycle t of the current tile (t = 0 at the first compute cycle). `top[c]` are the bit lines
-  // entering row 0 of column c in this cycle. Rows finishing a MAC slot in this cycle call
-  // left(r) for column 0's partial sum in and right(r, value) with column C-1's result.
+  // entering row 0 of column c in this cycle. A row r finishing MAC slot s (its s-th since the
+  // load; column c's pixel is s - c) in this cycle calls left(r, s) for column 0's partial sum in
+  // and right(r, s, value) with column C-1's result.
   template <typename Left, typename Right>
   void clock(std::int64_t t, const std::uint32_t* top, Left&& left, Right&& right) {
     const int rows = config_.rows;
     const int cols = config_.cols;
     const int bits = config_.data_bits;
-    std::uint32_t* slot = history_.data() + static_cast<std::size_t>(t % rows) * cols;
-    for (int c = 0; c < cols; ++c) slot[c] = top[c];
+    // Row r works on what entered row 0 r cycles ago: history slot (t - r) mod R, bit (t - r) mod
+    // b of MAC slot (t - r) / b. All three step down from row 0's instead of being divided out per
+    // row (on a 4 x 4 array the divisions cost as much as the cells).
+    locate(t);
+    int slot = slot0_;
+    int bit = bit0_;
+    std::int64_t mac = mac0_;
+    std::copy_n(top, cols, history_.data() + static_cast<std::size_t>(slot) * cols);
     const int reached = static_cast<int>(std::min<std::int64_t>(rows - 1, t));
     for (int r = 0; r <= reached; ++r) {
-      const int bit = static_cast<int>((t - r) % bits);
-      const bool finishing = bit == bits - 1;
-      // Bits reach row r r cycles after row 0: the history ring holds the last R inputs.
-      const std::uint32_t* lines = history_.data() + static_cast<std::size_t>((t - r) % rows) * cols;
-      MxCell* row = cells_.data() + static_cast<std::size_t>(r) * cols;
-      // Right to left, so each cell reads its left neighbour's partial sum before that one updates
-      // (flip-flop semantics).
-      for (int c = cols - 1; c >= 0; --c) {
-        row[c].clock_bit(lines[c], bit, bits);
-        if (!finishing) continue;
-        const fixed::Acc in = c == 0 ? left(r) : row[c - 1].psum();
-        const fixed::Acc out = row[c].finish_slot(in);
-        if (c == cols - 1) right(r, out);
+      const std::size_t first = static_cast<std::size_t>(r) * cols;
+      const std::uint32_t* lines = history_.data() + static_cast<std::size_t>(slot) * cols;
+      const std::uint32_t* mask = select_mask_.data() + first;
+      const std::int8_t* weight = weight_.data() + first;
+      fixed::Acc* product = product_.data() + first;
+      // The multiplexer picks line `select` (a one-hot mask, so the loop has no per-cell shift).
+      for (int c = 0; c < cols; ++c) {
+        product[c] = fixed::serial_mac_step(product[c], weight[c], (lines[c] & mask[c]) != 0, bit, bits);
+      }
+      if (bit == bits - 1) finish_row(r, mac, left, right);
+      slot = slot == 0 ? rows - 1 : slot - 1;
+      if (bit == 0) {
+        bit = bits - 1;
+        --mac;
+      } else {
+        --bit;
       }
     }
   }
@@ -75,28 +86,77 @@ class SystolicArray {
   void clock_values(std::int64_t t, const std::int8_t* top, Left&& left, Right&& right) {
     const int rows = config_.rows;
     const int cols = config_.cols;
-    const std::size_t width = static_cast<std::size_t>(cols) * config_.alpha_max;
-    std::copy_n(top, width, value_history_.data() + static_cast<std::size_t>(t % rows) * width);
+    const int alpha = config_.alpha_max;
+    const std::size_t width = static_cast<std::size_t>(cols) * alpha;
+    locate(t);
+    int slot = slot0_;
+    std::copy_n(top, width, value_history_.data() + static_cast<std::size_t>(slot) * width);
     const int reached = static_cast<int>(std::min<std::int64_t>(rows - 1, t));
     for (int r = 0; r <= reached; ++r) {
-      const std::int8_t* values = value_history_.data() + static_cast<std::size_t>((t - r) % rows) * width;
-      MxCell* row = cells_.data() + static_cast<std::size_t>(r) * cols;
-      for (int c = cols - 1; c >= 0; --c) {  // right to left: flip-flop semantics, as clock()
-        row[c].clock_value(values + static_cast<std::size_t>(c) * config_.alpha_max);
-        const fixed::Acc in = c == 0 ? left(r) : row[c - 1].psum();
-        const fixed::Acc out = row[c].finish_slot(in);
-        if (c == cols - 1) right(r, out);
+      const std::size_t first = static_cast<std::size_t>(r) * cols;
+      const std::int8_t* values = value_history_.data() + static_cast<std::size_t>(slot) * width;
+      for (int c = 0; c < cols; ++c) {
+        const std::size_t i = first + static_cast<std::size_t>(c);
+        product_[i] = fixed::mac(0, weight_[i], values[static_cast<std::size_t>(c) * alpha + select_[i]]);
       }
+      finish_row(r, t - r, left, right);  // a MAC slot per cycle
+      slot = slot == 0 ? rows - 1 : slot - 1;
     }
   }
 
-  const MxCell& cell(int r, int c) const { return cells_[static_cast<std::size_t>(r) * config_.cols + c]; }
+  // Cell (r, c)'s registers.
+  MxCell cell(int r, int c) const {
+    const std::size_t i = static_cast<std::size_t>(r) * config_.cols + c;
+    return MxCell(weight_[i], select_[i], product_[i], psum_[i]);
+  }
   // The bit lines cell (r, c) sees in cycle t (for tracing and co-simulation).
   std::uint32_t lines(std::int64_t t, int r, int c) const;
 
  private:
+  // Row 0's history slot (t mod R), bit (t mod b) and MAC slot (t / b) in cycle t, advanced from
+  // the previous cycle's when the clocks are consecutive (they are, from the load on).
+  void locate(std::int64_t t) {
+    const int bits = config_.cycles_per_mac();
+    if (t == next_t_) {
+      if (++slot0_ == config_.rows) slot0_ = 0;
+      if (++bit0_ == bits) {
+        bit0_ = 0;
+        ++mac0_;
+      }
+    } else {
+      slot0_ = static_cast<int>(t % config_.rows);
+      bit0_ = static_cast<int>(t % bits);
+      mac0_ = t / bits;
+    }
+    next_t_ = t + 1;
+  }
+
+  // End of MAC slot s in row r: each cell adds its product to its left neighbour's partial sum
+  // (column 0: left(r, s)), right to left so that every cell reads its neighbour's register
+  // before that one updates (flip-flop semantics); column C-1's result goes to right(r, s, value).
+  template <typename Left, typename Right>
+  void finish_row(int r, std::int64_t s, Left& left, Right& right) {
+    const int cols = config_.cols;
+    const std::size_t first = static_cast<std::size_t>(r) * cols;
+    fixed::Acc* psum = psum_.data() + first;
+    fixed::Acc* product = product_.data() + first;
+    for (int c = cols - 1; c > 0; --c) psum[c] = fixed::wrap_add(psum[c - 1], product[c]);
+    psum[0] = fixed::wrap_add(left(r, s), product[0]);
+    std::fill_n(product, cols, 0);
+    right(r, s, psum[cols - 1]);
+  }
+
   ArrayConfig config_;
-  std::vector<MxCell> cells_;
+  // The cells' registers (MxCell's), one array each, row-major.
+  std::vector<std::int8_t> weight_;
+  std::vector<std::uint8_t> select_;
+  std::vector<std::uint32_t> select_mask_;  // 1 << select
+  std::vector<fixed::Acc> product_;
+  std::vector<fixed::Acc> psum_;
+  std::int64_t next_t_ = -1;  // the cycle locate() expects next (-1: none, divide)
+  int slot0_ = 0;
+  int bit0_ = 0;
+  std::int64_t mac0_ = 0;
   std::vector<std::uint32_t> history_;  // R cycles x C columns of row-0 inputs
   std::vector<std::int8_t> value_history_;  // bit-parallel: R cycles x C columns x alpha_max values
 };

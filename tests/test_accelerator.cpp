@@ -203,7 +203,7 @@ class CxxArray final : public ArrayImplementation {
     ++tile_;
   }
   void clock(const std::uint32_t* top, const fixed::Acc* left) override {
-    cells_.clock(t_, top, [&](int r) { return left[r]; }, [](int, fixed::Acc) {});
+    cells_.clock(t_, top, [&](int r, std::int64_t) { return left[r]; }, [](int, std::int64_t, fixed::Acc) {});
     corrupt_ = tile_ == bad_tile_ && t_ == bad_cycle_;
     ++t_;
   }

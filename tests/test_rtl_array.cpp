@@ -79,7 +79,7 @@ void run_against_model(int rows, int cols, int bits, int alpha, std::uint32_t se
         left[r] = static_cast<std::int32_t>(any(rng));
         put(rtl->left_psum_i, r * 32, 32, static_cast<std::uint32_t>(left[r]));
       }
-      model.clock(t, top.data(), [&](int r) { return left[r]; }, [](int, fixed::Acc) {});
+      model.clock(t, top.data(), [&](int r, std::int64_t) { return left[r]; }, [](int, std::int64_t, fixed::Acc) {});
       tick();
       for (int r = 0; r < rows; ++r) {
         for (int c = 0; c < cols; ++c) {

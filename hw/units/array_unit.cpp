@@ -69,7 +69,6 @@ void ArrayUnit::start_tile(const TileDescriptor& tile) {
 }
 
 void ArrayUnit::compute_thread() {
-  const int bits = array_.cycles_per_mac();
   const bool parallel = array_.mac == MacKind::BitParallel;
   const int last_col = array_.cols - 1;
   for (;;) {
@@ -86,14 +85,14 @@ void ArrayUnit::compute_thread() {
     for (t_ = 0; t_ < tile_.compute_cycles;) {
       const std::int64_t t = t_;
       if (implementation_) std::fill(left_.begin(), left_.end(), 0);
-      const auto left = [&](int r) -> fixed::Acc {
-        const std::int64_t p = (t - r) / bits;  // column 0 finishes pixel p in this slot
+      const auto left = [&](int r, std::int64_t slot) -> fixed::Acc {
+        const std::int64_t p = slot;  // column 0 finishes pixel p in this slot
         const fixed::Acc in = p < 0 || p >= P ? 0 : acc.psum_in(r, p);
         if (implementation_) left_[r] = in;  // what the swapped-in cells get too
         return in;
       };
-      const auto right = [&](int r, fixed::Acc value) {
-        const std::int64_t p = (t - r) / bits - last_col;
+      const auto right = [&](int r, std::int64_t slot, fixed::Acc value) {
+        const std::int64_t p = slot - last_col;
         if (p < 0 || p >= P) return;
         if (implementation_) {
           finished_.emplace_back(r, p);
