@@ -8,9 +8,9 @@
 
 namespace ccsim::hw {
 
-// SystolicArray keeps its cells' registers in arrays of their own (one per register, so that a
-// row's cells are stepped in SIMD words) with this class's arithmetic; cell() returns them as an
-// MxCell.
+// The reference model of one cell. SystolicArray keeps its cells' registers in arrays of their
+// own (one per register, so that a row's cells are stepped in SIMD words) with the same
+// arithmetic, is tested against a grid of these, and returns a cell's registers as one.
 class MxCell {
  public:
   MxCell() = default;

@@ -28,7 +28,7 @@ void SystolicArray::load(const std::vector<std::int8_t>& weights, const std::vec
     select_[i] = selects[i];
     select_mask_[i] = 1u << selects[i];
   }
-  // A load clears the cells' registers (MxCell::load) and the pipeline.
+  // A load clears the cells' product and partial-sum registers and the pipeline.
   std::fill(product_.begin(), product_.end(), 0);
   std::fill(psum_.begin(), psum_.end(), 0);
   next_t_ = -1;

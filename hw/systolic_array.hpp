@@ -1,6 +1,8 @@
 // The R x C weight-stationary systolic array of MX cells (hw/README.md). One call of clock()
-// is one clock cycle of the whole array: plain C++ state, no signal per cell or bit; each cell
-// register is an array over the cells, so a row is stepped in SIMD words.
+// is one clock cycle of the whole array: plain C++ state, no signal per cell or bit. Each cell
+// register is an array over the cells, so a row of bit-serial cells is stepped in SIMD words;
+// the arithmetic is MxCell's (fixed::serial_mac_step, fixed::mac, wrap_add), and test_hw checks
+// the array against a grid of MxCells stepped one by one.
 #pragma once
 
 #include <algorithm>
@@ -41,10 +43,11 @@ class SystolicArray {
   void load(const std::vector<std::int8_t>& weights, const std::vector<std::uint8_t>& selects);
   void load(const TileWeights& tile) { load(tile.weights, tile.selects); }
 
-  // Cycle t of the current tile (t = 0 at the first compute cycle). `top[c]` are the bit lines
-  // entering row 0 of column c in this cycle. A row r finishing MAC slot s (its s-th since the
-  // load; column c's pixel is s - c) in this cycle calls left(r, s) for column 0's partial sum in
-  // and right(r, s, value) with column C-1's result.
+  // Cycle t of the current tile (t = 0 at the first compute cycle) of bit-serial cells (b =
+  // data_bits cycles per MAC slot). `top[c]` are the bit lines entering row 0 of column c in this
+  // cycle. A row r finishing MAC slot s = (t - r) / b in this cycle (column c's pixel is s - c)
+  // calls left(r, s) for column 0's partial sum in, then right(r, s, value) with column C-1's
+  // result.
   template <typename Left, typename Right>
   void clock(std::int64_t t, const std::uint32_t* top, Left&& left, Right&& right) {
     const int rows = config_.rows;
@@ -53,7 +56,7 @@ class SystolicArray {
     // Row r works on what entered row 0 r cycles ago: history slot (t - r) mod R, bit (t - r) mod
     // b of MAC slot (t - r) / b. All three step down from row 0's instead of being divided out per
     // row (on a 4 x 4 array the divisions cost as much as the cells).
-    locate(t);
+    locate(t, bits);
     int slot = slot0_;
     int bit = bit0_;
     std::int64_t mac = mac0_;
@@ -88,7 +91,7 @@ class SystolicArray {
     const int cols = config_.cols;
     const int alpha = config_.alpha_max;
     const std::size_t width = static_cast<std::size_t>(cols) * alpha;
-    locate(t);
+    locate(t, 1);
     int slot = slot0_;
     std::copy_n(top, width, value_history_.data() + static_cast<std::size_t>(slot) * width);
     const int reached = static_cast<int>(std::min<std::int64_t>(rows - 1, t));
@@ -113,11 +116,11 @@ class SystolicArray {
   std::uint32_t lines(std::int64_t t, int r, int c) const;
 
  private:
-  // Row 0's history slot (t mod R), bit (t mod b) and MAC slot (t / b) in cycle t, advanced from
-  // the previous cycle's when the clocks are consecutive (they are, from the load on).
-  void locate(std::int64_t t) {
-    const int bits = config_.cycles_per_mac();
-    if (t == next_t_) {
+  // Row 0's history slot (t mod R), bit (t mod b) and MAC slot (t / b) in cycle t with b cycles
+  // per MAC slot, advanced from the previous cycle's when the clocks are consecutive (they are,
+  // from the load on) and divided out otherwise.
+  void locate(std::int64_t t, int bits) {
+    if (t == next_t_ && bits == located_bits_) {
       if (++slot0_ == config_.rows) slot0_ = 0;
       if (++bit0_ == bits) {
         bit0_ = 0;
@@ -129,6 +132,7 @@ class SystolicArray {
       mac0_ = t / bits;
     }
     next_t_ = t + 1;
+    located_bits_ = bits;
   }
 
   // End of MAC slot s in row r: each cell adds its product to its left neighbour's partial sum
@@ -154,6 +158,7 @@ class SystolicArray {
   std::vector<fixed::Acc> product_;
   std::vector<fixed::Acc> psum_;
   std::int64_t next_t_ = -1;  // the cycle locate() expects next (-1: none, divide)
+  int located_bits_ = 0;
   int slot0_ = 0;
   int bit0_ = 0;
   std::int64_t mac0_ = 0;

@@ -23,7 +23,7 @@ constexpr Acc mac(Acc acc, std::int8_t w, std::int8_t x) {
 // One cycle of a bit-serial multiply: bit `i` (LSB first) of a `bits`-wide two's-complement
 // input contributes w * 2^i, the MSB (i = bits - 1) -w * 2^i. Summed over i = 0 .. bits-1 this is
 // w * x exactly, so a bit-serial cell and mac() agree.
-// Branch-free: the cycle engines call it for every cell in every cycle, and a branch on an input
+// Needs 0 <= i < bits <= 32 (data widths are 2..16). Branch-free: the cycle engines call it for every cell in every cycle, and a branch on an input
 // bit mispredicts about half the time (it was the largest cost of the engine's inner loop).
 constexpr Acc serial_mac_step(Acc prod, std::int8_t w, bool x_bit, int i, int bits) {
   const std::uint32_t term = static_cast<std::uint32_t>(static_cast<std::int32_t>(w)) << i;  // w * 2^i mod 2^32

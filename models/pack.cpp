@@ -198,7 +198,8 @@ PackResult pack_network(Network net, const PackOptions& options, const FloatTens
       } catch (const std::invalid_argument& e) {
         fail(layer, e.what());
       }
-      m.values = std::move(combined[i].pruned);  // the packed layer is made from packed / select
+      m.values = std::move(combined[i].pruned);
+      combined[i].pruned.clear();  // moved out: make_matmul reads packed / select / groups only
       set_filter_matrix(layer, shapes[i], m);
       layer.column_groups = ColumnGroups{used_options[i].alpha, used_options[i].gamma, combined[i].groups};
     } catch (...) {

@@ -1,13 +1,5 @@
 // ccsim: column-combining accelerator co-simulation platform, command-line entry point.
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
-#include <exception>
-#include <filesystem>
-#include <iostream>
-
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -16,13 +8,6 @@
 #include "sim/commands.hpp"
 #include "sim/exec_beside.hpp"
 #include "sim/systemc_runs.hpp"
-
-// libsystemc refers to sc_main from its own main(); ccsim-systemc has its own main() and starts
-// the SystemC kernel only inside its commands, so this entry is never used.
-extern "C" int sc_main(int /*argc*/, char** /*argv*/) {
-  std::cerr << "ccsim: sc_main is not an entry point of this program\n";
-  return 2;
-}
 
 namespace {
 

@@ -1,6 +1,7 @@
 // The SystemC side of the seam (sim/systemc_runs.hpp), linked into ccsim-systemc only.
 #include "sim/systemc_runs.hpp"
 
+#include <iostream>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -9,6 +10,13 @@
 #include "hw/tlm/register_map.hpp"
 #include "hw/tlm/system.hpp"
 #include "sim/rtl_array.hpp"
+
+// libsystemc refers to sc_main from its own main(); ccsim-systemc has its own main() and starts
+// the SystemC kernel only inside its commands, so this entry is never used.
+extern "C" int sc_main(int /*argc*/, char** /*argv*/) {
+  std::cerr << "ccsim: sc_main is not an entry point of this program\n";
+  return 2;
+}
 
 namespace ccsim::cli {
 namespace {

@@ -703,6 +703,12 @@ TEST_F(Cli, SystemcRunsAreHandedToCcsimSystemc) {
   EXPECT_EQ(cycle.status, 0) << cycle.output;
   EXPECT_NE(cycle.output.find("bit-exact with the golden model"), std::string::npos) << cycle.output;
 
+  // `ccsim cosim` is listed by ccsim and parsed by ccsim-systemc, its help included.
+  const Result help = run("cosim --help");
+  EXPECT_EQ(help.status, 0) << help.output;
+  EXPECT_NE(help.output.find("Usage: ccsim cosim"), std::string::npos) << help.output;
+  EXPECT_NE(help.output.find("--design"), std::string::npos) << help.output;
+
   // Alone in a directory, ccsim still runs what needs no SystemC and names the missing program.
   fs::create_directories(dir_ / "alone");
   const fs::path alone = dir_ / "alone" / "ccsim";

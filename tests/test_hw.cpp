@@ -1,12 +1,16 @@
 // The MX cell, the systolic array engine and the fast-mode formulas, without the SystemC kernel.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
+#include <tuple>
+#include <utility>
 
 #include "hw/accelerator.hpp"
 #include "hw/feeder.hpp"
 #include "hw/matmul_engine.hpp"
 #include "hw/mx_cell.hpp"
+#include "hw/systolic_array.hpp"
 #include "hw/timing.hpp"
 #include "models/pack.hpp"
 #include "tests/test_util.hpp"
@@ -50,6 +54,126 @@ TEST(MxCell, MultiplexerPicksTheSelectedLineForEverySelect) {
     EXPECT_EQ(cell.finish_slot(psum_in), fixed::mac(psum_in, w, static_cast<std::int8_t>(x)));
     EXPECT_EQ(cell.product(), 0);
   }
+}
+
+// The array engine keeps its cells' registers in arrays (SIMD rows) and steps bits and slots
+// per cycle; a grid of MxCells stepped one by one, dividing out every position, must agree with
+// it on every register and every edge exchange (left(r, s) in, right(r, s, value) out) in every
+// cycle: bit-serial and bit-parallel, 1..6 x 1..6 cells, 2..16 bits, consecutive cycles, repeated
+// ones and jumps, tiles with and without a reload.
+class MxCellGrid {
+ public:
+  explicit MxCellGrid(const ArrayConfig& a)
+      : a_(a), cells_(static_cast<std::size_t>(a.rows) * a.cols),
+        lines_(cells_.size(), 0), values_(cells_.size() * static_cast<std::size_t>(a.alpha_max), 0) {}
+  void load(const std::vector<std::int8_t>& w, const std::vector<std::uint8_t>& s) {
+    for (std::size_t i = 0; i < cells_.size(); ++i) {
+      cells_[i] = MxCell();
+      cells_[i].load(w[i], s[i]);
+    }
+    std::fill(lines_.begin(), lines_.end(), 0u);
+    std::fill(values_.begin(), values_.end(), std::int8_t{0});
+  }
+  template <typename Left, typename Right>
+  void clock(std::int64_t t, const std::uint32_t* top, const std::int8_t* top_values, Left&& left, Right&& right) {
+    const bool parallel = a_.mac == MacKind::BitParallel;
+    const int bits = parallel ? 1 : a_.data_bits;
+    const std::size_t width = static_cast<std::size_t>(a_.cols) * a_.alpha_max;
+    std::copy_n(top, a_.cols, lines_.data() + static_cast<std::size_t>(t % a_.rows) * a_.cols);
+    std::copy_n(top_values, width, values_.data() + static_cast<std::size_t>(t % a_.rows) * width);
+    for (int r = 0; r <= std::min<std::int64_t>(a_.rows - 1, t); ++r) {
+      const std::size_t at = static_cast<std::size_t>((t - r) % a_.rows);
+      const int bit = static_cast<int>((t - r) % bits);
+      const std::int64_t slot = (t - r) / bits;
+      MxCell* row = cells_.data() + static_cast<std::size_t>(r) * a_.cols;
+      for (int c = a_.cols - 1; c >= 0; --c) {
+        if (parallel) {
+          row[c].clock_value(values_.data() + at * width + static_cast<std::size_t>(c) * a_.alpha_max);
+        } else {
+          row[c].clock_bit(lines_[at * a_.cols + c], bit, bits);
+        }
+        if (bit != bits - 1) continue;
+        const fixed::Acc out = row[c].finish_slot(c == 0 ? left(r, slot) : row[c - 1].psum());
+        if (c == a_.cols - 1) right(r, slot, out);
+      }
+    }
+  }
+  const MxCell& cell(int r, int c) const { return cells_[static_cast<std::size_t>(r) * a_.cols + c]; }
+
+ private:
+  ArrayConfig a_;
+  std::vector<MxCell> cells_;
+  std::vector<std::uint32_t> lines_;
+  std::vector<std::int8_t> values_;
+};
+
+TEST(SystolicArray, AgreesWithAGridOfMxCellsEveryCycle) {
+  std::mt19937 rng(11);
+  using Edge = std::tuple<int, int, std::int64_t, fixed::Acc>;  // (0 left | 1 right, row, slot, value)
+  int serial_trials = 0;
+  for (int trial = 0; trial < 240; ++trial) {
+    ArrayConfig a;
+    a.rows = 1 + static_cast<int>(rng() % 6);
+    a.cols = 1 + static_cast<int>(rng() % 6);
+    a.data_bits = 2 + static_cast<int>(rng() % 15);
+    a.alpha_max = 1 + static_cast<int>(rng() % 8);
+    a.mac = trial % 2 ? MacKind::BitParallel : MacKind::BitSerial;
+    serial_trials += a.mac == MacKind::BitSerial;
+    const bool jumps = trial % 4 >= 2;
+    SystolicArray array(a);
+    MxCellGrid grid(a);
+    for (int tile = 0; tile < 3; ++tile) {
+      std::vector<std::int8_t> w(static_cast<std::size_t>(a.rows) * a.cols);
+      std::vector<std::uint8_t> s(w.size());
+      for (std::size_t i = 0; i < w.size(); ++i) {
+        w[i] = static_cast<std::int8_t>(rng());
+        s[i] = static_cast<std::uint8_t>(rng() % static_cast<std::uint32_t>(a.alpha_max));
+      }
+      if (tile == 0 || rng() % 2) {
+        array.load(w, s);
+        grid.load(w, s);
+      }
+      std::int64_t t = 0;
+      for (int k = 0; k < 120; ++k) {
+        std::vector<std::uint32_t> top(static_cast<std::size_t>(a.cols));
+        for (auto& x : top) x = static_cast<std::uint32_t>(rng());
+        std::vector<std::int8_t> values(static_cast<std::size_t>(a.cols) * a.alpha_max);
+        for (auto& x : values) x = static_cast<std::int8_t>(rng());
+        std::vector<fixed::Acc> left(static_cast<std::size_t>(a.rows));
+        for (auto& x : left) x = static_cast<fixed::Acc>(rng());
+        std::vector<Edge> got, want;
+        const auto edges = [&](std::vector<Edge>& log) {
+          return std::make_pair(
+              [&log, &left](int r, std::int64_t slot) {
+                log.emplace_back(0, r, slot, left[static_cast<std::size_t>(r)]);
+                return left[static_cast<std::size_t>(r)];
+              },
+              [&log](int r, std::int64_t slot, fixed::Acc v) { log.emplace_back(1, r, slot, v); });
+        };
+        auto [gl, gr] = edges(got);
+        auto [wl, wr] = edges(want);
+        if (a.mac == MacKind::BitParallel) {
+          array.clock_values(t, values.data(), gl, gr);
+        } else {
+          array.clock(t, top.data(), gl, gr);
+        }
+        grid.clock(t, top.data(), values.data(), wl, wr);
+        std::sort(got.begin(), got.end());
+        std::sort(want.begin(), want.end());
+        ASSERT_EQ(got, want) << "trial " << trial << ", cycle " << t;
+        for (int r = 0; r < a.rows; ++r) {
+          for (int c = 0; c < a.cols; ++c) {
+            ASSERT_EQ(array.cell(r, c).psum(), grid.cell(r, c).psum()) << "trial " << trial << " cycle " << t << " cell " << r << "," << c;
+            ASSERT_EQ(array.cell(r, c).product(), grid.cell(r, c).product()) << "trial " << trial << " cycle " << t;
+          }
+        }
+        // Consecutive cycles, or (jumps) also the same cycle again, a jump ahead and one back.
+        const std::uint32_t m = jumps ? rng() % 4 : 3;
+        t = m == 0 ? t : m == 1 ? t + 2 + static_cast<std::int64_t>(rng() % 20) : m == 2 && t > 3 ? t - 2 : t + 1;
+      }
+    }
+  }
+  EXPECT_EQ(serial_trials, 120);
 }
 
 model::Int8Tensor random_int8(const model::Shape& s, std::mt19937& rng) {

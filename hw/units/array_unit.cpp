@@ -54,7 +54,7 @@ void ArrayUnit::compare_cells(std::int64_t t) {
   };
   for (int r = 0; r < array_.rows; ++r) {
     for (int c = 0; c < array_.cols; ++c) {
-      const MxCell& cell = array_cells_.cell(r, c);
+      const MxCell cell = array_cells_.cell(r, c);
       if (cell.psum() != implementation_->psum(r, c)) differs(r, c, "psum", cell.psum(), implementation_->psum(r, c));
       if (cell.product() != implementation_->product(r, c)) differs(r, c, "product", cell.product(), implementation_->product(r, c));
     }
