@@ -63,7 +63,7 @@ class ColumnFeed {
     }
     next_t_ = t + 1;
     const std::int64_t slot = slot_;
-    const int shift = std::min(bit_, 31);
+    const int shift = bit_;  // < data_bits <= 16
     std::int64_t fetched = 0;
     for (int c = 0; c < cols_; ++c) {
       const std::int32_t* values = column_values(c, slot, fetch, late_last_column, fetched);

@@ -10,4 +10,10 @@ namespace ccsim::cli {
 // program and exits with 1.
 [[noreturn]] void exec_beside_self(const char* program, char** argv, const char* command);
 
+// The SystemC hand-over (sim/systemc_runs.hpp), defined once per program: main() gives the
+// command line first; require_systemc() returns in ccsim-systemc and, in ccsim, replaces the
+// process by ccsim-systemc with that command line unchanged (never returns).
+void remember_command_line(int argc, char** argv);
+void require_systemc();
+
 }  // namespace ccsim::cli

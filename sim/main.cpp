@@ -7,7 +7,6 @@
 #include "sim/cli_main.hpp"
 #include "sim/commands.hpp"
 #include "sim/exec_beside.hpp"
-#include "sim/systemc_runs.hpp"
 
 namespace {
 

@@ -18,13 +18,11 @@
 #include "hw/trace_options.hpp"
 #include "models/golden.hpp"
 #include "models/packed_network.hpp"
+#include "sim/exec_beside.hpp"
 
 namespace ccsim::cli {
 
-// main() gives the command line first: require_systemc() hands it on unchanged.
-void remember_command_line(int argc, char** argv);
-// Returns in ccsim-systemc; in ccsim, replaces the process by ccsim-systemc (never returns).
-void require_systemc();
+// remember_command_line() and require_systemc() are declared in sim/exec_beside.hpp.
 
 // What the RTL swapped into the SystemC accelerator was compared on (--rtl array).
 struct RtlArrayCheck {
