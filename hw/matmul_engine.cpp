@@ -36,7 +36,8 @@ Fault parse_fault(const std::string& text) {
   if (text == "select") return Fault::SelectStuckAt0;
   if (text == "skew") return Fault::SkewOffByOne;
   if (text == "acc") return Fault::AccBitStuckAt0;
-  throw std::invalid_argument("fault '" + text + "' must be none, select, skew or acc");
+  if (text == "vector") return Fault::VectorBitFlip;
+  throw std::invalid_argument("fault '" + text + "' must be none, select, skew, acc or vector");
 }
 
 bool MatmulEngine::step() {

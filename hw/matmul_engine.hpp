@@ -26,8 +26,10 @@ enum class Fault {
   SelectStuckAt0,  // bit 0 of every cell's multiplexer select stuck at 0
   SkewOffByOne,    // the last array column gets its inputs one MAC slot late
   AccBitStuckAt0,  // bit 16 of the accumulator buffer's write port stuck at 0
+  VectorBitFlip,   // bit 0 of the middle value of every vector-unit layer's result flipped (the
+                   // reference the RTL vector unit is checked against; ccsim cosim)
 };
-Fault parse_fault(const std::string& text);  // none, select, skew, acc
+Fault parse_fault(const std::string& text);  // none, select, skew, acc, vector
 
 class MatmulEngine {
  public:

@@ -54,6 +54,9 @@ void cosim_command(const CosimArgs& a) {
   if (o.fault != hw::Fault::None && o.design == cosim::Design::Rtl) {
     throw std::invalid_argument("--inject puts the fault into the SystemC model: use --design both or systemc");
   }
+  if (o.fault == hw::Fault::VectorBitFlip && o.design != cosim::Design::Both) {
+    throw std::invalid_argument("--inject vector is a fault in what the RTL vector unit is checked against: use --design both");
+  }
   std::vector<int> labels;
   const auto inputs = load_int8_inputs(net, a.inputs, a.dataset, a.count, &labels, a.first);
 
@@ -80,13 +83,18 @@ void cosim_command(const CosimArgs& a) {
                                  {"wall_seconds", r.wall_seconds},
                                  {"cycles_per_second", r.wall_seconds > 0 ? r.cycles_simulated / r.wall_seconds : 0.0},
                                  {"fault", a.inject}, {"mismatches", mismatches}, {"waveform", r.waveform},
-                                 {"gtkw", r.gtkw}, {"systemc_waveform", r.systemc_waveform}};
+                                 {"waveform_unit", r.waveform_unit}, {"gtkw", r.gtkw},
+                                 {"vector_waveform", r.vector_waveform}, {"vector_gtkw", r.vector_gtkw},
+                                 {"systemc_waveform", r.systemc_waveform}};
   if (!a.report.empty()) write_file_atomic(a.report, report.dump(2) + "\n");
   if (!r.pass) {
     std::cout << "FAIL: " << (a.design == "both" ? "RTL and SystemC model disagree" : "mismatch against the golden model")
               << "; first mismatches:\n";
     for (const auto& m : r.mismatches) std::cout << "  " << m.describe() << "\n";
-    if (!r.waveform.empty()) std::cout << "waveform around the first mismatch: " << r.waveform << " (" << r.gtkw << ")\n";
+    if (!r.waveform.empty()) {
+      std::cout << "waveform around the first mismatch (" << (r.waveform_unit == "vector_unit" ? "RTL vector unit" : "RTL tile")
+                << "): " << r.waveform << " (" << r.gtkw << ")\n";
+    }
     throw std::runtime_error("co-simulation failed");
   }
   std::cout << "PASS: " << inputs.size() << " sample(s), " << r.layers_run << " Matmul layer run(s), "
@@ -102,6 +110,10 @@ void cosim_command(const CosimArgs& a) {
               << r.rtl_wait_cycles << " cycles for its weights\n";
   }
   if (!r.waveform.empty()) std::cout << "waveform: " << r.waveform << " (GTKWave: gtkwave " << r.gtkw << ")\n";
+  if (!r.vector_waveform.empty()) {
+    std::cout << "vector unit waveform (same time base): " << r.vector_waveform << " (GTKWave: gtkwave " << r.vector_gtkw
+              << ")\n";
+  }
   if (!r.systemc_waveform.empty()) std::cout << "SystemC model waveform (same time base): " << r.systemc_waveform << "\n";
 }
 
@@ -121,18 +133,22 @@ void add_cosim_command(CLI::App& app) {
       ->check(kNonNegative)->capture_default_str();
   cmd->add_option("--design", a->design, "both (compare every cycle), rtl or systemc alone (against golden)")
       ->check(CLI::IsMember({"both", "rtl", "systemc"}))->capture_default_str();
-  cmd->add_option("--trace", a->trace, "RTL waveform (.fst or .vcd) plus the SystemC model's (-systemc.vcd) and a .gtkw");
+  cmd->add_option("--trace", a->trace,
+                  "RTL tile waveform (.fst or .vcd), the RTL vector unit's (-vector.fst/.vcd), the SystemC model's "
+                  "(-systemc.vcd), each RTL one with a .gtkw");
   cmd->add_option("--trace-window", a->trace_window, "trace only cycles START:END (compared cycles)");
   cmd->add_option("--mismatch-trace", a->mismatch_trace,
-                  "on FAIL: RTL waveform around the first mismatch (with --trace X.fst: X-mismatch.fst)")
+                  "on FAIL: waveform of the failing RTL unit (tile or vector unit) around the first mismatch "
+                  "(with --trace X.fst: X-mismatch.fst)")
       ->capture_default_str();
   cmd->add_option("--max-mismatches", a->max_mismatches, "mismatches to report")->check(kPositive)->capture_default_str();
   cmd->add_option("--stream-gap", a->stream_gap,
                   "idle cycles of the DMA after each tile-stream write (with --design rtl): exercises the tile's "
                   "flow control; outputs stay checked, the wait is reported")
       ->check(kNonNegative)->capture_default_str();
-  cmd->add_option("--inject", a->inject, "test only: fault in the SystemC model (none, select, skew, acc)")
-      ->check(CLI::IsMember({"none", "select", "skew", "acc"}))->capture_default_str();
+  cmd->add_option("--inject", a->inject,
+                  "test only: fault in the SystemC model (none, select, skew, acc) or in the vector unit's reference (vector)")
+      ->check(CLI::IsMember({"none", "select", "skew", "acc", "vector"}))->capture_default_str();
   cmd->add_option("--report", a->report, "write the result (JSON)");
   cmd->callback([a] { cosim_command(*a); });
 }

@@ -72,6 +72,7 @@ std::string Mismatch::describe() const {
   std::ostringstream o;
   o << "cycle " << cycle << ", sample " << sample << ", layer " << layer << " '" << layer_name << "'";
   if (tile >= 0) o << ", tile " << tile << " (tile cycle " << tile_cycle << ")";
+  if (tile < 0 && tile_cycle >= 0) o << ", vector unit cycle " << tile_cycle << " of the layer";
   if (row >= 0) o << ", row " << row;
   if (col >= 0) o << ", col " << col;
   o << ": " << signal << " expected " << expected << ", actual " << actual;
@@ -130,6 +131,7 @@ CosimResult run_cosim(const model::PackedNetwork& net, const std::vector<model::
     throw std::invalid_argument("--mismatch-trace '" + options.mismatch_trace_path + "' must end in .fst");
   }
   const std::string base = options.trace_path.empty() ? "" : options.trace_path.substr(0, options.trace_path.size() - 4);
+  const std::string extension = want_vcd ? ".vcd" : ".fst";
   CosimOptions o = options;
   std::vector<std::pair<std::string, std::string>> renames;  // temporary -> final
   if (!base.empty()) {
@@ -139,30 +141,42 @@ CosimResult run_cosim(const model::PackedNetwork& net, const std::vector<model::
       o.systemc_trace_base = base + "-systemc" + tag;
       renames.emplace_back(o.systemc_trace_base + ".vcd", base + "-systemc.vcd");
     }
+    if (options.design != Design::SystemC) o.vector_trace_path = base + "-vector" + tag + ".fst";
   }
   if (!o.mismatch_trace_path.empty()) o.mismatch_trace_path = options.mismatch_trace_path + tag + ".fst";
   auto discard = [&] {
     for (const auto& [tmp, final_path] : renames) std::remove(tmp.c_str());
     if (!o.mismatch_trace_path.empty()) std::remove(o.mismatch_trace_path.c_str());
+    if (!o.vector_trace_path.empty()) std::remove(o.vector_trace_path.c_str());
+  };
+  // Verilator writes FST; gtkwave's fst2vcd converts. Returns the converted temporary file.
+  auto to_vcd = [&](const std::string& fst, const std::string& final_path) {
+    const std::string vcd_tmp = final_path.substr(0, final_path.size() - 4) + tag + ".vcd";
+    const std::string cmd = "fst2vcd -f '" + fst + "' -o '" + vcd_tmp + "' >/dev/null 2>&1";
+    if (std::system(cmd.c_str()) != 0) {
+      std::remove(vcd_tmp.c_str());
+      throw std::runtime_error(final_path + ": fst2vcd (package gtkwave) failed");
+    }
+    std::remove(fst.c_str());
+    return vcd_tmp;
   };
   CosimResult r;
   try {
     r = build.simulate(net, inputs, o, limits);
     if (!r.waveform.empty()) {  // FAIL: the window around the first mismatch replaces any --trace
       for (const auto& [tmp, final_path] : renames) std::remove(tmp.c_str());
+      if (!o.vector_trace_path.empty()) std::remove(o.vector_trace_path.c_str());
       renames.assign(1, {o.mismatch_trace_path, options.mismatch_trace_path});
       r.waveform = options.mismatch_trace_path;
     } else if (!base.empty() && options.design != Design::SystemC) {
       r.waveform = options.trace_path;
-      if (want_vcd) {  // Verilator writes FST; gtkwave's fst2vcd converts
-        const std::string vcd_tmp = base + tag + ".vcd";
-        const std::string cmd = "fst2vcd -f '" + o.trace_path + "' -o '" + vcd_tmp + "' >/dev/null 2>&1";
-        if (std::system(cmd.c_str()) != 0) {
-          std::remove(vcd_tmp.c_str());
-          throw std::runtime_error(options.trace_path + ": fst2vcd (package gtkwave) failed");
-        }
-        std::remove(o.trace_path.c_str());
-        renames.front() = {vcd_tmp, options.trace_path};
+      if (want_vcd) renames.front() = {to_vcd(o.trace_path, options.trace_path), options.trace_path};
+      if (r.vector_edges_traced > 0) {
+        r.vector_waveform = base + "-vector" + extension;
+        renames.emplace_back(want_vcd ? to_vcd(o.vector_trace_path, r.vector_waveform) : o.vector_trace_path,
+                             r.vector_waveform);
+      } else {
+        std::remove(o.vector_trace_path.c_str());
       }
     } else if (!base.empty()) {
       renames.erase(renames.begin());  // SystemC alone: no RTL waveform
@@ -174,9 +188,18 @@ CosimResult run_cosim(const model::PackedNetwork& net, const std::vector<model::
     for (const auto& [tmp, final_path] : renames) {
       if (std::rename(tmp.c_str(), final_path.c_str()) != 0) throw std::runtime_error(final_path + ": cannot write the waveform");
     }
+    auto gtkw_of = [](const std::string& waveform) { return waveform.substr(0, waveform.rfind('.')) + ".gtkw"; };
     if (!r.waveform.empty()) {
-      r.gtkw = r.waveform.substr(0, r.waveform.rfind('.')) + ".gtkw";
-      write_gtkw(r.gtkw, r.waveform, limits.rows, limits.cols, limits.alpha_max, limits.data_bits);
+      r.gtkw = gtkw_of(r.waveform);
+      if (r.waveform_unit == "vector_unit") {
+        write_vector_gtkw(r.gtkw, r.waveform, RtlVectorUnit::limits().lanes);
+      } else {
+        write_gtkw(r.gtkw, r.waveform, limits.rows, limits.cols, limits.alpha_max, limits.data_bits);
+      }
+    }
+    if (!r.vector_waveform.empty()) {
+      r.vector_gtkw = gtkw_of(r.vector_waveform);
+      write_vector_gtkw(r.vector_gtkw, r.vector_waveform, RtlVectorUnit::limits().lanes);
     }
   } catch (...) {
     discard();

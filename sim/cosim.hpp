@@ -25,9 +25,11 @@ struct CosimOptions {
   Design design = Design::Both;
   std::string trace_path;           // .fst or .vcd (RTL, Verilator) + -systemc.vcd beside it; empty = off
   std::string systemc_trace_base;   // set by run_cosim: the SystemC model's VCD (without .vcd)
+  std::string vector_trace_path;    // set by run_cosim: the RTL vector unit's FST
   std::int64_t trace_start = 0;     // window, in compared cycles from the first layer's start
   std::int64_t trace_end = -1;      // -1 = to the end
-  std::string mismatch_trace_path;  // on FAIL: RTL waveform around the first mismatch (empty = off)
+  std::string mismatch_trace_path;  // on FAIL: waveform of the failing RTL unit (tile or vector
+                                    // unit) around the first mismatch (empty = off)
   std::int64_t mismatch_margin = 64;
   int max_mismatches = 10;
   hw::Fault fault = hw::Fault::None;  // test-only: injected into the SystemC model
@@ -42,8 +44,8 @@ struct Mismatch {
   std::size_t sample = 0;
   std::size_t layer = 0;
   std::string layer_name;
-  std::int64_t tile = 0;
-  std::int64_t tile_cycle = 0;
+  std::int64_t tile = 0;        // -1 when not on the tile
+  std::int64_t tile_cycle = 0;  // on the vector unit (tile -1): its clock cycle of the layer run, or -1
   int row = -1;  // -1 when not a cell signal
   int col = -1;
   std::string signal;
@@ -63,6 +65,10 @@ struct CosimResult {
   std::vector<Mismatch> mismatches;  // the first ones (CosimOptions::max_mismatches)
   std::vector<model::Int8Tensor> outputs;  // network output per input
   std::string waveform;              // RTL waveform written, if any
+  std::string waveform_unit;         // on FAIL: the unit that waveform holds (tile, vector_unit)
+  std::int64_t vector_edges_traced = 0;  // --trace: clock edges of the vector unit in its waveform
+  std::string vector_waveform;       // --trace: the RTL vector unit's waveform, if it ran in the window
+  std::string vector_gtkw;           // GTKWave save file beside it
   std::string systemc_waveform;      // the SystemC model's VCD, if any
   std::string gtkw;                  // GTKWave save file written beside it, if any
   double wall_seconds = 0;

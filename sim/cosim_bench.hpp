@@ -203,9 +203,20 @@ class CosimBench : public sc_core::sc_module {
       window_end_ = options_.trace_end;
       if (rtl_) reset();
       if (rtl_ && !options_.trace_path.empty()) start_rtl_trace(rtl_trace_path(), options_.trace_start, options_.trace_end);
+      if (vector_ && !options_.vector_trace_path.empty()) open_vector_trace(options_.vector_trace_path);
       for (std::size_t s = 0; s < inputs_.size() && result_.pass; ++s) run_input(s);
       stop_rtl_trace();
-      if (!result_.pass && rtl_ && !options_.mismatch_trace_path.empty() && !failing_on_vector_unit_) replay_failing_layer();
+      if (vector_) {
+        result_.vector_edges_traced = vector_->traced_edges();
+        vector_->close_trace();
+      }
+      if (!result_.pass && rtl_ && !options_.mismatch_trace_path.empty()) {
+        if (failing_on_vector_unit_) {
+          replay_failing_vector_layer();
+        } else {
+          replay_failing_layer();
+        }
+      }
     } catch (...) {
       error_ = std::current_exception();
     }
@@ -236,6 +247,33 @@ class CosimBench : public sc_core::sc_module {
     stop_rtl_trace();
     result_ = saved;
     result_.waveform = options_.mismatch_trace_path;
+    result_.waveform_unit = "tile";
+  }
+
+  // The vector unit's waveform (one clock per bench cycle, on the bench's time base).
+  void open_vector_trace(const std::string& path) {
+    // The bench runs on the falling edges of a 1 ns clock; each unit cycle ends at the next one.
+    const std::uint64_t period = sc_core::sc_time(1.0, sc_core::SC_NS).value();
+    vector_->open_trace(path, [] { return static_cast<std::uint64_t>(sc_core::sc_time_stamp().value()); }, period);
+  }
+
+  // Runs the sample again up to the vector-unit layer that failed (earlier layers give their golden
+  // values, which the first run matched) and traces the unit around the failing clock cycle of the
+  // layer run.
+  void replay_failing_vector_layer() {
+    const CosimResult saved = result_;
+    replay_ = std::make_pair(failing_sample_, failing_layer_);
+    result_ = CosimResult{};
+    reset();
+    open_vector_trace(options_.mismatch_trace_path);
+    const std::int64_t at = std::max<std::int64_t>(failing_vector_cycle_, 0);
+    vector_window_ = {std::max<std::int64_t>(0, at - options_.mismatch_margin), at + options_.mismatch_margin};
+    run_input(failing_sample_);
+    vector_->close_trace();
+    vector_window_.reset();
+    result_ = saved;
+    result_.waveform = options_.mismatch_trace_path;
+    result_.waveform_unit = "vector_unit";
   }
 
   void reset() {
@@ -435,26 +473,43 @@ class CosimBench : public sc_core::sc_module {
   // A layer on the RTL vector unit (pass after pass), its output against the golden model.
   model::Int8Tensor run_vector(std::size_t s, std::size_t i, const std::vector<const model::Int8Tensor*>& operands) {
     const model::PackedLayer& l = net_.layers[i];
-    const model::Int8Tensor golden = model::run_layer(l, operands);
-    if (replay_) return golden;  // the replay traces the tile's failing layer
+    model::Int8Tensor golden = model::run_layer(l, operands);
+    const bool replaying = replay_ && replay_->first == s && replay_->second == i;
+    if (replay_ && !replaying) return golden;  // replay: skip straight to the failing layer (golden values)
+    // Test-only fault: the reference the unit is checked against gets one value wrong.
+    if (options_.fault == hw::Fault::VectorBitFlip && !golden.data.empty()) golden.data[golden.data.size() / 2] ^= 1;
     layer_start_cycle_ = cycle_;
+    if (vector_window_) {
+      vector_->trace_window(vector_window_->first, vector_window_->second);
+    } else if (in_window(cycle_)) {
+      vector_->trace_always();
+    } else {
+      vector_->trace_off();
+    }
     const VectorLayerRun run = vector_->run(make_vector_passes(l, operands, RtlVectorUnit::limits()), golden.data.size());
     result_.vector_cycles += run.compute_cycles;
     ++result_.vector_layers_run;
     const auto P = static_cast<std::int64_t>(golden.shape.h) * golden.shape.w;
     if (run.error) {
       const std::int64_t v = run.error->value;
-      record(at(s, i, -1, -1, v >= 0 ? static_cast<int>(v / P) : -1, v >= 0 ? static_cast<int>(v % P) : -1,
+      if (result_.pass) failing_vector_cycle_ = run.error->cycle;
+      record(at(s, i, -1, run.error->cycle, v >= 0 ? static_cast<int>(v / P) : -1, v >= 0 ? static_cast<int>(v % P) : -1,
                 run.error->signal + (v >= 0 ? " (row = channel, col = pixel)" : ""), run.error->expected, run.error->actual));
       failing_on_vector_unit_ = true;
     } else {
+      const bool passed_before = result_.pass;
       // The SystemC model's vector unit counts the same passes (hw/timing.hpp vector_unit_stats).
       const std::int64_t model_cycles = hw::vector_unit_stats(array_, net_, i, false).cycles;
+      const std::int64_t last_cycle =
+          run.write_cycle.empty() ? 0 : *std::max_element(run.write_cycle.begin(), run.write_cycle.end());
       if (run.compute_cycles != model_cycles) {
-        record(at(s, i, -1, -1, -1, -1, "vector_unit cycles (SystemC model's count)", model_cycles, run.compute_cycles));
+        record(at(s, i, -1, last_cycle, -1, -1, "vector_unit cycles (SystemC model's count)", model_cycles, run.compute_cycles));
       }
-      compare_output(s, i, golden, run.output, "vector_unit_output");
-      if (!result_.pass) failing_on_vector_unit_ = true;
+      compare_output(s, i, golden, run.output, "vector_unit_output", &run.write_cycle);
+      if (passed_before && !result_.pass) {
+        failing_on_vector_unit_ = true;
+        failing_vector_cycle_ = result_.mismatches.empty() ? last_cycle : result_.mismatches.front().tile_cycle;
+      }
     }
     return {golden.shape, run.output};
   }
@@ -562,13 +617,14 @@ class CosimBench : public sc_core::sc_module {
     stream_ = nullptr;
   }
 
+  // `write_cycle`, when given: the vector unit's clock cycle of the layer run that wrote each value.
   void compare_output(std::size_t s, std::size_t i, const model::Int8Tensor& golden, const std::vector<std::int8_t>& got,
-                      const std::string& what) {
+                      const std::string& what, const std::vector<std::int64_t>* write_cycle = nullptr) {
     const std::size_t P = static_cast<std::size_t>(golden.shape.h) * golden.shape.w;
     for (std::size_t k = 0; k < golden.data.size(); ++k) {
       if (got[k] == golden.data[k]) continue;
-      record(at(s, i, -1, -1, static_cast<int>(k / P), static_cast<int>(k % P), what + " vs golden (row = channel, col = pixel)",
-                golden.data[k], got[k]));
+      record(at(s, i, -1, write_cycle ? (*write_cycle)[k] : -1, static_cast<int>(k / P), static_cast<int>(k % P),
+                what + " vs golden (row = channel, col = pixel)", golden.data[k], got[k]));
       return;
     }
   }
@@ -595,7 +651,9 @@ class CosimBench : public sc_core::sc_module {
   hw::ArrayConfig array_;
   std::unique_ptr<V> rtl_;
   std::unique_ptr<RtlVectorUnit> vector_;  // with the RTL: the layers beside the array
-  bool failing_on_vector_unit_ = false;  // no waveform replay: the tile trace does not hold the vector unit
+  bool failing_on_vector_unit_ = false;    // the first mismatch: on the vector unit (its own waveform)
+  std::int64_t failing_vector_cycle_ = -1;  // its clock cycle in the layer run (VectorLayerRun::write_cycle)
+  std::optional<std::pair<std::int64_t, std::int64_t>> vector_window_;  // replay: the cycles to trace
   const std::vector<TileWrite>* stream_ = nullptr;  // the layer's tile stream
   std::size_t stream_next_ = 0;                     // its first write not yet taken
   int stream_wait_ = 0;                             // cycles before the next write (stream_gap)

@@ -10,8 +10,18 @@ namespace {
 
 // Scope of the Verilated tile inside the co-simulation (CosimBench "cosim", model "rtl", top module).
 constexpr const char* kTop = "cosim.rtl.ccsim_tile.";
+// Scope of the Verilated vector unit (sim/rtl_vector.cpp: model "vector_unit", top module).
+constexpr const char* kVectorTop = "vector_unit.ccsim_vector_unit.";
 
 void signal(std::ostringstream& o, const std::string& name) { o << kTop << name << "\n"; }
+void vector_signal(std::ostringstream& o, const std::string& name) { o << kVectorTop << name << "\n"; }
+
+void header(std::ostringstream& o, const std::string& path, const std::string& waveform) {
+  o << "[*] GTKWave save file written by ccsim cosim\n";
+  o << "[dumpfile] \"" << waveform << "\"\n";
+  o << "[savefile] \"" << path << "\"\n";
+  o << "[timestart] 0\n[size] 1600 900\n[signals_width] 320\n[sst_expanded] 1\n";
+}
 
 void begin_group(std::ostringstream& o, const std::string& name) { o << "@800200\n-" << name << "\n"; }
 void end_group(std::ostringstream& o, const std::string& name) { o << "@1000200\n-" << name << "\n"; }
@@ -31,10 +41,7 @@ void write_gtkw(const std::string& path, const std::string& waveform, int rows, 
   const std::string select = range(std::max(1, clog2(alpha)));
   const std::string bit = range(std::max(1, clog2(data_bits)));
   std::ostringstream o;
-  o << "[*] GTKWave save file written by ccsim cosim\n";
-  o << "[dumpfile] \"" << waveform << "\"\n";
-  o << "[savefile] \"" << path << "\"\n";
-  o << "[timestart] 0\n[size] 1600 900\n[signals_width] 320\n[sst_expanded] 1\n";
+  header(o, path, waveform);
   begin_group(o, "sequencer");
   o << "@28\n";
   signal(o, "clk_i");
@@ -68,6 +75,42 @@ void write_gtkw(const std::string& path, const std::string& waveform, int rows, 
     }
     end_group(o, name);
   }
+  o << "[pattern_trace] 1\n[pattern_trace] 0\n";
+  write_file_atomic(path, o.str());
+}
+
+void write_vector_gtkw(const std::string& path, const std::string& waveform, int lanes) {
+  std::ostringstream o;
+  header(o, path, waveform);
+  begin_group(o, "pass");
+  o << "@28\n";
+  for (const char* name : {"clk_i", "start_i", "busy_o", "done_o"}) vector_signal(o, name);
+  o << "@24\n";
+  for (const char* name : {"cfg_op_i[1:0]", "cfg_channels_i[15:0]", "cfg_out_h_i[15:0]", "cfg_out_w_i[15:0]",
+                           "cfg_kh_i[15:0]", "cfg_kw_i[15:0]"}) {
+    vector_signal(o, name);
+  }
+  end_group(o, "pass");
+  begin_group(o, "walk");
+  o << "@24\n";
+  for (const char* name : {"group_q[15:0]", "oy_q[15:0]", "ox_q[15:0]", "ty_q[15:0]", "tx_q[15:0]"}) {
+    vector_signal(o, name);
+  }
+  end_group(o, "walk");
+  for (int l = 0; l < lanes; ++l) {
+    const std::string lane = "[" + std::to_string(l) + "]";
+    const std::string name = "lane " + std::to_string(l);
+    begin_group(o, name);
+    o << "@420\n";  // signed decimal
+    vector_signal(o, "acc_q" + lane + "[31:0]");
+    o << "@24\n";
+    vector_signal(o, "out_index_q" + lane + "[31:0]");
+    o << "@420\n";
+    vector_signal(o, "out_data_q" + lane + "[7:0]");
+    end_group(o, name);
+  }
+  o << "@28\n";
+  vector_signal(o, "vo_valid_o[" + std::to_string(lanes - 1) + ":0]");
   o << "[pattern_trace] 1\n[pattern_trace] 0\n";
   write_file_atomic(path, o.str());
 }

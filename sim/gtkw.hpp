@@ -1,5 +1,6 @@
-// GTKWave save file for a co-simulation waveform: the tile's sequencer and, grouped per array
-// row and per array column, the cells' partial sums and the column bit lines.
+// GTKWave save files for co-simulation waveforms: the tile's sequencer and, grouped per array
+// row and per array column, the cells' partial sums and the column bit lines; the vector unit's
+// pass control, walk counters and, grouped per lane, its accumulators and output stream.
 #pragma once
 
 #include <string>
@@ -9,5 +10,8 @@ namespace ccsim::cosim {
 // Writes `path` (atomically) describing `waveform` (.fst or .vcd) of a rows x cols tile with
 // alpha bit lines per column and data_bits-cycle MAC slots.
 void write_gtkw(const std::string& path, const std::string& waveform, int rows, int cols, int alpha, int data_bits);
+
+// Writes `path` (atomically) describing `waveform` (.fst or .vcd) of the vector unit with `lanes` lanes.
+void write_vector_gtkw(const std::string& path, const std::string& waveform, int lanes);
 
 }  // namespace ccsim::cosim

@@ -4,8 +4,10 @@
 // SystemC models are built with other Verilator runtime options).
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "sim/vector_driver_types.hpp"
@@ -24,6 +26,20 @@ class RtlVectorUnit {
   void reset();
   // Runs a layer's passes (make_vector_passes); output_size = the layer's output values.
   VectorLayerRun run(const std::vector<VectorPass>& passes, std::size_t output_size);
+
+  // Waveform (FST) of the unit on the caller's time base: a clock cycle of the unit runs from
+  // now() (e.g. the SystemC time stamp of the falling edge a bench samples on) to now() + period,
+  // its rising edge dumped at now() + period / 2, its falling edge at now() + period.
+  // Throws std::runtime_error when the file cannot be opened.
+  void open_trace(const std::string& path, std::function<std::uint64_t()> now, std::uint64_t period);
+  // Dump only the cycles of a layer run in [first, last] (its clock cycles, as VectorLayerRun's
+  // write_cycle; last -1 = to the end) from the next run() on; always = every cycle.
+  void trace_window(std::int64_t first, std::int64_t last);
+  void trace_always();
+  void trace_off();  // no dumps until the next window
+  // Clock edges dumped since open_trace.
+  std::int64_t traced_edges() const;
+  void close_trace();
 
  private:
   struct Impl;

@@ -2,7 +2,8 @@
 // C++ model: writes each pass's input store, operand table and shift table, starts it, collects
 // the output stream lane by lane and checks that the pass takes the cycles of its formula
 // (VectorPass::cycles) and that every output value is written once. `on_cycle` runs once per
-// clock cycle (the co-simulation bench advances its own clock with it).
+// clock cycle (the co-simulation bench advances its own clock with it); `on_edge`, when set,
+// after the model has evaluated each clock edge (true: rising), e.g. to dump a waveform.
 #pragma once
 
 #include <cstdint>
@@ -26,8 +27,9 @@ std::uint32_t port_byte(const T& field, int i) {
 template <typename V>
 class VectorUnitDriver {
  public:
-  VectorUnitDriver(V& unit, const VectorLimits& limits, std::function<void()> on_cycle = {})
-      : v_(unit), limits_(limits), on_cycle_(std::move(on_cycle)) {}
+  VectorUnitDriver(V& unit, const VectorLimits& limits, std::function<void()> on_cycle = {},
+                   std::function<void(bool)> on_edge = {})
+      : v_(unit), limits_(limits), on_cycle_(std::move(on_cycle)), on_edge_(std::move(on_edge)) {}
 
   void reset() {
     v_.rst_ni = 0;
@@ -43,6 +45,8 @@ class VectorUnitDriver {
     VectorLayerRun r;
     r.output.assign(output_size, 0);
     r.written.assign(output_size, 0);
+    r.write_cycle.assign(output_size, -1);
+    layer_cycle_ = 0;
     for (const VectorPass& p : passes) {
       load(p, r);
       run_pass(p, r);
@@ -50,7 +54,7 @@ class VectorUnitDriver {
     }
     const auto missing = std::find(r.written.begin(), r.written.end(), 0);
     if (missing != r.written.end()) {
-      r.error = VectorError{"vector_unit output_stream never wrote", 1, 0, missing - r.written.begin()};
+      r.error = VectorError{"vector_unit output_stream never wrote", 1, 0, missing - r.written.begin(), layer_cycle_};
     }
     return r;
   }
@@ -61,8 +65,11 @@ class VectorUnitDriver {
   void tick() {
     v_.clk_i = 1;
     v_.eval();
+    if (on_edge_) on_edge_(true);
     v_.clk_i = 0;
     v_.eval();
+    if (on_edge_) on_edge_(false);
+    ++layer_cycle_;
     if (on_cycle_) on_cycle_();
   }
 
@@ -145,9 +152,9 @@ class VectorUnitDriver {
     }
     r.compute_cycles += cycles;
     if (!v_.done_o) {
-      r.error = VectorError{"vector_unit done_o (a pass never finished: cycles waited)", expected, cycles};
+      r.error = VectorError{"vector_unit done_o (a pass never finished: cycles waited)", expected, cycles, -1, layer_cycle_};
     } else if (cycles != expected) {
-      r.error = VectorError{"vector_unit cycles of a pass (start_i to done_o)", expected, cycles};
+      r.error = VectorError{"vector_unit cycles of a pass (start_i to done_o)", expected, cycles, -1, layer_cycle_};
     }
   }
 
@@ -158,14 +165,16 @@ class VectorUnitDriver {
       const std::size_t at = p.output_offset + index;
       if (index >= pass_values || at >= r.output.size()) {
         r.error = VectorError{"vector_unit output_stream index of lane " + std::to_string(l) + " (the pass's last, got)",
-                              static_cast<std::int64_t>(pass_values) - 1, index};
+                              static_cast<std::int64_t>(pass_values) - 1, index, -1, layer_cycle_ - 1};
         return;
       }
       if (r.written[at]) {
-        r.error = VectorError{"vector_unit output_stream writes of one value", 1, 2, static_cast<std::int64_t>(at)};
+        r.error = VectorError{"vector_unit output_stream writes of one value", 1, 2, static_cast<std::int64_t>(at),
+                              layer_cycle_ - 1};
         return;
       }
       r.written[at] = 1;
+      r.write_cycle[at] = layer_cycle_ - 1;  // the clock edge that just passed
       r.output[at] = static_cast<std::int8_t>(port_byte(v_.vo_data_o, l));
     }
   }
@@ -173,6 +182,8 @@ class VectorUnitDriver {
   V& v_;
   VectorLimits limits_;
   std::function<void()> on_cycle_;
+  std::function<void(bool)> on_edge_;
+  std::int64_t layer_cycle_ = 0;  // clock cycles since run() began
 };
 
 }  // namespace ccsim::cosim

@@ -478,6 +478,7 @@ TEST_F(Cosim, WaveformsOnOneTimeBaseAndAGtkwaveSaveFile) {
   ASSERT_TRUE(fs::exists(path("w.vcd")));
   ASSERT_TRUE(fs::exists(path("w-systemc.vcd")));
   ASSERT_TRUE(fs::exists(path("w.gtkw")));
+  EXPECT_FALSE(fs::exists(path("w-vector.vcd"))) << "no vector-unit layer starts in the window";
   const auto rtl = vcd_signals(path("w.vcd"));
   std::ifstream gtkw(path("w.gtkw"));
   std::string line;
@@ -492,6 +493,91 @@ TEST_F(Cosim, WaveformsOnOneTimeBaseAndAGtkwaveSaveFile) {
   const std::string sc = read_file(path("w-systemc.vcd"));
   EXPECT_NE(sc.find("1 ps"), std::string::npos);
   EXPECT_NE(read_file(path("w.vcd")).find("ps"), std::string::npos);
+}
+
+// Time stamps of a VCD (fst2vcd of an FST the tool wrote).
+std::vector<long long> vcd_stamps(const std::string& file) {
+  std::ifstream in(file);
+  std::vector<long long> stamps;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line[0] == '#') stamps.push_back(std::stoll(line.substr(1)));
+  }
+  return stamps;
+}
+
+std::string fst_to_vcd(const fs::path& fst) {
+  const std::string vcd = fst.string() + ".vcd";
+  EXPECT_EQ(std::system(("fst2vcd -f '" + fst.string() + "' -o '" + vcd + "' >/dev/null 2>&1").c_str()), 0) << fst;
+  return vcd;
+}
+
+// Every signal a .gtkw lists is in the waveform; returns how many it lists.
+int gtkw_signals_in(const std::string& gtkw_path, const std::set<std::string>& waveform) {
+  std::ifstream gtkw(gtkw_path);
+  int listed = 0;
+  for (std::string line; std::getline(gtkw, line);) {
+    if (line.empty() || line[0] == '[' || line[0] == '@' || line[0] == '-') continue;
+    ++listed;
+    EXPECT_TRUE(waveform.count(line)) << line << " (" << gtkw_path << ") is not in the waveform";
+  }
+  return listed;
+}
+
+TEST_F(Cosim, AVectorUnitMismatchComesWithTheVectorUnitsWaveform) {
+  // The fault makes the reference of every vector-unit layer wrong in one value: the RTL unit's
+  // (right) output then disagrees there, and the waveform holds the unit around that clock cycle.
+  const auto r = test::run_ccsim(base(1) + " --inject vector --mismatch-trace " + path("f.fst") + " --report " + path("r.json"));
+  EXPECT_NE(r.status, 0) << r.output;
+  std::smatch m;
+  const std::regex named(R"(cycle (\d+), sample 0, layer \d+ '[^']+', vector unit cycle (\d+) of the layer, row \d+, col \d+: )"
+                         R"(vector_unit_output vs golden \(row = channel, col = pixel\) expected -?\d+, actual -?\d+)");
+  ASSERT_TRUE(std::regex_search(r.output, m, named)) << r.output;
+  EXPECT_NE(r.output.find("waveform around the first mismatch (RTL vector unit): " + path("f.fst")), std::string::npos)
+      << r.output;
+  const auto j = nlohmann::json::parse(read_file(path("r.json")));
+  EXPECT_EQ(j["waveform_unit"], "vector_unit");
+  EXPECT_EQ(j["mismatches"][0]["tile"], -1);
+  const long long layer_start = std::stoll(m[1]);
+  const long long fault_cycle = std::stoll(m[2]);
+  EXPECT_EQ(j["mismatches"][0]["tile_cycle"].get<long long>(), fault_cycle);
+  ASSERT_TRUE(fs::exists(path("f.fst")));
+  ASSERT_TRUE(fs::exists(path("f.gtkw")));
+  const std::string vcd = fst_to_vcd(path("f.fst"));
+  EXPECT_GT(gtkw_signals_in(path("f.gtkw"), vcd_signals(vcd)), 8 * 3);  // every lane's accumulator and output
+  // The window: both clock edges of each cycle from 64 before the faulty value's write to at most
+  // 64 after it (the layer may end sooner), 1 ns apart.
+  const std::vector<long long> stamps = vcd_stamps(vcd);
+  EXPECT_GE(stamps.size(), 2u * 65) << vcd;
+  EXPECT_LE(stamps.size(), 2u * 129) << vcd;
+  for (std::size_t k = 1; k < stamps.size(); ++k) ASSERT_EQ(stamps[k] - stamps[k - 1], 500) << k;
+
+  // --trace: the vector unit gets a waveform of its own on the tile's time base, between the
+  // tile's layers (the tile idles while it runs).
+  const std::string window = std::to_string(layer_start - 20) + ":" + std::to_string(layer_start + 20);
+  const auto t = test::run_ccsim(base(1) + " --trace " + path("w.fst") + " --trace-window " + window);
+  ASSERT_EQ(t.status, 0) << t.output;
+  EXPECT_NE(t.output.find("vector unit waveform (same time base): " + path("w-vector.fst")), std::string::npos) << t.output;
+  ASSERT_TRUE(fs::exists(path("w-vector.gtkw")));
+  const std::string vector_vcd = fst_to_vcd(path("w-vector.fst"));
+  EXPECT_GT(gtkw_signals_in(path("w-vector.gtkw"), vcd_signals(vector_vcd)), 8 * 3);
+  const std::vector<long long> vector_stamps = vcd_stamps(vector_vcd);
+  const std::vector<long long> tile_stamps = vcd_stamps(fst_to_vcd(path("w.fst")));
+  ASSERT_GE(vector_stamps.size(), 2u * 392);  // at least its compute cycles (global average of 64 channels)
+  ASSERT_FALSE(tile_stamps.empty());
+  // Its first rising edge half a cycle after the tile's last sample before it; its last falling
+  // edge at the tile's first sample after it.
+  const auto before = std::count_if(tile_stamps.begin(), tile_stamps.end(), [&](long long x) { return x < vector_stamps.front(); });
+  const auto after = std::count_if(tile_stamps.begin(), tile_stamps.end(), [&](long long x) { return x >= vector_stamps.back(); });
+  EXPECT_GT(before, 0);
+  EXPECT_GT(after, 0);
+  EXPECT_EQ(static_cast<std::size_t>(before + after), tile_stamps.size()) << "the tile's waveform moved while the vector unit ran";
+
+  // The fault is in what the RTL vector unit is compared with: meaningless without both designs.
+  for (const std::string design : {"rtl", "systemc"}) {
+    const auto bad = test::run_ccsim(base(1) + " --design " + design + " --inject vector");
+    EXPECT_NE(bad.status, 0) << bad.output;
+    EXPECT_NE(bad.output.find("--inject"), std::string::npos) << bad.output;
+  }
 }
 
 TEST_F(Cosim, BadOptionsFailCleanly) {
