@@ -99,7 +99,9 @@ hw::AcceleratorConfig accelerator_config(const RunArgs& a) {
 
 // The topology's layers, one after another, each a network of its own (SCALE-Sim's layers do
 // not chain): report, COMPUTE_REPORT.csv rows with LayerID = row, and a summary.
-void run_topology_command(const RunArgs& a) {
+// Refuses what --topology does not combine with (before ccsim hands a cycle run to ccsim-systemc,
+// so either program refuses it the same way).
+void check_topology_arguments(const RunArgs& a) {
   if (!a.file.empty()) throw std::invalid_argument("give FILE.ccpack or --topology TOPO.csv, not both");
   if (!a.inputs.empty() || !a.dataset.empty()) {
     throw std::invalid_argument("--topology runs random int8 inputs; --input and --dataset are for a .ccpack");
@@ -107,6 +109,10 @@ void run_topology_command(const RunArgs& a) {
   if (!a.vcd.empty() || !a.tlm.empty() || a.rtl != "none") {
     throw std::invalid_argument("--topology runs --mode fast or cycle; --vcd, --tlm and --rtl are for a .ccpack");
   }
+}
+
+void run_topology_command(const RunArgs& a) {
+  check_topology_arguments(a);
   const std::vector<model::TopologyLayer> layers = model::load_topology(a.topology);
   const hw::AcceleratorConfig config = accelerator_config(a);
   model::SchemeSpec spec;
@@ -178,6 +184,7 @@ void run_topology_command(const RunArgs& a) {
 }
 
 void run_command(const RunArgs& a) {
+  if (!a.topology.empty()) check_topology_arguments(a);
   if (a.mode == "cycle" || !a.tlm.empty() || a.rtl != "none") require_systemc();  // before anything is done
   if (!a.topology.empty()) return run_topology_command(a);
   if (a.file.empty()) throw std::invalid_argument("run needs FILE.ccpack or --topology TOPO.csv");

@@ -721,6 +721,11 @@ TEST_F(Cli, SystemcRunsAreHandedToCcsimSystemc) {
     EXPECT_NE(r.output.find((dir_ / "alone" / "ccsim-systemc").string() + ", which could not be started"), std::string::npos)
         << r.output;
   }
+  // What --topology does not combine with is refused by ccsim itself, before any hand-over.
+  const Result tlm = test::run_shell(alone.string() + " run" + topology + " --tlm lt");
+  EXPECT_EQ(tlm.status, 1) << tlm.output;
+  EXPECT_NE(tlm.output.find("--topology runs --mode fast or cycle; --vcd, --tlm and --rtl are for a .ccpack"),
+            std::string::npos) << tlm.output;
 }
 
 TEST_F(Cli, BadInputsGetClearErrorsAndWriteNothing) {
