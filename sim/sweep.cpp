@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
@@ -263,16 +264,38 @@ Sweep load_sweep(const std::string& path) {
   check_values(std::vector<double>(lanes.begin(), lanes.end()), "vector_lanes", path, 0, false, 4096);
   check_values(vstores, "vector_store_kib", path, 0, false, 1 << 30);
   check_values(gammas, "gamma", path, 0, true, 1e6);
-  // The Cartesian product is bounded before it is built (axes multiplying to 8e9 points grew
-  // memory without bound).
-  std::uint64_t count = networks.size();
-  for (const std::size_t n : {schemes.size(), densities.size(), alphas.size(), gammas.size(), act_bits.size(),
-                              weight_bits.size(), arrays.size(), bits.size(),
-                              macs.size(), loads.size(),
-                              clocks.size(), wbuf.size(), abuf.size(), dram.size(), accs.size(), stores.size(),
-                              lanes.size(), vstores.size(), schedules.size()}) {
-    count = count > kMaxSweepPoints ? count : count * n;
-  }
+  // One axis of the Cartesian product: its number of values and how a point takes value k. The
+  // first axis varies slowest (the order of the sweep's rows).
+  struct Axis {
+    std::size_t size;
+    std::function<void(SweepPoint&, std::size_t)> set;
+  };
+  const std::vector<Axis> product = {
+      {networks.size(), [&](SweepPoint& q, std::size_t k) { q.network = networks[k]; }},
+      {schemes.size(), [&](SweepPoint& q, std::size_t k) { q.scheme = schemes[k]; }},
+      {densities.size(), [&](SweepPoint& q, std::size_t k) { q.density = densities[k]; }},
+      {alphas.size(), [&](SweepPoint& q, std::size_t k) { q.alpha = alphas[k]; }},
+      {gammas.size(), [&](SweepPoint& q, std::size_t k) { q.gamma = gammas[k]; }},
+      {act_bits.size(), [&](SweepPoint& q, std::size_t k) { q.activation_bits = act_bits[k]; }},
+      {weight_bits.size(), [&](SweepPoint& q, std::size_t k) { q.weight_bits = weight_bits[k]; }},
+      {arrays.size(), [&](SweepPoint& q, std::size_t k) { q.array = arrays[k]; }},
+      {bits.size(), [&](SweepPoint& q, std::size_t k) { q.data_bits = bits[k]; }},
+      {macs.size(), [&](SweepPoint& q, std::size_t k) { q.mac = macs[k]; }},
+      {loads.size(), [&](SweepPoint& q, std::size_t k) { q.weight_load = loads[k]; }},
+      {clocks.size(), [&](SweepPoint& q, std::size_t k) { q.clock_mhz = clocks[k]; }},
+      {wbuf.size(), [&](SweepPoint& q, std::size_t k) { q.weight_buffer_kib = wbuf[k]; }},
+      {abuf.size(), [&](SweepPoint& q, std::size_t k) { q.act_buffer_kib = abuf[k]; }},
+      {dram.size(), [&](SweepPoint& q, std::size_t k) { q.dram_bytes_per_cycle = dram[k]; }},
+      {accs.size(), [&](SweepPoint& q, std::size_t k) { q.acc_pixels = accs[k]; }},
+      {stores.size(), [&](SweepPoint& q, std::size_t k) { q.input_store_kib = stores[k]; }},
+      {lanes.size(), [&](SweepPoint& q, std::size_t k) { q.vector_lanes = lanes[k]; }},
+      {vstores.size(), [&](SweepPoint& q, std::size_t k) { q.vector_store_kib = vstores[k]; }},
+      {schedules.size(), [&](SweepPoint& q, std::size_t k) { q.schedule = schedules[k]; }},
+  };
+  // The product is bounded before it is built (axes multiplying to 8e9 points grew memory
+  // without bound).
+  std::uint64_t count = 1;
+  for (const Axis& axis : product) count = count > kMaxSweepPoints ? count : count * axis.size;
   if (count > kMaxSweepPoints) {
     throw std::invalid_argument(path + ": the axes multiply to more than " + std::to_string(kMaxSweepPoints) +
                                 " points; split the sweep into several files");
@@ -299,49 +322,22 @@ Sweep load_sweep(const std::string& path) {
                                             ", dram_bytes_per_cycle " + format_number(dr) + ": " + e.what());
               }
             }
-  SweepPoint p;
-  for (const auto& net : networks)
-    for (const auto& scheme : schemes)
-      for (double d : densities)
-        for (int a : alphas)
-          for (double g : gammas)
-          for (const int abits : act_bits)
-          for (const int wbits : weight_bits)
-            for (const auto& arr : arrays)
-              for (int b : bits)
-                for (const auto& mac : macs)
-                for (const auto& load : loads)
-                for (double clk : clocks)
-                  for (double w : wbuf)
-                    for (double ab : abuf)
-                      for (double dr : dram)
-                        for (const std::int64_t acc : accs)
-                          for (double st : stores)
-                            for (const int ln : lanes)
-                            for (double vst : vstores)
-                            for (const auto& sch : schedules) {
-                              p.network = net;
-                              p.scheme = scheme;
-                              p.density = d;
-                              p.alpha = a;
-                              p.gamma = g;
-                              p.activation_bits = abits;
-                              p.weight_bits = wbits;
-                              p.array = arr;
-                              p.data_bits = data_bits_given ? b : abits;
-                              p.mac = mac;
-                              p.weight_load = load;
-                              p.clock_mhz = clk;
-                              p.weight_buffer_kib = w;
-                              p.act_buffer_kib = ab;
-                              p.dram_bytes_per_cycle = dr;
-                              p.acc_pixels = acc;
-                              p.input_store_kib = st;
-                              p.vector_lanes = ln;
-                              p.vector_store_kib = vst;
-                              p.schedule = sch;
-                              s.points.push_back(p);
-                            }
+  // Every combination, as an odometer over the axes (the last one turns fastest).
+  std::vector<std::size_t> at(product.size(), 0);
+  for (bool more = count > 0; more;) {
+    SweepPoint p;
+    for (std::size_t i = 0; i < product.size(); ++i) product[i].set(p, at[i]);
+    if (!data_bits_given) p.data_bits = p.activation_bits;  // no data_bits axis: as wide as the activations
+    s.points.push_back(std::move(p));
+    more = false;
+    for (std::size_t i = product.size(); i-- > 0;) {
+      if (++at[i] < product[i].size) {
+        more = true;
+        break;
+      }
+      at[i] = 0;
+    }
+  }
   const nlohmann::json calib = j.value("calibration", nlohmann::json::object());
   try {
     s.calibration_dataset = calib.contains("dataset") ? json_read::value_as<std::string>(calib["dataset"])
