@@ -27,6 +27,7 @@
 #include "sim/golden_check.hpp"
 #include "sim/accelergy.hpp"
 #include "sim/model_loader.hpp"
+#include "sim/hardware_options.hpp"
 #include "sim/run_report.hpp"
 #include "sim/systemc_runs.hpp"
 #include "sim/table_file.hpp"
@@ -36,12 +37,9 @@
 namespace ccsim::cli {
 namespace {
 
-struct RunArgs {
+// The hardware (HardwareOptions) and everything else a run takes.
+struct RunArgs : HardwareOptions {
   std::string file;
-  std::string array = "16x16";
-  int data_bits = 8;
-  std::string mac = "serial";
-  std::string weight_load = "overlapped";
   std::string mode = "cycle";
   std::vector<std::string> inputs;
   std::string dataset;
@@ -55,15 +53,6 @@ struct RunArgs {
   double dram_latency_ns = 0;
   bool dmi = false;
   double traffic_bytes_per_ns = 0;
-  std::string schedule = "shared";
-  double weight_buffer_kib = 64;
-  int weight_banks = 0;
-  double act_buffer_kib = 128;
-  std::int64_t acc_pixels = hw::ArrayConfig{}.accumulator_pixels;
-  double input_store_kib = static_cast<double>(hw::ArrayConfig{}.input_store_bytes) / 1024;
-  int vector_lanes = hw::ArrayConfig{}.vector_lanes;
-  double vector_store_kib = static_cast<double>(hw::ArrayConfig{}.vector_store_bytes) / 1024;
-  double dram_bytes_per_cycle = 16;
   double clock_mhz = 500;
   std::string accelergy;
   std::string compute_report;
@@ -79,26 +68,6 @@ struct RunArgs {
   bool scheme_flags_given = false;
 };
 
-hw::AcceleratorConfig accelerator_config(const RunArgs& a) {
-  hw::AcceleratorConfig cfg(hw::parse_array(a.array));
-  cfg.array.data_bits = a.data_bits;
-  cfg.array.mac = hw::parse_mac(a.mac);
-  cfg.array.shadow_weights = a.weight_load == "overlapped";
-  cfg.array.accumulator_pixels = a.acc_pixels;
-  cfg.array.input_store_bytes = static_cast<std::int64_t>(a.input_store_kib * 1024);
-  cfg.array.vector_lanes = a.vector_lanes;
-  cfg.array.vector_store_bytes = static_cast<std::int64_t>(a.vector_store_kib * 1024);
-  cfg.schedule = hw::parse_schedule(a.schedule);
-  cfg.weight_buffer.capacity_bytes = static_cast<std::int64_t>(a.weight_buffer_kib * 1024);
-  cfg.weight_buffer.banks = a.weight_banks;
-  cfg.activation_buffer.capacity_bytes = static_cast<std::int64_t>(a.act_buffer_kib * 1024);
-  cfg.dram.bytes_per_cycle = a.dram_bytes_per_cycle;
-  cfg.validate();
-  return cfg;
-}
-
-// The topology's layers, one after another, each a network of its own (SCALE-Sim's layers do
-// not chain): report, COMPUTE_REPORT.csv rows with LayerID = row, and a summary.
 // Refuses what --topology does not combine with (before ccsim hands a cycle run to ccsim-systemc,
 // so either program refuses it the same way).
 void check_topology_arguments(const RunArgs& a) {
@@ -111,6 +80,8 @@ void check_topology_arguments(const RunArgs& a) {
   }
 }
 
+// The topology's layers, one after another, each a network of its own (SCALE-Sim's layers do
+// not chain): report, COMPUTE_REPORT.csv rows with LayerID = row, and a summary.
 void run_topology_command(const RunArgs& a) {
   check_topology_arguments(a);
   const std::vector<model::TopologyLayer> layers = model::load_topology(a.topology);

@@ -1,5 +1,6 @@
 #include "sim/sweep.hpp"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
@@ -134,23 +135,7 @@ std::string format_number(double v) {
 }
 
 // The accelerator a point describes, with multiplexers for `alpha_max` channels. Validated.
-hw::AcceleratorConfig config_of(const SweepPoint& p, int alpha_max) {
-  hw::AcceleratorConfig cfg(hw::parse_array(p.array));
-  cfg.array.data_bits = p.data_bits;
-  cfg.array.mac = hw::parse_mac(p.mac);
-  cfg.array.shadow_weights = p.weight_load == "overlapped";
-  cfg.array.alpha_max = std::max(1, alpha_max);
-  cfg.weight_buffer.capacity_bytes = static_cast<std::int64_t>(p.weight_buffer_kib * 1024);
-  cfg.activation_buffer.capacity_bytes = static_cast<std::int64_t>(p.act_buffer_kib * 1024);
-  cfg.dram.bytes_per_cycle = p.dram_bytes_per_cycle;
-  cfg.array.accumulator_pixels = p.acc_pixels;
-  cfg.array.input_store_bytes = static_cast<std::int64_t>(p.input_store_kib * 1024);
-  cfg.array.vector_lanes = p.vector_lanes;
-  cfg.array.vector_store_bytes = static_cast<std::int64_t>(p.vector_store_kib * 1024);
-  cfg.schedule = hw::parse_schedule(p.schedule);
-  cfg.validate();
-  return cfg;
-}
+hw::AcceleratorConfig config_of(const SweepPoint& p, int alpha_max) { return accelerator_config(p, std::max(1, alpha_max)); }
 
 Sweep load_sweep(const std::string& path) {
   nlohmann::json j;

@@ -10,13 +10,16 @@
 #include <nlohmann/json.hpp>
 
 #include "hw/accelerator_config.hpp"
+#include "sim/hardware_options.hpp"
 #include "hw/area_model.hpp"
 #include "hw/energy_model.hpp"
 #include "models/network.hpp"
 
 namespace ccsim::cli {
 
-struct SweepPoint {
+// One point of a sweep: the packing it takes (network, scheme and its parameters) and the
+// hardware it runs on (HardwareOptions: every hardware axis; weight_banks stays 0).
+struct SweepPoint : HardwareOptions {
   // The point's ID: 16 hex digits of the XXH3-64 hash of everything its results depend on (the
   // network file's contents, every axis value, the sweep-wide settings), so it is the same on every
   // machine, in every shard and after the sweep's axes grow: merging and resuming go by it.
@@ -29,19 +32,7 @@ struct SweepPoint {
   double gamma = 1.75;
   int activation_bits = 8;  // the packing's widths (pack --activation-bits / --weight-bits)
   int weight_bits = 8;
-  std::string array;
-  int data_bits = 8;
-  std::string mac = "serial";             // MAC cell: serial or parallel
-  std::string weight_load = "overlapped";  // overlapped (shadow weight registers) or exposed
   double clock_mhz = 500;
-  double weight_buffer_kib = 64;
-  double act_buffer_kib = 128;
-  double dram_bytes_per_cycle = 16;
-  std::int64_t acc_pixels = 4096;  // accumulator buffer pixels per array row (pixel blocks)
-  double input_store_kib = 64;     // stored input one pixel block reads
-  int vector_lanes = 8;            // vector unit channels per cycle
-  double vector_store_kib = 64;    // vector unit input store (passes of whole channels)
-  std::string schedule = "shared";
 };
 
 struct Sweep {

@@ -19,6 +19,7 @@
 #include "models/pack.hpp"
 #include "models/packed_file.hpp"
 #include "models/idx_dataset.hpp"
+#include "sim/hardware_options.hpp"
 #include "sim/explore.hpp"
 #include "sim/golden_check.hpp"
 #include "sim/model_loader.hpp"
@@ -196,33 +197,15 @@ py::tuple dataset(const Network& n, const std::string& path, int count, int firs
   return py::make_tuple(batch(n.net->input, inputs), py::array_t<int>(static_cast<py::ssize_t>(labels.size()), labels.data()));
 }
 
-struct RunOptions {
+// The hardware (HardwareOptions, as `ccsim run`'s flags) and the run's mode and clock.
+struct RunOptions : cli::HardwareOptions {
   std::string mode = "fast";
-  std::string array = "16x16";
-  std::string schedule = "shared";
-  int data_bits = 8;
-  std::string mac = "serial";
-  std::string weight_load = "overlapped";
-  double weight_buffer_kib = 64;
-  double act_buffer_kib = 128;
-  double dram_bytes_per_cycle = 16;
   double clock_mhz = 500;
 };
 
 py::dict run(const Network& n, const Int8Array& inputs, const std::optional<std::vector<int>>& labels, const RunOptions& o) {
   if (o.mode != "fast" && o.mode != "cycle") throw std::invalid_argument("mode '" + o.mode + "': fast or cycle");
-  hw::AcceleratorConfig config(hw::parse_array(o.array));
-  config.array.data_bits = o.data_bits;
-  config.array.mac = hw::parse_mac(o.mac);
-  if (o.weight_load != "overlapped" && o.weight_load != "exposed") {
-    throw std::invalid_argument("weight_load '" + o.weight_load + "': overlapped or exposed");
-  }
-  config.array.shadow_weights = o.weight_load == "overlapped";
-  config.schedule = hw::parse_schedule(o.schedule);
-  config.weight_buffer.capacity_bytes = static_cast<std::int64_t>(o.weight_buffer_kib * 1024);
-  config.activation_buffer.capacity_bytes = static_cast<std::int64_t>(o.act_buffer_kib * 1024);
-  config.dram.bytes_per_cycle = o.dram_bytes_per_cycle;
-  config.validate();
+  const hw::AcceleratorConfig config = cli::accelerator_config(o);
   const auto& net = *n.net;
   const auto in = int8_inputs(net, inputs, "inputs");
   if (labels && labels->size() != in.size()) {
@@ -314,9 +297,18 @@ PYBIND11_MODULE(ccsim, m) {
                   const std::string& array, const std::string& schedule, int data_bits, const std::string& mac,
                   const std::string& weight_load, double weight_buffer_kib, double act_buffer_kib, double dram_bytes_per_cycle,
                   double clock_mhz) {
-        return run(n, inputs, labels,
-                   {mode, array, schedule, data_bits, mac, weight_load, weight_buffer_kib, act_buffer_kib, dram_bytes_per_cycle,
-                    clock_mhz});
+        RunOptions o;
+        o.mode = mode;
+        o.array = array;
+        o.schedule = schedule;
+        o.data_bits = data_bits;
+        o.mac = mac;
+        o.weight_load = weight_load;
+        o.weight_buffer_kib = weight_buffer_kib;
+        o.act_buffer_kib = act_buffer_kib;
+        o.dram_bytes_per_cycle = dram_bytes_per_cycle;
+        o.clock_mhz = clock_mhz;
+        return run(n, inputs, labels, o);
       },
         py::arg("network"), py::arg("inputs"), py::kw_only(), py::arg("labels") = py::none(), py::arg("mode") = "fast",
         py::arg("array") = "16x16", py::arg("schedule") = "shared", py::arg("data_bits") = 8, py::arg("mac") = "serial",
