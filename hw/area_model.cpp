@@ -1,4 +1,5 @@
 #include "hw/area_model.hpp"
+#include "hw/cost_table_field.hpp"
 
 #include <algorithm>
 #include <stdexcept>
@@ -27,15 +28,7 @@ constexpr const char* kDefaultTable = R"json({
 })json";
 
 double field(const nlohmann::json& j, const char* key, const std::string& what) {
-  if (!j.contains(key)) {
-    // A table written before the key existed gets no silent default: its totals would change.
-    throw std::invalid_argument(what + ": area table has no '" + key + "' (give 0 to leave it out; ccsim run --area-table "
-                                "documents the keys in hw/area_model.cpp)");
-  }
-  if (!j[key].is_number() || j[key].get<double>() < 0) {
-    throw std::invalid_argument(what + ": area table '" + key + "' must be a non-negative number (um^2)");
-  }
-  return j[key].get<double>();
+  return cost_table_field(j, key, what, "area", "um^2");
 }
 
 }  // namespace

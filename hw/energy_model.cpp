@@ -1,4 +1,5 @@
 #include "hw/energy_model.hpp"
+#include "hw/cost_table_field.hpp"
 
 #include <stdexcept>
 
@@ -42,15 +43,7 @@ constexpr const char* kDefaultTable = R"json({
 })json";
 
 double field(const nlohmann::json& j, const char* key, const std::string& what) {
-  if (!j.contains(key)) {
-    // A table written before the key existed gets no silent default: its totals would change.
-    throw std::invalid_argument(what + ": energy table has no '" + key + "' (give 0 to leave it out; ccsim run --energy-table "
-                                "documents the keys in hw/energy_model.cpp)");
-  }
-  if (!j[key].is_number() || j[key].get<double>() < 0) {
-    throw std::invalid_argument(what + ": energy table '" + key + "' must be a non-negative number (pJ)");
-  }
-  return j[key].get<double>();
+  return cost_table_field(j, key, what, "energy", "pJ");
 }
 
 }  // namespace

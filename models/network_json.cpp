@@ -248,6 +248,8 @@ void put_column_groups(json& o, const Layer& l) {
                         {"groups", l.column_groups->groups}};
 }
 
+}  // namespace
+
 json window_json(const Window& w) {
   json j = {{"kernel", {w.kh, w.kw}},
             {"stride", {w.stride_h, w.stride_w}},
@@ -255,8 +257,6 @@ json window_json(const Window& w) {
   if (w.dilation_h != 1 || w.dilation_w != 1) j["dilation"] = {w.dilation_h, w.dilation_w};
   return j;
 }
-
-}  // namespace
 
 Network network_from_json(const json& j, const std::string& source) {
   return Reader(source).network(j);

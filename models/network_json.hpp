@@ -40,4 +40,8 @@ nlohmann::json network_to_json(const Network& net);
 Network load_network_json(const std::string& path);
 void save_network_json(const Network& net, const std::string& path);  // atomic
 
+// A layer's "window" object, as network descriptions and packed files both write it: kernel,
+// stride, pad (top, left, bottom, right) and dilation when not 1.
+nlohmann::json window_json(const Window& w);
+
 }  // namespace ccsim::model

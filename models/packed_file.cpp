@@ -7,6 +7,7 @@
 
 #include "models/atomic_file.hpp"
 #include "models/json_read.hpp"
+#include "models/network_json.hpp"
 
 namespace ccsim::model {
 namespace {
@@ -52,12 +53,6 @@ json array_field(const std::vector<T>& v, bool binary) {
   return json::binary(std::move(bytes));
 }
 
-json window_json(const Window& w) {
-  json j = {{"kernel", {w.kh, w.kw}}, {"stride", {w.stride_h, w.stride_w}},
-            {"pad", {w.pad_top, w.pad_left, w.pad_bottom, w.pad_right}}};
-  if (w.dilation_h != 1 || w.dilation_w != 1) j["dilation"] = {w.dilation_h, w.dilation_w};
-  return j;
-}
 json shape_json(const Shape& s) { return {s.c, s.h, s.w}; }
 
 json layer_json(const PackedLayer& l, bool binary, bool with_data) {
