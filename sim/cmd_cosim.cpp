@@ -51,11 +51,12 @@ void cosim_command(const CosimArgs& a) {
   o.max_mismatches = a.max_mismatches;
   o.stream_gap = a.stream_gap;
   o.fault = hw::parse_fault(a.inject);
-  if (o.fault != hw::Fault::None && o.design == cosim::Design::Rtl) {
+  if (o.fault == hw::Fault::VectorBitFlip) {
+    if (o.design == cosim::Design::SystemC) {
+      throw std::invalid_argument("--inject vector is a fault in what the RTL vector unit is checked against: use --design both or rtl");
+    }
+  } else if (o.fault != hw::Fault::None && o.design == cosim::Design::Rtl) {
     throw std::invalid_argument("--inject puts the fault into the SystemC model: use --design both or systemc");
-  }
-  if (o.fault == hw::Fault::VectorBitFlip && o.design != cosim::Design::Both) {
-    throw std::invalid_argument("--inject vector is a fault in what the RTL vector unit is checked against: use --design both");
   }
   std::vector<int> labels;
   const auto inputs = load_int8_inputs(net, a.inputs, a.dataset, a.count, &labels, a.first);

@@ -82,8 +82,8 @@ void check_topology_arguments(const RunArgs& a) {
 
 // The topology's layers, one after another, each a network of its own (SCALE-Sim's layers do
 // not chain): report, COMPUTE_REPORT.csv rows with LayerID = row, and a summary.
+// Called after check_topology_arguments.
 void run_topology_command(const RunArgs& a) {
-  check_topology_arguments(a);
   const std::vector<model::TopologyLayer> layers = model::load_topology(a.topology);
   const hw::AcceleratorConfig config = accelerator_config(a);
   model::SchemeSpec spec;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <sstream>
 #include <stdexcept>
 
@@ -34,7 +35,7 @@ CosimResult simulate(const model::PackedNetwork& net, const std::vector<model::I
   Verilated::randReset(2);  // uninitialized state starts random (built with --x-initial unique)
   Verilated::randSeed(1);   // ... reproducibly
   const hw::SimulationContext context;
-  sc_core::sc_clock clock("clock", 1.0, sc_core::SC_NS);
+  sc_core::sc_clock clock("clock", kBenchClockNs, sc_core::SC_NS);
   CosimBench<V> bench("cosim", net, inputs, options, limits);
   bench.bind_clock(clock);
   sc_core::sc_start();
@@ -129,6 +130,14 @@ CosimResult run_cosim(const model::PackedNetwork& net, const std::vector<model::
   }
   if (!options.mismatch_trace_path.empty() && !ends_with(options.mismatch_trace_path, ".fst")) {
     throw std::invalid_argument("--mismatch-trace '" + options.mismatch_trace_path + "' must end in .fst");
+  }
+  // Refused before simulating (SystemC's VCD writer divides by zero on a file it cannot open).
+  for (const auto& [flag, file] : {std::pair<std::string, std::string>{"--trace", options.trace_path},
+                                   {"--mismatch-trace", options.mismatch_trace_path}}) {
+    const std::filesystem::path dir = std::filesystem::path(file).parent_path();
+    if (!file.empty() && !dir.empty() && !std::filesystem::is_directory(dir)) {
+      throw std::invalid_argument(flag + " '" + file + "': directory '" + dir.string() + "' does not exist");
+    }
   }
   const std::string base = options.trace_path.empty() ? "" : options.trace_path.substr(0, options.trace_path.size() - 4);
   const std::string extension = want_vcd ? ".vcd" : ".fst";

@@ -2,8 +2,10 @@
 // SystemC simulation: one testbench drives both with the same stimulus and compares, every
 // clock, the array's partial-sum and product registers, the bit lines entering row 0 and the
 // sequencer state; at the end of each layer both outputs against each other and the golden
-// model. Matmul layers run on the tile; pooling, clamp and standalone shifts (the vector unit,
-// not in the RTL) run in C++. Either design can also run alone.
+// model. Matmul layers run on the tile; every other layer that moves data (pooling, clamp,
+// shift, padding, add, concatenation) on the RTL vector unit (rtl/ccsim_vector_unit.sv) while the
+// tile idles, checked against the golden model and the SystemC model's cycle count. Either design
+// can also run alone.
 #pragma once
 
 #include <cstdint>
@@ -32,7 +34,8 @@ struct CosimOptions {
                                     // unit) around the first mismatch (empty = off)
   std::int64_t mismatch_margin = 64;
   int max_mismatches = 10;
-  hw::Fault fault = hw::Fault::None;  // test-only: injected into the SystemC model
+  hw::Fault fault = hw::Fault::None;  // test-only: injected into the SystemC model (VectorBitFlip:
+                                      // into the vector unit's golden reference)
   // Cycles the bench's DMA waits after each tile-stream write (RTL alone only): a DMA slower than
   // the tiles makes the tile wait for its weights (the RTL's flow control); outputs are still
   // checked against the golden model, the cycles that took longer are counted.

@@ -30,6 +30,9 @@
 
 namespace ccsim::cosim {
 
+// The bench clock's period (sc_clock in cosim.cpp): one clock cycle of both designs.
+inline constexpr double kBenchClockNs = 1.0;
+
 // Verilator's SystemC port types: bool (1 bit), uint32_t (<= 32), uint64_t (<= 64), sc_bv above.
 inline bool bit_of(bool v, int) { return v; }
 inline bool bit_of(std::uint32_t v, int i) { return ((v >> i) & 1u) != 0; }
@@ -252,14 +255,16 @@ class CosimBench : public sc_core::sc_module {
 
   // The vector unit's waveform (one clock per bench cycle, on the bench's time base).
   void open_vector_trace(const std::string& path) {
-    // The bench runs on the falling edges of a 1 ns clock; each unit cycle ends at the next one.
-    const std::uint64_t period = sc_core::sc_time(1.0, sc_core::SC_NS).value();
+    // The bench runs on the falling clock edges; each unit cycle ends at the next one.
+    const std::uint64_t period = sc_core::sc_time(kBenchClockNs, sc_core::SC_NS).value();
     vector_->open_trace(path, [] { return static_cast<std::uint64_t>(sc_core::sc_time_stamp().value()); }, period);
   }
 
   // Runs the sample again up to the vector-unit layer that failed (earlier layers give their golden
-  // values, which the first run matched) and traces the unit around the failing clock cycle of the
-  // layer run.
+  // values, which the first run matched, without running on either design) and traces the unit
+  // around the failing clock cycle of the layer run. The replay's time stamps are its own, not
+  // the first run's; the unit's store holds only what this replay wrote (a fault that depends on
+  // values left by an earlier layer's pass may not show again).
   void replay_failing_vector_layer() {
     const CosimResult saved = result_;
     replay_ = std::make_pair(failing_sample_, failing_layer_);
@@ -308,6 +313,7 @@ class CosimBench : public sc_core::sc_module {
       failing_sample_ = m.sample;
       failing_layer_ = m.layer;
       failing_layer_start_ = layer_start_cycle_;
+      failing_vector_cycle_ = m.tile < 0 ? m.tile_cycle : -1;  // on the vector unit: its cycle of the layer run
     }
     result_.pass = false;
     if (static_cast<int>(result_.mismatches.size()) < options_.max_mismatches) result_.mismatches.push_back(std::move(m));
@@ -492,7 +498,6 @@ class CosimBench : public sc_core::sc_module {
     const auto P = static_cast<std::int64_t>(golden.shape.h) * golden.shape.w;
     if (run.error) {
       const std::int64_t v = run.error->value;
-      if (result_.pass) failing_vector_cycle_ = run.error->cycle;
       record(at(s, i, -1, run.error->cycle, v >= 0 ? static_cast<int>(v / P) : -1, v >= 0 ? static_cast<int>(v % P) : -1,
                 run.error->signal + (v >= 0 ? " (row = channel, col = pixel)" : ""), run.error->expected, run.error->actual));
       failing_on_vector_unit_ = true;
@@ -506,10 +511,7 @@ class CosimBench : public sc_core::sc_module {
         record(at(s, i, -1, last_cycle, -1, -1, "vector_unit cycles (SystemC model's count)", model_cycles, run.compute_cycles));
       }
       compare_output(s, i, golden, run.output, "vector_unit_output", &run.write_cycle);
-      if (passed_before && !result_.pass) {
-        failing_on_vector_unit_ = true;
-        failing_vector_cycle_ = result_.mismatches.empty() ? last_cycle : result_.mismatches.front().tile_cycle;
-      }
+      if (passed_before && !result_.pass) failing_on_vector_unit_ = true;
     }
     return {golden.shape, run.output};
   }

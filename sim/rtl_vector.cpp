@@ -12,7 +12,7 @@ namespace ccsim::cosim {
 struct RtlVectorUnit::Impl {
   explicit Impl(std::function<void()> on_cycle)
       : context(make_context()), unit(context.get(), "vector_unit"),
-        driver(unit, limits(), std::move(on_cycle), [this](bool rising) { on_edge(rising); }) {}
+        driver(unit, limits(), std::move(on_cycle), [this](bool rising, std::int64_t cycle) { on_edge(rising, cycle); }) {}
   static std::unique_ptr<VerilatedContext> make_context() {
     auto c = std::make_unique<VerilatedContext>();
     c->randReset(2);  // unreset state starts random (built with --x-initial unique) ...
@@ -20,10 +20,8 @@ struct RtlVectorUnit::Impl {
     c->traceEverOn(true);
     return c;
   }
-  void on_edge(bool rising) {
+  void on_edge(bool rising, std::int64_t cycle) {
     if (!fst || !dumping) return;
-    if (rising) ++edge_cycle;  // the layer run's cycle this edge begins (0 = the first)
-    const std::int64_t cycle = edge_cycle - 1;
     if (cycle < first || (last >= 0 && cycle > last)) return;
     fst->dump(now() + (rising ? period / 2 : period));
     ++edges;
@@ -36,7 +34,6 @@ struct RtlVectorUnit::Impl {
   std::uint64_t period = 0;
   bool dumping = false;
   std::int64_t first = 0, last = -1;
-  std::int64_t edge_cycle = 0;
   std::int64_t edges = 0;  // dumped since open_trace
 };
 
@@ -56,7 +53,6 @@ VectorLimits RtlVectorUnit::limits() {
 void RtlVectorUnit::reset() { impl_->driver.reset(); }
 
 VectorLayerRun RtlVectorUnit::run(const std::vector<VectorPass>& passes, std::size_t output_size) {
-  impl_->edge_cycle = 0;
   return impl_->driver.run(passes, output_size);
 }
 

@@ -309,6 +309,7 @@ Sweep load_sweep(const std::string& path) {
             }
   // Every combination, as an odometer over the axes (the last one turns fastest).
   std::vector<std::size_t> at(product.size(), 0);
+  s.points.reserve(static_cast<std::size_t>(count));
   for (bool more = count > 0; more;) {
     SweepPoint p;
     for (std::size_t i = 0; i < product.size(); ++i) product[i].set(p, at[i]);

@@ -3,7 +3,8 @@
 // the output stream lane by lane and checks that the pass takes the cycles of its formula
 // (VectorPass::cycles) and that every output value is written once. `on_cycle` runs once per
 // clock cycle (the co-simulation bench advances its own clock with it); `on_edge`, when set,
-// after the model has evaluated each clock edge (true: rising), e.g. to dump a waveform.
+// after the model has evaluated each clock edge (true: rising) of clock cycle `cycle` of the
+// layer run (0 = the first of run(), as VectorLayerRun::write_cycle), e.g. to dump a waveform.
 #pragma once
 
 #include <cstdint>
@@ -28,7 +29,7 @@ template <typename V>
 class VectorUnitDriver {
  public:
   VectorUnitDriver(V& unit, const VectorLimits& limits, std::function<void()> on_cycle = {},
-                   std::function<void(bool)> on_edge = {})
+                   std::function<void(bool rising, std::int64_t cycle)> on_edge = {})
       : v_(unit), limits_(limits), on_cycle_(std::move(on_cycle)), on_edge_(std::move(on_edge)) {}
 
   void reset() {
@@ -54,7 +55,7 @@ class VectorUnitDriver {
     }
     const auto missing = std::find(r.written.begin(), r.written.end(), 0);
     if (missing != r.written.end()) {
-      r.error = VectorError{"vector_unit output_stream never wrote", 1, 0, missing - r.written.begin(), layer_cycle_};
+      r.error = VectorError{"vector_unit output_stream never wrote", 1, 0, missing - r.written.begin(), layer_cycle_ - 1};
     }
     return r;
   }
@@ -65,10 +66,10 @@ class VectorUnitDriver {
   void tick() {
     v_.clk_i = 1;
     v_.eval();
-    if (on_edge_) on_edge_(true);
+    if (on_edge_) on_edge_(true, layer_cycle_);
     v_.clk_i = 0;
     v_.eval();
-    if (on_edge_) on_edge_(false);
+    if (on_edge_) on_edge_(false, layer_cycle_);
     ++layer_cycle_;
     if (on_cycle_) on_cycle_();
   }
@@ -152,9 +153,9 @@ class VectorUnitDriver {
     }
     r.compute_cycles += cycles;
     if (!v_.done_o) {
-      r.error = VectorError{"vector_unit done_o (a pass never finished: cycles waited)", expected, cycles, -1, layer_cycle_};
+      r.error = VectorError{"vector_unit done_o (a pass never finished: cycles waited)", expected, cycles, -1, layer_cycle_ - 1};
     } else if (cycles != expected) {
-      r.error = VectorError{"vector_unit cycles of a pass (start_i to done_o)", expected, cycles, -1, layer_cycle_};
+      r.error = VectorError{"vector_unit cycles of a pass (start_i to done_o)", expected, cycles, -1, layer_cycle_ - 1};
     }
   }
 
@@ -182,8 +183,8 @@ class VectorUnitDriver {
   V& v_;
   VectorLimits limits_;
   std::function<void()> on_cycle_;
-  std::function<void(bool)> on_edge_;
-  std::int64_t layer_cycle_ = 0;  // clock cycles since run() began
+  std::function<void(bool, std::int64_t)> on_edge_;
+  std::int64_t layer_cycle_ = 0;  // the clock cycle tick() runs next (0 = the first of run())
 };
 
 }  // namespace ccsim::cosim

@@ -20,6 +20,7 @@
 #include "hw/memory_system.hpp"
 #include "models/atomic_file.hpp"
 #include "models/packed_file.hpp"
+#include "sim/rtl_vector.hpp"
 #include "sim/vector_program.hpp"
 #include "models/network_json.hpp"
 #include "tests/cli_runner.hpp"
@@ -505,6 +506,45 @@ std::vector<long long> vcd_stamps(const std::string& file) {
   return stamps;
 }
 
+// The value (binary digits) of `signal` ("scope.name[msb:0]", as vcd_signals names it) at time
+// `at`: the last change at or before it. Empty when the signal is not in the file.
+std::string vcd_value_at(const std::string& file, const std::string& signal, long long at) {
+  std::ifstream in(file);
+  std::vector<std::string> scope;
+  std::string id;
+  std::string value;
+  long long now = 0;
+  for (std::string line; std::getline(in, line) && now <= at;) {
+    std::istringstream t(line);
+    std::string w;
+    t >> w;
+    if (w == "$scope") {
+      std::string kind, name;
+      t >> kind >> name;
+      scope.push_back(name);
+    } else if (w == "$upscope") {
+      scope.pop_back();
+    } else if (w == "$var") {
+      std::string type, width, code, name, range;
+      t >> type >> width >> code >> name >> range;
+      std::string full;
+      for (const auto& s : scope) full += s + ".";
+      if (id.empty() && full + name + (range.rfind('[', 0) == 0 ? range : "") == signal) id = code;
+    } else if (!w.empty() && w[0] == '#') {
+      now = std::stoll(w.substr(1));
+    } else if (!id.empty() && !w.empty() && w[0] == 'b') {
+      std::string code;
+      t >> code;
+      if (code == id && now <= at) value = w.substr(1);
+    } else if (!id.empty() && w.size() == 1 + id.size() && (w[0] == '0' || w[0] == '1') && w.substr(1) == id && now <= at) {
+      value = w.substr(0, 1);
+    }
+  }
+  return value;
+}
+
+long long binary(const std::string& bits) { return bits.empty() ? -1 : std::stoll(bits, nullptr, 2); }
+
 std::string fst_to_vcd(const fs::path& fst) {
   const std::string vcd = fst.string() + ".vcd";
   EXPECT_EQ(std::system(("fst2vcd -f '" + fst.string() + "' -o '" + vcd + "' >/dev/null 2>&1").c_str()), 0) << fst;
@@ -524,12 +564,14 @@ int gtkw_signals_in(const std::string& gtkw_path, const std::set<std::string>& w
 }
 
 TEST_F(Cosim, AVectorUnitMismatchComesWithTheVectorUnitsWaveform) {
+  const int lanes = ccsim::cosim::RtlVectorUnit::limits().lanes;
+  const std::string unit = "vector_unit.ccsim_vector_unit.";
   // The fault makes the reference of every vector-unit layer wrong in one value: the RTL unit's
   // (right) output then disagrees there, and the waveform holds the unit around that clock cycle.
   const auto r = test::run_ccsim(base(1) + " --inject vector --mismatch-trace " + path("f.fst") + " --report " + path("r.json"));
   EXPECT_NE(r.status, 0) << r.output;
   std::smatch m;
-  const std::regex named(R"(cycle (\d+), sample 0, layer \d+ '[^']+', vector unit cycle (\d+) of the layer, row \d+, col \d+: )"
+  const std::regex named(R"(cycle (\d+), sample 0, layer \d+ '[^']+', vector unit cycle (\d+) of the layer, row (\d+), col (\d+): )"
                          R"(vector_unit_output vs golden \(row = channel, col = pixel\) expected -?\d+, actual -?\d+)");
   ASSERT_TRUE(std::regex_search(r.output, m, named)) << r.output;
   EXPECT_NE(r.output.find("waveform around the first mismatch (RTL vector unit): " + path("f.fst")), std::string::npos)
@@ -539,45 +581,71 @@ TEST_F(Cosim, AVectorUnitMismatchComesWithTheVectorUnitsWaveform) {
   EXPECT_EQ(j["mismatches"][0]["tile"], -1);
   const long long layer_start = std::stoll(m[1]);
   const long long fault_cycle = std::stoll(m[2]);
+  const long long channel = std::stoll(m[3]);
+  const long long pixel = std::stoll(m[4]);
   EXPECT_EQ(j["mismatches"][0]["tile_cycle"].get<long long>(), fault_cycle);
   ASSERT_TRUE(fs::exists(path("f.fst")));
   ASSERT_TRUE(fs::exists(path("f.gtkw")));
   const std::string vcd = fst_to_vcd(path("f.fst"));
-  EXPECT_GT(gtkw_signals_in(path("f.gtkw"), vcd_signals(vcd)), 8 * 3);  // every lane's accumulator and output
+  EXPECT_GT(gtkw_signals_in(path("f.gtkw"), vcd_signals(vcd)), 3 * lanes);  // every lane's accumulator and output
   // The window: both clock edges of each cycle from 64 before the faulty value's write to at most
   // 64 after it (the layer may end sooner), 1 ns apart.
   const std::vector<long long> stamps = vcd_stamps(vcd);
-  EXPECT_GE(stamps.size(), 2u * 65) << vcd;
+  const long long first_cycle = std::max(0LL, fault_cycle - 64);
+  ASSERT_GE(stamps.size(), 2u * static_cast<std::size_t>(fault_cycle - first_cycle + 1)) << vcd;
   EXPECT_LE(stamps.size(), 2u * 129) << vcd;
   for (std::size_t k = 1; k < stamps.size(); ++k) ASSERT_EQ(stamps[k] - stamps[k - 1], 500) << k;
+  // ... and at the faulty cycle's rising edge the unit's output stream writes that value (the
+  // pass has one output pixel per channel here: index = channel * pixels + pixel).
+  const long long rise = stamps.front() + (fault_cycle - first_cycle) * 1000;
+  const long long valid = binary(vcd_value_at(vcd, unit + "vo_valid_o[" + std::to_string(lanes - 1) + ":0]", rise));
+  ASSERT_GT(valid, 0) << "no output at the faulty cycle, " << rise << " ps";
+  bool written = false;
+  for (int l = 0; l < lanes; ++l) {
+    const long long index = binary(vcd_value_at(vcd, unit + "out_index_q[" + std::to_string(l) + "][31:0]", rise));
+    written = written || (((valid >> l) & 1) != 0 && index == channel + pixel);
+  }
+  EXPECT_TRUE(written) << "channel " << channel << " is not written at " << rise << " ps";
 
   // --trace: the vector unit gets a waveform of its own on the tile's time base, between the
   // tile's layers (the tile idles while it runs).
   const std::string window = std::to_string(layer_start - 20) + ":" + std::to_string(layer_start + 20);
-  const auto t = test::run_ccsim(base(1) + " --trace " + path("w.fst") + " --trace-window " + window);
+  const auto t = test::run_ccsim(base(1) + " --trace " + path("w.fst") + " --trace-window " + window + " --report " +
+                                 path("t.json"));
   ASSERT_EQ(t.status, 0) << t.output;
   EXPECT_NE(t.output.find("vector unit waveform (same time base): " + path("w-vector.fst")), std::string::npos) << t.output;
   ASSERT_TRUE(fs::exists(path("w-vector.gtkw")));
   const std::string vector_vcd = fst_to_vcd(path("w-vector.fst"));
-  EXPECT_GT(gtkw_signals_in(path("w-vector.gtkw"), vcd_signals(vector_vcd)), 8 * 3);
+  EXPECT_GT(gtkw_signals_in(path("w-vector.gtkw"), vcd_signals(vector_vcd)), 3 * lanes);
   const std::vector<long long> vector_stamps = vcd_stamps(vector_vcd);
   const std::vector<long long> tile_stamps = vcd_stamps(fst_to_vcd(path("w.fst")));
-  ASSERT_GE(vector_stamps.size(), 2u * 392);  // at least its compute cycles (global average of 64 channels)
+  const long long vector_cycles = nlohmann::json::parse(read_file(path("t.json")))["vector_cycles"].get<long long>();
+  ASSERT_GE(vector_stamps.size(), 2u * static_cast<std::size_t>(vector_cycles));  // at least its compute cycles
   ASSERT_FALSE(tile_stamps.empty());
-  // Its first rising edge half a cycle after the tile's last sample before it; its last falling
-  // edge at the tile's first sample after it.
+  // Its first rising edge comes half a cycle after the tile's last sample before it; the tile's
+  // next samples come after its last falling edge.
   const auto before = std::count_if(tile_stamps.begin(), tile_stamps.end(), [&](long long x) { return x < vector_stamps.front(); });
   const auto after = std::count_if(tile_stamps.begin(), tile_stamps.end(), [&](long long x) { return x >= vector_stamps.back(); });
-  EXPECT_GT(before, 0);
+  ASSERT_GT(before, 0);
   EXPECT_GT(after, 0);
+  EXPECT_EQ(tile_stamps[static_cast<std::size_t>(before) - 1] + 500, vector_stamps.front());
   EXPECT_EQ(static_cast<std::size_t>(before + after), tile_stamps.size()) << "the tile's waveform moved while the vector unit ran";
-
-  // The fault is in what the RTL vector unit is compared with: meaningless without both designs.
-  for (const std::string design : {"rtl", "systemc"}) {
-    const auto bad = test::run_ccsim(base(1) + " --design " + design + " --inject vector");
-    EXPECT_NE(bad.status, 0) << bad.output;
-    EXPECT_NE(bad.output.find("--inject"), std::string::npos) << bad.output;
+  for (const auto& f : fs::directory_iterator(dir_)) {
+    EXPECT_EQ(f.path().filename().string().find(".tmp."), std::string::npos) << f.path() << " left behind";
   }
+
+  // The fault is in what the RTL vector unit is compared with: with the RTL alone it fails the
+  // same way; the SystemC model alone has no vector unit to check.
+  const auto rtl = test::run_ccsim(base(1) + " --design rtl --inject vector");
+  EXPECT_NE(rtl.status, 0) << rtl.output;
+  EXPECT_NE(rtl.output.find("vector_unit_output vs golden"), std::string::npos) << rtl.output;
+  const auto systemc = test::run_ccsim(base(1) + " --design systemc --inject vector");
+  EXPECT_NE(systemc.status, 0) << systemc.output;
+  EXPECT_NE(systemc.output.find("--inject vector"), std::string::npos) << systemc.output;
+  // A waveform into a directory that does not exist is refused before anything runs.
+  const auto nowhere = test::run_ccsim(base(1) + " --trace " + path("missing/w.fst"));
+  EXPECT_NE(nowhere.status, 0) << nowhere.output;
+  EXPECT_NE(nowhere.output.find("directory '" + path("missing") + "' does not exist"), std::string::npos) << nowhere.output;
 }
 
 TEST_F(Cosim, BadOptionsFailCleanly) {
