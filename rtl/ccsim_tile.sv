@@ -7,7 +7,9 @@
 // A layer of any size streams through: the DMA writes each tile (weights, selects, row
 // parameters, group members) into the two-slot tile buffer through the tw_* port while earlier
 // tiles run, and every output activation leaves through the os_* port (one lane per array row)
-// as the output stage produces it. Only the stored input (act_* port, written while idle) and
+// as the output stage produces it. The stored input comes from memory: dma_start_i (while idle)
+// has the DMA (ccsim_act_dma) read the band through the mem_* valid/ready read port into the
+// activation buffer; the host starts the block once dma_busy_o falls. Only the stored input and
 // the accumulator buffer (P <= 2^PixW) bound a run: the host splits a larger layer into pixel
 // blocks (output rows; the descriptor then gives the block's pixels, its band of input rows as
 // in_h and the top padding relative to the band), one start_i each. A tile whose slot is not full when its load
@@ -20,7 +22,9 @@ module ccsim_tile #(
   parameter int unsigned ActAddrW   = 16,   // activation input buffer: 2^ActAddrW bytes
   parameter int unsigned PixW       = 12,   // accumulator buffer: 2^PixW pixels per row
   parameter int unsigned ChW        = 12,   // input channels: up to 2^ChW
-  parameter int unsigned ActWrBytes = 8,    // activation buffer write port width (bytes per cycle)
+  parameter int unsigned ActWrBytes = 8,    // memory word = activation buffer write port (bytes per cycle)
+  parameter int unsigned MemAddrW   = 32,   // memory byte address
+  parameter int unsigned MaxPending = 4,    // DMA read requests in flight
   parameter int unsigned SelBits    = (AlphaMax > 1) ? $clog2(AlphaMax) : 1,
   parameter int unsigned KW         = (AlphaMax > 1) ? $clog2(AlphaMax) : 1,
   parameter int unsigned RowIdxW    = (Rows > 1) ? $clog2(Rows) : 1,
@@ -46,11 +50,17 @@ module ccsim_tile #(
   input  logic [3:0]                         cfg_pad_left_i,
   input  logic signed [7:0]                  cfg_act_min_i,
   input  logic signed [7:0]                  cfg_act_max_i,
-  // stored input (host / DMA, while idle)
-  input  logic                               act_we_i,
-  input  logic [ActAddrW-1:0]                act_addr_i,
-  input  logic [ActWrBytes-1:0]              act_strb_i,
-  input  logic [ActWrBytes-1:0][7:0]         act_data_i,
+  // stored input: the DMA copies dma_bytes_i bytes from memory address dma_src_i (while idle)
+  input  logic                               dma_start_i,
+  input  logic [MemAddrW-1:0]                dma_src_i,
+  input  logic [ActAddrW:0]                  dma_bytes_i,
+  output logic                               dma_busy_o,
+  // memory read port of the DMA: requests, and responses in request order
+  output logic                               mem_req_valid_o,
+  input  logic                               mem_req_ready_i,
+  output logic [MemAddrW-1:0]                mem_req_addr_o,
+  input  logic                               mem_rsp_valid_i,
+  input  logic [ActWrBytes-1:0][7:0]         mem_rsp_data_i,
   // tile stream (DMA -> tile buffer), tile after tile in row-tile-outer order
   input  logic                               tw_valid_i,
   output logic                               tw_ready_o,
@@ -464,16 +474,44 @@ module ccsim_tile #(
     .lines_o        (lines)
   );
 
+  logic                      act_we;
+  logic [ActAddrW-1:0]       act_addr;
+  logic [ActWrBytes-1:0]     act_strb;
+  logic [ActWrBytes-1:0][7:0] act_data;
+
+  ccsim_act_dma #(
+    .MemAddrW   (MemAddrW),
+    .ActAddrW   (ActAddrW),
+    .Bytes      (ActWrBytes),
+    .MaxPending (MaxPending)
+  ) u_act_dma (
+    .clk_i           (clk_i),
+    .rst_ni          (rst_ni),
+    .start_i         (dma_start_i),
+    .src_i           (dma_src_i),
+    .bytes_i         (dma_bytes_i),
+    .busy_o          (dma_busy_o),
+    .mem_req_valid_o (mem_req_valid_o),
+    .mem_req_ready_i (mem_req_ready_i),
+    .mem_req_addr_o  (mem_req_addr_o),
+    .mem_rsp_valid_i (mem_rsp_valid_i),
+    .mem_rsp_data_i  (mem_rsp_data_i),
+    .act_we_o        (act_we),
+    .act_addr_o      (act_addr),
+    .act_strb_o      (act_strb),
+    .act_data_o      (act_data)
+  );
+
   ccsim_act_buffer #(
     .AddrW   (ActAddrW),
     .NumRead (Cols * AlphaMax),
     .WrBytes (ActWrBytes)
   ) u_act_buffer (
     .clk_i     (clk_i),
-    .we_i      (act_we_i),
-    .wr_addr_i (act_addr_i),
-    .wr_strb_i (act_strb_i),
-    .wr_data_i (act_data_i),
+    .we_i      (act_we),
+    .wr_addr_i (act_addr),
+    .wr_strb_i (act_strb),
+    .wr_data_i (act_data),
     .rd_addr_i (act_rd_addr),
     .rd_data_o (act_rd_data)
   );

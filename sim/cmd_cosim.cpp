@@ -35,6 +35,7 @@ struct CosimArgs {
   std::string report;
   int max_mismatches = 10;
   int stream_gap = 0;
+  int mem_latency = 2;
 };
 
 void cosim_command(const CosimArgs& a) {
@@ -50,6 +51,7 @@ void cosim_command(const CosimArgs& a) {
       a.trace.size() > 4 ? a.trace.substr(0, a.trace.size() - 4) + "-mismatch.fst" : a.mismatch_trace;
   o.max_mismatches = a.max_mismatches;
   o.stream_gap = a.stream_gap;
+  o.mem_latency = a.mem_latency;
   o.fault = hw::parse_fault(a.inject);
   if (o.fault == hw::Fault::VectorBitFlip) {
     if (o.design == cosim::Design::SystemC) {
@@ -80,7 +82,7 @@ void cosim_command(const CosimArgs& a) {
                                  {"samples", inputs.size()}, {"first", a.first}, {"pass", r.pass}, {"cycles_compared", r.cycles_compared},
                                  {"cycles_simulated", r.cycles_simulated}, {"layers_run", r.layers_run},
                                  {"vector_layers_run", r.vector_layers_run}, {"vector_cycles", r.vector_cycles},
-                                 {"stream_gap", a.stream_gap}, {"rtl_wait_cycles", r.rtl_wait_cycles},
+                                 {"stream_gap", a.stream_gap}, {"mem_latency", a.mem_latency}, {"rtl_wait_cycles", r.rtl_wait_cycles},
                                  {"wall_seconds", r.wall_seconds},
                                  {"cycles_per_second", r.wall_seconds > 0 ? r.cycles_simulated / r.wall_seconds : 0.0},
                                  {"fault", a.inject}, {"mismatches", mismatches}, {"waveform", r.waveform},
@@ -147,6 +149,10 @@ void add_cosim_command(CLI::App& app) {
                   "idle cycles of the DMA after each tile-stream write (with --design rtl): exercises the tile's "
                   "flow control; outputs stay checked, the wait is reported")
       ->check(kNonNegative)->capture_default_str();
+  cmd->add_option("--mem-latency", a->mem_latency,
+                  "cycles from a read request of the tile's DMA (the stored input, through its memory port) to the "
+                  "response; it keeps 4 in flight")
+      ->check(kPositive)->capture_default_str();
   cmd->add_option("--inject", a->inject,
                   "test only: fault in the SystemC model (none, select, skew, acc) or in the vector unit's reference (vector)")
       ->check(CLI::IsMember({"none", "select", "skew", "acc", "vector"}))->capture_default_str();

@@ -40,6 +40,9 @@ struct CosimOptions {
   // the tiles makes the tile wait for its weights (the RTL's flow control); outputs are still
   // checked against the golden model, the cycles that took longer are counted.
   int stream_gap = 0;
+  // Clock cycles from a memory read request the tile's DMA makes to its response (>= 1); the DMA
+  // keeps up to MaxPending (4) reads in flight.
+  int mem_latency = 2;
 };
 
 struct Mismatch {

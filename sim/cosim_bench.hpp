@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -77,7 +78,9 @@ class CosimBench : public sc_core::sc_module {
   CCSIM_SIG(cfg_pixels_i); CCSIM_SIG(cfg_out_w_i); CCSIM_SIG(cfg_in_h_i); CCSIM_SIG(cfg_in_w_i);
   CCSIM_SIG(cfg_stride_h_i); CCSIM_SIG(cfg_stride_w_i); CCSIM_SIG(cfg_pad_top_i); CCSIM_SIG(cfg_pad_left_i);
   CCSIM_SIG(cfg_act_min_i); CCSIM_SIG(cfg_act_max_i);
-  CCSIM_SIG(act_we_i); CCSIM_SIG(act_addr_i); CCSIM_SIG(act_strb_i); CCSIM_SIG(act_data_i);
+  CCSIM_SIG(dma_start_i); CCSIM_SIG(dma_src_i); CCSIM_SIG(dma_bytes_i); CCSIM_SIG(dma_busy_o);
+  CCSIM_SIG(mem_req_valid_o); CCSIM_SIG(mem_req_ready_i); CCSIM_SIG(mem_req_addr_o);
+  CCSIM_SIG(mem_rsp_valid_i); CCSIM_SIG(mem_rsp_data_i);
   CCSIM_SIG(tw_valid_i); CCSIM_SIG(tw_ready_o); CCSIM_SIG(tw_member_i); CCSIM_SIG(tw_index_i); CCSIM_SIG(tw_last_i);
   CCSIM_SIG(tw_weight_i); CCSIM_SIG(tw_select_i); CCSIM_SIG(tw_bias_i); CCSIM_SIG(tw_mult_i); CCSIM_SIG(tw_shift_i);
   CCSIM_SIG(tw_members_i);
@@ -131,7 +134,9 @@ class CosimBench : public sc_core::sc_module {
     v.cfg_in_h_i(cfg_in_h_i); v.cfg_in_w_i(cfg_in_w_i); v.cfg_stride_h_i(cfg_stride_h_i);
     v.cfg_stride_w_i(cfg_stride_w_i); v.cfg_pad_top_i(cfg_pad_top_i); v.cfg_pad_left_i(cfg_pad_left_i);
     v.cfg_act_min_i(cfg_act_min_i); v.cfg_act_max_i(cfg_act_max_i);
-    v.act_we_i(act_we_i); v.act_addr_i(act_addr_i); v.act_strb_i(act_strb_i); v.act_data_i(act_data_i);
+    v.dma_start_i(dma_start_i); v.dma_src_i(dma_src_i); v.dma_bytes_i(dma_bytes_i); v.dma_busy_o(dma_busy_o);
+    v.mem_req_valid_o(mem_req_valid_o); v.mem_req_ready_i(mem_req_ready_i); v.mem_req_addr_o(mem_req_addr_o);
+    v.mem_rsp_valid_i(mem_rsp_valid_i); v.mem_rsp_data_i(mem_rsp_data_i);
     v.tw_valid_i(tw_valid_i); v.tw_ready_o(tw_ready_o); v.tw_member_i(tw_member_i); v.tw_index_i(tw_index_i);
     v.tw_last_i(tw_last_i); v.tw_weight_i(tw_weight_i); v.tw_select_i(tw_select_i); v.tw_bias_i(tw_bias_i);
     v.tw_mult_i(tw_mult_i); v.tw_shift_i(tw_shift_i); v.tw_members_i(tw_members_i);
@@ -339,8 +344,9 @@ class CosimBench : public sc_core::sc_module {
   template <typename Signal>
   using value_of = std::decay_t<decltype(std::declval<Signal&>().read())>;
 
-  // The host's part of a layer, while the tile is idle: the descriptor, the stored input through
-  // the activation write port, and the tile stream until the tile buffer's two slots are full.
+  // The host's part of a layer, while the tile is idle: the descriptor, the stored input (put in
+  // the bench's memory at kBandAddress, copied by the tile's DMA through its memory read port),
+  // and the tile stream until the tile buffer's two slots are full.
   void load_layer(const TileProgram& p) {
     cfg_rows_i = p.rows; cfg_groups_i = p.groups; cfg_row_tiles_i = p.row_tiles; cfg_col_tiles_i = p.col_tiles;
     cfg_pixels_i = p.pixels; cfg_out_w_i = p.out_w; cfg_in_h_i = p.in_h; cfg_in_w_i = p.in_w;
@@ -350,30 +356,55 @@ class CosimBench : public sc_core::sc_module {
     stream_ = &p.stream;
     stream_next_ = 0;
     stream_wait_ = 0;
-    constexpr std::size_t kActBytes = 8;  // the tile's activation write port (ActWrBytes)
-    const std::size_t act_words = (p.activations.size() + kActBytes - 1) / kActBytes;
+    memory_.assign(kBandAddress + p.activations.size(), 0);
+    std::copy(p.activations.begin(), p.activations.end(), memory_.begin() + kBandAddress);
+    dma_src_i = kBandAddress;
+    dma_bytes_i = static_cast<std::uint32_t>(p.activations.size());
+    dma_start_i = true;
+    mem_req_ready_i = true;  // the port's flow control is the DMA's limit of reads in flight
+    wait();
+    ++result_.cycles_simulated;
+    dma_start_i = false;
     // In time (no stream_gap), the first two tiles are in before start_i; a slow DMA streams
     // every tile after start_i, so the tile also waits for its first one.
     const bool prefill = options_.stream_gap == 0;
-    for (std::size_t k = 0; k < act_words || (prefill && stream_next_ < stream_->size() && tw_ready_o.read()); ++k) {
-      act_we_i = k < act_words;
-      if (k < act_words) {
-        std::uint64_t data = 0;
-        std::uint32_t strobe = 0;
-        for (std::size_t b = 0; b < kActBytes && k * kActBytes + b < p.activations.size(); ++b) {
-          data |= static_cast<std::uint64_t>(static_cast<std::uint8_t>(p.activations[k * kActBytes + b])) << (8 * b);
-          strobe |= 1u << b;
-        }
-        act_addr_i = static_cast<std::uint32_t>(k * kActBytes);
-        act_strb_i = strobe;
-        act_data_i = data;
+    std::deque<std::pair<std::int64_t, std::uint64_t>> responses;  // (cycle it is due, word)
+    // Bounded: a DMA that never finishes fails (one word per mem_latency + 1 cycles is its slowest).
+    const auto words = static_cast<std::int64_t>((p.activations.size() + kMemoryWordBytes - 1) / kMemoryWordBytes);
+    const std::int64_t limit = words * (options_.mem_latency + 1) + 64;
+    for (std::int64_t now = 0; dma_busy_o.read() || (prefill && stream_next_ < stream_->size() && tw_ready_o.read()); ++now) {
+      if (now > limit && dma_busy_o.read()) {
+        throw std::runtime_error("the tile's DMA did not finish copying the stored input (" + std::to_string(words) +
+                                 " words) in " + std::to_string(limit) + " cycles");
+      }
+      // A request the next rising edge accepts is answered mem_latency cycles later, in order.
+      if (mem_req_valid_o.read()) responses.emplace_back(now + options_.mem_latency, memory_word(mem_req_addr_o.read()));
+      const bool answer = !responses.empty() && responses.front().first <= now;
+      mem_rsp_valid_i = answer;
+      if (answer) {
+        mem_rsp_data_i = responses.front().second;
+        responses.pop_front();
       }
       if (prefill) drive_stream();
       wait();
       ++result_.cycles_simulated;
     }
-    act_we_i = false;
+    mem_rsp_valid_i = false;
     tw_valid_i = false;
+  }
+
+  // The memory word (ActWrBytes = 8 bytes, little-endian) at byte address `address`; bytes beyond
+  // the band read as 0. A read outside the memory is a DMA fault.
+  std::uint64_t memory_word(std::uint64_t address) {
+    if (address % kMemoryWordBytes != 0 || address < kBandAddress || address >= memory_.size()) {
+      throw std::runtime_error("the tile's DMA read memory address " + std::to_string(address) + ", outside the band [" +
+                               std::to_string(kBandAddress) + ", " + std::to_string(memory_.size()) + ") or unaligned");
+    }
+    std::uint64_t word = 0;
+    for (std::size_t b = 0; b < kMemoryWordBytes && address + b < memory_.size(); ++b) {
+      word |= static_cast<std::uint64_t>(memory_[address + b]) << (8 * b);
+    }
+    return word;
   }
 
   // The DMA side of the tile stream, at a falling edge: offers the next write when the tile
@@ -653,6 +684,9 @@ class CosimBench : public sc_core::sc_module {
   hw::ArrayConfig array_;
   std::unique_ptr<V> rtl_;
   std::unique_ptr<RtlVectorUnit> vector_;  // with the RTL: the layers beside the array
+  static constexpr std::uint32_t kBandAddress = 0x1000;    // where the bench's memory holds a block's band
+  static constexpr std::size_t kMemoryWordBytes = 8;       // the tile's ActWrBytes
+  std::vector<std::uint8_t> memory_;                       // the memory behind the tile's DMA
   bool failing_on_vector_unit_ = false;    // the first mismatch: on the vector unit (its own waveform)
   std::int64_t failing_vector_cycle_ = -1;  // its clock cycle in the layer run (VectorLayerRun::write_cycle)
   std::optional<std::pair<std::int64_t, std::int64_t>> vector_window_;  // replay: the cycles to trace

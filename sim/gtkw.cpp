@@ -55,6 +55,12 @@ void write_gtkw(const std::string& path, const std::string& waveform, int rows, 
   signal(o, "bit_q" + bit);
   signal(o, "slot_q[15:0]");
   end_group(o, "sequencer");
+  begin_group(o, "stored-input DMA");
+  o << "@28\n";
+  for (const char* name : {"dma_busy_o", "mem_req_valid_o", "mem_req_ready_i", "mem_rsp_valid_i"}) signal(o, name);
+  o << "@22\n";
+  signal(o, "mem_req_addr_o[31:0]");
+  end_group(o, "stored-input DMA");
   for (int c = 0; c < cols; ++c) {
     const std::string name = "column " + std::to_string(c);
     begin_group(o, name);

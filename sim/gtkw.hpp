@@ -1,6 +1,7 @@
-// GTKWave save files for co-simulation waveforms: the tile's sequencer and, grouped per array
-// row and per array column, the cells' partial sums and the column bit lines; the vector unit's
-// pass control, walk counters and, grouped per lane, its accumulators and output stream.
+// GTKWave save files for co-simulation waveforms: the tile's sequencer, its stored-input DMA and,
+// grouped per array row and per array column, the cells' partial sums and the column bit lines;
+// the vector unit's pass control, walk counters and, grouped per lane, its accumulators and
+// output stream.
 #pragma once
 
 #include <string>

@@ -648,6 +648,25 @@ TEST_F(Cosim, AVectorUnitMismatchComesWithTheVectorUnitsWaveform) {
   EXPECT_NE(nowhere.output.find("directory '" + path("missing") + "' does not exist"), std::string::npos) << nowhere.output;
 }
 
+TEST_F(Cosim, TheStoredInputComesThroughTheDmasMemoryPort) {
+  // Every block's band is read by the tile's DMA from the bench's memory: a slower memory (more
+  // cycles per read than the DMA keeps in flight) takes more load cycles, the compared cycles and
+  // the outputs stay the same.
+  const auto fast = test::run_ccsim(base(1) + " --mem-latency 1 --report " + path("fast.json"));
+  ASSERT_EQ(fast.status, 0) << fast.output;
+  const auto slow = test::run_ccsim(base(1) + " --mem-latency 16 --report " + path("slow.json"));
+  ASSERT_EQ(slow.status, 0) << slow.output;
+  const auto f = nlohmann::json::parse(read_file(path("fast.json")));
+  const auto s = nlohmann::json::parse(read_file(path("slow.json")));
+  EXPECT_EQ(f["mem_latency"], 1);
+  EXPECT_EQ(s["mem_latency"], 16);
+  EXPECT_EQ(f["cycles_compared"], s["cycles_compared"]);
+  EXPECT_GT(s["cycles_simulated"].get<long long>(), f["cycles_simulated"].get<long long>());
+  const auto zero = test::run_ccsim(base(1) + " --mem-latency 0");
+  EXPECT_NE(zero.status, 0) << zero.output;
+  EXPECT_NE(zero.output.find("--mem-latency"), std::string::npos) << zero.output;
+}
+
 TEST_F(Cosim, BadOptionsFailCleanly) {
   auto fails = [&](const std::string& args, const std::string& fragment) {
     const auto r = test::run_ccsim(args);
