@@ -636,7 +636,7 @@ TEST_F(Cosim, AVectorUnitMismatchComesWithTheVectorUnitsWaveform) {
 
   // The fault is in what the RTL vector unit is compared with: with the RTL alone it fails the
   // same way; the SystemC model alone has no vector unit to check.
-  const auto rtl = test::run_ccsim(base(1) + " --design rtl --inject vector");
+  const auto rtl = test::run_ccsim(base(1) + " --design rtl --inject vector --mismatch-trace " + path("rtl.fst"));
   EXPECT_NE(rtl.status, 0) << rtl.output;
   EXPECT_NE(rtl.output.find("vector_unit_output vs golden"), std::string::npos) << rtl.output;
   const auto systemc = test::run_ccsim(base(1) + " --design systemc --inject vector");
