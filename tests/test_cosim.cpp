@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 #include <regex>
 #include <set>
@@ -444,10 +445,11 @@ TEST_F(Cosim, EitherDesignRunsAlone) {
   EXPECT_NE(bad.output.find("systemc_output vs golden"), std::string::npos) << bad.output;
 }
 
-// Names of the variables in a VCD, with their scopes ("a.b.c[7:0]").
-std::set<std::string> vcd_signals(const std::string& file) {
+// The variables a VCD declares: name with its scopes ("a.b.c[7:0]") -> identifier code (the
+// first one, when several scopes name the same).
+std::map<std::string, std::string> vcd_variables(const std::string& file) {
   std::ifstream in(file);
-  std::set<std::string> names;
+  std::map<std::string, std::string> vars;
   std::vector<std::string> scope;
   std::string line;
   while (std::getline(in, line)) {
@@ -465,11 +467,17 @@ std::set<std::string> vcd_signals(const std::string& file) {
       t >> type >> width >> id >> name >> range;
       std::string full;
       for (const auto& s : scope) full += s + ".";
-      names.insert(full + name + (range.rfind('[', 0) == 0 ? range : ""));
+      vars.emplace(full + name + (range.rfind('[', 0) == 0 ? range : ""), id);
     } else if (w == "$enddefinitions") {
       break;
     }
   }
+  return vars;
+}
+
+std::set<std::string> vcd_signals(const std::string& file) {
+  std::set<std::string> names;
+  for (const auto& [name, id] : vcd_variables(file)) names.insert(name);
   return names;
 }
 
@@ -506,38 +514,29 @@ std::vector<long long> vcd_stamps(const std::string& file) {
   return stamps;
 }
 
-// The value (binary digits) of `signal` ("scope.name[msb:0]", as vcd_signals names it) at time
-// `at`: the last change at or before it. Empty when the signal is not in the file.
+// The value (binary digits) of `signal` (as vcd_variables names it) at time `at`: the last
+// change at or before it. Empty when the signal is not in the file.
 std::string vcd_value_at(const std::string& file, const std::string& signal, long long at) {
+  const auto vars = vcd_variables(file);
+  const auto found = vars.find(signal);
+  if (found == vars.end()) return "";
+  const std::string& id = found->second;
   std::ifstream in(file);
-  std::vector<std::string> scope;
-  std::string id;
   std::string value;
-  long long now = 0;
-  for (std::string line; std::getline(in, line) && now <= at;) {
-    std::istringstream t(line);
-    std::string w;
-    t >> w;
-    if (w == "$scope") {
-      std::string kind, name;
-      t >> kind >> name;
-      scope.push_back(name);
-    } else if (w == "$upscope") {
-      scope.pop_back();
-    } else if (w == "$var") {
-      std::string type, width, code, name, range;
-      t >> type >> width >> code >> name >> range;
-      std::string full;
-      for (const auto& s : scope) full += s + ".";
-      if (id.empty() && full + name + (range.rfind('[', 0) == 0 ? range : "") == signal) id = code;
-    } else if (!w.empty() && w[0] == '#') {
-      now = std::stoll(w.substr(1));
-    } else if (!id.empty() && !w.empty() && w[0] == 'b') {
-      std::string code;
-      t >> code;
-      if (code == id && now <= at) value = w.substr(1);
-    } else if (!id.empty() && w.size() == 1 + id.size() && (w[0] == '0' || w[0] == '1') && w.substr(1) == id && now <= at) {
-      value = w.substr(0, 1);
+  bool body = false;
+  for (std::string line; std::getline(in, line);) {
+    if (!body) {
+      body = line.find("$enddefinitions") != std::string::npos;
+      continue;
+    }
+    if (line.empty()) continue;
+    if (line[0] == '#') {
+      if (std::stoll(line.substr(1)) > at) break;
+    } else if (line[0] == 'b') {
+      const auto space = line.find(' ');
+      if (space != std::string::npos && line.substr(space + 1) == id) value = line.substr(1, space - 1);
+    } else if ((line[0] == '0' || line[0] == '1') && line.substr(1) == id) {
+      value = line.substr(0, 1);
     }
   }
   return value;
