@@ -57,7 +57,7 @@ mutants=(
   "ccsim_vector_unit.sv|if (result < 32'(cfg_act_min_i)) begin|if (1'b0) begin|vector unit does not clamp at the activation minimum"
   "ccsim_act_dma.sv|assign first_byte = rsp_q << ByteIdxW;|assign first_byte = req_q << ByteIdxW;|DMA writes a response where the next request's word goes"
   "ccsim_act_dma.sv|{src_word_q + (MemAddrW - ByteIdxW)'(req_q), ByteIdxW'(0)}|{src_word_q, ByteIdxW'(0)}|DMA reads the band's first word every time"
-  "ccsim_act_dma.sv|      if (last_rsp) busy_q <= 1'b0;|      if (rsp_take \&\& rsp_q + 2'd2 == words_q) busy_q <= 1'b0;|DMA ends one word early"
+  "ccsim_act_dma.sv|      if (last_rsp) busy_q <= 1'b0;|      if (rsp_take \&\& rsp_q + CountW'(2) == words_q) busy_q <= 1'b0;|DMA ends one word early"
   "ccsim_act_dma.sv|    assign act_strb_o[b] = left > CountW'(b);|    assign act_strb_o[b] = left > CountW'(b + 1);|DMA drops the band's last byte"
 )
 
