@@ -474,9 +474,10 @@ module ccsim_tile #(
     .lines_o        (lines)
   );
 
-  logic                      act_we;
-  logic [ActAddrW-1:0]       act_addr;
-  logic [ActWrBytes-1:0]     act_strb;
+  // DMA -> activation buffer write port
+  logic                       act_we;
+  logic [ActAddrW-1:0]        act_addr;
+  logic [ActWrBytes-1:0]      act_strb;
   logic [ActWrBytes-1:0][7:0] act_data;
 
   ccsim_act_dma #(
