@@ -1,16 +1,17 @@
 // Stored-input DMA (hw/README.md, "RTL"): copies a block's band of the layer input from memory
-// into the activation buffer, from its byte 0, through a valid/ready read port. start_i takes
-// the source address (Bytes-aligned; the low bits are ignored) and the byte count; the DMA
-// requests one Bytes-wide word per accepted request (mem_req_valid_o && mem_req_ready_i), at most
-// MaxPending in flight, and writes each response word (mem_rsp_valid_i, in request order) to the
-// buffer as it arrives, the last one with only the band's remaining bytes enabled. busy_o stays
-// high from start_i until the last response is written.
+// into the activation buffer, from its byte 0, through a valid/ready read port. start_i (while
+// idle) takes the source address (Bytes-aligned; the low bits are ignored) and the byte count (at
+// most 2^ActAddrW); the DMA requests one Bytes-wide word per accepted request (mem_req_valid_o &&
+// mem_req_ready_i), at most MaxPending in flight, and writes each response word (mem_rsp_valid_i,
+// in request order, at the earliest one cycle after its request was accepted) to the buffer as it
+// arrives, the last one with only the band's remaining bytes enabled. busy_o stays high from
+// start_i until the last response is written. A memory answering L cycles after a request gives
+// min(1, MaxPending / (L + 1)) words per cycle (a slot frees the cycle after its response).
 module ccsim_act_dma #(
   parameter int unsigned MemAddrW   = 32,  // memory byte address
   parameter int unsigned ActAddrW   = 16,  // activation buffer: 2^ActAddrW bytes
   parameter int unsigned Bytes      = 8,   // memory word = activation buffer write port (a power of 2, >= 2)
-  parameter int unsigned MaxPending = 4,   // read requests in flight
-  parameter int unsigned ByteIdxW   = (Bytes > 1) ? $clog2(Bytes) : 1
+  parameter int unsigned MaxPending = 4    // read requests in flight
 ) (
   input  logic                   clk_i,
   input  logic                   rst_ni,
@@ -31,6 +32,7 @@ module ccsim_act_dma #(
   output logic [Bytes-1:0]       act_strb_o,
   output logic [Bytes-1:0][7:0]  act_data_o
 );
+  localparam int unsigned ByteIdxW = $clog2(Bytes);
   localparam int unsigned CountW   = ActAddrW + 1;
   localparam int unsigned PendingW = $clog2(MaxPending + 1);
 
@@ -51,21 +53,21 @@ module ccsim_act_dma #(
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      busy_q    <= 1'b0;
+      busy_q     <= 1'b0;
       src_word_q <= '0;
-      bytes_q   <= '0;
-      words_q   <= '0;
-      req_q     <= '0;
-      rsp_q     <= '0;
-      pending_q <= '0;
+      bytes_q    <= '0;
+      words_q    <= '0;
+      req_q      <= '0;
+      rsp_q      <= '0;
+      pending_q  <= '0;
     end else if (start_i && !busy_q) begin
-      busy_q    <= bytes_i != '0;
+      busy_q     <= bytes_i != '0;
       src_word_q <= src_i[MemAddrW-1:ByteIdxW];
-      bytes_q   <= bytes_i;
-      words_q   <= CountW'((bytes_i + CountW'(Bytes - 1)) >> ByteIdxW);
-      req_q     <= '0;
-      rsp_q     <= '0;
-      pending_q <= '0;
+      bytes_q    <= bytes_i;
+      words_q    <= CountW'((bytes_i + CountW'(Bytes - 1)) >> ByteIdxW);
+      req_q      <= '0;
+      rsp_q      <= '0;
+      pending_q  <= '0;
     end else begin
       if (req_take) req_q <= req_q + 1'b1;
       if (rsp_take) rsp_q <= rsp_q + 1'b1;

@@ -36,6 +36,7 @@ struct CosimArgs {
   int max_mismatches = 10;
   int stream_gap = 0;
   int mem_latency = 2;
+  int mem_busy = 0;
 };
 
 void cosim_command(const CosimArgs& a) {
@@ -52,6 +53,7 @@ void cosim_command(const CosimArgs& a) {
   o.max_mismatches = a.max_mismatches;
   o.stream_gap = a.stream_gap;
   o.mem_latency = a.mem_latency;
+  o.mem_busy = a.mem_busy;
   o.fault = hw::parse_fault(a.inject);
   if (o.fault == hw::Fault::VectorBitFlip) {
     if (o.design == cosim::Design::SystemC) {
@@ -82,7 +84,8 @@ void cosim_command(const CosimArgs& a) {
                                  {"samples", inputs.size()}, {"first", a.first}, {"pass", r.pass}, {"cycles_compared", r.cycles_compared},
                                  {"cycles_simulated", r.cycles_simulated}, {"layers_run", r.layers_run},
                                  {"vector_layers_run", r.vector_layers_run}, {"vector_cycles", r.vector_cycles},
-                                 {"stream_gap", a.stream_gap}, {"mem_latency", a.mem_latency}, {"rtl_wait_cycles", r.rtl_wait_cycles},
+                                 {"stream_gap", a.stream_gap}, {"mem_latency", a.mem_latency}, {"mem_busy", a.mem_busy},
+                                 {"rtl_wait_cycles", r.rtl_wait_cycles},
                                  {"wall_seconds", r.wall_seconds},
                                  {"cycles_per_second", r.wall_seconds > 0 ? r.cycles_simulated / r.wall_seconds : 0.0},
                                  {"fault", a.inject}, {"mismatches", mismatches}, {"waveform", r.waveform},
@@ -153,6 +156,9 @@ void add_cosim_command(CLI::App& app) {
                   "cycles from a read request of the tile's DMA (the stored input, through its memory port) to the "
                   "response; it keeps 4 in flight")
       ->check(kPositive)->capture_default_str();
+  cmd->add_option("--mem-busy", a->mem_busy,
+                  "cycles the memory refuses requests (ready low) after each one it takes (back-pressure on the DMA)")
+      ->check(kNonNegative)->capture_default_str();
   cmd->add_option("--inject", a->inject,
                   "test only: fault in the SystemC model (none, select, skew, acc) or in the vector unit's reference (vector)")
       ->check(CLI::IsMember({"none", "select", "skew", "acc", "vector"}))->capture_default_str();

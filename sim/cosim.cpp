@@ -108,6 +108,7 @@ CosimResult run_cosim(const model::PackedNetwork& net, const std::vector<model::
   const TileLimits& limits = build.limits;
   if (options.stream_gap < 0) throw std::invalid_argument("--stream-gap: must be 0 or more");
   if (options.mem_latency < 1) throw std::invalid_argument("--mem-latency: must be 1 or more");
+  if (options.mem_busy < 0) throw std::invalid_argument("--mem-busy: must be 0 or more");
   if (options.stream_gap > 0 && options.design != Design::Rtl) {
     throw std::invalid_argument("--stream-gap needs --design rtl (the SystemC model has the tile stream in time)");
   }

@@ -40,9 +40,11 @@ struct CosimOptions {
   // the tiles makes the tile wait for its weights (the RTL's flow control); outputs are still
   // checked against the golden model, the cycles that took longer are counted.
   int stream_gap = 0;
-  // Clock cycles from a memory read request the tile's DMA makes to its response (>= 1); the DMA
-  // keeps up to MaxPending (4) reads in flight.
+  // The memory behind the tile's DMA (the stored input): rising edges from a read request it
+  // accepts to the one that takes its response (>= 1; the DMA keeps up to 4 reads in flight),
+  // and cycles it refuses requests after each one it accepts (back-pressure, 0: none).
   int mem_latency = 2;
+  int mem_busy = 0;
 };
 
 struct Mismatch {

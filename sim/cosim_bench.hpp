@@ -1,7 +1,7 @@
 // The co-simulation testbench (see cosim.hpp), templated on the Verilated tile configuration.
-// One SC_THREAD on the falling clock edge: it is the host and DMA of the RTL tile (descriptor,
-// stored input, the tile stream into the tile buffer whenever it is ready, the output stream
-// collected lane by lane), steps the SystemC cycle model (hw::MatmulEngine: the Feeder,
+// One SC_THREAD on the falling clock edge: it is the host of the RTL tile and what lies around it
+// (descriptor; the memory the tile's DMA reads the stored input from; the DMA of the tile stream
+// into the tile buffer whenever it is ready; the output stream collected lane by lane), steps the SystemC cycle model (hw::MatmulEngine: the Feeder,
 // ColumnFeed, SystolicArray and AccumulatorTile the accelerator's unit modules are built from, as
 // one plain object) once per clock, and compares. Rising edge: the RTL registers update;
 // falling edge: the bench samples and drives.
@@ -347,7 +347,7 @@ class CosimBench : public sc_core::sc_module {
   // The host's part of a layer, while the tile is idle: the descriptor, the stored input (put in
   // the bench's memory at kBandAddress, copied by the tile's DMA through its memory read port),
   // and the tile stream until the tile buffer's two slots are full.
-  void load_layer(const TileProgram& p) {
+  void load_layer(std::size_t s, std::size_t i, const TileProgram& p) {
     cfg_rows_i = p.rows; cfg_groups_i = p.groups; cfg_row_tiles_i = p.row_tiles; cfg_col_tiles_i = p.col_tiles;
     cfg_pixels_i = p.pixels; cfg_out_w_i = p.out_w; cfg_in_h_i = p.in_h; cfg_in_w_i = p.in_w;
     cfg_stride_h_i = p.stride_h; cfg_stride_w_i = p.stride_w; cfg_pad_top_i = static_cast<std::uint32_t>(p.pad_top) & 0x1fu; cfg_pad_left_i = p.pad_left;
@@ -361,24 +361,45 @@ class CosimBench : public sc_core::sc_module {
     dma_src_i = kBandAddress;
     dma_bytes_i = static_cast<std::uint32_t>(p.activations.size());
     dma_start_i = true;
-    mem_req_ready_i = true;  // the port's flow control is the DMA's limit of reads in flight
+    mem_req_ready_i = true;
     wait();
     ++result_.cycles_simulated;
     dma_start_i = false;
     // In time (no stream_gap), the first two tiles are in before start_i; a slow DMA streams
     // every tile after start_i, so the tile also waits for its first one.
     const bool prefill = options_.stream_gap == 0;
-    std::deque<std::pair<std::int64_t, std::uint64_t>> responses;  // (cycle it is due, word)
-    // Bounded: a DMA that never finishes fails (one word per mem_latency + 1 cycles is its slowest).
     const auto words = static_cast<std::int64_t>((p.activations.size() + kMemoryWordBytes - 1) / kMemoryWordBytes);
-    const std::int64_t limit = words * (options_.mem_latency + 1) + 64;
-    for (std::int64_t now = 0; dma_busy_o.read() || (prefill && stream_next_ < stream_->size() && tw_ready_o.read()); ++now) {
-      if (now > limit && dma_busy_o.read()) {
+    // The slowest the DMA may take: kMaxPendingReads words per mem_latency + 1 cycles, plus the
+    // cycles the memory refuses requests (mem_busy after each).
+    const std::int64_t latency = options_.mem_latency;
+    const std::int64_t allowed = (words + kMaxPendingReads - 1) / kMaxPendingReads * std::max<std::int64_t>(kMaxPendingReads, latency + 1) +
+                                 words * options_.mem_busy + latency + 2;
+    std::deque<std::pair<std::int64_t, std::uint64_t>> responses;  // (cycle it is due, word), in flight
+    std::int64_t requests = 0;
+    std::int64_t refuse = 0;  // cycles the memory still refuses requests
+    std::int64_t now = 0;
+    std::int64_t dma_cycles = -1;  // when busy fell
+    for (; dma_busy_o.read() || (prefill && stream_next_ < stream_->size() && tw_ready_o.read()); ++now) {
+      if (dma_cycles < 0 && !dma_busy_o.read()) dma_cycles = now;
+      if (dma_busy_o.read() && now > allowed) {
         throw std::runtime_error("the tile's DMA did not finish copying the stored input (" + std::to_string(words) +
-                                 " words) in " + std::to_string(limit) + " cycles");
+                                 " words) in " + std::to_string(allowed) + " cycles");
       }
-      // A request the next rising edge accepts is answered mem_latency cycles later, in order.
-      if (mem_req_valid_o.read()) responses.emplace_back(now + options_.mem_latency, memory_word(mem_req_addr_o.read()));
+      // The memory takes a request when it is not refusing; the next rising edge accepts it and
+      // its response is due mem_latency rising edges later, in order.
+      const bool ready = refuse == 0;
+      mem_req_ready_i = ready;
+      if (mem_req_valid_o.read() && ready) {
+        responses.emplace_back(now + latency, memory_word(mem_req_addr_o.read()));
+        ++requests;
+        refuse = options_.mem_busy;
+        if (static_cast<std::int64_t>(responses.size()) > kMaxPendingReads) {
+          record(at(s, i, -1, -1, -1, -1, "DMA reads in flight (at most)", kMaxPendingReads,
+                    static_cast<std::int64_t>(responses.size())));
+        }
+      } else if (refuse > 0) {
+        --refuse;
+      }
       const bool answer = !responses.empty() && responses.front().first <= now;
       mem_rsp_valid_i = answer;
       if (answer) {
@@ -388,9 +409,17 @@ class CosimBench : public sc_core::sc_module {
       if (prefill) drive_stream();
       wait();
       ++result_.cycles_simulated;
+      dump(cycle_);  // the load is in the waveform (at the block's first compared cycle number)
     }
     mem_rsp_valid_i = false;
+    mem_req_ready_i = true;
     tw_valid_i = false;
+    if (requests != words) record(at(s, i, -1, -1, -1, -1, "DMA read requests (the band's words)", words, requests));
+    if (!responses.empty()) {
+      record(at(s, i, -1, -1, -1, -1, "DMA reads unanswered when it finished", 0, static_cast<std::int64_t>(responses.size())));
+    }
+    if (dma_cycles < 0) dma_cycles = now;
+    if (dma_cycles > allowed) record(at(s, i, -1, -1, -1, -1, "DMA cycles to load the stored input (at most)", allowed, dma_cycles));
   }
 
   // The memory word (ActWrBytes = 8 bytes, little-endian) at byte address `address`; bytes beyond
@@ -561,7 +590,7 @@ class CosimBench : public sc_core::sc_module {
     std::optional<hw::MatmulEngine> engine;
     if (options_.design != Design::Rtl) engine.emplace(array_, l, stored, shift, options_.fault, block);
     if (rtl_) {
-      load_layer(program);
+      load_layer(s, i, program);
       start_i = true;
       wait();
       start_i = false;
@@ -686,6 +715,7 @@ class CosimBench : public sc_core::sc_module {
   std::unique_ptr<RtlVectorUnit> vector_;  // with the RTL: the layers beside the array
   static constexpr std::uint32_t kBandAddress = 0x1000;    // where the bench's memory holds a block's band
   static constexpr std::size_t kMemoryWordBytes = 8;       // the tile's ActWrBytes
+  static constexpr std::int64_t kMaxPendingReads = 4;      // the tile's MaxPending (its DMA's reads in flight)
   std::vector<std::uint8_t> memory_;                       // the memory behind the tile's DMA
   bool failing_on_vector_unit_ = false;    // the first mismatch: on the vector unit (its own waveform)
   std::int64_t failing_vector_cycle_ = -1;  // its clock cycle in the layer run (VectorLayerRun::write_cycle)

@@ -653,17 +653,21 @@ TEST_F(Cosim, TheStoredInputComesThroughTheDmasMemoryPort) {
   // the outputs stay the same.
   const auto fast = test::run_ccsim(base(1) + " --mem-latency 1 --report " + path("fast.json"));
   ASSERT_EQ(fast.status, 0) << fast.output;
-  const auto slow = test::run_ccsim(base(1) + " --mem-latency 16 --report " + path("slow.json"));
+  const auto slow = test::run_ccsim(base(1) + " --mem-latency 16 --mem-busy 3 --report " + path("slow.json"));
   ASSERT_EQ(slow.status, 0) << slow.output;
   const auto f = nlohmann::json::parse(read_file(path("fast.json")));
   const auto s = nlohmann::json::parse(read_file(path("slow.json")));
   EXPECT_EQ(f["mem_latency"], 1);
   EXPECT_EQ(s["mem_latency"], 16);
+  EXPECT_EQ(s["mem_busy"], 3);
   EXPECT_EQ(f["cycles_compared"], s["cycles_compared"]);
   EXPECT_GT(s["cycles_simulated"].get<long long>(), f["cycles_simulated"].get<long long>());
   const auto zero = test::run_ccsim(base(1) + " --mem-latency 0");
   EXPECT_NE(zero.status, 0) << zero.output;
   EXPECT_NE(zero.output.find("--mem-latency"), std::string::npos) << zero.output;
+  const auto negative = test::run_ccsim(base(1) + " --mem-busy -1");
+  EXPECT_NE(negative.status, 0) << negative.output;
+  EXPECT_NE(negative.output.find("--mem-busy"), std::string::npos) << negative.output;
 }
 
 TEST_F(Cosim, BadOptionsFailCleanly) {
