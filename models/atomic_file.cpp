@@ -146,10 +146,20 @@ void OutputFiles::commit() {
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error(path + ": cannot open: " + std::strerror(errno));
-  std::ostringstream ss;
-  ss << in.rdbuf();
+  // Read in place into a string of the file's size (one copy; a stream buffer would grow and copy
+  // a 60 MB ONNX file several times), then whatever a pipe or a growing file still holds.
+  std::string data;
+  std::error_code size_error;
+  const auto size = std::filesystem::file_size(path, size_error);
+  if (!size_error) {
+    data.resize(size);
+    in.read(data.data(), static_cast<std::streamsize>(size));
+    data.resize(static_cast<std::size_t>(in.gcount()));
+  }
+  char chunk[1 << 16];
+  while (in && (in.read(chunk, sizeof chunk), in.gcount() > 0)) data.append(chunk, static_cast<std::size_t>(in.gcount()));
   if (in.bad()) throw std::runtime_error(path + ": read failed");
-  return ss.str();
+  return data;
 }
 
 }  // namespace ccsim

@@ -17,14 +17,16 @@
 // first column (gen_control_bits).
 //
 // Deviations, on purpose:
-//   * The reference recomputes every pair distance per merge (O(G^2 B) per merge, on a GPU). Here
-//     conflicts and empty rows both follow from |occ_i OR occ_j| (row-occupancy bitsets):
-//     conflicts = nnz_i + nnz_j - |occ_i | occ_j|, empty = B' - |occ_i | occ_j|, so a pair costs
-//     B/64 popcounts (the popcnt instruction, AVX2 or AVX-512 where the CPU has them, picked at
-//     run time); after a merge only the merged group's pairs are recomputed and each group's
-//     preferred partner is updated incrementally from a cache of its 32 best partners, scanning
-//     all groups again only when the cache runs dry. No G x G matrix is kept (memory O(G B)).
-//     The merge sequence is identical.
+//   * The reference recomputes every pair distance per merge (O(G^2 B) per merge, on a GPU), but
+//     only the merging group's preferred partner is ever used. Merging only grows a group's size,
+//     non-zeros and row occupancy, so a pair once disallowed stays disallowed: a group left
+//     without an allowed partner never gets one, the merging group (the lowest-index one with a
+//     partner) only moves forward, and its partners all lie above it. Here each merge is one sweep
+//     over the groups above the merging one; conflicts and empty rows both follow from
+//     |occ_i OR occ_j| (row-occupancy bitsets): conflicts = nnz_i + nnz_j - |occ_i | occ_j|,
+//     empty = B' - |occ_i | occ_j|, so a pair costs B/64 popcounts (the popcnt instruction, AVX2
+//     or AVX-512 where the CPU has them, picked at run time). No G x G matrix, no per-group state
+//     beyond size, non-zeros and occupancy (memory O(G B)). The merge sequence is identical.
 //   * Zero rows are kept in the packed matrix (the hardware still produces those outputs from
 //     the bias); the reference drops them from its packed shape. Grouping is unaffected: a zero
 //     row adds the same constant to every pair's empty-row count.

@@ -299,17 +299,17 @@ class Importer {
     layer.inputs = {source(node)};
     layer.kind = LayerKind::Conv;
     layer.name = node.name();
-    const FloatTensor w = floats(node, 1);
+    FloatTensor w = floats(node, 1);
     if (w.dims.size() != 4) fail(node, "only 2-D convolutions are supported (weight has " + std::to_string(w.dims.size()) + " dims)");
     layer.out_channels = static_cast<int>(w.dims[0]);
     layer.groups = static_cast<int>(int_attr(node, "group", 1));
     window(node, layer, {w.dims[2], w.dims[3]});
-    layer.weight = w.data;
+    layer.weight = std::move(w.data);
     if (has_input(node, 2)) layer.bias = floats(node, 2).data;
     const Shape in = shape_of(net, layer.inputs[0]);
     Layer shift;
     shift.inputs = layer.inputs;
-    net.layers.push_back(as_shift(layer, in.c, shift) ? shift : layer);
+    net.layers.push_back(as_shift(layer, in.c, shift) ? std::move(shift) : std::move(layer));
   }
 
   void import_gemm(const onnx::NodeProto& node, Network& net) const {

@@ -93,8 +93,8 @@ TEST(GroupColumns, MatchesReferenceLoopOnRandomMatrices) {
   }
 }
 
-// Matrices with many more columns than the per-group candidate cache (16): caches drain, evict and
-// rescan many times, and every merge must still be the reference's.
+// Larger matrices (hundreds of columns, several bitset words per column, tight and loose conflict
+// bounds): every merge must still be the reference's.
 TEST(GroupColumns, MatchesReferenceLoopOnLargeMatrices) {
   std::mt19937 rng(4321);
   const int shapes[][2] = {{64, 160}, {128, 288}, {32, 320}, {96, 200}, {256, 256}};
