@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <stdexcept>
 
@@ -10,14 +11,30 @@
 namespace ccsim::model {
 namespace {
 
-// Keeps the ceil(density N) largest magnitudes of the layer (ties: lower index).
+// Keeps the ceil(density N) largest magnitudes of the layer (ties: lower index), in O(N): the
+// keep-th largest magnitude is the threshold; everything above it stays, and of the weights at
+// it the lowest-indexed fill what is left (what a stable sort by magnitude would keep).
 std::vector<float> magnitude_prune(const std::vector<float>& w, double density) {
-  const auto keep = static_cast<std::size_t>(std::ceil(density * static_cast<double>(w.size())));
-  std::vector<std::size_t> idx(w.size());
-  for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = i;
-  std::stable_sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) { return std::fabs(w[a]) > std::fabs(w[b]); });
+  const auto keep = std::min(w.size(), static_cast<std::size_t>(std::ceil(density * static_cast<double>(w.size()))));
   std::vector<float> out(w.size(), 0.0f);
-  for (std::size_t k = 0; k < std::min(keep, idx.size()); ++k) out[idx[k]] = w[idx[k]];
+  if (keep == 0) return out;
+  std::vector<float> magnitude(w.size());
+  for (std::size_t i = 0; i < w.size(); ++i) magnitude[i] = std::fabs(w[i]);
+  std::nth_element(magnitude.begin(), magnitude.begin() + static_cast<std::ptrdiff_t>(keep - 1), magnitude.end(),
+                   std::greater<float>());
+  const float threshold = magnitude[keep - 1];
+  std::size_t above = 0;
+  for (const float v : w) above += std::fabs(v) > threshold;
+  std::size_t at_threshold = keep - above;
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    const float m = std::fabs(w[i]);
+    if (m > threshold) {
+      out[i] = w[i];
+    } else if (m == threshold && at_threshold > 0) {
+      out[i] = w[i];
+      --at_threshold;
+    }
+  }
   return out;
 }
 
@@ -78,55 +95,88 @@ SparseLayer packed_storage(const PackedLayer& l, int alpha, int bits) {
   return s;
 }
 
+void check_density(double density) {
+  if (!(density > 0.0 && density <= 1.0)) throw std::invalid_argument("density must be in (0, 1]");
+}
+
+// Weight layer `layer`'s filter matrix pruned the scheme's way at spec.density, in place, and its
+// storage; `weights` gets the layer's weight count (Co Ci K). Column combining is magnitude-pruned only (the front end combines it; the storage
+// counts the conflict pruning combining would add); every other scheme keeps what it keeps.
+SparseLayer prune_for_scheme(Layer& layer, const Shape& in, const SchemeSpec& spec, std::int64_t& weights) {
+  FilterMatrix fm = filter_matrix(layer, in);
+  const int K = layer.kind == LayerKind::Conv ? layer.window.kh * layer.window.kw : 1;
+  LayerWeights lw{fm.rows, fm.cols / K, layer.kind == LayerKind::Conv ? layer.window.kh : 1,
+                  layer.kind == LayerKind::Conv ? layer.window.kw : 1, std::move(fm.values)};
+  SparsityParams p = spec.params;
+  switch (spec.scheme) {
+    case SparsityScheme::Bitmap:
+    case SparsityScheme::Csr:
+    case SparsityScheme::ColumnCombine:
+      lw.w = magnitude_prune(lw.w, spec.density);
+      break;
+    case SparsityScheme::NM:
+      p.n = count_for(spec.density, p.m);
+      break;
+    case SparsityScheme::Pcnn:  // 1 x 1 kernels: 1-D patterns over pcnn_vector input channels
+      p.kernel_nonzeros = count_for(spec.density, K == 1 ? p.pcnn_vector : K);
+      break;
+    case SparsityScheme::Periodic:  // 1 x 1 kernels keep their weight (SPS patterns are k x k)
+      p.kernel_nonzeros = count_for(spec.density, K);
+      break;
+    case SparsityScheme::Ternary:
+      p.block_nonzeros = count_for(spec.density, p.block);
+      p.restricted = p.restricted && p.block_nonzeros == 2;
+      break;
+    case SparsityScheme::Dense:
+      break;
+  }
+  weights = lw.size();
+  SparseLayer s = apply_sparsity(spec.scheme, lw, p);
+  fm.values = spec.scheme == SparsityScheme::ColumnCombine ? std::move(lw.w) : std::move(s.w);
+  set_filter_matrix(layer, in, fm);
+  s.w.clear();  // moved out or not needed: the storage keeps bits and counts, not weights
+  return s;
+}
+
 }  // namespace
 
+SchemeStorage scheme_storage(Network net, const SchemeSpec& spec) {
+  check_density(spec.density);
+  const auto shapes = infer_shapes(net);
+  SchemeStorage out;
+  for (std::size_t i = 0; i < net.layers.size(); ++i) {
+    Layer& layer = net.layers[i];
+    if (!layer.has_weights()) continue;
+    std::int64_t weights = 0;
+    SparseLayer s = prune_for_scheme(layer, shapes[i], spec, weights);
+    out.weights += weights;
+    out.nonzeros += s.nonzeros;
+    out.value_bits += s.value_bits;
+    out.index_bits += s.index_bits;
+    out.layers.push_back({layer.name, std::move(s)});
+  }
+  return out;
+}
+
 SchemePack pack_with_scheme(Network net, const SchemeSpec& spec, const FloatTensor& calibration) {
-  if (!(spec.density > 0.0 && spec.density <= 1.0)) throw std::invalid_argument("density must be in (0, 1]");
+  check_density(spec.density);
   const auto shapes = infer_shapes(net);
   SchemePack out;
   std::map<std::string, SparseLayer> formats;
   for (std::size_t i = 0; i < net.layers.size(); ++i) {
     Layer& layer = net.layers[i];
     if (!layer.has_weights()) continue;
-    FilterMatrix fm = filter_matrix(layer, shapes[i]);
-    const int K = layer.kind == LayerKind::Conv ? layer.window.kh * layer.window.kw : 1;
-    LayerWeights lw{fm.rows, fm.cols / K, layer.kind == LayerKind::Conv ? layer.window.kh : 1,
-                    layer.kind == LayerKind::Conv ? layer.window.kw : 1, std::move(fm.values)};
-    SparsityParams p = spec.params;
-    SparsityScheme scheme = spec.scheme;
-    switch (scheme) {
-      case SparsityScheme::Bitmap:
-      case SparsityScheme::Csr:
-      case SparsityScheme::ColumnCombine:
-        lw.w = magnitude_prune(lw.w, spec.density);
-        break;
-      case SparsityScheme::NM:
-        p.n = count_for(spec.density, p.m);
-        break;
-      case SparsityScheme::Pcnn:
-      case SparsityScheme::Periodic:
-        p.kernel_nonzeros = count_for(spec.density, K);
-        break;
-      case SparsityScheme::Ternary:
-        p.block_nonzeros = count_for(spec.density, p.block);
-        p.restricted = p.restricted && p.block_nonzeros == 2;
-        break;
-      case SparsityScheme::Dense:
-        break;
-    }
-    SparseLayer s = apply_sparsity(scheme, lw, p);
-    fm.values = scheme == SparsityScheme::ColumnCombine ? std::move(lw.w) : std::move(s.w);
-    set_filter_matrix(layer, shapes[i], fm);
+    std::int64_t weights = 0;
+    SparseLayer s = prune_for_scheme(layer, shapes[i], spec, weights);
     // Column combining keeps the groups a layer was trained with (the joint optimization);
     // every other scheme maps one column per array column.
     // Groups of single columns (a dense-trained layer) carry nothing to keep.
     const bool trained_groups =
         layer.column_groups && std::any_of(layer.column_groups->groups.begin(), layer.column_groups->groups.end(),
                                            [](const auto& g) { return g.size() > 1; });
-    if (scheme != SparsityScheme::ColumnCombine || !trained_groups) layer.column_groups.reset();
+    if (spec.scheme != SparsityScheme::ColumnCombine || !trained_groups) layer.column_groups.reset();
     out.nonzeros += s.nonzeros;
-    out.weights += lw.size();
-    s.w.clear();  // moved out or not needed: the storage keeps bits and counts, not weights
+    out.weights += weights;
     formats[layer.name] = std::move(s);
   }
   PackOptions options;

@@ -45,6 +45,18 @@ struct SchemePack {
   std::int64_t index_bits = 0;
 };
 
+// Every weight layer's storage under the scheme at spec.density, pruned as pack_with_scheme
+// prunes, without packing (no calibration, quantization or mapping): what a storage comparison
+// of formats needs. Column combining groups each layer afresh (trained groups are not kept).
+struct SchemeStorage {
+  std::vector<SchemeLayerStorage> layers;  // one per weight layer, in network order
+  std::int64_t weights = 0;
+  std::int64_t nonzeros = 0;
+  std::int64_t value_bits = 0;
+  std::int64_t index_bits = 0;
+};
+SchemeStorage scheme_storage(Network net, const SchemeSpec& spec);
+
 // Throws std::invalid_argument for a density outside (0, 1] or parameters the scheme rejects.
 SchemePack pack_with_scheme(Network net, const SchemeSpec& spec, const FloatTensor& calibration);
 

@@ -118,7 +118,7 @@ void check_kernel_scheme(const LayerWeights& l, int keep, const char* name) {
 // PCNN: each kernel's top-n mask is counted; the Np most frequent masks (ties: smaller mask
 // value) form the layer's library; each kernel takes the library pattern keeping the most L2
 // energy. V = Co Ci n b, I = Co Ci lg(Np) + Np K (pattern ids + the library).
-SparseLayer pcnn(const LayerWeights& l, const SparsityParams& p) {
+SparseLayer pcnn_kernels(const LayerWeights& l, const SparsityParams& p) {
   check_kernel_scheme(l, p.kernel_nonzeros, "PCNN");
   if (p.patterns < 1) throw std::invalid_argument("PCNN needs at least one pattern");
   const int K = l.kh * l.kw;
@@ -144,6 +144,31 @@ SparseLayer pcnn(const LayerWeights& l, const SparsityParams& p) {
   s.index_bits = kernels * lg(p.patterns) + static_cast<std::int64_t>(p.patterns) * K;
   s.formula = "V = Co Ci n b, I = Co Ci lg(Np) + Np K = " + str(kernels) + " x " + str(lg(p.patterns)) + " + " +
               str(p.patterns) + " x " + str(K);
+  return s;
+}
+
+
+// PCNN on 1 x 1 kernels (pointwise and fully connected layers), the paper's 1-D patterns: each
+// output channel's input channels are cut into vectors of L = pcnn_vector consecutive weights
+// (the last zero-padded), and the vectors take the place of kernels: n non-zeros per vector from
+// a library of Np L-bit patterns. V = Co ceil(Ci / L) n b, I = Co ceil(Ci / L) lg(Np) + Np L.
+SparseLayer pcnn(const LayerWeights& l, const SparsityParams& p) {
+  if (l.kh * l.kw != 1) return pcnn_kernels(l, p);
+  const int L = p.pcnn_vector;
+  if (L < 1 || L > 32) throw std::invalid_argument("PCNN: 1-D pattern length " + std::to_string(L) + " must be 1 to 32");
+  const int vectors = (l.ci + L - 1) / L;
+  LayerWeights v{l.co, vectors, 1, L, std::vector<float>(static_cast<std::size_t>(l.co) * vectors * L, 0.0f)};
+  const auto at = [&](int o, int c) { return static_cast<std::size_t>(o) * vectors * L + static_cast<std::size_t>(c); };
+  for (int o = 0; o < l.co; ++o) {
+    for (int c = 0; c < l.ci; ++c) v.w[at(o, c)] = l.w[static_cast<std::size_t>(o) * l.ci + c];
+  }
+  SparseLayer s = pcnn_kernels(v, p);
+  std::vector<float> kept(l.w.size());
+  for (int o = 0; o < l.co; ++o) {
+    for (int c = 0; c < l.ci; ++c) kept[static_cast<std::size_t>(o) * l.ci + c] = s.w[at(o, c)];
+  }
+  s.w = std::move(kept);
+  s.formula = "1-D vectors of " + std::to_string(L) + " input channels: " + s.formula;
   return s;
 }
 

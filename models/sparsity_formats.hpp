@@ -32,6 +32,7 @@ struct SparsityParams {
   int n = 2, m = 4;           // N:M
   int kernel_nonzeros = 4;    // PCNN and periodic: non-zeros kept per k x k kernel
   int patterns = 8;           // PCNN: Np
+  int pcnn_vector = 8;        // PCNN on 1x1 kernels and fully connected layers: 1-D patterns over this many input channels
   int period = 4;             // periodic: P
   int block = 8;              // ternary: N weights per block ...
   int block_nonzeros = 2;     // ... with at most K non-zeros

@@ -19,5 +19,6 @@ void add_run_command(CLI::App& app);
 void add_cosim_command(CLI::App& app);
 void add_explore_command(CLI::App& app);
 void add_report_command(CLI::App& app);
+void add_storage_command(CLI::App& app);
 
 }  // namespace ccsim::cli

@@ -62,6 +62,7 @@ model::SchemeSpec spec_of(const Sweep& s, const SweepPoint& p) {
   spec.weight_bits = p.weight_bits;
   spec.params.m = s.scheme_params.value("m", 4);
   spec.params.patterns = s.scheme_params.value("patterns", 8);
+  spec.params.pcnn_vector = s.scheme_params.value("pcnn_vector", 8);
   spec.params.period = s.scheme_params.value("period", 4);
   spec.params.block = s.scheme_params.value("block", 8);
   spec.params.restricted = s.scheme_params.value("restricted", false);

@@ -33,5 +33,6 @@ int main(int argc, char** argv) {
   ccsim::cli::add_cosim_command(app);
   ccsim::cli::add_explore_command(app);
   ccsim::cli::add_report_command(app);
+  ccsim::cli::add_storage_command(app);
   return ccsim::cli::parse_and_run(app, argc, argv);
 }

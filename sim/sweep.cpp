@@ -376,8 +376,11 @@ Sweep load_sweep(const std::string& path) {
         json_read::value_as<bool>(v);
       } else if (k == "m" || k == "patterns" || k == "period" || k == "block") {
         if (json_read::value_as<int>(v) < 1) throw std::invalid_argument("must be >= 1");
+      } else if (k == "pcnn_vector") {
+        const int length = json_read::value_as<int>(v);
+        if (length < 1 || length > 32) throw std::invalid_argument("must be 1 to 32");
       } else {
-        throw std::invalid_argument("unknown key (m, patterns, period, block, restricted)");
+        throw std::invalid_argument("unknown key (m, patterns, pcnn_vector, period, block, restricted)");
       }
     } catch (const std::invalid_argument& e) {
       throw std::invalid_argument(path + ": scheme_params '" + k + "': " + e.what());

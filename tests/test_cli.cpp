@@ -370,6 +370,61 @@ TEST_F(Cli, PackDefaultsCombineAsTheReferenceAndWarnWhatCombiningCosts) {
   EXPECT_EQ(r.output.find("note:"), std::string::npos) << r.output;
 }
 
+// `ccsim storage` on a topology: every format's bits are its formula on the layer shapes
+// (hand-computed here), the JSON's layers add up to its totals, and bad input is refused.
+TEST_F(Cli, StorageOfEveryFormatOnATopology) {
+  write_file_atomic(path("s.csv"),
+                    "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n"
+                    "c3, 6, 6, 3, 3, 8, 20, 1,\n"
+                    "pw, 4, 4, 1, 1, 40, 24, 1,\n");
+  Result r = run("storage " + path("s.csv") + " --density 0.5 --json " + path("s.json"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("2400 weights in 2 weight layers, 8-bit values"), std::string::npos) << r.output;
+  const auto j = nlohmann::json::parse(read_file(path("s.json")));
+  std::map<std::string, nlohmann::json> by;
+  for (const auto& s : j["schemes"]) by[s["scheme"].get<std::string>()] = s;
+  ASSERT_EQ(by.size(), 8u);
+  const auto bits = [&](const std::string& scheme) {
+    return std::make_pair(by.at(scheme)["value_bits"].get<long>(), by.at(scheme)["index_bits"].get<long>());
+  };
+  // 1,440 + 960 weights; half kept (synthetic normal weights: no zeros, no ties).
+  EXPECT_EQ(bits("dense"), std::make_pair(2400L * 8, 0L));
+  EXPECT_EQ(bits("bitmap"), std::make_pair(1200L * 8, 2400L));
+  // CSR: nnz lg(Ci K) + (Co + 1) lg(nnz + 1): 720 x 7 + 21 x 10, 480 x 6 + 25 x 9.
+  EXPECT_EQ(bits("csr"), std::make_pair(1200L * 8, 720L * 7 + 21 * 10 + 480 * 6 + 25 * 9));
+  // Periodic (P 4): n = round(0.5 x 9) = 5 of 9, 1 of 1 (a 1x1 kernel keeps its weight);
+  // index P K + lg P per layer: 36 + 2, 4 + 2.
+  EXPECT_EQ(bits("periodic"), std::make_pair((160L * 5 + 960) * 8, 38L + 6));
+  // PCNN (Np 8): 5 of 9 per 3x3 kernel, index Co Ci lg(Np) + Np K = 160 x 3 + 72; the 1x1 layer
+  // in 1-D vectors of 8 input channels (5 per filter), 4 of 8 kept: 24 x 5 x 4 values, index
+  // 24 x 5 x 3 + 8 x 8.
+  EXPECT_EQ(bits("pcnn"), std::make_pair((160L * 5 + 24 * 5 * 4) * 8, 160L * 3 + 72 + 24 * 5 * 3 + 64));
+  const double dense_bits = 2400.0 * 8;
+  for (const auto& [name, s] : by) {
+    const long total = s["value_bits"].get<long>() + s["index_bits"].get<long>();
+    EXPECT_EQ(s["total_bits"].get<long>(), total) << name;
+    EXPECT_DOUBLE_EQ(s["compression_vs_dense"].get<double>(), dense_bits / total) << name;
+    long value = 0, index = 0;
+    for (const auto& l : s["layers"]) {
+      value += l["value_bits"].get<long>();
+      index += l["index_bits"].get<long>();
+    }
+    EXPECT_EQ(value, s["value_bits"].get<long>()) << name;
+    EXPECT_EQ(index, s["index_bits"].get<long>()) << name;
+  }
+  EXPECT_DOUBLE_EQ(by.at("csr")["index_vs_csr"].get<double>(), 1.0);
+
+  r = run("storage " + path("missing.csv"));
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find(path("missing.csv")), std::string::npos) << r.output;
+  r = run("storage " + path("s.csv") + " --density 0");
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("--density"), std::string::npos) << r.output;
+  r = run("storage " + path("s.csv") + " --schemes csr,zip");
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("zip"), std::string::npos) << r.output;
+}
+
 // SCALE-Sim topology CSVs time layers with synthetic weights; each layer's cycles are the
 // documented formula (hw/README.md, "Timing of a layer" and the DMA phases), in both modes
 // (issue 15, point 6).

@@ -85,6 +85,34 @@ TEST(SchemePacking, NOfMMapsGroupsOfMOntoNPackedColumns) {
   }
 }
 
+// `ccsim storage` counts a scheme's storage without packing: the same bits and non-zeros as the
+// packing explore builds, for every scheme.
+TEST(SchemePacking, StorageWithoutPackingIsThePackingsStorage) {
+  const auto net = test::shift_net(43, 1.0);
+  for (const auto scheme : {model::SparsityScheme::Dense, model::SparsityScheme::Bitmap, model::SparsityScheme::Csr,
+                            model::SparsityScheme::NM, model::SparsityScheme::Pcnn, model::SparsityScheme::Periodic,
+                            model::SparsityScheme::Ternary, model::SparsityScheme::ColumnCombine}) {
+    model::SchemeSpec spec;
+    spec.scheme = scheme;
+    spec.density = 0.3;
+    spec.params.alpha = 4;
+    spec.timing_only = true;
+    const auto pack = model::pack_with_scheme(net, spec, {});
+    const auto storage = model::scheme_storage(net, spec);
+    EXPECT_EQ(storage.value_bits, pack.value_bits) << model::to_string(scheme);
+    EXPECT_EQ(storage.index_bits, pack.index_bits) << model::to_string(scheme);
+    EXPECT_EQ(storage.nonzeros, pack.nonzeros) << model::to_string(scheme);
+    EXPECT_EQ(storage.weights, pack.weights) << model::to_string(scheme);
+    ASSERT_EQ(storage.layers.size(), pack.storage.size());
+    std::int64_t value_bits = 0;
+    for (std::size_t i = 0; i < storage.layers.size(); ++i) {
+      EXPECT_EQ(storage.layers[i].layer, pack.storage[i].layer);
+      value_bits += storage.layers[i].storage.value_bits;
+    }
+    EXPECT_EQ(value_bits, storage.value_bits);
+  }
+}
+
 TEST(EnergyModel, CountersTimesTable) {
   hw::LayerStats s;
   s.busy_slots = 10;

@@ -96,6 +96,27 @@ TEST(Sparsity, PcnnLibraryByFrequencyAndIndexFormula) {
   EXPECT_THROW(apply_sparsity(SparsityScheme::Pcnn, l, p), std::invalid_argument);
 }
 
+// On 1x1 kernels PCNN takes 1-D vectors of pcnn_vector input channels as its kernels (the last
+// vector zero-padded): n per vector from the layer's library of Np patterns.
+TEST(Sparsity, PcnnOnPointwiseLayersUsesOneDimensionalVectors) {
+  const auto l = layer(2, 10, 1, 1, {5, 4, 0.1f, 0.2f, 0.3f, 6, 7, 0.4f, 9, 8,  //
+                                     1, 2, 3, 4, 5, 6, 7, 8, 0.5f, 0.25f});
+  SparsityParams p;
+  p.pcnn_vector = 4;  // 3 vectors per filter, the last with 2 channels and 2 of padding
+  p.kernel_nonzeros = 2;
+  p.patterns = 16;  // every mask available: each vector keeps its own top 2
+  const auto s = apply_sparsity(SparsityScheme::Pcnn, l, p);
+  EXPECT_EQ(s.w, (std::vector<float>{5, 4, 0, 0, 0, 6, 7, 0, 9, 8, 0, 0, 3, 4, 0, 0, 7, 8, 0.5f, 0.25f}));
+  EXPECT_EQ(s.value_bits, 2 * 3 * 2 * 8);
+  EXPECT_EQ(s.index_bits, 2 * 3 * 4 + 16 * 4);  // lg(16) per vector, a library of 16 4-bit masks
+  p.patterns = 1;  // the most frequent mask, {0, 1} (3 of 6 vectors), for every vector
+  const auto t = apply_sparsity(SparsityScheme::Pcnn, l, p);
+  EXPECT_EQ(t.w, (std::vector<float>{5, 4, 0, 0, 0.3f, 6, 0, 0, 9, 8, 1, 2, 0, 0, 5, 6, 0, 0, 0.5f, 0.25f}));
+  EXPECT_EQ(t.index_bits, 1 * 4);
+  p.pcnn_vector = 33;
+  EXPECT_THROW(apply_sparsity(SparsityScheme::Pcnn, l, p), std::invalid_argument);
+}
+
 TEST(Sparsity, PeriodicIndexIsIndependentOfChannels) {
   SparsityParams p;
   p.kernel_nonzeros = 4;
