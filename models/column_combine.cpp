@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -80,7 +81,7 @@ class GroupMerger {
 
  private:
   static constexpr int kNone = -1;
-  static constexpr int kDead = 1 << 29;  // size of a merged-away group: never allowed
+  static constexpr int kDead = std::numeric_limits<int>::max();  // size of a merged-away group: above any budget
 
   const Word* occ(int g) const { return occupancy_.data() + static_cast<std::size_t>(g) * words_; }
   Word* occ(int g) { return occupancy_.data() + static_cast<std::size_t>(g) * words_; }

@@ -87,7 +87,7 @@ SparseLayer nm(const LayerWeights& l, const SparsityParams& p) {
   return s;
 }
 
-using Mask = std::uint32_t;  // one bit per kernel position (K <= 32)
+using Mask = std::uint64_t;  // one bit per kernel position (K <= 64: up to 8 x 8 kernels)
 
 // Mask of the `keep` largest-magnitude positions of kernel (o, c).
 Mask kernel_top_mask(const LayerWeights& l, std::int64_t kernel, int keep) {
@@ -108,7 +108,7 @@ double kept_energy(const LayerWeights& l, std::int64_t kernel, Mask m) {
 
 void check_kernel_scheme(const LayerWeights& l, int keep, const char* name) {
   const int K = l.kh * l.kw;
-  if (K > 32) throw std::invalid_argument(std::string(name) + ": kernels larger than 32 positions");
+  if (K > 64) throw std::invalid_argument(std::string(name) + ": kernels larger than 64 positions");
   if (keep < 1 || keep > K) {
     throw std::invalid_argument(std::string(name) + ": " + std::to_string(keep) + " non-zeros per kernel of " +
                                 std::to_string(K) + " positions");
@@ -155,7 +155,7 @@ SparseLayer pcnn_kernels(const LayerWeights& l, const SparsityParams& p) {
 SparseLayer pcnn(const LayerWeights& l, const SparsityParams& p) {
   if (l.kh * l.kw != 1) return pcnn_kernels(l, p);
   const int L = p.pcnn_vector;
-  if (L < 1 || L > 32) throw std::invalid_argument("PCNN: 1-D pattern length " + std::to_string(L) + " must be 1 to 32");
+  if (L < 1 || L > 64) throw std::invalid_argument("PCNN: 1-D pattern length " + std::to_string(L) + " must be 1 to 64");
   const int vectors = (l.ci + L - 1) / L;
   LayerWeights v{l.co, vectors, 1, L, std::vector<float>(static_cast<std::size_t>(l.co) * vectors * L, 0.0f)};
   const auto at = [&](int o, int c) { return static_cast<std::size_t>(o) * vectors * L + static_cast<std::size_t>(c); };
@@ -177,7 +177,9 @@ SparseLayer pcnn(const LayerWeights& l, const SparsityParams& p) {
 // V = Co Ci n b, I = P K + lg(P) (the table and the offset), independent of Co and Ci.
 SparseLayer periodic(const LayerWeights& l, const SparsityParams& p) {
   check_kernel_scheme(l, p.kernel_nonzeros, "periodic");
-  if (p.period < 1) throw std::invalid_argument("periodic sparsity needs a period >= 1");
+  if (p.period < 1 || p.period > 65536) {
+    throw std::invalid_argument("periodic sparsity needs a period of 1 to 65536, got " + std::to_string(p.period));
+  }
   const int K = l.kh * l.kw;
   LayerWeights energy{1, p.period, l.kh, l.kw, std::vector<float>(static_cast<std::size_t>(p.period) * K, 0.0f)};
   for (int o = 0; o < l.co; ++o) {
@@ -220,6 +222,9 @@ std::int64_t binomial(int n, int k) {
 // (1 + N)^2 (restricted, K = 2: each half has N/2 positions x 2 signs + empty).
 // V = blocks lg(codes) + b (the scale), I = 0 (positions are inside the codes).
 SparseLayer ternary(const LayerWeights& l, const SparsityParams& p) {
+  if (p.block > 32) {  // the code count sum C(N, k) 2^k must fit 63 bits
+    throw std::invalid_argument("ternary coding needs blocks of at most 32 weights, got " + std::to_string(p.block));
+  }
   if (p.block < 1 || p.block_nonzeros < 1 || p.block_nonzeros > p.block) {
     throw std::invalid_argument("ternary coding needs 1 <= K <= N");
   }

@@ -32,7 +32,7 @@ struct SparsityParams {
   int n = 2, m = 4;           // N:M
   int kernel_nonzeros = 4;    // PCNN and periodic: non-zeros kept per k x k kernel
   int patterns = 8;           // PCNN: Np
-  int pcnn_vector = 8;        // PCNN on 1x1 kernels and fully connected layers: 1-D patterns over this many input channels
+  int pcnn_vector = 8;        // PCNN on 1x1 kernels and fully connected layers: 1-D patterns over this many input channels (1..64)
   int period = 4;             // periodic: P
   int block = 8;              // ternary: N weights per block ...
   int block_nonzeros = 2;     // ... with at most K non-zeros
@@ -63,7 +63,8 @@ int lg(std::int64_t x);
 
 // Applies the scheme's pruning to `layer` and counts its storage. Unstructured formats (bitmap,
 // CSR) and dense keep the weights as given. Throws std::invalid_argument for parameters the
-// scheme cannot take (e.g. PCNN/periodic on 1 x 1 kernels with more non-zeros than positions).
+// scheme cannot take (e.g. PCNN/periodic with more non-zeros per kernel than positions, kernels
+// over 64 positions, ternary blocks over 32 weights).
 SparseLayer apply_sparsity(SparsityScheme scheme, const LayerWeights& layer, const SparsityParams& params);
 
 }  // namespace ccsim::model

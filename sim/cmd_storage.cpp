@@ -1,7 +1,9 @@
 // `ccsim storage`: the weight storage of every sparsity format on one network's layers (a trained
 // network, or a SCALE-Sim topology's shapes with seeded synthetic weights), pruned at one target
-// density, as explore prunes each packing: value bits, index bits, their sum, and the ratios a
-// paper's storage comparison quotes (compression against dense, total and index against CSR).
+// density as explore prunes each packing (model::scheme_storage: column combining groups every
+// layer afresh, and layers the front end would add are not counted): value bits, index bits,
+// their sum, and the ratios a paper's storage comparison quotes (compression against dense, total
+// and index against CSR).
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -160,12 +162,12 @@ void add_storage_command(CLI::App& app) {
   cmd->add_option("--patterns", a->params.patterns, "PCNN: patterns per layer (Np)")->check(CLI::PositiveNumber);
   cmd->add_option("--pcnn-vector", a->params.pcnn_vector,
                   "PCNN on 1x1 kernels and fully connected layers: input channels per 1-D pattern (L)")
-      ->check(CLI::Range(1, 32));
-  cmd->add_option("--period", a->params.period, "periodic (SPS): period P of the mask table")->check(CLI::PositiveNumber);
-  cmd->add_option("--block", a->params.block, "ternary: weights per block (N)")->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, 64));
+  cmd->add_option("--period", a->params.period, "periodic (SPS): period P of the mask table")->check(CLI::Range(1, 65536));
+  cmd->add_option("--block", a->params.block, "ternary: weights per block (N)")->check(CLI::Range(1, 32));
   cmd->add_flag("--restricted", a->params.restricted, "ternary: one non-zero per half-block (the restricted (8,2) code)");
   cmd->add_option("--alpha", a->params.alpha, "column combining: max columns per group")->check(CLI::Range(1, 256));
-  cmd->add_option("--gamma", a->params.gamma, "column combining: average conflicts per row allowed")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--gamma", a->params.gamma, "column combining: average conflicts per row allowed")->check(CLI::Range(0.0, 1e6));
   cmd->add_option("--json", a->json, "also write every scheme's totals and per-layer formulas (JSON)");
   cmd->callback([a] {
     if (!(a->density > 0.0)) throw std::invalid_argument("--density must be > 0");

@@ -91,6 +91,9 @@ std::string point_description(const SweepPoint& p, std::uint64_t network_digest,
   if (p.weight_load != "overlapped") o << "weight_load " << p.weight_load << "\n";
   if (p.activation_bits != 8) o << "activation_bits " << p.activation_bits << "\n";
   if (p.weight_bits != 8) o << "weight_bits " << p.weight_bits << "\n";
+  // PCNN pruned 1x1 and fully connected layers only from 2026-12-07 on (1-D patterns): its points
+  // got new IDs then, so a journal or results file from before is not taken for today's results.
+  if (p.scheme == "pcnn") o << "pcnn 1-D patterns on 1x1 kernels\n";
   return o.str();
 }
 
@@ -378,7 +381,7 @@ Sweep load_sweep(const std::string& path) {
         if (json_read::value_as<int>(v) < 1) throw std::invalid_argument("must be >= 1");
       } else if (k == "pcnn_vector") {
         const int length = json_read::value_as<int>(v);
-        if (length < 1 || length > 32) throw std::invalid_argument("must be 1 to 32");
+        if (length < 1 || length > 64) throw std::invalid_argument("must be 1 to 64");
       } else {
         throw std::invalid_argument("unknown key (m, patterns, pcnn_vector, period, block, restricted)");
       }

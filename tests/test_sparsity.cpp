@@ -113,7 +113,7 @@ TEST(Sparsity, PcnnOnPointwiseLayersUsesOneDimensionalVectors) {
   const auto t = apply_sparsity(SparsityScheme::Pcnn, l, p);
   EXPECT_EQ(t.w, (std::vector<float>{5, 4, 0, 0, 0.3f, 6, 0, 0, 9, 8, 1, 2, 0, 0, 5, 6, 0, 0, 0.5f, 0.25f}));
   EXPECT_EQ(t.index_bits, 1 * 4);
-  p.pcnn_vector = 33;
+  p.pcnn_vector = 65;  // longer than a 64-bit pattern
   EXPECT_THROW(apply_sparsity(SparsityScheme::Pcnn, l, p), std::invalid_argument);
 }
 
@@ -191,6 +191,21 @@ TEST(Sparsity, BadParametersAreRejected) {
   LayerWeights wrong = l;
   wrong.w.pop_back();
   EXPECT_THROW(apply_sparsity(SparsityScheme::Dense, wrong, {}), std::invalid_argument);
+  p = {};
+  p.block = 33;  // the code count would overflow
+  p.block_nonzeros = 16;
+  EXPECT_THROW(apply_sparsity(SparsityScheme::Ternary, l, p), std::invalid_argument);
+  p = {};
+  p.period = 65537;
+  EXPECT_THROW(apply_sparsity(SparsityScheme::Periodic, l, p), std::invalid_argument);
+  // 7 x 7 kernels (ResNet's first layer) take patterns; 9 x 9 do not.
+  p = {};
+  p.kernel_nonzeros = 10;
+  const auto seven = layer(2, 1, 7, 7, std::vector<float>(98, 1.0f));
+  EXPECT_EQ(apply_sparsity(SparsityScheme::Pcnn, seven, p).nonzeros, 20);
+  EXPECT_EQ(apply_sparsity(SparsityScheme::Periodic, seven, p).nonzeros, 20);
+  EXPECT_THROW(apply_sparsity(SparsityScheme::Pcnn, layer(1, 1, 9, 9, std::vector<float>(81, 1.0f)), p),
+               std::invalid_argument);
 }
 
 }  // namespace

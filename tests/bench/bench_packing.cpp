@@ -71,7 +71,7 @@ void BM_CombineVgg16(benchmark::State& state) {
 BENCHMARK(BM_CombineVgg16)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 // VGG-16 for 32 x 32 inputs (13 convolutions 3 x 3 with ReLU, 5 max pools, a 512 -> 10 linear
-// layer), every convolution magnitude-pruned to 20 % density. Built in memory: what
+// layer), every convolution pruned at random to 20 % density. Built in memory: what
 // `ccsim pack --combine-all` does after reading the ONNX file.
 ccsim::model::Network vgg16() {
   using namespace ccsim::model;
