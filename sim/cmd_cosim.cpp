@@ -1,4 +1,5 @@
 #include <iostream>
+#include <stdexcept>
 #include <tuple>
 
 #include <CLI/CLI.hpp>
@@ -163,7 +164,13 @@ void add_cosim_command(CLI::App& app) {
                   "test only: fault in the SystemC model (none, select, skew, acc) or in the vector unit's reference (vector)")
       ->check(CLI::IsMember({"none", "select", "skew", "acc", "vector"}))->capture_default_str();
   cmd->add_option("--report", a->report, "write the result (JSON)");
-  cmd->callback([a] { cosim_command(*a); });
+  cmd->callback([a, cmd] {
+    // The SystemC model takes the stored input without a memory port: its timing would be ignored.
+    if (a->design == "systemc" && cmd->count("--mem-latency") + cmd->count("--mem-busy") > 0) {
+      throw std::invalid_argument("--mem-latency and --mem-busy time the RTL tile's memory port: they need --design both or rtl");
+    }
+    cosim_command(*a);
+  });
 }
 
 }  // namespace ccsim::cli

@@ -681,6 +681,7 @@ TEST_F(Cosim, BadOptionsFailCleanly) {
         "no Verilated tile for a 3x7 array; this build has " + std::regex_replace(CCSIM_COSIM_ARRAYS, std::regex(","), ", ") +
             " (add it to the CMake option CCSIM_COSIM_ARRAYS");
   fails(base(1) + " --stream-gap 4", "--stream-gap needs --design rtl");
+  fails(base(1) + " --design systemc --mem-busy 2", "--mem-latency and --mem-busy time the RTL tile's memory port");
   fails("run " + kNet + " --rtl array --mode fast --dataset " + kData, "--rtl array needs --mode cycle or --tlm");
   fails("run " + kNet + " --rtl array --array 3x7 --dataset " + kData, "no Verilated array for 3x7; this build has");
   fails(base(1) + " --trace " + path("w.txt"), "must end in .fst or .vcd");
