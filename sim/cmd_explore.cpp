@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -209,6 +210,41 @@ void write_results(const std::string& path, const std::string& header, const std
     if (!written.count(id)) text += line + "\n";
   }
   write_file_atomic(path, text);
+}
+
+// RESULTS.at-accuracy.csv beside RESULTS.csv: the sweep's points at its accuracy.target
+// (rows_at_accuracy), with a note for every set of points none of whose densities reaches it.
+std::string at_accuracy_path(const std::string& output) {
+  const std::string suffix = ".csv";
+  const bool csv = output.size() > suffix.size() && output.compare(output.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return (csv ? output.substr(0, output.size() - suffix.size()) : output) + ".at-accuracy.csv";
+}
+
+void write_at_accuracy(const Sweep& sweep, const std::string& output, bool quiet) {
+  if (!sweep.accuracy_target) return;
+  std::string header;
+  const auto by_id = read_rows(output, header);
+  std::vector<std::string> lines;
+  for (const auto& p : sweep.points) {
+    const auto it = by_id.find(p.id);
+    if (it != by_id.end()) lines.push_back(it->second);
+  }
+  std::vector<std::string> unreached;
+  std::vector<std::string> selected;
+  try {
+    selected = rows_at_accuracy(header, lines, *sweep.accuracy_target, unreached);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(output + ": " + e.what());
+  }
+  std::string text = header + "\n";
+  for (const auto& line : selected) text += line + "\n";
+  const std::string path = at_accuracy_path(output);
+  write_file_atomic(path, text);
+  for (const auto& u : unreached) std::cerr << "explore: note: " << u << "\n";
+  if (!quiet) {
+    std::cerr << "explore: " << selected.size() << " point(s) at top-1 >= " << *sweep.accuracy_target
+              << " (the lowest density reaching it, per set of points differing only in density): " << path << "\n";
+  }
 }
 
 std::vector<std::string> sweep_order(const Sweep& sweep) {
@@ -444,6 +480,7 @@ void explore_command(const ExploreArgs& a) {
   const std::vector<std::string> order = sweep_order(sweep);
   write_results(a.output, header, mine, order);
   journal.finish();
+  if (shards == 1) write_at_accuracy(sweep, a.output, a.quiet);
   if (!a.json.empty()) {
     // Re-read through the CSV so both outputs hold the same rows.
     std::string h;
@@ -492,8 +529,9 @@ void merge_files(const std::vector<std::string>& inputs, const std::string& outp
     }
   }
   std::vector<std::string> order;
+  std::optional<Sweep> sweep_loaded;
   if (!sweep_path.empty()) {
-    const Sweep sweep = load_sweep(sweep_path);
+    const Sweep& sweep = sweep_loaded.emplace(load_sweep(sweep_path));
     order = sweep_order(sweep);
     std::vector<std::string> missing;
     for (const auto& id : order) {
@@ -509,6 +547,7 @@ void merge_files(const std::vector<std::string>& inputs, const std::string& outp
   }
   write_results(output, header, rows, order);
   if (!quiet) std::cout << "merged " << rows.size() << " points from " << inputs.size() << " files into " << output << "\n";
+  if (sweep_loaded) write_at_accuracy(*sweep_loaded, output, quiet);
 }
 
 }  // namespace

@@ -1,5 +1,11 @@
 #include "sim/explore.hpp"
 
+#include <algorithm>
+
+#include <map>
+
+#include <set>
+
 #include <cmath>
 #include <filesystem>
 #include <cstdio>
@@ -324,6 +330,74 @@ std::vector<std::string> csv_cells(const std::string& line) {
   }
   if (quoted) throw std::invalid_argument("unterminated quote");
   return cells;
+}
+
+std::vector<std::string> rows_at_accuracy(const std::string& header, const std::vector<std::string>& lines, double target,
+                                          std::vector<std::string>& unreached) {
+  const std::vector<std::string> names = csv_cells(header);
+  // A point's settings are the columns from network to schedule; the rest are its results.
+  const auto& all = result_columns();
+  const auto last_setting = std::find(all.begin(), all.end(), "schedule");
+  const std::set<std::string> settings(all.begin() + 1, last_setting + 1);
+  const auto column = [&](const std::string& name) {
+    const auto it = std::find(names.begin(), names.end(), name);
+    if (it == names.end()) throw std::invalid_argument("results have no '" + name + "' column");
+    return static_cast<std::size_t>(it - names.begin());
+  };
+  const std::size_t density = column("density");
+  const std::size_t accuracy = column("accuracy");
+  // The settings that differ between sets name a set in the notes (the others are the sweep's).
+  std::vector<std::set<std::string>> values(names.size());
+  for (const auto& line : lines) {
+    const std::vector<std::string> cells = csv_cells(line);
+    for (std::size_t c = 0; c < names.size() && c < cells.size(); ++c) values[c].insert(cells[c]);
+  }
+  struct Set {
+    std::string settings;  // "name=value" of the settings but density that vary in the sweep
+    int best = -1;         // line reaching the target at the lowest density
+    double best_density = 0.0;
+    double top_accuracy = -1.0;
+    double top_density = 0.0;
+  };
+  std::vector<Set> sets;
+  std::map<std::string, std::size_t> set_of;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const std::vector<std::string> cells = csv_cells(lines[i]);
+    if (cells.size() != names.size()) throw std::invalid_argument("a results line has " + std::to_string(cells.size()) + " cells, the header " + std::to_string(names.size()));
+    std::string key;
+    std::string shown;
+    for (std::size_t c = 0; c < names.size(); ++c) {
+      if (c == density || !settings.count(names[c])) continue;
+      key += names[c] + "=" + cells[c] + "\n";
+      if (values[c].size() > 1) shown += (shown.empty() ? "" : ", ") + names[c] + "=" + cells[c];
+    }
+    if (cells[accuracy].empty()) throw std::invalid_argument("point " + cells[0] + " has no accuracy (the sweep's accuracy.images)");
+    const double acc = std::stod(cells[accuracy]);
+    const double d = std::stod(cells[density]);
+    const auto [it, fresh] = set_of.emplace(key, sets.size());
+    if (fresh) sets.push_back({shown.empty() ? "the sweep's points" : shown});
+    Set& s = sets[it->second];
+    if (acc > s.top_accuracy || (acc == s.top_accuracy && d < s.top_density)) {
+      s.top_accuracy = acc;
+      s.top_density = d;
+    }
+    if (acc >= target && (s.best < 0 || d < s.best_density)) {
+      s.best = static_cast<int>(i);
+      s.best_density = d;
+    }
+  }
+  std::vector<std::string> out;
+  for (const Set& s : sets) {
+    if (s.best >= 0) {
+      out.push_back(lines[static_cast<std::size_t>(s.best)]);
+    } else {
+      std::ostringstream o;
+      o << s.settings << ": no density reaches top-1 " << target << " (best " << s.top_accuracy << " at density "
+        << s.top_density << ")";
+      unreached.push_back(o.str());
+    }
+  }
+  return out;
 }
 
 namespace {

@@ -43,4 +43,12 @@ std::string journal_line(const std::string& csv);
 std::optional<std::string> journal_row(const std::string& line);
 nlohmann::json row_json(const Row& row);
 
+// Equal accuracy: of every set of result lines (CSV, `header`'s columns) that differ only in
+// density and point ID, the line of lowest density whose accuracy is at least `target` (ties: the
+// first), in the order the sets first appear. A set none of whose lines reach it adds a sentence
+// to `unreached` (its settings and its best accuracy). Throws std::invalid_argument if the header
+// lacks density or accuracy, or a line's accuracy is empty (not measured).
+std::vector<std::string> rows_at_accuracy(const std::string& header, const std::vector<std::string>& lines, double target,
+                                          std::vector<std::string>& unreached);
+
 }  // namespace ccsim::cli

@@ -361,12 +361,18 @@ Sweep load_sweep(const std::string& path) {
   if (j.contains("accuracy")) {
     const nlohmann::json& a = j["accuracy"];
     try {
-      if (!a.is_object()) throw std::invalid_argument("must be an object {\"images\": N}");
+      if (!a.is_object()) throw std::invalid_argument("must be an object {\"images\": N[, \"target\": T]}");
       for (const auto& [k, v] : a.items()) {
-        if (k != "images") throw std::invalid_argument("unknown key '" + k + "'");
+        if (k != "images" && k != "target") throw std::invalid_argument("unknown key '" + k + "' (images, target)");
       }
       s.accuracy_images = a.contains("images") ? json_read::value_as<int>(a["images"]) : 0;
       if (s.accuracy_images < 0 || s.accuracy_images > 1000000) throw std::invalid_argument("images must be 0 .. 1000000");
+      if (a.contains("target")) {
+        const double target = json_read::value_as<double>(a["target"]);
+        if (!(target > 0.0 && target <= 1.0)) throw std::invalid_argument("target must be a top-1 accuracy in (0, 1]");
+        if (s.accuracy_images == 0) throw std::invalid_argument("target needs images > 0 (the accuracy it is compared with)");
+        s.accuracy_target = target;
+      }
     } catch (const std::invalid_argument& e) {
       throw std::invalid_argument(path + ": accuracy: " + e.what());
     }

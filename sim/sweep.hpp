@@ -47,6 +47,10 @@ struct Sweep {
   // accuracy.images: each packing's int8 golden top-1 accuracy on the first N test images of the
   // calibration data set (the `accuracy` column; 0: not measured, the column empty).
   int accuracy_images = 0;
+  // accuracy.target: the top-1 accuracy schemes are compared at. explore (and merge --sweep) then
+  // also writes RESULTS.at-accuracy.csv: of the points that differ only in density, the one of
+  // lowest density reaching it (rows_at_accuracy). Not part of any point's results or ID.
+  std::optional<double> accuracy_target;
   hw::EnergyTable energy;
   hw::AreaTable area;
 };

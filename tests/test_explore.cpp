@@ -30,6 +30,7 @@
 #include "models/network_json.hpp"
 #include "models/packed_file.hpp"
 #include "models/scheme_packing.hpp"
+#include "sim/explore.hpp"
 #include "sim/progress_bar.hpp"
 #include "sim/sweep_launch.hpp"
 #include "tests/cli_runner.hpp"
@@ -379,6 +380,72 @@ TEST_F(ExploreCli, AccuracyColumnIsTheGoldenModelsOnTheTestImages) {
   r = test::run_ccsim("explore " + path("sweep.json") + " -o " + path("none.csv") + " --json " + path("none.json") + " --quiet");
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_EQ(nlohmann::json::parse(read_file(path("none.json")))[0]["accuracy"], "");
+}
+
+// Equal accuracy: of the points that differ only in density, the lowest density reaching the
+// target; a set that never reaches it is named with its best accuracy.
+TEST(ExploreSelection, LowestDensityReachingTheTargetPerSet) {
+  const std::string header = "point,network,scheme,density,array,accuracy,cycles";
+  const std::vector<std::string> lines = {
+      "a,n.json,csr,0.25,8x8,0.40,100", "b,n.json,csr,0.5,8x8,0.85,100", "c,n.json,csr,0.75,8x8,0.90,100",
+      "d,n.json,cc,0.25,8x8,0.86,70",   "e,n.json,cc,0.5,8x8,0.91,80",   "f,n.json,nm,0.5,8x8,0.30,90",
+      "g,n.json,csr,0.25,16x16,0.40,50", "h,n.json,csr,0.75,16x16,0.90,50", "i,n.json,csr,0.5,16x16,0.85,50",
+      "j,n.json,nm,0.75,8x8,0.60,95"};
+  std::vector<std::string> unreached;
+  const auto rows = cli::rows_at_accuracy(header, lines, 0.85, unreached);
+  EXPECT_EQ(rows, (std::vector<std::string>{lines[1], lines[3], lines[8]}));
+  ASSERT_EQ(unreached.size(), 1u);
+  // Named by the settings that vary in these results (not the network).
+  EXPECT_EQ(unreached[0], "scheme=nm, array=8x8: no density reaches top-1 0.85 (best 0.6 at density 0.75)");
+  EXPECT_THROW(cli::rows_at_accuracy("point,network,density,cycles", {}, 0.5, unreached), std::invalid_argument);
+  EXPECT_THROW(cli::rows_at_accuracy(header, {"a,n.json,csr,0.25,8x8,,100"}, 0.5, unreached), std::invalid_argument);
+}
+
+// A sweep with accuracy.target also writes RESULTS.at-accuracy.csv: its rows are the results'
+// rows the selection picks (checked against the results file), and a merge with --sweep writes it too.
+TEST_F(ExploreCli, SweepWithATargetWritesThePointsAtEqualAccuracy) {
+  nlohmann::json sweep = nlohmann::json::parse(read_file(path("sweep.json")));
+  sweep["accuracy"] = {{"images", 40}, {"target", 0.5}};
+  sweep["axes"]["scheme"] = {"csr", "dense"};
+  sweep["axes"]["density"] = {0.3, 0.6, 0.9};
+  write_file_atomic(path("eq.json"), sweep.dump());
+  auto r = test::run_ccsim("explore " + path("eq.json") + " -o " + path("eq.csv"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("at top-1 >= 0.5"), std::string::npos) << r.output;
+  const auto lines = [](const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) out.push_back(line);
+    return out;
+  };
+  const auto all = lines(read_file(path("eq.csv")));
+  const auto picked = lines(read_file(path("eq.at-accuracy.csv")));
+  ASSERT_GE(all.size(), 2u);
+  std::vector<std::string> unreached;
+  const auto expected = cli::rows_at_accuracy(all[0], {all.begin() + 1, all.end()}, 0.5, unreached);
+  ASSERT_FALSE(expected.empty());
+  ASSERT_EQ(picked.size(), expected.size() + 1) << read_file(path("eq.at-accuracy.csv"));
+  EXPECT_EQ(picked[0], all[0]);
+  EXPECT_EQ(std::vector<std::string>(picked.begin() + 1, picked.end()), expected);
+  // Every picked row reaches the target, and no lower density of its set does.
+  const auto names = cli::csv_cells(all[0]);
+  const auto col = [&](const std::string& n) { return static_cast<std::size_t>(std::find(names.begin(), names.end(), n) - names.begin()); };
+  for (std::size_t i = 1; i < picked.size(); ++i) {
+    const auto cells = cli::csv_cells(picked[i]);
+    EXPECT_GE(std::stod(cells[col("accuracy")]), 0.5) << picked[i];
+    for (std::size_t k = 1; k < all.size(); ++k) {
+      const auto other = cli::csv_cells(all[k]);
+      if (other[col("scheme")] != cells[col("scheme")] || other[col("array")] != cells[col("array")] ||
+          other[col("schedule")] != cells[col("schedule")]) continue;
+      if (std::stod(other[col("density")]) < std::stod(cells[col("density")])) {
+        EXPECT_LT(std::stod(other[col("accuracy")]), 0.5) << all[k];
+      }
+    }
+  }
+  // The merge of shards writes the same file.
+  r = test::run_ccsim("merge " + path("eq.csv") + " --sweep " + path("eq.json") + " -o " + path("m.csv"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(read_file(path("m.at-accuracy.csv")), read_file(path("eq.at-accuracy.csv")));
 }
 
 // Point IDs are hashes of what a point's results depend on: the same from another working
@@ -757,6 +824,8 @@ TEST_F(ExploreCli, BadSweepsFailCleanly) {
   fails({{"network", net}, {"accuracy", {{"images", -1}}}}, "accuracy: images must be 0 .. 1000000");
   fails({{"network", net}, {"accuracy", {{"count", 10}}}}, "accuracy: unknown key 'count'");
   fails({{"network", net}, {"accuracy", 10}}, "accuracy: must be an object");
+  fails({{"network", net}, {"accuracy", {{"images", 10}, {"target", 1.5}}}}, "accuracy: target must be a top-1 accuracy in (0, 1]");
+  fails({{"network", net}, {"accuracy", {{"target", 0.8}}}}, "accuracy: target needs images > 0");
   fails({{"network", net}, {"accuracy", {{"images", 20000}}}}, "accuracy: 20000 images asked, the test split");
   fails({{"network", net}, {"scheme_params", {{"m", "four"}}}}, "scheme_params 'm': expected an integer");
   fails({{"network", net}, {"scheme_params", {{"blocks", 8}}}}, "scheme_params 'blocks': unknown key");
