@@ -4,6 +4,7 @@
 #include <cmath>
 #include <functional>
 #include <map>
+#include <set>
 #include <stdexcept>
 
 #include "models/pack.hpp"
@@ -100,13 +101,32 @@ void check_density(double density) {
 }
 
 // Weight layer `layer`'s filter matrix pruned the scheme's way at spec.density, in place, and its
-// storage; `weights` gets the layer's weight count (Co Ci K). Column combining is magnitude-pruned only (the front end combines it; the storage
-// counts the conflict pruning combining would add); every other scheme keeps what it keeps.
-SparseLayer prune_for_scheme(Layer& layer, const Shape& in, const SchemeSpec& spec, std::int64_t& weights) {
+// storage; `weights` gets the layer's weight count (Co Ci K). A layer outside spec.scope stays
+// as it is, stored dense.
+SparseLayer prune_for_scheme(const Network& net, std::size_t index, const Shape& in, const SchemeSpec& spec,
+                             std::int64_t& weights, Layer& layer) {
   FilterMatrix fm = filter_matrix(layer, in);
   const int K = layer.kind == LayerKind::Conv ? layer.window.kh * layer.window.kw : 1;
-  LayerWeights lw{fm.rows, fm.cols / K, layer.kind == LayerKind::Conv ? layer.window.kh : 1,
-                  layer.kind == LayerKind::Conv ? layer.window.kw : 1, std::move(fm.values)};
+  const LayerWeights lw{fm.rows, fm.cols / K, layer.kind == LayerKind::Conv ? layer.window.kh : 1,
+                        layer.kind == LayerKind::Conv ? layer.window.kw : 1, std::move(fm.values)};
+  weights = lw.size();
+  if (!in_combine_scope(net, index, spec.scope)) {
+    SparseLayer s = apply_sparsity(SparsityScheme::Dense, lw, spec.params);
+    s.w.clear();
+    return s;
+  }
+  SparseLayer s = scheme_prune(lw, spec);
+  fm.values = std::move(s.w);
+  set_filter_matrix(layer, in, fm);
+  s.w.clear();  // moved out: the storage keeps bits and counts, not weights
+  return s;
+}
+
+}  // namespace
+
+SparseLayer scheme_prune(LayerWeights lw, const SchemeSpec& spec) {
+  check_density(spec.density);
+  const int K = lw.kh * lw.kw;
   SparsityParams p = spec.params;
   switch (spec.scheme) {
     case SparsityScheme::Bitmap:
@@ -130,15 +150,12 @@ SparseLayer prune_for_scheme(Layer& layer, const Shape& in, const SchemeSpec& sp
     case SparsityScheme::Dense:
       break;
   }
-  weights = lw.size();
   SparseLayer s = apply_sparsity(spec.scheme, lw, p);
-  fm.values = spec.scheme == SparsityScheme::ColumnCombine ? std::move(lw.w) : std::move(s.w);
-  set_filter_matrix(layer, in, fm);
-  s.w.clear();  // moved out or not needed: the storage keeps bits and counts, not weights
+  // Column combining: the front end combines the magnitude-pruned weights; the storage counts the
+  // conflict pruning combining adds.
+  if (spec.scheme == SparsityScheme::ColumnCombine) s.w = std::move(lw.w);
   return s;
 }
-
-}  // namespace
 
 SchemeStorage scheme_storage(Network net, const SchemeSpec& spec) {
   check_density(spec.density);
@@ -148,7 +165,7 @@ SchemeStorage scheme_storage(Network net, const SchemeSpec& spec) {
     Layer& layer = net.layers[i];
     if (!layer.has_weights()) continue;
     std::int64_t weights = 0;
-    SparseLayer s = prune_for_scheme(layer, shapes[i], spec, weights);
+    SparseLayer s = prune_for_scheme(net, i, shapes[i], spec, weights, layer);
     out.weights += weights;
     out.nonzeros += s.nonzeros;
     out.value_bits += s.value_bits;
@@ -163,11 +180,13 @@ SchemePack pack_with_scheme(Network net, const SchemeSpec& spec, const FloatTens
   const auto shapes = infer_shapes(net);
   SchemePack out;
   std::map<std::string, SparseLayer> formats;
+  std::set<std::string> outside_scope;  // weight layers spec.scope leaves dense
   for (std::size_t i = 0; i < net.layers.size(); ++i) {
     Layer& layer = net.layers[i];
     if (!layer.has_weights()) continue;
+    if (!in_combine_scope(net, i, spec.scope)) outside_scope.insert(layer.name);
     std::int64_t weights = 0;
-    SparseLayer s = prune_for_scheme(layer, shapes[i], spec, weights);
+    SparseLayer s = prune_for_scheme(net, i, shapes[i], spec, weights, layer);
     // Column combining keeps the groups a layer was trained with (the joint optimization);
     // every other scheme maps one column per array column.
     // Groups of single columns (a dense-trained layer) carry nothing to keep.
@@ -186,19 +205,23 @@ SchemePack pack_with_scheme(Network net, const SchemeSpec& spec, const FloatTens
   options.weight_bits = spec.weight_bits;
   options.combine.alpha = spec.scheme == SparsityScheme::ColumnCombine ? spec.params.alpha : 1;
   options.combine.gamma = spec.params.gamma;
-  // A sweep point's density and scheme apply to every weight layer, so column combining does too.
-  options.scope = CombineScope::AllWeightLayers;
+  // A point's scheme, density and alpha apply to every weight layer in its scope, so column
+  // combining does too.
+  options.scope = spec.scope;
   out.packed = pack_network(std::move(net), options, calibration).packed;
   for (auto& l : out.packed.layers) {
     if (l.kind != OpKind::Matmul) continue;
-    if (spec.scheme == SparsityScheme::NM) map_n_of_m(l, count_for(spec.density, spec.params.m), spec.params.m);
     const auto found = formats.find(l.name);
-    // A layer the front end created (a standalone batch norm as a depthwise 1x1) is stored whole.
-    const bool packed_form = spec.scheme == SparsityScheme::ColumnCombine || found == formats.end();
+    // A layer the front end created (a standalone batch norm as a depthwise 1x1) is in every
+    // layer's scope only.
+    const bool in_scope = found != formats.end() ? !outside_scope.count(l.name) : spec.scope == CombineScope::AllWeightLayers;
+    if (spec.scheme == SparsityScheme::NM && in_scope) map_n_of_m(l, count_for(spec.density, spec.params.m), spec.params.m);
+    // A layer the front end created is stored whole, as packed.
+    const bool packed_form = (spec.scheme == SparsityScheme::ColumnCombine && in_scope) || found == formats.end();
     SparseLayer s = packed_form ? packed_storage(l, l.alpha, spec.params.bits) : found->second;
     out.value_bits += s.value_bits;
     out.index_bits += s.index_bits;
-    if (spec.scheme == SparsityScheme::ColumnCombine && found != formats.end()) {
+    if (spec.scheme == SparsityScheme::ColumnCombine && found != formats.end() && in_scope) {
       out.nonzeros -= found->second.nonzeros - s.nonzeros;  // conflict pruning removed some
     }
     s.w.clear();

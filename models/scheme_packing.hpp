@@ -17,6 +17,7 @@
 
 #include "models/network.hpp"
 #include "models/onnx_tensor.hpp"
+#include "models/pack.hpp"
 #include "models/packed_network.hpp"
 #include "models/sparsity_formats.hpp"
 
@@ -29,7 +30,17 @@ struct SchemeSpec {
   bool timing_only = false;  // no calibration (PackOptions::timing_only): for counters, not values
   int activation_bits = 8;   // PackOptions::activation_bits
   int weight_bits = 8;       // PackOptions::weight_bits
+  // The weight layers the scheme prunes: every one (explore's default), or the reference's scope
+  // (the first weight layer and fully connected layers stay dense, stored dense), as `ccsim train
+  // --scheme` trains them.
+  CombineScope scope = CombineScope::AllWeightLayers;
 };
+
+// One weight layer pruned the scheme's way at spec.density (spec.scope not applied): `w` holds
+// the weights kept, in lw's layout (column combining: magnitude-pruned only, the front end
+// combines them; its storage counts the conflicts combining prunes), with the storage. What
+// pack_with_scheme and `ccsim train --scheme` do to each layer in scope.
+SparseLayer scheme_prune(LayerWeights lw, const SchemeSpec& spec);
 
 struct SchemeLayerStorage {
   std::string layer;

@@ -12,6 +12,7 @@
 #include "models/network_json.hpp"
 #include "models/pack.hpp"
 #include "models/packed_file.hpp"
+#include "models/scheme_packing.hpp"
 #include "models/train/train.hpp"
 #include "sim/cli_checks.hpp"
 #include "sim/commands.hpp"
@@ -26,6 +27,7 @@ namespace {
 struct TrainArgs {
   model::TrainOptions options;
   std::string mode = "combine";
+  std::string scheme;  // --scheme: PruneMode::Scheme
   std::string output;
   std::string export_json;
   std::string report;
@@ -124,6 +126,10 @@ void run_train(TrainArgs& a) {
   auto& o = a.options;
   o.mode = a.mode == "dense" ? model::PruneMode::Dense
                              : (a.mode == "prune" ? model::PruneMode::Prune : model::PruneMode::Combine);
+  if (!a.scheme.empty()) {
+    o.mode = model::PruneMode::Scheme;
+    o.scheme = model::parse_sparsity_scheme(a.scheme);
+  }
   const model::TrainResult result = train(a);
   const model::Network net = result.network();
 
@@ -136,9 +142,29 @@ void run_train(TrainArgs& a) {
   pack_options.scope = model::CombineScope::AllWeightLayers;
   pack_options.activation_bits = o.activation_bits;
   pack_options.weight_bits = o.weight_bits;
-  model::PackResult packed = model::pack_network(net, pack_options, calib);
+  model::PackResult packed;
+  if (o.mode == model::PruneMode::Scheme && o.scheme != model::SparsityScheme::NM) {
+    // Packed as explore packs the scheme (ternary's +-scale values), in the scope it trained:
+    // pruning again at the trained density keeps what training kept. N:M packs as below, one
+    // column per array column: a packed file keeps each column in one group, so N:M's mapping onto
+    // its multiplexers is explore's (a sweep with scheme nm on the exported network).
+    model::SchemeSpec spec;
+    spec.scheme = o.scheme;
+    spec.density = o.density;
+    spec.params = o.scheme_params;
+    spec.activation_bits = o.activation_bits;
+    spec.weight_bits = o.weight_bits;
+    spec.scope = model::CombineScope::Reference;
+    packed.packed = model::pack_with_scheme(net, spec, calib).packed;
+  } else {
+    packed = model::pack_network(net, pack_options, calib);
+    if (o.mode == model::PruneMode::Scheme) {
+      std::cerr << "ccsim: note: the packed file maps the N:M layers one column per array column; explore maps "
+                   "them onto N:M multiplexers (scheme nm on --export's network)\n";
+    }
+  }
   std::ostringstream prov;
-  prov << "ccsim train --mode " << a.mode << " " << result.fingerprint.dump();
+  prov << "ccsim train --mode " << (a.scheme.empty() ? a.mode : "scheme " + a.scheme) << " " << result.fingerprint.dump();
   packed.packed.provenance = {result.trained_graph ? o.init : "ccsim train", "ccsim 0.1.0", prov.str()};
   const double int8_accuracy = golden_accuracy(packed.packed, o.data_dir, o.max_test_samples);
   std::cout << std::fixed << std::setprecision(2);
@@ -198,6 +224,20 @@ void add_train_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--mode", a->mode, "dense, prune (magnitude only) or combine (joint optimization)")
       ->check(CLI::IsMember({"dense", "prune", "combine"}))->capture_default_str();
+  cmd->add_option("--scheme", a->scheme,
+                  "train under another sparsity scheme's constraint instead of combining: the convolutions after "
+                  "the first are pruned its way at the pruning epochs down to --density (the reference's scope), "
+                  "and the result is packed as explore packs the scheme")
+      ->check(CLI::IsMember({"bitmap", "csr", "nm", "pcnn", "periodic", "ternary"}));
+  cmd->add_option("--density", o.density, "--scheme: the fraction of weights kept at the end in the pruned layers")
+      ->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  cmd->add_option("--m", o.scheme_params.m, "--scheme nm: group size m (n follows the density)")->check(kPositive);
+  cmd->add_option("--patterns", o.scheme_params.patterns, "--scheme pcnn: patterns per layer (Np)")->check(kPositive);
+  cmd->add_option("--pcnn-vector", o.scheme_params.pcnn_vector, "--scheme pcnn: input channels per 1-D pattern on 1x1 layers")
+      ->check(CLI::Range(1, 64));
+  cmd->add_option("--period", o.scheme_params.period, "--scheme periodic: period P")->check(CLI::Range(1, 65536));
+  cmd->add_option("--block", o.scheme_params.block, "--scheme ternary: weights per block (N)")->check(CLI::Range(1, 32));
+  cmd->add_flag("--restricted", o.scheme_params.restricted, "--scheme ternary: one non-zero per half-block");
   cmd->add_option("--epochs", o.epochs, "training epochs (0: only --qat-epochs, e.g. on an --init network)")
       ->check(kNonNegative)->capture_default_str();
   cmd->add_option("--qat-epochs", o.qat_epochs,
@@ -246,6 +286,15 @@ void add_train_command(CLI::App& app) {
     for (const char* flag : {"--filters", "--layers", "--strides", "--groups"}) {
       a->shift_flags_given = a->shift_flags_given || cmd->count(flag) > 0;
     }
+    if (!a->scheme.empty() && cmd->count("--mode") > 0) {
+      throw std::invalid_argument("--scheme sets the training mode: drop --mode " + a->mode);
+    }
+    if (a->scheme.empty()) {
+      for (const char* flag : {"--density", "--m", "--patterns", "--pcnn-vector", "--period", "--block", "--restricted"}) {
+        if (cmd->count(flag) > 0) throw std::invalid_argument(std::string(flag) + " goes with --scheme");
+      }
+    }
+    if (!(a->options.density > 0.0)) throw std::invalid_argument("--density must be > 0");
     run_train(*a);
   });
 }

@@ -385,11 +385,14 @@ Sweep load_sweep(const std::string& path) {
         json_read::value_as<bool>(v);
       } else if (k == "m" || k == "patterns" || k == "period" || k == "block") {
         if (json_read::value_as<int>(v) < 1) throw std::invalid_argument("must be >= 1");
+      } else if (k == "scope") {
+        const auto scope = json_read::value_as<std::string>(v);
+        if (scope != "all" && scope != "reference") throw std::invalid_argument("must be \"all\" or \"reference\"");
       } else if (k == "pcnn_vector") {
         const int length = json_read::value_as<int>(v);
         if (length < 1 || length > 64) throw std::invalid_argument("must be 1 to 64");
       } else {
-        throw std::invalid_argument("unknown key (m, patterns, pcnn_vector, period, block, restricted)");
+        throw std::invalid_argument("unknown key (m, patterns, pcnn_vector, period, block, restricted, scope)");
       }
     } catch (const std::invalid_argument& e) {
       throw std::invalid_argument(path + ": scheme_params '" + k + "': " + e.what());

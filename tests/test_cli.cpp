@@ -682,6 +682,33 @@ TEST_F(Cli, RunCycleFastTlmAndWaveform) {
 
 // `ccsim train` end to end on a few batches: the packed file it writes is what the golden model
 // scores, and the report records the options that shaped the run (the training table reads them).
+// train --scheme: a PCNN-trained network's packed file runs bit-exact in cycle mode, its report
+// says the scheme, and what does not go with it is refused.
+TEST_F(Cli, TrainUnderAnotherSchemeAndItsRefusals) {
+  const std::string base = "train --filters 4 8 8 --layers 1 1 1 --strides 1 2 2 --max-train-samples 256 "
+                           "--max-test-samples 100 --batch-size 64 --threads 1 --calib-count 64 --prune-steps 1 --epochs 2 ";
+  Result r = run(base + "--scheme pcnn --density 0.5 --patterns 4 -o " + path("p.ccpack") + " --report " + path("p.json"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto o = nlohmann::json::parse(read_file(path("p.json"))).at("options");
+  EXPECT_EQ(o.at("mode"), "scheme");
+  EXPECT_EQ(o.at("scheme").at("name"), "pcnn");
+  EXPECT_EQ(o.at("scheme").at("patterns"), 4);
+  r = run("run " + path("p.ccpack") + " --mode cycle --array 8x8 --dataset /usr/share/datasets/fashion-mnist --count 1");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("PASS"), std::string::npos) << r.output;
+
+  const auto refused = [&](const std::string& args, const std::string& fragment) {
+    const Result f = run(args);
+    EXPECT_NE(f.status, 0) << args << "\n" << f.output;
+    EXPECT_NE(f.output.find(fragment), std::string::npos) << args << "\n" << f.output;
+  };
+  refused(base + "--scheme cc", "--scheme: cc not in");
+  refused(base + "--scheme nm --mode prune", "--scheme sets the training mode: drop --mode prune");
+  refused(base + "--density 0.5", "--density goes with --scheme");
+  refused("train --scheme nm --epochs 1 --init " + std::string(CCSIM_SOURCE_DIR) + "/tests/models/fmnist-resnet.onnx",
+          "--scheme trains the built-in shift network");
+}
+
 TEST_F(Cli, TrainWritesPackedNetworkReportAndExport) {
   const std::string base = "train --filters 4 8 8 --layers 1 1 1 --strides 1 2 2 --groups 2 2 4 "
                            "--max-train-samples 256 --max-test-samples 300 --batch-size 64 --threads 1 "

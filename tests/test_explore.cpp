@@ -114,6 +114,33 @@ TEST(SchemePacking, StorageWithoutPackingIsThePackingsStorage) {
   }
 }
 
+// scope "reference": the first weight layer and the classifier stay dense (stored dense, not
+// mapped onto N:M multiplexers); the layers between are pruned as with every layer in scope.
+TEST(SchemePacking, ReferenceScopeLeavesTheFirstLayerAndTheClassifierDense) {
+  const auto net = test::shift_net(44, 1.0);
+  model::SchemeSpec spec;
+  spec.scheme = model::SparsityScheme::NM;
+  spec.density = 0.5;
+  spec.timing_only = true;
+  const auto all = model::pack_with_scheme(net, spec, {});
+  spec.scope = model::CombineScope::Reference;
+  const auto reference = model::pack_with_scheme(net, spec, {});
+  EXPECT_GT(reference.nonzeros, all.nonzeros);
+  std::vector<const model::PackedLayer*> matmuls;
+  for (const auto& l : reference.packed.layers) {
+    if (l.kind == model::OpKind::Matmul) matmuls.push_back(&l);
+  }
+  ASSERT_GE(matmuls.size(), 3u);
+  for (const auto* l : {matmuls.front(), matmuls.back()}) {
+    EXPECT_EQ(l->packed_cols(), l->cols()) << l->name << ": one column per array column";
+    for (const auto& g : l->groups) EXPECT_EQ(g.size(), 1u) << l->name;
+  }
+  EXPECT_EQ(matmuls[1]->packed_cols(), (matmuls[1]->cols() + 3) / 4 * 2) << "2:4 in scope";
+  const auto& first = reference.storage.front().storage;
+  EXPECT_EQ(first.index_bits, 0) << "stored dense";
+  EXPECT_EQ(first.value_bits, matmuls.front()->rows() * static_cast<std::int64_t>(matmuls.front()->cols()) * 8);
+}
+
 TEST(EnergyModel, CountersTimesTable) {
   hw::LayerStats s;
   s.busy_slots = 10;
@@ -825,6 +852,7 @@ TEST_F(ExploreCli, BadSweepsFailCleanly) {
   fails({{"network", net}, {"accuracy", {{"count", 10}}}}, "accuracy: unknown key 'count'");
   fails({{"network", net}, {"accuracy", 10}}, "accuracy: must be an object");
   fails({{"network", net}, {"accuracy", {{"images", 10}, {"target", 1.5}}}}, "accuracy: target must be a top-1 accuracy in (0, 1]");
+  fails({{"network", net}, {"scheme_params", {{"scope", "first"}}}}, "scheme_params 'scope': must be \"all\" or \"reference\"");
   fails({{"network", net}, {"accuracy", {{"target", 0.8}}}}, "accuracy: target needs images > 0");
   fails({{"network", net}, {"accuracy", {{"images", 20000}}}}, "accuracy: 20000 images asked, the test split");
   fails({{"network", net}, {"scheme_params", {{"m", "four"}}}}, "scheme_params 'm': expected an integer");

@@ -13,6 +13,8 @@
 #include "models/idx_dataset.hpp"
 #include "models/onnx_import.hpp"
 #include "models/pack.hpp"
+#include "models/scheme_packing.hpp"
+#include <set>
 #include "models/train/train.hpp"
 #include "tests/test_util.hpp"
 
@@ -174,6 +176,71 @@ TEST(Train, CombinedMasksStayZeroAndPackWithoutFurtherPruning) {
   const auto expect = model->forward(calib).contiguous();
   const auto ours = run_float(net, batch).output;
   for (std::int64_t i = 0; i < expect.numel(); ++i) ASSERT_NEAR(ours.data[i], expect.data_ptr<float>()[i], 1e-4) << i;
+}
+
+// Training under another scheme (issue 17): the convolutions after the first end with the
+// scheme's structure at its density (2 of every 4 along the reduction; PCNN: every 1-D vector of
+// 8 input channels on one of the layer's 2 patterns), the first stays dense, masked weights get no
+// gradient, and packing the exported network the scheme's way prunes nothing more.
+TEST(Train, SchemeTrainingEndsWithTheSchemesStructure) {
+  for (const auto scheme : {SparsityScheme::NM, SparsityScheme::Pcnn}) {
+    TrainOptions o = small_options();
+    o.mode = PruneMode::Scheme;
+    o.scheme = scheme;
+    o.density = 0.5;
+    o.scheme_params.patterns = 2;
+    const TrainResult r = train_network(o, nullptr);
+    const auto& convs = r.model->convs();
+    EXPECT_EQ(convs[0].mask.sum().item<float>(), convs[0].mask.numel()) << "the first layer stays dense";
+    for (std::size_t i = 1; i < convs.size(); ++i) {
+      const auto m = convs[i].mask.reshape({convs[i].mask.size(0), -1}).contiguous();
+      const std::int64_t rows = m.size(0), cols = m.size(1);
+      const float* v = m.data_ptr<float>();
+      if (scheme == SparsityScheme::NM) {
+        ASSERT_EQ(cols % 4, 0);
+        for (std::int64_t r0 = 0; r0 < rows; ++r0) {
+          for (std::int64_t g = 0; g < cols; g += 4) {
+            EXPECT_EQ(v[r0 * cols + g] + v[r0 * cols + g + 1] + v[r0 * cols + g + 2] + v[r0 * cols + g + 3], 2.0f)
+                << convs[i].name << " row " << r0 << " group " << g / 4;
+          }
+        }
+      } else {
+        std::set<int> patterns;
+        for (std::int64_t r0 = 0; r0 < rows; ++r0) {
+          for (std::int64_t g = 0; g < cols; g += 8) {
+            int bits = 0, kept = 0;
+            for (std::int64_t k = g; k < std::min(cols, g + 8); ++k) {
+              bits |= (v[r0 * cols + k] != 0.0f) << (k - g);
+              kept += v[r0 * cols + k] != 0.0f;
+            }
+            patterns.insert(bits);
+            EXPECT_EQ(kept, 4) << convs[i].name;
+          }
+        }
+        EXPECT_LE(patterns.size(), 2u) << convs[i].name;
+      }
+    }
+    auto model = r.model;
+    model->train();
+    model->zero_grad();
+    torch::nn::functional::cross_entropy(model->forward(torch::randn({4, 1, 28, 28})), torch::tensor({1, 2, 3, 4}, torch::kInt64))
+        .backward();
+    for (std::size_t i = 1; i < convs.size(); ++i) {
+      EXPECT_EQ((convs[i].conv->weight.grad() * (1 - convs[i].mask)).abs().max().item<float>(), 0.0f) << convs[i].name;
+    }
+    const Network net = r.network();
+    std::int64_t nonzeros = 0;
+    for (const auto& l : net.layers) {
+      for (const float w : l.weight) nonzeros += w != 0.0f;
+    }
+    SchemeSpec spec;
+    spec.scheme = scheme;
+    spec.density = o.density;
+    spec.params = o.scheme_params;
+    spec.scope = CombineScope::Reference;
+    spec.timing_only = true;
+    EXPECT_EQ(pack_with_scheme(net, spec, {}).nonzeros, nonzeros) << to_string(scheme);
+  }
 }
 
 TEST(Train, CheckpointResumeReproducesAnUninterruptedRun) {

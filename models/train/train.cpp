@@ -13,6 +13,7 @@
 #include "models/column_combine.hpp"
 #include "models/idx_dataset.hpp"
 #include "models/network_json.hpp"
+#include "models/scheme_packing.hpp"
 #include "models/train/trainee.hpp"
 
 namespace ccsim::model {
@@ -40,6 +41,21 @@ torch::Tensor magnitude_mask(const torch::Tensor& w, double keep_fraction) {
   return (w.abs() >= threshold).to(torch::kFloat32);
 }
 
+torch::Tensor scheme_mask(const torch::Tensor& w, double density, const TrainOptions& o) {
+  const torch::Tensor weights = w.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+  LayerWeights lw{static_cast<int>(w.size(0)), static_cast<int>(w.size(1)), static_cast<int>(w.size(2)),
+                  static_cast<int>(w.size(3)),
+                  std::vector<float>(weights.data_ptr<float>(), weights.data_ptr<float>() + weights.numel())};
+  SchemeSpec spec;
+  spec.scheme = o.scheme;
+  spec.density = std::clamp(density, 1e-9, 1.0);
+  spec.params = o.scheme_params;
+  const SparseLayer kept = scheme_prune(std::move(lw), spec);
+  std::vector<float> mask(kept.w.size());
+  for (std::size_t k = 0; k < mask.size(); ++k) mask[k] = kept.w[k] != 0.0f ? 1.0f : 0.0f;
+  return torch::from_blob(mask.data(), w.sizes(), torch::kFloat32).clone().to(w.device());
+}
+
 }  // namespace detail
 
 namespace {
@@ -53,6 +69,7 @@ const char* mode_name(PruneMode m) {
     case PruneMode::Dense: return "dense";
     case PruneMode::Prune: return "prune";
     case PruneMode::Combine: return "combine";
+    case PruneMode::Scheme: return "scheme";
   }
   return "?";
 }
@@ -126,6 +143,10 @@ class ShiftTrainee : public detail::Trainee {
   void prune(double p, const TrainOptions& o, Groups& groups) override {
     torch::NoGradGuard no_grad;
     auto& convs = model_->convs();
+    if (o.mode == PruneMode::Scheme) {
+      for (std::size_t i = 1; i < convs.size(); ++i) convs[i].mask.copy_(detail::scheme_mask(convs[i].conv->weight, 1.0 - p, o));
+      return;
+    }
     for (std::size_t i = 0; i < convs.size(); ++i) {
       MaskedConv& mc = convs[i];
       if (mc.alpha <= 1) continue;
@@ -196,6 +217,13 @@ Data load_data(const TrainOptions& o, const Preprocess& p, const Shape& input, i
         "train fraction, gamma, prune)");
   }
   if (o.resume && o.checkpoint.empty()) throw std::invalid_argument("--resume needs --checkpoint FILE");
+  if (o.mode == PruneMode::Scheme) {
+    if (o.scheme == SparsityScheme::Dense || o.scheme == SparsityScheme::ColumnCombine) {
+      throw std::invalid_argument("training with scheme " + to_string(o.scheme) + ": use --mode " +
+                                  (o.scheme == SparsityScheme::Dense ? "dense" : "combine"));
+    }
+    if (!(o.density > 0.0 && o.density <= 1.0)) throw std::invalid_argument("--density must be in (0, 1]");
+  }
   Data d;
   d.train = load_split(o.data_dir, "train", o.max_train_samples, p, input, classes);
   d.test = load_split(o.data_dir, "t10k", o.max_test_samples, p, input, classes);
@@ -342,6 +370,12 @@ nlohmann::json TrainOptions::to_json() const {
   // Only when not 8: checkpoints written before the widths existed still resume.
   if (activation_bits != 8) j["activation_bits"] = activation_bits;
   if (weight_bits != 8) j["weight_bits"] = weight_bits;
+  if (mode == PruneMode::Scheme) {
+    const SparsityParams& p = scheme_params;
+    j["scheme"] = {{"name", to_string(scheme)},     {"density", density},         {"bits", p.bits},
+                   {"m", p.m},                      {"patterns", p.patterns},     {"pcnn_vector", p.pcnn_vector},
+                   {"period", p.period},            {"block", p.block},           {"restricted", p.restricted}};
+  }
   return j;
 }
 
@@ -360,7 +394,9 @@ std::vector<std::pair<int, double>> prune_schedule(const TrainOptions& o) {
     // last at the start of epoch half + 1.
     const int epoch = 1 + (i * half + steps / 2) / steps;
     const double t = static_cast<double>(i) / steps;
-    if (epoch <= o.epochs) out.emplace_back(epoch, o.final_prune * (1.0 - std::pow(1.0 - t, 3.0)));
+    // Scheme mode ends at the scheme's density: p = 1 - density.
+    const double final_prune = o.mode == PruneMode::Scheme ? 1.0 - o.density : o.final_prune;
+    if (epoch <= o.epochs) out.emplace_back(epoch, final_prune * (1.0 - std::pow(1.0 - t, 3.0)));
   }
   return out;
 }
@@ -385,7 +421,7 @@ TrainResult train_network(const TrainOptions& o, const std::function<void(const 
       result.model->load_from(init);
       // Magnitude pruning alone would leave the groups stale; dense and combine keep the masks
       // (or recombine them), so a combined network keeps its packing.
-      if (o.mode != PruneMode::Prune) groups = combined_groups(init, result.model);
+      if (o.mode != PruneMode::Prune && o.mode != PruneMode::Scheme) groups = combined_groups(init, result.model);
     } catch (const std::invalid_argument& e) {
       throw std::runtime_error(o.init + ": " + e.what());
     }

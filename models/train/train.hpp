@@ -18,6 +18,7 @@
 
 #include "models/network.hpp"
 #include "models/pack.hpp"
+#include "models/sparsity_formats.hpp"
 #include "models/train/shiftnet.hpp"
 
 namespace ccsim::model {
@@ -26,6 +27,7 @@ enum class PruneMode {
   Dense,    // no pruning
   Prune,    // magnitude pruning only (the "pruned-only" baseline)
   Combine,  // magnitude pruning + column combining (the paper)
+  Scheme,   // another sparsity scheme's constraint (TrainOptions::scheme), for equal-accuracy comparisons
 };
 
 struct TrainOptions {
@@ -41,6 +43,14 @@ struct TrainOptions {
   int prune_steps = 10;  // pruning epochs, capped at half the epochs
   double final_prune = 0.8;
   PruneMode mode = PruneMode::Combine;
+  // PruneMode::Scheme: at each pruning epoch every convolution after the first (the reference's
+  // scope: the first layer and the classifier stay dense) is pruned afresh the scheme's way
+  // (scheme_prune) to density 1 - p, p rising on the cubic schedule to 1 - `density`, and the
+  // weights it drops are masked. Ternary trains its block mask; its +-scale values are applied
+  // when packing. Bitmap, CSR, N:M, PCNN, periodic and ternary (column combining is Combine).
+  SparsityScheme scheme = SparsityScheme::Dense;
+  double density = 0.25;
+  SparsityParams scheme_params;
   double train_fraction = 1.0;
   int max_train_samples = 0;  // 0 = all (tests use a few batches)
   int max_test_samples = 0;

@@ -160,6 +160,10 @@ std::vector<CombineOptions> graph_combine_plan(const Network& net, const GraphCo
 
 TrainResult train_graph(const Network& init, const TrainOptions& o, const GraphCombineOptions& c,
                         const std::function<void(const EpochStats&)>& on_epoch) {
+  if (o.mode == PruneMode::Scheme) {
+    throw std::invalid_argument("--scheme trains the built-in shift network (or an --init network it exported); "
+                                "imported layer graphs train with --mode dense, prune or combine");
+  }
   const std::vector<CombineOptions> plan = graph_combine_plan(init, c);
   const std::vector<Shape> outputs = output_shapes(init);
   const int classes = outputs.empty() ? init.input.size() : outputs.back().size();

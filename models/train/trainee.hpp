@@ -30,6 +30,9 @@ Split load_split(const std::string& dir, const std::string& split, int limit, co
 
 // Keeps the largest-magnitude `keep_fraction` of a weight tensor (ties: all equal to the threshold).
 torch::Tensor magnitude_mask(const torch::Tensor& w, double keep_fraction);
+// 1 where the scheme (o.scheme, o.scheme_params) pruning conv weight w (out x in x kh x kw) to
+// `density` keeps a weight, else 0.
+torch::Tensor scheme_mask(const torch::Tensor& w, double density, const TrainOptions& o);
 
 struct Utilization {
   std::int64_t nonzeros = 0;
