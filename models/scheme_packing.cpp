@@ -39,9 +39,7 @@ std::vector<float> magnitude_prune(const std::vector<float>& w, double density) 
   return out;
 }
 
-int count_for(double density, int positions) {
-  return std::clamp(static_cast<int>(std::lround(density * positions)), 1, positions);
-}
+int count_for(double density, int positions) { return scheme_count_for(density, positions); }
 
 // Each group of m consecutive original columns -> n packed columns selecting among the m.
 void map_n_of_m(PackedLayer& l, int n, int m) {
@@ -103,14 +101,13 @@ void check_density(double density) {
 // Weight layer `layer`'s filter matrix pruned the scheme's way at spec.density, in place, and its
 // storage; `weights` gets the layer's weight count (Co Ci K). A layer outside spec.scope stays
 // as it is, stored dense.
-SparseLayer prune_for_scheme(const Network& net, std::size_t index, const Shape& in, const SchemeSpec& spec,
-                             std::int64_t& weights, Layer& layer) {
+SparseLayer prune_for_scheme(bool in_scope, const Shape& in, const SchemeSpec& spec, std::int64_t& weights, Layer& layer) {
   FilterMatrix fm = filter_matrix(layer, in);
   const int K = layer.kind == LayerKind::Conv ? layer.window.kh * layer.window.kw : 1;
   const LayerWeights lw{fm.rows, fm.cols / K, layer.kind == LayerKind::Conv ? layer.window.kh : 1,
                         layer.kind == LayerKind::Conv ? layer.window.kw : 1, std::move(fm.values)};
   weights = lw.size();
-  if (!in_combine_scope(net, index, spec.scope)) {
+  if (!in_scope) {
     SparseLayer s = apply_sparsity(SparsityScheme::Dense, lw, spec.params);
     s.w.clear();
     return s;
@@ -122,7 +119,24 @@ SparseLayer prune_for_scheme(const Network& net, std::size_t index, const Shape&
   return s;
 }
 
+// Names of the weight layers in `scope`, decided on the network as the front end folds it (as
+// pack_network decides it: a standalone batch norm before the first convolution becomes the first
+// weight layer there).
+std::set<std::string> names_in_scope(const Network& net, CombineScope scope) {
+  std::set<std::string> names;
+  Network folded = net;
+  fold_batch_norm(folded);
+  for (std::size_t i = 0; i < folded.layers.size(); ++i) {
+    if (in_combine_scope(folded, i, scope)) names.insert(folded.layers[i].name);
+  }
+  return names;
+}
+
 }  // namespace
+
+int scheme_count_for(double density, int positions) {
+  return std::clamp(static_cast<int>(std::lround(density * positions)), 1, positions);
+}
 
 SparseLayer scheme_prune(LayerWeights lw, const SchemeSpec& spec) {
   check_density(spec.density);
@@ -161,11 +175,12 @@ SchemeStorage scheme_storage(Network net, const SchemeSpec& spec) {
   check_density(spec.density);
   const auto shapes = infer_shapes(net);
   SchemeStorage out;
+  const std::set<std::string> scope = names_in_scope(net, spec.scope);
   for (std::size_t i = 0; i < net.layers.size(); ++i) {
     Layer& layer = net.layers[i];
     if (!layer.has_weights()) continue;
     std::int64_t weights = 0;
-    SparseLayer s = prune_for_scheme(net, i, shapes[i], spec, weights, layer);
+    SparseLayer s = prune_for_scheme(scope.count(layer.name) > 0, shapes[i], spec, weights, layer);
     out.weights += weights;
     out.nonzeros += s.nonzeros;
     out.value_bits += s.value_bits;
@@ -181,19 +196,22 @@ SchemePack pack_with_scheme(Network net, const SchemeSpec& spec, const FloatTens
   SchemePack out;
   std::map<std::string, SparseLayer> formats;
   std::set<std::string> outside_scope;  // weight layers spec.scope leaves dense
+  const std::set<std::string> scope = names_in_scope(net, spec.scope);
   for (std::size_t i = 0; i < net.layers.size(); ++i) {
     Layer& layer = net.layers[i];
     if (!layer.has_weights()) continue;
-    if (!in_combine_scope(net, i, spec.scope)) outside_scope.insert(layer.name);
+    const bool in_scope = scope.count(layer.name) > 0;
+    if (!in_scope) outside_scope.insert(layer.name);
     std::int64_t weights = 0;
-    SparseLayer s = prune_for_scheme(net, i, shapes[i], spec, weights, layer);
+    SparseLayer s = prune_for_scheme(in_scope, shapes[i], spec, weights, layer);
     // Column combining keeps the groups a layer was trained with (the joint optimization);
     // every other scheme maps one column per array column.
     // Groups of single columns (a dense-trained layer) carry nothing to keep.
     const bool trained_groups =
         layer.column_groups && std::any_of(layer.column_groups->groups.begin(), layer.column_groups->groups.end(),
                                            [](const auto& g) { return g.size() > 1; });
-    if (spec.scheme != SparsityScheme::ColumnCombine || !trained_groups) layer.column_groups.reset();
+    // A layer outside the scope stays dense: no groups (pack_network would keep carried ones).
+    if (spec.scheme != SparsityScheme::ColumnCombine || !trained_groups || !in_scope) layer.column_groups.reset();
     out.nonzeros += s.nonzeros;
     out.weights += weights;
     formats[layer.name] = std::move(s);
@@ -212,9 +230,9 @@ SchemePack pack_with_scheme(Network net, const SchemeSpec& spec, const FloatTens
   for (auto& l : out.packed.layers) {
     if (l.kind != OpKind::Matmul) continue;
     const auto found = formats.find(l.name);
-    // A layer the front end created (a standalone batch norm as a depthwise 1x1) is in every
-    // layer's scope only.
-    const bool in_scope = found != formats.end() ? !outside_scope.count(l.name) : spec.scope == CombineScope::AllWeightLayers;
+    // A layer the front end created (a standalone batch norm as a depthwise 1x1) by its scope on
+    // the folded network.
+    const bool in_scope = found != formats.end() ? !outside_scope.count(l.name) : scope.count(l.name) > 0;
     if (spec.scheme == SparsityScheme::NM && in_scope) map_n_of_m(l, count_for(spec.density, spec.params.m), spec.params.m);
     // A layer the front end created is stored whole, as packed.
     const bool packed_form = (spec.scheme == SparsityScheme::ColumnCombine && in_scope) || found == formats.end();

@@ -42,6 +42,10 @@ struct SchemeSpec {
 // pack_with_scheme and `ccsim train --scheme` do to each layer in scope.
 SparseLayer scheme_prune(LayerWeights lw, const SchemeSpec& spec);
 
+// The count a density keeps of `positions` (N:M's n of m, PCNN's and periodic's per kernel,
+// ternary's per block): round(density x positions), at least 1.
+int scheme_count_for(double density, int positions);
+
 struct SchemeLayerStorage {
   std::string layer;
   SparseLayer storage;  // value and index bits (weights not kept)

@@ -220,30 +220,43 @@ std::string at_accuracy_path(const std::string& output) {
   return (csv ? output.substr(0, output.size() - suffix.size()) : output) + ".at-accuracy.csv";
 }
 
-void write_at_accuracy(const Sweep& sweep, const std::string& output, bool quiet) {
-  if (!sweep.accuracy_target) return;
-  std::string header;
-  const auto by_id = read_rows(output, header);
+// Selected before anything is written, so a selection that fails leaves no results file behind.
+struct AtAccuracy {
+  std::string path;
+  std::string text;
+  std::size_t rows = 0;
+  std::vector<std::string> unreached;
+};
+
+std::optional<AtAccuracy> at_accuracy(const Sweep& sweep, const std::string& output, const std::string& header,
+                                      const std::map<std::string, std::string>& rows) {
+  if (!sweep.accuracy_target) return std::nullopt;
   std::vector<std::string> lines;
   for (const auto& p : sweep.points) {
-    const auto it = by_id.find(p.id);
-    if (it != by_id.end()) lines.push_back(it->second);
+    const auto it = rows.find(p.id);
+    if (it != rows.end()) lines.push_back(it->second);
   }
-  std::vector<std::string> unreached;
+  AtAccuracy a;
+  a.path = at_accuracy_path(output);
   std::vector<std::string> selected;
   try {
-    selected = rows_at_accuracy(header, lines, *sweep.accuracy_target, unreached);
+    selected = rows_at_accuracy(header, lines, *sweep.accuracy_target, a.unreached);
   } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument(output + ": " + e.what());
+    throw std::invalid_argument(output + ": accuracy.target: " + e.what() + "; nothing written");
   }
-  std::string text = header + "\n";
-  for (const auto& line : selected) text += line + "\n";
-  const std::string path = at_accuracy_path(output);
-  write_file_atomic(path, text);
-  for (const auto& u : unreached) std::cerr << "explore: note: " << u << "\n";
+  a.text = header + "\n";
+  for (const auto& line : selected) a.text += line + "\n";
+  a.rows = selected.size();
+  return a;
+}
+
+void write_at_accuracy(const std::optional<AtAccuracy>& a, double target, bool quiet) {
+  if (!a) return;
+  write_file_atomic(a->path, a->text);
+  for (const auto& u : a->unreached) std::cerr << "explore: note: " << u << "\n";
   if (!quiet) {
-    std::cerr << "explore: " << selected.size() << " point(s) at top-1 >= " << *sweep.accuracy_target
-              << " (the lowest density reaching it, per set of points differing only in density): " << path << "\n";
+    std::cerr << "explore: " << a->rows << " point(s) at top-1 >= " << target
+              << " (the lowest density reaching it, per set of points differing only in density): " << a->path << "\n";
   }
 }
 
@@ -478,9 +491,10 @@ void explore_command(const ExploreArgs& a) {
     if (in_shard(id, shard, shards)) mine[id] = line;
   }
   const std::vector<std::string> order = sweep_order(sweep);
+  const std::optional<AtAccuracy> equal = shards == 1 ? at_accuracy(sweep, a.output, header, mine) : std::nullopt;
   write_results(a.output, header, mine, order);
   journal.finish();
-  if (shards == 1) write_at_accuracy(sweep, a.output, a.quiet);
+  write_at_accuracy(equal, sweep.accuracy_target.value_or(0.0), a.quiet);
   if (!a.json.empty()) {
     // Re-read through the CSV so both outputs hold the same rows.
     std::string h;
@@ -545,9 +559,10 @@ void merge_files(const std::vector<std::string>& inputs, const std::string& outp
                                   "); nothing written");
     }
   }
+  const std::optional<AtAccuracy> equal = sweep_loaded ? at_accuracy(*sweep_loaded, output, header, rows) : std::nullopt;
   write_results(output, header, rows, order);
   if (!quiet) std::cout << "merged " << rows.size() << " points from " << inputs.size() << " files into " << output << "\n";
-  if (sweep_loaded) write_at_accuracy(*sweep_loaded, output, quiet);
+  if (sweep_loaded) write_at_accuracy(equal, sweep_loaded->accuracy_target.value_or(0.0), quiet);
 }
 
 }  // namespace

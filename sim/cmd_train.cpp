@@ -1,5 +1,7 @@
 #include <cstdio>
 #include <iomanip>
+#include <algorithm>
+#include <map>
 #include <iostream>
 #include <sstream>
 
@@ -292,6 +294,21 @@ void add_train_command(CLI::App& app) {
     if (a->scheme.empty()) {
       for (const char* flag : {"--density", "--m", "--patterns", "--pcnn-vector", "--period", "--block", "--restricted"}) {
         if (cmd->count(flag) > 0) throw std::invalid_argument(std::string(flag) + " goes with --scheme");
+      }
+    } else {
+      // A flag the scheme does not read would be ignored: refused instead.
+      const std::map<std::string, std::vector<std::string>> own = {
+          {"nm", {"--m"}}, {"pcnn", {"--patterns", "--pcnn-vector"}}, {"periodic", {"--period"}},
+          {"ternary", {"--block", "--restricted"}}};
+      const auto it = own.find(a->scheme);
+      for (const char* flag : {"--m", "--patterns", "--pcnn-vector", "--period", "--block", "--restricted"}) {
+        const bool its = it != own.end() && std::find(it->second.begin(), it->second.end(), flag) != it->second.end();
+        if (cmd->count(flag) > 0 && !its) throw std::invalid_argument(std::string(flag) + " does not go with --scheme " + a->scheme);
+      }
+      for (const char* flag : {"--final-prune", "--gamma"}) {
+        if (cmd->count(flag) > 0) {
+          throw std::invalid_argument(std::string(flag) + " is column combining's: --scheme prunes to --density");
+        }
       }
     }
     if (!(a->options.density > 0.0)) throw std::invalid_argument("--density must be > 0");

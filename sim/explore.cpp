@@ -7,6 +7,7 @@
 #include <set>
 
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <cstdio>
 #include <fstream>
@@ -376,8 +377,16 @@ std::vector<std::string> rows_at_accuracy(const std::string& header, const std::
       if (values[c].size() > 1) shown += (shown.empty() ? "" : ", ") + names[c] + "=" + cells[c];
     }
     if (cells[accuracy].empty()) throw std::invalid_argument("point " + cells[0] + " has no accuracy (the sweep's accuracy.images)");
-    const double acc = std::stod(cells[accuracy]);
-    const double d = std::stod(cells[density]);
+    const auto number = [&](std::size_t c) {
+      char* end = nullptr;
+      const double v = std::strtod(cells[c].c_str(), &end);
+      if (end == cells[c].c_str() || *end != '\0' || !std::isfinite(v)) {
+        throw std::invalid_argument("point " + cells[0] + ": " + names[c] + " '" + cells[c] + "' is not a number");
+      }
+      return v;
+    };
+    const double acc = number(accuracy);
+    const double d = number(density);
     const auto [it, fresh] = set_of.emplace(key, sets.size());
     if (fresh) sets.push_back({shown.empty() ? "the sweep's points" : shown});
     Set& s = sets[it->second];

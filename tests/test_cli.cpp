@@ -705,6 +705,11 @@ TEST_F(Cli, TrainUnderAnotherSchemeAndItsRefusals) {
   refused(base + "--scheme cc", "--scheme: cc not in");
   refused(base + "--scheme nm --mode prune", "--scheme sets the training mode: drop --mode prune");
   refused(base + "--density 0.5", "--density goes with --scheme");
+  refused(base + "--scheme nm --patterns 4", "--patterns does not go with --scheme nm");
+  refused(base + "--scheme csr --final-prune 0.5", "--final-prune is column combining's");
+  refused(base + "--scheme periodic --density 0.5", "prunes nothing in this network");
+  refused(base + "--scheme ternary --restricted --density 0.5", "--restricted: the restricted code keeps 2 of every block");
+  refused("train --filters 4 8 8 --layers 1 1 1 --scheme nm --density 0.5 --epochs 1", "has no pruning epoch");
   refused("train --scheme nm --epochs 1 --init " + std::string(CCSIM_SOURCE_DIR) + "/tests/models/fmnist-resnet.onnx",
           "--scheme trains the built-in shift network");
 }

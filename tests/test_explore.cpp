@@ -426,6 +426,8 @@ TEST(ExploreSelection, LowestDensityReachingTheTargetPerSet) {
   EXPECT_EQ(unreached[0], "scheme=nm, array=8x8: no density reaches top-1 0.85 (best 0.6 at density 0.75)");
   EXPECT_THROW(cli::rows_at_accuracy("point,network,density,cycles", {}, 0.5, unreached), std::invalid_argument);
   EXPECT_THROW(cli::rows_at_accuracy(header, {"a,n.json,csr,0.25,8x8,,100"}, 0.5, unreached), std::invalid_argument);
+  EXPECT_THROW(cli::rows_at_accuracy(header, {"a,n.json,csr,0.25,8x8,0.9x,100"}, 0.5, unreached), std::invalid_argument);
+  EXPECT_THROW(cli::rows_at_accuracy(header, {"a,n.json,csr,0.25,8x8,nan,100"}, 0.5, unreached), std::invalid_argument);
 }
 
 // A sweep with accuracy.target also writes RESULTS.at-accuracy.csv: its rows are the results'

@@ -16,6 +16,7 @@
 #include "models/scheme_packing.hpp"
 #include <set>
 #include "models/train/train.hpp"
+#include "models/train/trainee.hpp"
 #include "tests/test_util.hpp"
 
 namespace ccsim::model {
@@ -241,6 +242,20 @@ TEST(Train, SchemeTrainingEndsWithTheSchemesStructure) {
     spec.timing_only = true;
     EXPECT_EQ(pack_with_scheme(net, spec, {}).nonzeros, nonzeros) << to_string(scheme);
   }
+}
+
+// A weight at exactly 0 (pruned in an --init network) is selected like the smallest magnitude: a
+// group of 4 with one non-zero keeps 2 positions under 2:4, so training can bring one back.
+TEST(Train, SchemeMasksSelectPositionsNotNonZeroValues) {
+  TrainOptions o;
+  o.mode = PruneMode::Scheme;
+  o.scheme = SparsityScheme::NM;
+  const auto w = torch::tensor({0.0f, 0.0f, 0.0f, 5.0f, 1.0f, 2.0f, 3.0f, 4.0f}).reshape({1, 8, 1, 1});
+  const auto mask = detail::scheme_mask(w, 0.5, o).flatten();
+  EXPECT_EQ(mask.slice(0, 0, 4).sum().item<float>(), 2.0f);
+  EXPECT_EQ(mask[3].item<float>(), 1.0f);
+  EXPECT_EQ(mask.slice(0, 4, 8).sum().item<float>(), 2.0f);
+  EXPECT_EQ(mask[6].item<float>() + mask[7].item<float>(), 2.0f);
 }
 
 TEST(Train, CheckpointResumeReproducesAnUninterruptedRun) {

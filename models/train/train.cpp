@@ -46,6 +46,11 @@ torch::Tensor scheme_mask(const torch::Tensor& w, double density, const TrainOpt
   LayerWeights lw{static_cast<int>(w.size(0)), static_cast<int>(w.size(1)), static_cast<int>(w.size(2)),
                   static_cast<int>(w.size(3)),
                   std::vector<float>(weights.data_ptr<float>(), weights.data_ptr<float>() + weights.numel())};
+  // A weight that is exactly 0 (an --init network pruned it) competes as the smallest magnitude,
+  // so a position the scheme selects is kept, and trained, even while its weight is 0.
+  for (float& v : lw.w) {
+    if (v == 0.0f) v = 1e-20f;
+  }
   SchemeSpec spec;
   spec.scheme = o.scheme;
   spec.density = std::clamp(density, 1e-9, 1.0);
@@ -217,13 +222,6 @@ Data load_data(const TrainOptions& o, const Preprocess& p, const Shape& input, i
         "train fraction, gamma, prune)");
   }
   if (o.resume && o.checkpoint.empty()) throw std::invalid_argument("--resume needs --checkpoint FILE");
-  if (o.mode == PruneMode::Scheme) {
-    if (o.scheme == SparsityScheme::Dense || o.scheme == SparsityScheme::ColumnCombine) {
-      throw std::invalid_argument("training with scheme " + to_string(o.scheme) + ": use --mode " +
-                                  (o.scheme == SparsityScheme::Dense ? "dense" : "combine"));
-    }
-    if (!(o.density > 0.0 && o.density <= 1.0)) throw std::invalid_argument("--density must be in (0, 1]");
-  }
   Data d;
   d.train = load_split(o.data_dir, "train", o.max_train_samples, p, input, classes);
   d.test = load_split(o.data_dir, "t10k", o.max_test_samples, p, input, classes);
@@ -406,8 +404,61 @@ double evaluate(ShiftNet& model, const torch::Tensor& images, const torch::Tenso
   return detail::evaluate(t, {images, labels});
 }
 
+namespace {
+
+// What scheme training would do wrong quietly is refused before any data is read: no pruning
+// epoch, a scheme its parameters make fail, or one that prunes nothing in this network (periodic
+// patterns are k x k, the shift network's pruned layers 1 x 1).
+void check_scheme_training(const TrainOptions& o, ShiftNet& model) {
+  if (o.mode != PruneMode::Scheme) return;
+  const std::string what = "--scheme " + to_string(o.scheme) + " --density " + std::to_string(o.density);
+  if (o.scheme == SparsityScheme::Dense || o.scheme == SparsityScheme::ColumnCombine) {
+    throw std::invalid_argument(what + ": use --mode " + (o.scheme == SparsityScheme::Dense ? "dense" : "combine"));
+  }
+  if (!(o.density > 0.0 && o.density <= 1.0)) throw std::invalid_argument(what + ": the density must be in (0, 1]");
+  if (prune_schedule(o).empty()) {
+    throw std::invalid_argument(what + ": --epochs " + std::to_string(o.epochs) +
+                                " has no pruning epoch (they lie in the first half of training): at least 2");
+  }
+  if (o.scheme == SparsityScheme::Ternary && o.scheme_params.restricted &&
+      scheme_count_for(o.density, o.scheme_params.block) != 2) {
+    throw std::invalid_argument(what + " --restricted: the restricted code keeps 2 of every block, the density " +
+                                std::to_string(scheme_count_for(o.density, o.scheme_params.block)) + " of " +
+                                std::to_string(o.scheme_params.block));
+  }
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  bool prunes = o.density >= 1.0;
+  const auto& convs = model->convs();
+  for (std::size_t i = 1; i < convs.size(); ++i) {
+    const auto& w = convs[i].conv->weight;
+    LayerWeights lw{static_cast<int>(w.size(0)), static_cast<int>(w.size(1)), static_cast<int>(w.size(2)),
+                    static_cast<int>(w.size(3)), std::vector<float>(static_cast<std::size_t>(w.numel()))};
+    for (float& v : lw.w) v = normal(rng);
+    SchemeSpec spec;
+    spec.scheme = o.scheme;
+    spec.density = o.density;
+    spec.params = o.scheme_params;
+    try {
+      prunes = prunes || scheme_prune(std::move(lw), spec).nonzeros < w.numel();
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(what + ": layer " + convs[i].name + ": " + e.what());
+    }
+  }
+  if (!prunes) {
+    throw std::invalid_argument(what + ": prunes nothing in this network (its pruned layers are 1x1; periodic "
+                                "patterns are k x k)");
+  }
+}
+
+}  // namespace
+
 TrainResult train_network(const TrainOptions& o, const std::function<void(const EpochStats&)>& on_epoch) {
   o.net.validate();
+  if (o.mode == PruneMode::Scheme) {
+    ShiftNet probe(o.net);  // its shapes (the constructor seeds its own initialization)
+    check_scheme_training(o, probe);
+  }
   const detail::Data data =
       detail::load_data(o, fashion_mnist_preprocess(), {o.net.in_channels, o.net.image_size, o.net.image_size},
                         o.net.classes);
