@@ -39,7 +39,6 @@ std::vector<float> magnitude_prune(const std::vector<float>& w, double density) 
   return out;
 }
 
-int count_for(double density, int positions) { return scheme_count_for(density, positions); }
 
 // Each group of m consecutive original columns -> n packed columns selecting among the m.
 void map_n_of_m(PackedLayer& l, int n, int m) {
@@ -149,16 +148,16 @@ SparseLayer scheme_prune(LayerWeights lw, const SchemeSpec& spec) {
       lw.w = magnitude_prune(lw.w, spec.density);
       break;
     case SparsityScheme::NM:
-      p.n = count_for(spec.density, p.m);
+      p.n = scheme_count_for(spec.density, p.m);
       break;
     case SparsityScheme::Pcnn:  // 1 x 1 kernels: 1-D patterns over pcnn_vector input channels
-      p.kernel_nonzeros = count_for(spec.density, K == 1 ? p.pcnn_vector : K);
+      p.kernel_nonzeros = scheme_count_for(spec.density, K == 1 ? p.pcnn_vector : K);
       break;
     case SparsityScheme::Periodic:  // 1 x 1 kernels keep their weight (SPS patterns are k x k)
-      p.kernel_nonzeros = count_for(spec.density, K);
+      p.kernel_nonzeros = scheme_count_for(spec.density, K);
       break;
     case SparsityScheme::Ternary:
-      p.block_nonzeros = count_for(spec.density, p.block);
+      p.block_nonzeros = scheme_count_for(spec.density, p.block);
       p.restricted = p.restricted && p.block_nonzeros == 2;
       break;
     case SparsityScheme::Dense:
@@ -195,13 +194,11 @@ SchemePack pack_with_scheme(Network net, const SchemeSpec& spec, const FloatTens
   const auto shapes = infer_shapes(net);
   SchemePack out;
   std::map<std::string, SparseLayer> formats;
-  std::set<std::string> outside_scope;  // weight layers spec.scope leaves dense
   const std::set<std::string> scope = names_in_scope(net, spec.scope);
   for (std::size_t i = 0; i < net.layers.size(); ++i) {
     Layer& layer = net.layers[i];
     if (!layer.has_weights()) continue;
     const bool in_scope = scope.count(layer.name) > 0;
-    if (!in_scope) outside_scope.insert(layer.name);
     std::int64_t weights = 0;
     SparseLayer s = prune_for_scheme(in_scope, shapes[i], spec, weights, layer);
     // Column combining keeps the groups a layer was trained with (the joint optimization);
@@ -230,10 +227,9 @@ SchemePack pack_with_scheme(Network net, const SchemeSpec& spec, const FloatTens
   for (auto& l : out.packed.layers) {
     if (l.kind != OpKind::Matmul) continue;
     const auto found = formats.find(l.name);
-    // A layer the front end created (a standalone batch norm as a depthwise 1x1) by its scope on
-    // the folded network.
-    const bool in_scope = found != formats.end() ? !outside_scope.count(l.name) : scope.count(l.name) > 0;
-    if (spec.scheme == SparsityScheme::NM && in_scope) map_n_of_m(l, count_for(spec.density, spec.params.m), spec.params.m);
+    // Decided on the folded network, which also holds the layers the front end created.
+    const bool in_scope = scope.count(l.name) > 0;
+    if (spec.scheme == SparsityScheme::NM && in_scope) map_n_of_m(l, scheme_count_for(spec.density, spec.params.m), spec.params.m);
     // A layer the front end created is stored whole, as packed.
     const bool packed_form = (spec.scheme == SparsityScheme::ColumnCombine && in_scope) || found == formats.end();
     SparseLayer s = packed_form ? packed_storage(l, l.alpha, spec.params.bits) : found->second;

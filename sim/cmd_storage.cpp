@@ -68,28 +68,22 @@ double ratio(std::int64_t a, std::int64_t b) { return b == 0 ? 0.0 : static_cast
 
 void run_storage(const StorageArgs& a) {
   const auto nets = networks_of(a);
-  std::vector<std::pair<std::string, model::SchemeStorage>> rows;
-  for (const auto& name : a.schemes) {
+  const auto count = [&](const std::string& name) {
     model::SchemeSpec spec;
     spec.scheme = model::parse_sparsity_scheme(name);
     spec.density = spec.scheme == model::SparsityScheme::Dense ? 1.0 : a.density;
     spec.params = a.params;
     try {
-      rows.emplace_back(name, storage_of(nets, spec));
+      return storage_of(nets, spec);
     } catch (const std::invalid_argument& e) {
       throw std::invalid_argument(a.model + ": scheme " + name + ": " + e.what());
     }
-  }
-  // The references every ratio is taken against, computed whether or not they were listed.
-  model::SchemeSpec dense_spec;
-  dense_spec.scheme = model::SparsityScheme::Dense;
-  dense_spec.density = 1.0;
-  dense_spec.params = a.params;
-  const model::SchemeStorage dense = storage_of(nets, dense_spec);
-  model::SchemeSpec csr_spec = dense_spec;
-  csr_spec.scheme = model::SparsityScheme::Csr;
-  csr_spec.density = a.density;
-  const model::SchemeStorage csr = storage_of(nets, csr_spec);
+  };
+  // The references every ratio is taken against, counted once whether or not they were listed.
+  const model::SchemeStorage dense = count("dense");
+  const model::SchemeStorage csr = count("csr");
+  std::vector<std::pair<std::string, model::SchemeStorage>> rows;
+  for (const auto& name : a.schemes) rows.emplace_back(name, name == "dense" ? dense : name == "csr" ? csr : count(name));
 
   std::ostringstream table;
   table << "weight storage of " << a.model << ": " << dense.weights << " weights in " << dense.layers.size()
