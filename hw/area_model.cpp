@@ -10,7 +10,7 @@ namespace {
 // Logic: Aladdin's standard-cell characterization (Shao et al., ISCA 2014; utils/power_func.h,
 // "normalized to a commercial 40g"), 2 ns column (500 MHz, ccsim's default clock). SRAM: the
 // 6T bit cell of Intel's 45 nm process (0.346 um^2; Mistry et al., IEDM 2007).
-constexpr const char* kDefaultTable = R"json({
+constexpr const char* kDefaultAreaTable = R"json({
   "reg_bit_um2": 5.981433,
   "add32_um2": 179.443,
   "mul32_um2": 5137.736,
@@ -27,15 +27,15 @@ constexpr const char* kDefaultTable = R"json({
   }
 })json";
 
-double field(const nlohmann::json& j, const char* key, const std::string& what) {
+double area_field(const nlohmann::json& j, const char* key, const std::string& what) {
   return cost_table_field(j, key, what, "area", "um^2");
 }
 
 }  // namespace
 
-const char* AreaTable::default_json() { return kDefaultTable; }
+const char* AreaTable::default_json() { return kDefaultAreaTable; }
 
-AreaTable AreaTable::defaults() { return from_json(nlohmann::json::parse(kDefaultTable), "built-in area table"); }
+AreaTable AreaTable::defaults() { return from_json(nlohmann::json::parse(kDefaultAreaTable), "built-in area table"); }
 
 AreaTable AreaTable::from_json(const nlohmann::json& j, const std::string& what) {
   if (!j.is_object()) throw std::invalid_argument(what + ": area table must be a JSON object");
@@ -46,12 +46,12 @@ AreaTable AreaTable::from_json(const nlohmann::json& j, const std::string& what)
     if (!known) throw std::invalid_argument(what + ": unknown area table key '" + key + "'");
   }
   AreaTable t;
-  t.reg_bit_um2 = field(j, "reg_bit_um2", what);
-  t.add32_um2 = field(j, "add32_um2", what);
-  t.mul32_um2 = field(j, "mul32_um2", what);
-  t.shift32_um2 = field(j, "shift32_um2", what);
-  t.logic_bit_um2 = field(j, "logic_bit_um2", what);
-  t.sram_bit_um2 = field(j, "sram_bit_um2", what);
+  t.reg_bit_um2 = area_field(j, "reg_bit_um2", what);
+  t.add32_um2 = area_field(j, "add32_um2", what);
+  t.mul32_um2 = area_field(j, "mul32_um2", what);
+  t.shift32_um2 = area_field(j, "shift32_um2", what);
+  t.logic_bit_um2 = area_field(j, "logic_bit_um2", what);
+  t.sram_bit_um2 = area_field(j, "sram_bit_um2", what);
   t.sources = j.value("sources", nlohmann::json::object());
   return t;
 }

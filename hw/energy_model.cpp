@@ -11,7 +11,7 @@ namespace {
 // multiplexer, the cells' clocking and leakage from the Nangate 45 nm Open Cell Library
 // (NangateOpenCellLibrary_typical.lib: typical corner, 1.1 V, 25 C; internal energies in fJ per
 // transition, leakage in nW): MUX2_X1, DFF_X1.
-constexpr const char* kDefaultTable = R"json({
+constexpr const char* kDefaultEnergyTable = R"json({
   "mac_bit_pJ": 0.1,
   "mul8_pJ": 0.2,
   "psum_add_pJ": 0.1,
@@ -42,15 +42,15 @@ constexpr const char* kDefaultTable = R"json({
   }
 })json";
 
-double field(const nlohmann::json& j, const char* key, const std::string& what) {
+double energy_field(const nlohmann::json& j, const char* key, const std::string& what) {
   return cost_table_field(j, key, what, "energy", "pJ");
 }
 
 }  // namespace
 
-const char* EnergyTable::default_json() { return kDefaultTable; }
+const char* EnergyTable::default_json() { return kDefaultEnergyTable; }
 
-EnergyTable EnergyTable::defaults() { return from_json(nlohmann::json::parse(kDefaultTable), "built-in energy table"); }
+EnergyTable EnergyTable::defaults() { return from_json(nlohmann::json::parse(kDefaultEnergyTable), "built-in energy table"); }
 
 EnergyTable EnergyTable::from_json(const nlohmann::json& j, const std::string& what) {
   if (!j.is_object()) throw std::invalid_argument(what + ": energy table must be a JSON object");
@@ -64,19 +64,19 @@ EnergyTable EnergyTable::from_json(const nlohmann::json& j, const std::string& w
     if (!known) throw std::invalid_argument(what + ": unknown energy table key '" + key + "'");
   }
   EnergyTable t;
-  t.mac_bit_pJ = field(j, "mac_bit_pJ", what);
-  t.mul8_pJ = field(j, "mul8_pJ", what);
-  t.psum_add_pJ = field(j, "psum_add_pJ", what);
-  t.mux_pJ = field(j, "mux_pJ", what);
-  t.mux2_pJ = field(j, "mux2_pJ", what);
-  t.register_bit_clock_pJ = field(j, "register_bit_clock_pJ", what);
-  t.logic_leakage_mW_per_mm2 = field(j, "logic_leakage_mW_per_mm2", what);
-  t.sram_leakage_mW_per_mm2 = field(j, "sram_leakage_mW_per_mm2", what);
-  t.acc_access_pJ = field(j, "acc_access_pJ", what);
-  t.weight_buffer_byte_pJ = field(j, "weight_buffer_byte_pJ", what);
-  t.act_buffer_read_byte_pJ = field(j, "act_buffer_read_byte_pJ", what);
-  t.act_buffer_write_byte_pJ = field(j, "act_buffer_write_byte_pJ", what);
-  t.dram_byte_pJ = field(j, "dram_byte_pJ", what);
+  t.mac_bit_pJ = energy_field(j, "mac_bit_pJ", what);
+  t.mul8_pJ = energy_field(j, "mul8_pJ", what);
+  t.psum_add_pJ = energy_field(j, "psum_add_pJ", what);
+  t.mux_pJ = energy_field(j, "mux_pJ", what);
+  t.mux2_pJ = energy_field(j, "mux2_pJ", what);
+  t.register_bit_clock_pJ = energy_field(j, "register_bit_clock_pJ", what);
+  t.logic_leakage_mW_per_mm2 = energy_field(j, "logic_leakage_mW_per_mm2", what);
+  t.sram_leakage_mW_per_mm2 = energy_field(j, "sram_leakage_mW_per_mm2", what);
+  t.acc_access_pJ = energy_field(j, "acc_access_pJ", what);
+  t.weight_buffer_byte_pJ = energy_field(j, "weight_buffer_byte_pJ", what);
+  t.act_buffer_read_byte_pJ = energy_field(j, "act_buffer_read_byte_pJ", what);
+  t.act_buffer_write_byte_pJ = energy_field(j, "act_buffer_write_byte_pJ", what);
+  t.dram_byte_pJ = energy_field(j, "dram_byte_pJ", what);
   t.sources = j.value("sources", nlohmann::json::object());
   return t;
 }

@@ -43,12 +43,33 @@ if [ ${#suites[@]} -gt 0 ]; then
   targets=()
   for s in "${suites[@]}"; do targets+=("${s%%:*}"); done
   cmake --build "$build" --parallel "$(nproc)" --target "${targets[@]}"
+  # The suites run side by side, as many at a time as there are cores, each into a log of its own;
+  # a failing suite's log is printed whole at the end.
+  logs=$build/suite-logs
+  rm -rf "$logs" && mkdir -p "$logs"
   for s in "${suites[@]}"; do
+    while [ "$(jobs -rp | wc -l)" -ge "$(nproc)" ]; do wait -n || true; done
     binary=${s%%:*}
     filter=$([ "$binary" != "$s" ] && echo "--gtest_filter=${s#*:}" || echo "--gtest_filter=*")
-    echo "== $binary $filter (ASan + UBSan)"
-    "$build/tests/$binary" --gtest_brief=1 "$filter"
+    # Each in a directory of its own: suites write their scratch files into the working directory.
+    mkdir -p "$logs/$binary.d"
+    ( cd "$logs/$binary.d"; rc=0; "$build/tests/$binary" --gtest_brief=1 "$filter" > "$logs/$binary.log" 2>&1 || rc=$?
+      echo "$rc" > "$logs/$binary.rc" ) &
   done
+  wait
+  failed=0
+  for s in "${suites[@]}"; do
+    binary=${s%%:*}
+    rc=$(cat "$logs/$binary.rc" 2>/dev/null || echo "no status")
+    if [ "$rc" = 0 ]; then
+      echo "== $binary (ASan + UBSan): passed, $(grep -o '[0-9]* tests\? from' "$logs/$binary.log" | head -1 | cut -d' ' -f1-2)"
+    else
+      echo "== $binary (ASan + UBSan): FAILED (exit $rc); its output:" >&2
+      cat "$logs/$binary.log" >&2
+      failed=1
+    fi
+  done
+  exit "$failed"
 else
   cmake --build "$build" --parallel "$(nproc)"
   ctest --test-dir "$build" -L unit -LE kernels --output-on-failure --parallel "$(nproc)" --timeout 3600

@@ -1,11 +1,21 @@
 #!/usr/bin/env bash
 # Builds ccsim and runs every test suite: the fuzz harnesses, the sanitizer build of the core
-# suites, then all of ctest (benchmarks, label "bench", are excluded; run them with
-# `ctest --test-dir build -L bench --verbose`). See "Testing" in the README.
+# suites, then all of ctest, the Slurm test beside the others (benchmarks, label "bench", are
+# excluded; run them with `ctest --test-dir build -L bench --verbose`). See "Testing" in the README.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${CCSIM_BUILD_DIR:-$root/build}
 bash "$root/scripts/build.sh"
 bash "$root/scripts/fuzz.sh"            # every reader under libFuzzer + ASan/UBSan, 15 s each
 bash "$root/scripts/sanitize.sh" --ci   # ASan/UBSan build of the core suites, run as whole binaries
-ctest --test-dir "$build" -LE bench --output-on-failure --parallel "$(nproc)" --timeout 900
+# The Slurm test mostly waits on Slurm (job start-up, `sbatch --wait` polling after 2 and 10 s):
+# it runs beside the rest of ctest rather than in one of its nproc slots; its output follows.
+slurm_log=$build/slurm-ctest.log
+ctest --test-dir "$build" -L slurm -LE bench --output-on-failure --timeout 900 > "$slurm_log" 2>&1 &
+slurm=$!
+rc=0
+ctest --test-dir "$build" -LE "bench|slurm" --output-on-failure --parallel "$(nproc)" --timeout 900 || rc=$?
+slurm_rc=0
+wait "$slurm" || slurm_rc=$?
+cat "$slurm_log"
+[ "$rc" = 0 ] && [ "$slurm_rc" = 0 ]

@@ -12,17 +12,18 @@
 #include "models/train/fake_quant.hpp"
 
 namespace ccsim::model {
+
+std::vector<float> to_floats(const torch::Tensor& t) {
+  const torch::Tensor c = t.detach().contiguous().to(torch::kFloat32);
+  return {c.data_ptr<float>(), c.data_ptr<float>() + c.numel()};
+}
+
 namespace {
 
 namespace F = torch::nn::functional;
 
 torch::Tensor from_floats(const std::vector<float>& v, std::vector<std::int64_t> shape) {
   return torch::tensor(v, torch::kFloat32).reshape(shape).clone();
-}
-
-std::vector<float> to_floats(const torch::Tensor& t) {
-  const torch::Tensor c = t.detach().contiguous().to(torch::kFloat32);
-  return {c.data_ptr<float>(), c.data_ptr<float>() + c.numel()};
 }
 
 // Explicit padding (top, left, bottom, right) with `value`: torch's pads are (left, right, top, bottom).

@@ -26,6 +26,9 @@
 
 namespace ccsim::model {
 
+// A tensor's values (detached, contiguous, float32) in row-major order.
+std::vector<float> to_floats(const torch::Tensor& t);
+
 class GraphNetImpl : public torch::nn::Module {
  public:
   // Throws std::invalid_argument naming the layer if the network's shapes do not check.

@@ -14,11 +14,6 @@ namespace {
 using detail::Groups;
 using detail::Utilization;
 
-std::vector<float> to_floats(const torch::Tensor& t) {
-  const torch::Tensor c = t.detach().contiguous().to(torch::kFloat32);
-  return {c.data_ptr<float>(), c.data_ptr<float>() + c.numel()};
-}
-
 // A weight tensor (the layer's own layout, [out][in / groups][kh][kw] or [out][in]) as the
 // layer's filter matrix: a grouped conv's is the expanded block-diagonal one pack combines.
 FilterMatrix matrix_of(const Layer& layer, const Shape& in, const torch::Tensor& w) {
