@@ -246,6 +246,49 @@ TEST(Train, SchemeTrainingEndsWithTheSchemesStructure) {
 
 // A weight at exactly 0 (pruned in an --init network) is selected like the smallest magnitude: a
 // group of 4 with one non-zero keeps 2 positions under 2:4, so training can bring one back.
+TEST(Train, TernaryTrainingLearnsTheValuesPackStores) {
+  TrainOptions o = small_options();
+  o.mode = PruneMode::Scheme;
+  o.scheme = SparsityScheme::Ternary;
+  o.density = 0.25;  // 2 of every block of 8
+  const TrainResult r = train_network(o, nullptr);
+  const auto& convs = r.model->convs();
+  EXPECT_FALSE(convs[0].ternary) << "the first layer stays dense and full precision";
+  const Network net = r.network();
+  SchemeSpec spec;
+  spec.scheme = SparsityScheme::Ternary;
+  spec.density = o.density;
+  spec.params = o.scheme_params;
+  int ternary_layers = 0;
+  for (const auto& l : net.layers) {
+    if (l.kind != LayerKind::Conv || l.name == convs[0].name) continue;
+    ++ternary_layers;
+    std::set<float> magnitudes;
+    for (const float w : l.weight) {
+      if (w != 0.0f) magnitudes.insert(std::fabs(w));
+    }
+    ASSERT_EQ(magnitudes.size(), 1u) << l.name << ": one scale per layer";
+    for (std::size_t b = 0; b < l.weight.size(); b += 8) {
+      int kept = 0;
+      for (std::size_t k = b; k < std::min(l.weight.size(), b + 8); ++k) kept += l.weight[k] != 0.0f;
+      EXPECT_LE(kept, 2) << l.name << " block " << b / 8;
+    }
+    // Packing ternarizes what training learned and changes nothing.
+    const int co = l.out_channels;
+    const int k = l.window.kh;
+    LayerWeights lw{co, static_cast<int>(l.weight.size()) / (co * k * k), k, k, l.weight};
+    EXPECT_EQ(scheme_prune(lw, spec).w, l.weight) << l.name;
+  }
+  EXPECT_EQ(ternary_layers, static_cast<int>(convs.size()) - 1);
+  // The gradient reaches the latent weights through the ternary values.
+  auto model = r.model;
+  model->train();
+  model->zero_grad();
+  torch::nn::functional::cross_entropy(model->forward(torch::randn({4, 1, 28, 28})), torch::tensor({1, 2, 3, 4}, torch::kInt64))
+      .backward();
+  EXPECT_GT((convs[1].conv->weight.grad() * convs[1].mask).abs().sum().item<float>(), 0.0f);
+}
+
 TEST(Train, SchemeMasksSelectPositionsNotNonZeroValues) {
   TrainOptions o;
   o.mode = PruneMode::Scheme;

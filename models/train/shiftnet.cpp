@@ -127,6 +127,22 @@ ActivationScales ShiftNetImpl::calibrate(const torch::Tensor& images, int activa
   return scales;
 }
 
+torch::Tensor effective_weight(const MaskedConv& mc) {
+  const torch::Tensor masked = mc.conv->weight * mc.mask;
+  if (!mc.ternary) return masked;
+  torch::Tensor ternary;
+  {
+    torch::NoGradGuard no_grad;
+    const torch::Tensor magnitude = masked.abs();
+    const double kept = (magnitude > 0).sum().item<double>();
+    const double scale = kept > 0 ? magnitude.sum().item<double>() / kept : 0.0;
+    ternary = torch::sign(masked) * scale;
+  }
+  // Straight-through: the forward value is exactly the ternary one (masked - masked.detach() is
+  // 0), the gradient reaches w * mask.
+  return ternary + (masked - masked.detach());
+}
+
 namespace {
 
 torch::Tensor shifted(const MaskedConv& mc, torch::Tensor x) {
@@ -144,7 +160,7 @@ torch::Tensor ShiftNetImpl::fake_quant_stage(std::size_t stage, torch::Tensor x,
     MaskedConv& mc = convs_[stage];
     // Batch norm folded as fold_batch_norm does, with the running statistics.
     const auto k = mc.bn->weight * torch::rsqrt(mc.bn->running_var + mc.bn->options.eps());
-    const auto w = mc.conv->weight * mc.mask * k.reshape({-1, 1, 1, 1});
+    const auto w = effective_weight(mc) * k.reshape({-1, 1, 1, 1});
     const auto b = mc.bn->bias - mc.bn->running_mean * k;
     const double s = quant.conv[stage];
     x = F::conv2d(shifted(mc, std::move(x)), fake_quant_rows(w, quant.weight_bits),
@@ -169,7 +185,7 @@ torch::Tensor ShiftNetImpl::run(torch::Tensor x, const ActivationScales* quant, 
   if (record) track(record->input, x);
   for (std::size_t i = 0; i < convs_.size(); ++i) {
     MaskedConv& mc = convs_[i];
-    x = F::conv2d(shifted(mc, std::move(x)), mc.conv->weight * mc.mask,
+    x = F::conv2d(shifted(mc, std::move(x)), effective_weight(mc),
                   F::Conv2dFuncOptions().stride(mc.stride).padding(mc.padding));
     x = torch::clamp(mc.bn->forward(x), 0.0, 6.0);
     if (record) track(record->conv[i], x);
@@ -209,7 +225,7 @@ Network ShiftNetImpl::to_network(const std::string& name, const Preprocess& prep
     c.out_channels = static_cast<int>(w.size(0));
     const int k = static_cast<int>(w.size(2));
     c.window = {k, k, mc.stride, mc.stride, mc.padding, mc.padding, mc.padding, mc.padding};
-    c.weight = to_vector(w * mc.mask);
+    c.weight = to_vector(effective_weight(mc));
     if (i < groups.size() && !groups[i].empty()) {
       c.column_groups = ColumnGroups{mc.alpha, gamma, groups[i]};
     } else {

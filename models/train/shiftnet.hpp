@@ -58,7 +58,14 @@ struct MaskedConv {
   int alpha = 1;
   int stride = 1;
   int padding = 0;
+  // Trained as a ternary layer (ccsim train --scheme ternary): the forward pass and the export
+  // use the masked weights' signs times one scale for the layer (the mean magnitude of the kept
+  // non-zero weights, Boo & Sung's L2-optimal step), with straight-through gradients.
+  bool ternary = false;
 };
+
+// The weights a layer computes with: w * mask, or its ternary values (MaskedConv::ternary).
+torch::Tensor effective_weight(const MaskedConv& mc);
 
 class ShiftNetImpl : public torch::nn::Module {
  public:

@@ -477,6 +477,12 @@ TrainResult train_network(const TrainOptions& o, const std::function<void(const 
       throw std::runtime_error(o.init + ": " + e.what());
     }
   }
+  if (o.mode == PruneMode::Scheme && o.scheme == SparsityScheme::Ternary) {
+    // The layers the scheme prunes (all convolutions after the first) train as ternary layers
+    // from the first epoch on, so the network learns the values pack will store.
+    auto& convs = result.model->convs();
+    for (std::size_t i = 1; i < convs.size(); ++i) convs[i].ternary = true;
+  }
   ShiftTrainee trainee(result.model);
   detail::LoopResult loop = detail::run_training(trainee, o, data, std::move(groups), o.to_json(), on_epoch);
   result.groups = std::move(loop.groups);
