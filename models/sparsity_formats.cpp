@@ -215,16 +215,12 @@ std::int64_t binomial(int n, int k) {
   return r;
 }
 
-// (N, K) structured ternary coding: weights become {-1, 0, +1} x scale; in each block of N
-// consecutive weights (reduction order, zero-padded) the K largest magnitudes are kept;
-// restricted: one per half-block. One code per block carries positions and signs: codes =
-// sum_{k <= K} C(N, k) 2^k (unrestricted) or (1 + N)^2 (restricted, K = 2: each half has N/2
-// positions x 2 signs + empty). The scale is the L2-optimal one for the kept positions and
-// signs, the mean magnitude of the kept weights, per output channel (filter-matrix row): Boo &
-// Sung's one scale per layer becomes one per channel once batch normalization is folded into
-// the weights (and the hardware applies it where it requantizes each channel anyway), so a
-// per-layer ternary network folds into these scales exactly.
-// V = blocks lg(codes) + Co b (the scales), I = 0 (positions are inside the codes).
+// (N, K) structured ternary coding: weights become {-1, 0, +1} x scale (one scale per layer:
+// the mean magnitude of the kept weights); in each block of N consecutive weights (reduction
+// order, zero-padded) the K largest magnitudes are kept; restricted: one per half-block. One code
+// per block carries positions and signs: codes = sum_{k <= K} C(N, k) 2^k (unrestricted) or
+// (1 + N)^2 (restricted, K = 2: each half has N/2 positions x 2 signs + empty).
+// V = blocks lg(codes) + b (the scale), I = 0 (positions are inside the codes).
 SparseLayer ternary(const LayerWeights& l, const SparsityParams& p) {
   if (p.block > 32) {  // the code count sum C(N, k) 2^k must fit 63 bits
     throw std::invalid_argument("ternary coding needs blocks of at most 32 weights, got " + std::to_string(p.block));
@@ -253,20 +249,17 @@ SparseLayer ternary(const LayerWeights& l, const SparsityParams& p) {
       for (int k : top_magnitude(l.w, first, 1, len, p.block_nonzeros)) kept.push_back(first + k);
     }
   }
-  const std::int64_t row_length = total / std::max(1, l.co);
-  std::vector<double> sum(static_cast<std::size_t>(std::max(1, l.co)), 0.0);
-  std::vector<std::int64_t> used(sum.size(), 0);
+  double sum = 0;
+  std::int64_t used = 0;
   for (auto i : kept) {
     if (l.w[i] != 0.0f) {
-      sum[static_cast<std::size_t>(i / row_length)] += std::fabs(l.w[i]);
-      ++used[static_cast<std::size_t>(i / row_length)];
+      sum += std::fabs(l.w[i]);
+      ++used;
     }
   }
+  const float scale = used ? static_cast<float>(sum / used) : 0.0f;
   for (auto i : kept) {
-    if (l.w[i] == 0.0f) continue;
-    const auto row = static_cast<std::size_t>(i / row_length);
-    const auto scale = static_cast<float>(sum[row] / static_cast<double>(used[row]));
-    s.w[i] = l.w[i] > 0 ? scale : -scale;
+    if (l.w[i] != 0.0f) s.w[i] = l.w[i] > 0 ? scale : -scale;
   }
   std::int64_t codes = 0;
   if (p.restricted) {
@@ -275,10 +268,9 @@ SparseLayer ternary(const LayerWeights& l, const SparsityParams& p) {
     for (int k = 0; k <= p.block_nonzeros; ++k) codes += binomial(p.block, k) << k;
   }
   s.nonzeros = count_nonzeros(s.w);
-  s.value_bits = blocks * lg(codes) + static_cast<std::int64_t>(l.co) * p.bits;
+  s.value_bits = blocks * lg(codes) + p.bits;
   s.index_bits = 0;
-  s.formula = "V = blocks lg(codes) + Co b = " + str(blocks) + " x lg(" + str(codes) + ") + " + str(l.co) + " x " +
-              str(p.bits) + ", I = 0";
+  s.formula = "V = blocks lg(codes) + b = " + str(blocks) + " x lg(" + str(codes) + ") + " + str(p.bits) + ", I = 0";
   return s;
 }
 

@@ -94,8 +94,6 @@ std::string point_description(const SweepPoint& p, std::uint64_t network_digest,
   // PCNN pruned 1x1 and fully connected layers only from 2026-12-07 on (1-D patterns): its points
   // got new IDs then, so a journal or results file from before is not taken for today's results.
   if (p.scheme == "pcnn") o << "pcnn 1-D patterns on 1x1 kernels\n";
-  // Ternary scales became one per output channel later on 2026-12-07 (values and storage changed).
-  if (p.scheme == "ternary") o << "ternary scale per output channel\n";
   return o.str();
 }
 
