@@ -144,9 +144,14 @@ class SystolicArray {
     const std::size_t first = static_cast<std::size_t>(r) * cols;
     fixed::Acc* psum = psum_.data() + first;
     fixed::Acc* product = product_.data() + first;
-    for (int c = cols - 1; c > 0; --c) psum[c] = fixed::wrap_add(psum[c - 1], product[c]);
+    // The products are cleared as they are taken (one pass; a separate fill is a libc call per
+    // row, which on small arrays costs as much as the row).
+    for (int c = cols - 1; c > 0; --c) {
+      psum[c] = fixed::wrap_add(psum[c - 1], product[c]);
+      product[c] = 0;
+    }
     psum[0] = fixed::wrap_add(left(r, s), product[0]);
-    std::fill_n(product, cols, 0);
+    product[0] = 0;
     right(r, s, psum[cols - 1]);
   }
 
