@@ -7,7 +7,7 @@
 #                                    ASan, so plan an hour or more on 2 cores
 #   bash scripts/sanitize.sh --ci    the subset CI runs (front end, golden model, SystemC units,
 #                                    accelerator, TLM system; no Verilated code, for the reason
-#                                    above): ~7 min on 2 cores
+#                                    above): ~4 min on 2 cores
 # libtorch and libsystemc are Debian's uninstrumented builds: what they do inside is not checked,
 # what ccsim hands them is.
 set -euo pipefail

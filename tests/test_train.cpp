@@ -244,8 +244,9 @@ TEST(Train, SchemeTrainingEndsWithTheSchemesStructure) {
   }
 }
 
-// A weight at exactly 0 (pruned in an --init network) is selected like the smallest magnitude: a
-// group of 4 with one non-zero keeps 2 positions under 2:4, so training can bring one back.
+// Ternary training (issue 17): the pruned layers end as ternary layers (one magnitude per layer, at
+// most K per block), the trained network computes with exactly those values, packing changes
+// nothing, and gradients reach the latent weights.
 TEST(Train, TernaryTrainingLearnsTheValuesPackStores) {
   TrainOptions o = small_options();
   o.mode = PruneMode::Scheme;
@@ -280,8 +281,17 @@ TEST(Train, TernaryTrainingLearnsTheValuesPackStores) {
     EXPECT_EQ(scheme_prune(lw, spec).w, l.weight) << l.name;
   }
   EXPECT_EQ(ternary_layers, static_cast<int>(convs.size()) - 1);
-  // The gradient reaches the latent weights through the ternary values.
   auto model = r.model;
+  {  // The trained model computes with the exported (ternary) values, not its latent weights.
+    model->eval();
+    torch::NoGradGuard no_grad;
+    const auto x = torch::randn({4, 1, 28, 28});
+    const FloatTensor batch{{4, 1, 28, 28}, std::vector<float>(x.data_ptr<float>(), x.data_ptr<float>() + x.numel())};
+    const auto expect = model->forward(x).contiguous();
+    const auto ours = run_float(net, batch).output;
+    for (std::int64_t i = 0; i < expect.numel(); ++i) ASSERT_NEAR(ours.data[i], expect.data_ptr<float>()[i], 1e-4) << i;
+  }
+  // The gradient reaches the latent weights through the ternary values.
   model->train();
   model->zero_grad();
   torch::nn::functional::cross_entropy(model->forward(torch::randn({4, 1, 28, 28})), torch::tensor({1, 2, 3, 4}, torch::kInt64))
@@ -289,6 +299,8 @@ TEST(Train, TernaryTrainingLearnsTheValuesPackStores) {
   EXPECT_GT((convs[1].conv->weight.grad() * convs[1].mask).abs().sum().item<float>(), 0.0f);
 }
 
+// A weight at exactly 0 (pruned in an --init network) is selected like the smallest magnitude: a
+// group of 4 with one non-zero keeps 2 positions under 2:4, so training can bring one back.
 TEST(Train, SchemeMasksSelectPositionsNotNonZeroValues) {
   TrainOptions o;
   o.mode = PruneMode::Scheme;

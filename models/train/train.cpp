@@ -373,6 +373,9 @@ nlohmann::json TrainOptions::to_json() const {
     j["scheme"] = {{"name", to_string(scheme)},     {"density", density},         {"bits", p.bits},
                    {"m", p.m},                      {"patterns", p.patterns},     {"pcnn_vector", p.pcnn_vector},
                    {"period", p.period},            {"block", p.block},           {"restricted", p.restricted}};
+    // Ternary layers train their ternary values since 2026-12-07 (before, only the block mask): a
+    // checkpoint of a mask-only run does not resume as one of these.
+    if (scheme == SparsityScheme::Ternary) j["scheme"]["values"] = "ternary";
   }
   return j;
 }

@@ -46,8 +46,9 @@ struct TrainOptions {
   // PruneMode::Scheme: at each pruning epoch every convolution after the first (the reference's
   // scope: the first layer and the classifier stay dense) is pruned afresh the scheme's way
   // (scheme_prune) to density 1 - p, p rising on the cubic schedule to 1 - `density`, and the
-  // weights it drops are masked. Ternary trains its block mask; its +-scale values are applied
-  // when packing. Bitmap, CSR, N:M, PCNN, periodic and ternary (column combining is Combine).
+  // weights it drops are masked. Ternary layers also compute with their ternary values (sign
+  // times one scale per layer, straight-through gradients; MaskedConv::ternary) from the first
+  // epoch. Bitmap, CSR, N:M, PCNN, periodic and ternary (column combining is Combine).
   SparsityScheme scheme = SparsityScheme::Dense;
   double density = 0.25;
   SparsityParams scheme_params;
