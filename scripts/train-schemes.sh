@@ -14,7 +14,10 @@ out=${1:-$root/out/train-schemes}
 jobs=${2:-2}
 build=${CCSIM_BUILD_DIR:-$root/build}
 bash "$root/scripts/build.sh" >/dev/null
-mkdir -p "$out"
+mkdir -p "$out" "$build"
+# Absolute: training runs from the repository, explore from $out.
+out=$(cd "$out" && pwd)
+build=$(cd "$build" && pwd)
 ccsim="$build/ccsim"
 schemes=(bitmap nm pcnn ternary)
 densities=(0.25 0.5 0.75)
@@ -22,6 +25,7 @@ densities=(0.25 0.5 0.75)
 train_one() {  # scheme density
   local s=$1 d=$2 name=$1-$2 extra=()
   [ -f "$out/$name.done" ] && return 0
+  rm -f "$out/eval-$name.csv"  # an evaluation of an earlier training of it is stale
   case $s in
     nm) extra=(--m 4) ;;
     pcnn) extra=(--patterns 8) ;;
@@ -29,13 +33,13 @@ train_one() {  # scheme density
   esac
   (cd "$root" && "$ccsim" train --init models/examples/fmnist-dense.json --filters 16 32 64 --layers 2 2 2 \
      --scheme "$s" --density "$d" "${extra[@]}" --epochs 4 --lr 0.02 --threads 1 -o "$out/$name.ccpack" \
-     --export "$out/$name.json" --report "$out/$name.report.json" > "$out/$name.log" 2>&1)
+     --export "$out/$name.json" --report "$out/$name.report.json" > "$out/$name.log" 2>&1) || return 1
   touch "$out/$name.done"
 }
 export -f train_one
 export out root ccsim
 for s in "${schemes[@]}"; do for d in "${densities[@]}"; do echo "$s $d"; done; done |
-  xargs -P "$jobs" -L 1 bash -c 'train_one "$0" "$1" || { echo "train-schemes: $0 at $1 failed; see $out/$0-$1.log" >&2; exit 255; }'
+  xargs -P "$jobs" -L 1 bash -c 'train_one "$0" "$1" || { echo "train-schemes: $0 at $1 failed; see $out/$0-$1.log" >&2; exit 1; }'
 
 # Each trained network packed and evaluated the way a sweep does it.
 for s in "${schemes[@]}"; do

@@ -289,6 +289,7 @@ TEST(Train, TernaryTrainingLearnsTheValuesPackStores) {
     const FloatTensor batch{{4, 1, 28, 28}, std::vector<float>(x.data_ptr<float>(), x.data_ptr<float>() + x.numel())};
     const auto expect = model->forward(x).contiguous();
     const auto ours = run_float(net, batch).output;
+    ASSERT_EQ(static_cast<std::int64_t>(ours.data.size()), expect.numel());
     for (std::int64_t i = 0; i < expect.numel(); ++i) ASSERT_NEAR(ours.data[i], expect.data_ptr<float>()[i], 1e-4) << i;
   }
   // The gradient reaches the latent weights through the ternary values.
