@@ -300,6 +300,17 @@ TEST(Train, TernaryTrainingLearnsTheValuesPackStores) {
   EXPECT_GT((convs[1].conv->weight.grad() * convs[1].mask).abs().sum().item<float>(), 0.0f);
 }
 
+// A checkpoint of ternary training says its values were trained: one from a mask-only run (before
+// ternary values trained) has different options and is refused on resume.
+TEST(Train, TernaryTrainingIsMarkedInItsOptions) {
+  TrainOptions o;
+  o.mode = PruneMode::Scheme;
+  o.scheme = SparsityScheme::Ternary;
+  EXPECT_EQ(o.to_json().at("scheme").at("values"), "ternary");
+  o.scheme = SparsityScheme::NM;
+  EXPECT_FALSE(o.to_json().at("scheme").contains("values"));
+}
+
 // A weight at exactly 0 (pruned in an --init network) is selected like the smallest magnitude: a
 // group of 4 with one non-zero keeps 2 positions under 2:4, so training can bring one back.
 TEST(Train, SchemeMasksSelectPositionsNotNonZeroValues) {
