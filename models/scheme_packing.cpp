@@ -39,7 +39,6 @@ std::vector<float> magnitude_prune(const std::vector<float>& w, double density) 
   return out;
 }
 
-
 // Each group of m consecutive original columns -> n packed columns selecting among the m.
 void map_n_of_m(PackedLayer& l, int n, int m) {
   const int K = l.cols();
