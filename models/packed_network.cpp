@@ -1,5 +1,6 @@
 #include "models/packed_network.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <stdexcept>
@@ -37,22 +38,32 @@ void validate_matmul(std::size_t i, const PackedLayer& l) {
   }
   if (l.bias.size() != rows || l.requant.size() != rows) fail(i, l, "bias/requant need one entry per row");
   if (!l.weight_scale.empty() && l.weight_scale.size() != rows) fail(i, l, "weight_scale needs one entry per row");
-  std::vector<bool> used(static_cast<std::size_t>(cols), false);
   for (const auto& g : l.groups) {
     if (g.empty() || g.size() > static_cast<std::size_t>(l.alpha)) {
       fail(i, l, "a group has " + std::to_string(g.size()) + " columns (alpha " + std::to_string(l.alpha) + ")");
     }
-    for (const auto c : g) {
-      if (c >= static_cast<std::uint64_t>(cols)) fail(i, l, "column index " + std::to_string(c) + " out of range");
-      if (used[c]) fail(i, l, "column " + std::to_string(c) + " is in two groups");
-      used[c] = true;
+    for (std::size_t k = 0; k < g.size(); ++k) {
+      if (g[k] >= static_cast<std::uint64_t>(cols)) fail(i, l, "column index " + std::to_string(g[k]) + " out of range");
+      if (std::find(g.begin(), g.begin() + static_cast<std::ptrdiff_t>(k), g[k]) != g.begin() + static_cast<std::ptrdiff_t>(k)) {
+        fail(i, l, "a group lists column " + std::to_string(g[k]) + " twice");
+      }
     }
   }
+  // A column may be in several groups (an n-of-m layer's n packed columns share their group's m
+  // members: models/scheme_packing.cpp), but a row holds each of its weights in one cell.
+  std::vector<std::int64_t> held_by_row(static_cast<std::size_t>(cols), -1);
   for (std::size_t r = 0; r < rows; ++r) {
     for (std::size_t g = 0; g < l.groups.size(); ++g) {
-      if (l.select[r * l.groups.size() + g] >= l.groups[g].size()) {
+      const std::size_t cell = r * l.groups.size() + g;
+      if (l.select[cell] >= l.groups[g].size()) {
         fail(i, l, "select out of range at row " + std::to_string(r) + ", packed column " + std::to_string(g));
       }
+      if (l.weights[cell] == 0) continue;
+      const auto c = l.groups[g][l.select[cell]];
+      if (held_by_row[c] == static_cast<std::int64_t>(r)) {
+        fail(i, l, "row " + std::to_string(r) + " holds column " + std::to_string(c) + "'s weight in two cells");
+      }
+      held_by_row[c] = static_cast<std::int64_t>(r);
     }
     if (!multiplier_ok(l.requant[r])) {
       fail(i, l, "requantization multiplier out of range at row " + std::to_string(r));

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <stdexcept>
 
@@ -39,7 +40,9 @@ std::vector<float> magnitude_prune(const std::vector<float>& w, double density) 
   return out;
 }
 
-// Each group of m consecutive original columns -> n packed columns selecting among the m.
+// Each group of m consecutive original columns -> n packed columns selecting among the m. A
+// group of a row holding more than n weights is a bug of the pruning that made it (std::logic_error):
+// nothing is dropped.
 void map_n_of_m(PackedLayer& l, int n, int m) {
   const int K = l.cols();
   const int M = l.rows();
@@ -63,9 +66,15 @@ void map_n_of_m(PackedLayer& l, int n, int m) {
   for (int r = 0; r < M; ++r) {
     for (int b = 0; b < blocks; ++b) {
       int slot = 0;
-      for (int k = b * m; k < std::min(K, (b + 1) * m) && slot < n; ++k) {
+      for (int k = b * m; k < std::min(K, (b + 1) * m); ++k) {
         const std::int8_t w = dense[static_cast<std::size_t>(r) * K + k];
         if (w == 0) continue;
+        if (slot == n) {
+          throw std::logic_error("layer '" + l.name + "' row " + std::to_string(r) + " holds more than " +
+                                 std::to_string(n) + " weights in columns " + std::to_string(b * m) + " to " +
+                                 std::to_string(std::min(K, (b + 1) * m) - 1) + ": not an " + std::to_string(n) +
+                                 "-of-" + std::to_string(m) + " layer");
+        }
         const auto cell = static_cast<std::size_t>(r) * G + static_cast<std::size_t>(b) * n + slot++;
         weights[cell] = w;
         select[cell] = static_cast<std::uint8_t>(k - b * m);
@@ -76,6 +85,45 @@ void map_n_of_m(PackedLayer& l, int n, int m) {
   l.weights = std::move(weights);
   l.select = std::move(select);
   l.alpha = m;
+}
+
+// The widest multiplexer an array cell can have (hw::ArrayConfig::alpha_max).
+constexpr int kWidestMultiplexer = 32;
+
+// A structured scheme's pattern as "at most n weights in every m consecutive filter-matrix
+// columns of a row", which the array's multiplexers exploit as they do N:M's (hw/README.md,
+// "Structured schemes on the array"): N:M's n of m; ternary's K of each block of N; PCNN's n of
+// a kernel's K positions (1 x 1 layers: of a 1-D vector of pcnn_vector input channels);
+// periodic's n of K. Empty (one column per array column) for the unstructured schemes, a group
+// wider than a cell's multiplexer can be, and, except for N:M (whose cells always select), n >
+// m / 2: every cell of a packed column selects among all m inputs, so the feeder reads m values
+// per packed column and pixel; mapping multiplies activation-buffer reads by n and divides the
+// columns by m / n, which pays only when the columns at least halve (a layer the scheme keeps
+// whole, periodic's 1 x 1, is the case n = m).
+struct NOfM {
+  int n = 0, m = 0;
+};
+std::optional<NOfM> structure_on_array(const SchemeSpec& spec, const PackedLayer& l) {
+  const int K = l.window.kh * l.window.kw;
+  NOfM s;
+  switch (spec.scheme) {
+    case SparsityScheme::NM:
+      return NOfM{scheme_count_for(spec.density, spec.params.m), spec.params.m};
+    case SparsityScheme::Ternary:
+      s.m = spec.params.block;
+      break;
+    case SparsityScheme::Pcnn:
+      s.m = K == 1 ? spec.params.pcnn_vector : K;
+      break;
+    case SparsityScheme::Periodic:
+      s.m = K;
+      break;
+    default:
+      return std::nullopt;
+  }
+  s.n = scheme_count_for(spec.density, s.m);
+  if (2 * s.n > s.m || s.m > kWidestMultiplexer) return std::nullopt;
+  return s;
 }
 
 // Storage of a column-combined layer from its packed form: V = M G b,
@@ -228,7 +276,9 @@ SchemePack pack_with_scheme(Network net, const SchemeSpec& spec, const FloatTens
     const auto found = formats.find(l.name);
     // Decided on the folded network, which also holds the layers the front end created.
     const bool in_scope = scope.count(l.name) > 0;
-    if (spec.scheme == SparsityScheme::NM && in_scope) map_n_of_m(l, scheme_count_for(spec.density, spec.params.m), spec.params.m);
+    if (in_scope && found != formats.end()) {
+      if (const auto structure = structure_on_array(spec, l)) map_n_of_m(l, structure->n, structure->m);
+    }
     // A layer the front end created is stored whole, as packed.
     const bool packed_form = (spec.scheme == SparsityScheme::ColumnCombine && in_scope) || found == formats.end();
     SparseLayer s = packed_form ? packed_storage(l, l.alpha, spec.params.bits) : found->second;

@@ -4,11 +4,16 @@
 // result is mapped onto the array:
 // - column combining: magnitude-pruned to the density, then combined with alpha / gamma (a
 //   layer that carries the column groups it was trained with keeps them);
-// - N:M: each group of m consecutive filter-matrix columns becomes n packed columns whose cells
-//   select among the group's m inputs (a multiplexer of m, as a sparse tensor core does);
-// - dense, bitmap, CSR, PCNN, periodic, ternary: a weight-stationary array cannot skip their
-//   zeros, so they map one filter-matrix column per array column (alpha = 1); their formats
-//   differ in storage, not in cycles.
+// - the structured schemes, as "at most n weights in every m consecutive filter-matrix columns
+//   of a row": each such group becomes n packed columns whose cells select among the group's m
+//   inputs (a multiplexer of m, as a sparse tensor core does for N:M): N:M (n of m), ternary
+//   (K of each block of N), PCNN (n of a kernel's K positions; 1 x 1 layers: of a 1-D vector of
+//   pcnn_vector input channels), periodic (n of K; its 1 x 1 layers stay whole). The selects are
+//   what each scheme's index decodes to (the ternary code, the PCNN pattern id, the periodic
+//   slot) when the weights are loaded;
+// - dense, bitmap, CSR: a weight-stationary array cannot skip unstructured zeros, so they map
+//   one filter-matrix column per array column (alpha = 1); their formats differ in storage, not
+//   in cycles.
 // Storage per layer comes from the scheme's exact formula.
 #pragma once
 

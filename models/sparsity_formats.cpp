@@ -216,11 +216,14 @@ std::int64_t binomial(int n, int k) {
 }
 
 // (N, K) structured ternary coding: weights become {-1, 0, +1} x scale (one scale per layer:
-// the mean magnitude of the kept weights); in each block of N consecutive weights (reduction
-// order, zero-padded) the K largest magnitudes are kept; restricted: one per half-block. One code
-// per block carries positions and signs: codes = sum_{k <= K} C(N, k) 2^k (unrestricted) or
-// (1 + N)^2 (restricted, K = 2: each half has N/2 positions x 2 signs + empty).
-// V = blocks lg(codes) + b (the scale), I = 0 (positions are inside the codes).
+// the mean magnitude of the kept weights); each output channel's Ci K weights (reduction order)
+// are cut into blocks of N consecutive weights (the last zero-padded), and in each block the K
+// largest magnitudes are kept; restricted: one per half-block. A block is one neuron's, so the
+// array's multiplexers can select its K weights' inputs (scheme_packing.cpp). One code per block
+// carries positions and signs: codes = sum_{k <= K} C(N, k) 2^k (unrestricted) or (1 + N)^2
+// (restricted, K = 2: each half has N/2 positions x 2 signs + empty).
+// V = blocks lg(codes) + b (the scale), blocks = Co ceil(Ci K / N); I = 0 (positions are inside
+// the codes).
 SparseLayer ternary(const LayerWeights& l, const SparsityParams& p) {
   if (p.block > 32) {  // the code count sum C(N, k) 2^k must fit 63 bits
     throw std::invalid_argument("ternary coding needs blocks of at most 32 weights, got " + std::to_string(p.block));
@@ -231,14 +234,16 @@ SparseLayer ternary(const LayerWeights& l, const SparsityParams& p) {
   if (p.restricted && (p.block_nonzeros != 2 || p.block % 2 != 0)) {
     throw std::invalid_argument("restricted ternary coding needs K = 2 and an even N");
   }
-  const std::int64_t total = l.size();
-  const std::int64_t blocks = (total + p.block - 1) / p.block;
+  const std::int64_t row = static_cast<std::int64_t>(l.ci) * l.kh * l.kw;
+  const std::int64_t row_blocks = (row + p.block - 1) / p.block;
+  const std::int64_t blocks = l.co * row_blocks;
   SparseLayer s;
   s.w.assign(l.w.size(), 0.0f);
   std::vector<std::int64_t> kept;
   for (std::int64_t b = 0; b < blocks; ++b) {
-    const std::int64_t first = b * p.block;
-    const int len = static_cast<int>(std::min<std::int64_t>(p.block, total - first));
+    const std::int64_t in_row = (b % row_blocks) * p.block;
+    const std::int64_t first = (b / row_blocks) * row + in_row;
+    const int len = static_cast<int>(std::min<std::int64_t>(p.block, row - in_row));
     if (p.restricted) {
       const int half = p.block / 2;
       for (int h = 0; h < 2 && h * half < len; ++h) {
@@ -270,7 +275,7 @@ SparseLayer ternary(const LayerWeights& l, const SparsityParams& p) {
   s.nonzeros = count_nonzeros(s.w);
   s.value_bits = blocks * lg(codes) + p.bits;
   s.index_bits = 0;
-  s.formula = "V = blocks lg(codes) + b = " + str(blocks) + " x lg(" + str(codes) + ") + " + str(p.bits) + ", I = 0";
+  s.formula = "V = Co ceil(CiK/N) lg(codes) + b = " + str(blocks) + " x lg(" + str(codes) + ") + " + str(p.bits) + ", I = 0";
   return s;
 }
 

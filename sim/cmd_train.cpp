@@ -145,11 +145,10 @@ void run_train(TrainArgs& a) {
   pack_options.activation_bits = o.activation_bits;
   pack_options.weight_bits = o.weight_bits;
   model::PackResult packed;
-  if (o.mode == model::PruneMode::Scheme && o.scheme != model::SparsityScheme::NM) {
-    // Packed as explore packs the scheme (ternary's +-scale values), in the scope it trained:
-    // pruning again at the trained density keeps what training kept. N:M packs as below, one
-    // column per array column: a packed file keeps each column in one group, so N:M's mapping onto
-    // its multiplexers is explore's (a sweep with scheme nm on the exported network).
+  if (o.mode == model::PruneMode::Scheme) {
+    // Packed as explore packs the scheme (ternary's +-scale values, the structured schemes on the
+    // array's multiplexers), in the scope it trained: pruning again at the trained density keeps
+    // what training kept.
     model::SchemeSpec spec;
     spec.scheme = o.scheme;
     spec.density = o.density;
@@ -160,10 +159,6 @@ void run_train(TrainArgs& a) {
     packed.packed = model::pack_with_scheme(net, spec, calib).packed;
   } else {
     packed = model::pack_network(net, pack_options, calib);
-    if (o.mode == model::PruneMode::Scheme) {
-      std::cerr << "ccsim: note: the packed file maps the N:M layers one column per array column; explore maps "
-                   "them onto N:M multiplexers (scheme nm on --export's network)\n";
-    }
   }
   std::ostringstream prov;
   prov << "ccsim train --mode " << (a.scheme.empty() ? a.mode : "scheme " + a.scheme) << " " << result.fingerprint.dump();

@@ -57,6 +57,7 @@ void fast_equals_cycle(model::SparsityScheme scheme) {
   hw::AcceleratorConfig cfg;
   cfg.array.rows = 6;
   cfg.array.cols = 5;
+  for (const auto& l : pack.packed.layers) cfg.array.alpha_max = std::max(cfg.array.alpha_max, l.alpha);  // PCNN's 3 x 3: 9
   const auto fast = hw::run_fast(pack.packed, inputs, cfg);
   const auto cycle = hw::run_cycle_accurate(pack.packed, inputs, cfg);
   for (std::size_t k = 0; k < inputs.size(); ++k) {
@@ -72,6 +73,109 @@ TEST(ExploreCycleCheck, NOfM) { fast_equals_cycle(model::SparsityScheme::NM); }
 TEST(ExploreCycleCheck, ColumnCombining) { fast_equals_cycle(model::SparsityScheme::ColumnCombine); }
 TEST(ExploreCycleCheck, Ternary) { fast_equals_cycle(model::SparsityScheme::Ternary); }
 TEST(ExploreCycleCheck, Bitmap) { fast_equals_cycle(model::SparsityScheme::Bitmap); }
+TEST(ExploreCycleCheck, Pcnn) { fast_equals_cycle(model::SparsityScheme::Pcnn); }
+TEST(ExploreCycleCheck, Periodic) { fast_equals_cycle(model::SparsityScheme::Periodic); }
+
+// A packed layer's int8 filter matrix (rows x original columns), its cells put back in place.
+std::vector<std::int8_t> expanded(const model::PackedLayer& l) {
+  std::vector<std::int8_t> m(static_cast<std::size_t>(l.rows()) * l.cols(), 0);
+  for (int r = 0; r < l.rows(); ++r) {
+    for (int g = 0; g < l.packed_cols(); ++g) {
+      const auto cell = l.cell(r, g);
+      if (l.weights[cell] != 0) m[static_cast<std::size_t>(r) * l.cols() + l.groups[g][l.select[cell]]] = l.weights[cell];
+    }
+  }
+  return m;
+}
+
+// The scheme's pruning applied to every weight layer, then packed one column per array column:
+// what pack_with_scheme maps onto multiplexers, unmapped.
+model::PackedNetwork pruned_unmapped(model::Network net, const model::SchemeSpec& spec) {
+  const auto shapes = model::infer_shapes(net);
+  for (std::size_t i = 0; i < net.layers.size(); ++i) {
+    model::Layer& layer = net.layers[i];
+    if (!layer.has_weights()) continue;
+    model::FilterMatrix fm = model::filter_matrix(layer, shapes[i]);
+    const bool conv = layer.kind == model::LayerKind::Conv;
+    const int K = conv ? layer.window.kh * layer.window.kw : 1;
+    const model::LayerWeights lw{fm.rows, fm.cols / K, conv ? layer.window.kh : 1, conv ? layer.window.kw : 1,
+                                 fm.values};
+    fm.values = model::scheme_prune(lw, spec).w;
+    model::set_filter_matrix(layer, shapes[i], fm);
+  }
+  model::PackOptions o;
+  o.regroup = false;
+  o.timing_only = spec.timing_only;
+  o.combine.alpha = 1;
+  return model::pack_network(std::move(net), o, {}).packed;
+}
+
+// PCNN, periodic and ternary run on the array's multiplexers as N:M does: each row's group of m
+// consecutive filter-matrix columns (a kernel, a 1-D vector, a ternary block) becomes n packed
+// columns selecting among the m; the int8 matrix is the one the scheme's pruning gives unmapped
+// (nothing dropped, nothing moved).
+TEST(SchemePacking, StructuredSchemesSelectTheirWeightsThroughMultiplexers) {
+  const auto net = test::shift_net(45, 1.0);
+  struct Case {
+    model::SparsityScheme scheme;
+    int m_3x3, m_1x1;  // group width on the 3 x 3 first layer and on the 1 x 1 layers (0: not mapped)
+  };
+  for (const Case c : {Case{model::SparsityScheme::Pcnn, 9, 8}, Case{model::SparsityScheme::Periodic, 9, 0},
+                       Case{model::SparsityScheme::Ternary, 8, 8}}) {
+    model::SchemeSpec spec;
+    spec.scheme = c.scheme;
+    spec.density = 0.3;
+    spec.timing_only = true;
+    const auto pack = model::pack_with_scheme(net, spec, {});
+    const auto unmapped = pruned_unmapped(net, spec);
+    ASSERT_EQ(pack.packed.layers.size(), unmapped.layers.size());
+    for (std::size_t i = 0; i < pack.packed.layers.size(); ++i) {
+      const auto& l = pack.packed.layers[i];
+      if (l.kind != model::OpKind::Matmul) continue;
+      const int m = l.window.kh * l.window.kw == 9 ? c.m_3x3 : c.m_1x1;
+      const std::string what = model::to_string(c.scheme) + " " + l.name;
+      const auto matrix = expanded(l);
+      EXPECT_EQ(matrix, expanded(unmapped.layers[i])) << what;
+      EXPECT_GT(std::count_if(matrix.begin(), matrix.end(), [](std::int8_t w) { return w != 0; }), 0) << what;
+      if (m == 0) {
+        EXPECT_EQ(l.packed_cols(), l.cols()) << what << ": kept whole, one column per array column";
+        continue;
+      }
+      const int n = model::scheme_count_for(spec.density, m);
+      EXPECT_EQ(l.alpha, m) << what;
+      EXPECT_EQ(l.packed_cols(), (l.cols() + m - 1) / m * n) << what;
+      for (int g = 0; g < l.packed_cols(); ++g) {
+        const auto first = l.groups[g].front();
+        EXPECT_EQ(first % m, 0u) << what << ": a group starts a block";
+        EXPECT_EQ(l.groups[g].back(), std::min<std::uint32_t>(first + m, l.cols()) - 1) << what;
+      }
+    }
+  }
+}
+
+// On the same network at the same density, the zero-skipping schemes take fewer cycles than
+// bitmap, which keeps its zeros on the array.
+TEST(SchemePacking, StructuredSchemesTakeFewerCyclesThanUnstructuredOnes) {
+  const auto net = test::shift_net(46, 1.0);
+  const auto cycles = [&](model::SparsityScheme scheme) {
+    model::SchemeSpec spec;
+    spec.scheme = scheme;
+    spec.density = 0.25;
+    spec.timing_only = true;
+    const auto pack = model::pack_with_scheme(net, spec, {});
+    const std::vector<model::Int8Tensor> inputs{
+        {net.input, std::vector<std::int8_t>(static_cast<std::size_t>(net.input.size()), 1)}};
+    hw::AcceleratorConfig cfg;
+    cfg.array.rows = 8;
+    cfg.array.cols = 8;
+    cfg.array.alpha_max = 9;
+    return hw::run_fast(pack.packed, inputs, cfg).front().end_cycle;
+  };
+  const auto bitmap = cycles(model::SparsityScheme::Bitmap);
+  for (const auto scheme : {model::SparsityScheme::Pcnn, model::SparsityScheme::Ternary}) {
+    EXPECT_LT(cycles(scheme), bitmap * 2 / 3) << model::to_string(scheme);
+  }
+}
 
 TEST(SchemePacking, NOfMMapsGroupsOfMOntoNPackedColumns) {
   const auto net = test::shift_net(42, 1.0);

@@ -111,8 +111,22 @@ TEST(PackedFile, InconsistentContentWithValidChecksumIsReported) {
   net.layers[0].select[0] = 200;  // points outside its group
   expect_error(encode_packed(net), "select out of range");
   net = sample_network();
-  net.layers[0].groups[0].push_back(net.layers[0].groups[1][0]);  // a column in two groups
+  net.layers[0].groups[0].push_back(net.layers[0].groups[0][0]);  // a group listing a column twice
   expect_error(encode_packed(net), "inconsistent");
+  // A column may be in two groups (an n-of-m layer's packed columns share members), but a row
+  // may not hold its weight in two cells.
+  net = sample_network();
+  auto& l = net.layers[0];
+  l.groups[0] = {l.groups[1][0]};
+  for (int r = 0; r < l.rows(); ++r) {
+    l.select[l.cell(r, 0)] = 0;
+    l.weights[l.cell(r, 0)] = 0;
+  }
+  EXPECT_EQ(decode_packed(encode_packed(net), "mem").layers[0].groups, l.groups) << "column shared, weights not";
+  l.select[l.cell(0, 1)] = 0;
+  l.weights[l.cell(0, 0)] = 1;
+  l.weights[l.cell(0, 1)] = -1;
+  expect_error(encode_packed(net), "row 0 holds column");
   net = sample_network();
   net.layers[2].bias.pop_back();
   expect_error(encode_packed(net), "bias");

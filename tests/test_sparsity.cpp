@@ -162,6 +162,22 @@ TEST(Sparsity, TernaryCodesAndSizes) {
   EXPECT_EQ(r.nonzeros, 3);
 }
 
+// Blocks are cut per output channel (a neuron's fan-in, which the array's multiplexers select
+// from): a row of 12 weights is a block of 8 and a zero-padded one of 4, never sharing a block
+// with the next row.
+TEST(Sparsity, TernaryBlocksStayWithinAnOutputChannel) {
+  const auto l = layer(2, 12, 1, 1, {0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4,  //
+                                     5, 6, 7, 8, 0, 0, 0, 0, 0, 0, 0, 0});
+  SparsityParams p;  // (8, 2)
+  const auto s = apply_sparsity(SparsityScheme::Ternary, l, p);
+  EXPECT_EQ(s.value_bits, 2 * 2 * 8 + 8) << "Co ceil(12 / 8) = 4 blocks of 8 bits, and the scale";
+  // Row 0 keeps 3 and 4 of its second block; row 1 keeps 7 and 8 of its first (flat blocks over
+  // the layer would have put row 1's 5 and 6 with row 0's 1 to 4, keeping 5 and 6 alone).
+  const float a = (3 + 4 + 7 + 8) / 4.0f;
+  EXPECT_EQ(s.w, (std::vector<float>{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, a, a,  //
+                                     0, 0, a, a, 0, 0, 0, 0, 0, 0, 0, 0}));
+}
+
 TEST(Sparsity, ColumnCombiningStoresPackedCellsSelectsAndMembers) {
   // 4 x 4 pointwise layer, columns 0/1 and 2/3 combine without conflicts (alpha 2, gamma 0).
   const auto l = layer(4, 4, 1, 1, {1, 0, 2, 0,  //
