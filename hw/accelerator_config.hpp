@@ -26,6 +26,11 @@ struct AcceleratorConfig {
   // Cycle mode and TLM: another implementation of every core's array cells, run in lockstep with
   // the C++ cells and compared every cycle (empty: the C++ cells alone). Not part of to_json.
   ArrayImplementationFactory array_implementation;
+  // Cycle mode and TLM: step every array cycle by cycle even when nothing observes the cells (a
+  // waveform or a swapped-in implementation does so anyway); otherwise each tile is evaluated in
+  // the skewed frame (ArrayUnit::observe_every_cycle). Same results; for checking and measuring
+  // the skewed evaluation. Not part of to_json.
+  bool array_every_cycle = false;
 
   AcceleratorConfig() = default;
   // An array with default memories and the shared schedule.

@@ -23,7 +23,7 @@ MatmulEngine::MatmulEngine(const ArrayConfig& config, const model::PackedLayer& 
   col_tiles_ = std::max(1, (layer.packed_cols() + C - 1) / C);
   tiles_per_block_ = static_cast<std::int64_t>(row_tiles_) * col_tiles_;
   top_.assign(C, 0);
-  if (config.mac == MacKind::BitParallel) top_values_.assign(static_cast<std::size_t>(C) * config.alpha_max, 0);
+  top_values_.assign(static_cast<std::size_t>(C) * config.alpha_max, 0);  // bit-parallel cycles and skewed slots
   output_ = {layer.out, std::vector<std::int8_t>(static_cast<std::size_t>(layer.out.size()), 0)};
   stats_.name = layer.name;
   stats_.op = model::to_string(layer.kind);
@@ -57,6 +57,45 @@ bool MatmulEngine::step() {
       break;
   }
   return true;
+}
+
+void MatmulEngine::run() {
+  // The skew fault delays one column past the tile's slots: it stays cycle by cycle.
+  const bool skewed = fault_ != Fault::SkewOffByOne;
+  while (!done_) {
+    if (skewed && phase_ == Phase::Compute && t_ == 0) {
+      compute_tile_skewed();
+    } else {
+      step();
+    }
+  }
+}
+
+void MatmulEngine::compute_tile_skewed() {
+  const auto fetch = [&](std::int64_t p, std::uint32_t column) { return feeder_.value(p, column); };
+  const std::int64_t P = block_->pixels;
+  const int last_col = config_.cols - 1;
+  const auto left = [&](int r, std::int64_t slot) -> fixed::Acc {
+    if (slot < 0 || slot >= P) return 0;
+    ++stats_.acc_reads;
+    return acc_.read(r, slot);
+  };
+  const auto right = [&](int r, std::int64_t slot, fixed::Acc value) {
+    const std::int64_t p = slot - last_col;
+    if (p < 0 || p >= P) return;
+    ++stats_.acc_writes;
+    acc_.write(r, p, fault_ == Fault::AccBitStuckAt0 ? value & ~(1 << 16) : value);
+  };
+  // The slots that carry a pixel through some column; every later one only sees zeros.
+  const std::int64_t slots = P + config_.cols - 1;
+  for (std::int64_t s = 0; s < slots; ++s) {
+    stats_.input_bits += feed_.values(s, top_values_.data(), fetch) * config_.data_bits;
+    array_.clock_slot(s, top_values_.data(), left, right);
+  }
+  stats_.cycles += compute_cycles_;
+  t_ = compute_cycles_;
+  computed_ = true;
+  finish_tile();
 }
 
 void MatmulEngine::start_tile() {

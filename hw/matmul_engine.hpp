@@ -41,10 +41,10 @@ class MatmulEngine {
 
   // Advances one clock cycle; returns false once the layer has finished (no cycle is spent then).
   bool step();
-  void run() {
-    while (step()) {
-    }
-  }
+  // Runs the layer to its end: the same outputs, cycles and counters as step() until it returns
+  // false, each tile's compute evaluated in the skewed frame (SystolicArray::clock_slot, one MAC
+  // slot per step) instead of cycle by cycle; for runs that look at the result, not at the cells.
+  void run();
 
   bool done() const { return done_; }
   const LayerStats& stats() const { return stats_; }
@@ -61,6 +61,7 @@ class MatmulEngine {
  private:
   void start_tile();
   void compute_cycle();
+  void compute_tile_skewed();  // the whole of the current tile's compute
   void finish_tile();
 
   ArrayConfig config_;
@@ -89,7 +90,7 @@ class MatmulEngine {
   int g0_ = 0;  // first packed column of the tile
   AccumulatorTile acc_;
   std::vector<std::uint32_t> top_;  // bit lines into row 0
-  std::vector<std::int8_t> top_values_;  // bit-parallel: C x alpha_max values into row 0
+  std::vector<std::int8_t> top_values_;  // C x alpha_max values into row 0 (bit-parallel cycles, skewed slots)
   model::Int8Tensor output_;
   LayerStats stats_;
 };

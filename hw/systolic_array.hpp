@@ -107,6 +107,34 @@ class SystolicArray {
     }
   }
 
+  // MAC slot s of every row at once, in the skewed frame: row r does in cycles b s + r .. b s +
+  // r + b - 1 what row 0 does r cycles earlier, with the same inputs (the bit lines move down one
+  // row per cycle) and its own accumulator entries, and rows share nothing else; so a tile is
+  // its P + C - 1 MAC slots, each row's slots in order, every cell's b bit-serial steps collapsed
+  // into the product they sum to (w * x, x sign-extended from b bits as the serial cell reads it;
+  // fixed::serial_mac_step; bit-parallel cells: clock_values's product). left / right are called as clock() calls them, row by row within a
+  // slot instead of cycle by cycle. `top` holds C x alpha_max values (ColumnFeed::values: column c
+  // carries pixel s - c). For runs nobody watches cycle by cycle (no waveform, no swapped-in
+  // cells): the cell registers between slots are not those of any one cycle.
+  template <typename Left, typename Right>
+  void clock_slot(std::int64_t s, const std::int8_t* top, Left&& left, Right&& right) {
+    const int rows = config_.rows;
+    const int cols = config_.cols;
+    const int alpha = config_.alpha_max;
+    // Bit-serial cells read b bits, the last one the sign; bit-parallel ones the int8 value.
+    const bool narrow = config_.mac == MacKind::BitSerial && config_.data_bits < 8;
+    const int unused = narrow ? 32 - config_.data_bits : 24;
+    for (int r = 0; r < rows; ++r) {
+      for (int c = 0; c < cols; ++c) {
+        const std::size_t i = static_cast<std::size_t>(r) * cols + c;
+        const auto x = static_cast<std::int32_t>(static_cast<std::uint32_t>(static_cast<std::uint8_t>(
+                           top[static_cast<std::size_t>(c) * alpha + select_[i]])) << unused) >> unused;
+        product_[i] = static_cast<fixed::Acc>(static_cast<std::int32_t>(weight_[i]) * x);
+      }
+    }
+    for (int r = 0; r < rows; ++r) finish_row(r, s, left, right);
+  }
+
   // Cell (r, c)'s registers.
   MxCell cell(int r, int c) const {
     const std::size_t i = static_cast<std::size_t>(r) * config_.cols + c;

@@ -213,6 +213,19 @@ model::PackedNetwork one_layer(const LayerCase& lc, std::uint32_t seed) {
 
 // Array GEMMs against the golden model over packed matrices and array shapes, including tiled,
 // partial and non-square ones; cycle-level counters equal to the documented formulas.
+// The engine stepped cycle by cycle (what co-simulation and waveforms see): the same outputs and
+// every counter as run()'s skewed evaluation of the tiles.
+void expect_stepped_equals_run(const ArrayConfig& a, const model::PackedLayer& layer, const model::Int8Tensor& x,
+                               const MatmulEngine& run, const std::string& what) {
+  MatmulEngine stepped(a, layer, x, nullptr);
+  std::int64_t steps = 0;
+  while (stepped.step()) ++steps;
+  EXPECT_EQ(stepped.output().data, run.output().data) << what;
+  EXPECT_TRUE(stepped.stats().same_counts(run.stats()))
+      << what << "\nstepped: " << stepped.stats().to_json().dump() << "\nrun:     " << run.stats().to_json().dump();
+  EXPECT_EQ(steps, run.stats().cycles) << what;
+}
+
 TEST(MatmulEngine, BitExactAndCountersEqualFormulas) {
   const LayerCase cases[] = {
       {8, 12, 1, 1, 0, 5, 4, 4, false},  {16, 20, 1, 2, 0, 6, 6, 8, false}, {3, 7, 3, 1, 1, 5, 6, 2, false},
@@ -239,6 +252,7 @@ TEST(MatmulEngine, BitExactAndCountersEqualFormulas) {
       EXPECT_TRUE(engine.stats().same_counts(formula))
           << "case " << n << " array " << r << "x" << c << "\ncycle: " << engine.stats().to_json().dump()
           << "\nfast:  " << formula.to_json().dump();
+      expect_stepped_equals_run(a, layer, x, engine, "case " + std::to_string(n) + " array " + std::to_string(r) + "x" + std::to_string(c));
     }
   }
 }
@@ -274,6 +288,7 @@ TEST(MatmulEngine, BitParallelCellsAndExposedLoadsBitExactAndCountersEqualFormul
           const LayerStats formula = matmul_stats(a, layer);
           EXPECT_TRUE(engine.stats().same_counts(formula))
               << what << "\ncycle: " << engine.stats().to_json().dump() << "\nfast:  " << formula.to_json().dump();
+          expect_stepped_equals_run(a, layer, x, engine, what);
           // The documented closed forms (one pixel block here).
           const std::int64_t P = static_cast<std::int64_t>(layer.out.h) * layer.out.w;
           const std::int64_t k = mac == MacKind::BitParallel ? 1 : a.data_bits;
@@ -304,6 +319,24 @@ TEST(MatmulEngine, WiderDataPathTakesMoreCyclesSameResult) {
   EXPECT_EQ(engine.output().data, model::run_layer(layer, x).data);
   EXPECT_TRUE(engine.stats().same_counts(matmul_stats(a, layer)));
   EXPECT_EQ(tile_compute_cycles(a, 16), 12 * (16 + 3) + 4);
+  expect_stepped_equals_run(a, layer, x, engine, "12 bits");
+}
+
+// A data path narrower than the values (4 bits for int8 inputs, which pack never makes): the
+// bit-serial cell reads the low 4 bits as a signed number; the skewed evaluation does the same.
+TEST(MatmulEngine, NarrowDataPathReadsTheLowBitsSignedInBothEvaluations) {
+  const auto packed = one_layer({8, 8, 1, 1, 0, 4, 4, 4, false}, 6);
+  const auto& layer = packed.layers[0];
+  std::mt19937 rng(3);
+  const auto x = random_int8(layer.in, rng);
+  ArrayConfig a;
+  a.rows = 3;
+  a.cols = 5;
+  a.data_bits = 4;
+  MatmulEngine engine(a, layer, x, nullptr);
+  engine.run();
+  EXPECT_NE(engine.output().data, model::run_layer(layer, x).data) << "values beyond 4 bits do not survive";
+  expect_stepped_equals_run(a, layer, x, engine, "4 bits");
 }
 
 TEST(MatmulEngine, RejectsGroupsWiderThanTheMultiplexer) {

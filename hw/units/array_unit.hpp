@@ -56,6 +56,13 @@ class ArrayUnit : public sc_core::sc_module, public ShadowLoadIf, public ArrayCo
   const ArrayImplementation* implementation() const { return implementation_.get(); }
   // The first mismatches (up to 10; Stats::mismatches counts all).
   const std::vector<ArrayMismatch>& mismatches() const { return mismatches_; }
+  // Keeps the cells' registers those of each clock cycle (a waveform samples them; before the
+  // simulation starts). Otherwise, and with nothing swapped in, a tile's MAC slots are evaluated
+  // in the skewed frame when it starts (SystolicArray::clock_slot) and the unit then waits out
+  // its T_compute cycles: the same results, accumulator traffic and timing at the unit's ports
+  // (the accumulator buffer's entries are written before the tile's last cycle rather than
+  // through it; the output stage reads them after it).
+  void observe_every_cycle();
 
   void load_shadow_row(int row, const std::int8_t* weights, const std::uint8_t* selects) override;
   void start_tile(const TileDescriptor& tile) override;
@@ -72,6 +79,7 @@ class ArrayUnit : public sc_core::sc_module, public ShadowLoadIf, public ArrayCo
 
  private:
   void compute_thread();
+  void compute_tile_skewed(FeederIf& feed, AccumulatorIf& acc);
   void compare_cells(std::int64_t t);
 
   ArrayConfig array_;
@@ -84,6 +92,7 @@ class ArrayUnit : public sc_core::sc_module, public ShadowLoadIf, public ArrayCo
   TileWeights shadow_;
   TileDescriptor tile_;
   bool computing_ = false;
+  bool observed_ = false;  // observe_every_cycle()
   std::int64_t t_ = 0;
   const std::uint32_t* lines_ = nullptr;
   Stats stats_;

@@ -13,6 +13,7 @@ AcceleratorCore::AcceleratorCore(sc_core::sc_module_name name, const Accelerator
       array_("array", array_config_, clock_period), output_("output_stage", array_config_), vector_("vector_unit"),
       dma_("dma", dma, clock_period) {
   if (config.array_implementation) array_.swap_in(config.array_implementation(array_config_));
+  if (config.array_every_cycle) array_.observe_every_cycle();
   controller_.weights(weights_);
   controller_.array(array_);
   controller_.feeder(feeder_);
@@ -44,6 +45,7 @@ void AcceleratorCore::load(const model::PackedNetwork& net, const MemorySystem& 
 
 void AcceleratorCore::trace(sc_core::sc_trace_file* file, const TraceOptions& options) {
   trace_options_ = options;
+  array_.observe_every_cycle();  // the waveform samples the cells' lines and partial sums
   const ArrayConfig& a = array_config_;
   trace_column_lines_.assign(a.cols, 0);
   trace_row_psum_.assign(a.rows, 0);

@@ -17,14 +17,21 @@ using namespace ccsim;
 
 constexpr double kMacs = 256.0 * 256.0 * 196.0;
 
-// The array engine alone on the GEMM with array `a`: MACs, cycles and cell-cycles per second.
-void run_engine(benchmark::State& state, const hw::ArrayConfig& a) {
+// The array engine alone on the GEMM with array `a`: MACs, cycles and cell-cycles per second,
+// stepped cycle by cycle (what co-simulation and waveforms see) or run with each tile in the
+// skewed frame (MatmulEngine::run, what an unobserved cycle-mode run does).
+void run_engine(benchmark::State& state, const hw::ArrayConfig& a, bool skewed = false) {
   const auto net = bench::dense_gemm();
   const auto x = bench::random_inputs(net.input, 1).front();
   std::int64_t cycles = 0;
   for (auto _ : state) {
     hw::MatmulEngine engine(a, net.layers[0], x, nullptr);
-    engine.run();
+    if (skewed) {
+      engine.run();
+    } else {
+      while (engine.step()) {
+      }
+    }
     cycles = engine.stats().cycles;
   }
   state.counters["MACs_per_s"] = benchmark::Counter(kMacs, benchmark::Counter::kIsIterationInvariantRate);
@@ -36,29 +43,39 @@ void run_engine(benchmark::State& state, const hw::ArrayConfig& a) {
 void BM_CycleModeEngine(benchmark::State& state) { run_engine(state, hw::ArrayConfig{}); }
 BENCHMARK(BM_CycleModeEngine)->Unit(benchmark::kMillisecond);
 
-// The same GEMM on other array sizes and with bit-parallel cells (arguments: rows = cols, and 1
-// for bit-parallel): cell-cycles per second show the per-clock overhead of small arrays (issue
-// 16 asks small arrays to be no slower per cell-cycle than 16 x 16), MACs per second what the
-// cell kind costs to simulate.
+// The same GEMM on other array sizes and with bit-parallel cells (arguments: rows = cols, 1 for
+// bit-parallel, 1 for the skewed evaluation): cell-cycles per second show the per-clock overhead
+// of small arrays (issue 16 asks small arrays to be no slower per cell-cycle than 16 x 16), MACs
+// per second what the cell kind costs to simulate.
 void BM_CycleModeEngineShapes(benchmark::State& state) {
   hw::ArrayConfig a;
   a.rows = a.cols = static_cast<int>(state.range(0));
   a.mac = state.range(1) ? hw::MacKind::BitParallel : hw::MacKind::BitSerial;
-  run_engine(state, a);
+  run_engine(state, a, state.range(2) != 0);
 }
 BENCHMARK(BM_CycleModeEngineShapes)
-    ->ArgsProduct({{4, 8, 16, 32}, {0, 1}})
-    ->ArgNames({"side", "parallel"})
+    ->ArgsProduct({{4, 8, 16, 32}, {0, 1}, {0, 1}})
+    ->ArgNames({"side", "parallel", "skewed"})
     ->Unit(benchmark::kMillisecond);
 
-// SystemC elaborates once per process: a single iteration.
+// Each run in a SystemC simulation context of its own. Arguments: array side, 1 for the array
+// stepped every cycle (AcceleratorConfig::array_every_cycle; 0: skewed tiles, the default).
 void BM_CycleModeSystemC(benchmark::State& state) {
   const auto net = bench::dense_gemm();
   const auto x = bench::random_inputs(net.input, 1).front();
-  for (auto _ : state) benchmark::DoNotOptimize(hw::run_cycle_accurate(net, {x}, hw::ArrayConfig{}));
+  hw::AcceleratorConfig config;
+  config.array.rows = config.array.cols = static_cast<int>(state.range(0));
+  config.array_every_cycle = state.range(1) != 0;
+  std::int64_t cycles = 0;
+  for (auto _ : state) cycles = hw::run_cycle_accurate(net, {x}, config).front().total.cycles;
   state.counters["MACs_per_s"] = benchmark::Counter(kMacs, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["cycles_per_s"] = benchmark::Counter(static_cast<double>(cycles), benchmark::Counter::kIsIterationInvariantRate);
 }
-BENCHMARK(BM_CycleModeSystemC)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_CycleModeSystemC)
+    ->ArgsProduct({{4, 16}, {1, 0}})
+    ->ArgNames({"side", "every_cycle"})
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
 
 void BM_FastModeFormulas(benchmark::State& state) {
   const auto net = bench::dense_gemm();
