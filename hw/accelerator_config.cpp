@@ -1,4 +1,5 @@
 #include "hw/accelerator_config.hpp"
+#include "hw/systolic_array.hpp"
 
 #include <cmath>
 #include <stdexcept>
@@ -21,6 +22,9 @@ void AcceleratorConfig::validate_for(const model::PackedNetwork& net) const {
     throw std::invalid_argument("network '" + net.name + "' has " + std::to_string(net.activation_bits) +
                                 "-bit activations, wider than the array's " + std::to_string(array.data_bits) +
                                 "-bit data path (run --data-bits, explore axis data_bits)");
+  }
+  for (const auto& l : net.layers) {
+    if (l.kind == model::OpKind::Matmul) require_groups_fit(array, l);  // fast mode too: its formulas assume them
   }
 }
 

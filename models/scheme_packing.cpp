@@ -40,9 +40,11 @@ std::vector<float> magnitude_prune(const std::vector<float>& w, double density) 
   return out;
 }
 
-// Each group of m consecutive original columns -> n packed columns selecting among the m. A
-// group of a row holding more than n weights is a bug of the pruning that made it (std::logic_error):
-// nothing is dropped.
+// Each group of m consecutive original columns -> up to n packed columns selecting among the m:
+// as many as the most weights a row keeps in that group (an empty group, or a short last one,
+// takes fewer; a packed column no row uses is not mapped, as packing drops all-zero columns). A
+// row holding more than n weights in a group is a bug of the pruning that made it
+// (std::logic_error): nothing is dropped.
 void map_n_of_m(PackedLayer& l, int n, int m) {
   const int K = l.cols();
   const int M = l.rows();
@@ -54,11 +56,25 @@ void map_n_of_m(PackedLayer& l, int n, int m) {
     }
   }
   const int blocks = (K + m - 1) / m;
+  const auto last_of = [&](int b) { return std::min(K, (b + 1) * m); };  // one past the group's last column
   std::vector<std::vector<std::uint32_t>> groups;
+  std::vector<int> first_group(static_cast<std::size_t>(blocks), 0);  // packed column of each group's first slot
   for (int b = 0; b < blocks; ++b) {
+    int width = 0;
+    for (int r = 0; r < M; ++r) {
+      const auto row = dense.begin() + static_cast<std::ptrdiff_t>(r) * K;
+      const int kept = static_cast<int>(std::count_if(row + b * m, row + last_of(b), [](std::int8_t w) { return w != 0; }));
+      if (kept > n) {
+        throw std::logic_error("layer '" + l.name + "' row " + std::to_string(r) + " holds " + std::to_string(kept) +
+                               " weights in columns " + std::to_string(b * m) + " to " + std::to_string(last_of(b) - 1) +
+                               ": not an " + std::to_string(n) + "-of-" + std::to_string(m) + " layer");
+      }
+      width = std::max(width, kept);
+    }
     std::vector<std::uint32_t> members;
-    for (int k = b * m; k < std::min(K, (b + 1) * m); ++k) members.push_back(static_cast<std::uint32_t>(k));
-    for (int s = 0; s < n; ++s) groups.push_back(members);
+    for (int k = b * m; k < last_of(b); ++k) members.push_back(static_cast<std::uint32_t>(k));
+    first_group[static_cast<std::size_t>(b)] = static_cast<int>(groups.size());
+    for (int s = 0; s < width; ++s) groups.push_back(members);
   }
   const int G = static_cast<int>(groups.size());
   std::vector<std::int8_t> weights(static_cast<std::size_t>(M) * G, 0);
@@ -66,16 +82,10 @@ void map_n_of_m(PackedLayer& l, int n, int m) {
   for (int r = 0; r < M; ++r) {
     for (int b = 0; b < blocks; ++b) {
       int slot = 0;
-      for (int k = b * m; k < std::min(K, (b + 1) * m); ++k) {
+      for (int k = b * m; k < last_of(b); ++k) {
         const std::int8_t w = dense[static_cast<std::size_t>(r) * K + k];
         if (w == 0) continue;
-        if (slot == n) {
-          throw std::logic_error("layer '" + l.name + "' row " + std::to_string(r) + " holds more than " +
-                                 std::to_string(n) + " weights in columns " + std::to_string(b * m) + " to " +
-                                 std::to_string(std::min(K, (b + 1) * m) - 1) + ": not an " + std::to_string(n) +
-                                 "-of-" + std::to_string(m) + " layer");
-        }
-        const auto cell = static_cast<std::size_t>(r) * G + static_cast<std::size_t>(b) * n + slot++;
+        const auto cell = static_cast<std::size_t>(r) * G + static_cast<std::size_t>(first_group[static_cast<std::size_t>(b)] + slot++);
         weights[cell] = w;
         select[cell] = static_cast<std::uint8_t>(k - b * m);
       }

@@ -114,12 +114,25 @@ model::TrainResult train(TrainArgs& a) {
   for (std::size_t i = 0; i < init.layers.size(); ++i) {
     if (init.layers[i].has_weights() && plan[i].alpha > 1) combined.push_back(init.layers[i].name + " (alpha " + std::to_string(plan[i].alpha) + ")");
   }
+  std::string what;
+  if (o.mode == model::PruneMode::Dense) {
+    what = "dense (no pruning, its zeros and column groups kept)";
+  } else if (o.mode == model::PruneMode::Scheme) {
+    std::vector<std::string> pruned;
+    for (std::size_t i = 0; i < init.layers.size(); ++i) {
+      const auto kind = init.layers[i].kind;
+      if ((kind == model::LayerKind::Conv || kind == model::LayerKind::Linear) && model::in_combine_scope(init, i, c.scope)) {
+        pruned.push_back(init.layers[i].name);
+      }
+    }
+    what = "pruning to " + std::to_string(o.density).substr(0, 4) + " the " + a.scheme + " way " +
+           (pruned.empty() ? std::string("no layer") : join_names(pruned));
+  } else {
+    what = (o.mode == model::PruneMode::Prune ? "magnitude pruning " : "combining ") +
+           (combined.empty() ? std::string("no layer") : join_names(combined));
+  }
   std::cout << "training " << o.init << " (" << init.layers.size() << " layers) on " << o.data_dir << ", input "
-            << describe(init.preprocess) << "; "
-            << (o.mode == model::PruneMode::Dense ? "dense (no pruning, its zeros and column groups kept)"
-                                                  : (o.mode == model::PruneMode::Prune ? "magnitude pruning " : "combining ") +
-                                                        (combined.empty() ? std::string("no layer") : join_names(combined)))
-            << std::endl;
+            << describe(init.preprocess) << "; " << what << std::endl;
   return model::train_graph(init, o, c, print_epoch);
 }
 
@@ -155,7 +168,7 @@ void run_train(TrainArgs& a) {
     spec.params = o.scheme_params;
     spec.activation_bits = o.activation_bits;
     spec.weight_bits = o.weight_bits;
-    spec.scope = model::CombineScope::Reference;
+    spec.scope = a.combine_all ? model::CombineScope::AllWeightLayers : model::CombineScope::Reference;
     packed.packed = model::pack_with_scheme(net, spec, calib).packed;
   } else {
     packed = model::pack_network(net, pack_options, calib);
@@ -223,7 +236,8 @@ void add_train_command(CLI::App& app) {
       ->check(CLI::IsMember({"dense", "prune", "combine"}))->capture_default_str();
   cmd->add_option("--scheme", a->scheme,
                   "train under another sparsity scheme's constraint instead of combining: the convolutions after "
-                  "the first are pruned its way at the pruning epochs down to --density (the reference's scope), "
+                  "the first are pruned its way at the pruning epochs down to --density (the reference's scope; an "
+                  "imported network: its weight layers but the first and the classifier, or all with --combine-all), "
                   "and the result is packed as explore packs the scheme")
       ->check(CLI::IsMember({"bitmap", "csr", "nm", "pcnn", "periodic", "ternary"}));
   cmd->add_option("--density", o.density, "--scheme: the fraction of weights kept at the end in the pruned layers")
@@ -259,7 +273,7 @@ void add_train_command(CLI::App& app) {
                   "imported network: max columns per group for the convolutions after the first (as ccsim pack)")
       ->check(CLI::Range(1, 64))->capture_default_str();
   cmd->add_option("--layer", a->layer_overrides, "imported network: per-layer NAME:alpha=A[,gamma=G][,section=S]");
-  cmd->add_flag("--combine-all", a->combine_all, "imported network: --alpha applies to every weight layer");
+  cmd->add_flag("--combine-all", a->combine_all, "imported network: --alpha (or --scheme) applies to every weight layer");
   a->preprocess.add_to(cmd, "for an imported network that does not carry it");
   cmd->add_option("--checkpoint", o.checkpoint, "checkpoint file written after every epoch");
   cmd->add_flag("--resume", o.resume, "continue from --checkpoint");
@@ -299,6 +313,12 @@ void add_train_command(CLI::App& app) {
       for (const char* flag : {"--m", "--patterns", "--pcnn-vector", "--period", "--block", "--restricted"}) {
         const bool its = it != own.end() && std::find(it->second.begin(), it->second.end(), flag) != it->second.end();
         if (cmd->count(flag) > 0 && !its) throw std::invalid_argument(std::string(flag) + " does not go with --scheme " + a->scheme);
+      }
+      for (const char* flag : {"--alpha", "--layer"}) {
+        if (cmd->count(flag) > 0) {
+          throw std::invalid_argument(std::string(flag) + " sets column combining; --scheme prunes every convolution "
+                                      "after the first the scheme's way (--combine-all: every weight layer)");
+        }
       }
       for (const char* flag : {"--final-prune", "--gamma"}) {
         if (cmd->count(flag) > 0) {

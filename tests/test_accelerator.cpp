@@ -191,10 +191,10 @@ TEST(Accelerator, SeveralSimulationsInOneProcess) {
   }
 }
 
-// A run that writes a waveform steps the array cycle by cycle (the waveform samples its cells);
-// one that does not evaluates each tile in the skewed frame and waits out its cycles. Both give
-// the same outputs, per-layer counters and cycles, with stalls (memory-bound), bit-parallel
-// cells, exposed weight loads and the pipelined schedule.
+// A run that writes a waveform steps the array cycle by cycle (the waveform samples its cells), as
+// does one with array_every_cycle; one that does neither evaluates each tile in the skewed frame
+// and waits out its cycles. Both give the same outputs, per-layer counters and cycles, with stalls
+// (memory-bound), bit-parallel cells, exposed weight loads and the pipelined schedule.
 TEST(Accelerator, SkewedTilesRunAsTheCycleByCycleArray) {
   const auto made = packed_shift_net_and_input(35);
   AcceleratorConfig parallel;
@@ -207,10 +207,17 @@ TEST(Accelerator, SkewedTilesRunAsTheCycleByCycleArray) {
   pipelined.schedule = Schedule::Pipelined;
   const std::string vcd = test::temp_path("ccsim-skew", "cells");
   for (const AcceleratorConfig& config : {AcceleratorConfig{}, test::memory_bound_config(0.5), parallel, exposed, pipelined}) {
+    // Stepped: every core's array (array_every_cycle); for the shared schedule also through a
+    // waveform, which steps the one core it samples.
+    AcceleratorConfig every_cycle = config;
+    every_cycle.array_every_cycle = true;
     TraceOptions trace;
-    trace.vcd_path = vcd;
-    trace.end_cycle = 50;  // a short window: the cells are observed every cycle either way
-    const auto stepped = run_cycle_accurate(made.first, made.second, config, 1.0, trace);
+    if (config.schedule == Schedule::SharedArray) {
+      every_cycle.array_every_cycle = false;
+      trace.vcd_path = vcd;
+      trace.end_cycle = 50;  // a short window: the cells are observed every cycle either way
+    }
+    const auto stepped = run_cycle_accurate(made.first, made.second, every_cycle, 1.0, trace);
     const auto skewed = run_cycle_accurate(made.first, made.second, config);
     std::remove((vcd + ".vcd").c_str());
     ASSERT_EQ(stepped.size(), skewed.size());

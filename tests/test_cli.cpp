@@ -12,6 +12,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -19,6 +20,7 @@
 #include "models/atomic_file.hpp"
 #include "models/network_json.hpp"
 #include "models/onnx_tensor.hpp"
+#include "models/packed_file.hpp"
 #include "tests/cli_runner.hpp"
 #include "tests/test_util.hpp"
 
@@ -680,6 +682,69 @@ TEST_F(Cli, RunCycleFastTlmAndWaveform) {
   expect_failure("run " + path("net.json") + " --input " + path("x.pb"), "bad magic");
 }
 
+// train --scheme on an imported layer graph (the ResNet export): the convolutions between the
+// first and the classifier are pruned the scheme's way and, for ternary, trained as ternary
+// layers; the packed file maps them onto the multiplexers and runs bit-exact in cycle mode.
+TEST_F(Cli, TrainImportedNetworkUnderAScheme) {
+  const std::string onnx = std::string(CCSIM_SOURCE_DIR) + "/tests/models/fmnist-resnet.onnx";
+  const std::string base = "train --init " + onnx + " --input-scale 1/255 --max-train-samples 256 --max-test-samples 100 "
+                           "--batch-size 64 --threads 1 --calib-count 64 --epochs 2 --lr 0.01 ";
+  Result r = run(base + "--scheme ternary --density 0.25 -o " + path("g.ccpack") + " --export " + path("g.json") +
+                 " --report " + path("g.report.json"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("pruning to 0.25 the ternary way"), std::string::npos) << r.output;
+  const auto report = nlohmann::json::parse(read_file(path("g.report.json")));
+  EXPECT_EQ(report.at("options").at("scheme").at("name"), "ternary");
+  EXPECT_EQ(report.at("options").at("scheme").at("values"), "ternary");
+  // The exported network: every pruned layer holds one magnitude (its ternary scale), <= 2 of
+  // every block of 8 of a row; the first layer and the classifier keep many magnitudes.
+  const auto net = model::load_network_json(path("g.json"));
+  const auto shapes = model::infer_shapes(net);
+  int ternary_layers = 0;
+  std::size_t first = net.layers.size(), last = 0;
+  for (std::size_t i = 0; i < net.layers.size(); ++i) {
+    if (net.layers[i].kind != model::LayerKind::Conv && net.layers[i].kind != model::LayerKind::Linear) continue;
+    first = std::min(first, i);
+    last = i;
+  }
+  for (std::size_t i = 0; i < net.layers.size(); ++i) {
+    const auto& l = net.layers[i];
+    if (l.kind != model::LayerKind::Conv && l.kind != model::LayerKind::Linear) continue;
+    std::set<float> magnitudes;
+    for (const float w : l.weight) {
+      if (w != 0.0f) magnitudes.insert(std::fabs(w));
+    }
+    if (i == first || i == last) {
+      EXPECT_GT(magnitudes.size(), 2u) << l.name << " stays dense";
+      continue;
+    }
+    ++ternary_layers;
+    EXPECT_EQ(magnitudes.size(), 1u) << l.name;
+    const auto m = model::filter_matrix(l, shapes[i]);
+    for (int row = 0; row < m.rows; ++row) {
+      for (int b = 0; b < m.cols; b += 8) {
+        int kept = 0;
+        for (int k = b; k < std::min(m.cols, b + 8); ++k) kept += m.values[static_cast<std::size_t>(row) * m.cols + k] != 0.0f;
+        ASSERT_LE(kept, 2) << l.name << " row " << row << " block " << b / 8;
+      }
+    }
+  }
+  EXPECT_EQ(ternary_layers, 8);
+  // Packed as explore packs ternary: the pruned layers on 2-of-8 multiplexers.
+  const auto packed = model::decode_packed(read_file(path("g.ccpack")), "g.ccpack");
+  int mapped = 0;
+  for (const auto& l : packed.layers) mapped += l.kind == model::OpKind::Matmul && l.alpha == 8;
+  EXPECT_EQ(mapped, 8);
+  r = run("run " + path("g.ccpack") + " --mode cycle --array 8x8 --dataset /usr/share/datasets/fashion-mnist --count 1");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("PASS"), std::string::npos) << r.output;
+  // Combining's flags do not go with a scheme.
+  r = run(base + "--scheme nm --density 0.5 --alpha 4 -o " + path("x.ccpack"));
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("--alpha sets column combining"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(path("x.ccpack")));
+}
+
 // `ccsim train` end to end on a few batches: the packed file it writes is what the golden model
 // scores, and the report records the options that shaped the run (the training table reads them).
 // train --scheme: a PCNN-trained network's packed file runs bit-exact in cycle mode, its report
@@ -696,6 +761,17 @@ TEST_F(Cli, TrainUnderAnotherSchemeAndItsRefusals) {
   r = run("run " + path("p.ccpack") + " --mode cycle --array 8x8 --dataset /usr/share/datasets/fashion-mnist --count 1");
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("PASS"), std::string::npos) << r.output;
+  // Ternary blocks of 16 map onto 16-input multiplexers: `run` builds them, and says so.
+  std::string wide = base;
+  wide.replace(wide.find("--filters 4 8 8"), 15, "--filters 4 16 16");  // rows of 16 and more weights
+  r = run(wide + "--scheme ternary --block 16 --density 0.25 -o " + path("t16.ccpack"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  for (const char* mode : {"cycle", "fast"}) {
+    r = run("run " + path("t16.ccpack") + " --mode " + mode + " --array 8x8 --dataset /usr/share/datasets/fashion-mnist --count 1");
+    EXPECT_EQ(r.status, 0) << r.output;
+    EXPECT_NE(r.output.find("PASS"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("multiplexers select among 16 inputs, not 8"), std::string::npos) << r.output;
+  }
 
   const auto refused = [&](const std::string& args, const std::string& fragment) {
     const Result f = run(args);
@@ -710,8 +786,9 @@ TEST_F(Cli, TrainUnderAnotherSchemeAndItsRefusals) {
   refused(base + "--scheme periodic --density 0.5", "prunes nothing in this network");
   refused(base + "--scheme ternary --restricted --density 0.5", "--restricted: the restricted code keeps 2 of every block");
   refused("train --filters 4 8 8 --layers 1 1 1 --scheme nm --density 0.5 --epochs 1", "has no pruning epoch");
+  // An imported network is checked the same way before any data is read.
   refused("train --scheme nm --epochs 1 --init " + std::string(CCSIM_SOURCE_DIR) + "/tests/models/fmnist-resnet.onnx",
-          "--scheme trains the built-in shift network");
+          "has no pruning epoch");
 }
 
 TEST_F(Cli, TrainWritesPackedNetworkReportAndExport) {

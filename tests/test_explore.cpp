@@ -76,6 +76,14 @@ TEST(ExploreCycleCheck, Bitmap) { fast_equals_cycle(model::SparsityScheme::Bitma
 TEST(ExploreCycleCheck, Pcnn) { fast_equals_cycle(model::SparsityScheme::Pcnn); }
 TEST(ExploreCycleCheck, Periodic) { fast_equals_cycle(model::SparsityScheme::Periodic); }
 
+// The packed columns n of every m columns take when every row keeps min(n, group length) of each
+// group (dense random weights pruned so): n per full group, fewer for a short last one.
+int n_of_m_columns(int cols, int n, int m) {
+  int packed = 0;
+  for (int first = 0; first < cols; first += m) packed += std::min(n, std::min(m, cols - first));
+  return packed;
+}
+
 // A packed layer's int8 filter matrix (rows x original columns), its cells put back in place.
 std::vector<std::int8_t> expanded(const model::PackedLayer& l) {
   std::vector<std::int8_t> m(static_cast<std::size_t>(l.rows()) * l.cols(), 0);
@@ -143,7 +151,7 @@ TEST(SchemePacking, StructuredSchemesSelectTheirWeightsThroughMultiplexers) {
       }
       const int n = model::scheme_count_for(spec.density, m);
       EXPECT_EQ(l.alpha, m) << what;
-      EXPECT_EQ(l.packed_cols(), (l.cols() + m - 1) / m * n) << what;
+      EXPECT_EQ(l.packed_cols(), n_of_m_columns(l.cols(), n, m)) << what;
       for (int g = 0; g < l.packed_cols(); ++g) {
         const auto first = l.groups[g].front();
         EXPECT_EQ(first % m, 0u) << what << ": a group starts a block";
@@ -151,6 +159,32 @@ TEST(SchemePacking, StructuredSchemesSelectTheirWeightsThroughMultiplexers) {
       }
     }
   }
+}
+
+// A group no row keeps a weight in takes no packed column (as packing drops an all-zero column).
+TEST(SchemePacking, AnEmptyGroupTakesNoPackedColumn) {
+  auto net = test::shift_net(47, 1.0);
+  model::Layer* pw1 = nullptr;
+  for (auto& l : net.layers) {
+    if (l.name == "pw1") pw1 = &l;
+  }
+  ASSERT_NE(pw1, nullptr);
+  const int in = 16;  // pw1: 16 -> 16, 1 x 1; input channels 8 .. 15 get no weight
+  for (int o = 0; o < pw1->out_channels; ++o) {
+    for (int c = 8; c < in; ++c) pw1->weight[static_cast<std::size_t>(o) * in + c] = 0.0f;
+  }
+  model::SchemeSpec spec;
+  spec.scheme = model::SparsityScheme::Ternary;
+  spec.density = 0.25;  // (8, 2)
+  spec.timing_only = true;
+  const auto pack = model::pack_with_scheme(net, spec, {});
+  for (const auto& l : pack.packed.layers) {
+    if (l.name != "pw1") continue;
+    EXPECT_EQ(l.cols(), in);
+    EXPECT_EQ(l.packed_cols(), 2) << "the second block of 8 is empty";
+    return;
+  }
+  FAIL() << "no layer pw1";
 }
 
 // On the same network at the same density, the zero-skipping schemes take fewer cycles than
@@ -185,7 +219,7 @@ TEST(SchemePacking, NOfMMapsGroupsOfMOntoNPackedColumns) {
   const auto pack = model::pack_with_scheme(net, spec, test::random_batch(net.input, 4, 2));
   for (const auto& l : pack.packed.layers) {
     if (l.kind != model::OpKind::Matmul) continue;
-    EXPECT_EQ(l.packed_cols(), (l.cols() + 3) / 4 * 2) << l.name;
+    EXPECT_EQ(l.packed_cols(), n_of_m_columns(l.cols(), 2, 4)) << l.name;
     for (const auto& g : l.groups) EXPECT_LE(g.size(), 4u);
   }
 }

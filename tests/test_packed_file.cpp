@@ -111,8 +111,8 @@ TEST(PackedFile, InconsistentContentWithValidChecksumIsReported) {
   net.layers[0].select[0] = 200;  // points outside its group
   expect_error(encode_packed(net), "select out of range");
   net = sample_network();
-  net.layers[0].groups[0].push_back(net.layers[0].groups[0][0]);  // a group listing a column twice
-  expect_error(encode_packed(net), "inconsistent");
+  net.layers[0].groups[0] = {net.layers[0].groups[0][0], net.layers[0].groups[0][0]};  // a group listing a column twice
+  expect_error(encode_packed(net), "lists column");
   // A column may be in two groups (an n-of-m layer's packed columns share members), but a row
   // may not hold its weight in two cells.
   net = sample_network();

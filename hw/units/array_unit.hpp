@@ -1,7 +1,8 @@
 // Systolic array unit: R x C bit-serial MX cells (plain C++ state inside, SystolicArray), their
-// shadow weight registers, and one clocked process for the whole array. A started tile computes
-// one cycle per clock for T_compute cycles: the feeder's bit lines enter row 0, the accumulator
-// buffer supplies row r's left-edge partial sum and takes its right-edge result.
+// shadow weight registers, and one process for the whole array. A started tile takes T_compute
+// cycles: the feeder's bit lines enter row 0, the accumulator buffer supplies row r's left-edge
+// partial sum and takes its right-edge result; computed one cycle per clock when the cells are
+// observed (observe_every_cycle, a swapped-in implementation), else in the skewed frame at once.
 #pragma once
 
 #include <memory>

@@ -25,4 +25,16 @@ torch::Tensor fake_quant_rows(const torch::Tensor& w, int bits) {
   return w + (rounded - w.detach());
 }
 
+torch::Tensor ternary_straight_through(const torch::Tensor& masked) {
+  torch::Tensor ternary;
+  {
+    torch::NoGradGuard no_grad;
+    const torch::Tensor magnitude = masked.abs();
+    const double kept = (magnitude > 0).sum().item<double>();
+    const double scale = kept > 0 ? magnitude.sum().item<double>() / kept : 0.0;
+    ternary = torch::sign(masked) * scale;
+  }
+  return ternary + (masked - masked.detach());
+}
+
 }  // namespace ccsim::model

@@ -20,4 +20,10 @@ torch::Tensor fake_quant(const torch::Tensor& x, double scale, int lo, int hi);
 // Gradient straight through; the scales are treated as constants.
 torch::Tensor fake_quant_rows(const torch::Tensor& w, int bits = 8);
 
+// A masked weight tensor as a ternary layer trains it (`ccsim train --scheme ternary`): the signs
+// of the kept weights times one scale for the layer, the mean magnitude of the kept weights (the
+// L2-optimal step for those signs, as models/sparsity_formats.cpp ternarizes); gradient straight
+// through to the masked weights (the forward value is exactly the ternary one).
+torch::Tensor ternary_straight_through(const torch::Tensor& masked);
+
 }  // namespace ccsim::model

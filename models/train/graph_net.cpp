@@ -18,6 +18,11 @@ std::vector<float> to_floats(const torch::Tensor& t) {
   return {c.data_ptr<float>(), c.data_ptr<float>() + c.numel()};
 }
 
+torch::Tensor GraphNetImpl::Weighted::effective() const {
+  const torch::Tensor masked = weight * mask;
+  return ternary ? ternary_straight_through(masked) : masked;
+}
+
 namespace {
 
 namespace F = torch::nn::functional;
@@ -157,7 +162,7 @@ std::pair<torch::Tensor, float> GraphNetImpl::folded_layer(std::size_t j, const 
                     F::Conv2dFuncOptions().bias(bias).groups(k.size(0)));
     } else {
       const Weighted& p = weighted_[static_cast<std::size_t>(weighted_of_[i])];
-      weight = p.weight * p.mask;
+      weight = p.effective();
       bias = p.bias.defined() ? p.bias : torch::zeros({l.out_channels});
       if (bn_folded_[j] >= 0) {
         const auto [k, b] = bn_affine(bn_[static_cast<std::size_t>(bn_of_[static_cast<std::size_t>(bn_folded_[j])])]);
@@ -265,7 +270,7 @@ torch::Tensor GraphNetImpl::run_layer(std::size_t i, const std::vector<torch::Te
     case LayerKind::Conv:
     case LayerKind::Linear: {
       const Weighted& p = weighted_[static_cast<std::size_t>(weighted_of_[i])];
-      return weight_layer(i, x, p.weight * p.mask, p.bias);
+      return weight_layer(i, x, p.effective(), p.bias);
     }
     case LayerKind::BatchNorm:
       return bn_[static_cast<std::size_t>(bn_of_[i])]->forward(x);
@@ -319,7 +324,7 @@ Network GraphNetImpl::to_network() const {
   Network out = net_;
   for (const Weighted& w : weighted_) {
     Layer& l = out.layers[w.layer];
-    l.weight = to_floats(w.weight * w.mask);
+    l.weight = to_floats(w.effective());
     if (w.bias.defined()) l.bias = to_floats(w.bias);
   }
   for (std::size_t i = 0; i < out.layers.size(); ++i) {

@@ -43,6 +43,9 @@ class GraphNetImpl : public torch::nn::Module {
     torch::Tensor weight;  // [out][in / groups][kh][kw] or [out][in]
     torch::Tensor bias;    // undefined when the layer has none
     torch::Tensor mask;    // same shape as the weight
+    bool ternary = false;  // trains as a ternary layer (ternary_straight_through of the masked weight)
+    // What the layer computes with: the masked weight, or its ternary form.
+    torch::Tensor effective() const;
   };
   std::vector<Weighted>& weighted() { return weighted_; }
   const std::vector<Weighted>& weighted() const { return weighted_; }

@@ -129,18 +129,7 @@ ActivationScales ShiftNetImpl::calibrate(const torch::Tensor& images, int activa
 
 torch::Tensor effective_weight(const MaskedConv& mc) {
   const torch::Tensor masked = mc.conv->weight * mc.mask;
-  if (!mc.ternary) return masked;
-  torch::Tensor ternary;
-  {
-    torch::NoGradGuard no_grad;
-    const torch::Tensor magnitude = masked.abs();
-    const double kept = (magnitude > 0).sum().item<double>();
-    const double scale = kept > 0 ? magnitude.sum().item<double>() / kept : 0.0;
-    ternary = torch::sign(masked) * scale;
-  }
-  // Straight-through: the forward value is exactly the ternary one (masked - masked.detach() is
-  // 0), the gradient reaches w * mask.
-  return ternary + (masked - masked.detach());
+  return mc.ternary ? ternary_straight_through(masked) : masked;
 }
 
 namespace {

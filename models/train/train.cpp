@@ -407,12 +407,9 @@ double evaluate(ShiftNet& model, const torch::Tensor& images, const torch::Tenso
   return detail::evaluate(t, {images, labels});
 }
 
-namespace {
+namespace detail {
 
-// What scheme training would do wrong quietly is refused before any data is read: no pruning
-// epoch, a scheme its parameters make fail, or one that prunes nothing in this network (periodic
-// patterns are k x k, the shift network's pruned layers 1 x 1).
-void check_scheme_training(const TrainOptions& o, ShiftNet& model) {
+void check_scheme_training(const TrainOptions& o, const std::vector<std::pair<std::string, LayerWeights>>& pruned) {
   if (o.mode != PruneMode::Scheme) return;
   const std::string what = "--scheme " + to_string(o.scheme) + " --density " + std::to_string(o.density);
   if (o.scheme == SparsityScheme::Dense || o.scheme == SparsityScheme::ColumnCombine) {
@@ -429,29 +426,44 @@ void check_scheme_training(const TrainOptions& o, ShiftNet& model) {
                                 std::to_string(scheme_count_for(o.density, o.scheme_params.block)) + " of " +
                                 std::to_string(o.scheme_params.block));
   }
+  if (pruned.empty()) throw std::invalid_argument(what + ": this network has no layer the scheme prunes");
   std::mt19937 rng(7);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   bool prunes = o.density >= 1.0;
-  const auto& convs = model->convs();
-  for (std::size_t i = 1; i < convs.size(); ++i) {
-    const auto& w = convs[i].conv->weight;
-    LayerWeights lw{static_cast<int>(w.size(0)), static_cast<int>(w.size(1)), static_cast<int>(w.size(2)),
-                    static_cast<int>(w.size(3)), std::vector<float>(static_cast<std::size_t>(w.numel()))};
+  for (const auto& [name, shape] : pruned) {
+    LayerWeights lw = shape;
+    lw.w.resize(static_cast<std::size_t>(lw.size()));
     for (float& v : lw.w) v = normal(rng);
     SchemeSpec spec;
     spec.scheme = o.scheme;
     spec.density = o.density;
     spec.params = o.scheme_params;
     try {
-      prunes = prunes || scheme_prune(std::move(lw), spec).nonzeros < w.numel();
+      prunes = prunes || scheme_prune(lw, spec).nonzeros < lw.size();
     } catch (const std::invalid_argument& e) {
-      throw std::invalid_argument(what + ": layer " + convs[i].name + ": " + e.what());
+      throw std::invalid_argument(what + ": layer " + name + ": " + e.what());
     }
   }
   if (!prunes) {
-    throw std::invalid_argument(what + ": prunes nothing in this network (its pruned layers are 1x1; periodic "
-                                "patterns are k x k)");
+    throw std::invalid_argument(what + ": prunes nothing in this network (periodic patterns are k x k: the layers "
+                                "it prunes are all 1x1)");
   }
+}
+
+}  // namespace detail
+
+namespace {
+
+// The shapes of the shift network's layers a scheme prunes (the convolutions after the first).
+std::vector<std::pair<std::string, LayerWeights>> scheme_pruned_layers(ShiftNet& model) {
+  std::vector<std::pair<std::string, LayerWeights>> layers;
+  const auto& convs = model->convs();
+  for (std::size_t i = 1; i < convs.size(); ++i) {
+    const auto& w = convs[i].conv->weight;
+    layers.emplace_back(convs[i].name, LayerWeights{static_cast<int>(w.size(0)), static_cast<int>(w.size(1)),
+                                                    static_cast<int>(w.size(2)), static_cast<int>(w.size(3)), {}});
+  }
+  return layers;
 }
 
 }  // namespace
@@ -460,7 +472,7 @@ TrainResult train_network(const TrainOptions& o, const std::function<void(const 
   o.net.validate();
   if (o.mode == PruneMode::Scheme) {
     ShiftNet probe(o.net);  // its shapes (the constructor seeds its own initialization)
-    check_scheme_training(o, probe);
+    detail::check_scheme_training(o, scheme_pruned_layers(probe));
   }
   const detail::Data data =
       detail::load_data(o, fashion_mnist_preprocess(), {o.net.in_channels, o.net.image_size, o.net.image_size},

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "models/column_combine.hpp"
+#include "models/scheme_packing.hpp"
 #include "models/train/graph_net.hpp"
 #include "models/train/train.hpp"
 #include "models/train/trainee.hpp"
@@ -44,10 +45,31 @@ torch::Tensor weight_of(const Layer& layer, const Shape& in, const FilterMatrix&
   return torch::tensor(w, torch::kFloat32).reshape(like.sizes());
 }
 
+// Layer `layer`'s weight `w` pruned the scheme's way to `density` as pack_with_scheme prunes it
+// (its filter matrix, a grouped conv's the expanded one): 1 where a weight is kept, in w's layout.
+// A weight that is exactly 0 competes as the smallest magnitude (detail::scheme_mask).
+torch::Tensor graph_scheme_mask(const Layer& layer, const Shape& in, const torch::Tensor& w, double density,
+                                const TrainOptions& o) {
+  const torch::Tensor nudged = torch::where(w.detach() == 0, torch::full_like(w, 1e-20), w.detach());
+  FilterMatrix m = matrix_of(layer, in, nudged);
+  const bool conv = layer.kind == LayerKind::Conv;
+  const int K = conv ? layer.window.kh * layer.window.kw : 1;
+  SchemeSpec spec;
+  spec.scheme = o.scheme;
+  spec.density = std::clamp(density, 1e-9, 1.0);
+  spec.params = o.scheme_params;
+  const SparseLayer kept = scheme_prune(
+      LayerWeights{m.rows, m.cols / K, conv ? layer.window.kh : 1, conv ? layer.window.kw : 1, m.values}, spec);
+  for (std::size_t i = 0; i < m.values.size(); ++i) m.values[i] = kept.w[i] != 0.0f ? 1.0f : 0.0f;
+  return weight_of(layer, in, m, w);
+}
+
 class GraphTrainee : public detail::Trainee {
  public:
-  GraphTrainee(const Network& net, std::vector<CombineOptions> plan)
-      : net_(net), inputs_(infer_shapes(net)), plan_(std::move(plan)), model_(net) {}
+  // `pruned`: per layer, whether training prunes it (column combining: the plan's alpha > 1;
+  // another scheme: the layers in its scope).
+  GraphTrainee(const Network& net, std::vector<CombineOptions> plan, std::vector<char> pruned)
+      : net_(net), inputs_(infer_shapes(net)), plan_(std::move(plan)), pruned_(std::move(pruned)), model_(net) {}
 
   torch::nn::Module& module() override { return *model_; }
   torch::Tensor forward(const torch::Tensor& x) override { return model_->forward(x); }
@@ -57,7 +79,7 @@ class GraphTrainee : public detail::Trainee {
   torch::Tensor l1_of_masked_weights() const override {
     torch::Tensor sum = torch::zeros({});
     for (const auto& w : model_->weighted()) {
-      if (plan_[w.layer].alpha > 1) sum = sum + (w.weight * w.mask).abs().sum();
+      if (pruned_[w.layer]) sum = sum + (w.weight * w.mask).abs().sum();
     }
     return sum;
   }
@@ -69,7 +91,11 @@ class GraphTrainee : public detail::Trainee {
       auto& w = weighted[k];
       const Layer& layer = net_.layers[w.layer];
       const CombineOptions& c = plan_[w.layer];
-      if (c.alpha <= 1) continue;
+      if (!pruned_[w.layer]) continue;
+      if (o.mode == PruneMode::Scheme) {  // the scheme's own pattern at density 1 - p
+        w.mask.copy_(graph_scheme_mask(layer, inputs_[w.layer], w.weight, 1.0 - p, o));
+        continue;
+      }
       // The filter-matrix density a dense layer is pruned to; a grouped conv's weights are only
       // 1/groups of its matrix cells.
       const double density = 1.0 - p * (1.0 - 1.0 / c.alpha);
@@ -122,6 +148,7 @@ class GraphTrainee : public detail::Trainee {
   Network net_;
   std::vector<Shape> inputs_;
   std::vector<CombineOptions> plan_;  // per layer
+  std::vector<char> pruned_;          // per layer
   GraphNet model_;
 };
 
@@ -155,21 +182,42 @@ std::vector<CombineOptions> graph_combine_plan(const Network& net, const GraphCo
 
 TrainResult train_graph(const Network& init, const TrainOptions& o, const GraphCombineOptions& c,
                         const std::function<void(const EpochStats&)>& on_epoch) {
-  if (o.mode == PruneMode::Scheme) {
-    throw std::invalid_argument("--scheme trains the built-in shift network (or an --init network it exported); "
-                                "imported layer graphs train with --mode dense, prune or combine");
-  }
   const std::vector<CombineOptions> plan = graph_combine_plan(init, c);
+  // The layers training prunes: column combining's (alpha > 1), or a scheme's scope (c.scope, as
+  // `ccsim train` packs the result and explore's "scope" evaluates it).
+  std::vector<char> pruned(init.layers.size(), 0);
+  std::vector<std::pair<std::string, LayerWeights>> scheme_layers;
+  const std::vector<Shape> inputs = infer_shapes(init);
+  for (std::size_t i = 0; i < init.layers.size(); ++i) {
+    const Layer& l = init.layers[i];
+    if (!l.has_weights()) continue;
+    if (o.mode != PruneMode::Scheme) {
+      pruned[i] = plan[i].alpha > 1;
+      continue;
+    }
+    if (l.kind != LayerKind::Conv && l.kind != LayerKind::Linear) continue;
+    pruned[i] = in_combine_scope(init, i, c.scope);
+    if (!pruned[i]) continue;
+    const FilterMatrix m = filter_matrix(l, inputs[i]);
+    const bool conv = l.kind == LayerKind::Conv;
+    const int K = conv ? l.window.kh * l.window.kw : 1;
+    scheme_layers.emplace_back(l.name, LayerWeights{m.rows, m.cols / K, conv ? l.window.kh : 1, conv ? l.window.kw : 1, {}});
+  }
+  detail::check_scheme_training(o, scheme_layers);
   const std::vector<Shape> outputs = output_shapes(init);
   const int classes = outputs.empty() ? init.input.size() : outputs.back().size();
   const detail::Data data = detail::load_data(o, init.preprocess, init.input, classes);
 
-  GraphTrainee trainee(init, plan);
+  GraphTrainee trainee(init, plan, pruned);
   auto& weighted = trainee.model()->weighted();
+  if (o.mode == PruneMode::Scheme && o.scheme == SparsityScheme::Ternary) {
+    // Ternary values from the first epoch on, as the shift network trains them.
+    for (auto& w : weighted) w.ternary = pruned[w.layer] != 0;
+  }
   Groups groups(weighted.size());
   // Dense training keeps the groups the network carries (its zeros are held); magnitude pruning
   // and combining make their own.
-  const bool combines = std::any_of(weighted.begin(), weighted.end(), [&](const auto& w) { return plan[w.layer].alpha > 1; });
+  const bool combines = std::any_of(weighted.begin(), weighted.end(), [&](const auto& w) { return pruned[w.layer] != 0; });
   if (o.mode != PruneMode::Dense && combines && prune_schedule(o).empty()) {
     throw std::invalid_argument("--epochs " + std::to_string(o.epochs) +
                                 " leaves no pruning epoch (the first is after a training epoch): at least 2");

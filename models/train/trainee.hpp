@@ -7,12 +7,14 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include "models/network.hpp"
+#include "models/sparsity_formats.hpp"
 #include "models/train/train.hpp"
 
 namespace ccsim::model::detail {
@@ -33,6 +35,12 @@ torch::Tensor magnitude_mask(const torch::Tensor& w, double keep_fraction);
 // 1 where the scheme (o.scheme, o.scheme_params) pruning conv weight w (out x in x kh x kw) to
 // `density` keeps a weight, else 0.
 torch::Tensor scheme_mask(const torch::Tensor& w, double density, const TrainOptions& o);
+
+// What scheme training (o.mode Scheme) would do wrong quietly is refused before any data is read
+// (std::invalid_argument): no pruning epoch, a scheme its parameters make fail on one of the
+// `pruned` layers (name, shape; no weights needed), or one that prunes nothing in them (periodic
+// patterns are k x k). Nothing for other modes.
+void check_scheme_training(const TrainOptions& o, const std::vector<std::pair<std::string, LayerWeights>>& pruned);
 
 struct Utilization {
   std::int64_t nonzeros = 0;
