@@ -59,6 +59,20 @@ bool MatmulEngine::step() {
   return true;
 }
 
+fixed::Acc MatmulEngine::psum_in(int r, std::int64_t slot) {
+  const std::int64_t p = slot;  // column 0 finishes pixel p in this slot
+  if (p < 0 || p >= block_->pixels) return 0;
+  ++stats_.acc_reads;
+  return acc_.read(r, p);
+}
+
+void MatmulEngine::psum_out(int r, std::int64_t slot, fixed::Acc value) {
+  const std::int64_t p = slot - (config_.cols - 1);  // column C-1 finished pixel p in this slot
+  if (p < 0 || p >= block_->pixels) return;
+  ++stats_.acc_writes;
+  acc_.write(r, p, fault_ == Fault::AccBitStuckAt0 ? value & ~(1 << 16) : value);
+}
+
 void MatmulEngine::run() {
   // The skew fault delays one column past the tile's slots: it stays cycle by cycle.
   const bool skewed = fault_ != Fault::SkewOffByOne;
@@ -73,21 +87,10 @@ void MatmulEngine::run() {
 
 void MatmulEngine::compute_tile_skewed() {
   const auto fetch = [&](std::int64_t p, std::uint32_t column) { return feeder_.value(p, column); };
-  const std::int64_t P = block_->pixels;
-  const int last_col = config_.cols - 1;
-  const auto left = [&](int r, std::int64_t slot) -> fixed::Acc {
-    if (slot < 0 || slot >= P) return 0;
-    ++stats_.acc_reads;
-    return acc_.read(r, slot);
-  };
-  const auto right = [&](int r, std::int64_t slot, fixed::Acc value) {
-    const std::int64_t p = slot - last_col;
-    if (p < 0 || p >= P) return;
-    ++stats_.acc_writes;
-    acc_.write(r, p, fault_ == Fault::AccBitStuckAt0 ? value & ~(1 << 16) : value);
-  };
+  const auto left = [this](int r, std::int64_t slot) { return psum_in(r, slot); };
+  const auto right = [this](int r, std::int64_t slot, fixed::Acc value) { psum_out(r, slot, value); };
   // The slots that carry a pixel through some column; every later one only sees zeros.
-  const std::int64_t slots = P + config_.cols - 1;
+  const std::int64_t slots = block_->pixels + config_.cols - 1;
   for (std::int64_t s = 0; s < slots; ++s) {
     stats_.input_bits += feed_.values(s, top_values_.data(), fetch) * config_.data_bits;
     array_.clock_slot(s, top_values_.data(), left, right);
@@ -126,20 +129,8 @@ void MatmulEngine::compute_cycle() {
   const std::int64_t fetched = parallel ? feed_.values(t_, top_values_.data(), fetch, late) : feed_.lines(t_, top_.data(), fetch, late);
   stats_.input_bits += fetched * config_.data_bits;
   const std::int64_t t = t_;
-  const std::int64_t P = block_->pixels;
-  const int last_col = config_.cols - 1;
-  const auto left = [&](int r, std::int64_t slot) -> fixed::Acc {
-    const std::int64_t p = slot;  // column 0 finishes pixel p in this slot
-    if (p < 0 || p >= P) return 0;
-    ++stats_.acc_reads;
-    return acc_.read(r, p);
-  };
-  const auto right = [&](int r, std::int64_t slot, fixed::Acc value) {
-    const std::int64_t p = slot - last_col;
-    if (p < 0 || p >= P) return;
-    ++stats_.acc_writes;
-    acc_.write(r, p, fault_ == Fault::AccBitStuckAt0 ? value & ~(1 << 16) : value);
-  };
+  const auto left = [this](int r, std::int64_t slot) { return psum_in(r, slot); };
+  const auto right = [this](int r, std::int64_t slot, fixed::Acc value) { psum_out(r, slot, value); };
   if (parallel) {
     array_.clock_values(t, top_values_.data(), left, right);
   } else {

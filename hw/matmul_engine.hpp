@@ -62,6 +62,10 @@ class MatmulEngine {
   void start_tile();
   void compute_cycle();
   void compute_tile_skewed();  // the whole of the current tile's compute
+  // The accumulator buffer at the array's edges in MAC slot `slot`: row r's left-edge partial sum
+  // (0 outside the block's pixels) and its right-edge result (dropped outside them).
+  fixed::Acc psum_in(int r, std::int64_t slot);
+  void psum_out(int r, std::int64_t slot, fixed::Acc value);
   void finish_tile();
 
   ArrayConfig config_;
