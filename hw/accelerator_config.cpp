@@ -1,5 +1,4 @@
 #include "hw/accelerator_config.hpp"
-#include "hw/systolic_array.hpp"
 
 #include <cmath>
 #include <stdexcept>

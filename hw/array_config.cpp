@@ -1,5 +1,7 @@
 #include "hw/array_config.hpp"
 
+#include "models/packed_network.hpp"
+
 #include <regex>
 #include <stdexcept>
 
@@ -93,6 +95,15 @@ nlohmann::json LayerStats::to_json() const {
           {"act_buffer_read_bytes", act_buffer_read_bytes}, {"act_buffer_write_bytes", act_buffer_write_bytes},
           {"dram_read_bytes", dram_read_bytes}, {"dram_write_bytes", dram_write_bytes},
           {"memory_stall_cycles", memory_stall_cycles}};
+}
+
+void require_groups_fit(const ArrayConfig& array, const model::PackedLayer& layer) {
+  for (const auto& g : layer.groups) {
+    if (g.size() > static_cast<std::size_t>(array.alpha_max)) {
+      throw std::invalid_argument("layer '" + layer.name + "' has a group of " + std::to_string(g.size()) +
+                                  " columns; the array's multiplexers take " + std::to_string(array.alpha_max));
+    }
+  }
 }
 
 }  // namespace ccsim::hw

@@ -6,6 +6,10 @@
 
 #include <nlohmann/json.hpp>
 
+namespace ccsim::model {
+struct PackedLayer;
+}  // namespace ccsim::model
+
 namespace ccsim::hw {
 
 // The cell's multiply (hw/README.md, "MAC cells"): bit-serial (the paper's MX cell: one input
@@ -48,6 +52,10 @@ int ceil_log2(int n);
 // "serial" / "parallel"; parse_mac throws std::invalid_argument naming the text.
 const char* to_string(MacKind mac);
 MacKind parse_mac(const std::string& text);
+
+// Throws std::invalid_argument when a packed column of the layer combines more columns than the
+// array's multiplexers select from (alpha_max).
+void require_groups_fit(const ArrayConfig& array, const model::PackedLayer& layer);
 
 // Parses "RxC" (e.g. "16x16", "12x20"). Throws std::invalid_argument naming the text.
 ArrayConfig parse_array(const std::string& text);

@@ -36,15 +36,6 @@ void SystolicArray::load(const std::vector<std::int8_t>& weights, const std::vec
   std::fill(value_history_.begin(), value_history_.end(), std::int8_t{0});
 }
 
-void require_groups_fit(const ArrayConfig& array, const model::PackedLayer& layer) {
-  for (const auto& g : layer.groups) {
-    if (g.size() > static_cast<std::size_t>(array.alpha_max)) {
-      throw std::invalid_argument("layer '" + layer.name + "' has a group of " + std::to_string(g.size()) +
-                                  " columns; the array's multiplexers take " + std::to_string(array.alpha_max));
-    }
-  }
-}
-
 TileWeights tile_weights(const ArrayConfig& array, const model::PackedLayer& l, int m0, int g0, bool select_bit0_stuck) {
   const int R = array.rows;
   const int C = array.cols;

@@ -23,10 +23,6 @@ struct TileWeights {
   int busy_cells = 0;
 };
 
-// Throws std::invalid_argument when a packed column of the layer combines more columns than the
-// array's multiplexers select from (alpha_max).
-void require_groups_fit(const ArrayConfig& array, const model::PackedLayer& layer);
-
 // Cells [first_row, +R) x [first_group, +C) of a Matmul layer. `select_bit0_stuck` clears bit 0
 // of every select (a co-simulation fault).
 TileWeights tile_weights(const ArrayConfig& array, const model::PackedLayer& layer, int first_row, int first_group,

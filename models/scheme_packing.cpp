@@ -175,10 +175,9 @@ SparseLayer prune_for_scheme(bool in_scope, const Shape& in, const SchemeSpec& s
   return s;
 }
 
-// Names of the weight layers in `scope`, decided on the network as the front end folds it (as
-// pack_network decides it: a standalone batch norm before the first convolution becomes the first
-// weight layer there).
-std::set<std::string> names_in_scope(const Network& net, CombineScope scope) {
+}  // namespace
+
+std::set<std::string> scheme_scope(const Network& net, CombineScope scope) {
   std::set<std::string> names;
   Network folded = net;
   fold_batch_norm(folded);
@@ -187,8 +186,6 @@ std::set<std::string> names_in_scope(const Network& net, CombineScope scope) {
   }
   return names;
 }
-
-}  // namespace
 
 int scheme_count_for(double density, int positions) {
   return std::clamp(static_cast<int>(std::lround(density * positions)), 1, positions);
@@ -231,7 +228,7 @@ SchemeStorage scheme_storage(Network net, const SchemeSpec& spec) {
   check_density(spec.density);
   const auto shapes = infer_shapes(net);
   SchemeStorage out;
-  const std::set<std::string> scope = names_in_scope(net, spec.scope);
+  const std::set<std::string> scope = scheme_scope(net, spec.scope);
   for (std::size_t i = 0; i < net.layers.size(); ++i) {
     Layer& layer = net.layers[i];
     if (!layer.has_weights()) continue;
@@ -251,7 +248,7 @@ SchemePack pack_with_scheme(Network net, const SchemeSpec& spec, const FloatTens
   const auto shapes = infer_shapes(net);
   SchemePack out;
   std::map<std::string, SparseLayer> formats;
-  const std::set<std::string> scope = names_in_scope(net, spec.scope);
+  const std::set<std::string> scope = scheme_scope(net, spec.scope);
   for (std::size_t i = 0; i < net.layers.size(); ++i) {
     Layer& layer = net.layers[i];
     if (!layer.has_weights()) continue;

@@ -17,6 +17,7 @@
 // Storage per layer comes from the scheme's exact formula.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,11 @@ struct SchemeSpec {
 // combines them; its storage counts the conflicts combining prunes), with the storage. What
 // pack_with_scheme and `ccsim train --scheme` do to each layer in scope.
 SparseLayer scheme_prune(LayerWeights lw, const SchemeSpec& spec);
+
+// Names of the weight layers a scheme prunes in `scope`, decided on the network as the front end
+// folds it (as pack_network decides it: a standalone batch norm before the first convolution
+// becomes the first weight layer there). What pack_with_scheme and `ccsim train --scheme` prune.
+std::set<std::string> scheme_scope(const Network& net, CombineScope scope);
 
 // The count a density keeps of `positions` (N:M's n of m, PCNN's and periodic's per kernel,
 // ternary's per block): round(density x positions), at least 1.

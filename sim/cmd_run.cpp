@@ -154,31 +154,6 @@ void run_topology_command(const RunArgs& a) {
   }
 }
 
-// The array's multiplexers take as many inputs as the network's widest packed column (as explore
-// builds them): a layer mapped onto wider groups than the default (N:M, PCNN, ternary with
-// m > 8, PCNN or periodic on 3x3 kernels: 9) gets them, with a note (energy and area follow).
-void widen_multiplexers(const std::string& file, const model::PackedNetwork& net, hw::ArrayConfig& array) {
-  const model::PackedLayer* widest = nullptr;
-  std::size_t width = 0;
-  for (const auto& l : net.layers) {
-    for (const auto& g : l.groups) {
-      if (g.size() > width) {
-        width = g.size();
-        widest = &l;
-      }
-    }
-  }
-  if (static_cast<int>(width) <= array.alpha_max) return;
-  constexpr std::size_t kWidest = 32;  // hw::ArrayConfig::validate
-  if (width > kWidest) {
-    throw std::invalid_argument(file + ": layer '" + widest->name + "' has packed columns of " + std::to_string(width) +
-                                " columns; an array cell's multiplexer selects among at most " + std::to_string(kWidest));
-  }
-  std::cerr << "ccsim: note: the array's multiplexers select among " << width << " inputs, not " << array.alpha_max
-            << ": layer '" << widest->name << "' has packed columns of " << width << " columns\n";
-  array.alpha_max = static_cast<int>(width);
-}
-
 void run_command(const RunArgs& a) {
   if (!a.topology.empty()) check_topology_arguments(a);
   if (a.mode == "cycle" || !a.tlm.empty() || a.rtl != "none") require_systemc();  // before anything is done
@@ -187,7 +162,7 @@ void run_command(const RunArgs& a) {
   if (a.scheme_flags_given) throw std::invalid_argument("--scheme, --density, --alpha and --gamma go with --topology");
   const model::PackedNetwork net = model::load_packed(a.file);
   hw::AcceleratorConfig config = accelerator_config(a);
-  widen_multiplexers(a.file, net, config.array);
+  widen_multiplexers(a.file, net, config.array, std::cerr);
   for (std::size_t i = 0; i < net.layers.size(); ++i) {
     if (net.layers[i].kind != model::OpKind::Matmul) continue;
     const model::PackedLayer* shift = hw::fused_shift(net, i);

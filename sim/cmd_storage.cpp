@@ -4,6 +4,7 @@
 // layer afresh, and layers the front end would add are not counted): value bits, index bits,
 // their sum, and the ratios a paper's storage comparison quotes (compression against dense, total
 // and index against CSR).
+#include <algorithm>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -18,6 +19,7 @@
 #include "models/topology.hpp"
 #include "sim/commands.hpp"
 #include "sim/model_loader.hpp"
+#include "sim/names.hpp"
 
 namespace ccsim::cli {
 namespace {
@@ -30,10 +32,6 @@ struct StorageArgs {
   model::SparsityParams params;
   std::string json;
 };
-
-bool ends_with(const std::string& s, const std::string& tail) {
-  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-}
 
 // The networks whose weight layers are counted: the model, or one synthetic network per topology
 // row (the seeds `run --topology` uses, so both see the same weights).
@@ -67,6 +65,14 @@ model::SchemeStorage storage_of(const std::vector<model::Network>& nets, const m
 double ratio(std::int64_t a, std::int64_t b) { return b == 0 ? 0.0 : static_cast<double>(a) / static_cast<double>(b); }
 
 void run_storage(const StorageArgs& a) {
+  const bool ternary = std::find(a.schemes.begin(), a.schemes.end(), "ternary") != a.schemes.end();
+  const int kept = model::scheme_count_for(a.density, a.params.block);
+  if (ternary && a.params.restricted && kept != 2) {
+    std::ostringstream message;
+    message << "--restricted: the restricted code keeps 2 of every block of " << a.params.block << ", --density "
+            << a.density << " keeps " << kept;
+    throw std::invalid_argument(message.str());
+  }
   const auto nets = networks_of(a);
   const auto count = [&](const std::string& name) {
     model::SchemeSpec spec;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <iostream>
+#include <set>
 #include <sstream>
 
 #include <CLI/CLI.hpp>
@@ -42,10 +43,6 @@ struct TrainArgs {
   bool shift_flags_given = false;  // --filters, --layers, --strides or --groups
 };
 
-bool ends_with(const std::string& s, const std::string& tail) {
-  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-}
-
 // Whether --init names a network to train as a layer graph rather than the built-in shift
 // network: an ONNX file, pack-style options, or a JSON network the configured shift network
 // cannot load (then a note says why, unless a shift-network option asked for that shape).
@@ -63,7 +60,9 @@ bool trains_as_graph(const TrainArgs& a, const model::Network& init, std::ostrea
   } catch (const std::invalid_argument& e) {
     if (a.shift_flags_given) throw std::runtime_error(a.options.init + ": " + e.what());
     notes << "ccsim: note: " << a.options.init << " is not a shift network of the configured shape (" << e.what()
-          << "); training it as a layer graph, combining as `ccsim pack` would (--alpha " << a.alpha << ")\n";
+          << "); training it as a layer graph"
+          << (a.scheme.empty() ? ", combining as `ccsim pack` would (--alpha " + std::to_string(a.alpha) + ")" : std::string())
+          << "\n";
     return true;
   }
 }
@@ -119,10 +118,10 @@ model::TrainResult train(TrainArgs& a) {
     what = "dense (no pruning, its zeros and column groups kept)";
   } else if (o.mode == model::PruneMode::Scheme) {
     std::vector<std::string> pruned;
-    for (std::size_t i = 0; i < init.layers.size(); ++i) {
-      const auto kind = init.layers[i].kind;
-      if ((kind == model::LayerKind::Conv || kind == model::LayerKind::Linear) && model::in_combine_scope(init, i, c.scope)) {
-        pruned.push_back(init.layers[i].name);
+    const std::set<std::string> scope = model::scheme_scope(init, c.scope);
+    for (const auto& l : init.layers) {
+      if ((l.kind == model::LayerKind::Conv || l.kind == model::LayerKind::Linear) && scope.count(l.name) > 0) {
+        pruned.push_back(l.name);
       }
     }
     what = "pruning to " + std::to_string(o.density).substr(0, 4) + " the " + a.scheme + " way " +
@@ -236,9 +235,9 @@ void add_train_command(CLI::App& app) {
       ->check(CLI::IsMember({"dense", "prune", "combine"}))->capture_default_str();
   cmd->add_option("--scheme", a->scheme,
                   "train under another sparsity scheme's constraint instead of combining: the convolutions after "
-                  "the first are pruned its way at the pruning epochs down to --density (the reference's scope; an "
-                  "imported network: its weight layers but the first and the classifier, or all with --combine-all), "
-                  "and the result is packed as explore packs the scheme")
+                  "the first are pruned its way at the pruning epochs down to --density (the reference's scope, also "
+                  "for an imported network; every weight layer with --combine-all), and the result is packed as "
+                  "explore packs the scheme")
       ->check(CLI::IsMember({"bitmap", "csr", "nm", "pcnn", "periodic", "ternary"}));
   cmd->add_option("--density", o.density, "--scheme: the fraction of weights kept at the end in the pruned layers")
       ->check(CLI::Range(0.0, 1.0))->capture_default_str();

@@ -22,10 +22,6 @@ namespace {
 
 std::string array_name(int rows, int cols) { return std::to_string(rows) + "x" + std::to_string(cols); }
 
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 template <typename V>
 CosimResult simulate(const model::PackedNetwork& net, const std::vector<model::Int8Tensor>& inputs,
                      const CosimOptions& options, const TileLimits& limits) {

@@ -241,6 +241,23 @@ const std::vector<std::string>& result_columns() {
   return columns;
 }
 
+// scheme_params.restricted is the (N, 2) code: a ternary point whose density keeps another K of N
+// runs the unrestricted (N, K) code, which a note says (once per density) rather than the sweep
+// failing at every other density.
+void note_unrestricted_ternary(const Sweep& sweep, const std::vector<SweepPoint>& points) {
+  if (!sweep.scheme_params.value("restricted", false)) return;
+  const int block = sweep.scheme_params.value("block", 8);
+  std::set<double> densities;
+  for (const auto& p : points) {
+    if (p.scheme == "ternary" && model::scheme_count_for(p.density, block) != 2) densities.insert(p.density);
+  }
+  for (const double d : densities) {
+    std::cerr << "explore: note: " << sweep.file << ": scheme_params.restricted is the (" << block
+              << ", 2) code; ternary at density " << d << " keeps " << model::scheme_count_for(d, block) << " of "
+              << block << " and runs the unrestricted code\n";
+  }
+}
+
 void evaluate_points(const Sweep& sweep, const std::vector<SweepPoint>& points, int threads,
                      const std::function<void(const Row&)>& done, const std::string& compute_report_dir) {
   model::set_float_threads(1);  // parallelism is across points
@@ -252,6 +269,7 @@ void evaluate_points(const Sweep& sweep, const std::vector<SweepPoint>& points, 
   for (const auto& p : points) {
     if (index.emplace(key_of(p), packing_points.size()).second) packing_points.push_back(p);
   }
+  note_unrestricted_ternary(sweep, packing_points);
   std::map<std::string, model::Network> networks;
   for (const auto& p : packing_points) {
     if (!networks.count(p.network)) networks.emplace(p.network, load_network(sweep, p.network));

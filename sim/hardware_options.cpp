@@ -27,4 +27,29 @@ hw::AcceleratorConfig accelerator_config(const HardwareOptions& h, int alpha_max
   return cfg;
 }
 
+void widen_multiplexers(const std::string& file, const model::PackedNetwork& net, hw::ArrayConfig& array,
+                        std::ostream& notes) {
+  const model::PackedLayer* widest = nullptr;
+  std::size_t width = 0;
+  for (const auto& l : net.layers) {
+    for (const auto& g : l.groups) {
+      if (g.size() > width) {
+        width = g.size();
+        widest = &l;
+      }
+    }
+  }
+  if (static_cast<int>(width) <= array.alpha_max) return;
+  constexpr std::size_t kWidest = 32;  // hw::ArrayConfig::validate
+  if (width > kWidest) {
+    throw std::invalid_argument(file + ": layer '" + widest->name + "' combines " + std::to_string(width) +
+                                " columns into one packed column; an array cell's multiplexer selects among at most " +
+                                std::to_string(kWidest) + " (pack it with --alpha " + std::to_string(kWidest) +
+                                " or less)");
+  }
+  notes << "ccsim: note: the array's multiplexers select among " << width << " inputs, not " << array.alpha_max
+        << ": layer '" << widest->name << "' combines " << width << " columns into one packed column\n";
+  array.alpha_max = static_cast<int>(width);
+}
+
 }  // namespace ccsim::cli

@@ -4,9 +4,11 @@
 #pragma once
 
 #include <cstdint>
+#include <ostream>
 #include <string>
 
 #include "hw/accelerator_config.hpp"
+#include "models/packed_network.hpp"
 
 namespace ccsim::cli {
 
@@ -29,5 +31,13 @@ struct HardwareOptions {
 // The configuration `h` describes, with multiplexers of alpha_max inputs (0: the array's default).
 // Throws std::invalid_argument naming the value that is wrong.
 hw::AcceleratorConfig accelerator_config(const HardwareOptions& h, int alpha_max = 0);
+
+// A packed file's network on `array`: the multiplexers take as many inputs as its widest packed
+// column (as explore and `run --topology` build them), with a note on `notes` when that is more
+// than the array had (N:M, PCNN, ternary with m > 8; PCNN or periodic on 3x3 kernels: 9; energy
+// and area follow). Throws std::invalid_argument naming `file` for a column wider than any
+// multiplexer (32).
+void widen_multiplexers(const std::string& file, const model::PackedNetwork& net, hw::ArrayConfig& array,
+                        std::ostream& notes);
 
 }  // namespace ccsim::cli

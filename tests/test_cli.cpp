@@ -425,6 +425,14 @@ TEST_F(Cli, StorageOfEveryFormatOnATopology) {
   r = run("storage " + path("s.csv") + " --schemes csr,zip");
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.output.find("zip"), std::string::npos) << r.output;
+  // The restricted code is (8, 2): another density is refused, not counted unrestricted.
+  r = run("storage " + path("s.csv") + " --schemes ternary --restricted --density 0.5");
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("--restricted: the restricted code keeps 2 of every block of 8, --density 0.5"),
+            std::string::npos)
+      << r.output;
+  r = run("storage " + path("s.csv") + " --schemes ternary --restricted --density 0.25");
+  EXPECT_EQ(r.status, 0) << r.output;
 }
 
 // SCALE-Sim topology CSVs time layers with synthetic weights; each layer's cycles are the
@@ -730,10 +738,18 @@ TEST_F(Cli, TrainImportedNetworkUnderAScheme) {
     }
   }
   EXPECT_EQ(ternary_layers, 8);
-  // Packed as explore packs ternary: the pruned layers on 2-of-8 multiplexers.
+  // Packed as explore packs ternary: the pruned layers on 2-of-8 multiplexers, every weight the
+  // training kept still there (packing pruned nothing more; a ternary row quantizes to +-127).
   const auto packed = model::decode_packed(read_file(path("g.ccpack")), "g.ccpack");
   int mapped = 0;
-  for (const auto& l : packed.layers) mapped += l.kind == model::OpKind::Matmul && l.alpha == 8;
+  for (const auto& l : packed.layers) {
+    if (l.kind != model::OpKind::Matmul || l.alpha != 8) continue;
+    ++mapped;
+    const auto trained = std::find_if(net.layers.begin(), net.layers.end(), [&](const model::Layer& t) { return t.name == l.name; });
+    ASSERT_NE(trained, net.layers.end()) << l.name;
+    EXPECT_EQ(l.nonzeros_int8(), std::count_if(trained->weight.begin(), trained->weight.end(), [](float w) { return w != 0.0f; }))
+        << l.name;
+  }
   EXPECT_EQ(mapped, 8);
   r = run("run " + path("g.ccpack") + " --mode cycle --array 8x8 --dataset /usr/share/datasets/fashion-mnist --count 1");
   EXPECT_EQ(r.status, 0) << r.output;
@@ -742,7 +758,6 @@ TEST_F(Cli, TrainImportedNetworkUnderAScheme) {
   r = run(base + "--scheme nm --density 0.5 --alpha 4 -o " + path("x.ccpack"));
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.output.find("--alpha sets column combining"), std::string::npos) << r.output;
-  EXPECT_FALSE(fs::exists(path("x.ccpack")));
 }
 
 // `ccsim train` end to end on a few batches: the packed file it writes is what the golden model

@@ -570,6 +570,21 @@ TEST(ExploreSelection, LowestDensityReachingTheTargetPerSet) {
 
 // A sweep with accuracy.target also writes RESULTS.at-accuracy.csv: its rows are the results'
 // rows the selection picks (checked against the results file), and a merge with --sweep writes it too.
+// scheme_params.restricted at densities keeping another K than 2 of a block: those ternary
+// points run the unrestricted code, and a note says so once per density.
+TEST_F(ExploreCli, RestrictedTernaryAtOtherDensitiesIsNoted) {
+  nlohmann::json sweep = nlohmann::json::parse(read_file(path("sweep.json")));
+  sweep["axes"]["scheme"] = {"ternary"};
+  sweep["axes"]["density"] = {0.25, 0.5};
+  sweep["scheme_params"] = {{"restricted", true}};
+  write_file_atomic(path("restricted.json"), sweep.dump());
+  const auto r = test::run_ccsim("explore " + path("restricted.json") + " -o " + path("restricted.csv"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("ternary at density 0.5 keeps 4 of 8 and runs the unrestricted code"), std::string::npos)
+      << r.output;
+  EXPECT_EQ(r.output.find("ternary at density 0.25"), std::string::npos) << r.output;
+}
+
 TEST_F(ExploreCli, SweepWithATargetWritesThePointsAtEqualAccuracy) {
   nlohmann::json sweep = nlohmann::json::parse(read_file(path("sweep.json")));
   sweep["accuracy"] = {{"images", 40}, {"target", 0.5}};

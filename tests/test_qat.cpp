@@ -388,13 +388,7 @@ TEST(GraphQat, FakeQuantizedBatchNormsAndUnfusedActivationsComputeWhatThePackedF
   g.layers.push_back(avg);
   g.layers.push_back(test::simple("gap", LayerKind::GlobalAvgPool));
   g.layers.push_back(test::simple("flatten", LayerKind::Flatten));
-  Layer fc;
-  fc.name = "fc";
-  fc.kind = LayerKind::Linear;
-  fc.out_channels = 10;
-  fc.weight = test::random_values(10 * 8, rng, 0.5f);
-  fc.bias = test::random_values(10, rng, 0.1f);
-  g.layers.push_back(fc);
+  g.layers.push_back(test::linear("fc", 8, 10, rng, 0.5f));
   expect_fake_quant_matches_golden(g.name, g, test::random_batch(g.input, 64, 1), test::random_batch(g.input, 64, 2));
 }
 

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <algorithm>
 #include <string>
+#include <map>
 #include <random>
 #include <cmath>
 
@@ -88,12 +89,7 @@ TEST(GraphNet, EvalForwardIsTheFloatReference) {
   g.layers.push_back(sum);
   g.layers.push_back(test::simple("relu6", LayerKind::ReLU6));
   g.layers.push_back(test::simple("flat", LayerKind::Flatten));
-  Layer fc;
-  fc.name = "fc";
-  fc.kind = LayerKind::Linear;
-  fc.out_channels = 5;
-  fc.weight = test::random_values(5 * 150, rng, 0.1f);
-  g.layers.push_back(fc);
+  g.layers.push_back(test::linear("fc", 150, 5, rng, 0.1f, false));
   const FloatTensor gx = test::random_batch(g.input, 4, 4);
   const FloatRun gref = run_float(g, gx);
   GraphNet gm(g);
@@ -623,6 +619,54 @@ TEST(GraphTrain, QatEpochsKeepTheGroupsAndMasks) {
   int combined = 0;
   for (const Layer& l : trained.layers) combined += l.column_groups.has_value() && l.column_groups->alpha == 4;
   EXPECT_GT(combined, 0);
+}
+
+// --scheme on a layer graph prunes the layers packing prunes: decided on the network with its
+// batch norms folded, where a standalone batch norm before the first convolution is the first
+// weight layer, so that convolution is pruned too. Packing the result prunes nothing more.
+TEST(GraphTrain, SchemeTrainingPrunesWhatPackingPrunes) {
+  std::mt19937 rng(5);
+  Network net;
+  net.name = "bn-first";
+  net.input = {1, 28, 28};
+  net.preprocess.scale = 1.0f / 255.0f;
+  net.layers.push_back(test::batch_norm("bn_in", 1, rng));
+  net.layers.push_back(test::conv("c1", 1, 8, 3, 2, 1, rng));
+  net.layers.push_back(test::simple("r1", LayerKind::ReLU));
+  net.layers.push_back(test::conv("c2", 8, 16, 1, 2, 0, rng));
+  net.layers.push_back(test::simple("r2", LayerKind::ReLU));
+  net.layers.push_back(test::simple("pool", LayerKind::GlobalAvgPool));
+  net.layers.push_back(test::simple("flatten", LayerKind::Flatten));
+  net.layers.push_back(test::linear("fc", 16, 10, rng, 0.25f));
+  TrainOptions o = graph_options();
+  o.mode = PruneMode::Scheme;
+  o.scheme = SparsityScheme::NM;
+  o.density = 0.5;  // 2 of 4
+  GraphCombineOptions c;  // reference scope
+  const TrainResult r = train_graph(net, o, c, nullptr);
+  ASSERT_TRUE(r.trained_graph.has_value());
+  const Network& trained = *r.trained_graph;
+  SchemeSpec spec;
+  spec.scheme = o.scheme;
+  spec.density = o.density;
+  spec.scope = CombineScope::Reference;
+  const SchemeStorage packed = scheme_storage(trained, spec);
+  std::map<std::string, std::int64_t> kept;
+  for (const auto& l : packed.layers) kept[l.layer] = l.storage.nonzeros;
+  for (const auto& l : trained.layers) {
+    if (!l.has_weights() || l.kind == LayerKind::BatchNorm) continue;
+    const auto nonzeros = std::count_if(l.weight.begin(), l.weight.end(), [](float w) { return w != 0.0f; });
+    EXPECT_EQ(kept.at(l.name), nonzeros) << l.name << ": packing pruned more than training";
+    if (l.name == "fc") {
+      EXPECT_EQ(nonzeros, static_cast<std::int64_t>(l.weight.size())) << "the classifier stays dense";
+    } else {  // 2 of every 4 columns of a row (c1's rows of 9: 2 + 2 + 1)
+      const std::int64_t cols = static_cast<std::int64_t>(l.weight.size()) / l.out_channels;
+      std::int64_t per_row = 0;
+      for (std::int64_t first = 0; first < cols; first += 4) per_row += std::min<std::int64_t>(2, cols - first);
+      EXPECT_LE(nonzeros, per_row * l.out_channels) << l.name << " is pruned 2 of 4";
+      EXPECT_LT(nonzeros, static_cast<std::int64_t>(l.weight.size())) << l.name;
+    }
+  }
 }
 
 TEST(GraphTrain, RefusesWhatItCannotDo) {

@@ -81,6 +81,17 @@ inline model::Layer shift(const std::string& name, int c, std::mt19937& rng) {
   return l;
 }
 
+// A fully connected layer in -> out: weights normal(0, scale), then a bias normal(0, 0.1) if asked.
+inline model::Layer linear(const std::string& name, int in, int out, std::mt19937& rng, float scale, bool bias = true) {
+  model::Layer l;
+  l.name = name;
+  l.kind = model::LayerKind::Linear;
+  l.out_channels = out;
+  l.weight = random_values(static_cast<std::size_t>(out) * in, rng, scale);
+  if (bias) l.bias = random_values(out, rng, 0.1f);
+  return l;
+}
+
 // The paper's network family in miniature: 3x3 conv, shift + pointwise blocks (stride on a
 // block's first layer), global average pool, fully connected.
 inline model::Network shift_net(std::uint32_t seed, double density = 0.4, int width = 16) {
@@ -104,13 +115,7 @@ inline model::Network shift_net(std::uint32_t seed, double density = 0.4, int wi
   }
   net.layers.push_back(simple("pool", model::LayerKind::GlobalAvgPool));
   net.layers.push_back(simple("flatten", model::LayerKind::Flatten));
-  model::Layer fc;
-  fc.name = "fc";
-  fc.kind = model::LayerKind::Linear;
-  fc.out_channels = 10;
-  fc.weight = random_values(static_cast<std::size_t>(10) * c, rng, std::sqrt(1.0f / c));
-  fc.bias = random_values(10, rng, 0.1f);
-  net.layers.push_back(fc);
+  net.layers.push_back(linear("fc", c, 10, rng, std::sqrt(1.0f / c)));
   return net;
 }
 

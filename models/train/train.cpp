@@ -426,7 +426,10 @@ void check_scheme_training(const TrainOptions& o, const std::vector<std::pair<st
                                 std::to_string(scheme_count_for(o.density, o.scheme_params.block)) + " of " +
                                 std::to_string(o.scheme_params.block));
   }
-  if (pruned.empty()) throw std::invalid_argument(what + ": this network has no layer the scheme prunes");
+  if (pruned.empty()) {
+    throw std::invalid_argument(what + ": no layer of this network is in the scheme's scope (the convolutions after "
+                                "the first; an imported network's weight layers: --combine-all)");
+  }
   std::mt19937 rng(7);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   bool prunes = o.density >= 1.0;
@@ -445,8 +448,8 @@ void check_scheme_training(const TrainOptions& o, const std::vector<std::pair<st
     }
   }
   if (!prunes) {
-    throw std::invalid_argument(what + ": prunes nothing in this network (periodic patterns are k x k: the layers "
-                                "it prunes are all 1x1)");
+    throw std::invalid_argument(what + ": prunes nothing in this network (periodic patterns are k x k and keep 1x1 "
+                                "layers whole; a density that keeps every weight of a group prunes nothing)");
   }
 }
 

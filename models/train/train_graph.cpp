@@ -188,6 +188,7 @@ TrainResult train_graph(const Network& init, const TrainOptions& o, const GraphC
   std::vector<char> pruned(init.layers.size(), 0);
   std::vector<std::pair<std::string, LayerWeights>> scheme_layers;
   const std::vector<Shape> inputs = infer_shapes(init);
+  const std::set<std::string> scope = o.mode == PruneMode::Scheme ? scheme_scope(init, c.scope) : std::set<std::string>{};
   for (std::size_t i = 0; i < init.layers.size(); ++i) {
     const Layer& l = init.layers[i];
     if (!l.has_weights()) continue;
@@ -196,7 +197,7 @@ TrainResult train_graph(const Network& init, const TrainOptions& o, const GraphC
       continue;
     }
     if (l.kind != LayerKind::Conv && l.kind != LayerKind::Linear) continue;
-    pruned[i] = in_combine_scope(init, i, c.scope);
+    pruned[i] = scope.count(l.name) > 0;
     if (!pruned[i]) continue;
     const FilterMatrix m = filter_matrix(l, inputs[i]);
     const bool conv = l.kind == LayerKind::Conv;

@@ -205,8 +205,9 @@ struct RunOptions : cli::HardwareOptions {
 
 py::dict run(const Network& n, const Int8Array& inputs, const std::optional<std::vector<int>>& labels, const RunOptions& o) {
   if (o.mode != "fast" && o.mode != "cycle") throw std::invalid_argument("mode '" + o.mode + "': fast or cycle");
-  const hw::AcceleratorConfig config = cli::accelerator_config(o);
   const auto& net = *n.net;
+  hw::AcceleratorConfig config = cli::accelerator_config(o);
+  cli::widen_multiplexers("network '" + net.name + "'", net, config.array, std::cerr);  // as `ccsim run` does
   const auto in = int8_inputs(net, inputs, "inputs");
   if (labels && labels->size() != in.size()) {
     throw std::invalid_argument("labels: " + std::to_string(labels->size()) + " for " + std::to_string(in.size()) + " inputs");
