@@ -283,7 +283,7 @@ SchemePack pack_with_scheme(Network net, const SchemeSpec& spec, const FloatTens
     const auto found = formats.find(l.name);
     // Decided on the folded network, which also holds the layers the front end created.
     const bool in_scope = scope.count(l.name) > 0;
-    if (in_scope && found != formats.end()) {
+    if (spec.multiplexers && in_scope && found != formats.end()) {
       if (const auto structure = structure_on_array(spec, l)) map_n_of_m(l, structure->n, structure->m);
     }
     // A layer the front end created is stored whole, as packed.

@@ -40,6 +40,10 @@ struct SchemeSpec {
   // (the first weight layer and fully connected layers stay dense, stored dense), as `ccsim train
   // --scheme` trains them.
   CombineScope scope = CombineScope::AllWeightLayers;
+  // The structured schemes (N:M, PCNN, periodic, ternary) on the array's multiplexers; false: one
+  // filter-matrix column per array column, their zeros kept in the array as bitmap's are (the
+  // same values; for comparing a scheme on its own datapath with it on a dense array).
+  bool multiplexers = true;
 };
 
 // One weight layer pruned the scheme's way at spec.density (spec.scope not applied): `w` holds

@@ -73,6 +73,7 @@ model::SchemeSpec spec_of(const Sweep& s, const SweepPoint& p) {
   spec.params.period = s.scheme_params.value("period", 4);
   spec.params.block = s.scheme_params.value("block", 8);
   spec.params.restricted = s.scheme_params.value("restricted", false);
+  spec.multiplexers = s.scheme_params.value("multiplexers", true);
   // "reference": the first weight layer and fully connected layers stay dense (as `ccsim train
   // --scheme` trains a network); "all" (default): every weight layer is pruned.
   spec.scope = s.scheme_params.value("scope", std::string("all")) == "reference" ? model::CombineScope::Reference

@@ -381,7 +381,7 @@ Sweep load_sweep(const std::string& path) {
   if (!s.scheme_params.is_object()) throw std::invalid_argument(path + ": 'scheme_params' must be an object");
   for (const auto& [k, v] : s.scheme_params.items()) {
     try {
-      if (k == "restricted") {
+      if (k == "restricted" || k == "multiplexers") {
         json_read::value_as<bool>(v);
       } else if (k == "m" || k == "patterns" || k == "period" || k == "block") {
         if (json_read::value_as<int>(v) < 1) throw std::invalid_argument("must be >= 1");
@@ -392,7 +392,7 @@ Sweep load_sweep(const std::string& path) {
         const int length = json_read::value_as<int>(v);
         if (length < 1 || length > 64) throw std::invalid_argument("must be 1 to 64");
       } else {
-        throw std::invalid_argument("unknown key (m, patterns, pcnn_vector, period, block, restricted, scope)");
+        throw std::invalid_argument("unknown key (m, patterns, pcnn_vector, period, block, restricted, scope, multiplexers)");
       }
     } catch (const std::invalid_argument& e) {
       throw std::invalid_argument(path + ": scheme_params '" + k + "': " + e.what());

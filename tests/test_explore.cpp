@@ -161,6 +161,28 @@ TEST(SchemePacking, StructuredSchemesSelectTheirWeightsThroughMultiplexers) {
   }
 }
 
+// Without the multiplexers (scheme_params.multiplexers false) a structured scheme maps one
+// filter-matrix column per array column, its zeros kept, with the same int8 weights.
+TEST(SchemePacking, StructuredSchemesWithoutMultiplexersKeepTheirZerosInTheArray) {
+  const auto net = test::shift_net(48, 1.0);
+  for (const auto scheme : {model::SparsityScheme::NM, model::SparsityScheme::Pcnn, model::SparsityScheme::Ternary}) {
+    model::SchemeSpec spec;
+    spec.scheme = scheme;
+    spec.density = 0.25;
+    spec.timing_only = true;
+    const auto mapped = model::pack_with_scheme(net, spec, {});
+    spec.multiplexers = false;
+    const auto kept = model::pack_with_scheme(net, spec, {});
+    ASSERT_EQ(mapped.packed.layers.size(), kept.packed.layers.size());
+    for (std::size_t i = 0; i < kept.packed.layers.size(); ++i) {
+      const auto& l = kept.packed.layers[i];
+      if (l.kind != model::OpKind::Matmul) continue;
+      for (const auto& g : l.groups) EXPECT_EQ(g.size(), 1u) << model::to_string(scheme) << " " << l.name;
+      EXPECT_EQ(expanded(l), expanded(mapped.packed.layers[i])) << model::to_string(scheme) << " " << l.name;
+    }
+  }
+}
+
 // A group no row keeps a weight in takes no packed column (as packing drops an all-zero column).
 TEST(SchemePacking, AnEmptyGroupTakesNoPackedColumn) {
   auto net = test::shift_net(47, 1.0);
@@ -1012,6 +1034,7 @@ TEST_F(ExploreCli, BadSweepsFailCleanly) {
   fails({{"network", net}, {"accuracy", {{"images", 20000}}}}, "accuracy: 20000 images asked, the test split");
   fails({{"network", net}, {"scheme_params", {{"m", "four"}}}}, "scheme_params 'm': expected an integer");
   fails({{"network", net}, {"scheme_params", {{"blocks", 8}}}}, "scheme_params 'blocks': unknown key");
+  fails({{"network", net}, {"scheme_params", {{"multiplexers", "no"}}}}, "scheme_params 'multiplexers'");
   // Axes multiplying to 8e9 points grew memory without bound; now refused at once.
   std::vector<double> many(2000);
   for (std::size_t i = 0; i < many.size(); ++i) many[i] = 1.0 + static_cast<double>(i);
