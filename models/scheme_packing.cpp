@@ -159,9 +159,7 @@ void check_density(double density) {
 // as it is, stored dense.
 SparseLayer prune_for_scheme(bool in_scope, const Shape& in, const SchemeSpec& spec, std::int64_t& weights, Layer& layer) {
   FilterMatrix fm = filter_matrix(layer, in);
-  const int K = layer.kind == LayerKind::Conv ? layer.window.kh * layer.window.kw : 1;
-  const LayerWeights lw{fm.rows, fm.cols / K, layer.kind == LayerKind::Conv ? layer.window.kh : 1,
-                        layer.kind == LayerKind::Conv ? layer.window.kw : 1, std::move(fm.values)};
+  const LayerWeights lw = scheme_weights(layer, std::move(fm));  // fm keeps its rows and cols
   weights = lw.size();
   if (!in_scope) {
     SparseLayer s = apply_sparsity(SparsityScheme::Dense, lw, spec.params);

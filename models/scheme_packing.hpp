@@ -19,6 +19,7 @@
 
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "models/network.hpp"
@@ -51,6 +52,15 @@ struct SchemeSpec {
 // combines them; its storage counts the conflicts combining prunes), with the storage. What
 // pack_with_scheme and `ccsim train --scheme` do to each layer in scope.
 SparseLayer scheme_prune(LayerWeights lw, const SchemeSpec& spec);
+
+// A weight layer's filter matrix (filter_matrix(layer, in)) as the Co x Ci x kh x kw weights the
+// schemes prune (fully connected: kh = kw = 1): what packing and `train --scheme` hand scheme_prune.
+inline LayerWeights scheme_weights(const Layer& layer, FilterMatrix m) {
+  const bool conv = layer.kind == LayerKind::Conv;
+  const int kh = conv ? layer.window.kh : 1;
+  const int kw = conv ? layer.window.kw : 1;
+  return LayerWeights{m.rows, m.cols / (kh * kw), kh, kw, std::move(m.values)};
+}
 
 // Names of the weight layers a scheme prunes in `scope`, decided on the network as the front end
 // folds it (as pack_network decides it: a standalone batch norm before the first convolution

@@ -52,14 +52,11 @@ torch::Tensor graph_scheme_mask(const Layer& layer, const Shape& in, const torch
                                 const TrainOptions& o) {
   const torch::Tensor nudged = torch::where(w.detach() == 0, torch::full_like(w, 1e-20), w.detach());
   FilterMatrix m = matrix_of(layer, in, nudged);
-  const bool conv = layer.kind == LayerKind::Conv;
-  const int K = conv ? layer.window.kh * layer.window.kw : 1;
   SchemeSpec spec;
   spec.scheme = o.scheme;
   spec.density = std::clamp(density, 1e-9, 1.0);
   spec.params = o.scheme_params;
-  const SparseLayer kept = scheme_prune(
-      LayerWeights{m.rows, m.cols / K, conv ? layer.window.kh : 1, conv ? layer.window.kw : 1, m.values}, spec);
+  const SparseLayer kept = scheme_prune(scheme_weights(layer, m), spec);
   for (std::size_t i = 0; i < m.values.size(); ++i) m.values[i] = kept.w[i] != 0.0f ? 1.0f : 0.0f;
   return weight_of(layer, in, m, w);
 }
@@ -199,10 +196,9 @@ TrainResult train_graph(const Network& init, const TrainOptions& o, const GraphC
     if (l.kind != LayerKind::Conv && l.kind != LayerKind::Linear) continue;
     pruned[i] = scope.count(l.name) > 0;
     if (!pruned[i]) continue;
-    const FilterMatrix m = filter_matrix(l, inputs[i]);
-    const bool conv = l.kind == LayerKind::Conv;
-    const int K = conv ? l.window.kh * l.window.kw : 1;
-    scheme_layers.emplace_back(l.name, LayerWeights{m.rows, m.cols / K, conv ? l.window.kh : 1, conv ? l.window.kw : 1, {}});
+    LayerWeights shape = scheme_weights(l, filter_matrix(l, inputs[i]));
+    shape.w.clear();  // the shape is what the check needs
+    scheme_layers.emplace_back(l.name, std::move(shape));
   }
   detail::check_scheme_training(o, scheme_layers);
   const std::vector<Shape> outputs = output_shapes(init);
