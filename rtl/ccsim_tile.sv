@@ -7,7 +7,9 @@
 // A layer of any size streams through: the DMA writes each tile (weights, selects, row
 // parameters, group members) into the two-slot tile buffer through the tw_* port while earlier
 // tiles run, and every output activation leaves through the os_* port (one lane per array row)
-// as the output stage produces it. The stored input comes from memory: dma_start_i (while idle)
+// as the output stage produces it, into the output DMA (ccsim_out_dma), which writes it to memory
+// at cfg_out_addr_i + row * cfg_out_stride_i + pixel through the wr_* valid/ready write port; the
+// host waits for out_busy_o to fall after done_o. The stored input comes from memory: dma_start_i (while idle)
 // has the DMA (ccsim_act_dma) read the band through the mem_* valid/ready read port into the
 // activation buffer; the host starts the block once dma_busy_o falls. Only the stored input and
 // the accumulator buffer (P <= 2^PixW) bound a run: the host splits a larger layer into pixel
@@ -50,6 +52,8 @@ module ccsim_tile #(
   input  logic [3:0]                         cfg_pad_left_i,
   input  logic signed [7:0]                  cfg_act_min_i,
   input  logic signed [7:0]                  cfg_act_max_i,
+  input  logic [MemAddrW-1:0]                cfg_out_addr_i,   // memory address of output row 0's first pixel
+  input  logic [MemAddrW-1:0]                cfg_out_stride_i, // bytes between output rows (the layer's pixels)
   // stored input: the DMA copies dma_bytes_i bytes from memory address dma_src_i (while idle)
   input  logic                               dma_start_i,
   input  logic [MemAddrW-1:0]                dma_src_i,
@@ -61,6 +65,14 @@ module ccsim_tile #(
   output logic [MemAddrW-1:0]                mem_req_addr_o,
   input  logic                               mem_rsp_valid_i,
   input  logic [ActWrBytes-1:0][7:0]         mem_rsp_data_i,
+  // memory write port of the output DMA: Bytes-wide words with byte strobes
+  output logic                               wr_valid_o,
+  input  logic                               wr_ready_i,
+  output logic [MemAddrW-1:0]                wr_addr_o,
+  output logic [ActWrBytes-1:0][7:0]         wr_data_o,
+  output logic [ActWrBytes-1:0]              wr_strb_o,
+  output logic                               out_busy_o,       // the output DMA still holds a word
+  output logic                               out_overflow_o,   // a word was lost (memory too slow), until start_i
   // tile stream (DMA -> tile buffer), tile after tile in row-tile-outer order
   input  logic                               tw_valid_i,
   output logic                               tw_ready_o,
@@ -73,7 +85,7 @@ module ccsim_tile #(
   input  logic [31:0]                        tw_mult_i,
   input  logic [7:0]                         tw_shift_i,
   input  logic [Cols-1:0][MemberW-1:0]       tw_members_i,
-  // output stream (output stage -> DMA / activation buffer): row r's lane
+  // output stream (output stage -> output DMA), observed: row r's lane
   output logic [Rows-1:0]                    os_valid_o,
   output logic [Rows-1:0][15:0]              os_row_o,         // filter row m = output channel
   output logic [Rows-1:0][15:0]              os_pixel_o,
@@ -545,7 +557,8 @@ module ccsim_tile #(
   // ---- accumulator buffer, left-edge supply, right-edge capture, output stage ------------------
   logic [31:0] acc_q [Rows][2**PixW];
 
-  logic [Rows-1:0] out_we;
+  logic [Rows-1:0]      out_we, out_last;
+  logic [Rows-1:0][7:0] out_act;
 
   for (genvar r = 0; r < Rows; r++) begin : g_edge
     logic [31:0] m;
@@ -585,6 +598,8 @@ module ccsim_tile #(
     assign os_row_o[r]   = m[15:0];
     assign os_pixel_o[r] = right_pixel;
     assign os_data_o[r]  = act;
+    assign out_last[r]   = right_pixel == cfg_pixels_q - 16'd1;
+    assign out_act[r]    = act;
 
     always_ff @(posedge clk_i) begin
       if (right_take) begin
@@ -604,4 +619,28 @@ module ccsim_tile #(
     end
   end
   assign out_writes_o = out_writes_q;
+
+  // ---- output DMA: the output stream to memory ------------------------------------------------
+  ccsim_out_dma #(
+    .Lanes    (Rows),
+    .MemAddrW (MemAddrW),
+    .Bytes    (ActWrBytes)
+  ) u_out_dma (
+    .clk_i        (clk_i),
+    .rst_ni       (rst_ni),
+    .start_i      (take_descriptor),
+    .addr_i       (cfg_out_addr_i),
+    .stride_i     (cfg_out_stride_i),
+    .pixels_i     (cfg_pixels_i),
+    .lane_valid_i (out_we),
+    .lane_last_i  (out_last),
+    .lane_data_i  (out_act),
+    .wr_valid_o   (wr_valid_o),
+    .wr_ready_i   (wr_ready_i),
+    .wr_addr_o    (wr_addr_o),
+    .wr_data_o    (wr_data_o),
+    .wr_strb_o    (wr_strb_o),
+    .busy_o       (out_busy_o),
+    .overflow_o   (out_overflow_o)
+  );
 endmodule

@@ -61,6 +61,12 @@ mutants=(
   "ccsim_act_dma.sv|    assign act_strb_o[b] = left > CountW'(b);|    assign act_strb_o[b] = left >= CountW'(Bytes);|DMA never writes a partial last word"
   "ccsim_act_dma.sv|      if (req_take) req_q <= req_q + 1'b1;|      if (mem_req_valid_o) req_q <= req_q + 1'b1;|DMA moves to the next word on valid, without the memory's ready"
   "ccsim_act_dma.sv|      pending_q <= pending_q + PendingW'(req_take) - PendingW'(rsp_take);|      pending_q <= req_take ? pending_q + 1'b1 : (rsp_take ? pending_q - 1'b1 : pending_q);|DMA misses a response that comes with a request (reads in flight over-counted)"
+  "ccsim_out_dma.sv|        addr_q[r]          <= addr_i + MemAddrW'(r) * stride_i;|        addr_q[r]          <= addr_i;|output DMA writes every row at row 0's address"
+  "ccsim_out_dma.sv|MemAddrW'(Lanes) * stride_i;|stride_i;|output DMA moves a lane one row down after its row, not one row tile"
+  "ccsim_out_dma.sv|    assign flush        = lane_last_i[r];|    assign flush        = 1'b0;|output DMA never writes a row's partial last word"
+  "ccsim_out_dma.sv|  assign granted    = grant_valid \&\& wr_ready_i;|  assign granted    = grant_valid;|output DMA drops a word the memory did not take (moves on valid alone)"
+  "ccsim_out_dma.sv|      strb[at] = 1'b1;|      strb[0] = 1'b1;|output DMA strobes only byte 0 of each word"
+  "ccsim_out_dma.sv|    assign kept         = drained ? {1'b0, held_valid_q[r][1]} : held_valid_q[r];|    assign kept         = held_valid_q[r];|output DMA files a word finished while its lane drains behind the leaving one"
 )
 
 selected=("$@")

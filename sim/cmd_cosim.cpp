@@ -87,6 +87,8 @@ void cosim_command(const CosimArgs& a) {
                                  {"vector_layers_run", r.vector_layers_run}, {"vector_cycles", r.vector_cycles},
                                  {"stream_gap", a.stream_gap}, {"mem_latency", a.mem_latency}, {"mem_busy", a.mem_busy},
                                  {"rtl_wait_cycles", r.rtl_wait_cycles},
+                                 {"output_words_written", r.output_words_written},
+                                 {"output_drain_cycles", r.output_drain_cycles},
                                  {"wall_seconds", r.wall_seconds},
                                  {"cycles_per_second", r.wall_seconds > 0 ? r.cycles_simulated / r.wall_seconds : 0.0},
                                  {"fault", a.inject}, {"mismatches", mismatches}, {"waveform", r.waveform},
@@ -108,6 +110,10 @@ void cosim_command(const CosimArgs& a) {
             << r.cycles_compared << " cycles " << (a.design == "both" ? "compared (RTL vs SystemC, every cycle)" : "run")
             << ", outputs bit-exact with the golden model; " << r.cycles_simulated << " cycles simulated in "
             << r.wall_seconds << " s\n";
+  if (r.output_words_written > 0) {
+    std::cout << "output DMA (RTL): every output written to memory once, in " << r.output_words_written
+              << " words; the next layer reads them from there\n";
+  }
   if (r.vector_layers_run > 0) {
     std::cout << "vector unit (RTL): " << r.vector_layers_run << " layer run(s) (pooling, clamp, shift, padding, add, "
               << "concatenation), " << r.vector_cycles << " cycles, outputs bit-exact with the golden model\n";
@@ -158,7 +164,8 @@ void add_cosim_command(CLI::App& app) {
                   "response; it keeps 4 in flight")
       ->check(kPositive)->capture_default_str();
   cmd->add_option("--mem-busy", a->mem_busy,
-                  "cycles the memory refuses requests (ready low) after each one it takes (back-pressure on the DMA)")
+                  "cycles the memory refuses requests (ready low) after each one it takes: back-pressure on the DMA's "
+                  "reads and on the output DMA's writes")
       ->check(kNonNegative)->capture_default_str();
   cmd->add_option("--inject", a->inject,
                   "test only: fault in the SystemC model (none, select, skew, acc) or in the vector unit's reference (vector)")
@@ -167,7 +174,7 @@ void add_cosim_command(CLI::App& app) {
   cmd->callback([a, cmd] {
     // The SystemC model takes the stored input without a memory port: its timing would be ignored.
     if (a->design == "systemc" && cmd->count("--mem-latency") + cmd->count("--mem-busy") > 0) {
-      throw std::invalid_argument("--mem-latency and --mem-busy time the RTL tile's memory port: they need --design both or rtl");
+      throw std::invalid_argument("--mem-latency and --mem-busy time the RTL tile's memory ports: they need --design both or rtl");
     }
     cosim_command(*a);
   });

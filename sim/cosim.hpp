@@ -40,9 +40,10 @@ struct CosimOptions {
   // the tiles makes the tile wait for its weights (the RTL's flow control); outputs are still
   // checked against the golden model, the cycles that took longer are counted.
   int stream_gap = 0;
-  // The memory behind the tile's DMA (the stored input): rising edges from a read request it
+  // The memory behind the tile's DMAs: rising edges from a read request (the stored input) it
   // accepts to the one that takes its response (>= 1; the DMA keeps up to 4 reads in flight),
-  // and cycles it refuses requests after each one it accepts (back-pressure, 0: none).
+  // and cycles it refuses requests after each one it accepts (back-pressure, 0: none), on the
+  // read port and on the output DMA's write port alike.
   int mem_latency = 2;
   int mem_busy = 0;
 };
@@ -70,6 +71,8 @@ struct CosimResult {
   std::int64_t vector_layers_run = 0;  // layers on the RTL vector unit
   std::int64_t vector_cycles = 0;      // its passes' cycles, start_i to done_o
   std::int64_t rtl_wait_cycles = 0;  // cycles beyond the schedule the RTL waited for the tile stream
+  std::int64_t output_words_written = 0;  // words the output DMA wrote to memory
+  std::int64_t output_drain_cycles = 0;   // cycles after the blocks' last compared cycle until it held no word
   std::vector<Mismatch> mismatches;  // the first ones (CosimOptions::max_mismatches)
   std::vector<model::Int8Tensor> outputs;  // network output per input
   std::string waveform;              // RTL waveform written, if any

@@ -77,10 +77,12 @@ class CosimBench : public sc_core::sc_module {
   CCSIM_SIG(cfg_rows_i); CCSIM_SIG(cfg_groups_i); CCSIM_SIG(cfg_row_tiles_i); CCSIM_SIG(cfg_col_tiles_i);
   CCSIM_SIG(cfg_pixels_i); CCSIM_SIG(cfg_out_w_i); CCSIM_SIG(cfg_in_h_i); CCSIM_SIG(cfg_in_w_i);
   CCSIM_SIG(cfg_stride_h_i); CCSIM_SIG(cfg_stride_w_i); CCSIM_SIG(cfg_pad_top_i); CCSIM_SIG(cfg_pad_left_i);
-  CCSIM_SIG(cfg_act_min_i); CCSIM_SIG(cfg_act_max_i);
+  CCSIM_SIG(cfg_act_min_i); CCSIM_SIG(cfg_act_max_i); CCSIM_SIG(cfg_out_addr_i); CCSIM_SIG(cfg_out_stride_i);
   CCSIM_SIG(dma_start_i); CCSIM_SIG(dma_src_i); CCSIM_SIG(dma_bytes_i); CCSIM_SIG(dma_busy_o);
   CCSIM_SIG(mem_req_valid_o); CCSIM_SIG(mem_req_ready_i); CCSIM_SIG(mem_req_addr_o);
   CCSIM_SIG(mem_rsp_valid_i); CCSIM_SIG(mem_rsp_data_i);
+  CCSIM_SIG(wr_valid_o); CCSIM_SIG(wr_ready_i); CCSIM_SIG(wr_addr_o); CCSIM_SIG(wr_data_o); CCSIM_SIG(wr_strb_o);
+  CCSIM_SIG(out_busy_o); CCSIM_SIG(out_overflow_o);
   CCSIM_SIG(tw_valid_i); CCSIM_SIG(tw_ready_o); CCSIM_SIG(tw_member_i); CCSIM_SIG(tw_index_i); CCSIM_SIG(tw_last_i);
   CCSIM_SIG(tw_weight_i); CCSIM_SIG(tw_select_i); CCSIM_SIG(tw_bias_i); CCSIM_SIG(tw_mult_i); CCSIM_SIG(tw_shift_i);
   CCSIM_SIG(tw_members_i);
@@ -134,9 +136,12 @@ class CosimBench : public sc_core::sc_module {
     v.cfg_in_h_i(cfg_in_h_i); v.cfg_in_w_i(cfg_in_w_i); v.cfg_stride_h_i(cfg_stride_h_i);
     v.cfg_stride_w_i(cfg_stride_w_i); v.cfg_pad_top_i(cfg_pad_top_i); v.cfg_pad_left_i(cfg_pad_left_i);
     v.cfg_act_min_i(cfg_act_min_i); v.cfg_act_max_i(cfg_act_max_i);
+    v.cfg_out_addr_i(cfg_out_addr_i); v.cfg_out_stride_i(cfg_out_stride_i);
     v.dma_start_i(dma_start_i); v.dma_src_i(dma_src_i); v.dma_bytes_i(dma_bytes_i); v.dma_busy_o(dma_busy_o);
     v.mem_req_valid_o(mem_req_valid_o); v.mem_req_ready_i(mem_req_ready_i); v.mem_req_addr_o(mem_req_addr_o);
     v.mem_rsp_valid_i(mem_rsp_valid_i); v.mem_rsp_data_i(mem_rsp_data_i);
+    v.wr_valid_o(wr_valid_o); v.wr_ready_i(wr_ready_i); v.wr_addr_o(wr_addr_o); v.wr_data_o(wr_data_o);
+    v.wr_strb_o(wr_strb_o); v.out_busy_o(out_busy_o); v.out_overflow_o(out_overflow_o);
     v.tw_valid_i(tw_valid_i); v.tw_ready_o(tw_ready_o); v.tw_member_i(tw_member_i); v.tw_index_i(tw_index_i);
     v.tw_last_i(tw_last_i); v.tw_weight_i(tw_weight_i); v.tw_select_i(tw_select_i); v.tw_bias_i(tw_bias_i);
     v.tw_mult_i(tw_mult_i); v.tw_shift_i(tw_shift_i); v.tw_members_i(tw_members_i);
@@ -344,6 +349,16 @@ class CosimBench : public sc_core::sc_module {
   template <typename Signal>
   using value_of = std::decay_t<decltype(std::declval<Signal&>().read())>;
 
+  // A layer's outputs as its blocks fill them in.
+  struct LayerResults {
+    std::vector<std::int8_t> stream;      // the RTL's output stream (os_* ports)
+    std::vector<char> stream_written;     // which it wrote
+    std::vector<std::int8_t> memory;      // the layer's output in memory, as the output DMA wrote it
+    std::vector<char> memory_written;     // which bytes it wrote
+    std::vector<std::int64_t> write_cycle;  // the compared cycle each byte was written in
+    model::Int8Tensor systemc;
+  };
+
   // The host's part of a layer, while the tile is idle: the descriptor, the stored input (put in
   // the bench's memory at kBandAddress, copied by the tile's DMA through its memory read port),
   // and the tile stream until the tile buffer's two slots are full.
@@ -353,6 +368,11 @@ class CosimBench : public sc_core::sc_module {
     cfg_stride_h_i = p.stride_h; cfg_stride_w_i = p.stride_w; cfg_pad_top_i = static_cast<std::uint32_t>(p.pad_top) & 0x1fu; cfg_pad_left_i = p.pad_left;
     cfg_act_min_i = static_cast<std::uint8_t>(p.act_min);
     cfg_act_max_i = static_cast<std::uint8_t>(p.act_max);
+    // The output DMA writes the block's outputs into the layer's output tensor at kOutputAddress
+    // (channel-major: channel m's pixels at m P).
+    cfg_out_addr_i = static_cast<std::uint32_t>(kOutputAddress + p.first_pixel);
+    cfg_out_stride_i = static_cast<std::uint32_t>(p.layer_pixels);
+    out_layer_pixels_ = std::max<std::int64_t>(1, p.layer_pixels);
     stream_ = &p.stream;
     stream_next_ = 0;
     stream_wait_ = 0;
@@ -470,8 +490,83 @@ class CosimBench : public sc_core::sc_module {
     }
   }
 
-  // The output stream at a falling edge: the activations the next rising edge writes, one lane
-  // per array row. Each must be inside the layer's output and written once.
+  // The memory behind the output DMA's write port at a falling edge: takes the word offered (the
+  // next rising edge sees ready and moves on), refusing mem_busy cycles after each. Every strobed
+  // byte must lie inside the layer's output tensor and be written once.
+  void serve_output_writes(std::size_t s, std::size_t i, LayerResults& out) {
+    write_served_at_ = result_.cycles_simulated;
+    check_output_overflow(s, i);
+    const bool ready = write_refuse_ == 0;
+    wr_ready_i = ready;
+    if (!ready) --write_refuse_;
+    if (!ready || !wr_valid_o.read()) return;
+    write_refuse_ = options_.mem_busy;
+    ++result_.output_words_written;
+    const std::uint64_t address = bits_of(wr_addr_o.read(), 0, 32);
+    const auto data = wr_data_o.read();
+    const auto strobes = wr_strb_o.read();
+    const std::size_t P = static_cast<std::size_t>(out_layer_pixels_);
+    if (address % kMemoryWordBytes != 0) {
+      record(at(s, i, -1, -1, -1, -1, "output DMA write address (a multiple of 8)", 0,
+                static_cast<std::int64_t>(address % kMemoryWordBytes)));
+    }
+    for (std::size_t b = 0; b < kMemoryWordBytes; ++b) {
+      if (bits_of(strobes, static_cast<int>(b), 1) == 0) continue;
+      const std::uint64_t byte = address + b;
+      if (byte < kOutputAddress || byte >= kOutputAddress + out.memory.size()) {
+        record(at(s, i, -1, -1, -1, -1, "output DMA write outside the layer's output (byte address)",
+                  static_cast<std::int64_t>(kOutputAddress), static_cast<std::int64_t>(byte)));
+        continue;
+      }
+      const auto index = static_cast<std::size_t>(byte - kOutputAddress);
+      if (out.memory_written[index]) {
+        record(at(s, i, -1, -1, static_cast<int>(index / P), static_cast<int>(index % P),
+                  "output DMA wrote a byte twice (row = channel, col = pixel)", 1, 2));
+        continue;
+      }
+      out.memory_written[index] = 1;
+      out.memory[index] = static_cast<std::int8_t>(bits_of(data, static_cast<int>(8 * b), 8));
+      out.write_cycle[index] = cycle_;
+    }
+  }
+
+  // After a block's last compared cycle: clocks until the output DMA holds no word (at most two
+  // per row, each taking mem_busy + 1 cycles), then checks that none was lost.
+  void drain_output_writes(std::size_t s, std::size_t i, LayerResults& out) {
+    if (write_served_at_ != result_.cycles_simulated) serve_output_writes(s, i, out);
+    const std::int64_t bound = 2 * static_cast<std::int64_t>(limits_.rows) * (options_.mem_busy + 1) + 2;
+    std::int64_t cycles = 0;
+    while (true) {
+      wait();  // the rising edge takes the word offered, if any
+      ++result_.cycles_simulated;
+      ++cycles;
+      dump(cycle_);
+      if (!out_busy_o.read()) break;
+      if (cycles > bound) {
+        record(at(s, i, -1, -1, -1, -1, "output DMA cycles to write its last words (at most)", bound, cycles));
+        break;
+      }
+      serve_output_writes(s, i, out);
+    }
+    wr_ready_i = false;
+    write_refuse_ = 0;
+    result_.output_drain_cycles += cycles;
+    check_output_overflow(s, i);
+    overflow_seen_ = false;
+  }
+
+  // The output DMA's overflow flag, recorded at the first falling edge it is up in a block.
+  void check_output_overflow(std::size_t s, std::size_t i) {
+    if (overflow_seen_ || !out_overflow_o.read()) return;
+    overflow_seen_ = true;
+    record(at(s, i, -1, -1, -1, -1,
+              "output DMA overflow: a row finished a word while it held two unwritten (memory too slow for the "
+              "output stream; hw/README.md, \"Output DMA\")", 0, 1));
+  }
+
+  // The output stream (observed at the tile's os_* ports) at a falling edge: the activations the
+  // next rising edge hands to the output DMA, one lane per array row. Each must be inside the
+  // layer's output and written once.
   void collect_outputs(std::size_t s, std::size_t i, std::int64_t tile, std::int64_t tile_cycle, const TileProgram& p,
                        std::vector<std::int8_t>& out, std::vector<char>& written) {
     const auto valid = os_valid_o.read();
@@ -510,8 +605,11 @@ class CosimBench : public sc_core::sc_module {
     const std::vector<hw::PixelBlock> blocks = tile_blocks(l, shift, limits_);
     const std::int64_t per_block = hw::tiles_per_block(array_, l);
     LayerResults out;
-    out.rtl.assign(golden.data.size(), 0);
-    out.written.assign(golden.data.size(), 0);
+    out.stream.assign(golden.data.size(), 0);
+    out.stream_written.assign(golden.data.size(), 0);
+    out.memory.assign(golden.data.size(), 0);
+    out.memory_written.assign(golden.data.size(), 0);
+    out.write_cycle.assign(golden.data.size(), -1);
     out.systemc = {golden.shape, std::vector<std::int8_t>(golden.data.size(), 0)};
     for (std::size_t b = 0; b < blocks.size() && result_.pass; ++b) {
       tile_base_ = static_cast<std::int64_t>(b) * per_block;
@@ -522,17 +620,22 @@ class CosimBench : public sc_core::sc_module {
     // Outputs: against each other and against the golden model.
     if (result_.pass && rtl_) {
       const std::size_t P = static_cast<std::size_t>(l.out.h) * l.out.w;
-      const auto missing = std::find(out.written.begin(), out.written.end(), 0);
-      if (missing != out.written.end()) {
-        const auto index = static_cast<std::size_t>(missing - out.written.begin());
+      for (const auto& [written, what] : {std::pair{&out.stream_written, "output_stream never wrote"},
+                                          std::pair{&out.memory_written, "output DMA never wrote to memory"}}) {
+        const auto missing = std::find(written->begin(), written->end(), 0);
+        if (missing == written->end()) continue;
+        const auto index = static_cast<std::size_t>(missing - written->begin());
         record(at(s, i, -1, -1, static_cast<int>(index / P), static_cast<int>(index % P),
-                  "output_stream never wrote (row = channel, col = pixel)", 1, 0));
+                  std::string(what) + " (row = channel, col = pixel)", 1, 0));
+        break;
       }
-      compare_output(s, i, golden, out.rtl, "rtl_output");
+      if (result_.pass) compare_output(s, i, golden, out.stream, "output_stream");
+      // What the next layer reads: the tensor the output DMA wrote to memory.
+      if (result_.pass) compare_output(s, i, golden, out.memory, "rtl_output (memory)", &out.write_cycle);
     }
     const bool engine = options_.design != Design::Rtl;
     if (result_.pass && engine) compare_output(s, i, golden, out.systemc.data, "systemc_output");
-    if (rtl_) return {golden.shape, out.rtl};
+    if (rtl_) return {golden.shape, out.memory};
     return engine ? out.systemc : golden;
   }
 
@@ -576,12 +679,6 @@ class CosimBench : public sc_core::sc_module {
     return {golden.shape, run.output};
   }
 
-  // A layer's outputs as its blocks fill them in.
-  struct LayerResults {
-    std::vector<std::int8_t> rtl;
-    std::vector<char> written;  // which the RTL's output stream wrote
-    model::Int8Tensor systemc;
-  };
 
   // One pixel block of layer i on both designs, compared every cycle.
   void run_block(std::size_t s, std::size_t i, const model::Int8Tensor& stored, const model::PackedLayer* shift, int block,
@@ -608,7 +705,8 @@ class CosimBench : public sc_core::sc_module {
       const bool rtl_computing = rtl_ && computing_o.read();
       if (rtl_) {
         rtl_lines = top_lines_o.read();
-        collect_outputs(s, i, tile, static_cast<std::int64_t>(tile_cycle_o.read()), program, out.rtl, out.written);
+        collect_outputs(s, i, tile, static_cast<std::int64_t>(tile_cycle_o.read()), program, out.stream, out.stream_written);
+        serve_output_writes(s, i, out);
         drive_stream();
       }
       if (engine) {
@@ -647,6 +745,7 @@ class CosimBench : public sc_core::sc_module {
     if (engine && rtl_ && result_.pass && !done_o.read()) {
       record(at(s, i, engine->tile(), engine->tile_cycle(), -1, -1, "done", 1, 0));
     }
+    if (rtl_) drain_output_writes(s, i, out);
     if (engine) {
       if (result_.pass && engine->stats().cycles != expected_cycles) {
         record(at(s, i, -1, -1, -1, -1, "cycles", expected_cycles, engine->stats().cycles));
@@ -717,6 +816,11 @@ class CosimBench : public sc_core::sc_module {
   static constexpr std::size_t kMemoryWordBytes = 8;       // the tile's ActWrBytes
   static constexpr std::int64_t kMaxPendingReads = 4;      // the tile's MaxPending (its DMA's reads in flight)
   std::vector<std::uint8_t> memory_;                       // the memory behind the tile's DMA
+  static constexpr std::uint64_t kOutputAddress = 0x1000000;  // where the output DMA writes a layer's output
+  std::int64_t out_layer_pixels_ = 1;                      // P of the layer being written
+  int write_refuse_ = 0;                                   // cycles the memory still refuses writes
+  std::int64_t write_served_at_ = -1;                      // the falling edge the write port was last served at
+  bool overflow_seen_ = false;                             // the block's overflow is recorded
   bool failing_on_vector_unit_ = false;    // the first mismatch: on the vector unit (its own waveform)
   std::int64_t failing_vector_cycle_ = -1;  // its clock cycle in the layer run (VectorLayerRun::write_cycle)
   std::optional<std::pair<std::int64_t, std::int64_t>> vector_window_;  // replay: the cycles to trace

@@ -61,6 +61,14 @@ void write_gtkw(const std::string& path, const std::string& waveform, int rows, 
   o << "@22\n";
   signal(o, "mem_req_addr_o[31:0]");
   end_group(o, "stored-input DMA");
+  begin_group(o, "output DMA");
+  o << "@28\n";
+  for (const char* name : {"out_busy_o", "wr_valid_o", "wr_ready_i", "out_overflow_o"}) signal(o, name);
+  o << "@22\n";
+  signal(o, "wr_addr_o[31:0]");
+  signal(o, "wr_strb_o[7:0]");
+  signal(o, "wr_data_o[63:0]");
+  end_group(o, "output DMA");
   for (int c = 0; c < cols; ++c) {
     const std::string name = "column " + std::to_string(c);
     begin_group(o, name);

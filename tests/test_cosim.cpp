@@ -671,6 +671,33 @@ TEST_F(Cosim, TheStoredInputComesThroughTheDmasMemoryPort) {
   EXPECT_NE(negative.output.find("--mem-busy"), std::string::npos) << negative.output;
 }
 
+TEST_F(Cosim, TheOutputsGoToMemoryThroughTheOutputDma) {
+  // Every output leaves the tile through its output DMA's write port, into a channel-major tensor
+  // in the bench's memory (at an 8-byte-aligned address), which the next layer reads: row m of a
+  // layer with P pixels per channel writes bytes [m P, (m + 1) P), so as many words as those bytes
+  // touch. A memory refusing 3 cycles after each write is within the bound of hw/README.md
+  // ("Output DMA": Rows (busy + 1) <= min(8 DataBits, DataBits Cols + Rows) on 16x16); one
+  // refusing 4 loses a word there, which fails naming the overflow.
+  const model::PackedNetwork net = model::load_packed(kNet);
+  std::int64_t words = 0;
+  for (const auto& l : net.layers) {
+    if (l.kind != model::OpKind::Matmul) continue;
+    const std::int64_t P = static_cast<std::int64_t>(l.out.h) * l.out.w;
+    for (std::int64_t m = 0; m < l.out.c; ++m) words += (m * P + P - 1) / 8 - (m * P) / 8 + 1;
+  }
+  const auto slow = test::run_ccsim(base(1) + " --mem-busy 3 --report " + path("slow.json"));
+  ASSERT_EQ(slow.status, 0) << slow.output;
+  EXPECT_NE(slow.output.find("output DMA (RTL): every output written to memory once"), std::string::npos) << slow.output;
+  const auto r = nlohmann::json::parse(read_file(path("slow.json")));
+  EXPECT_EQ(r["output_words_written"].get<long long>(), words);
+  EXPECT_GT(r["output_drain_cycles"].get<long long>(), 0);
+  const auto slower = test::run_ccsim(base(1) + " --mem-busy 4 --report " + path("slower.json"));
+  EXPECT_NE(slower.status, 0) << slower.output;
+  EXPECT_NE(slower.output.find("output DMA overflow"), std::string::npos) << slower.output;
+  const auto f = nlohmann::json::parse(read_file(path("slower.json")));
+  EXPECT_EQ(f["mismatches"][0]["layer"], 0);
+}
+
 TEST_F(Cosim, BadOptionsFailCleanly) {
   auto fails = [&](const std::string& args, const std::string& fragment) {
     const auto r = test::run_ccsim(args);
