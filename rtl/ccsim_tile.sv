@@ -14,7 +14,8 @@
 // activation buffer; the host starts the block once dma_busy_o falls. Only the stored input and
 // the accumulator buffer (P <= 2^PixW) bound a run: the host splits a larger layer into pixel
 // blocks (output rows; the descriptor then gives the block's pixels, its band of input rows as
-// in_h and the top padding relative to the band), one start_i each. A tile whose slot is not full when its load
+// in_h and the top padding relative to the band), one start_i each; the DMA gathers a band from
+// the channel-major input tensor in memory one channel segment at a time. A tile whose slot is not full when its load
 // is due waits (the array idles); with the DMA in time (ccsim cosim) that never happens.
 module ccsim_tile #(
   parameter int unsigned Rows       = 4,
@@ -54,10 +55,13 @@ module ccsim_tile #(
   input  logic signed [7:0]                  cfg_act_max_i,
   input  logic [MemAddrW-1:0]                cfg_out_addr_i,   // memory address of output row 0's first pixel
   input  logic [MemAddrW-1:0]                cfg_out_stride_i, // bytes between output rows (the layer's pixels)
-  // stored input: the DMA copies dma_bytes_i bytes from memory address dma_src_i (while idle)
+  // stored input (while idle): the DMA copies dma_segs_i segments of dma_seg_bytes_i bytes, the
+  // k-th from memory address dma_src_i + k dma_stride_i, into the activation buffer one after another
   input  logic                               dma_start_i,
   input  logic [MemAddrW-1:0]                dma_src_i,
-  input  logic [ActAddrW:0]                  dma_bytes_i,
+  input  logic [ActAddrW:0]                  dma_seg_bytes_i,
+  input  logic [ActAddrW:0]                  dma_segs_i,
+  input  logic [MemAddrW-1:0]                dma_stride_i,
   output logic                               dma_busy_o,
   // memory read port of the DMA: requests, and responses in request order
   output logic                               mem_req_valid_o,
@@ -495,6 +499,7 @@ module ccsim_tile #(
   ccsim_act_dma #(
     .MemAddrW   (MemAddrW),
     .ActAddrW   (ActAddrW),
+    .SegW       (ActAddrW + 1),
     .Bytes      (ActWrBytes),
     .MaxPending (MaxPending)
   ) u_act_dma (
@@ -502,7 +507,9 @@ module ccsim_tile #(
     .rst_ni          (rst_ni),
     .start_i         (dma_start_i),
     .src_i           (dma_src_i),
-    .bytes_i         (dma_bytes_i),
+    .seg_bytes_i     (dma_seg_bytes_i),
+    .segs_i          (dma_segs_i),
+    .stride_i        (dma_stride_i),
     .busy_o          (dma_busy_o),
     .mem_req_valid_o (mem_req_valid_o),
     .mem_req_ready_i (mem_req_ready_i),

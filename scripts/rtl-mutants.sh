@@ -3,7 +3,7 @@
 # ccsim with that RTL (a small 4x4 tile, so each rebuild takes about a minute), runs
 # `ccsim cosim` on the bundled network (against the SystemC model, and the RTL alone with a slow
 # DMA), on a network whose layers run in pixel blocks (tests/models/make_wide_cnn.py
-# --pixel-blocks), on one with every layer kind of the vector unit (--vector-zoo) and on the
+# --pixel-blocks, at 72 x 72 and at 71 x 71 with a memory refusing 8 cycles after each request, the output DMA bound on 4x4), on one with every layer kind of the vector unit (--vector-zoo) and on the
 # residual graph network (tests/models/fmnist-resnet.onnx), and counts the mutants it reports
 # (FAIL = caught).
 # Usage: scripts/rtl-mutants.sh [MUTANT_NUMBER ...]   (default: all). Results in
@@ -55,11 +55,12 @@ mutants=(
   "ccsim_vector_unit.sv|divisor = cfg_include_pad_i ?|divisor = 1'b0 ?|average pooling ignores count_include_pad"
   "ccsim_vector_unit.sv|out_index_q[l] <= 32'(ch) * out_plane + out_pixel;|out_index_q[l] <= out_pixel;|vector output stream index ignores the channel"
   "ccsim_vector_unit.sv|if (result < 32'(cfg_act_min_i)) begin|if (1'b0) begin|vector unit does not clamp at the activation minimum"
-  "ccsim_act_dma.sv|assign first_byte = rsp_q << ByteIdxW;|assign first_byte = req_q << ByteIdxW;|DMA writes a response where the next request's word goes"
-  "ccsim_act_dma.sv|{src_word_q + (MemAddrW - ByteIdxW)'(req_q), ByteIdxW'(0)}|{src_word_q, ByteIdxW'(0)}|DMA reads the band's first word every time"
-  "ccsim_act_dma.sv|      if (last_rsp) busy_q <= 1'b0;|      if (rsp_take \&\& rsp_q + CountW'(2) == words_q) busy_q <= 1'b0;|DMA ends one word early"
-  "ccsim_act_dma.sv|    assign act_strb_o[b] = left > CountW'(b);|    assign act_strb_o[b] = left >= CountW'(Bytes);|DMA never writes a partial last word"
-  "ccsim_act_dma.sv|      if (req_take) req_q <= req_q + 1'b1;|      if (mem_req_valid_o) req_q <= req_q + 1'b1;|DMA moves to the next word on valid, without the memory's ready"
+  "ccsim_act_dma.sv|  assign word_first = rsp_word_q << ByteIdxW;|  assign word_first = req_word_q << ByteIdxW;|DMA writes a response where the next request's word goes"
+  "ccsim_act_dma.sv|                           (MemAddrW'(req_word_q) << ByteIdxW);|                           MemAddrW'(0);|DMA reads a segment's first word every time"
+  "ccsim_act_dma.sv|  assign last_rsp        = rsp_take \&\& rsp_seg_end \&\& rsp_seg_q == segs_q - 1'b1;|  assign last_rsp        = rsp_take \&\& rsp_seg_end;|DMA ends after the band's first segment"
+  "ccsim_act_dma.sv|    assign act_strb_o[b] = at >= (CountW + 1)'(offset) \&\& |    assign act_strb_o[b] = |DMA also writes the bytes of a segment's first word before the segment"
+  "ccsim_act_dma.sv|      if (req_take) begin|      if (mem_req_valid_o) begin|DMA moves to the next word on valid, without the memory's ready"
+  "ccsim_act_dma.sv|          req_src_q  <= req_src_q + stride_q;|          req_src_q  <= req_src_q + MemAddrW'(seg_bytes_q);|DMA steps from segment to segment by the segment's size, not the channel stride"
   "ccsim_act_dma.sv|      pending_q <= pending_q + PendingW'(req_take) - PendingW'(rsp_take);|      pending_q <= req_take ? pending_q + 1'b1 : (rsp_take ? pending_q - 1'b1 : pending_q);|DMA misses a response that comes with a request (reads in flight over-counted)"
   "ccsim_out_dma.sv|        addr_q[r]          <= addr_i + MemAddrW'(r) * stride_i;|        addr_q[r]          <= addr_i;|output DMA writes every row at row 0's address"
   "ccsim_out_dma.sv|MemAddrW'(Lanes) * stride_i;|stride_i;|output DMA moves a lane one row down after its row, not one row tile"
@@ -89,6 +90,7 @@ cosim() {
   "$work/build/ccsim" cosim "$root/models/examples/fmnist-shift.ccpack" --array "$array" --design rtl --stream-gap 40 \
     --dataset /usr/share/datasets/fashion-mnist --count 1 --mismatch-trace "$work/mismatch.fst" "$@" &&
   "$work/build/ccsim" cosim "$work/zoo.ccpack" --array "$array" --input "$work/zoo-x.pb" "$@" &&
+  "$work/build/ccsim" cosim "$work/odd.ccpack" --array "$array" --input "$work/odd-x.pb" --mem-busy 8 "$@" &&
   "$work/build/ccsim" cosim "$work/resnet.ccpack" --array "$array" --dataset /usr/share/datasets/fashion-mnist --count 1 "$@"
 }
 
@@ -96,6 +98,10 @@ echo "== baseline (unmutated RTL, $array tile)"
 cmake --build "$work/build" --target ccsim >/dev/null
 /usr/bin/python3 "$root/tests/models/make_wide_cnn.py" "$work/blocks.onnx" --pixel-blocks "$work/blocks-x.pb" "$work/blocks-calib.pb"
 "$work/build/ccsim" pack "$work/blocks.onnx" -o "$work/blocks.ccpack" --calib-input "$work/blocks-calib.pb" \
+  --alpha 4 --combine-all --check-count 0 >/dev/null 2>&1
+# The same at 71 x 71: band segments that start inside 8-byte words (the DMA's gather).
+/usr/bin/python3 "$root/tests/models/make_wide_cnn.py" "$work/odd.onnx" --pixel-blocks "$work/odd-x.pb" "$work/odd-calib.pb" --side 71
+"$work/build/ccsim" pack "$work/odd.onnx" -o "$work/odd.ccpack" --calib-input "$work/odd-calib.pb" \
   --alpha 4 --combine-all --check-count 0 >/dev/null 2>&1
 # The vector unit: the layer kinds beside the array (make_wide_cnn.py --vector-zoo) and the
 # residual adds, concatenation and padding of the graph network.

@@ -89,6 +89,8 @@ void cosim_command(const CosimArgs& a) {
                                  {"rtl_wait_cycles", r.rtl_wait_cycles},
                                  {"output_words_written", r.output_words_written},
                                  {"output_drain_cycles", r.output_drain_cycles},
+                                 {"input_segments", r.input_segments},
+                                 {"input_unaligned_segments", r.input_unaligned_segments},
                                  {"wall_seconds", r.wall_seconds},
                                  {"cycles_per_second", r.wall_seconds > 0 ? r.cycles_simulated / r.wall_seconds : 0.0},
                                  {"fault", a.inject}, {"mismatches", mismatches}, {"waveform", r.waveform},

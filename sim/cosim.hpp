@@ -72,6 +72,8 @@ struct CosimResult {
   std::int64_t vector_cycles = 0;      // its passes' cycles, start_i to done_o
   std::int64_t rtl_wait_cycles = 0;  // cycles beyond the schedule the RTL waited for the tile stream
   std::int64_t output_words_written = 0;  // words the output DMA wrote to memory
+  std::int64_t input_segments = 0;        // band segments the stored-input DMA gathered
+  std::int64_t input_unaligned_segments = 0;  // of them, starting inside an 8-byte word
   std::int64_t output_drain_cycles = 0;   // cycles after the blocks' last compared cycle until it held no word
   std::vector<Mismatch> mismatches;  // the first ones (CosimOptions::max_mismatches)
   std::vector<model::Int8Tensor> outputs;  // network output per input

@@ -78,7 +78,8 @@ class CosimBench : public sc_core::sc_module {
   CCSIM_SIG(cfg_pixels_i); CCSIM_SIG(cfg_out_w_i); CCSIM_SIG(cfg_in_h_i); CCSIM_SIG(cfg_in_w_i);
   CCSIM_SIG(cfg_stride_h_i); CCSIM_SIG(cfg_stride_w_i); CCSIM_SIG(cfg_pad_top_i); CCSIM_SIG(cfg_pad_left_i);
   CCSIM_SIG(cfg_act_min_i); CCSIM_SIG(cfg_act_max_i); CCSIM_SIG(cfg_out_addr_i); CCSIM_SIG(cfg_out_stride_i);
-  CCSIM_SIG(dma_start_i); CCSIM_SIG(dma_src_i); CCSIM_SIG(dma_bytes_i); CCSIM_SIG(dma_busy_o);
+  CCSIM_SIG(dma_start_i); CCSIM_SIG(dma_src_i); CCSIM_SIG(dma_seg_bytes_i); CCSIM_SIG(dma_segs_i);
+  CCSIM_SIG(dma_stride_i); CCSIM_SIG(dma_busy_o);
   CCSIM_SIG(mem_req_valid_o); CCSIM_SIG(mem_req_ready_i); CCSIM_SIG(mem_req_addr_o);
   CCSIM_SIG(mem_rsp_valid_i); CCSIM_SIG(mem_rsp_data_i);
   CCSIM_SIG(wr_valid_o); CCSIM_SIG(wr_ready_i); CCSIM_SIG(wr_addr_o); CCSIM_SIG(wr_data_o); CCSIM_SIG(wr_strb_o);
@@ -137,7 +138,8 @@ class CosimBench : public sc_core::sc_module {
     v.cfg_stride_w_i(cfg_stride_w_i); v.cfg_pad_top_i(cfg_pad_top_i); v.cfg_pad_left_i(cfg_pad_left_i);
     v.cfg_act_min_i(cfg_act_min_i); v.cfg_act_max_i(cfg_act_max_i);
     v.cfg_out_addr_i(cfg_out_addr_i); v.cfg_out_stride_i(cfg_out_stride_i);
-    v.dma_start_i(dma_start_i); v.dma_src_i(dma_src_i); v.dma_bytes_i(dma_bytes_i); v.dma_busy_o(dma_busy_o);
+    v.dma_start_i(dma_start_i); v.dma_src_i(dma_src_i); v.dma_seg_bytes_i(dma_seg_bytes_i); v.dma_segs_i(dma_segs_i);
+    v.dma_stride_i(dma_stride_i); v.dma_busy_o(dma_busy_o);
     v.mem_req_valid_o(mem_req_valid_o); v.mem_req_ready_i(mem_req_ready_i); v.mem_req_addr_o(mem_req_addr_o);
     v.mem_rsp_valid_i(mem_rsp_valid_i); v.mem_rsp_data_i(mem_rsp_data_i);
     v.wr_valid_o(wr_valid_o); v.wr_ready_i(wr_ready_i); v.wr_addr_o(wr_addr_o); v.wr_data_o(wr_data_o);
@@ -302,7 +304,9 @@ class CosimBench : public sc_core::sc_module {
 
   void run_input(std::size_t s) {
     std::vector<model::Int8Tensor> outs;
-    outs.reserve(net_.layers.size());
+    outs.reserve(net_.layers.size());  // stable addresses: tensor_address finds a tensor by them
+    memory_.assign(kTensorBase, 0);
+    tensor_addr_.assign(net_.layers.size() + 1, -1);
     for (std::size_t i = 0; i < net_.layers.size() && result_.pass; ++i) {
       const model::PackedLayer& l = net_.layers[i];
       if (l.kind != model::OpKind::Matmul) {
@@ -311,10 +315,28 @@ class CosimBench : public sc_core::sc_module {
         outs.push_back(on_unit ? run_vector(s, i, operands) : model::run_layer(l, operands));
       } else {
         const hw::FeederInput in = hw::feeder_input(net_, i, outs.data(), outs.size(), inputs_[s]);
-        outs.push_back(run_matmul(s, i, in.stored, in.fused_shift));
+        const std::uint64_t stored_at = rtl_ ? tensor_address(s, in.stored, outs) : 0;
+        outs.push_back(run_matmul(s, i, in.stored, in.fused_shift, stored_at));
       }
     }
     if (result_.pass) result_.outputs.push_back(outs.back());
+  }
+
+  // The bench's memory holds a sample's tensors, channel-major, each at an 8-byte-aligned address
+  // from kTensorBase on: what the tile's output DMA wrote there, and what the host put there (the
+  // network input, the vector unit's and the other layers' outputs) when a Matmul layer reads it.
+  std::uint64_t allocate(std::size_t bytes) {
+    const std::size_t at = (memory_.size() + kMemoryWordBytes - 1) / kMemoryWordBytes * kMemoryWordBytes;
+    memory_.resize(at + (bytes + kMemoryWordBytes - 1) / kMemoryWordBytes * kMemoryWordBytes, 0);
+    return at;
+  }
+  std::uint64_t tensor_address(std::size_t s, const model::Int8Tensor& t, const std::vector<model::Int8Tensor>& outs) {
+    const std::size_t k = &t == &inputs_[s] ? net_.layers.size() : static_cast<std::size_t>(&t - outs.data());
+    if (tensor_addr_[k] < 0) {  // not written by the tile: the host puts it there
+      tensor_addr_[k] = static_cast<std::int64_t>(allocate(t.data.size()));
+      std::copy(t.data.begin(), t.data.end(), memory_.begin() + tensor_addr_[k]);
+    }
+    return static_cast<std::uint64_t>(tensor_addr_[k]);
   }
 
   void record(Mismatch m) {
@@ -359,27 +381,31 @@ class CosimBench : public sc_core::sc_module {
     model::Int8Tensor systemc;
   };
 
-  // The host's part of a layer, while the tile is idle: the descriptor, the stored input (put in
-  // the bench's memory at kBandAddress, copied by the tile's DMA through its memory read port),
-  // and the tile stream until the tile buffer's two slots are full.
-  void load_layer(std::size_t s, std::size_t i, const TileProgram& p) {
+  // The host's part of a layer, while the tile is idle: the descriptor, the stored input (the
+  // block's band, gathered by the tile's DMA through its memory read port from the input tensor
+  // at `stored_at` in the bench's memory), and the tile stream until the tile buffer's two slots
+  // are full.
+  void load_layer(std::size_t s, std::size_t i, const TileProgram& p, std::uint64_t stored_at, std::size_t stored_bytes) {
     cfg_rows_i = p.rows; cfg_groups_i = p.groups; cfg_row_tiles_i = p.row_tiles; cfg_col_tiles_i = p.col_tiles;
     cfg_pixels_i = p.pixels; cfg_out_w_i = p.out_w; cfg_in_h_i = p.in_h; cfg_in_w_i = p.in_w;
     cfg_stride_h_i = p.stride_h; cfg_stride_w_i = p.stride_w; cfg_pad_top_i = static_cast<std::uint32_t>(p.pad_top) & 0x1fu; cfg_pad_left_i = p.pad_left;
     cfg_act_min_i = static_cast<std::uint8_t>(p.act_min);
     cfg_act_max_i = static_cast<std::uint8_t>(p.act_max);
-    // The output DMA writes the block's outputs into the layer's output tensor at kOutputAddress
+    // The output DMA writes the block's outputs into the layer's output tensor at out_at_
     // (channel-major: channel m's pixels at m P).
-    cfg_out_addr_i = static_cast<std::uint32_t>(kOutputAddress + p.first_pixel);
+    cfg_out_addr_i = static_cast<std::uint32_t>(out_at_ + static_cast<std::uint64_t>(p.first_pixel));
     cfg_out_stride_i = static_cast<std::uint32_t>(p.layer_pixels);
     out_layer_pixels_ = std::max<std::int64_t>(1, p.layer_pixels);
     stream_ = &p.stream;
     stream_next_ = 0;
     stream_wait_ = 0;
-    memory_.assign(kBandAddress + p.activations.size(), 0);
-    std::copy(p.activations.begin(), p.activations.end(), memory_.begin() + kBandAddress);
-    dma_src_i = kBandAddress;
-    dma_bytes_i = static_cast<std::uint32_t>(p.activations.size());
+    read_from_ = stored_at;
+    read_to_ = stored_at + (stored_bytes + kMemoryWordBytes - 1) / kMemoryWordBytes * kMemoryWordBytes;
+    const std::uint64_t band_at = stored_at + static_cast<std::uint64_t>(p.band_first_byte);
+    dma_src_i = static_cast<std::uint32_t>(band_at);
+    dma_seg_bytes_i = static_cast<std::uint32_t>(p.band_segment_bytes);
+    dma_segs_i = static_cast<std::uint32_t>(p.band_segments);
+    dma_stride_i = static_cast<std::uint32_t>(p.band_stride);
     dma_start_i = true;
     mem_req_ready_i = true;
     wait();
@@ -388,7 +414,14 @@ class CosimBench : public sc_core::sc_module {
     // In time (no stream_gap), the first two tiles are in before start_i; a slow DMA streams
     // every tile after start_i, so the tile also waits for its first one.
     const bool prefill = options_.stream_gap == 0;
-    const auto words = static_cast<std::int64_t>((p.activations.size() + kMemoryWordBytes - 1) / kMemoryWordBytes);
+    // The words the band's segments touch (each segment starts anywhere in a word).
+    std::int64_t words = 0;
+    for (std::int64_t k = 0; k < p.band_segments && p.band_segment_bytes > 0; ++k) {
+      const std::int64_t offset = static_cast<std::int64_t>((band_at + static_cast<std::uint64_t>(k * p.band_stride)) % kMemoryWordBytes);
+      words += (offset + p.band_segment_bytes - 1) / static_cast<std::int64_t>(kMemoryWordBytes) + 1;
+      ++result_.input_segments;
+      if (offset != 0) ++result_.input_unaligned_segments;
+    }
     // The slowest the DMA may take: kMaxPendingReads words per mem_latency + 1 cycles, plus the
     // cycles the memory refuses requests (mem_busy after each).
     const std::int64_t latency = options_.mem_latency;
@@ -434,7 +467,7 @@ class CosimBench : public sc_core::sc_module {
     mem_rsp_valid_i = false;
     mem_req_ready_i = true;
     tw_valid_i = false;
-    if (requests != words) record(at(s, i, -1, -1, -1, -1, "DMA read requests (the band's words)", words, requests));
+    if (requests != words) record(at(s, i, -1, -1, -1, -1, "DMA read requests (the words the band's segments touch)", words, requests));
     if (!responses.empty()) {
       record(at(s, i, -1, -1, -1, -1, "DMA reads unanswered when it finished", 0, static_cast<std::int64_t>(responses.size())));
     }
@@ -442,15 +475,16 @@ class CosimBench : public sc_core::sc_module {
     if (dma_cycles > allowed) record(at(s, i, -1, -1, -1, -1, "DMA cycles to load the stored input (at most)", allowed, dma_cycles));
   }
 
-  // The memory word (ActWrBytes = 8 bytes, little-endian) at byte address `address`; bytes beyond
-  // the band read as 0. A read outside the memory is a DMA fault.
+  // The memory word (ActWrBytes = 8 bytes, little-endian) at byte address `address`. A read
+  // outside the words of the layer's input tensor is a DMA fault.
   std::uint64_t memory_word(std::uint64_t address) {
-    if (address % kMemoryWordBytes != 0 || address < kBandAddress || address >= memory_.size()) {
-      throw std::runtime_error("the tile's DMA read memory address " + std::to_string(address) + ", outside the band [" +
-                               std::to_string(kBandAddress) + ", " + std::to_string(memory_.size()) + ") or unaligned");
+    if (address % kMemoryWordBytes != 0 || address < read_from_ || address >= read_to_) {
+      throw std::runtime_error("the tile's DMA read memory address " + std::to_string(address) +
+                               ", outside the input tensor's words [" + std::to_string(read_from_) + ", " +
+                               std::to_string(read_to_) + ") or unaligned");
     }
     std::uint64_t word = 0;
-    for (std::size_t b = 0; b < kMemoryWordBytes && address + b < memory_.size(); ++b) {
+    for (std::size_t b = 0; b < kMemoryWordBytes; ++b) {
       word |= static_cast<std::uint64_t>(memory_[address + b]) << (8 * b);
     }
     return word;
@@ -513,12 +547,12 @@ class CosimBench : public sc_core::sc_module {
     for (std::size_t b = 0; b < kMemoryWordBytes; ++b) {
       if (bits_of(strobes, static_cast<int>(b), 1) == 0) continue;
       const std::uint64_t byte = address + b;
-      if (byte < kOutputAddress || byte >= kOutputAddress + out.memory.size()) {
+      if (byte < out_at_ || byte >= out_at_ + out.memory.size()) {
         record(at(s, i, -1, -1, -1, -1, "output DMA write outside the layer's output (byte address)",
-                  static_cast<std::int64_t>(kOutputAddress), static_cast<std::int64_t>(byte)));
+                  static_cast<std::int64_t>(out_at_), static_cast<std::int64_t>(byte)));
         continue;
       }
-      const auto index = static_cast<std::size_t>(byte - kOutputAddress);
+      const auto index = static_cast<std::size_t>(byte - out_at_);
       if (out.memory_written[index]) {
         record(at(s, i, -1, -1, static_cast<int>(index / P), static_cast<int>(index % P),
                   "output DMA wrote a byte twice (row = channel, col = pixel)", 1, 2));
@@ -594,7 +628,7 @@ class CosimBench : public sc_core::sc_module {
   }
 
   model::Int8Tensor run_matmul(std::size_t s, std::size_t i, const model::Int8Tensor& stored,
-                               const model::PackedLayer* shift) {
+                               const model::PackedLayer* shift, std::uint64_t stored_at) {
     const model::PackedLayer& l = net_.layers[i];
     const model::Int8Tensor golden = model::run_layer(l, shift ? model::run_layer(*shift, stored) : stored);
     const bool replaying = replay_ && replay_->first == s && replay_->second == i;
@@ -610,10 +644,12 @@ class CosimBench : public sc_core::sc_module {
     out.memory.assign(golden.data.size(), 0);
     out.memory_written.assign(golden.data.size(), 0);
     out.write_cycle.assign(golden.data.size(), -1);
+    if (rtl_) out_at_ = allocate(golden.data.size());
     out.systemc = {golden.shape, std::vector<std::int8_t>(golden.data.size(), 0)};
     for (std::size_t b = 0; b < blocks.size() && result_.pass; ++b) {
       tile_base_ = static_cast<std::int64_t>(b) * per_block;
-      run_block(s, i, stored, shift, static_cast<int>(b), blocks[b], make_tile_program(l, shift, stored, limits_, blocks[b]), out);
+      run_block(s, i, stored, shift, static_cast<int>(b), blocks[b], make_tile_program(l, shift, stored, limits_, blocks[b]),
+                stored_at, out);
     }
     tile_base_ = 0;
     ++result_.layers_run;
@@ -635,7 +671,11 @@ class CosimBench : public sc_core::sc_module {
     }
     const bool engine = options_.design != Design::Rtl;
     if (result_.pass && engine) compare_output(s, i, golden, out.systemc.data, "systemc_output");
-    if (rtl_) return {golden.shape, out.memory};
+    if (rtl_) {  // the layer's output tensor in memory is the output DMA's writes
+      std::copy(out.memory.begin(), out.memory.end(), memory_.begin() + static_cast<std::ptrdiff_t>(out_at_));
+      tensor_addr_[i] = static_cast<std::int64_t>(out_at_);
+      return {golden.shape, out.memory};
+    }
     return engine ? out.systemc : golden;
   }
 
@@ -682,12 +722,12 @@ class CosimBench : public sc_core::sc_module {
 
   // One pixel block of layer i on both designs, compared every cycle.
   void run_block(std::size_t s, std::size_t i, const model::Int8Tensor& stored, const model::PackedLayer* shift, int block,
-                 const hw::PixelBlock& pixels, const TileProgram& program, LayerResults& out) {
+                 const hw::PixelBlock& pixels, const TileProgram& program, std::uint64_t stored_at, LayerResults& out) {
     const model::PackedLayer& l = net_.layers[i];
     std::optional<hw::MatmulEngine> engine;
     if (options_.design != Design::Rtl) engine.emplace(array_, l, stored, shift, options_.fault, block);
     if (rtl_) {
-      load_layer(s, i, program);
+      load_layer(s, i, program, stored_at, stored.data.size());
       start_i = true;
       wait();
       start_i = false;
@@ -812,11 +852,13 @@ class CosimBench : public sc_core::sc_module {
   hw::ArrayConfig array_;
   std::unique_ptr<V> rtl_;
   std::unique_ptr<RtlVectorUnit> vector_;  // with the RTL: the layers beside the array
-  static constexpr std::uint32_t kBandAddress = 0x1000;    // where the bench's memory holds a block's band
+  static constexpr std::size_t kTensorBase = 0x1000;      // the bench's memory: a sample's tensors from here on
   static constexpr std::size_t kMemoryWordBytes = 8;       // the tile's ActWrBytes
   static constexpr std::int64_t kMaxPendingReads = 4;      // the tile's MaxPending (its DMA's reads in flight)
-  std::vector<std::uint8_t> memory_;                       // the memory behind the tile's DMA
-  static constexpr std::uint64_t kOutputAddress = 0x1000000;  // where the output DMA writes a layer's output
+  std::vector<std::uint8_t> memory_;                       // the memory behind the tile's DMAs
+  std::vector<std::int64_t> tensor_addr_;                  // where each layer's output (last: the input) is, or -1
+  std::uint64_t out_at_ = 0;                               // the output tensor of the layer on the tile
+  std::uint64_t read_from_ = 0, read_to_ = 0;              // the words of its input tensor
   std::int64_t out_layer_pixels_ = 1;                      // P of the layer being written
   int write_refuse_ = 0;                                   // cycles the memory still refuses writes
   std::int64_t write_served_at_ = -1;                      // the falling edge the write port was last served at

@@ -153,10 +153,14 @@ TileProgram make_tile_program(const model::PackedLayer& l, const model::PackedLa
   const std::size_t row_bytes = static_cast<std::size_t>(l.in.w);
   const std::size_t channel_bytes = static_cast<std::size_t>(l.in.h) * row_bytes;
   const std::size_t band_channel = static_cast<std::size_t>(block.band_rows) * row_bytes;
-  p.activations.resize(static_cast<std::size_t>(l.in.c) * band_channel);
-  for (int c = 0; c < l.in.c; ++c) {
-    const auto from = input.data.begin() + static_cast<std::ptrdiff_t>(c * channel_bytes + block.band_first_row * row_bytes);
-    std::copy(from, from + static_cast<std::ptrdiff_t>(band_channel), p.activations.begin() + static_cast<std::ptrdiff_t>(c * band_channel));
+  const bool whole = band_channel == channel_bytes;
+  p.band_first_byte = static_cast<std::int64_t>(block.band_first_row * row_bytes);
+  p.band_segments = whole ? 1 : l.in.c;
+  p.band_segment_bytes = static_cast<std::int64_t>(whole ? band_channel * static_cast<std::size_t>(l.in.c) : band_channel);
+  p.band_stride = static_cast<std::int64_t>(channel_bytes);
+  if (static_cast<std::int64_t>(input.data.size()) != l.in.c * static_cast<std::int64_t>(channel_bytes)) {
+    throw std::logic_error("layer '" + l.name + "': stored input of " + std::to_string(input.data.size()) +
+                           " bytes, not channels x in_h x in_w");
   }
   return p;
 }

@@ -62,7 +62,10 @@ struct TileProgram {
   std::int8_t act_min = -128, act_max = 127;
 
   std::vector<TileWrite> stream;         // every tile, in order
-  std::vector<std::int8_t> activations;  // the block's band of the stored input (channels x in_h x in_w)
+  // The block's band of the stored input (channels x in_h x in_w) as the DMA gathers it from the
+  // channel-major input tensor: band_segments segments of band_segment_bytes, the k-th at byte
+  // band_first_byte + k band_stride of the tensor (one segment when the band is whole channels).
+  std::int64_t band_first_byte = 0, band_segment_bytes = 0, band_stride = 0, band_segments = 0;
   std::int64_t first_pixel = 0;          // the block's first output pixel in the layer
   std::int64_t layer_pixels = 0;         // P of the layer
   std::size_t output_size = 0;           // the layer's M x P int8 values, row-major

@@ -698,6 +698,27 @@ TEST_F(Cosim, TheOutputsGoToMemoryThroughTheOutputDma) {
   EXPECT_EQ(f["mismatches"][0]["layer"], 0);
 }
 
+TEST_F(Cosim, BandsStartingInsideAWordAreGatheredSegmentBySegment) {
+  // 71 x 71 inputs (make_wide_cnn.py --pixel-blocks --side 71): rows of 71 bytes and channels of
+  // 5,041, so a pixel block's band (a segment of band rows per channel) starts inside 8-byte
+  // words of the input tensor, which the DMA gathers from memory (the previous layer's output as
+  // the output DMA wrote it) under back-pressure.
+  const std::string script = std::string(CCSIM_SOURCE_DIR) + "/tests/models/make_wide_cnn.py";
+  ASSERT_EQ(std::system(("/usr/bin/python3 " + script + " " + path("net.onnx") + " --pixel-blocks " + path("x.pb") + " " +
+                         path("calib.pb") + " --side 71").c_str()),
+            0);
+  const auto pack = test::run_ccsim("pack " + path("net.onnx") + " --alpha 4 --combine-all --check-count 0 --calib-input " +
+                                    path("calib.pb") + " -o " + path("net.ccpack"));
+  ASSERT_EQ(pack.status, 0) << pack.output;
+  const auto r = test::run_ccsim("cosim " + path("net.ccpack") + " --array 8x16 --input " + path("x.pb") +
+                                 " --mem-latency 3 --mem-busy 1 --report " + path("r.json"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("layer '/c1/Conv' runs in 2 pixel blocks"), std::string::npos) << r.output;
+  const auto j = nlohmann::json::parse(read_file(path("r.json")));
+  EXPECT_GT(j["input_unaligned_segments"].get<long long>(), 8);
+  EXPECT_GT(j["input_segments"].get<long long>(), j["input_unaligned_segments"].get<long long>());
+}
+
 TEST_F(Cosim, BadOptionsFailCleanly) {
   auto fails = [&](const std::string& args, const std::string& fragment) {
     const auto r = test::run_ccsim(args);

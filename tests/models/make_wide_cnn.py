@@ -13,7 +13,8 @@ With --pixel-blocks X.pb CALIB.pb it writes instead a network on 8 x 72 x 72 inp
 exceed the RTL tile's buffers (a 3x3 convolution and a 1x1 one after a fused shift with 72 x 72 =
 5,184 output pixels, then a stride-2 3x3 convolution over 16 x 72 x 72 = 82,944 bytes), so they run
 in pixel blocks, and random inputs for it: one (X.pb) and 4 for calibration (CALIB.pb).
-Used by scripts/rtl-mutants.sh.
+--side S makes it S x S instead (an odd S: rows and channels that do not fill 8-byte words, so
+the DMA's band segments start inside a word). Used by scripts/rtl-mutants.sh.
 
 With --vector-zoo X.pb CALIB.pb it writes a network whose layers beside the array are the kinds
 the bundled and the graph networks lack, for the RTL vector unit: on 8 x 13 x 13, a 3x3 average
@@ -33,6 +34,7 @@ args.add_argument("output")
 args.add_argument("--width", type=int, default=32)
 args.add_argument("--pixel-blocks", nargs=2, metavar=("INPUT_PB", "CALIB_PB"))
 args.add_argument("--vector-zoo", nargs=2, metavar=("INPUT_PB", "CALIB_PB"))
+args.add_argument("--side", type=int, default=72, help="--pixel-blocks: the input's side")
 args = args.parse_args()
 W = args.width
 rng = np.random.RandomState(7)
@@ -89,7 +91,8 @@ if args.pixel_blocks:
     x = conv(x, "pw1", 8, 16, 1, 0)                                   # shift fused: bands one row wider
     x = conv(x, "down", 16, 8, 3, 1, relu=False, stride=2)           # reads 16 x 72 x 72 = 82,944 bytes
     nodes[-1].output[0] = "output"
-    shape_in, shape_out = [1, 8, 72, 72], [1, 8, 36, 36]
+    S = args.side
+    shape_in, shape_out = [1, 8, S, S], [1, 8, (S - 1) // 2 + 1, (S - 1) // 2 + 1]
     write_inputs(args.pixel_blocks, shape_in[1:])
 elif args.vector_zoo:
     x = conv("input", "c1", 8, 8, 3, 1, relu=False)                             # 8 x 13 x 13, signed
