@@ -83,6 +83,8 @@ module ccsim_out_dma #(
 
   // ---- lanes -----------------------------------------------------------------------------------
   logic [Lanes-1:0] finishing, lost;
+  logic             any_lost;
+  assign any_lost = |lost;
   for (genvar r = 0; r < Lanes; r++) begin : g_lane
     logic [ByteIdxW-1:0]  at;
     logic [Bytes-1:0][7:0] data;
@@ -113,17 +115,19 @@ module ccsim_out_dma #(
         held_word_q[r]     <= '0;
         held_data_q[r]     <= '0;
         held_strb_q[r]     <= '0;
-      end else if (start_i) begin
-        addr_q[r]          <= addr_i + MemAddrW'(r) * stride_i;
-        collect_valid_q[r] <= 1'b0;
       end else begin
+        // A held word the port takes leaves in any cycle, start_i's too (held words keep their
+        // addresses, so a block may start before the last one's words are out).
         if (drained) begin  // the newer word moves up
           held_valid_q[r] <= {1'b0, held_valid_q[r][1]};
           held_word_q[r][0] <= held_word_q[r][1];
           held_data_q[r][0] <= held_data_q[r][1];
           held_strb_q[r][0] <= held_strb_q[r][1];
         end
-        if (lane_valid_i[r]) begin
+        if (start_i) begin
+          addr_q[r]          <= addr_i + MemAddrW'(r) * stride_i;
+          collect_valid_q[r] <= 1'b0;
+        end else if (lane_valid_i[r]) begin
           addr_q[r] <= addr_q[r] + (lane_last_i[r] ? jump_q : MemAddrW'(1));
           if (finishing[r]) begin
             collect_valid_q[r] <= 1'b0;
@@ -148,13 +152,14 @@ module ccsim_out_dma #(
       jump_q     <= '0;
       overflow_q <= 1'b0;
       rr_q       <= '0;
-    end else if (start_i) begin
-      jump_q     <= MemAddrW'(1) - MemAddrW'(pixels_i) + MemAddrW'(Lanes) * stride_i;
-      overflow_q <= 1'b0;
-      rr_q       <= '0;
     end else begin
-      if (|lost) overflow_q <= 1'b1;
       if (granted) rr_q <= (grant == LaneW'(Lanes - 1)) ? '0 : grant + 1'b1;
+      if (start_i) begin
+        jump_q     <= MemAddrW'(1) - MemAddrW'(pixels_i) + MemAddrW'(Lanes) * stride_i;
+        overflow_q <= 1'b0;
+      end else if (any_lost) begin
+        overflow_q <= 1'b1;
+      end
     end
   end
 

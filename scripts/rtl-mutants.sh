@@ -3,7 +3,7 @@
 # ccsim with that RTL (a small 4x4 tile, so each rebuild takes about a minute), runs
 # `ccsim cosim` on the bundled network (against the SystemC model, and the RTL alone with a slow
 # DMA), on a network whose layers run in pixel blocks (tests/models/make_wide_cnn.py
-# --pixel-blocks, at 72 x 72 and at 71 x 71 with a memory refusing 8 cycles after each request, the output DMA bound on 4x4), on one with every layer kind of the vector unit (--vector-zoo) and on the
+# --pixel-blocks, at 72 x 72 and at 71 x 71 with a memory refusing 8 cycles after each request), on one with every layer kind of the vector unit (--vector-zoo) and on the
 # residual graph network (tests/models/fmnist-resnet.onnx), and counts the mutants it reports
 # (FAIL = caught).
 # Usage: scripts/rtl-mutants.sh [MUTANT_NUMBER ...]   (default: all). Results in
@@ -68,6 +68,7 @@ mutants=(
   "ccsim_out_dma.sv|  assign granted    = grant_valid \&\& wr_ready_i;|  assign granted    = grant_valid;|output DMA drops a word the memory did not take (moves on valid alone)"
   "ccsim_out_dma.sv|      strb[at] = 1'b1;|      strb[0] = 1'b1;|output DMA strobes only byte 0 of each word"
   "ccsim_out_dma.sv|    assign kept         = drained ? {1'b0, held_valid_q[r][1]} : held_valid_q[r];|    assign kept         = held_valid_q[r];|output DMA files a word finished while its lane drains behind the leaving one"
+  "ccsim_out_dma.sv|      end else if (any_lost) begin|      end else if (1'b0) begin|output DMA loses words without raising its overflow flag"
 )
 
 selected=("$@")
@@ -81,7 +82,8 @@ cmake -S "$root" -B "$work/build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCCSIM_BU
 # cycle (the bundled network's with a slow memory that also refuses every other request, so the
 # stored-input DMA's flow control and reads in flight are exercised), and the RTL alone with a
 # tile-stream DMA too slow for the tiles (its flow control; outputs checked against the golden
-# model).
+# model), and one run with a memory far too slow for the output stream, which must fail naming
+# the output DMA's overflow.
 cosim() {
   "$work/build/ccsim" cosim "$work/blocks.ccpack" --array "$array" --input "$work/blocks-x.pb" \
     --mismatch-trace "$work/mismatch.fst" "$@" &&
@@ -91,6 +93,9 @@ cosim() {
     --dataset /usr/share/datasets/fashion-mnist --count 1 --mismatch-trace "$work/mismatch.fst" "$@" &&
   "$work/build/ccsim" cosim "$work/zoo.ccpack" --array "$array" --input "$work/zoo-x.pb" "$@" &&
   "$work/build/ccsim" cosim "$work/odd.ccpack" --array "$array" --input "$work/odd-x.pb" --mem-busy 8 "$@" &&
+  { out=$("$work/build/ccsim" cosim "$root/models/examples/fmnist-shift.ccpack" --array "$array" --mem-busy 40 \
+      --dataset /usr/share/datasets/fashion-mnist --count 1 --mismatch-trace "$work/overflow.fst" 2>&1 || true)
+    grep -q "output DMA overflow" <<<"$out" || { echo "a memory far too slow for the output stream: no overflow reported"; false; }; } &&
   "$work/build/ccsim" cosim "$work/resnet.ccpack" --array "$array" --dataset /usr/share/datasets/fashion-mnist --count 1 "$@"
 }
 
