@@ -113,8 +113,9 @@ void cosim_command(const CosimArgs& a) {
             << ", outputs bit-exact with the golden model; " << r.cycles_simulated << " cycles simulated in "
             << r.wall_seconds << " s\n";
   if (r.output_words_written > 0) {
-    std::cout << "output DMA (RTL): every output written to memory once, in " << r.output_words_written
-              << " words; the next layer reads them from there\n";
+    std::cout << "DMAs (RTL): every output written to memory once, in " << r.output_words_written
+              << " words; each layer's input gathered from its tensor in memory, " << r.input_segments
+              << " band segment(s) (" << r.input_unaligned_segments << " starting inside an 8-byte word)\n";
   }
   if (r.vector_layers_run > 0) {
     std::cout << "vector unit (RTL): " << r.vector_layers_run << " layer run(s) (pooling, clamp, shift, padding, add, "

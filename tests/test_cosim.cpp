@@ -688,7 +688,7 @@ TEST_F(Cosim, TheOutputsGoToMemoryThroughTheOutputDma) {
   }
   const auto slow = test::run_ccsim(base(1) + " --mem-busy 3 --report " + path("slow.json"));
   ASSERT_EQ(slow.status, 0) << slow.output;
-  EXPECT_NE(slow.output.find("output DMA (RTL): every output written to memory once"), std::string::npos) << slow.output;
+  EXPECT_NE(slow.output.find("DMAs (RTL): every output written to memory once"), std::string::npos) << slow.output;
   const auto r = nlohmann::json::parse(read_file(path("slow.json")));
   EXPECT_EQ(r["output_words_written"].get<long long>(), words);
   EXPECT_EQ(r["layers_run"].get<long long>(), 8);
