@@ -207,4 +207,14 @@ void validate(const PackedNetwork& net) {
   }
 }
 
+WidestGroup widest_group(const PackedNetwork& net) {
+  WidestGroup widest;
+  for (const auto& l : net.layers) {
+    for (const auto& g : l.groups) {
+      if (g.size() > widest.width) widest = {&l, g.size()};
+    }
+  }
+  return widest;
+}
+
 }  // namespace ccsim::model

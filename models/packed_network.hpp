@@ -100,4 +100,12 @@ struct PackedNetwork {
 // column indices in range, activation ranges, operand multipliers). Throws std::invalid_argument naming the layer and the problem.
 void validate(const PackedNetwork& net);
 
+// The network's widest packed column: how many filter-matrix columns one group combines (what an
+// array cell's multiplexer must select among) and the layer holding it; nullptr and 0 without groups.
+struct WidestGroup {
+  const PackedLayer* layer = nullptr;
+  std::size_t width = 0;
+};
+WidestGroup widest_group(const PackedNetwork& net);
+
 }  // namespace ccsim::model

@@ -250,12 +250,24 @@ std::optional<AtAccuracy> at_accuracy(const Sweep& sweep, const std::string& out
   return a;
 }
 
-void write_at_accuracy(const std::optional<AtAccuracy>& a, double target, bool quiet) {
+// Writes the points at the accuracy target, if selected. A sweep without accuracy.target removes
+// the file an earlier run with one left beside the same results (it would describe other rows).
+void write_at_accuracy(const std::optional<AtAccuracy>& a, const std::optional<double>& target, const std::string& output,
+                       bool quiet) {
+  if (!a && !target) {
+    const std::string stale = at_accuracy_path(output);
+    std::error_code ec;
+    if (!std::filesystem::exists(stale, ec)) return;
+    std::filesystem::remove(stale, ec);
+    if (ec) throw std::runtime_error(stale + ": cannot remove it (left by a run with accuracy.target): " + ec.message());
+    std::cerr << "explore: note: removed " << stale << ", left by an earlier run with accuracy.target (this sweep has none)\n";
+    return;
+  }
   if (!a) return;
   write_file_atomic(a->path, a->text);
   for (const auto& u : a->unreached) std::cerr << "explore: note: " << u << "\n";
   if (!quiet) {
-    std::cerr << "explore: " << a->rows << " point(s) at top-1 >= " << target
+    std::cerr << "explore: " << a->rows << " point(s) at top-1 >= " << target.value_or(0.0)
               << " (the lowest density reaching it, per set of points differing only in density): " << a->path << "\n";
   }
 }
@@ -494,7 +506,7 @@ void explore_command(const ExploreArgs& a) {
   const std::optional<AtAccuracy> equal = shards == 1 ? at_accuracy(sweep, a.output, header, mine) : std::nullopt;
   write_results(a.output, header, mine, order);
   journal.finish();
-  write_at_accuracy(equal, sweep.accuracy_target.value_or(0.0), a.quiet);
+  write_at_accuracy(equal, sweep.accuracy_target, a.output, a.quiet);
   if (!a.json.empty()) {
     // Re-read through the CSV so both outputs hold the same rows.
     std::string h;
@@ -562,7 +574,7 @@ void merge_files(const std::vector<std::string>& inputs, const std::string& outp
   const std::optional<AtAccuracy> equal = sweep_loaded ? at_accuracy(*sweep_loaded, output, header, rows) : std::nullopt;
   write_results(output, header, rows, order);
   if (!quiet) std::cout << "merged " << rows.size() << " points from " << inputs.size() << " files into " << output << "\n";
-  if (sweep_loaded) write_at_accuracy(equal, sweep_loaded->accuracy_target.value_or(0.0), quiet);
+  if (sweep_loaded) write_at_accuracy(equal, sweep_loaded->accuracy_target, output, quiet);
 }
 
 }  // namespace

@@ -88,10 +88,7 @@ struct Packed {
 };
 
 Row evaluate(const Sweep& sweep, const SweepPoint& p, const Packed& packed, const std::string& compute_report_dir) {
-  int alpha_needed = 1;
-  for (const auto& l : packed.pack.packed.layers) {
-    for (const auto& g : l.groups) alpha_needed = std::max(alpha_needed, static_cast<int>(g.size()));
-  }
+  const int alpha_needed = std::max<int>(1, static_cast<int>(model::widest_group(packed.pack.packed).width));
   const hw::AcceleratorConfig cfg = config_of(p, alpha_needed);
   const auto runs = hw::run_fast(packed.pack.packed, packed.inputs, cfg);
   const hw::NetworkRun& first = runs.front();

@@ -29,16 +29,7 @@ hw::AcceleratorConfig accelerator_config(const HardwareOptions& h, int alpha_max
 
 void widen_multiplexers(const std::string& file, const model::PackedNetwork& net, hw::ArrayConfig& array,
                         std::ostream& notes) {
-  const model::PackedLayer* widest = nullptr;
-  std::size_t width = 0;
-  for (const auto& l : net.layers) {
-    for (const auto& g : l.groups) {
-      if (g.size() > width) {
-        width = g.size();
-        widest = &l;
-      }
-    }
-  }
+  const auto [widest, width] = model::widest_group(net);
   if (static_cast<int>(width) <= array.alpha_max) return;
   constexpr std::size_t kWidest = 32;  // hw::ArrayConfig::validate
   if (width > kWidest) {

@@ -55,9 +55,7 @@ std::vector<TopologyLayerRun> run_topology(const std::vector<model::TopologyLaye
       throw std::invalid_argument("topology layer '" + t.name + "': " + e.what());
     }
     hw::AcceleratorConfig cfg = config;
-    for (const auto& g : pack.packed.layers.front().groups) {
-      cfg.array.alpha_max = std::max(cfg.array.alpha_max, static_cast<int>(g.size()));
-    }
+    cfg.array.alpha_max = std::max(cfg.array.alpha_max, static_cast<int>(model::widest_group(pack.packed).width));
     std::vector<hw::NetworkRun> runs;
     if (cycle_mode) {  // the SystemC model computes values: random inputs, checked against the golden model
       const auto batch = random_batch(input, count, static_cast<std::uint32_t>(1000 + k));

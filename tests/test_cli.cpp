@@ -760,6 +760,26 @@ TEST_F(Cli, TrainImportedNetworkUnderAScheme) {
   EXPECT_NE(r.output.find("--alpha sets column combining"), std::string::npos) << r.output;
 }
 
+// A packed column wider than any cell's multiplexer (32 inputs) is refused by `run`, naming the
+// file, the layer and what to pack it with, before anything is written.
+TEST_F(Cli, RunRefusesGroupsWiderThanAnyMultiplexer) {
+  const Result p = run("pack " + std::string(CCSIM_SOURCE_DIR) + "/tests/models/fmnist-resnet.onnx -o " + path("a40.ccpack") +
+                       " --alpha 40 --gamma 1000 --combine-all --input-scale 1/255 --calib-count 8 --calib-dataset "
+                       "/usr/share/datasets/fashion-mnist --check-count 0");
+  ASSERT_EQ(p.status, 0) << p.output;
+  for (const char* mode : {"fast", "cycle"}) {
+    const Result r = run("run " + path("a40.ccpack") + " --mode " + mode + " --array 8x8 --dataset "
+                         "/usr/share/datasets/fashion-mnist --count 1 --report " + path("r.json"));
+    EXPECT_NE(r.status, 0) << r.output;
+    EXPECT_NE(r.output.find(path("a40.ccpack") + ": layer '"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("columns into one packed column; an array cell's multiplexer selects among at most 32 "
+                            "(pack it with --alpha 32 or less)"),
+              std::string::npos)
+        << r.output;
+    EXPECT_FALSE(fs::exists(path("r.json")));
+  }
+}
+
 // `ccsim train` end to end on a few batches: the packed file it writes is what the golden model
 // scores, and the report records the options that shaped the run (the training table reads them).
 // train --scheme: a PCNN-trained network's packed file runs bit-exact in cycle mode, its report

@@ -590,8 +590,6 @@ TEST(ExploreSelection, LowestDensityReachingTheTargetPerSet) {
   EXPECT_THROW(cli::rows_at_accuracy(header, {"a,n.json,csr,0.25,8x8,nan,100"}, 0.5, unreached), std::invalid_argument);
 }
 
-// A sweep with accuracy.target also writes RESULTS.at-accuracy.csv: its rows are the results'
-// rows the selection picks (checked against the results file), and a merge with --sweep writes it too.
 // scheme_params.restricted at densities keeping another K than 2 of a block: those ternary
 // points run the unrestricted code, and a note says so once per density.
 TEST_F(ExploreCli, RestrictedTernaryAtOtherDensitiesIsNoted) {
@@ -607,6 +605,9 @@ TEST_F(ExploreCli, RestrictedTernaryAtOtherDensitiesIsNoted) {
   EXPECT_EQ(r.output.find("ternary at density 0.25"), std::string::npos) << r.output;
 }
 
+// A sweep with accuracy.target also writes RESULTS.at-accuracy.csv: its rows are the results'
+// rows the selection picks (checked against the results file), and a merge with --sweep writes it
+// too; a sweep without one removes such a file left beside its results.
 TEST_F(ExploreCli, SweepWithATargetWritesThePointsAtEqualAccuracy) {
   nlohmann::json sweep = nlohmann::json::parse(read_file(path("sweep.json")));
   sweep["accuracy"] = {{"images", 40}, {"target", 0.5}};
@@ -650,6 +651,16 @@ TEST_F(ExploreCli, SweepWithATargetWritesThePointsAtEqualAccuracy) {
   r = test::run_ccsim("merge " + path("eq.csv") + " --sweep " + path("eq.json") + " -o " + path("m.csv"));
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_EQ(read_file(path("m.at-accuracy.csv")), read_file(path("eq.at-accuracy.csv")));
+  // A sweep without a target removes the selection an earlier run left beside its results.
+  fs::copy_file(path("eq.at-accuracy.csv"), path("plain.at-accuracy.csv"));
+  sweep.erase("accuracy");
+  write_file_atomic(path("plain.json"), sweep.dump());
+  r = test::run_ccsim("explore " + path("plain.json") + " -o " + path("plain.csv"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_FALSE(fs::exists(path("plain.at-accuracy.csv")));
+  EXPECT_NE(r.output.find("removed " + path("plain.at-accuracy.csv") + ", left by an earlier run with accuracy.target"),
+            std::string::npos)
+      << r.output;
 }
 
 // Point IDs are hashes of what a point's results depend on: the same from another working

@@ -171,3 +171,20 @@ def test_bad_input_names_what_is_wrong(net, tmp_path):
         ccsim.pack(os.path.join(SRC, "models/examples/fmnist-dense.json"))
     with pytest.raises(ValueError, match="RxC|array"):
         ccsim.run(net, np.zeros((1, 1, 28, 28), np.int8), array="16by16")
+
+
+def test_wide_groups_widen_the_multiplexers_or_are_refused(tmp_path, capfd):
+    # Packed columns wider than the 8-input default: run() builds the multiplexers as wide as the
+    # widest group and says so, as `ccsim run` does; over 32 (the widest a cell takes) it refuses.
+    for alpha in (16, 40):
+        tool("pack", os.path.join(SRC, "tests/models/fmnist-resnet.onnx"), "-o", str(tmp_path / f"a{alpha}.ccpack"),
+             "--alpha", str(alpha), "--gamma", "1000", "--combine-all", "--input-scale", "1/255", "--calib-count", "8",
+             "--calib-dataset", DATASET, "--check-count", "0")
+    x = np.zeros((1, 1, 28, 28), np.int8)
+    wide = ccsim.load(str(tmp_path / "a16.ccpack"))
+    capfd.readouterr()
+    result = ccsim.run(wide, x, mode="fast", array="8x8")
+    assert np.array_equal(result["outputs"], wide.golden(x))
+    assert "multiplexers select among 16 inputs, not 8" in capfd.readouterr().err
+    with pytest.raises(ValueError, match="combines 40 columns into one packed column.*at most 32"):
+        ccsim.run(ccsim.load(str(tmp_path / "a40.ccpack")), x, mode="fast", array="8x8")
