@@ -309,6 +309,25 @@ TEST(Train, TernaryTrainingIsMarkedInItsOptions) {
 
 // A weight at exactly 0 (pruned in an --init network) is selected like the smallest magnitude: a
 // group of 4 with one non-zero keeps 2 positions under 2:4, so training can bring one back.
+// The schedule's last scheme step prunes to the scheme's density itself: at D = 0.1 on 5 weights,
+// 1 - (1 - D) = 0.09999999999999998 would keep round(0.4999...) = 0 where packing keeps 1.
+TEST(Train, TheLastSchemeStepPrunesToTheDensityPackingUses) {
+  TrainOptions o;
+  o.mode = PruneMode::Scheme;
+  o.scheme = SparsityScheme::Bitmap;
+  o.density = 0.1;
+  o.epochs = 4;
+  o.prune_steps = 2;
+  const double last = prune_schedule(o).back().second;
+  ASSERT_NE(1.0 - last, o.density);  // the float step this guards against
+  EXPECT_EQ(detail::scheme_step_density(last, o), o.density);
+  EXPECT_EQ(detail::scheme_step_density(0.5 * last, o), 1.0 - 0.5 * last);
+  const auto w = torch::tensor({1.0f, 2.0f, 3.0f, 4.0f, 5.0f}).reshape({1, 5, 1, 1});
+  const auto mask = detail::scheme_mask(w, detail::scheme_step_density(last, o), o).flatten();
+  EXPECT_EQ(mask.sum().item<float>(), 1.0f);
+  EXPECT_EQ(mask[4].item<float>(), 1.0f);
+}
+
 TEST(Train, SchemeMasksSelectPositionsNotNonZeroValues) {
   TrainOptions o;
   o.mode = PruneMode::Scheme;

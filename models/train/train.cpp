@@ -41,6 +41,8 @@ torch::Tensor magnitude_mask(const torch::Tensor& w, double keep_fraction) {
   return (w.abs() >= threshold).to(torch::kFloat32);
 }
 
+double scheme_step_density(double p, const TrainOptions& o) { return p >= 1.0 - o.density ? o.density : 1.0 - p; }
+
 torch::Tensor scheme_mask(const torch::Tensor& w, double density, const TrainOptions& o) {
   const torch::Tensor weights = w.detach().to(torch::kCPU, torch::kFloat32).contiguous();
   LayerWeights lw{static_cast<int>(w.size(0)), static_cast<int>(w.size(1)), static_cast<int>(w.size(2)),
@@ -149,7 +151,7 @@ class ShiftTrainee : public detail::Trainee {
     torch::NoGradGuard no_grad;
     auto& convs = model_->convs();
     if (o.mode == PruneMode::Scheme) {
-      for (std::size_t i = 1; i < convs.size(); ++i) convs[i].mask.copy_(detail::scheme_mask(convs[i].conv->weight, 1.0 - p, o));
+      for (std::size_t i = 1; i < convs.size(); ++i) convs[i].mask.copy_(detail::scheme_mask(convs[i].conv->weight, detail::scheme_step_density(p, o), o));
       return;
     }
     for (std::size_t i = 0; i < convs.size(); ++i) {

@@ -90,7 +90,7 @@ class GraphTrainee : public detail::Trainee {
       const CombineOptions& c = plan_[w.layer];
       if (!pruned_[w.layer]) continue;
       if (o.mode == PruneMode::Scheme) {  // the scheme's own pattern at density 1 - p
-        w.mask.copy_(graph_scheme_mask(layer, inputs_[w.layer], w.weight, 1.0 - p, o));
+        w.mask.copy_(graph_scheme_mask(layer, inputs_[w.layer], w.weight, detail::scheme_step_density(p, o), o));
         continue;
       }
       // The filter-matrix density a dense layer is pruned to; a grouped conv's weights are only

@@ -35,6 +35,10 @@ torch::Tensor magnitude_mask(const torch::Tensor& w, double keep_fraction);
 // 1 where the scheme (o.scheme, o.scheme_params) pruning conv weight w (out x in x kh x kw) to
 // `density` keeps a weight, else 0.
 torch::Tensor scheme_mask(const torch::Tensor& w, double density, const TrainOptions& o);
+// The density a scheme-mode pruning step at fraction p prunes to: 1 - p, and at the schedule's
+// last step (p = 1 - o.density) o.density itself, which packing uses: 1 - (1 - D) can be a float
+// step off D and keep a weight more or fewer than the packed file.
+double scheme_step_density(double p, const TrainOptions& o);
 
 // What scheme training (o.mode Scheme) would do wrong quietly is refused before any data is read
 // (std::invalid_argument): no pruning epoch, a scheme its parameters make fail on one of the
