@@ -16,7 +16,11 @@ out="$build/bench-verilator.jsonl"
 : >"$out.tmp"
 for variant in "${variants[@]}"; do
   start=$(date +%s)
-  cmake --build "$build" --target "bench_cosim_$variant" >/dev/null
+  if ! cmake --build "$build" --target "bench_cosim_$variant" >"$out.build.log" 2>&1; then
+    tail -20 "$out.build.log" >&2
+    echo "bench-verilator: building bench_cosim_$variant failed ($out.build.log)" >&2
+    exit 1
+  fi
   echo "{\"variant\": \"$variant\", \"build_seconds\": $(( $(date +%s) - start ))}" >>"$out.tmp"
 done
 for rep in $(seq 1 "$reps"); do
