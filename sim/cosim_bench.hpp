@@ -325,9 +325,12 @@ class CosimBench : public sc_core::sc_module {
   // The bench's memory holds a sample's tensors, channel-major, each at an 8-byte-aligned address
   // from kTensorBase on: what the tile's output DMA wrote there, and what the host put there (the
   // network input, the vector unit's and the other layers' outputs) when a Matmul layer reads it.
+  static std::size_t whole_words(std::size_t bytes) {
+    return (bytes + kMemoryWordBytes - 1) / kMemoryWordBytes * kMemoryWordBytes;
+  }
   std::uint64_t allocate(std::size_t bytes) {
-    const std::size_t at = (memory_.size() + kMemoryWordBytes - 1) / kMemoryWordBytes * kMemoryWordBytes;
-    memory_.resize(at + (bytes + kMemoryWordBytes - 1) / kMemoryWordBytes * kMemoryWordBytes, 0);
+    const std::size_t at = whole_words(memory_.size());
+    memory_.resize(at + whole_words(bytes), 0);
     return at;
   }
   std::uint64_t tensor_address(std::size_t s, const model::Int8Tensor& t, const std::vector<model::Int8Tensor>& outs) {
@@ -400,7 +403,7 @@ class CosimBench : public sc_core::sc_module {
     stream_next_ = 0;
     stream_wait_ = 0;
     read_from_ = stored_at;
-    read_to_ = stored_at + (stored_bytes + kMemoryWordBytes - 1) / kMemoryWordBytes * kMemoryWordBytes;
+    read_to_ = stored_at + whole_words(stored_bytes);
     const std::uint64_t band_at = stored_at + static_cast<std::uint64_t>(p.band_first_byte);
     dma_src_i = static_cast<std::uint32_t>(band_at);
     dma_seg_bytes_i = static_cast<std::uint32_t>(p.band_segment_bytes);
@@ -718,7 +721,6 @@ class CosimBench : public sc_core::sc_module {
     }
     return {golden.shape, run.output};
   }
-
 
   // One pixel block of layer i on both designs, compared every cycle.
   void run_block(std::size_t s, std::size_t i, const model::Int8Tensor& stored, const model::PackedLayer* shift, int block,
