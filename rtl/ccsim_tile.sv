@@ -89,6 +89,8 @@ module ccsim_tile #(
   input  logic [31:0]                        tw_mult_i,
   input  logic [7:0]                         tw_shift_i,
   input  logic [Cols-1:0][MemberW-1:0]       tw_members_i,
+  output logic                               tb_cur_full_o,    // the slot the next tile loads from is full
+  output logic                               tb_next_full_o,   // and the one after it
   // output stream (output stage -> output DMA), observed: row r's lane
   output logic [Rows-1:0]                    os_valid_o,
   output logic [Rows-1:0][15:0]              os_row_o,         // filter row m = output channel
@@ -536,7 +538,9 @@ module ccsim_tile #(
     .rd_data_o (act_rd_data)
   );
 
-  assign top_lines_o = lines;
+  assign top_lines_o    = lines;
+  assign tb_cur_full_o  = cur_full;
+  assign tb_next_full_o = next_full;
 
   // ---- the array -------------------------------------------------------------------------------
   logic [Rows-1:0][31:0] left_psum;

@@ -69,6 +69,13 @@ mutants=(
   "ccsim_out_dma.sv|      strb[at] = 1'b1;|      strb[0] = 1'b1;|output DMA strobes only byte 0 of each word"
   "ccsim_out_dma.sv|    assign kept         = drained ? {1'b0, held_valid_q[r][1]} : held_valid_q[r];|    assign kept         = held_valid_q[r];|output DMA files a word finished while its lane drains behind the leaving one"
   "ccsim_out_dma.sv|      end else if (any_lost) begin|      end else if (1'b0) begin|output DMA loses words without raising its overflow flag"
+  "ccsim_ctrl.sv|WaitInput:   if (!dma_busy_i \&\& weights_ready)|WaitInput:   if (weights_ready)|controller starts the tile before the band is in"
+  "ccsim_ctrl.sv|WaitInput:   if (!dma_busy_i \&\& weights_ready)|WaitInput:   if (!dma_busy_i)|controller starts the tile before its first weights are in"
+  "ccsim_ctrl.sv|addr_q <= addr_q + MemAddrW'(8 * DescWords);|addr_q <= addr_q;|controller reads the first block's descriptor for every block"
+  "ccsim_ctrl.sv|assign last_block    = desc_q[2][63];|assign last_block    = 1'b1;|controller stops after a layer's first block"
+  "ccsim_ctrl.sv|assign cfg_pad_top_o    = desc_q[2][4:0];|assign cfg_pad_top_o    = 5'(desc_q[2][3:0]);|controller drops the sign of the top padding"
+  "ccsim_ctrl.sv| \&\& pending_q < PendW'(MaxPending);|;|controller has more descriptor reads in flight than MaxPending"
+  "ccsim_accel.sv|assign mem_req_addr_o  = fetching ? ctrl_req_addr : dma_req_addr;|assign mem_req_addr_o  = dma_req_addr;|descriptor reads go out at the DMA's address"
 )
 
 selected=("$@")

@@ -90,6 +90,8 @@ void cosim_command(const CosimArgs& a) {
                                  {"output_words_written", r.output_words_written},
                                  {"output_drain_cycles", r.output_drain_cycles},
                                  {"input_segments", r.input_segments},
+                                 {"blocks_started", r.blocks_started},
+                                 {"controller_cycles", r.controller_cycles},
                                  {"input_unaligned_segments", r.input_unaligned_segments},
                                  {"wall_seconds", r.wall_seconds},
                                  {"cycles_per_second", r.wall_seconds > 0 ? r.cycles_simulated / r.wall_seconds : 0.0},
@@ -116,6 +118,8 @@ void cosim_command(const CosimArgs& a) {
     std::cout << "DMAs (RTL): every output written to memory once, in " << r.output_words_written
               << " words; each layer's input gathered from its tensor in memory, " << r.input_segments
               << " band segment(s) (" << r.input_unaligned_segments << " starting inside an 8-byte word)\n";
+    std::cout << "controller (RTL): " << r.blocks_started << " block(s) run from descriptor chains in memory, "
+              << r.controller_cycles << " cycles from descriptor fetches to tile starts\n";
   }
   if (r.vector_layers_run > 0) {
     std::cout << "vector unit (RTL): " << r.vector_layers_run << " layer run(s) (pooling, clamp, shift, padding, add, "

@@ -75,6 +75,8 @@ struct CosimResult {
   std::int64_t input_segments = 0;        // band segments the stored-input DMA gathered
   std::int64_t input_unaligned_segments = 0;  // of them, starting inside an 8-byte word
   std::int64_t output_drain_cycles = 0;   // cycles after the blocks' last compared cycle until it held no word
+  std::int64_t blocks_started = 0;        // blocks the RTL controller started (from descriptors in memory)
+  std::int64_t controller_cycles = 0;     // cycles from a block's descriptor fetch to its tile's start
   std::vector<Mismatch> mismatches;  // the first ones (CosimOptions::max_mismatches)
   std::vector<model::Int8Tensor> outputs;  // network output per input
   std::string waveform;              // RTL waveform written, if any

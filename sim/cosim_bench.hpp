@@ -1,10 +1,12 @@
-// The co-simulation testbench (see cosim.hpp), templated on the Verilated tile configuration.
-// One SC_THREAD on the falling clock edge: it is the host of the RTL tile and what lies around it
-// (descriptor; the memory the tile's DMA reads the stored input from; the DMA of the tile stream
-// into the tile buffer whenever it is ready; the output stream collected lane by lane), steps the SystemC cycle model (hw::MatmulEngine: the Feeder,
-// ColumnFeed, SystolicArray and AccumulatorTile the accelerator's unit modules are built from, as
-// one plain object) once per clock, and compares. Rising edge: the RTL registers update;
-// falling edge: the bench samples and drives.
+// The co-simulation testbench (see cosim.hpp), templated on the Verilated accelerator
+// configuration (rtl/ccsim_accel.sv: the layer controller and the tile). One SC_THREAD on the
+// falling clock edge: it is the host and the memory around the RTL (a layer's block descriptors
+// and tensors in memory, one controller start per layer; the memory's read and write ports; the
+// tile stream offered whenever the tile buffer has room; the output stream observed lane by
+// lane). When the controller starts a block's tile, it steps the SystemC cycle model
+// (hw::MatmulEngine: the Feeder, ColumnFeed, SystolicArray and AccumulatorTile the accelerator's
+// unit modules are built from, as one plain object) once per clock, and compares. Rising edge: the
+// RTL registers update; falling edge: the bench samples and drives.
 #pragma once
 
 #include <algorithm>
@@ -74,12 +76,8 @@ class CosimBench : public sc_core::sc_module {
   using signal_of = sc_core::sc_signal<typename std::remove_reference_t<Port>::data_type>;
 #define CCSIM_SIG(port) signal_of<decltype(V::port)> port
   CCSIM_SIG(rst_ni);
-  CCSIM_SIG(cfg_rows_i); CCSIM_SIG(cfg_groups_i); CCSIM_SIG(cfg_row_tiles_i); CCSIM_SIG(cfg_col_tiles_i);
-  CCSIM_SIG(cfg_pixels_i); CCSIM_SIG(cfg_out_w_i); CCSIM_SIG(cfg_in_h_i); CCSIM_SIG(cfg_in_w_i);
-  CCSIM_SIG(cfg_stride_h_i); CCSIM_SIG(cfg_stride_w_i); CCSIM_SIG(cfg_pad_top_i); CCSIM_SIG(cfg_pad_left_i);
-  CCSIM_SIG(cfg_act_min_i); CCSIM_SIG(cfg_act_max_i); CCSIM_SIG(cfg_out_addr_i); CCSIM_SIG(cfg_out_stride_i);
-  CCSIM_SIG(dma_start_i); CCSIM_SIG(dma_src_i); CCSIM_SIG(dma_seg_bytes_i); CCSIM_SIG(dma_segs_i);
-  CCSIM_SIG(dma_stride_i); CCSIM_SIG(dma_busy_o);
+  CCSIM_SIG(ctrl_start_i); CCSIM_SIG(ctrl_desc_addr_i); CCSIM_SIG(ctrl_busy_o); CCSIM_SIG(ctrl_error_o);
+  CCSIM_SIG(ctrl_blocks_o); CCSIM_SIG(tile_start_o); CCSIM_SIG(dma_busy_o);
   CCSIM_SIG(mem_req_valid_o); CCSIM_SIG(mem_req_ready_i); CCSIM_SIG(mem_req_addr_o);
   CCSIM_SIG(mem_rsp_valid_i); CCSIM_SIG(mem_rsp_data_i);
   CCSIM_SIG(wr_valid_o); CCSIM_SIG(wr_ready_i); CCSIM_SIG(wr_addr_o); CCSIM_SIG(wr_data_o); CCSIM_SIG(wr_strb_o);
@@ -88,7 +86,7 @@ class CosimBench : public sc_core::sc_module {
   CCSIM_SIG(tw_weight_i); CCSIM_SIG(tw_select_i); CCSIM_SIG(tw_bias_i); CCSIM_SIG(tw_mult_i); CCSIM_SIG(tw_shift_i);
   CCSIM_SIG(tw_members_i);
   CCSIM_SIG(os_valid_o); CCSIM_SIG(os_row_o); CCSIM_SIG(os_pixel_o); CCSIM_SIG(os_data_o);
-  CCSIM_SIG(start_i); CCSIM_SIG(busy_o); CCSIM_SIG(done_o);
+  CCSIM_SIG(busy_o); CCSIM_SIG(done_o);
   CCSIM_SIG(tile_o); CCSIM_SIG(tile_cycle_o); CCSIM_SIG(computing_o);
   CCSIM_SIG(top_lines_o); CCSIM_SIG(psum_o); CCSIM_SIG(prod_o); CCSIM_SIG(out_writes_o);
 #undef CCSIM_SIG
@@ -132,14 +130,8 @@ class CosimBench : public sc_core::sc_module {
   void bind() {
     V& v = *rtl_;
     v.rst_ni(rst_ni);
-    v.cfg_rows_i(cfg_rows_i); v.cfg_groups_i(cfg_groups_i); v.cfg_row_tiles_i(cfg_row_tiles_i);
-    v.cfg_col_tiles_i(cfg_col_tiles_i); v.cfg_pixels_i(cfg_pixels_i); v.cfg_out_w_i(cfg_out_w_i);
-    v.cfg_in_h_i(cfg_in_h_i); v.cfg_in_w_i(cfg_in_w_i); v.cfg_stride_h_i(cfg_stride_h_i);
-    v.cfg_stride_w_i(cfg_stride_w_i); v.cfg_pad_top_i(cfg_pad_top_i); v.cfg_pad_left_i(cfg_pad_left_i);
-    v.cfg_act_min_i(cfg_act_min_i); v.cfg_act_max_i(cfg_act_max_i);
-    v.cfg_out_addr_i(cfg_out_addr_i); v.cfg_out_stride_i(cfg_out_stride_i);
-    v.dma_start_i(dma_start_i); v.dma_src_i(dma_src_i); v.dma_seg_bytes_i(dma_seg_bytes_i); v.dma_segs_i(dma_segs_i);
-    v.dma_stride_i(dma_stride_i); v.dma_busy_o(dma_busy_o);
+    v.ctrl_start_i(ctrl_start_i); v.ctrl_desc_addr_i(ctrl_desc_addr_i); v.ctrl_busy_o(ctrl_busy_o);
+    v.ctrl_error_o(ctrl_error_o); v.ctrl_blocks_o(ctrl_blocks_o); v.tile_start_o(tile_start_o); v.dma_busy_o(dma_busy_o);
     v.mem_req_valid_o(mem_req_valid_o); v.mem_req_ready_i(mem_req_ready_i); v.mem_req_addr_o(mem_req_addr_o);
     v.mem_rsp_valid_i(mem_rsp_valid_i); v.mem_rsp_data_i(mem_rsp_data_i);
     v.wr_valid_o(wr_valid_o); v.wr_ready_i(wr_ready_i); v.wr_addr_o(wr_addr_o); v.wr_data_o(wr_data_o);
@@ -148,7 +140,7 @@ class CosimBench : public sc_core::sc_module {
     v.tw_last_i(tw_last_i); v.tw_weight_i(tw_weight_i); v.tw_select_i(tw_select_i); v.tw_bias_i(tw_bias_i);
     v.tw_mult_i(tw_mult_i); v.tw_shift_i(tw_shift_i); v.tw_members_i(tw_members_i);
     v.os_valid_o(os_valid_o); v.os_row_o(os_row_o); v.os_pixel_o(os_pixel_o); v.os_data_o(os_data_o);
-    v.start_i(start_i); v.busy_o(busy_o); v.done_o(done_o);
+    v.busy_o(busy_o); v.done_o(done_o);
     v.tile_o(tile_o); v.tile_cycle_o(tile_cycle_o); v.computing_o(computing_o);
     v.top_lines_o(top_lines_o); v.psum_o(psum_o); v.prod_o(prod_o); v.out_writes_o(out_writes_o);
   }
@@ -299,6 +291,9 @@ class CosimBench : public sc_core::sc_module {
     rst_ni = true;
     wait();
     result_.cycles_simulated += 2;
+    responses_.clear();
+    read_refuse_ = write_refuse_ = 0;
+    stream_ = nullptr;
     if (vector_) vector_->reset();
   }
 
@@ -384,39 +379,64 @@ class CosimBench : public sc_core::sc_module {
     model::Int8Tensor systemc;
   };
 
-  // The host's part of a layer, while the tile is idle: the descriptor, the stored input (the
-  // block's band, gathered by the tile's DMA through its memory read port from the input tensor
-  // at `stored_at` in the bench's memory), and the tile stream until the tile buffer's two slots
-  // are full.
-  void load_layer(std::size_t s, std::size_t i, const TileProgram& p, std::uint64_t stored_at, std::size_t stored_bytes) {
-    cfg_rows_i = p.rows; cfg_groups_i = p.groups; cfg_row_tiles_i = p.row_tiles; cfg_col_tiles_i = p.col_tiles;
-    cfg_pixels_i = p.pixels; cfg_out_w_i = p.out_w; cfg_in_h_i = p.in_h; cfg_in_w_i = p.in_w;
-    cfg_stride_h_i = p.stride_h; cfg_stride_w_i = p.stride_w; cfg_pad_top_i = static_cast<std::uint32_t>(p.pad_top) & 0x1fu; cfg_pad_left_i = p.pad_left;
-    cfg_act_min_i = static_cast<std::uint8_t>(p.act_min);
-    cfg_act_max_i = static_cast<std::uint8_t>(p.act_max);
-    // The output DMA writes the block's outputs into the layer's output tensor at out_at_
-    // (channel-major: channel m's pixels at m P).
-    cfg_out_addr_i = static_cast<std::uint32_t>(out_at_ + static_cast<std::uint64_t>(p.first_pixel));
-    cfg_out_stride_i = static_cast<std::uint32_t>(p.layer_pixels);
-    out_layer_pixels_ = std::max<std::int64_t>(1, p.layer_pixels);
-    stream_ = &p.stream;
-    stream_next_ = 0;
-    stream_wait_ = 0;
+  // The host's part of a layer on the RTL: the block descriptors in memory (after the layer's
+  // input tensor at `stored_at` and its output tensor at out_at_), the tile stream of every block
+  // in order (offered whenever the tile buffer has room), and one start of the controller, which
+  // then walks the blocks.
+  void begin_layer(std::size_t s, std::size_t i, const std::vector<TileProgram>& programs, std::uint64_t stored_at, std::size_t stored_bytes) {
+    const std::uint64_t table = allocate(programs.size() * kDescriptorWords * kMemoryWordBytes);
+    std::uint64_t at = table;
+    layer_stream_.clear();
+    for (std::size_t b = 0; b < programs.size(); ++b) {
+      const TileProgram& p = programs[b];
+      const std::uint64_t band_at = stored_at + static_cast<std::uint64_t>(p.band_first_byte);
+      // The output DMA writes the block's outputs into the layer's output tensor (channel-major:
+      // channel m's pixels at m P, the block's from its first pixel on).
+      const std::uint64_t block_out_at = out_at_ + static_cast<std::uint64_t>(p.first_pixel);
+      for (const std::uint64_t word : block_descriptor(p, band_at, block_out_at, b + 1 == programs.size())) {
+        for (std::size_t k = 0; k < kMemoryWordBytes; ++k) memory_[at + k] = static_cast<std::uint8_t>(word >> (8 * k));
+        at += kMemoryWordBytes;
+      }
+      layer_stream_.insert(layer_stream_.end(), p.stream.begin(), p.stream.end());
+    }
+    out_layer_pixels_ = std::max<std::int64_t>(1, programs.front().layer_pixels);
     read_from_ = stored_at;
     read_to_ = stored_at + whole_words(stored_bytes);
-    const std::uint64_t band_at = stored_at + static_cast<std::uint64_t>(p.band_first_byte);
-    dma_src_i = static_cast<std::uint32_t>(band_at);
-    dma_seg_bytes_i = static_cast<std::uint32_t>(p.band_segment_bytes);
-    dma_segs_i = static_cast<std::uint32_t>(p.band_segments);
-    dma_stride_i = static_cast<std::uint32_t>(p.band_stride);
-    dma_start_i = true;
-    mem_req_ready_i = true;
+    table_from_ = table;
+    table_to_ = at;
+    stream_ = &layer_stream_;
+    stream_next_ = 0;
+    stream_wait_ = 0;
+    ctrl_desc_addr_i = static_cast<std::uint32_t>(table);
+    ctrl_start_i = true;
+    clock_idle(s, i);
+    ctrl_start_i = false;
+  }
+
+  // One falling edge while no block is being compared: the memory, the output DMA's writes and
+  // the tile stream are served; then the rising edge.
+  void clock_idle(std::size_t s, std::size_t i) {
+    serve_edge(s, i);
     wait();
     ++result_.cycles_simulated;
-    dma_start_i = false;
-    // In time (no stream_gap), the first two tiles are in before start_i; a slow DMA streams
-    // every tile after start_i, so the tile also waits for its first one.
-    const bool prefill = options_.stream_gap == 0;
+    dump(cycle_);  // the idle cycles are in the waveform (at the next compared cycle's number)
+  }
+
+  // What the bench serves at every falling edge, once: the memory's reads and writes, and the
+  // tile stream.
+  void serve_edge(std::size_t s, std::size_t i) {
+    if (edge_served_at_ == result_.cycles_simulated) return;
+    edge_served_at_ = result_.cycles_simulated;
+    serve_reads(s, i);
+    if (current_out_) serve_output_writes(s, i, *current_out_);
+    drive_stream();
+  }
+
+  // Clocks until the controller starts block `b`'s tile: it reads the block's descriptor, has the
+  // DMA gather the band from the input tensor, and waits for the tile buffer's first two tiles.
+  // Checks the reads each made and the DMA's time; returns with the start's rising edge taken.
+  void await_block_start(std::size_t s, std::size_t i, const TileProgram& p, std::uint64_t stored_at, int b) {
+    const std::uint64_t band_at = stored_at + static_cast<std::uint64_t>(p.band_first_byte);
     // The words the band's segments touch (each segment starts anywhere in a word).
     std::int64_t words = 0;
     for (std::int64_t k = 0; k < p.band_segments && p.band_segment_bytes > 0; ++k) {
@@ -425,66 +445,104 @@ class CosimBench : public sc_core::sc_module {
       ++result_.input_segments;
       if (offset != 0) ++result_.input_unaligned_segments;
     }
-    // The slowest the DMA may take: kMaxPendingReads words per mem_latency + 1 cycles, plus the
-    // cycles the memory refuses requests (mem_busy after each).
+    // The slowest a read of n words may take: kMaxPendingReads words per mem_latency + 1 cycles,
+    // plus the cycles the memory refuses requests (mem_busy after each).
     const std::int64_t latency = options_.mem_latency;
-    const std::int64_t allowed = (words + kMaxPendingReads - 1) / kMaxPendingReads * std::max<std::int64_t>(kMaxPendingReads, latency + 1) +
-                                 words * options_.mem_busy + latency + 2;
-    std::deque<std::pair<std::int64_t, std::uint64_t>> responses;  // (cycle it is due, word), in flight
-    std::int64_t requests = 0;
-    std::int64_t refuse = 0;  // cycles the memory still refuses requests
-    std::int64_t now = 0;
-    std::int64_t dma_cycles = -1;  // when busy fell
-    for (; dma_busy_o.read() || (prefill && stream_next_ < stream_->size() && tw_ready_o.read()); ++now) {
-      if (dma_cycles < 0 && !dma_busy_o.read()) dma_cycles = now;
-      if (dma_busy_o.read() && now > allowed) {
-        throw std::runtime_error("the tile's DMA did not finish copying the stored input (" + std::to_string(words) +
-                                 " words) in " + std::to_string(allowed) + " cycles");
+    const auto read_time = [&](std::int64_t n) {
+      return (n + kMaxPendingReads - 1) / kMaxPendingReads * std::max<std::int64_t>(kMaxPendingReads, latency + 1) +
+             n * options_.mem_busy + latency + 2;
+    };
+    const std::int64_t allowed = read_time(words);
+    // Before the start: the descriptor, the band, the first two tiles (each write at most
+    // stream_gap + 1 cycles), and the state changes between them.
+    std::int64_t first_tiles = 0, tiles = 0;
+    for (std::size_t w = stream_next_; w < stream_->size() && tiles < 2; ++w, ++first_tiles) tiles += (*stream_)[w].last;
+    const std::int64_t limit = read_time(kDescriptorWords) + allowed + first_tiles * (options_.stream_gap + 1) + 8;
+    dma_reads_ = table_reads_ = 0;
+    std::int64_t dma_cycles = 0, n = 0;
+    for (; !tile_start_o.read(); ++n) {
+      if (ctrl_error_o.read()) {
+        throw std::runtime_error("the RTL controller refused the descriptor of block " + std::to_string(b) + " of layer '" +
+                                 net_.layers[i].name + "'");
       }
-      // The memory takes a request when it is not refusing; the next rising edge accepts it and
-      // its response is due mem_latency rising edges later, in order.
-      const bool ready = refuse == 0;
-      mem_req_ready_i = ready;
-      if (mem_req_valid_o.read() && ready) {
-        responses.emplace_back(now + latency, memory_word(mem_req_addr_o.read()));
-        ++requests;
-        refuse = options_.mem_busy;
-        if (static_cast<std::int64_t>(responses.size()) > kMaxPendingReads) {
-          record(at(s, i, -1, -1, -1, -1, "DMA reads in flight (at most)", kMaxPendingReads,
-                    static_cast<std::int64_t>(responses.size())));
-        }
-      } else if (refuse > 0) {
-        --refuse;
+      if (n > limit) {
+        record(at(s, i, -1, -1, -1, -1, "cycles for the controller to start block " + std::to_string(b) + " (at most)", limit, n));
+        return;
       }
-      const bool answer = !responses.empty() && responses.front().first <= now;
-      mem_rsp_valid_i = answer;
-      if (answer) {
-        mem_rsp_data_i = responses.front().second;
-        responses.pop_front();
-      }
-      if (prefill) drive_stream();
-      wait();
-      ++result_.cycles_simulated;
-      dump(cycle_);  // the load is in the waveform (at the block's first compared cycle number)
+      if (dma_busy_o.read()) ++dma_cycles;
+      clock_idle(s, i);
     }
-    mem_rsp_valid_i = false;
-    mem_req_ready_i = true;
-    tw_valid_i = false;
-    if (requests != words) record(at(s, i, -1, -1, -1, -1, "DMA read requests (the words the band's segments touch)", words, requests));
-    if (!responses.empty()) {
-      record(at(s, i, -1, -1, -1, -1, "DMA reads unanswered when it finished", 0, static_cast<std::int64_t>(responses.size())));
+    clock_idle(s, i);  // the rising edge that starts the tile
+    result_.controller_cycles += n + 1;
+    if (table_reads_ != kDescriptorWords) {
+      record(at(s, i, -1, -1, -1, -1, "controller descriptor reads (words)", kDescriptorWords, table_reads_));
     }
-    if (dma_cycles < 0) dma_cycles = now;
+    if (dma_reads_ != words) record(at(s, i, -1, -1, -1, -1, "DMA read requests (the words the band's segments touch)", words, dma_reads_));
     if (dma_cycles > allowed) record(at(s, i, -1, -1, -1, -1, "DMA cycles to load the stored input (at most)", allowed, dma_cycles));
   }
 
-  // The memory word (ActWrBytes = 8 bytes, little-endian) at byte address `address`. A read
-  // outside the words of the layer's input tensor is a DMA fault.
+  // After the layer's last block: the controller goes idle having started every block, the whole
+  // tile stream was taken and no read is left unanswered.
+  void finish_layer(std::size_t s, std::size_t i, std::size_t blocks) {
+    for (int n = 0; ctrl_busy_o.read(); ++n) {
+      if (n > 4) {
+        record(at(s, i, -1, -1, -1, -1, "controller busy after the layer's last block (cycles)", 0, n));
+        break;
+      }
+      clock_idle(s, i);
+    }
+    result_.blocks_started += static_cast<std::int64_t>(ctrl_blocks_o.read());
+    if (ctrl_blocks_o.read() != blocks) {
+      record(at(s, i, -1, -1, -1, -1, "blocks the controller started", static_cast<std::int64_t>(blocks),
+                static_cast<std::int64_t>(ctrl_blocks_o.read())));
+    }
+    if (stream_next_ != stream_->size()) {
+      record(at(s, i, -1, -1, -1, -1, "tile_stream writes taken", static_cast<std::int64_t>(stream_->size()),
+                static_cast<std::int64_t>(stream_next_)));
+    }
+    if (!responses_.empty()) {
+      record(at(s, i, -1, -1, -1, -1, "memory reads unanswered after the layer", 0, static_cast<std::int64_t>(responses_.size())));
+    }
+    tw_valid_i = false;
+    stream_ = nullptr;
+  }
+
+  // The memory behind the read port at a falling edge: takes the request offered unless it is
+  // refusing (mem_busy cycles after each; the next rising edge accepts it) and answers mem_latency
+  // rising edges later, in order.
+  void serve_reads(std::size_t s, std::size_t i) {
+    const std::int64_t now = result_.cycles_simulated;
+    const bool ready = read_refuse_ == 0;
+    mem_req_ready_i = ready;
+    if (mem_req_valid_o.read() && ready) {
+      const std::uint64_t address = bits_of(mem_req_addr_o.read(), 0, 32);
+      responses_.emplace_back(now + options_.mem_latency, memory_word(address));
+      ++(address >= table_from_ && address < table_to_ ? table_reads_ : dma_reads_);
+      read_refuse_ = options_.mem_busy;
+      if (static_cast<std::int64_t>(responses_.size()) > kMaxPendingReads) {
+        record(at(s, i, -1, -1, -1, -1, "memory reads in flight (at most)", kMaxPendingReads,
+                  static_cast<std::int64_t>(responses_.size())));
+      }
+    } else if (read_refuse_ > 0) {
+      --read_refuse_;
+    }
+    const bool answer = !responses_.empty() && responses_.front().first <= now;
+    mem_rsp_valid_i = answer;
+    if (answer) {
+      mem_rsp_data_i = responses_.front().second;
+      responses_.pop_front();
+    }
+  }
+
+  // The memory word (8 bytes, little-endian) at byte address `address`. A read outside the words
+  // of the layer's input tensor and its descriptor table is a fault of the controller or the DMA.
   std::uint64_t memory_word(std::uint64_t address) {
-    if (address % kMemoryWordBytes != 0 || address < read_from_ || address >= read_to_) {
-      throw std::runtime_error("the tile's DMA read memory address " + std::to_string(address) +
-                               ", outside the input tensor's words [" + std::to_string(read_from_) + ", " +
-                               std::to_string(read_to_) + ") or unaligned");
+    const bool input = address >= read_from_ && address < read_to_;
+    const bool table = address >= table_from_ && address < table_to_;
+    if (address % kMemoryWordBytes != 0 || !(input || table)) {
+      throw std::runtime_error("the RTL read memory address " + std::to_string(address) + ", outside the input tensor's words [" +
+                               std::to_string(read_from_) + ", " + std::to_string(read_to_) + ") and the descriptor table [" +
+                               std::to_string(table_from_) + ", " + std::to_string(table_to_) + "), or unaligned");
     }
     std::uint64_t word = 0;
     for (std::size_t b = 0; b < kMemoryWordBytes; ++b) {
@@ -531,7 +589,6 @@ class CosimBench : public sc_core::sc_module {
   // next rising edge sees ready and moves on), refusing mem_busy cycles after each. Every strobed
   // byte must lie inside the layer's output tensor and be written once.
   void serve_output_writes(std::size_t s, std::size_t i, LayerResults& out) {
-    write_served_at_ = result_.cycles_simulated;
     check_output_overflow(s, i);
     const bool ready = write_refuse_ == 0;
     wr_ready_i = ready;
@@ -569,21 +626,17 @@ class CosimBench : public sc_core::sc_module {
 
   // After a block's last compared cycle: clocks until the output DMA holds no word (at most two
   // per row, each taking mem_busy + 1 cycles), then checks that none was lost.
-  void drain_output_writes(std::size_t s, std::size_t i, LayerResults& out) {
-    if (write_served_at_ != result_.cycles_simulated) serve_output_writes(s, i, out);
+  void drain_output_writes(std::size_t s, std::size_t i) {
     const std::int64_t bound = 2 * static_cast<std::int64_t>(limits_.rows) * (options_.mem_busy + 1) + 2;
     std::int64_t cycles = 0;
     while (true) {
-      wait();  // the rising edge takes the word offered, if any
-      ++result_.cycles_simulated;
+      clock_idle(s, i);  // the rising edge takes the word offered, if any
       ++cycles;
-      dump(cycle_);
       if (!out_busy_o.read()) break;
       if (cycles > bound) {
         record(at(s, i, -1, -1, -1, -1, "output DMA cycles to write its last words (at most)", bound, cycles));
         break;
       }
-      serve_output_writes(s, i, out);
     }
     wr_ready_i = false;
     write_refuse_ = 0;
@@ -647,13 +700,21 @@ class CosimBench : public sc_core::sc_module {
     out.memory.assign(golden.data.size(), 0);
     out.memory_written.assign(golden.data.size(), 0);
     out.write_cycle.assign(golden.data.size(), -1);
-    if (rtl_) out_at_ = allocate(golden.data.size());
     out.systemc = {golden.shape, std::vector<std::int8_t>(golden.data.size(), 0)};
+    std::vector<TileProgram> programs;
+    programs.reserve(blocks.size());
+    for (const hw::PixelBlock& block : blocks) programs.push_back(make_tile_program(l, shift, stored, limits_, block));
+    if (rtl_) {
+      out_at_ = allocate(golden.data.size());
+      current_out_ = &out;
+      begin_layer(s, i, programs, stored_at, stored.data.size());
+    }
     for (std::size_t b = 0; b < blocks.size() && result_.pass; ++b) {
       tile_base_ = static_cast<std::int64_t>(b) * per_block;
-      run_block(s, i, stored, shift, static_cast<int>(b), blocks[b], make_tile_program(l, shift, stored, limits_, blocks[b]),
-                stored_at, out);
+      run_block(s, i, stored, shift, static_cast<int>(b), blocks[b], programs[b], stored_at, out);
     }
+    if (rtl_ && result_.pass) finish_layer(s, i, blocks.size());
+    current_out_ = nullptr;
     tile_base_ = 0;
     ++result_.layers_run;
     // Outputs: against each other and against the golden model.
@@ -729,11 +790,8 @@ class CosimBench : public sc_core::sc_module {
     std::optional<hw::MatmulEngine> engine;
     if (options_.design != Design::Rtl) engine.emplace(array_, l, stored, shift, options_.fault, block);
     if (rtl_) {
-      load_layer(s, i, program, stored_at, stored.data.size());
-      start_i = true;
-      wait();
-      start_i = false;
-      ++result_.cycles_simulated;
+      await_block_start(s, i, program, stored_at, block);
+      if (!result_.pass) return;
     }
     const std::int64_t expected_cycles = hw::block_stats(array_, l, pixels).cycles;
     // A slow tile stream (stream_gap) may make the RTL wait up to (gap + 1) cycles per write.
@@ -748,8 +806,7 @@ class CosimBench : public sc_core::sc_module {
       if (rtl_) {
         rtl_lines = top_lines_o.read();
         collect_outputs(s, i, tile, static_cast<std::int64_t>(tile_cycle_o.read()), program, out.stream, out.stream_written);
-        serve_output_writes(s, i, out);
-        drive_stream();
+        serve_edge(s, i);
       }
       if (engine) {
         if (!engine->step()) break;
@@ -783,11 +840,10 @@ class CosimBench : public sc_core::sc_module {
         break;
       }
     }
-    if (rtl_) tw_valid_i = false;
     if (engine && rtl_ && result_.pass && !done_o.read()) {
       record(at(s, i, engine->tile(), engine->tile_cycle(), -1, -1, "done", 1, 0));
     }
-    if (rtl_) drain_output_writes(s, i, out);
+    if (rtl_) drain_output_writes(s, i);
     if (engine) {
       if (result_.pass && engine->stats().cycles != expected_cycles) {
         record(at(s, i, -1, -1, -1, -1, "cycles", expected_cycles, engine->stats().cycles));
@@ -807,17 +863,12 @@ class CosimBench : public sc_core::sc_module {
         if (k < expected_cycles) record(at(s, i, -1, -1, -1, -1, "cycles (at least)", expected_cycles, k));
         result_.rtl_wait_cycles += k - expected_cycles;
       }
-      if (stream_next_ != program.stream.size()) {
-        record(at(s, i, -1, -1, -1, -1, "tile_stream writes taken", static_cast<std::int64_t>(program.stream.size()),
-                  static_cast<std::int64_t>(stream_next_)));
-      }
       // Every output of the block leaves the output stream exactly once, in the last column tile.
       const auto writes = static_cast<std::int64_t>(out_writes_o.read());
       const std::int64_t expected_writes =
           engine ? engine->stats().activations_written : static_cast<std::int64_t>(program.rows) * program.pixels;
       if (writes != expected_writes) record(at(s, i, -1, -1, -1, -1, "output_writes", expected_writes, writes));
     }
-    stream_ = nullptr;
   }
 
   // `write_cycle`, when given: the vector unit's clock cycle of the layer run that wrote each value.
@@ -861,14 +912,20 @@ class CosimBench : public sc_core::sc_module {
   std::vector<std::int64_t> tensor_addr_;                  // where each layer's output (last: the input) is, or -1
   std::uint64_t out_at_ = 0;                               // the output tensor of the layer on the tile
   std::uint64_t read_from_ = 0, read_to_ = 0;              // the words of its input tensor
+  std::uint64_t table_from_ = 0, table_to_ = 0;            // its block descriptors
+  std::deque<std::pair<std::int64_t, std::uint64_t>> responses_;  // reads in flight: (cycle due, word)
+  int read_refuse_ = 0;                                    // cycles the memory still refuses reads
+  std::int64_t dma_reads_ = 0, table_reads_ = 0;           // reads of the band, of descriptors (this block)
+  std::int64_t edge_served_at_ = -1;                       // the falling edge last served (serve_edge)
+  LayerResults* current_out_ = nullptr;                    // the layer on the tile: what its writes fill
+  std::vector<TileWrite> layer_stream_;                    // its blocks' tile streams, in order
   std::int64_t out_layer_pixels_ = 1;                      // P of the layer being written
   int write_refuse_ = 0;                                   // cycles the memory still refuses writes
-  std::int64_t write_served_at_ = -1;                      // the falling edge the write port was last served at
   bool overflow_seen_ = false;                             // the block's overflow is recorded
   bool failing_on_vector_unit_ = false;    // the first mismatch: on the vector unit (its own waveform)
   std::int64_t failing_vector_cycle_ = -1;  // its clock cycle in the layer run (VectorLayerRun::write_cycle)
   std::optional<std::pair<std::int64_t, std::int64_t>> vector_window_;  // replay: the cycles to trace
-  const std::vector<TileWrite>* stream_ = nullptr;  // the layer's tile stream
+  const std::vector<TileWrite>* stream_ = nullptr;  // the tile stream being offered
   std::size_t stream_next_ = 0;                     // its first write not yet taken
   int stream_wait_ = 0;                             // cycles before the next write (stream_gap)
   CosimResult result_;

@@ -8,12 +8,15 @@
 namespace ccsim::cosim {
 namespace {
 
-// Scope of the Verilated tile inside the co-simulation (CosimBench "cosim", model "rtl", top module).
-constexpr const char* kTop = "cosim.rtl.ccsim_tile.";
+// Scopes of the tile and the layer controller inside the co-simulation (CosimBench "cosim", model
+// "rtl", top module ccsim_accel).
+constexpr const char* kTop = "cosim.rtl.ccsim_accel.u_tile.";
+constexpr const char* kCtrlTop = "cosim.rtl.ccsim_accel.u_ctrl.";
 // Scope of the Verilated vector unit (sim/rtl_vector.cpp: model "vector_unit", top module).
 constexpr const char* kVectorTop = "vector_unit.ccsim_vector_unit.";
 
 void signal(std::ostringstream& o, const std::string& name) { o << kTop << name << "\n"; }
+void ctrl_signal(std::ostringstream& o, const std::string& name) { o << kCtrlTop << name << "\n"; }
 void vector_signal(std::ostringstream& o, const std::string& name) { o << kVectorTop << name << "\n"; }
 
 void header(std::ostringstream& o, const std::string& path, const std::string& waveform) {
@@ -42,6 +45,15 @@ void write_gtkw(const std::string& path, const std::string& waveform, int rows, 
   const std::string bit = range(std::max(1, clog2(data_bits)));
   std::ostringstream o;
   header(o, path, waveform);
+  begin_group(o, "controller");
+  o << "@28\n";
+  for (const char* name : {"busy_o", "fetching_o", "dma_start_o", "tile_start_o", "error_o"}) ctrl_signal(o, name);
+  o << "@24\n";
+  ctrl_signal(o, "state_q[2:0]");
+  ctrl_signal(o, "blocks_o[15:0]");
+  o << "@22\n";
+  ctrl_signal(o, "addr_q[31:0]");
+  end_group(o, "controller");
   begin_group(o, "sequencer");
   o << "@28\n";
   signal(o, "clk_i");

@@ -165,4 +165,25 @@ TileProgram make_tile_program(const model::PackedLayer& l, const model::PackedLa
   return p;
 }
 
+std::vector<std::uint64_t> block_descriptor(const TileProgram& p, std::uint64_t band_at, std::uint64_t out_at, bool last) {
+  const auto field32 = [](std::int64_t v, const char* what) {
+    if (v < 0 || v > 0xffffffffll) {
+      throw std::invalid_argument(std::string("block descriptor: ") + what + " " + std::to_string(v) +
+                                  " does not fit its 32-bit field");
+    }
+    return static_cast<std::uint64_t>(v);
+  };
+  const auto bits = [](std::uint64_t v, int lsb, int width) { return (v & ((1ull << width) - 1)) << lsb; };
+  std::vector<std::uint64_t> w(kDescriptorWords, 0);
+  w[0] = bits(p.rows, 0, 16) | bits(p.groups, 16, 16) | bits(p.row_tiles, 32, 16) | bits(p.col_tiles, 48, 16);
+  w[1] = bits(p.pixels, 0, 16) | bits(p.out_w, 16, 12) | bits(p.in_h, 28, 12) | bits(p.in_w, 40, 12) |
+         bits(p.stride_h, 52, 4) | bits(p.stride_w, 56, 4) | bits(p.pad_left, 60, 4);
+  w[2] = bits(static_cast<std::uint32_t>(p.pad_top), 0, 5) | bits(static_cast<std::uint8_t>(p.act_min), 8, 8) |
+         bits(static_cast<std::uint8_t>(p.act_max), 16, 8) | (last ? 1ull << 63 : 0);
+  w[3] = field32(static_cast<std::int64_t>(out_at), "output address") | field32(p.layer_pixels, "output row stride") << 32;
+  w[4] = field32(static_cast<std::int64_t>(band_at), "band address") | field32(p.band_stride, "band stride") << 32;
+  w[5] = field32(p.band_segment_bytes, "band segment bytes") | field32(p.band_segments, "band segments") << 32;
+  return w;
+}
+
 }  // namespace ccsim::cosim

@@ -71,6 +71,14 @@ struct TileProgram {
   std::size_t output_size = 0;           // the layer's M x P int8 values, row-major
 };
 
+// The block's descriptor as the controller reads it from memory (rtl/ccsim_ctrl.sv, hw/README.md
+// "Controller"): kDescriptorWords little-endian 64-bit words. `band_at` and `out_at` are the
+// memory addresses of the band's first byte and of the block's first output (filter row 0);
+// `last` ends the chain. Throws std::invalid_argument when an address or size does not fit its
+// 32-bit field.
+inline constexpr int kDescriptorWords = 6;
+std::vector<std::uint64_t> block_descriptor(const TileProgram& program, std::uint64_t band_at, std::uint64_t out_at, bool last);
+
 // The program of one block (one of tile_blocks). Throws std::invalid_argument naming the layer
 // and the tile parameter to raise.
 TileProgram make_tile_program(const model::PackedLayer& layer, const model::PackedLayer* fused_shift,
