@@ -1,11 +1,12 @@
 // The RTL accelerator ccsim cosim runs (hw/README.md, "RTL"): the layer controller (ccsim_ctrl)
-// walking block descriptors in memory, and the tile (ccsim_tile: tile buffer, stored-input DMA,
-// activation buffer, feeder, array, accumulator buffer, output stage, output DMA). The host writes
-// a layer's block descriptors and its input tensor to memory and pulses ctrl_start_i; the
-// controller and the stored-input DMA share the memory read port (the controller reads a block's
-// descriptor, then the DMA its band: never at once); the output DMA has the write port. The tile
-// stream comes in through tw_* while the tile buffer has room; the os_* lanes and the rest of the
-// observation ports are for the co-simulation's comparison.
+// walking block descriptors in memory, the tile-stream DMA (ccsim_tw_dma) and the tile
+// (ccsim_tile: tile buffer, stored-input DMA, activation buffer, feeder, array, accumulator
+// buffer, output stage, output DMA). The host writes a layer's input tensor, its tile stream and
+// its block descriptors to memory and pulses ctrl_start_i. The controller and the stored-input
+// DMA share the memory read port (the controller reads a block's descriptor, then the DMA its
+// band: never at once); the tile-stream DMA reads records through a port of its own, a record
+// (one tile-buffer write) per read; the output DMA has the write port. The os_* lanes and the
+// rest of the observation ports are for the co-simulation's comparison.
 module ccsim_accel #(
   parameter int unsigned Rows       = 4,
   parameter int unsigned Cols       = 4,
@@ -20,7 +21,12 @@ module ccsim_accel #(
   parameter int unsigned KW         = (AlphaMax > 1) ? $clog2(AlphaMax) : 1,
   parameter int unsigned RowIdxW    = (Rows > 1) ? $clog2(Rows) : 1,
   parameter int unsigned TwIdxW     = (RowIdxW > KW) ? RowIdxW : KW,
-  parameter int unsigned MemberW    = ChW + 11
+  parameter int unsigned MemberW    = ChW + 11,
+  // tile-stream record (ccsim_tw_dma): header, then a cell row or a member line
+  parameter int unsigned TwHdrW     = 2 + TwIdxW,
+  parameter int unsigned TwCellW    = Cols * (8 + SelBits) + 72,
+  parameter int unsigned TwRecW     = TwHdrW + ((TwCellW > Cols * MemberW) ? TwCellW : Cols * MemberW),
+  parameter int unsigned TwRecBytes = (TwRecW + 63) / 64 * 8
 ) (
   input  logic                               clk_i,
   input  logic                               rst_ni,
@@ -42,21 +48,16 @@ module ccsim_accel #(
   output logic [MemAddrW-1:0]                wr_addr_o,
   output logic [7:0][7:0]                    wr_data_o,
   output logic [7:0]                         wr_strb_o,
-  // tile stream
-  input  logic                               tw_valid_i,
-  output logic                               tw_ready_o,
-  input  logic                               tw_member_i,
-  input  logic [TwIdxW-1:0]                  tw_index_i,
-  input  logic                               tw_last_i,
-  input  logic [Cols-1:0][7:0]               tw_weight_i,
-  input  logic [Cols-1:0][SelBits-1:0]       tw_select_i,
-  input  logic [31:0]                        tw_bias_i,
-  input  logic [31:0]                        tw_mult_i,
-  input  logic [7:0]                         tw_shift_i,
-  input  logic [Cols-1:0][MemberW-1:0]       tw_members_i,
+  // tile-stream read port: one TwRecBytes record per read, responses in request order
+  output logic                               ts_req_valid_o,
+  input  logic                               ts_req_ready_i,
+  output logic [MemAddrW-1:0]                ts_req_addr_o,
+  input  logic                               ts_rsp_valid_i,
+  input  logic [8*TwRecBytes-1:0]            ts_rsp_data_i,
   // observation
   output logic                               tile_start_o,     // the controller starts a block (next edge)
   output logic                               dma_busy_o,
+  output logic                               ts_busy_o,
   output logic                               out_busy_o,
   output logic                               out_overflow_o,
   output logic [Rows-1:0]                    os_valid_o,
@@ -81,6 +82,16 @@ module ccsim_accel #(
   logic [MemAddrW-1:0]  cfg_out_addr, cfg_out_stride, dma_src, dma_stride;
   logic [ActAddrW:0]    dma_seg_bytes, dma_segs;
   logic                 dma_start, tile_start, tb_cur_full, tb_next_full;
+  logic [MemAddrW-1:0]  ts_addr;
+  logic [31:0]          ts_records;
+  // tile stream: DMA -> tile buffer
+  logic                         tw_valid, tw_ready, tw_member, tw_last;
+  logic [TwIdxW-1:0]            tw_index;
+  logic [Cols-1:0][7:0]         tw_weight;
+  logic [Cols-1:0][SelBits-1:0] tw_select;
+  logic [31:0]                  tw_bias, tw_mult;
+  logic [7:0]                   tw_shift;
+  logic [Cols-1:0][MemberW-1:0] tw_members;
 
   // The read port: the controller's while it fetches a descriptor, the DMA's otherwise.
   logic                 fetching;
@@ -93,6 +104,7 @@ module ccsim_accel #(
     .MemAddrW   (MemAddrW),
     .ActAddrW   (ActAddrW),
     .PixW       (PixW),
+    .AlphaMax   (AlphaMax),
     .MaxPending (MaxPending)
   ) u_ctrl (
     .clk_i            (clk_i),
@@ -128,8 +140,11 @@ module ccsim_accel #(
     .dma_seg_bytes_o  (dma_seg_bytes),
     .dma_segs_o       (dma_segs),
     .dma_stride_o     (dma_stride),
+    .tw_addr_o        (ts_addr),
+    .tw_records_o     (ts_records),
     .dma_start_o      (dma_start),
     .dma_busy_i       (dma_busy_o),
+    .tw_busy_i        (ts_busy_o),
     .tb_cur_full_i    (tb_cur_full),
     .tb_next_full_i   (tb_next_full),
     .tile_start_o     (tile_start),
@@ -137,6 +152,38 @@ module ccsim_accel #(
     .out_busy_i       (out_busy_o)
   );
   assign tile_start_o = tile_start;
+
+  ccsim_tw_dma #(
+    .Cols       (Cols),
+    .SelBits    (SelBits),
+    .MemberW    (MemberW),
+    .IdxW       (TwIdxW),
+    .MemAddrW   (MemAddrW),
+    .MaxPending (MaxPending)
+  ) u_tw_dma (
+    .clk_i           (clk_i),
+    .rst_ni          (rst_ni),
+    .start_i         (dma_start),
+    .addr_i          (ts_addr),
+    .records_i       (ts_records),
+    .busy_o          (ts_busy_o),
+    .mem_req_valid_o (ts_req_valid_o),
+    .mem_req_ready_i (ts_req_ready_i),
+    .mem_req_addr_o  (ts_req_addr_o),
+    .mem_rsp_valid_i (ts_rsp_valid_i),
+    .mem_rsp_data_i  (ts_rsp_data_i),
+    .tw_valid_o      (tw_valid),
+    .tw_ready_i      (tw_ready),
+    .tw_member_o     (tw_member),
+    .tw_index_o      (tw_index),
+    .tw_last_o       (tw_last),
+    .tw_weight_o     (tw_weight),
+    .tw_select_o     (tw_select),
+    .tw_bias_o       (tw_bias),
+    .tw_mult_o       (tw_mult),
+    .tw_shift_o      (tw_shift),
+    .tw_members_o    (tw_members)
+  );
 
   ccsim_tile #(
     .Rows       (Rows),
@@ -186,17 +233,17 @@ module ccsim_accel #(
     .wr_strb_o        (wr_strb_o),
     .out_busy_o       (out_busy_o),
     .out_overflow_o   (out_overflow_o),
-    .tw_valid_i       (tw_valid_i),
-    .tw_ready_o       (tw_ready_o),
-    .tw_member_i      (tw_member_i),
-    .tw_index_i       (tw_index_i),
-    .tw_last_i        (tw_last_i),
-    .tw_weight_i      (tw_weight_i),
-    .tw_select_i      (tw_select_i),
-    .tw_bias_i        (tw_bias_i),
-    .tw_mult_i        (tw_mult_i),
-    .tw_shift_i       (tw_shift_i),
-    .tw_members_i     (tw_members_i),
+    .tw_valid_i       (tw_valid),
+    .tw_ready_o       (tw_ready),
+    .tw_member_i      (tw_member),
+    .tw_index_i       (tw_index),
+    .tw_last_i        (tw_last),
+    .tw_weight_i      (tw_weight),
+    .tw_select_i      (tw_select),
+    .tw_bias_i        (tw_bias),
+    .tw_mult_i        (tw_mult),
+    .tw_shift_i       (tw_shift),
+    .tw_members_i     (tw_members),
     .tb_cur_full_o    (tb_cur_full),
     .tb_next_full_o   (tb_next_full),
     .os_valid_o       (os_valid_o),

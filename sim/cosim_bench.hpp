@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -63,11 +64,16 @@ void put(sc_dt::sc_bv<W>& v, int lsb, int width, std::uint64_t value) {
   for (int b = 0; b < width; ++b) v[lsb + b] = ((value >> b) & 1) != 0;
 }
 
-// The tile's SelBits: ceil(log2 alpha), at least 1.
-inline int select_bits(int alpha) {
-  int b = 1;
-  while ((1 << b) < alpha) ++b;
-  return b;
+// A port value from little-endian bytes: integral ports, and sc_bv 32 bits at a time.
+inline void from_bytes(std::uint32_t& v, const std::uint8_t* bytes, std::size_t) { std::memcpy(&v, bytes, sizeof v); }
+inline void from_bytes(std::uint64_t& v, const std::uint8_t* bytes, std::size_t) { std::memcpy(&v, bytes, sizeof v); }
+template <int W>
+void from_bytes(sc_dt::sc_bv<W>& v, const std::uint8_t* bytes, std::size_t n) {
+  for (std::size_t i = 0; 4 * i < n && static_cast<int>(32 * i) < W; ++i) {
+    std::uint32_t word = 0;
+    std::memcpy(&word, bytes + 4 * i, std::min<std::size_t>(4, n - 4 * i));
+    v.set_word(static_cast<int>(i), word);
+  }
 }
 
 template <typename V>
@@ -82,9 +88,8 @@ class CosimBench : public sc_core::sc_module {
   CCSIM_SIG(mem_rsp_valid_i); CCSIM_SIG(mem_rsp_data_i);
   CCSIM_SIG(wr_valid_o); CCSIM_SIG(wr_ready_i); CCSIM_SIG(wr_addr_o); CCSIM_SIG(wr_data_o); CCSIM_SIG(wr_strb_o);
   CCSIM_SIG(out_busy_o); CCSIM_SIG(out_overflow_o);
-  CCSIM_SIG(tw_valid_i); CCSIM_SIG(tw_ready_o); CCSIM_SIG(tw_member_i); CCSIM_SIG(tw_index_i); CCSIM_SIG(tw_last_i);
-  CCSIM_SIG(tw_weight_i); CCSIM_SIG(tw_select_i); CCSIM_SIG(tw_bias_i); CCSIM_SIG(tw_mult_i); CCSIM_SIG(tw_shift_i);
-  CCSIM_SIG(tw_members_i);
+  CCSIM_SIG(ts_req_valid_o); CCSIM_SIG(ts_req_ready_i); CCSIM_SIG(ts_req_addr_o); CCSIM_SIG(ts_rsp_valid_i);
+  CCSIM_SIG(ts_rsp_data_i); CCSIM_SIG(ts_busy_o);
   CCSIM_SIG(os_valid_o); CCSIM_SIG(os_row_o); CCSIM_SIG(os_pixel_o); CCSIM_SIG(os_data_o);
   CCSIM_SIG(busy_o); CCSIM_SIG(done_o);
   CCSIM_SIG(tile_o); CCSIM_SIG(tile_cycle_o); CCSIM_SIG(computing_o);
@@ -136,9 +141,8 @@ class CosimBench : public sc_core::sc_module {
     v.mem_rsp_valid_i(mem_rsp_valid_i); v.mem_rsp_data_i(mem_rsp_data_i);
     v.wr_valid_o(wr_valid_o); v.wr_ready_i(wr_ready_i); v.wr_addr_o(wr_addr_o); v.wr_data_o(wr_data_o);
     v.wr_strb_o(wr_strb_o); v.out_busy_o(out_busy_o); v.out_overflow_o(out_overflow_o);
-    v.tw_valid_i(tw_valid_i); v.tw_ready_o(tw_ready_o); v.tw_member_i(tw_member_i); v.tw_index_i(tw_index_i);
-    v.tw_last_i(tw_last_i); v.tw_weight_i(tw_weight_i); v.tw_select_i(tw_select_i); v.tw_bias_i(tw_bias_i);
-    v.tw_mult_i(tw_mult_i); v.tw_shift_i(tw_shift_i); v.tw_members_i(tw_members_i);
+    v.ts_req_valid_o(ts_req_valid_o); v.ts_req_ready_i(ts_req_ready_i); v.ts_req_addr_o(ts_req_addr_o);
+    v.ts_rsp_valid_i(ts_rsp_valid_i); v.ts_rsp_data_i(ts_rsp_data_i); v.ts_busy_o(ts_busy_o);
     v.os_valid_o(os_valid_o); v.os_row_o(os_row_o); v.os_pixel_o(os_pixel_o); v.os_data_o(os_data_o);
     v.busy_o(busy_o); v.done_o(done_o);
     v.tile_o(tile_o); v.tile_cycle_o(tile_cycle_o); v.computing_o(computing_o);
@@ -292,8 +296,8 @@ class CosimBench : public sc_core::sc_module {
     wait();
     result_.cycles_simulated += 2;
     responses_.clear();
-    read_refuse_ = write_refuse_ = 0;
-    stream_ = nullptr;
+    stream_responses_.clear();
+    read_refuse_ = write_refuse_ = stream_refuse_ = 0;
     if (vector_) vector_->reset();
   }
 
@@ -379,34 +383,46 @@ class CosimBench : public sc_core::sc_module {
     model::Int8Tensor systemc;
   };
 
-  // The host's part of a layer on the RTL: the block descriptors in memory (after the layer's
-  // input tensor at `stored_at` and its output tensor at out_at_), the tile stream of every block
-  // in order (offered whenever the tile buffer has room), and one start of the controller, which
-  // then walks the blocks.
+  // The host's part of a layer on the RTL: its tile stream (every block's records, in order) and
+  // block descriptors in memory (after the layer's input tensor at `stored_at` and its output
+  // tensor at out_at_), and one start of the controller, which then walks the blocks.
   void begin_layer(std::size_t s, std::size_t i, const std::vector<TileProgram>& programs, std::uint64_t stored_at, std::size_t stored_bytes) {
+    // The tile stream: every block's records, one after another.
+    const std::size_t record = static_cast<std::size_t>(limits_.record_bytes());
+    std::size_t records = 0;
+    for (const TileProgram& p : programs) records += p.stream.size();
+    const std::uint64_t stream = allocate(records * record);
+    std::vector<std::uint64_t> stream_at;
+    std::uint64_t next = stream;
+    for (const TileProgram& p : programs) {
+      stream_at.push_back(next);
+      for (const TileWrite& w : p.stream) {
+        const std::vector<std::uint8_t> bytes = tile_record(limits_, w);
+        std::copy(bytes.begin(), bytes.end(), memory_.begin() + static_cast<std::ptrdiff_t>(next));
+        next += record;
+      }
+    }
     const std::uint64_t table = allocate(programs.size() * kDescriptorWords * kMemoryWordBytes);
     std::uint64_t at = table;
-    layer_stream_.clear();
     for (std::size_t b = 0; b < programs.size(); ++b) {
       const TileProgram& p = programs[b];
       const std::uint64_t band_at = stored_at + static_cast<std::uint64_t>(p.band_first_byte);
       // The output DMA writes the block's outputs into the layer's output tensor (channel-major:
       // channel m's pixels at m P, the block's from its first pixel on).
       const std::uint64_t block_out_at = out_at_ + static_cast<std::uint64_t>(p.first_pixel);
-      for (const std::uint64_t word : block_descriptor(p, band_at, block_out_at, b + 1 == programs.size())) {
+      for (const std::uint64_t word : block_descriptor(p, band_at, block_out_at, stream_at[b], b + 1 == programs.size())) {
         for (std::size_t k = 0; k < kMemoryWordBytes; ++k) memory_[at + k] = static_cast<std::uint8_t>(word >> (8 * k));
         at += kMemoryWordBytes;
       }
-      layer_stream_.insert(layer_stream_.end(), p.stream.begin(), p.stream.end());
     }
     out_layer_pixels_ = std::max<std::int64_t>(1, programs.front().layer_pixels);
     read_from_ = stored_at;
     read_to_ = stored_at + whole_words(stored_bytes);
     table_from_ = table;
     table_to_ = at;
-    stream_ = &layer_stream_;
-    stream_next_ = 0;
-    stream_wait_ = 0;
+    stream_from_ = stream;
+    stream_to_ = next;
+    stream_next_ = stream;
     ctrl_desc_addr_i = static_cast<std::uint32_t>(table);
     ctrl_start_i = true;
     clock_idle(s, i);
@@ -422,18 +438,18 @@ class CosimBench : public sc_core::sc_module {
     dump(cycle_);  // the idle cycles are in the waveform (at the next compared cycle's number)
   }
 
-  // What the bench serves at every falling edge, once: the memory's reads and writes, and the
-  // tile stream.
+  // What the bench serves at every falling edge, once: the memory's reads (both ports) and writes.
   void serve_edge(std::size_t s, std::size_t i) {
     if (edge_served_at_ == result_.cycles_simulated) return;
     edge_served_at_ = result_.cycles_simulated;
     serve_reads(s, i);
+    serve_stream_reads(s, i);
     if (current_out_) serve_output_writes(s, i, *current_out_);
-    drive_stream();
   }
 
   // Clocks until the controller starts block `b`'s tile: it reads the block's descriptor, has the
-  // DMA gather the band from the input tensor, and waits for the tile buffer's first two tiles.
+  // DMA gather the band from the input tensor, and waits for the tile-stream DMA to have put the
+  // block's first two tiles into the tile buffer.
   // Checks the reads each made and the DMA's time; returns with the start's rising edge taken.
   void await_block_start(std::size_t s, std::size_t i, const TileProgram& p, std::uint64_t stored_at, int b) {
     const std::uint64_t band_at = stored_at + static_cast<std::uint64_t>(p.band_first_byte);
@@ -453,11 +469,14 @@ class CosimBench : public sc_core::sc_module {
              n * options_.mem_busy + latency + 2;
     };
     const std::int64_t allowed = read_time(words);
-    // Before the start: the descriptor, the band, the first two tiles (each write at most
-    // stream_gap + 1 cycles), and the state changes between them.
+    // Before the start: the descriptor, then the band and the first two tiles (each record read
+    // at most stream_gap + 1 cycles after the one before it, 4 in flight), and the state changes
+    // between them.
     std::int64_t first_tiles = 0, tiles = 0;
-    for (std::size_t w = stream_next_; w < stream_->size() && tiles < 2; ++w, ++first_tiles) tiles += (*stream_)[w].last;
-    const std::int64_t limit = read_time(kDescriptorWords) + allowed + first_tiles * (options_.stream_gap + 1) + 8;
+    for (std::size_t w = 0; w < p.stream.size() && tiles < 2; ++w, ++first_tiles) tiles += p.stream[w].last;
+    const std::int64_t stream_time =
+        first_tiles * std::max<std::int64_t>(options_.stream_gap + 1, (latency + 1 + kMaxPendingReads - 1) / kMaxPendingReads) + latency + 2;
+    const std::int64_t limit = read_time(kDescriptorWords) + std::max(allowed, stream_time) + 8;
     dma_reads_ = table_reads_ = 0;
     std::int64_t dma_cycles = 0, n = 0;
     for (; !tile_start_o.read(); ++n) {
@@ -496,15 +515,51 @@ class CosimBench : public sc_core::sc_module {
       record(at(s, i, -1, -1, -1, -1, "blocks the controller started", static_cast<std::int64_t>(blocks),
                 static_cast<std::int64_t>(ctrl_blocks_o.read())));
     }
-    if (stream_next_ != stream_->size()) {
-      record(at(s, i, -1, -1, -1, -1, "tile_stream writes taken", static_cast<std::int64_t>(stream_->size()),
-                static_cast<std::int64_t>(stream_next_)));
+    const std::uint64_t bytes = static_cast<std::uint64_t>(limits_.record_bytes());
+    if (stream_next_ != stream_to_) {
+      record(at(s, i, -1, -1, -1, -1, "tile-stream records read", static_cast<std::int64_t>((stream_to_ - stream_from_) / bytes),
+                static_cast<std::int64_t>((stream_next_ - stream_from_) / bytes)));
     }
-    if (!responses_.empty()) {
-      record(at(s, i, -1, -1, -1, -1, "memory reads unanswered after the layer", 0, static_cast<std::int64_t>(responses_.size())));
+    if (!responses_.empty() || !stream_responses_.empty()) {
+      record(at(s, i, -1, -1, -1, -1, "memory reads unanswered after the layer", 0,
+                static_cast<std::int64_t>(responses_.size() + stream_responses_.size())));
     }
-    tw_valid_i = false;
-    stream_ = nullptr;
+    stream_from_ = stream_to_ = stream_next_ = 0;
+  }
+
+  // The memory behind the tile-stream read port at a falling edge: as serve_reads, refusing
+  // stream_gap cycles after each request (--stream-gap). The DMA must read the layer's records
+  // in order, each once.
+  void serve_stream_reads(std::size_t s, std::size_t i) {
+    const std::int64_t now = result_.cycles_simulated;
+    const bool ready = stream_refuse_ == 0;
+    ts_req_ready_i = ready;
+    if (ts_req_valid_o.read() && ready) {
+      const std::uint64_t address = bits_of(ts_req_addr_o.read(), 0, 32);
+      if (address != stream_next_ || address >= stream_to_) {
+        throw std::runtime_error("the RTL's tile-stream DMA read memory address " + std::to_string(address) +
+                                 ", not the layer's next record (" + std::to_string(stream_next_) + ", records end at " +
+                                 std::to_string(stream_to_) + ")");
+      }
+      const std::size_t n = static_cast<std::size_t>(limits_.record_bytes());
+      value_of<decltype(ts_rsp_data_i)> data{};
+      from_bytes(data, memory_.data() + address, n);
+      stream_responses_.emplace_back(now + options_.mem_latency, data);
+      stream_next_ += n;
+      stream_refuse_ = options_.stream_gap;
+      if (static_cast<std::int64_t>(stream_responses_.size()) > kMaxPendingReads) {
+        record(at(s, i, -1, -1, -1, -1, "tile-stream reads in flight (at most)", kMaxPendingReads,
+                  static_cast<std::int64_t>(stream_responses_.size())));
+      }
+    } else if (stream_refuse_ > 0) {
+      --stream_refuse_;
+    }
+    const bool answer = !stream_responses_.empty() && stream_responses_.front().first <= now;
+    ts_rsp_valid_i = answer;
+    if (answer) {
+      ts_rsp_data_i = stream_responses_.front().second;
+      stream_responses_.pop_front();
+    }
   }
 
   // The memory behind the read port at a falling edge: takes the request offered unless it is
@@ -549,40 +604,6 @@ class CosimBench : public sc_core::sc_module {
       word |= static_cast<std::uint64_t>(memory_[address + b]) << (8 * b);
     }
     return word;
-  }
-
-  // The DMA side of the tile stream, at a falling edge: offers the next write when the tile
-  // buffer is ready (the next rising edge takes it), nothing otherwise.
-  void drive_stream() {
-    if (!stream_ || stream_next_ >= stream_->size() || !tw_ready_o.read() || stream_wait_ > 0) {
-      if (stream_wait_ > 0) --stream_wait_;
-      tw_valid_i = false;
-      return;
-    }
-    stream_wait_ = options_.stream_gap;
-    const TileWrite& w = (*stream_)[stream_next_++];
-    const int sel_bits = select_bits(limits_.alpha_max);
-    tw_valid_i = true;
-    tw_member_i = w.member;
-    tw_index_i = w.index;
-    tw_last_i = w.last;
-    if (w.member) {
-      value_of<decltype(tw_members_i)> members{};
-      for (int c = 0; c < limits_.cols; ++c) put(members, c * limits_.member_bits(), limits_.member_bits(), w.members[c]);
-      tw_members_i = members;
-    } else {
-      value_of<decltype(tw_weight_i)> weights{};
-      value_of<decltype(tw_select_i)> selects{};
-      for (int c = 0; c < limits_.cols; ++c) {
-        put(weights, 8 * c, 8, static_cast<std::uint8_t>(w.weights[c]));
-        put(selects, c * sel_bits, sel_bits, w.selects[c]);
-      }
-      tw_weight_i = weights;
-      tw_select_i = selects;
-      tw_bias_i = static_cast<std::uint32_t>(w.bias);
-      tw_mult_i = static_cast<std::uint32_t>(w.multiplier);
-      tw_shift_i = static_cast<std::uint8_t>(w.shift);
-    }
   }
 
   // The memory behind the output DMA's write port at a falling edge: takes the word offered (the
@@ -794,9 +815,11 @@ class CosimBench : public sc_core::sc_module {
       if (!result_.pass) return;
     }
     const std::int64_t expected_cycles = hw::block_stats(array_, l, pixels).cycles;
-    // A slow tile stream (stream_gap) may make the RTL wait up to (gap + 1) cycles per write.
+    // A slow tile stream (stream_gap) may make the RTL wait up to (gap + 1) cycles per record.
+    const std::int64_t per_record =
+        std::max<std::int64_t>(options_.stream_gap + 1, (options_.mem_latency + kMaxPendingReads) / kMaxPendingReads);
     const std::int64_t cycle_limit =
-        expected_cycles + 16 + static_cast<std::int64_t>(program.stream.size()) * (options_.stream_gap + 1);
+        expected_cycles + 16 + options_.mem_latency + static_cast<std::int64_t>(program.stream.size()) * per_record;
     std::int64_t k = 0;
     while (true) {
       // Falling edge of cycle k + 1: the RTL's lines for this cycle are on its output.
@@ -918,16 +941,16 @@ class CosimBench : public sc_core::sc_module {
   std::int64_t dma_reads_ = 0, table_reads_ = 0;           // reads of the band, of descriptors (this block)
   std::int64_t edge_served_at_ = -1;                       // the falling edge last served (serve_edge)
   LayerResults* current_out_ = nullptr;                    // the layer on the tile: what its writes fill
-  std::vector<TileWrite> layer_stream_;                    // its blocks' tile streams, in order
+  std::uint64_t stream_from_ = 0, stream_to_ = 0;          // its tile stream's records
+  std::uint64_t stream_next_ = 0;                          // the next record the DMA must read
+  std::deque<std::pair<std::int64_t, value_of<decltype(ts_rsp_data_i)>>> stream_responses_;  // its reads in flight
+  int stream_refuse_ = 0;                                  // cycles the tile-stream port still refuses reads
   std::int64_t out_layer_pixels_ = 1;                      // P of the layer being written
   int write_refuse_ = 0;                                   // cycles the memory still refuses writes
   bool overflow_seen_ = false;                             // the block's overflow is recorded
   bool failing_on_vector_unit_ = false;    // the first mismatch: on the vector unit (its own waveform)
   std::int64_t failing_vector_cycle_ = -1;  // its clock cycle in the layer run (VectorLayerRun::write_cycle)
   std::optional<std::pair<std::int64_t, std::int64_t>> vector_window_;  // replay: the cycles to trace
-  const std::vector<TileWrite>* stream_ = nullptr;  // the tile stream being offered
-  std::size_t stream_next_ = 0;                     // its first write not yet taken
-  int stream_wait_ = 0;                             // cycles before the next write (stream_gap)
   CosimResult result_;
   std::exception_ptr error_;
   std::int64_t cycle_ = 0;

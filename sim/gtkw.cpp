@@ -12,11 +12,13 @@ namespace {
 // "rtl", top module ccsim_accel).
 constexpr const char* kTop = "cosim.rtl.ccsim_accel.u_tile.";
 constexpr const char* kCtrlTop = "cosim.rtl.ccsim_accel.u_ctrl.";
+constexpr const char* kTwDmaTop = "cosim.rtl.ccsim_accel.u_tw_dma.";
 // Scope of the Verilated vector unit (sim/rtl_vector.cpp: model "vector_unit", top module).
 constexpr const char* kVectorTop = "vector_unit.ccsim_vector_unit.";
 
 void signal(std::ostringstream& o, const std::string& name) { o << kTop << name << "\n"; }
 void ctrl_signal(std::ostringstream& o, const std::string& name) { o << kCtrlTop << name << "\n"; }
+void tw_dma_signal(std::ostringstream& o, const std::string& name) { o << kTwDmaTop << name << "\n"; }
 void vector_signal(std::ostringstream& o, const std::string& name) { o << kVectorTop << name << "\n"; }
 
 void header(std::ostringstream& o, const std::string& path, const std::string& waveform) {
@@ -54,6 +56,16 @@ void write_gtkw(const std::string& path, const std::string& waveform, int rows, 
   o << "@22\n";
   ctrl_signal(o, "addr_q[31:0]");
   end_group(o, "controller");
+  begin_group(o, "tile-stream DMA");
+  o << "@28\n";
+  for (const char* name : {"busy_o", "mem_req_valid_o", "mem_req_ready_i", "mem_rsp_valid_i", "tw_valid_o", "tw_ready_i"}) {
+    tw_dma_signal(o, name);
+  }
+  o << "@24\n";
+  tw_dma_signal(o, "left_q[31:0]");
+  o << "@22\n";
+  tw_dma_signal(o, "mem_req_addr_o[31:0]");
+  end_group(o, "tile-stream DMA");
   begin_group(o, "sequencer");
   o << "@28\n";
   signal(o, "clk_i");

@@ -165,7 +165,52 @@ TileProgram make_tile_program(const model::PackedLayer& l, const model::PackedLa
   return p;
 }
 
-std::vector<std::uint64_t> block_descriptor(const TileProgram& p, std::uint64_t band_at, std::uint64_t out_at, bool last) {
+int TileLimits::select_bits() const {
+  int b = 1;
+  while ((1 << b) < alpha_max) ++b;
+  return b;
+}
+
+int TileLimits::index_bits() const {
+  const auto clog2_at_least_1 = [](int n) {
+    int b = 1;
+    while ((1 << b) < n) ++b;
+    return b;
+  };
+  return std::max(clog2_at_least_1(rows), clog2_at_least_1(alpha_max));
+}
+
+int TileLimits::record_bytes() const {
+  const int cell = cols * (8 + select_bits()) + 72;
+  const int bits = 2 + index_bits() + std::max(cell, cols * member_bits());
+  return (bits + 63) / 64 * 8;
+}
+
+std::vector<std::uint8_t> tile_record(const TileLimits& lim, const TileWrite& w) {
+  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(lim.record_bytes()), 0);
+  int at = 0;  // the next field's first bit
+  const auto put = [&](std::uint64_t value, int width) {
+    for (int b = 0; b < width; ++b, ++at) {
+      if ((value >> b) & 1) bytes[static_cast<std::size_t>(at / 8)] |= static_cast<std::uint8_t>(1u << (at % 8));
+    }
+  };
+  put(w.member, 1);
+  put(w.last, 1);
+  put(w.index, lim.index_bits());
+  if (w.member) {
+    for (const std::uint32_t m : w.members) put(m, lim.member_bits());
+  } else {
+    for (const std::int8_t weight : w.weights) put(static_cast<std::uint8_t>(weight), 8);
+    for (const std::uint8_t select : w.selects) put(select, lim.select_bits());
+    put(static_cast<std::uint32_t>(w.bias), 32);
+    put(static_cast<std::uint32_t>(w.multiplier), 32);
+    put(static_cast<std::uint8_t>(w.shift), 8);
+  }
+  return bytes;
+}
+
+std::vector<std::uint64_t> block_descriptor(const TileProgram& p, std::uint64_t band_at, std::uint64_t out_at,
+                                            std::uint64_t stream_at, bool last) {
   const auto field32 = [](std::int64_t v, const char* what) {
     if (v < 0 || v > 0xffffffffll) {
       throw std::invalid_argument(std::string("block descriptor: ") + what + " " + std::to_string(v) +
@@ -182,7 +227,9 @@ std::vector<std::uint64_t> block_descriptor(const TileProgram& p, std::uint64_t 
          bits(static_cast<std::uint8_t>(p.act_max), 16, 8) | (last ? 1ull << 63 : 0);
   w[3] = field32(static_cast<std::int64_t>(out_at), "output address") | field32(p.layer_pixels, "output row stride") << 32;
   w[4] = field32(static_cast<std::int64_t>(band_at), "band address") | field32(p.band_stride, "band stride") << 32;
-  w[5] = field32(p.band_segment_bytes, "band segment bytes") | field32(p.band_segments, "band segments") << 32;
+  w[5] = field32(static_cast<std::int64_t>(stream_at), "tile stream address") |
+         field32(static_cast<std::int64_t>(p.stream.size()), "tile stream records") << 32;
+  w[6] = field32(p.band_segment_bytes, "band segment bytes") | field32(p.band_segments, "band segments") << 32;
   return w;
 }
 

@@ -28,6 +28,9 @@ struct TileLimits {
   int pixel_bits = 12;     // PixW: accumulator buffer of 2^PixW pixels per row
   int channel_bits = 16;   // ChW: up to 2^ChW input channels
   int member_bits() const { return channel_bits + 11; }
+  int select_bits() const;   // SelBits: ceil(log2 alpha_max), at least 1
+  int index_bits() const;    // TwIdxW: a cell row's or member line's index
+  int record_bytes() const;  // TwRecBytes: one tile-stream record in memory (rtl/ccsim_tw_dma.sv)
 };
 
 // The array and block limits of the SystemC model that runs beside the tile: the same sizes, so
@@ -72,12 +75,17 @@ struct TileProgram {
 };
 
 // The block's descriptor as the controller reads it from memory (rtl/ccsim_ctrl.sv, hw/README.md
-// "Controller"): kDescriptorWords little-endian 64-bit words. `band_at` and `out_at` are the
-// memory addresses of the band's first byte and of the block's first output (filter row 0);
-// `last` ends the chain. Throws std::invalid_argument when an address or size does not fit its
-// 32-bit field.
-inline constexpr int kDescriptorWords = 6;
-std::vector<std::uint64_t> block_descriptor(const TileProgram& program, std::uint64_t band_at, std::uint64_t out_at, bool last);
+// "Controller"): kDescriptorWords little-endian 64-bit words. `band_at`, `out_at` and
+// `stream_at` are the memory addresses of the band's first byte, of the block's first output
+// (filter row 0) and of its tile stream's first record; `last` ends the chain. Throws
+// std::invalid_argument when an address or size does not fit its 32-bit field.
+inline constexpr int kDescriptorWords = 7;
+std::vector<std::uint64_t> block_descriptor(const TileProgram& program, std::uint64_t band_at, std::uint64_t out_at,
+                                            std::uint64_t stream_at, bool last);
+
+// One write of the tile stream as the tile-stream DMA reads it from memory: limits.record_bytes()
+// bytes, little-endian, fields as rtl/ccsim_tw_dma.sv lays them out.
+std::vector<std::uint8_t> tile_record(const TileLimits& limits, const TileWrite& write);
 
 // The program of one block (one of tile_blocks). Throws std::invalid_argument naming the layer
 // and the tile parameter to raise.

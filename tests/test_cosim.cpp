@@ -742,6 +742,11 @@ TEST_F(Cosim, BadOptionsFailCleanly) {
   fails(base(1) + " --trace " + path("w.txt"), "must end in .fst or .vcd");
   fails(base(1) + " --design rtl --inject skew", "--inject puts the fault into the SystemC model");
   fails(base(1) + " --trace-window 5:1 --trace " + path("w.fst"), "--trace-window '5:1'");
+  // Beside the SystemC model the tile stream must keep pace: on 4x4 the fully connected layer's
+  // tiles (12 records, 36 compute cycles) allow a latency of 10 at most (hw/README.md "Controller").
+  const std::string slow = "cosim " + kNet + " --array 4x4 --dataset " + kData + " --count 1 --mem-latency 11";
+  fails(slow, "would bring a tile of layer 'fc' (12 records) in 37 cycles, more than a tile's 36 compute cycles");
+  fails(slow, "use --mem-latency 10 or less, or --design rtl");
   for (const auto& e : fs::directory_iterator(dir_)) ADD_FAILURE() << "left behind: " << e.path();
 }
 

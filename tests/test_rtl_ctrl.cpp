@@ -1,10 +1,11 @@
 // The Verilated layer controller (rtl/ccsim_ctrl.sv) alone, against a model of what surrounds it
 // in ccsim_accel: a memory that answers reads after a random latency and refuses requests at
-// random, a stored-input DMA busy for a random time after each start, a tile buffer whose slots
-// fill at random times and a tile that runs for a random time, then lets its output DMA drain.
-// The controller must walk the chain in memory order, hand each block's fields to the tile and
-// the DMA exactly as sim/tile_program.cpp encodes them, keep the order of the steps (descriptor,
-// band, weights, tile, drain) and refuse a descriptor the tile cannot run.
+// random, a stored-input DMA and a tile-stream DMA busy for random times after each start, a
+// tile buffer whose slots fill at random times and a tile that runs for a random time, then lets
+// its output DMA drain. The controller must walk the chain in memory order, hand each block's
+// fields to the tile and the DMAs exactly as sim/tile_program.cpp encodes them, keep the order of
+// the steps (descriptor, band and stream, weights, tile, drain) and refuse a descriptor the tile
+// cannot run.
 #include <gtest/gtest.h>
 
 #include <deque>
@@ -21,14 +22,16 @@ namespace {
 
 struct Block {
   cosim::TileProgram program;
-  std::uint64_t band_at = 0, out_at = 0;
+  std::uint64_t band_at = 0, out_at = 0, stream_at = 0;
 };
+
+constexpr int kAlphaMax = 8;  // the controller's parameter
 
 Block random_block(std::mt19937& rng) {
   const auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
   Block b;
   cosim::TileProgram& p = b.program;
-  p.rows = pick(1, 60000);
+  p.rows = pick(1, 6000);
   p.groups = pick(1, 60000);
   p.row_tiles = pick(1, 3);
   p.col_tiles = pick(1, 3);
@@ -48,6 +51,9 @@ Block random_block(std::mt19937& rng) {
   p.band_stride = pick(0, 1 << 20);
   b.band_at = static_cast<std::uint64_t>(pick(0, 1 << 30));
   b.out_at = static_cast<std::uint64_t>(pick(0, 1 << 30));
+  b.stream_at = static_cast<std::uint64_t>(pick(0, 1 << 30));
+  // The records the block's tiles take: col_tiles (rows + row_tiles AlphaMax).
+  p.stream.resize(static_cast<std::size_t>(p.col_tiles) * (p.rows + p.row_tiles * kAlphaMax));
   return b;
 }
 
@@ -64,8 +70,9 @@ class Ctrl {
   // Writes the chain at `table` and runs it to the end (or to the controller's error).
   void run(std::uint32_t table, const std::vector<Block>& chain) {
     for (std::size_t b = 0; b < chain.size(); ++b) {
-      const auto words = cosim::block_descriptor(chain[b].program, chain[b].band_at, chain[b].out_at, b + 1 == chain.size());
-      for (std::size_t w = 0; w < words.size(); ++w) memory_[table + 48 * b + 8 * w] = words[w];
+      const auto words =
+          cosim::block_descriptor(chain[b].program, chain[b].band_at, chain[b].out_at, chain[b].stream_at, b + 1 == chain.size());
+      for (std::size_t w = 0; w < words.size(); ++w) memory_[table + 56 * b + 8 * w] = words[w];
     }
     chain_ = &chain;
     table_ = table;
@@ -107,6 +114,8 @@ class Ctrl {
     EXPECT_EQ(rtl_->dma_stride_o, static_cast<std::uint64_t>(p.band_stride));
     EXPECT_EQ(rtl_->dma_seg_bytes_o, static_cast<std::uint64_t>(p.band_segment_bytes));
     EXPECT_EQ(rtl_->dma_segs_o, static_cast<std::uint64_t>(p.band_segments));
+    EXPECT_EQ(rtl_->tw_addr_o, b.stream_at);
+    EXPECT_EQ(rtl_->tw_records_o, p.stream.size());
   }
 
   // One clock cycle: the surroundings drive at the falling edge, then the rising edge.
@@ -119,9 +128,9 @@ class Ctrl {
     rtl_->clk_i = 0;
     rtl_->eval();
     if (rtl_->mem_req_valid_o && ready) {
-      const std::uint32_t expected = table_ + 48 * static_cast<std::uint32_t>(block_) + 8 * static_cast<std::uint32_t>(word_);
+      const std::uint32_t expected = table_ + 56 * static_cast<std::uint32_t>(block_) + 8 * static_cast<std::uint32_t>(word_);
       EXPECT_EQ(rtl_->mem_req_addr_o, expected) << "block " << block_ << " word " << word_;
-      EXPECT_FALSE(dma_busy_ || tile_running_ || out_busy_ > 0) << "descriptor read while the block before runs";
+      EXPECT_FALSE(dma_busy_ || stream_busy_ > 0 || tile_running_ || out_busy_ > 0) << "descriptor read while the block before runs";
       responses_.push_back({now_ + pick(1, 4), memory_[rtl_->mem_req_addr_o]});  // the earliest: the next cycle
       ++word_;
     }
@@ -130,6 +139,7 @@ class Ctrl {
     if (answer) rtl_->mem_rsp_data_i = responses_.front().second;
     // DMA, tile buffer, tile
     rtl_->dma_busy_i = dma_busy_;
+    rtl_->tw_busy_i = stream_busy_ > 0;
     if (!tb_cur_full_ && coin(0.05)) tb_cur_full_ = true;
     // The block's second tile fills the other slot; a one-tile block has none (the last block's).
     const Block* filling = chain_ && block_ < chain_->size() ? &(*chain_)[block_] : nullptr;
@@ -143,12 +153,13 @@ class Ctrl {
     const Block* b = chain_ && block_ < chain_->size() ? &(*chain_)[block_] : nullptr;
     if (rtl_->dma_start_o) {
       ASSERT_NE(b, nullptr);
-      EXPECT_EQ(word_, 6) << "DMA started before the descriptor was read";
+      EXPECT_EQ(word_, 7) << "DMA started before the descriptor was read";
       EXPECT_TRUE(responses_.empty() && !answer) << "DMA started with descriptor reads in flight";
       expect_fields(*b);
       EXPECT_FALSE(started_dma_) << "DMA started twice for block " << block_;
       started_dma_ = true;
       dma_left_ = b->program.band_segments > 0 && b->program.band_segment_bytes > 0 ? pick(1, 12) : 0;
+      stream_busy_ = pick(1, 60);  // from the next edge: the stream may still be read after the tile starts
     }
     if (rtl_->tile_start_o) {
       ASSERT_NE(b, nullptr);
@@ -172,6 +183,7 @@ class Ctrl {
     if (dma_busy_ && --dma_left_ <= 0) dma_busy_ = false;
     if (started_dma_ && dma_left_ > 0 && !dma_busy_) dma_busy_ = true;  // busy from the edge after start
     if (out_busy_ > 0) --out_busy_;
+    if (stream_busy_ > 0 && !started_dma_) --stream_busy_;
     if (tile_running_ && --tile_left_ == 0) {
       tile_running_ = false;
       out_busy_ = pick(0, 6);
@@ -189,7 +201,7 @@ class Ctrl {
   std::size_t block_ = 0;
   int word_ = 0;
   bool started_dma_ = false, dma_busy_ = false, tile_running_ = false, tb_cur_full_ = false, tb_next_full_ = false;
-  int dma_left_ = 0, tile_left_ = 0, out_busy_ = 0;
+  int dma_left_ = 0, tile_left_ = 0, out_busy_ = 0, stream_busy_ = 0;
   std::size_t tiles_started_ = 0;
   std::int64_t now_ = 0;
 };
@@ -226,6 +238,7 @@ TEST(RtlCtrl, RefusesADescriptorTheTileCannotRunAndRecoversOnTheNextStart) {
   refused([](cosim::TileProgram& p) { p.pixels = 4097; });  // > 2^12 accumulator pixels
   refused([](cosim::TileProgram& p) { p.row_tiles = 0; });
   refused([](cosim::TileProgram& p) { p.col_tiles = 0; });
+  refused([](cosim::TileProgram& p) { p.stream.pop_back(); });  // a record short of the tiles
   // A good chain after the error runs.
   std::vector<Block> chain{random_block(rng)};
   ctrl.run(0x3000, chain);
