@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Mutation check of the co-simulation: applies each RTL mutant below to a copy of rtl/, rebuilds
-# ccsim with that RTL (a small 4x4 tile, so each rebuild takes about a minute), runs
+# ccsim with that RTL (a small 4x4 array, so each rebuild takes about a minute; the whole
+# accelerator: controller, tile-stream DMA, tile), runs
 # `ccsim cosim` on the bundled network (against the SystemC model, and the RTL alone with a slow
 # DMA), on a network whose layers run in pixel blocks (tests/models/make_wide_cnn.py
 # --pixel-blocks, at 72 x 72 and at 71 x 71 with a memory refusing 8 cycles after each request), on one with every layer kind of the vector unit (--vector-zoo) and on the
@@ -76,6 +77,11 @@ mutants=(
   "ccsim_ctrl.sv|assign cfg_pad_top_o    = desc_q[2][4:0];|assign cfg_pad_top_o    = 5'(desc_q[2][3:0]);|controller drops the sign of the top padding"
   "ccsim_ctrl.sv| \&\& pending_q < PendW'(MaxPending);|;|controller has more descriptor reads in flight than MaxPending"
   "ccsim_accel.sv|assign mem_req_addr_o  = fetching ? ctrl_req_addr : dma_req_addr;|assign mem_req_addr_o  = dma_req_addr;|descriptor reads go out at the DMA's address"
+  "ccsim_tw_dma.sv| \&\& 32'(pending_q) + 32'(count_q) < MaxPending;| \&\& 32'(pending_q) < MaxPending;|tile-stream DMA asks for records its queue has no room for"
+  "ccsim_tw_dma.sv|addr_q <= addr_q + MemAddrW'(RecBytes);|addr_q <= addr_q + MemAddrW'(8);|tile-stream DMA steps through memory by a word, not a record"
+  "ccsim_tw_dma.sv|assign tw_last_o    = head[1];|assign tw_last_o    = head[0];|tile-stream DMA takes the member flag for the tile's last write"
+  "ccsim_tw_dma.sv|assign tw_bias_o    = head[HdrW + Cols * (8 + SelBits) +: 32];|assign tw_bias_o    = head[HdrW + Cols * 8 +: 32];|tile-stream DMA reads the bias from the selects' bits"
+  "ccsim_tw_dma.sv|if (pop) rd_ptr_q <= advance(rd_ptr_q);|if (pop) rd_ptr_q <= rd_ptr_q;|tile-stream DMA hands the tile buffer its queue's first record again and again"
 )
 
 selected=("$@")
@@ -87,9 +93,9 @@ cmake -S "$root" -B "$work/build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCCSIM_BU
   -DCCSIM_COSIM_ARRAYS="$array" -DCCSIM_RTL_DIR="$work/rtl" >/dev/null
 # Every run must pass for a mutant to count as missed: the RTL against the SystemC model every
 # cycle (the bundled network's with a slow memory that also refuses every other request, so the
-# stored-input DMA's flow control and reads in flight are exercised), and the RTL alone with a
-# tile-stream DMA too slow for the tiles (its flow control; outputs checked against the golden
-# model), and one run with a memory far too slow for the output stream, which must fail naming
+# controller's and the stored-input DMA's flow control and reads in flight are exercised), and the
+# RTL alone with a tile-stream memory too slow for the tiles (its flow control; outputs checked
+# against the golden model), and one run with a memory far too slow for the output stream, which must fail naming
 # the output DMA's overflow.
 cosim() {
   "$work/build/ccsim" cosim "$work/blocks.ccpack" --array "$array" --input "$work/blocks-x.pb" \

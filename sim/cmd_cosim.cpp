@@ -163,12 +163,12 @@ void add_cosim_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--max-mismatches", a->max_mismatches, "mismatches to report")->check(kPositive)->capture_default_str();
   cmd->add_option("--stream-gap", a->stream_gap,
-                  "idle cycles of the DMA after each tile-stream write (with --design rtl): exercises the tile's "
-                  "flow control; outputs stay checked, the wait is reported")
+                  "cycles the memory refuses the tile-stream DMA's port after each read (with --design rtl): "
+                  "exercises the tile's flow control; outputs stay checked, the wait is reported")
       ->check(kNonNegative)->capture_default_str();
   cmd->add_option("--mem-latency", a->mem_latency,
-                  "cycles from a read request of the tile's DMA (the stored input, through its memory port) to the "
-                  "response; it keeps 4 in flight")
+                  "cycles from a memory read request (descriptors, stored input, tile stream) to its response; each "
+                  "DMA keeps 4 in flight")
       ->check(kPositive)->capture_default_str();
   cmd->add_option("--mem-busy", a->mem_busy,
                   "cycles the memory refuses requests (ready low) after each one it takes: back-pressure on the DMA's "

@@ -110,34 +110,34 @@ CosimResult run_cosim(const model::PackedNetwork& net, const std::vector<model::
     throw std::invalid_argument("--stream-gap needs --design rtl (the SystemC model has the tile stream in time)");
   }
   // Check every layer fits before simulating, and, beside the SystemC model (which has the tile
-  // stream in time), that the tile-stream DMA keeps pace at this memory latency: a tile's records
-  // (4 in flight) must come within the compute time of the tile before it (hw/README.md,
+  // stream in time), that the tile-stream DMA keeps pace at this memory latency (hw/README.md,
   // "Controller").
   {
     std::vector<model::Int8Tensor> outs;
     model::run_golden(net, inputs.at(0), &outs);
+    int max_latency = 1 << 20;
+    std::string slow_layer;
     for (std::size_t i = 0; i < net.layers.size(); ++i) {
       if (net.layers[i].kind != model::OpKind::Matmul) continue;
       const hw::FeederInput in = hw::feeder_input(net, i, outs.data(), i, inputs[0]);
       for (const hw::PixelBlock& b : tile_blocks(net.layers[i], in.fused_shift, limits)) {
         const TileProgram p = make_tile_program(net.layers[i], in.fused_shift, in.stored, limits, b);
-        if (options.design == Design::Rtl) continue;
-        std::int64_t records = 0, most = 0;  // per tile
-        for (const TileWrite& w : p.stream) {
-          ++records;
-          if (w.last) most = std::max(most, std::exchange(records, 0));
-        }
-        const std::int64_t compute = static_cast<std::int64_t>(limits.data_bits) * (p.pixels + limits.cols - 1) + limits.rows;
-        const std::int64_t rounds = (most + 3) / 4;
-        if (rounds * (options.mem_latency + 1) + 1 > compute) {
-          throw std::invalid_argument(
-              "--mem-latency " + std::to_string(options.mem_latency) + ": the tile-stream DMA (4 reads in flight) would bring a tile of layer '" +
-              net.layers[i].name + "' (" + std::to_string(most) + " records) in " +
-              std::to_string(rounds * (options.mem_latency + 1) + 1) + " cycles, more than a tile's " + std::to_string(compute) +
-              " compute cycles, so the RTL would wait for its weights, which the SystemC model beside it does not; use "
-              "--mem-latency " + std::to_string((compute - 1) / rounds - 1) + " or less, or --design rtl");
+        if (options.design != Design::Both) continue;
+        const StreamPace pace = stream_pace(limits, p, options.mem_latency, 0);
+        max_latency = std::min(max_latency, pace.max_latency);
+        if (!pace.in_time && slow_layer.empty()) {
+          slow_layer = "a tile of layer '" + net.layers[i].name + "' (" + std::to_string(pace.records_per_tile) + " records) needs " +
+                       std::to_string(pace.cycles_per_tile) + " cycles, more than its " + std::to_string(pace.compute_cycles) +
+                       " compute cycles";
         }
       }
+    }
+    if (!slow_layer.empty()) {
+      throw std::invalid_argument("--mem-latency " + std::to_string(options.mem_latency) +
+                                  ": the tile-stream DMA (4 reads in flight, 4 records per latency + 2 cycles) would not "
+                                  "keep pace: " + slow_layer + ", so the RTL would wait for its weights, which the SystemC "
+                                  "model beside it does not; use --mem-latency " + std::to_string(max_latency) +
+                                  " or less, or --design rtl");
     }
   }
   // Waveforms are written under temporary names and renamed once complete.

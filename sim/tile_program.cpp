@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <utility>
 
 namespace ccsim::cosim {
 namespace {
@@ -184,6 +185,21 @@ int TileLimits::record_bytes() const {
   const int cell = cols * (8 + select_bits()) + 72;
   const int bits = 2 + index_bits() + std::max(cell, cols * member_bits());
   return (bits + 63) / 64 * 8;
+}
+
+StreamPace stream_pace(const TileLimits& lim, const TileProgram& p, int mem_latency, int stream_gap) {
+  StreamPace pace;
+  std::int64_t records = 0;
+  for (const TileWrite& w : p.stream) {
+    ++records;
+    if (w.last) pace.records_per_tile = std::max(pace.records_per_tile, std::exchange(records, 0));
+  }
+  const std::int64_t k = pace.records_per_tile;
+  pace.compute_cycles = static_cast<std::int64_t>(lim.data_bits) * (p.pixels + lim.cols - 1) + lim.rows;
+  pace.cycles_per_tile = std::max<std::int64_t>(k * (stream_gap + 1), (k * (mem_latency + 2) + 3) / 4);
+  pace.in_time = pace.cycles_per_tile <= pace.compute_cycles;
+  pace.max_latency = k > 0 ? static_cast<int>(4 * pace.compute_cycles / k - 2) : 1 << 20;
+  return pace;
 }
 
 std::vector<std::uint8_t> tile_record(const TileLimits& lim, const TileWrite& w) {

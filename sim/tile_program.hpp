@@ -83,6 +83,20 @@ inline constexpr int kDescriptorWords = 7;
 std::vector<std::uint64_t> block_descriptor(const TileProgram& program, std::uint64_t band_at, std::uint64_t out_at,
                                             std::uint64_t stream_at, bool last);
 
+// Whether the tile-stream DMA keeps pace with a block's tiles (hw/README.md, "Controller"): it
+// holds 4 reads in flight and frees a queue place the cycle after a record enters the tile
+// buffer, so at memory latency L it reads 4 records per L + 2 cycles, and at most one per
+// stream_gap + 1 cycles when the memory refuses the port stream_gap cycles after each read. In
+// steady state each tile's records must come within a tile's compute time T = b (P + C - 1) + R.
+struct StreamPace {
+  std::int64_t records_per_tile = 0;  // the block's largest tile
+  std::int64_t cycles_per_tile = 0;   // what the DMA needs for them
+  std::int64_t compute_cycles = 0;    // T
+  bool in_time = true;
+  int max_latency = 0;                // the largest L in time (stream_gap 0); negative: none
+};
+StreamPace stream_pace(const TileLimits& limits, const TileProgram& program, int mem_latency, int stream_gap);
+
 // One write of the tile stream as the tile-stream DMA reads it from memory: limits.record_bytes()
 // bytes, little-endian, fields as rtl/ccsim_tw_dma.sv lays them out.
 std::vector<std::uint8_t> tile_record(const TileLimits& limits, const TileWrite& write);

@@ -27,6 +27,9 @@ struct Block {
 
 constexpr int kAlphaMax = 8;  // the controller's parameter
 
+// The records the block's tiles take: col_tiles (rows + row_tiles AlphaMax).
+void fit_stream(cosim::TileProgram& p) { p.stream.resize(static_cast<std::size_t>(p.col_tiles) * (p.rows + p.row_tiles * kAlphaMax)); }
+
 Block random_block(std::mt19937& rng) {
   const auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
   Block b;
@@ -52,8 +55,7 @@ Block random_block(std::mt19937& rng) {
   b.band_at = static_cast<std::uint64_t>(pick(0, 1 << 30));
   b.out_at = static_cast<std::uint64_t>(pick(0, 1 << 30));
   b.stream_at = static_cast<std::uint64_t>(pick(0, 1 << 30));
-  // The records the block's tiles take: col_tiles (rows + row_tiles AlphaMax).
-  p.stream.resize(static_cast<std::size_t>(p.col_tiles) * (p.rows + p.row_tiles * kAlphaMax));
+  fit_stream(p);
   return b;
 }
 
@@ -85,6 +87,7 @@ class Ctrl {
   }
 
   std::size_t tiles_started() const { return tiles_started_; }
+  std::size_t dma_starts() const { return dma_starts_; }
   bool error() const { return rtl_->error_o; }
   int blocks() const { return rtl_->blocks_o; }
 
@@ -132,6 +135,7 @@ class Ctrl {
       EXPECT_EQ(rtl_->mem_req_addr_o, expected) << "block " << block_ << " word " << word_;
       EXPECT_FALSE(dma_busy_ || stream_busy_ > 0 || tile_running_ || out_busy_ > 0) << "descriptor read while the block before runs";
       responses_.push_back({now_ + pick(1, 4), memory_[rtl_->mem_req_addr_o]});  // the earliest: the next cycle
+      EXPECT_LE(responses_.size(), 4u) << "more descriptor reads in flight than MaxPending";
       ++word_;
     }
     const bool answer = !responses_.empty() && responses_.front().first <= now_;
@@ -158,6 +162,7 @@ class Ctrl {
       expect_fields(*b);
       EXPECT_FALSE(started_dma_) << "DMA started twice for block " << block_;
       started_dma_ = true;
+      ++dma_starts_;
       dma_left_ = b->program.band_segments > 0 && b->program.band_segment_bytes > 0 ? pick(1, 12) : 0;
       stream_busy_ = pick(1, 60);  // from the next edge: the stream may still be read after the tile starts
     }
@@ -202,7 +207,7 @@ class Ctrl {
   int word_ = 0;
   bool started_dma_ = false, dma_busy_ = false, tile_running_ = false, tb_cur_full_ = false, tb_next_full_ = false;
   int dma_left_ = 0, tile_left_ = 0, out_busy_ = 0, stream_busy_ = 0;
-  std::size_t tiles_started_ = 0;
+  std::size_t tiles_started_ = 0, dma_starts_ = 0;
   std::int64_t now_ = 0;
 };
 
@@ -228,17 +233,30 @@ TEST(RtlCtrl, RefusesADescriptorTheTileCannotRunAndRecoversOnTheNextStart) {
   const auto refused = [&](auto&& spoil) {
     std::vector<Block> chain{random_block(rng), random_block(rng)};
     spoil(chain[1].program);
-    const std::size_t before = ctrl.tiles_started();
+    const std::size_t tiles = ctrl.tiles_started(), dmas = ctrl.dma_starts();
     ctrl.run(0x2000, chain);
     EXPECT_TRUE(ctrl.error());
     EXPECT_EQ(ctrl.blocks(), 1);
-    EXPECT_EQ(ctrl.tiles_started(), before + 1);  // block 0 ran, block 1 did not
+    EXPECT_EQ(ctrl.tiles_started(), tiles + 1);  // block 0 ran, nothing of block 1
+    EXPECT_EQ(ctrl.dma_starts(), dmas + 1);
   };
+  // Each spoils one field; the tile stream keeps the length the (spoiled) tiles take, so only
+  // the check under test can refuse it.
   refused([](cosim::TileProgram& p) { p.band_segments = 2; p.band_segment_bytes = 32769; });  // 65,538 > 2^16 bytes
+  refused([](cosim::TileProgram& p) { p.band_segments = 1; p.band_segment_bytes = 65537; });
   refused([](cosim::TileProgram& p) { p.pixels = 4097; });  // > 2^12 accumulator pixels
-  refused([](cosim::TileProgram& p) { p.row_tiles = 0; });
-  refused([](cosim::TileProgram& p) { p.col_tiles = 0; });
+  refused([](cosim::TileProgram& p) { p.row_tiles = 0; fit_stream(p); });
+  refused([](cosim::TileProgram& p) { p.col_tiles = 0; fit_stream(p); });
   refused([](cosim::TileProgram& p) { p.stream.pop_back(); });  // a record short of the tiles
+  refused([](cosim::TileProgram& p) { p.stream.emplace_back(); });  // one too many
+  // The limits themselves are taken: a band of exactly 2^16 bytes, exactly 2^12 pixels.
+  std::vector<Block> limits{random_block(rng), random_block(rng)};
+  limits[0].program.band_segments = 4;
+  limits[0].program.band_segment_bytes = 16384;
+  limits[1].program.pixels = 4096;
+  ctrl.run(0x4000, limits);
+  EXPECT_FALSE(ctrl.error());
+  EXPECT_EQ(ctrl.blocks(), 2);
   // A good chain after the error runs.
   std::vector<Block> chain{random_block(rng)};
   ctrl.run(0x3000, chain);
