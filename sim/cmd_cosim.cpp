@@ -126,7 +126,7 @@ void cosim_command(const CosimArgs& a) {
               << "concatenation), " << r.vector_cycles << " cycles, outputs bit-exact with the golden model\n";
   }
   if (a.stream_gap > 0) {
-    std::cout << "tile stream with " << a.stream_gap << " idle cycle(s) after each write: the RTL waited "
+    std::cout << "tile-stream port refusing " << a.stream_gap << " cycle(s) after each read: the RTL waited "
               << r.rtl_wait_cycles << " cycles for its weights\n";
   }
   if (!r.waveform.empty()) std::cout << "waveform: " << r.waveform << " (GTKWave: gtkwave " << r.gtkw << ")\n";

@@ -1,6 +1,7 @@
-// Co-simulation of the SystemC cycle model and the Verilated RTL tile (rtl/ccsim_tile.sv) in one
-// SystemC simulation: one testbench drives both with the same stimulus and compares, every
-// clock, the array's partial-sum and product registers, the bit lines entering row 0 and the
+// Co-simulation of the SystemC cycle model and the Verilated RTL accelerator (rtl/ccsim_accel.sv:
+// the layer controller, the tile-stream DMA and the tile) in one SystemC simulation: the
+// testbench puts each layer's descriptors, tile stream and tensors in memory, starts the
+// controller, and from each block's start compares, every clock, the array's partial-sum and product registers, the bit lines entering row 0 and the
 // sequencer state; at the end of each layer both outputs against each other and the golden
 // model. Matmul layers run on the tile; every other layer that moves data (pooling, clamp,
 // shift, padding, add, concatenation) on the RTL vector unit (rtl/ccsim_vector_unit.sv) while the
@@ -36,14 +37,14 @@ struct CosimOptions {
   int max_mismatches = 10;
   hw::Fault fault = hw::Fault::None;  // test-only: injected into the SystemC model (VectorBitFlip:
                                       // into the vector unit's golden reference)
-  // Cycles the bench's DMA waits after each tile-stream write (RTL alone only): a DMA slower than
-  // the tiles makes the tile wait for its weights (the RTL's flow control); outputs are still
-  // checked against the golden model, the cycles that took longer are counted.
+  // Cycles the memory refuses the tile-stream DMA's port after each read (RTL alone only): a
+  // stream slower than the tiles makes the tile wait for its weights (the RTL's flow control);
+  // outputs are still checked against the golden model, the cycles that took longer are counted.
   int stream_gap = 0;
-  // The memory behind the tile's DMAs: rising edges from a read request (the stored input) it
-  // accepts to the one that takes its response (>= 1; the DMA keeps up to 4 reads in flight),
+  // The memory behind the RTL's ports: rising edges from a read request it accepts to the one
+  // that takes its response (>= 1; each reader keeps up to 4 reads in flight; both read ports),
   // and cycles it refuses requests after each one it accepts (back-pressure, 0: none), on the
-  // read port and on the output DMA's write port alike.
+  // controller's and stored-input DMA's read port and on the output DMA's write port.
   int mem_latency = 2;
   int mem_busy = 0;
 };

@@ -76,6 +76,46 @@ void from_bytes(sc_dt::sc_bv<W>& v, const std::uint8_t* bytes, std::size_t n) {
   }
 }
 
+// The memory side of one valid/ready read port with in-order responses: at a falling edge it
+// takes the request offered unless it is refusing (`refuse_after` cycles after each it takes; the
+// next rising edge accepts it) and answers `latency` rising edges later.
+template <typename Data>
+class ReadPortModel {
+ public:
+  // One falling edge; `read(address)` gives an accepted request's data. Returns the reads in
+  // flight right after a request was taken, 0 when none was.
+  template <typename ReqValid, typename ReqReady, typename ReqAddr, typename RspValid, typename RspData, typename Read>
+  std::size_t serve(std::int64_t now, int latency, int refuse_after, const ReqValid& req_valid, ReqReady& req_ready,
+                    const ReqAddr& req_addr, RspValid& rsp_valid, RspData& rsp_data, Read&& read) {
+    std::size_t taken_with = 0;
+    const bool ready = refuse_ == 0;
+    req_ready = ready;
+    if (req_valid.read() && ready) {
+      in_flight_.emplace_back(now + latency, read(bits_of(req_addr.read(), 0, 32)));
+      taken_with = in_flight_.size();
+      refuse_ = refuse_after;
+    } else if (refuse_ > 0) {
+      --refuse_;
+    }
+    const bool answer = !in_flight_.empty() && in_flight_.front().first <= now;
+    rsp_valid = answer;
+    if (answer) {
+      rsp_data = in_flight_.front().second;
+      in_flight_.pop_front();
+    }
+    return taken_with;
+  }
+  std::size_t in_flight() const { return in_flight_.size(); }
+  void clear() {
+    in_flight_.clear();
+    refuse_ = 0;
+  }
+
+ private:
+  std::deque<std::pair<std::int64_t, Data>> in_flight_;  // (rising edge it is due at, data)
+  int refuse_ = 0;                                       // cycles the port still refuses requests
+};
+
 template <typename V>
 class CosimBench : public sc_core::sc_module {
   template <typename Port>
@@ -295,11 +335,11 @@ class CosimBench : public sc_core::sc_module {
     rst_ni = true;
     wait();
     result_.cycles_simulated += 2;
-    responses_.clear();
-    stream_responses_.clear();
+    reads_.clear();
+    stream_reads_.clear();
     edge_served_at_ = -1;  // a replay counts its edges from 0 again
     current_out_ = nullptr;
-    read_refuse_ = write_refuse_ = stream_refuse_ = 0;
+    write_refuse_ = 0;
     if (vector_) vector_->reset();
   }
 
@@ -522,9 +562,9 @@ class CosimBench : public sc_core::sc_module {
       record(at(s, i, -1, -1, -1, -1, "tile-stream records read", static_cast<std::int64_t>((stream_to_ - stream_from_) / bytes),
                 static_cast<std::int64_t>((stream_next_ - stream_from_) / bytes)));
     }
-    if (!responses_.empty() || !stream_responses_.empty()) {
+    if (reads_.in_flight() + stream_reads_.in_flight() > 0) {
       record(at(s, i, -1, -1, -1, -1, "memory reads unanswered after the layer", 0,
-                static_cast<std::int64_t>(responses_.size() + stream_responses_.size())));
+                static_cast<std::int64_t>(reads_.in_flight() + stream_reads_.in_flight())));
     }
     stream_from_ = stream_to_ = stream_next_ = 0;
   }
@@ -533,11 +573,7 @@ class CosimBench : public sc_core::sc_module {
   // stream_gap cycles after each request (--stream-gap). The DMA must read the layer's records
   // in order, each once.
   void serve_stream_reads(std::size_t s, std::size_t i) {
-    const std::int64_t now = result_.cycles_simulated;
-    const bool ready = stream_refuse_ == 0;
-    ts_req_ready_i = ready;
-    if (ts_req_valid_o.read() && ready) {
-      const std::uint64_t address = bits_of(ts_req_addr_o.read(), 0, 32);
+    const auto record_at = [&](std::uint64_t address) {
       if (address != stream_next_ || address >= stream_to_) {
         throw std::runtime_error("the RTL's tile-stream DMA read memory address " + std::to_string(address) +
                                  ", not the layer's next record (" + std::to_string(stream_next_) + ", records end at " +
@@ -546,48 +582,28 @@ class CosimBench : public sc_core::sc_module {
       const std::size_t n = static_cast<std::size_t>(limits_.record_bytes());
       value_of<decltype(ts_rsp_data_i)> data{};
       from_bytes(data, memory_.data() + address, n);
-      stream_responses_.emplace_back(now + options_.mem_latency, data);
       stream_next_ += n;
-      stream_refuse_ = options_.stream_gap;
-      if (static_cast<std::int64_t>(stream_responses_.size()) > kMaxPendingReads) {
-        record(at(s, i, -1, -1, -1, -1, "tile-stream reads in flight (at most)", kMaxPendingReads,
-                  static_cast<std::int64_t>(stream_responses_.size())));
-      }
-    } else if (stream_refuse_ > 0) {
-      --stream_refuse_;
-    }
-    const bool answer = !stream_responses_.empty() && stream_responses_.front().first <= now;
-    ts_rsp_valid_i = answer;
-    if (answer) {
-      ts_rsp_data_i = stream_responses_.front().second;
-      stream_responses_.pop_front();
+      return data;
+    };
+    const std::size_t in_flight = stream_reads_.serve(result_.cycles_simulated, options_.mem_latency, options_.stream_gap,
+                                                      ts_req_valid_o, ts_req_ready_i, ts_req_addr_o, ts_rsp_valid_i,
+                                                      ts_rsp_data_i, record_at);
+    if (static_cast<std::int64_t>(in_flight) > kMaxPendingReads) {
+      record(at(s, i, -1, -1, -1, -1, "tile-stream reads in flight (at most)", kMaxPendingReads, static_cast<std::int64_t>(in_flight)));
     }
   }
 
-  // The memory behind the read port at a falling edge: takes the request offered unless it is
-  // refusing (mem_busy cycles after each; the next rising edge accepts it) and answers mem_latency
-  // rising edges later, in order.
+  // The memory behind the read port the controller and the stored-input DMA share, at a falling
+  // edge (mem_busy: refusing after each request).
   void serve_reads(std::size_t s, std::size_t i) {
-    const std::int64_t now = result_.cycles_simulated;
-    const bool ready = read_refuse_ == 0;
-    mem_req_ready_i = ready;
-    if (mem_req_valid_o.read() && ready) {
-      const std::uint64_t address = bits_of(mem_req_addr_o.read(), 0, 32);
-      responses_.emplace_back(now + options_.mem_latency, memory_word(address));
+    const auto word_at = [&](std::uint64_t address) {
       ++(address >= table_from_ && address < table_to_ ? table_reads_ : dma_reads_);
-      read_refuse_ = options_.mem_busy;
-      if (static_cast<std::int64_t>(responses_.size()) > kMaxPendingReads) {
-        record(at(s, i, -1, -1, -1, -1, "memory reads in flight (at most)", kMaxPendingReads,
-                  static_cast<std::int64_t>(responses_.size())));
-      }
-    } else if (read_refuse_ > 0) {
-      --read_refuse_;
-    }
-    const bool answer = !responses_.empty() && responses_.front().first <= now;
-    mem_rsp_valid_i = answer;
-    if (answer) {
-      mem_rsp_data_i = responses_.front().second;
-      responses_.pop_front();
+      return memory_word(address);
+    };
+    const std::size_t in_flight = reads_.serve(result_.cycles_simulated, options_.mem_latency, options_.mem_busy, mem_req_valid_o,
+                                               mem_req_ready_i, mem_req_addr_o, mem_rsp_valid_i, mem_rsp_data_i, word_at);
+    if (static_cast<std::int64_t>(in_flight) > kMaxPendingReads) {
+      record(at(s, i, -1, -1, -1, -1, "memory reads in flight (at most)", kMaxPendingReads, static_cast<std::int64_t>(in_flight)));
     }
   }
 
@@ -940,15 +956,13 @@ class CosimBench : public sc_core::sc_module {
   std::uint64_t out_at_ = 0;                               // the output tensor of the layer on the tile
   std::uint64_t read_from_ = 0, read_to_ = 0;              // the words of its input tensor
   std::uint64_t table_from_ = 0, table_to_ = 0;            // its block descriptors
-  std::deque<std::pair<std::int64_t, std::uint64_t>> responses_;  // reads in flight: (cycle due, word)
-  int read_refuse_ = 0;                                    // cycles the memory still refuses reads
+  ReadPortModel<std::uint64_t> reads_;                     // the controller's and the stored-input DMA's port
   std::int64_t dma_reads_ = 0, table_reads_ = 0;           // reads of the band, of descriptors (this block)
   std::int64_t edge_served_at_ = -1;                       // the falling edge last served (serve_edge)
   LayerResults* current_out_ = nullptr;                    // the layer on the tile: what its writes fill
   std::uint64_t stream_from_ = 0, stream_to_ = 0;          // its tile stream's records
   std::uint64_t stream_next_ = 0;                          // the next record the DMA must read
-  std::deque<std::pair<std::int64_t, value_of<decltype(ts_rsp_data_i)>>> stream_responses_;  // its reads in flight
-  int stream_refuse_ = 0;                                  // cycles the tile-stream port still refuses reads
+  ReadPortModel<value_of<decltype(ts_rsp_data_i)>> stream_reads_;  // the tile-stream DMA's port
   std::int64_t out_layer_pixels_ = 1;                      // P of the layer being written
   int write_refuse_ = 0;                                   // cycles the memory still refuses writes
   bool overflow_seen_ = false;                             // the block's overflow is recorded

@@ -1,6 +1,8 @@
-// What the host and the DMA give the RTL tile (rtl/ccsim_tile.sv) to run one pixel block of a
-// Matmul layer (the whole layer when it fits; hw/README.md, "Pixel blocks"): the block's
-// descriptor, its band of the stored input activation, and the tile stream for the tile buffer: per
+// What the RTL accelerator (rtl/ccsim_accel.sv) reads from memory to run one pixel block of a
+// Matmul layer on its tile (the whole layer when it fits; hw/README.md, "Pixel blocks"): the
+// block's descriptor (as the controller reads it: block_descriptor), its band of the stored input
+// activation, and the tile stream for the tile buffer (as the tile-stream DMA reads it, a record
+// per write: tile_record): per
 // tile (row tiles outer, column tiles inner), one write per filter row of the tile (its weight
 // buffer cells and selects, bias, requantization) and one per group member k (each packed
 // column's k-th member: input channel, kernel offset, fused-shift direction), the last one
