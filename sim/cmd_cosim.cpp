@@ -125,9 +125,9 @@ void cosim_command(const CosimArgs& a) {
     std::cout << "vector unit (RTL): " << r.vector_layers_run << " layer run(s) (pooling, clamp, shift, padding, add, "
               << "concatenation), " << r.vector_cycles << " cycles, outputs bit-exact with the golden model\n";
   }
-  if (a.stream_gap > 0) {
-    std::cout << "tile-stream port refusing " << a.stream_gap << " cycle(s) after each read: the RTL waited "
-              << r.rtl_wait_cycles << " cycles for its weights\n";
+  if (a.stream_gap > 0 || r.rtl_wait_cycles > 0) {
+    std::cout << "tile stream (memory latency " << a.mem_latency << ", port refusing " << a.stream_gap
+              << " cycle(s) after each read): the RTL waited " << r.rtl_wait_cycles << " cycles for its weights\n";
   }
   if (!r.waveform.empty()) std::cout << "waveform: " << r.waveform << " (GTKWave: gtkwave " << r.gtkw << ")\n";
   if (!r.vector_waveform.empty()) {

@@ -135,8 +135,9 @@ CosimResult run_cosim(const model::PackedNetwork& net, const std::vector<model::
     if (!slow_layer.empty()) {
       throw std::invalid_argument("--mem-latency " + std::to_string(options.mem_latency) +
                                   ": the tile-stream DMA (4 reads in flight, 4 records per latency + 2 cycles) would not "
-                                  "keep pace: " + slow_layer + ", so the RTL would wait for its weights, which the SystemC "
-                                  "model beside it does not; use --mem-latency " + std::to_string(max_latency) +
+                                  "keep pace (steady-state rate rule, hw/README.md \"Controller\"): " + slow_layer +
+                                  ", so the RTL could wait for its weights, which the SystemC model beside it does not; "
+                                  "use --mem-latency " + std::to_string(max_latency) +
                                   " or less, or --design rtl");
     }
   }

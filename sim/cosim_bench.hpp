@@ -1,9 +1,8 @@
 // The co-simulation testbench (see cosim.hpp), templated on the Verilated accelerator
-// configuration (rtl/ccsim_accel.sv: the layer controller and the tile). One SC_THREAD on the
-// falling clock edge: it is the host and the memory around the RTL (a layer's block descriptors
-// and tensors in memory, one controller start per layer; the memory's read and write ports; the
-// tile stream offered whenever the tile buffer has room; the output stream observed lane by
-// lane). When the controller starts a block's tile, it steps the SystemC cycle model
+// configuration (rtl/ccsim_accel.sv: the layer controller, the tile-stream DMA and the tile). One
+// SC_THREAD on the falling clock edge: it is the host and the memory around the RTL (a layer's
+// block descriptors, tile stream and tensors in memory, one controller start per layer; the
+// memory behind both read ports and the write port; the output stream observed lane by lane). When the controller starts a block's tile, it steps the SystemC cycle model
 // (hw::MatmulEngine: the Feeder, ColumnFeed, SystolicArray and AccumulatorTile the accelerator's
 // unit modules are built from, as one plain object) once per clock, and compares. Rising edge: the
 // RTL registers update; falling edge: the bench samples and drives.

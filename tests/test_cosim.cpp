@@ -162,7 +162,7 @@ INSTANTIATE_TEST_SUITE_P(Built, WideCnnArray, ::testing::ValuesIn(built_arrays()
 
 TEST_F(WideCnn, SlowTileStreamMakesTheTileWaitNotFail) {
   // The controller starts a block once its first two tiles are in. A tile-stream DMA keeping pace
-  // (3 idle cycles per write: 16 writes x 4 cycles <= T_compute >= 72 on 8x8) then never makes a
+  // (its port refused 3 cycles after each read: 16 records x 4 cycles <= T_compute >= 72 on 8x8) then never makes a
   // tile wait, and the RTL alone takes exactly the SystemC model's cycles.
   const auto fast = test::run_ccsim("cosim " + net_ + " --array 8x8 --design rtl --stream-gap 3 --dataset " + kData +
                                     " --report " + path("fast.json"));
