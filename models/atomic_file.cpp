@@ -162,4 +162,11 @@ std::string read_file(const std::string& path) {
   return data;
 }
 
+std::string missing_file_reason(const std::string& path) {
+  std::error_code error;
+  const bool there = std::filesystem::exists(path, error);
+  if (error) return error.message();
+  return there ? std::string() : std::string("no such file");
+}
+
 }  // namespace ccsim

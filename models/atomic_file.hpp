@@ -44,4 +44,10 @@ class OutputFiles {
 // Reads a whole file. Throws std::runtime_error naming the path if it cannot be read.
 std::string read_file(const std::string& path);
 
+// Why `path` is not an existing file system entry: "" when it is, else "no such file" or the
+// system's reason (a name too long, a directory on the way that cannot be searched). Never throws:
+// std::filesystem::exists without an error_code throws filesystem_error for those, whose text
+// names no input file.
+std::string missing_file_reason(const std::string& path);
+
 }  // namespace ccsim

@@ -7,6 +7,8 @@
 
 #include <zlib.h>
 
+#include "models/atomic_file.hpp"
+
 namespace ccsim::model {
 namespace {
 
@@ -18,7 +20,9 @@ using GzFile = std::unique_ptr<std::remove_pointer_t<gzFile>, GzCloser>;
 std::string find_file(const std::string& dir, const std::string& base) {
   for (const auto& candidate : {base, base + ".gz"}) {
     const auto p = std::filesystem::path(dir) / candidate;
-    if (std::filesystem::exists(p)) return p.string();
+    const std::string missing = missing_file_reason(p.string());
+    if (missing.empty()) return p.string();
+    if (missing != "no such file") throw std::runtime_error(p.string() + ": " + missing);
   }
   throw std::runtime_error((std::filesystem::path(dir) / base).string() + "[.gz]: no such file (data set missing?)");
 }

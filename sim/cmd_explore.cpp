@@ -433,7 +433,7 @@ void explore_command(const ExploreArgs& a) {
   if (!a.compute_reports.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(a.compute_reports, ec);
-    if (ec || !std::filesystem::is_directory(a.compute_reports)) {
+    if (ec || !std::filesystem::is_directory(a.compute_reports, ec)) {
       throw std::invalid_argument("--compute-reports " + a.compute_reports + ": cannot create the directory");
     }
   }

@@ -59,7 +59,8 @@ struct Runner {
 
 Runner make_runner(const GoldenArgs& a) {
   Runner r;
-  if (!std::filesystem::exists(a.file)) throw std::runtime_error(a.file + ": no such file");
+  const std::string missing = missing_file_reason(a.file);
+  if (!missing.empty()) throw std::runtime_error(a.file + ": " + missing);
   if (a.preprocess.given() && a.dataset.empty()) {
     throw std::invalid_argument(a.preprocess.flags_text() +
                                 ": applies to --dataset images; --input tensors are taken as already preprocessed");

@@ -154,7 +154,8 @@ CosimResult run_cosim(const model::PackedNetwork& net, const std::vector<model::
   for (const auto& [flag, file] : {std::pair<std::string, std::string>{"--trace", options.trace_path},
                                    {"--mismatch-trace", options.mismatch_trace_path}}) {
     const std::filesystem::path dir = std::filesystem::path(file).parent_path();
-    if (!file.empty() && !dir.empty() && !std::filesystem::is_directory(dir)) {
+    std::error_code error;
+    if (!file.empty() && !dir.empty() && !std::filesystem::is_directory(dir, error)) {
       throw std::invalid_argument(flag + " '" + file + "': directory '" + dir.string() + "' does not exist");
     }
   }

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "models/atomic_file.hpp"
 #include "models/idx_dataset.hpp"
 #include "models/network_json.hpp"
 #include "models/onnx_import.hpp"
@@ -12,7 +13,8 @@
 namespace ccsim::cli {
 
 model::Network load_model(const std::string& path) {
-  if (!std::filesystem::exists(path)) throw std::runtime_error(path + ": no such file");
+  const std::string missing = missing_file_reason(path);
+  if (!missing.empty()) throw std::runtime_error(path + ": " + missing);
   const std::string ext = std::filesystem::path(path).extension().string();
   if (ext == ".onnx") return model::load_onnx(path);
   if (ext == ".json") return model::load_network_json(path);

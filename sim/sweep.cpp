@@ -1,9 +1,9 @@
 #include "sim/sweep.hpp"
 
 #include <algorithm>
-#include <cinttypes>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -11,7 +11,6 @@
 #include <sstream>
 #include <stdexcept>
 #include <unordered_map>
-#include <unordered_set>
 
 #include <xxhash.h>
 
@@ -50,17 +49,25 @@ void check_values(const std::vector<double>& values, const std::string& axis, co
 }
 
 std::string hex64(std::uint64_t v) {
-  char text[17];
-  std::snprintf(text, sizeof text, "%016" PRIx64, v);
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string text(16, '0');
+  for (int i = 15; i >= 0; --i, v >>= 4) text[static_cast<std::size_t>(i)] = kDigits[v & 0xf];
   return text;
+}
+
+// Not a device or a FIFO (/dev/zero would never end), and a name the system takes.
+void require_regular_file(const std::string& path, const std::string& sweep_file) {
+  std::error_code error;
+  const bool regular = std::filesystem::is_regular_file(path, error);
+  if (error) throw std::invalid_argument(sweep_file + ": '" + path + "': " + error.message());
+  if (!regular) throw std::invalid_argument(sweep_file + ": '" + path + "': not a regular file");
 }
 
 // XXH3-64 of a file's bytes.
 std::uint64_t file_digest(const std::string& path, const std::string& sweep_file) {
   const std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(), &XXH3_freeState);
   if (!state || XXH3_64bits_reset(state.get()) == XXH_ERROR) throw std::bad_alloc();
-  // Not a device or a FIFO: /dev/zero would never end.
-  if (!std::filesystem::is_regular_file(path)) throw std::invalid_argument(sweep_file + ": '" + path + "': not a regular file");
+  require_regular_file(path, sweep_file);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::invalid_argument(sweep_file + ": '" + path + "': cannot read the file");
   std::vector<char> chunk(1 << 20);
@@ -73,34 +80,69 @@ std::uint64_t file_digest(const std::string& path, const std::string& sweep_file
 
 std::uint64_t text_digest(const std::string& text) { return XXH3_64bits(text.data(), text.size()); }
 
+// The numbers a sweep's point descriptions repeat (each axis value in a million points), each
+// formatted once: keyed by the double's bits, so -0 and 0 keep their own texts.
+class NumberTexts {
+ public:
+  const std::string& operator()(double v) {
+    std::uint64_t bits = 0;
+    std::memcpy(&bits, &v, sizeof bits);
+    auto [it, fresh] = texts_.try_emplace(bits);
+    if (fresh) it->second = format_number(v);
+    return it->second;
+  }
+
+ private:
+  std::unordered_map<std::uint64_t, std::string> texts_;
+};
+
 // Everything a point's results depend on, as one text: the network by its contents (not its path,
-// which differs between machines and working directories), every axis value as the results file
-// writes it, and the digest of the sweep-wide settings.
-std::string point_description(const SweepPoint& p, std::uint64_t network_digest, std::uint64_t settings_digest) {
-  std::ostringstream o;
-  o << "ccsim sweep point 1\nnetwork " << hex64(network_digest) << "\nscheme " << p.scheme << "\ndensity "
-    << format_number(p.density) << "\nalpha " << p.alpha << "\ngamma " << format_number(p.gamma) << "\narray " << p.array
-    << "\ndata_bits " << p.data_bits << "\nclock_mhz " << format_number(p.clock_mhz) << "\nweight_buffer_kib "
-    << format_number(p.weight_buffer_kib) << "\nact_buffer_kib " << format_number(p.act_buffer_kib)
-    << "\ndram_bytes_per_cycle " << format_number(p.dram_bytes_per_cycle) << "\nacc_pixels " << p.acc_pixels
-    << "\ninput_store_kib " << format_number(p.input_store_kib) << "\nvector_lanes " << p.vector_lanes
-    << "\nvector_store_kib " << format_number(p.vector_store_kib) << "\nschedule " << p.schedule << "\nsettings "
-    << hex64(settings_digest) << "\n";
+// which differs between machines and working directories; `network_hex` is its digest), every axis
+// value as the results file writes it, and the digest of the sweep-wide settings. Plain appends,
+// not a stream: a sweep of a million points builds a million of these.
+std::string point_description(const SweepPoint& p, const std::string& network_hex, const std::string& settings_hex,
+                              NumberTexts& number) {
+  std::string o;
+  o.reserve(512);
+  const auto line = [&o](const char* key, const std::string& value) {
+    o += key;
+    o += ' ';
+    o += value;
+    o += '\n';
+  };
+  o += "ccsim sweep point 1\n";
+  line("network", network_hex);
+  line("scheme", p.scheme);
+  line("density", number(p.density));
+  line("alpha", std::to_string(p.alpha));
+  line("gamma", number(p.gamma));
+  line("array", p.array);
+  line("data_bits", std::to_string(p.data_bits));
+  line("clock_mhz", number(p.clock_mhz));
+  line("weight_buffer_kib", number(p.weight_buffer_kib));
+  line("act_buffer_kib", number(p.act_buffer_kib));
+  line("dram_bytes_per_cycle", number(p.dram_bytes_per_cycle));
+  line("acc_pixels", std::to_string(p.acc_pixels));
+  line("input_store_kib", number(p.input_store_kib));
+  line("vector_lanes", std::to_string(p.vector_lanes));
+  line("vector_store_kib", number(p.vector_store_kib));
+  line("schedule", p.schedule);
+  line("settings", settings_hex);
   // Axes added later enter only when not at their default, so the points that existed keep their IDs.
-  if (p.mac != "serial") o << "mac " << p.mac << "\n";
-  if (p.weight_load != "overlapped") o << "weight_load " << p.weight_load << "\n";
-  if (p.activation_bits != 8) o << "activation_bits " << p.activation_bits << "\n";
-  if (p.weight_bits != 8) o << "weight_bits " << p.weight_bits << "\n";
+  if (p.mac != "serial") line("mac", p.mac);
+  if (p.weight_load != "overlapped") line("weight_load", p.weight_load);
+  if (p.activation_bits != 8) line("activation_bits", std::to_string(p.activation_bits));
+  if (p.weight_bits != 8) line("weight_bits", std::to_string(p.weight_bits));
   // PCNN pruned 1x1 and fully connected layers only from 2026-12-07 on (1-D patterns): its points
   // got new IDs then, so a journal or results file from before is not taken for today's results.
-  if (p.scheme == "pcnn") o << "pcnn 1-D patterns on 1x1 kernels\n";
-  return o.str();
+  if (p.scheme == "pcnn") o += "pcnn 1-D patterns on 1x1 kernels\n";
+  return o;
 }
 
 // IDs for every point; two networks with the same contents would give two points one ID, so they
 // are refused (the sweep lists the network twice).
 void assign_point_ids(Sweep& s, const std::vector<std::string>& networks, std::uint64_t settings_digest) {
-  std::unordered_map<std::string, std::uint64_t> digests;
+  std::unordered_map<std::string, std::string> network_hex;
   std::unordered_map<std::uint64_t, std::string> by_digest;
   for (const auto& n : networks) {
     const std::uint64_t d = file_digest(n, s.file);
@@ -109,15 +151,23 @@ void assign_point_ids(Sweep& s, const std::vector<std::string>& networks, std::u
       throw std::invalid_argument(s.file + ": networks '" + it->second + "' and '" + n +
                                   "' have the same contents; list the network once");
     }
-    digests[n] = d;
+    network_hex[n] = hex64(d);
   }
-  std::unordered_set<std::uint64_t> keys;
+  const std::string settings_hex = hex64(settings_digest);
+  NumberTexts number;
+  std::vector<std::uint64_t> keys;
+  keys.reserve(s.points.size());
   for (auto& p : s.points) {
-    p.key = text_digest(point_description(p, digests.at(p.network), settings_digest));
+    p.key = text_digest(point_description(p, network_hex.at(p.network), settings_hex, number));
     p.id = hex64(p.key);
-    if (!keys.insert(p.key).second) {  // a 64-bit hash collision: about 1 in 10^7 for a sweep of a million points
-      throw std::invalid_argument(s.file + ": two points hash to the ID " + p.id + "; change an axis value slightly");
-    }
+    keys.push_back(p.key);
+  }
+  // A 64-bit hash collision: about 1 in 10^7 for a sweep of a million points. Sorted rather than a
+  // hash set: a million random inserts miss the cache each time.
+  std::sort(keys.begin(), keys.end());
+  const auto twice = std::adjacent_find(keys.begin(), keys.end());
+  if (twice != keys.end()) {
+    throw std::invalid_argument(s.file + ": two points hash to the ID " + hex64(*twice) + "; change an axis value slightly");
   }
 }
 
@@ -130,11 +180,12 @@ std::uint64_t point_key(const std::string& id) {
   return std::stoull(id, nullptr, 16);
 }
 
+// "%.10g" is what an ostream at precision 10 writes (libstdc++'s num_put formats with it), so
+// IDs hashed from these texts stay what they were; without the stream it is ~10x cheaper.
 std::string format_number(double v) {
-  std::ostringstream o;
-  o.precision(10);
-  o << v;
-  return o.str();
+  char text[32];
+  const int n = std::snprintf(text, sizeof text, "%.10g", v);
+  return std::string(text, static_cast<std::size_t>(n));
 }
 
 // The accelerator a point describes, with multiplexers for `alpha_max` channels. Validated.
@@ -172,7 +223,8 @@ Sweep load_sweep(const std::string& path) {
     throw std::invalid_argument(path + ": 'network' must be a file or a non-empty list of files");
   }
   for (const auto& n : networks) {
-    if (!fs::exists(n)) throw std::invalid_argument(path + ": network '" + n + "': no such file");
+    const std::string missing = missing_file_reason(n);
+    if (!missing.empty()) throw std::invalid_argument(path + ": network '" + n + "': " + missing);
   }
   const nlohmann::json axes = j.value("axes", nlohmann::json::object());
   static const char* kAxes[] = {"array",          "data_bits",       "mac",       "weight_load",
@@ -401,8 +453,17 @@ Sweep load_sweep(const std::string& path) {
   for (const char* key : {"energy", "area"}) {
     if (j.contains(key) && !j[key].is_string()) throw std::invalid_argument(path + ": '" + key + "' must be a table file (JSON)");
   }
-  s.energy = j.contains("energy") ? load_table<hw::EnergyTable>(resolve(j["energy"].get<std::string>())) : hw::EnergyTable::defaults();
-  s.area = j.contains("area") ? load_table<hw::AreaTable>(resolve(j["area"].get<std::string>())) : hw::AreaTable::defaults();
+  for (const char* key : {"energy", "area"}) {
+    if (j.contains(key)) require_regular_file(resolve(j[key].get<std::string>()), path);
+  }
+  try {  // the tables' own errors name the table file; the sweep that points at it is named too
+    s.energy = j.contains("energy") ? load_table<hw::EnergyTable>(resolve(j["energy"].get<std::string>())) : hw::EnergyTable::defaults();
+    s.area = j.contains("area") ? load_table<hw::AreaTable>(resolve(j["area"].get<std::string>())) : hw::AreaTable::defaults();
+  } catch (const std::runtime_error& e) {
+    throw std::invalid_argument(path + ": " + e.what());
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(path + ": " + e.what());
+  }
   // The sweep-wide settings as they reach the results: the table files by their contents.
   std::ostringstream settings;
   settings << "calibration " << s.calibration_dataset << " " << s.calibration_count << " "

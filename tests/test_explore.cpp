@@ -6,9 +6,12 @@
 
 #include <map>
 #include <regex>
+#include <random>
 #include <set>
 
 #include <cstdio>
+#include <cstring>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -32,6 +35,7 @@
 #include "models/scheme_packing.hpp"
 #include "sim/explore.hpp"
 #include "sim/progress_bar.hpp"
+#include "sim/sweep.hpp"
 #include "sim/sweep_launch.hpp"
 #include "tests/cli_runner.hpp"
 #include "tests/test_util.hpp"
@@ -663,6 +667,49 @@ TEST_F(ExploreCli, SweepWithATargetWritesThePointsAtEqualAccuracy) {
       << r.output;
 }
 
+// A point's ID is what resumes a journal and merges shards across ccsim versions: these are the
+// IDs the sweep below had when IDs were introduced (a network file written here, so the bundled
+// network's changes do not move them). If this fails, results files written before no longer
+// match their points: change the description only by adding lines for non-default values.
+TEST_F(ExploreCli, PointIdsStayWhatEarlierVersionsWrote) {
+  write_file_atomic(path("net.bin"), std::string("a network's bytes"));
+  const nlohmann::json sweep = {
+      {"network", "net.bin"},
+      {"calibration", {{"dataset", "/usr/share/datasets/fashion-mnist"}, {"count", 8}}},
+      {"scheme_params", {{"m", 4}}},
+      {"axes",
+       {{"scheme", {"cc", "pcnn"}},
+        {"density", {1.0 / 3}},
+        {"clock_mhz", {333.3333333333, 1e6}},
+        {"weight_buffer_kib", {64.123456789012345}},
+        {"mac", {"parallel"}},
+        {"weight_bits", {4}}}}};
+  write_file_atomic(path("pinned.json"), sweep.dump());
+  const auto s = cli::load_sweep(path("pinned.json"));
+  std::vector<std::string> ids;
+  for (const auto& p : s.points) ids.push_back(p.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"fd613b03d5bf3c06", "5d4a553f95b8b405", "1fc0dc8182f74c83", "d683ce5dd9fb823c"}));
+}
+
+// The number texts in point descriptions (and results) are what an ostream at precision 10 writes.
+TEST(SweepFile, NumbersAreWrittenAsAStreamAtPrecision10Would) {
+  std::mt19937_64 rng(5);
+  std::vector<double> values = {0.0, -0.0, 1.0 / 3, 0.1 + 0.2, 1e-7, 1e21, 123456789012.0, 5e-324, -2.5, 1e6, 64.123456789012345};
+  for (int i = 0; i < 2000; ++i) {
+    std::uint64_t bits = rng();
+    double v = 0;
+    std::memcpy(&v, &bits, sizeof v);
+    if (std::isfinite(v)) values.push_back(v);
+    values.push_back(std::ldexp(static_cast<double>(rng() % 100000), static_cast<int>(rng() % 60) - 40));
+  }
+  for (const double v : values) {
+    std::ostringstream o;
+    o.precision(10);
+    o << v;
+    EXPECT_EQ(cli::format_number(v), o.str()) << v;
+  }
+}
+
 // Point IDs are hashes of what a point's results depend on: the same from another working
 // directory and after an axis grows (the old points are resumed, not recomputed), different when a
 // sweep-wide setting changes; shards partition them by ID.
@@ -1019,10 +1066,17 @@ TEST_F(ExploreCli, BadSweepsFailCleanly) {
   fails({{"network", net}, {"axes", {{"density", {1.5}}}}}, "density 1.5 must be in (0, 1]");
   fails({{"network", net}, {"axes", {{"scheme", {"rle"}}}}}, "sparsity scheme 'rle'");
   fails({{"network", path("none.json")}}, "none.json': no such file");
+  // A name longer than the system takes (NAME_MAX): the system's reason, with the sweep named
+  // (std::filesystem's throwing queries used to let a "filesystem error" out that named neither).
+  const std::string too_long(300, 'n');
+  fails({{"network", path(too_long + ".json")}}, "bad.json: network '" + path(too_long + ".json") + "': File name too long");
+  fails({{"network", net}, {"energy", path(too_long)}}, "bad.json: '" + path(too_long) + "': File name too long");
+  fails({{"network", net}, {"energy", dir_.string()}}, "bad.json: '" + dir_.string() + "': not a regular file");
+  fails({{"network", net}, {"calibration", {{"dataset", path(too_long)}}}}, "bad.json: calibration data set: ");
   fails({{"network", net}, {"axes", {{"array", {}}}}}, "axis 'array' must be a non-empty array");
   fails({{"network", net}, {"extra", 1}}, "unknown key 'extra'");
   write_file_atomic(path("area.json"), R"({"reg_bit_um2": 1})");
-  fails({{"network", net}, {"area", path("area.json")}}, "area table has no 'add32_um2'");
+  fails({{"network", net}, {"area", path("area.json")}}, "bad.json: " + path("area.json") + ": area table has no 'add32_um2'");
   fails({{"network", net}, {"energy", 3}}, "'energy' must be a table file");
   // Values that used to be found only once the journal was open (an empty .partial stayed behind).
   fails({{"network", net}, {"axes", {{"data_bits", {8, 0}}}}}, "data_bits 0");

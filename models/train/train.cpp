@@ -10,6 +10,7 @@
 #include <random>
 #include <stdexcept>
 
+#include "models/atomic_file.hpp"
 #include "models/column_combine.hpp"
 #include "models/idx_dataset.hpp"
 #include "models/network_json.hpp"
@@ -95,7 +96,8 @@ void save_checkpoint(const std::string& path, torch::nn::Module& model, torch::o
 }
 
 nlohmann::json load_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::SGD& opt) {
-  if (!std::filesystem::exists(path)) throw std::runtime_error(path + ": checkpoint not found (cannot --resume)");
+  const std::string missing = missing_file_reason(path);
+  if (!missing.empty()) throw std::runtime_error(path + ": checkpoint not found (cannot --resume): " + missing);
   try {
     torch::serialize::InputArchive archive;
     archive.load_from(path);
