@@ -73,23 +73,16 @@ rest = len(images) + len(labels)
 split = (len(images) * 256 + rest - 1) // rest
 open(os.path.join(corpus, "idx", "two-4x4"), "wb").write(bytes([split]) + images + labels)
 # A sweep with every axis and key.
-sweep = {"network": os.path.join(root, "models/examples/fmnist-dense.json"),
+# Files by relative paths: tests/fuzz/fuzz_sweep.cpp writes each input to SCRATCH/sim/examples/
+# beside copies of the networks and tables, so the corpus holds no checkout path.
+sweep = {"network": "../../models/examples/fmnist-dense.json",
          "axes": {"array": ["8x8", "16x16"], "data_bits": [8], "clock_mhz": [500], "weight_buffer_kib": [64],
                   "act_buffer_kib": [128], "dram_bytes_per_cycle": [16], "schedule": ["shared", "pipelined"],
                   "scheme": ["cc", "nm"], "density": [0.25], "alpha": [4], "gamma": [1.75]},
          "calibration": {"dataset": "/usr/share/datasets/fashion-mnist", "count": 8}, "scheme_params": {"m": 4}}
 open(os.path.join(corpus, "sweep", "every-axis.json"), "w").write(json.dumps(sweep))
-# Energy and area tables beside it (absolute paths: the harness writes its input under /tmp).
-tables = os.path.join(corpus, "tables")
-os.makedirs(tables, exist_ok=True)
-energy_keys = ["mac_bit_pJ", "mul8_pJ", "psum_add_pJ", "mux_pJ", "mux2_pJ", "register_bit_clock_pJ", "logic_leakage_mW_per_mm2",
-               "sram_leakage_mW_per_mm2", "acc_access_pJ", "weight_buffer_byte_pJ", "act_buffer_read_byte_pJ",
-               "act_buffer_write_byte_pJ", "dram_byte_pJ"]
-open(os.path.join(tables, "energy.json"), "w").write(json.dumps({k: 0.5 for k in energy_keys}))
-area_keys = ["reg_bit_um2", "add32_um2", "mul32_um2", "shift32_um2", "logic_bit_um2", "sram_bit_um2"]
-open(os.path.join(tables, "area.json"), "w").write(json.dumps({k: 2.0 for k in area_keys}))
-sweep["energy"] = os.path.join(tables, "energy.json")
-sweep["area"] = os.path.join(tables, "area.json")
+sweep["energy"] = "../../tables/energy.json"
+sweep["area"] = "../../tables/area.json"
 open(os.path.join(corpus, "sweep", "with-tables.json"), "w").write(json.dumps(sweep))
 PY
 
