@@ -169,16 +169,19 @@ void run_command(const RunArgs& a) {
     const std::string note = hw::pixel_block_note(config.array, net.layers[i], hw::pixel_blocks(config.array, net.layers[i], shift));
     if (!note.empty()) std::cerr << "ccsim: note: " << note << "\n";
   }
-  if (a.rtl == "array") {
-    if (a.mode != "cycle" && a.tlm.empty()) throw std::invalid_argument("--rtl array needs --mode cycle or --tlm");
-    use_rtl_array(config);
+  const bool rtl_array = a.rtl.find("array") != std::string::npos;
+  const bool rtl_vector = a.rtl.find("vector") != std::string::npos;
+  if ((rtl_array || rtl_vector) && a.mode != "cycle" && a.tlm.empty()) {
+    throw std::invalid_argument("--rtl " + a.rtl + " needs --mode cycle or --tlm");
   }
+  if (rtl_array) use_rtl_array(config);
   const auto energy_table = load_table<hw::EnergyTable>(a.energy_table);
   const auto area_table = load_table<hw::AreaTable>(a.area_table);
   const hw::ArrayConfig& array = config.array;
   std::vector<int> labels;
   const std::vector<model::Int8Tensor> inputs = load_int8_inputs(net, a.inputs, a.dataset, a.count, &labels);
   const std::size_t n = inputs.size();
+  if (rtl_vector) use_rtl_vector(config, net, inputs.front());
 
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<hw::NetworkRun> runs;
@@ -202,7 +205,7 @@ void run_command(const RunArgs& a) {
     trace.tile = a.trace_tile;
     if (!a.trace_window.empty()) std::tie(trace.start_cycle, trace.end_cycle) = parse_trace_window(a.trace_window);
   }
-  RtlArrayCheck rtl_check;
+  RtlCheck rtl_check;
   if (!a.tlm.empty()) {
     runs = run_tlm_mode({a.tlm, a.dram_latency_ns, a.dmi, a.traffic_bytes_per_ns}, net, inputs, config, tlm_report, rtl_check);
   } else if (a.mode == "fast") {
@@ -212,10 +215,10 @@ void run_command(const RunArgs& a) {
   }
   if (rtl_check.mismatches > 0) {
     if (!vcd_tmp.empty()) std::remove((vcd_tmp + ".vcd").c_str());
-    std::cout << "FAIL: the RTL array and the SystemC model's cells disagree (" << rtl_check.mismatches
-              << " cell registers); first mismatches:\n";
+    std::cout << "FAIL: the RTL (" << a.rtl << ") and the SystemC model disagree (" << rtl_check.mismatches
+              << " cell registers, vector-unit values or cycle counts); first mismatches:\n";
     for (const auto& m : rtl_check.first) std::cout << "  " << m << "\n";
-    throw std::runtime_error("the RTL array differs from the SystemC model");
+    throw std::runtime_error("the RTL (" + a.rtl + ") differs from the SystemC model");
   }
   if (!vcd_tmp.empty() && std::rename((vcd_tmp + ".vcd").c_str(), a.vcd.c_str()) != 0) {
     std::remove((vcd_tmp + ".vcd").c_str());
@@ -234,9 +237,17 @@ void run_command(const RunArgs& a) {
       run_report({net, a.file, mode, config, a.clock_mhz, runs, values_are_golden, seconds, energy_table, area_table, labels});
   const auto arrays = report["arrays"].get<std::size_t>();
   if (!tlm_report.is_null()) report["tlm"] = tlm_report;
-  if (a.rtl == "array") {
-    report["rtl"] = {{"unit", "array"}, {"source", "rtl/ccsim_systolic_array.sv (Verilated)"},
-                     {"cycles_compared", rtl_check.cycles}, {"mismatches", rtl_check.mismatches}};
+  if (rtl_array || rtl_vector) {
+    report["rtl"] = {{"unit", a.rtl}, {"mismatches", rtl_check.mismatches}};
+    if (rtl_array) {
+      report["rtl"]["array"] = {{"source", "rtl/ccsim_systolic_array.sv (Verilated)"}, {"cycles_compared", rtl_check.array_cycles}};
+    }
+    if (rtl_vector) {
+      report["rtl"]["vector"] = {{"source", "rtl/ccsim_vector_unit.sv (Verilated)"},
+                                 {"layers_compared", rtl_check.vector_layers},
+                                 {"cycles_compared", rtl_check.vector_cycles},
+                                 {"values_compared", rtl_check.vector_values}};
+    }
   }
   OutputFiles files;  // all or none
   if (!a.report.empty()) files.add(a.report, report.dump(2) + "\n");
@@ -257,9 +268,14 @@ void run_command(const RunArgs& a) {
             << 100.0 * report["utilization"].get<double>() << "% utilization), " << report["makespan_cycles"].get<std::int64_t>()
             << " cycles for all inputs (" << hw::to_string(config.schedule) << " schedule), " << mode << " mode, "
             << seconds << " s\n";
-  if (a.rtl == "array") {
+  if (rtl_array) {
     std::cout << "RTL array (rtl/ccsim_systolic_array.sv, Verilated) in place of every core's array cells: "
-              << rtl_check.cycles << " cycles compared with the SystemC model's cells, 0 mismatches\n";
+              << rtl_check.array_cycles << " cycles compared with the SystemC model's cells, 0 mismatches\n";
+  }
+  if (rtl_vector) {
+    std::cout << "RTL vector unit (rtl/ccsim_vector_unit.sv, Verilated) in place of every core's vector unit: "
+              << rtl_check.vector_layers << " layer(s), " << rtl_check.vector_cycles << " compute cycles, "
+              << rtl_check.vector_values << " values compared with the SystemC model's, 0 mismatches\n";
   }
   if (!labels.empty()) std::cout << "accuracy " << report["accuracy"].get<double>() << "\n";
 }
@@ -335,9 +351,10 @@ void add_run_command(CLI::App& app) {
                   "--tlm: a second initiator on the interconnect reading at this rate (bandwidth contention)")
       ->check(kNonNegative);
   cmd->add_option("--rtl", a->rtl,
-                  "run a unit's Verilated RTL inside the SystemC accelerator, compared with the SystemC model every "
-                  "cycle (array: the systolic array's cells; --mode cycle or --tlm)")
-      ->check(CLI::IsMember({"none", "array"}))->capture_default_str();
+                  "run units' Verilated RTL inside the SystemC accelerator, compared with the SystemC model (array: the "
+                  "systolic array's cells, every register every cycle; vector: the vector unit, every layer's values "
+                  "and cycles; array,vector: both; --mode cycle or --tlm)")
+      ->check(CLI::IsMember({"none", "array", "vector", "array,vector"}))->capture_default_str();
   cmd->add_flag("--dmi", a->dmi, "--tlm lt: use DMI (exact to a cycle per DMA phase only when a byte takes a whole number of ps)");
   cmd->callback([a, cmd] {
     a->scheme_flags_given = cmd->count("--scheme") + cmd->count("--density") + cmd->count("--alpha") + cmd->count("--gamma") > 0;

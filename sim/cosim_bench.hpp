@@ -147,7 +147,7 @@ class CosimBench : public sc_core::sc_module {
       rtl_ = std::make_unique<V>("rtl");
       bind();
       // The vector unit runs while the tile is idle; each of its cycles is one bench clock cycle.
-      vector_ = std::make_unique<RtlVectorUnit>([this] {
+      vector_ = std::make_unique<RtlVectorUnit>([this](bool /*computing*/) {
         wait();
         ++result_.cycles_simulated;
       });

@@ -5,12 +5,14 @@
 #include <verilated_fst_c.h>
 
 #include "Vvector_unit.h"  // generated (CMakeLists.txt): the Verilated vector unit
+#include "models/golden.hpp"
 #include "sim/vector_driver.hpp"
+#include "sim/vector_program.hpp"
 
 namespace ccsim::cosim {
 
 struct RtlVectorUnit::Impl {
-  explicit Impl(std::function<void()> on_cycle)
+  explicit Impl(std::function<void(bool computing)> on_cycle)
       : context(make_context()), unit(context.get(), "vector_unit"),
         driver(unit, limits(), std::move(on_cycle), [this](bool rising, std::int64_t cycle) { on_edge(rising, cycle); }) {}
   static std::unique_ptr<VerilatedContext> make_context() {
@@ -37,7 +39,7 @@ struct RtlVectorUnit::Impl {
   std::int64_t edges = 0;  // dumped since open_trace
 };
 
-RtlVectorUnit::RtlVectorUnit(std::function<void()> on_cycle) : impl_(std::make_unique<Impl>(std::move(on_cycle))) {}
+RtlVectorUnit::RtlVectorUnit(std::function<void(bool computing)> on_cycle) : impl_(std::make_unique<Impl>(std::move(on_cycle))) {}
 RtlVectorUnit::~RtlVectorUnit() {
   close_trace();
   impl_->unit.final();
@@ -83,6 +85,82 @@ void RtlVectorUnit::close_trace() {
   if (impl_->fst) impl_->fst->close();
   impl_->fst.reset();
   impl_->dumping = false;
+}
+
+namespace {
+
+class RtlVectorImplementation final : public hw::VectorImplementation {
+ public:
+  RtlVectorImplementation() : unit_([this](bool computing) { on_cycle(computing); }) { unit_.reset(); }
+  std::string name() const override { return "RTL vector unit"; }
+  hw::VectorImplementationRun run(const model::PackedLayer& layer, const std::vector<const model::Int8Tensor*>& operands,
+                                  std::size_t output_size, const std::function<void()>& compute_clock) override {
+    clock_ = &compute_clock;
+    compute_cycle_.clear();
+    computed_ = 0;
+    VectorLayerRun r;
+    try {
+      r = unit_.run(make_vector_passes(layer, operands, RtlVectorUnit::limits()), output_size);
+    } catch (...) {
+      clock_ = nullptr;
+      throw;
+    }
+    clock_ = nullptr;
+    hw::VectorImplementationRun out;
+    out.output = std::move(r.output);
+    out.write_cycle = std::move(r.write_cycle);
+    for (auto& c : out.write_cycle) c = compute_cycle(c);
+    out.compute_cycles = r.compute_cycles;
+    if (r.error) {
+      out.error = hw::VectorImplementationRun::Error{r.error->signal, r.error->expected, r.error->actual, r.error->value,
+                                                     compute_cycle(r.error->cycle)};
+    }
+    return out;
+  }
+
+ private:
+  // A clock cycle of the unit: the system's clock advances in those it computes in.
+  void on_cycle(bool computing) {
+    compute_cycle_.push_back(computing ? computed_++ : -1);
+    if (computing && clock_) (*clock_)();
+  }
+  // The compute cycle a cycle of the layer run (the driver's count, loads and starts included) was.
+  std::int64_t compute_cycle(std::int64_t layer_cycle) const {
+    return layer_cycle >= 0 && layer_cycle < static_cast<std::int64_t>(compute_cycle_.size())
+               ? compute_cycle_[static_cast<std::size_t>(layer_cycle)]
+               : -1;
+  }
+
+  const std::function<void()>* clock_ = nullptr;  // during run()
+  std::vector<std::int64_t> compute_cycle_;       // per cycle of the layer run: its compute cycle, -1 for loads and starts
+  std::int64_t computed_ = 0;
+  RtlVectorUnit unit_;
+};
+
+}  // namespace
+
+hw::VectorImplementationFactory rtl_vector_factory() {
+  return [](const hw::ArrayConfig& a) -> std::unique_ptr<hw::VectorImplementation> {
+    const VectorLimits built = RtlVectorUnit::limits();
+    const std::int64_t store = std::int64_t{1} << built.addr_bits;
+    if (a.vector_lanes != built.lanes || a.vector_store_bytes != store) {
+      throw std::invalid_argument("--rtl vector: the Verilated vector unit has " + std::to_string(built.lanes) + " lanes and a " +
+                                  std::to_string(store / 1024) + " KiB input store; this configuration " +
+                                  std::to_string(a.vector_lanes) + " lanes and " + std::to_string(a.vector_store_bytes) +
+                                  " bytes (use --vector-lanes " + std::to_string(built.lanes) + " --vector-store-kib " +
+                                  std::to_string(store / 1024) + ", or build it with CCSIM_COSIM_VECTOR_ADDR_BITS)");
+    }
+    return std::make_unique<RtlVectorImplementation>();
+  };
+}
+
+void check_rtl_vector_fits(const model::PackedNetwork& net, const model::Int8Tensor& input) {
+  std::vector<model::Int8Tensor> outs;
+  model::run_golden(net, input, &outs);
+  for (std::size_t i = 0; i < net.layers.size(); ++i) {
+    if (!runs_on_vector_unit(net.layers[i].kind)) continue;
+    (void)make_vector_passes(net.layers[i], model::operands_of(net, i, outs.data(), 0, input), RtlVectorUnit::limits());
+  }
 }
 
 }  // namespace ccsim::cosim

@@ -10,14 +10,17 @@
 #include <string>
 #include <vector>
 
+#include "hw/vector_implementation.hpp"
+#include "models/packed_network.hpp"
 #include "sim/vector_driver_types.hpp"
 
 namespace ccsim::cosim {
 
 class RtlVectorUnit {
  public:
-  // `on_cycle` runs once per clock cycle of the unit.
-  explicit RtlVectorUnit(std::function<void()> on_cycle);
+  // `on_cycle` runs once per clock cycle of the unit, told whether it computed in it (the cycles
+  // VectorPass::cycles counts) or was loaded, started or reset.
+  explicit RtlVectorUnit(std::function<void(bool computing)> on_cycle);
   ~RtlVectorUnit();
   RtlVectorUnit(const RtlVectorUnit&) = delete;
   RtlVectorUnit& operator=(const RtlVectorUnit&) = delete;
@@ -45,5 +48,15 @@ class RtlVectorUnit {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// `ccsim run --mode cycle|--tlm ... --rtl vector`: the Verilated vector unit as every core's vector
+// unit (hw/vector_implementation.hpp), clocked by the SystemC unit in the cycles it computes. The
+// factory throws std::invalid_argument when the configuration's lanes or input store are not the
+// built ones (naming the flags).
+hw::VectorImplementationFactory rtl_vector_factory();
+
+// Throws std::invalid_argument naming the layer and the parameter to raise when a layer of `net`
+// on the vector unit does not fit the built one (its passes for `input`, as golden values give them).
+void check_rtl_vector_fits(const model::PackedNetwork& net, const model::Int8Tensor& input);
 
 }  // namespace ccsim::cosim

@@ -33,16 +33,19 @@ void require_systemc() {
 }
 
 void use_rtl_array(hw::AcceleratorConfig& /*config*/) { missed_require("--rtl array"); }
+void use_rtl_vector(hw::AcceleratorConfig& /*config*/, const model::PackedNetwork& /*net*/, const model::Int8Tensor& /*input*/) {
+  missed_require("--rtl vector");
+}
 
 std::vector<hw::NetworkRun> run_cycle_mode(const model::PackedNetwork& /*net*/, const std::vector<model::Int8Tensor>& /*inputs*/,
                                            const hw::AcceleratorConfig& /*config*/, const hw::TraceOptions& /*trace*/,
-                                           RtlArrayCheck* /*rtl*/) {
+                                           RtlCheck* /*rtl*/) {
   missed_require("--mode cycle");
 }
 
 std::vector<hw::NetworkRun> run_tlm_mode(const TlmRunOptions& /*options*/, const model::PackedNetwork& /*net*/,
                                          const std::vector<model::Int8Tensor>& /*inputs*/, const hw::AcceleratorConfig& /*config*/,
-                                         nlohmann::json& /*tlm_report*/, RtlArrayCheck& /*rtl*/) {
+                                         nlohmann::json& /*tlm_report*/, RtlCheck& /*rtl*/) {
   missed_require("--tlm");
 }
 

@@ -10,6 +10,7 @@
 #include "hw/tlm/register_map.hpp"
 #include "hw/tlm/system.hpp"
 #include "sim/rtl_array.hpp"
+#include "sim/rtl_vector.hpp"
 
 // libsystemc refers to sc_main from its own main(); ccsim-systemc has its own main() and starts
 // the SystemC kernel only inside its commands, so this entry is never used.
@@ -21,13 +22,24 @@ extern "C" int sc_main(int /*argc*/, char** /*argv*/) {
 namespace ccsim::cli {
 namespace {
 
-void add_array_check(RtlArrayCheck& check, const hw::ArrayUnit::Stats& stats, const std::vector<hw::ArrayMismatch>& found,
+std::string layer_name(const model::PackedNetwork& net, int layer) {
+  return layer >= 0 ? net.layers[static_cast<std::size_t>(layer)].name : "";
+}
+
+void add_array_check(RtlCheck& check, const hw::ArrayUnit::Stats& stats, const std::vector<hw::ArrayMismatch>& found,
                      const model::PackedNetwork& net) {
-  check.cycles += stats.compared_cycles;
+  check.array_cycles += stats.compared_cycles;
   check.mismatches += stats.mismatches;
-  for (const auto& m : found) {
-    check.first.push_back(m.describe(m.layer >= 0 ? net.layers[static_cast<std::size_t>(m.layer)].name : ""));
-  }
+  for (const auto& m : found) check.first.push_back(m.describe(layer_name(net, m.layer)));
+}
+
+void add_vector_check(RtlCheck& check, const hw::VectorUnit::Stats& stats, const std::vector<hw::VectorMismatch>& found,
+                      const model::PackedNetwork& net) {
+  check.vector_layers += stats.compared_layers;
+  check.vector_cycles += stats.compared_cycles;
+  check.vector_values += stats.compared_values;
+  check.mismatches += stats.mismatches;
+  for (const auto& m : found) check.first.push_back("vector unit: " + m.describe(layer_name(net, m.layer)));
 }
 
 }  // namespace
@@ -41,20 +53,27 @@ void use_rtl_array(hw::AcceleratorConfig& config) {
   config.array_implementation(config.resolved_array());  // an unbuilt size is refused before simulating
 }
 
+void use_rtl_vector(hw::AcceleratorConfig& config, const model::PackedNetwork& net, const model::Int8Tensor& input) {
+  config.vector_implementation = cosim::rtl_vector_factory();
+  config.vector_implementation(config.resolved_array());  // other lanes or store: refused before simulating
+  cosim::check_rtl_vector_fits(net, input);
+}
+
 std::vector<hw::NetworkRun> run_cycle_mode(const model::PackedNetwork& net, const std::vector<model::Int8Tensor>& inputs,
                                            const hw::AcceleratorConfig& config, const hw::TraceOptions& trace,
-                                           RtlArrayCheck* rtl) {
+                                           RtlCheck* rtl) {
   return hw::run_cycle_accurate(net, inputs, config, 1.0, trace, [&](hw::Accelerator& acc) {
     if (!rtl) return;
     for (std::size_t s = 0; s < acc.cores(); ++s) {
       add_array_check(*rtl, acc.core(s).array().stats(), acc.core(s).array().mismatches(), net);
+      add_vector_check(*rtl, acc.core(s).vector_unit().stats(), acc.core(s).vector_unit().mismatches(), net);
     }
   });
 }
 
 std::vector<hw::NetworkRun> run_tlm_mode(const TlmRunOptions& a, const model::PackedNetwork& net,
                                          const std::vector<model::Int8Tensor>& inputs, const hw::AcceleratorConfig& config,
-                                         nlohmann::json& tlm_report, RtlArrayCheck& rtl) {
+                                         nlohmann::json& tlm_report, RtlCheck& rtl) {
   hw::AcceleratorTlmConfig cfg;
   cfg.accelerator = config;
   cfg.dma.path = a.memory_path == "at" ? hw::MemoryPath::ApproximatelyTimed : hw::MemoryPath::LooselyTimed;
@@ -71,6 +90,7 @@ std::vector<hw::NetworkRun> run_tlm_mode(const TlmRunOptions& a, const model::Pa
   }
   const auto result = hw::run_tlm_system(net, inputs, cfg, mem, traffic);
   add_array_check(rtl, result.array, result.array_mismatches, net);
+  add_vector_check(rtl, result.vector, result.vector_mismatches, net);
   if (rtl.mismatches > 0) return {};
   const std::vector<hw::NetworkRun> fast = hw::run_fast(net, inputs, config);
   std::vector<hw::NetworkRun> runs;

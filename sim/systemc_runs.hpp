@@ -24,20 +24,27 @@ namespace ccsim::cli {
 
 // remember_command_line() and require_systemc() are declared in sim/exec_beside.hpp.
 
-// What the RTL swapped into the SystemC accelerator was compared on (--rtl array).
-struct RtlArrayCheck {
-  std::int64_t cycles = 0;
+// What the RTL swapped into the SystemC accelerator was compared on (--rtl array, vector or both).
+struct RtlCheck {
+  std::int64_t array_cycles = 0;   // array cycles whose every cell register was compared
+  std::int64_t vector_layers = 0;  // layers the RTL vector unit ran, their compute cycles, their values
+  std::int64_t vector_cycles = 0;
+  std::int64_t vector_values = 0;
   std::int64_t mismatches = 0;
-  std::vector<std::string> first;  // described: cycle, layer, tile, cell, signal, expected, actual
+  std::vector<std::string> first;  // described: cycle, layer, tile or value, signal, expected, actual
 };
 
 // --rtl array: every core's array cells become the Verilated RTL's (an unbuilt size is refused here).
 void use_rtl_array(hw::AcceleratorConfig& config);
+// --rtl vector: every core's vector unit runs the Verilated RTL vector unit; refused here when the
+// configuration's lanes or store are not the built ones, or a layer of `net` does not fit it (its
+// passes for `input`).
+void use_rtl_vector(hw::AcceleratorConfig& config, const model::PackedNetwork& net, const model::Int8Tensor& input);
 
-// --mode cycle: hw::run_cycle_accurate; `rtl` (optional) collects every core's RTL array comparison.
+// --mode cycle: hw::run_cycle_accurate; `rtl` (optional) collects every core's RTL comparisons.
 std::vector<hw::NetworkRun> run_cycle_mode(const model::PackedNetwork& net, const std::vector<model::Int8Tensor>& inputs,
                                            const hw::AcceleratorConfig& config, const hw::TraceOptions& trace = {},
-                                           RtlArrayCheck* rtl = nullptr);
+                                           RtlCheck* rtl = nullptr);
 
 struct TlmRunOptions {
   std::string memory_path = "lt";  // lt or at
@@ -52,6 +59,6 @@ struct TlmRunOptions {
 // memory estimate against the TLM cycles. Returns no runs when the RTL array disagreed.
 std::vector<hw::NetworkRun> run_tlm_mode(const TlmRunOptions& options, const model::PackedNetwork& net,
                                          const std::vector<model::Int8Tensor>& inputs, const hw::AcceleratorConfig& config,
-                                         nlohmann::json& tlm_report, RtlArrayCheck& rtl);
+                                         nlohmann::json& tlm_report, RtlCheck& rtl);
 
 }  // namespace ccsim::cli

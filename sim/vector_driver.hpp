@@ -2,7 +2,9 @@
 // C++ model: writes each pass's input store, operand table and shift table, starts it, collects
 // the output stream lane by lane and checks that the pass takes the cycles of its formula
 // (VectorPass::cycles) and that every output value is written once. `on_cycle` runs once per
-// clock cycle (the co-simulation bench advances its own clock with it); `on_edge`, when set,
+// clock cycle (the co-simulation bench advances its own clock with it), told whether the unit
+// computed in it (start_i to done_o of a pass: the cycles its formula counts) or was loaded,
+// started or reset; `on_edge`, when set,
 // after the model has evaluated each clock edge (true: rising) of clock cycle `cycle` of the
 // layer run (0 = the first of run(), as VectorLayerRun::write_cycle), e.g. to dump a waveform.
 #pragma once
@@ -28,7 +30,7 @@ std::uint32_t port_byte(const T& field, int i) {
 template <typename V>
 class VectorUnitDriver {
  public:
-  VectorUnitDriver(V& unit, const VectorLimits& limits, std::function<void()> on_cycle = {},
+  VectorUnitDriver(V& unit, const VectorLimits& limits, std::function<void(bool computing)> on_cycle = {},
                    std::function<void(bool rising, std::int64_t cycle)> on_edge = {})
       : v_(unit), limits_(limits), on_cycle_(std::move(on_cycle)), on_edge_(std::move(on_edge)) {}
 
@@ -63,7 +65,7 @@ class VectorUnitDriver {
  private:
   static constexpr int kWriteBytes = 8;  // WrBytes
 
-  void tick() {
+  void tick(bool computing = false) {
     v_.clk_i = 1;
     v_.eval();
     if (on_edge_) on_edge_(true, layer_cycle_);
@@ -71,7 +73,7 @@ class VectorUnitDriver {
     v_.eval();
     if (on_edge_) on_edge_(false, layer_cycle_);
     ++layer_cycle_;
-    if (on_cycle_) on_cycle_();
+    if (on_cycle_) on_cycle_(computing);
   }
 
   void idle_inputs() {
@@ -145,7 +147,7 @@ class VectorUnitDriver {
     std::int64_t cycles = 0;
     // Bounded: a unit that never finishes fails at twice its formula.
     while (cycles < 2 * expected + 8) {
-      tick();
+      tick(true);
       ++cycles;
       collect(p, pass_values, r);
       if (v_.done_o) break;
@@ -182,7 +184,7 @@ class VectorUnitDriver {
 
   V& v_;
   VectorLimits limits_;
-  std::function<void()> on_cycle_;
+  std::function<void(bool computing)> on_cycle_;
   std::function<void(bool, std::int64_t)> on_edge_;
   std::int64_t layer_cycle_ = 0;  // the clock cycle tick() runs next (0 = the first of run())
 };

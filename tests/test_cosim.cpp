@@ -18,7 +18,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "hw/accelerator.hpp"
 #include "hw/memory_system.hpp"
+#include "hw/timing.hpp"
+#include "hw/units/core.hpp"
 #include "models/atomic_file.hpp"
 #include "models/packed_file.hpp"
 #include "sim/rtl_vector.hpp"
@@ -406,14 +409,172 @@ TEST_P(CosimArray, RtlArrayInsideTheSystemCAccelerator) {
     const auto j = nlohmann::json::parse(read_file(path("rtl.json")));
     EXPECT_EQ(j["rtl"]["unit"], "array");
     EXPECT_EQ(j["rtl"]["mismatches"].get<long>(), 0);
+    EXPECT_FALSE(j["rtl"].contains("vector"));
     // Every compute cycle of every tile: the array's busy cycles, from the counters.
     long compute = 0;
     for (const auto& l : j["layers"]) {
       if (l["op"] == "matmul") compute += l["cycles"].get<long>() - l["stall_cycles"].get<long>();
     }
-    EXPECT_EQ(j["rtl"]["cycles_compared"].get<long>(), compute) << mode;
+    EXPECT_EQ(j["rtl"]["array"]["cycles_compared"].get<long>(), compute) << mode;
     if (mode == "--mode cycle") {
       EXPECT_EQ(j["cycles_per_inference"], nlohmann::json::parse(read_file(path("plain.json")))["cycles_per_inference"]);
+    }
+  }
+}
+
+// The design swap for the vector unit: the Verilated vector unit runs every layer that moves
+// data inside the SystemC accelerator (clocked by the SystemC unit in the cycles it computes;
+// with --tlm behind the host, CSRs and memory), its values and cycles compared with the SystemC
+// unit's, its output what the next layers read. The vector zoo (pooling with padding, a
+// standalone shift, ceil-mode pools, a clamp, a global average over two lane groups) and a
+// PyTorch ResNet export (residual adds, a concatenation, pads).
+TEST_F(Cosim, RtlVectorUnitInsideTheSystemCAccelerator) {
+  const std::string script = std::string(CCSIM_SOURCE_DIR) + "/tests/models/make_wide_cnn.py";
+  ASSERT_EQ(std::system(("/usr/bin/python3 " + script + " " + path("zoo.onnx") + " --vector-zoo " + path("x.pb") + " " +
+                         path("calib.pb")).c_str()),
+            0);
+  auto pack = test::run_ccsim("pack " + path("zoo.onnx") + " --alpha 1 --calib-input " + path("calib.pb") + " -o " + path("zoo.ccpack"));
+  ASSERT_EQ(pack.status, 0) << pack.output;
+  pack = test::run_ccsim("pack " + std::string(CCSIM_SOURCE_DIR) + "/tests/models/fmnist-resnet.onnx --alpha 1 --calib-dataset " + kData +
+                         " --calib-count 16 -o " + path("resnet.ccpack"));
+  ASSERT_EQ(pack.status, 0) << pack.output;
+  for (const auto& [net, input] : {std::pair<std::string, std::string>{"zoo", "--input " + path("x.pb")},
+                                   {"resnet", "--dataset " + kData + " --count 2"}}) {
+    const std::string run = "run " + path(net + ".ccpack") + " " + input + " ";
+    const auto plain = test::run_ccsim(run + "--mode cycle --report " + path("plain.json"));
+    ASSERT_EQ(plain.status, 0) << plain.output;
+    const auto p = nlohmann::json::parse(read_file(path("plain.json")));
+    // What the vector unit computes per inference: the layers that move data besides the Matmuls,
+    // in the cycles of its formula (a layer's cycles in the report include its DRAM traffic).
+    const model::PackedNetwork packed = model::load_packed(path(net + ".ccpack"));
+    long layers = 0, cycles = 0, values = 0;
+    std::set<std::string> kinds;
+    for (std::size_t i = 0; i < packed.layers.size(); ++i) {
+      const auto& l = p["layers"][i];
+      ASSERT_EQ(l["name"], packed.layers[i].name);
+      if (l["op"] == "matmul" || l["activations_written"].get<long>() == 0) continue;
+      ++layers;
+      cycles += static_cast<long>(hw::vector_unit_stats(hw::ArrayConfig{}, packed, i, false).cycles);
+      values += l["activations_written"].get<long>();
+      kinds.insert(l["op"].get<std::string>());
+    }
+    const long samples = net == "zoo" ? 1 : 2;
+    if (net == "zoo") {
+      EXPECT_EQ(layers, 6);
+      EXPECT_EQ(cycles, 169 * 9 + 169 + 49 * 4 + 49 + 16 * 4 + 2 * 16);  // as the cosim test of the zoo
+    } else {
+      EXPECT_TRUE(kinds.count("add") && kinds.count("concat")) << p["layers"].dump();
+    }
+    for (const std::string mode : {"--mode cycle --rtl vector", "--tlm lt --rtl vector", "--tlm at --rtl array,vector",
+                                   "--mode cycle --schedule pipelined --rtl vector"}) {
+      const auto r = test::run_ccsim(run + mode + " --report " + path("rtl.json"));
+      ASSERT_EQ(r.status, 0) << net << " " << mode << "\n" << r.output;
+      EXPECT_NE(r.output.find("RTL vector unit (rtl/ccsim_vector_unit.sv, Verilated) in place of every core's vector unit: " +
+                              std::to_string(layers * samples) + " layer(s), " + std::to_string(cycles * samples) +
+                              " compute cycles, " + std::to_string(values * samples) + " values compared"),
+                std::string::npos)
+          << net << " " << mode << "\n" << r.output;
+      const auto j = nlohmann::json::parse(read_file(path("rtl.json")));
+      EXPECT_EQ(j["rtl"]["mismatches"].get<long>(), 0);
+      EXPECT_EQ(j["rtl"]["vector"]["layers_compared"].get<long>(), layers * samples) << net << " " << mode;
+      EXPECT_EQ(j["rtl"]["vector"]["cycles_compared"].get<long>(), cycles * samples) << net << " " << mode;
+      EXPECT_EQ(j["rtl"]["vector"]["values_compared"].get<long>(), values * samples) << net << " " << mode;
+      EXPECT_EQ(j["rtl"].contains("array"), mode.find("array") != std::string::npos);
+      // The RTL computes in the SystemC unit's cycles: the system's timing is the model's.
+      EXPECT_EQ(j["cycles_per_inference"], p["cycles_per_inference"]) << net << " " << mode;
+    }
+  }
+}
+
+// Passes every layer through the Verilated vector unit, then corrupts what the second one reports:
+// one output value, or one compute cycle more.
+class CorruptedVectorUnit : public hw::VectorImplementation {
+ public:
+  enum class Fault { Value, Cycle };
+  CorruptedVectorUnit(std::unique_ptr<hw::VectorImplementation> rtl, Fault fault) : rtl_(std::move(rtl)), fault_(fault) {}
+  std::string name() const override { return "corrupted RTL vector unit"; }
+  hw::VectorImplementationRun run(const model::PackedLayer& layer, const std::vector<const model::Int8Tensor*>& operands,
+                                  std::size_t output_size, const std::function<void()>& compute_clock) override {
+    hw::VectorImplementationRun r = rtl_->run(layer, operands, output_size, compute_clock);
+    if (++layers_ == 2) {
+      if (fault_ == Fault::Value) {
+        r.output[output_size / 2] ^= 1;
+      } else {
+        compute_clock();
+        ++r.compute_cycles;
+      }
+    }
+    return r;
+  }
+
+ private:
+  std::unique_ptr<hw::VectorImplementation> rtl_;
+  Fault fault_;
+  int layers_ = 0;
+};
+
+TEST_F(Cosim, AWrongValueOrCycleOfTheSwappedVectorUnitIsNamed) {
+  const std::string script = std::string(CCSIM_SOURCE_DIR) + "/tests/models/make_wide_cnn.py";
+  ASSERT_EQ(std::system(("/usr/bin/python3 " + script + " " + path("zoo.onnx") + " --vector-zoo " + path("x.pb") + " " +
+                         path("calib.pb")).c_str()),
+            0);
+  const auto pack =
+      test::run_ccsim("pack " + path("zoo.onnx") + " --alpha 1 --calib-input " + path("calib.pb") + " -o " + path("zoo.ccpack"));
+  ASSERT_EQ(pack.status, 0) << pack.output;
+  const model::PackedNetwork net = model::load_packed(path("zoo.ccpack"));
+  model::Int8Tensor input{net.input, std::vector<std::int8_t>(static_cast<std::size_t>(net.input.size()))};
+  std::mt19937 rng(23);
+  for (auto& v : input.data) v = static_cast<std::int8_t>(static_cast<int>(rng() % 256) - 128);
+  // The second layer the vector unit runs, and its formula's cycles.
+  std::size_t second = 0;
+  for (std::size_t i = 0, seen = 0; i < net.layers.size() && seen < 2; ++i) {
+    if (!cosim::runs_on_vector_unit(net.layers[i].kind)) continue;
+    second = i;
+    ++seen;
+  }
+  const hw::ArrayConfig array;  // 8 lanes, 64 KiB: the built vector unit
+  const std::int64_t formula = hw::vector_unit_stats(array, net, second, false).cycles;
+  const std::vector<model::Int8Tensor> inputs{input};
+  const std::int64_t plain_cycles = hw::run_cycle_accurate(net, inputs, hw::AcceleratorConfig(array)).front().end_cycle;
+  for (const auto fault : {CorruptedVectorUnit::Fault::Value, CorruptedVectorUnit::Fault::Cycle}) {
+    hw::AcceleratorConfig config(array);
+    config.vector_implementation = [fault](const hw::ArrayConfig& a) -> std::unique_ptr<hw::VectorImplementation> {
+      return std::make_unique<CorruptedVectorUnit>(cosim::rtl_vector_factory()(a), fault);
+    };
+    hw::VectorUnit::Stats stats;
+    std::vector<hw::VectorMismatch> found;
+    const auto runs = hw::run_cycle_accurate(net, inputs, config, 1.0, {}, [&](hw::Accelerator& acc) {
+      stats = acc.core(0).vector_unit().stats();
+      found = acc.core(0).vector_unit().mismatches();
+    });
+    EXPECT_EQ(stats.compared_layers, 6);
+    ASSERT_EQ(stats.mismatches, 1);  // the later layers read the corrupted value in both models alike
+    ASSERT_EQ(found.size(), 1u);
+    const hw::VectorMismatch& m = found.front();
+    EXPECT_EQ(m.layer, static_cast<int>(second));
+    const std::string text = m.describe(net.layers[second].name);
+    EXPECT_NE(text.find("layer " + std::to_string(second) + " '" + net.layers[second].name + "'"), std::string::npos) << text;
+    if (fault == CorruptedVectorUnit::Fault::Value) {
+      const model::Shape out = net.layers[second].out;
+      const std::int64_t middle = out.size() / 2, plane = static_cast<std::int64_t>(out.h) * out.w;
+      EXPECT_EQ(m.signal, "output value");
+      EXPECT_EQ(m.actual, m.expected ^ 1);
+      EXPECT_EQ(m.channel, middle / plane);
+      EXPECT_EQ(m.pixel, middle % plane);
+      EXPECT_GE(m.layer_cycle, 0);
+      EXPECT_LT(m.layer_cycle, formula);
+      EXPECT_NE(text.find("(vector unit cycle " + std::to_string(m.layer_cycle) + " of the layer), channel " +
+                          std::to_string(m.channel) + ", pixel " + std::to_string(m.pixel) + ": output value expected " +
+                          std::to_string(m.expected) + ", actual " + std::to_string(m.actual)),
+                std::string::npos)
+          << text;
+      EXPECT_EQ(runs.front().end_cycle, plain_cycles);
+    } else {
+      EXPECT_NE(text.find(": cycles (corrupted RTL vector unit against the unit's formula) expected " + std::to_string(formula) +
+                          ", actual " + std::to_string(formula + 1)),
+                std::string::npos)
+          << text;
+      EXPECT_EQ(runs.front().end_cycle, plain_cycles + 1);  // the system waited for the implementation
     }
   }
 }
@@ -739,6 +900,10 @@ TEST_F(Cosim, BadOptionsFailCleanly) {
   fails(base(1) + " --design systemc --mem-busy 2", "--mem-latency and --mem-busy time the RTL tile's memory port");
   fails("run " + kNet + " --rtl array --mode fast --dataset " + kData, "--rtl array needs --mode cycle or --tlm");
   fails("run " + kNet + " --rtl array --array 3x7 --dataset " + kData, "no Verilated array for 3x7; this build has");
+  fails("run " + kNet + " --rtl vector --mode fast --dataset " + kData, "--rtl vector needs --mode cycle or --tlm");
+  fails("run " + kNet + " --rtl array,vector --tlm lt --vector-lanes 4 --dataset " + kData,
+        "--rtl vector: the Verilated vector unit has 8 lanes and a 64 KiB input store; this configuration 4 lanes");
+  fails("run " + kNet + " --rtl vector --mode cycle --vector-store-kib 32 --dataset " + kData, "use --vector-lanes 8 --vector-store-kib 64");
   fails(base(1) + " --trace " + path("w.txt"), "must end in .fst or .vcd");
   fails(base(1) + " --design rtl --inject skew", "--inject puts the fault into the SystemC model");
   fails(base(1) + " --trace-window 5:1 --trace " + path("w.fst"), "--trace-window '5:1'");

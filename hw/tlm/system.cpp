@@ -55,6 +55,8 @@ TlmSystemResult run_tlm_system(const model::PackedNetwork& net, const std::vecto
   r.dma = acc.core().dma().stats();
   r.array = acc.core().array().stats();
   r.array_mismatches = acc.core().array().mismatches();
+  r.vector = acc.core().vector_unit().stats();
+  r.vector_mismatches = acc.core().vector_unit().mismatches();
   r.interconnect = bus.stats();
   r.traffic_bytes = generator ? generator->bytes() : 0;
   r.end_time = sc_core::sc_time_stamp();

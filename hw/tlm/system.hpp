@@ -25,6 +25,8 @@ struct TlmSystemResult {
   DmaEngine::Stats dma;
   ArrayUnit::Stats array;                     // incl. cycles compared with a swapped-in implementation
   std::vector<ArrayMismatch> array_mismatches;  // the first ones
+  VectorUnit::Stats vector;                       // incl. layers compared with a swapped-in implementation
+  std::vector<VectorMismatch> vector_mismatches;  // the first ones
   Interconnect::Stats interconnect;
   std::int64_t traffic_bytes = 0;  // moved by the traffic generator
   std::vector<std::string> protocol_violations;  // what the checkers on every hop saw

@@ -66,6 +66,7 @@ struct VectorOp {
   int output_slot = 0;
   std::int64_t cycles = 0;  // hw/README.md, "Timing of a layer"
   std::vector<int> operand_slots;  // Add / Concat: every operand's slot, in order (input_slot first)
+  int layer_index = -1;            // the layer's index in its network (for reports)
 };
 
 class VectorIf : public virtual ActivityIf {

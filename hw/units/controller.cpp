@@ -35,7 +35,8 @@ std::vector<LayerDescriptor> layer_program(const ArrayConfig& array, const model
       d.input_slot = slot_of(model::input_indices(net.layers, i - 1)[0]);  // the shift's input: the feeder applies the shift
     }
     if (l.kind != model::OpKind::Matmul) {
-      d.vector = {&l, memory.moves_data(i), d.input_slot, d.output_slot, vector_unit_stats(array, net, i, !memory.moves_data(i)).cycles, {}};
+      d.vector = {&l, memory.moves_data(i), d.input_slot, d.output_slot, vector_unit_stats(array, net, i, !memory.moves_data(i)).cycles, {},
+                  static_cast<int>(i)};
       if (l.kind == model::OpKind::Add || l.kind == model::OpKind::Concat) {
         for (const int p : operands) d.vector.operand_slots.push_back(slot_of(p));
       }
