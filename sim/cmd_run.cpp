@@ -354,7 +354,7 @@ void add_run_command(CLI::App& app) {
                   "run units' Verilated RTL inside the SystemC accelerator, compared with the SystemC model (array: the "
                   "systolic array's cells, every register every cycle; vector: the vector unit, every layer's values "
                   "and cycles; array,vector: both; --mode cycle or --tlm)")
-      ->check(CLI::IsMember({"none", "array", "vector", "array,vector"}))->capture_default_str();
+      ->check(CLI::IsMember({"none", "array", "vector", "array,vector", "vector,array"}))->capture_default_str();
   cmd->add_flag("--dmi", a->dmi, "--tlm lt: use DMI (exact to a cycle per DMA phase only when a byte takes a whole number of ps)");
   cmd->callback([a, cmd] {
     a->scheme_flags_given = cmd->count("--scheme") + cmd->count("--density") + cmd->count("--alpha") + cmd->count("--gamma") > 0;

@@ -156,7 +156,8 @@ CosimResult run_cosim(const model::PackedNetwork& net, const std::vector<model::
     const std::filesystem::path dir = std::filesystem::path(file).parent_path();
     std::error_code error;
     if (!file.empty() && !dir.empty() && !std::filesystem::is_directory(dir, error)) {
-      throw std::invalid_argument(flag + " '" + file + "': directory '" + dir.string() + "' does not exist");
+      throw std::invalid_argument(flag + " '" + file + "': directory '" + dir.string() + "' " +
+                                  (error ? error.message() : "does not exist"));
     }
   }
   const std::string base = options.trace_path.empty() ? "" : options.trace_path.substr(0, options.trace_path.size() - 4);

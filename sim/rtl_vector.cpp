@@ -5,7 +5,6 @@
 #include <verilated_fst_c.h>
 
 #include "Vvector_unit.h"  // generated (CMakeLists.txt): the Verilated vector unit
-#include "models/golden.hpp"
 #include "sim/vector_driver.hpp"
 #include "sim/vector_program.hpp"
 
@@ -114,6 +113,7 @@ class RtlVectorImplementation final : public hw::VectorImplementation {
     if (r.error) {
       out.error = hw::VectorImplementationRun::Error{r.error->signal, r.error->expected, r.error->actual, r.error->value,
                                                      compute_cycle(r.error->cycle)};
+      unit_.reset();  // it may have stopped mid-pass: the next layer starts from a clean unit
     }
     return out;
   }
@@ -143,24 +143,21 @@ hw::VectorImplementationFactory rtl_vector_factory() {
   return [](const hw::ArrayConfig& a) -> std::unique_ptr<hw::VectorImplementation> {
     const VectorLimits built = RtlVectorUnit::limits();
     const std::int64_t store = std::int64_t{1} << built.addr_bits;
-    if (a.vector_lanes != built.lanes || a.vector_store_bytes != store) {
-      throw std::invalid_argument("--rtl vector: the Verilated vector unit has " + std::to_string(built.lanes) + " lanes and a " +
-                                  std::to_string(store / 1024) + " KiB input store; this configuration " +
-                                  std::to_string(a.vector_lanes) + " lanes and " + std::to_string(a.vector_store_bytes) +
-                                  " bytes (use --vector-lanes " + std::to_string(built.lanes) + " --vector-store-kib " +
-                                  std::to_string(store / 1024) + ", or build it with CCSIM_COSIM_VECTOR_ADDR_BITS)");
+    const auto kib = [](std::int64_t bytes) {
+      return bytes % 1024 == 0 ? std::to_string(bytes / 1024) + " KiB" : std::to_string(bytes) + " bytes";
+    };
+    if (a.vector_lanes != built.lanes) {
+      throw std::invalid_argument("--rtl vector: the Verilated vector unit has " + std::to_string(built.lanes) +
+                                  " lanes; this configuration " + std::to_string(a.vector_lanes) + " (use --vector-lanes " +
+                                  std::to_string(built.lanes) + ")");
+    }
+    if (a.vector_store_bytes != store) {
+      throw std::invalid_argument("--rtl vector: the Verilated vector unit has a " + kib(store) + " input store; this configuration " +
+                                  kib(a.vector_store_bytes) + " (use --vector-store-kib " + std::to_string(store / 1024) +
+                                  ", or build the unit with CMake's CCSIM_COSIM_VECTOR_ADDR_BITS)");
     }
     return std::make_unique<RtlVectorImplementation>();
   };
-}
-
-void check_rtl_vector_fits(const model::PackedNetwork& net, const model::Int8Tensor& input) {
-  std::vector<model::Int8Tensor> outs;
-  model::run_golden(net, input, &outs);
-  for (std::size_t i = 0; i < net.layers.size(); ++i) {
-    if (!runs_on_vector_unit(net.layers[i].kind)) continue;
-    (void)make_vector_passes(net.layers[i], model::operands_of(net, i, outs.data(), 0, input), RtlVectorUnit::limits());
-  }
 }
 
 }  // namespace ccsim::cosim

@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "hw/vector_implementation.hpp"
-#include "models/packed_network.hpp"
 #include "sim/vector_driver_types.hpp"
 
 namespace ccsim::cosim {
@@ -54,9 +53,5 @@ class RtlVectorUnit {
 // factory throws std::invalid_argument when the configuration's lanes or input store are not the
 // built ones (naming the flags).
 hw::VectorImplementationFactory rtl_vector_factory();
-
-// Throws std::invalid_argument naming the layer and the parameter to raise when a layer of `net`
-// on the vector unit does not fit the built one (its passes for `input`, as golden values give them).
-void check_rtl_vector_fits(const model::PackedNetwork& net, const model::Int8Tensor& input);
 
 }  // namespace ccsim::cosim

@@ -1,8 +1,8 @@
 #include "sim/sweep.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -180,12 +180,15 @@ std::uint64_t point_key(const std::string& id) {
   return std::stoull(id, nullptr, 16);
 }
 
-// "%.10g" is what an ostream at precision 10 writes (libstdc++'s num_put formats with it), so
-// IDs hashed from these texts stay what they were; without the stream it is ~10x cheaper.
+// What an ostream at precision 10 writes: "%.10g" in the "C" locale (libstdc++'s num_put formats
+// so, then applies the stream's locale, the classic one), so IDs hashed from these texts stay what
+// they were. std::to_chars is that format whatever the process's locale (snprintf would write
+// "0,25" after a setlocale to de_DE, e.g. from Python), and ~10x cheaper than a stream.
 std::string format_number(double v) {
   char text[32];
-  const int n = std::snprintf(text, sizeof text, "%.10g", v);
-  return std::string(text, static_cast<std::size_t>(n));
+  const auto [end, error] = std::to_chars(text, text + sizeof text, v, std::chars_format::general, 10);
+  if (error != std::errc()) throw std::logic_error("format_number: 32 characters do not hold a double");
+  return std::string(text, end);
 }
 
 // The accelerator a point describes, with multiplexers for `alpha_max` channels. Validated.

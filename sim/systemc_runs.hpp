@@ -56,7 +56,7 @@ struct TlmRunOptions {
 // --tlm: the TLM system (host, interconnect, memory, and the cycle-accurate accelerator units whose
 // DMA engine moves every DRAM byte through the memory model). Checks what the host read back;
 // `tlm_report` gets, per layer of the first and the last inference, the fast mode's analytical
-// memory estimate against the TLM cycles. Returns no runs when the RTL array disagreed.
+// memory estimate against the TLM cycles. Returns no runs when a swapped-in RTL unit disagreed.
 std::vector<hw::NetworkRun> run_tlm_mode(const TlmRunOptions& options, const model::PackedNetwork& net,
                                          const std::vector<model::Int8Tensor>& inputs, const hw::AcceleratorConfig& config,
                                          nlohmann::json& tlm_report, RtlCheck& rtl);

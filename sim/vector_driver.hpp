@@ -151,7 +151,10 @@ class VectorUnitDriver {
       ++cycles;
       collect(p, pass_values, r);
       if (v_.done_o) break;
-      if (r.error) return;
+      if (r.error) {
+        r.compute_cycles += cycles;
+        return;
+      }
     }
     r.compute_cycles += cycles;
     if (!v_.done_o) {

@@ -452,7 +452,7 @@ TEST_F(Cosim, RtlVectorUnitInsideTheSystemCAccelerator) {
     for (std::size_t i = 0; i < packed.layers.size(); ++i) {
       const auto& l = p["layers"][i];
       ASSERT_EQ(l["name"], packed.layers[i].name);
-      if (l["op"] == "matmul" || l["activations_written"].get<long>() == 0) continue;
+      if (l["op"] == "matmul" || l["op"] == "flatten" || l["activations_written"].get<long>() == 0) continue;
       ++layers;
       cycles += static_cast<long>(hw::vector_unit_stats(hw::ArrayConfig{}, packed, i, false).cycles);
       values += l["activations_written"].get<long>();
@@ -484,6 +484,40 @@ TEST_F(Cosim, RtlVectorUnitInsideTheSystemCAccelerator) {
       EXPECT_EQ(j["cycles_per_inference"], p["cycles_per_inference"]) << net << " " << mode;
     }
   }
+}
+
+// Only the layers the swapped unit runs must fit it: a shift fused into the next convolution (the
+// feeder's addressing) may read more than the RTL unit's 64 KiB store; a global average that does
+// not fit is refused before simulating, naming the layer.
+TEST_F(Cosim, OnlyTheLayersTheSwappedVectorUnitRunsMustFitIt) {
+  std::mt19937 rng(29);
+  model::Network net;
+  net.name = "wide-shift";
+  net.input = {1, 260, 260};  // a channel of 67,600 bytes
+  net.layers.push_back(test::conv("c1", 1, 2, 3, 1, 1, rng));
+  net.layers.push_back(test::simple("r1", model::LayerKind::ReLU));
+  net.layers.push_back(test::shift("s1", 2, rng));  // fused into pw
+  net.layers.push_back(test::conv("pw", 2, 4, 1, 2, 0, rng));
+  net.layers.push_back(test::simple("gap", model::LayerKind::GlobalAvgPool));  // 130 x 130: 16,900 bytes per channel
+  net.layers.push_back(test::simple("fl", model::LayerKind::Flatten));
+  net.layers.push_back(test::linear("fc", 4, 10, rng, 0.3f));
+  model::save_network_json(net, path("net.json"));
+  model::save_tensor_pb(test::random_batch(net.input, 2, 5), path("calib.pb"));
+  model::save_tensor_pb(test::random_batch(net.input, 1, 6), path("x.pb"));
+  const auto pack = test::run_ccsim("pack " + path("net.json") + " --calib-input " + path("calib.pb") + " -o " + path("net.ccpack"));
+  ASSERT_EQ(pack.status, 0) << pack.output;
+  const auto r = test::run_ccsim("run " + path("net.ccpack") + " --mode cycle --rtl vector --input " + path("x.pb"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("in place of every core's vector unit: 1 layer(s), 33800 compute cycles"), std::string::npos) << r.output;
+  // Without the stride the global average reads 260 x 260 bytes per channel: refused (the SystemC
+  // model, whose store is the same, refuses it too).
+  net.layers[3] = test::conv("pw", 2, 4, 1, 1, 0, rng);
+  model::save_network_json(net, path("net2.json"));
+  const auto pack2 = test::run_ccsim("pack " + path("net2.json") + " --calib-input " + path("calib.pb") + " -o " + path("net2.ccpack"));
+  ASSERT_EQ(pack2.status, 0) << pack2.output;
+  const auto refused = test::run_ccsim("run " + path("net2.ccpack") + " --mode cycle --rtl vector --input " + path("x.pb"));
+  EXPECT_NE(refused.status, 0);
+  EXPECT_NE(refused.output.find("layer 'gap' (global_avgpool)"), std::string::npos) << refused.output;
 }
 
 // Passes every layer through the Verilated vector unit, then corrupts what the second one reports:
@@ -535,7 +569,12 @@ TEST_F(Cosim, AWrongValueOrCycleOfTheSwappedVectorUnitIsNamed) {
   const hw::ArrayConfig array;  // 8 lanes, 64 KiB: the built vector unit
   const std::int64_t formula = hw::vector_unit_stats(array, net, second, false).cycles;
   const std::vector<model::Int8Tensor> inputs{input};
-  const std::int64_t plain_cycles = hw::run_cycle_accurate(net, inputs, hw::AcceleratorConfig(array)).front().end_cycle;
+  const hw::NetworkRun plain = hw::run_cycle_accurate(net, inputs, hw::AcceleratorConfig(array)).front();
+  const std::int64_t plain_cycles = plain.end_cycle;
+  // The layers run one after another from cycle 0: the second vector layer starts at the sum of
+  // the cycles before it.
+  std::int64_t layer_start = 0;
+  for (std::size_t i = 0; i < second; ++i) layer_start += plain.layers[i].cycles;
   for (const auto fault : {CorruptedVectorUnit::Fault::Value, CorruptedVectorUnit::Fault::Cycle}) {
     hw::AcceleratorConfig config(array);
     config.vector_implementation = [fault](const hw::ArrayConfig& a) -> std::unique_ptr<hw::VectorImplementation> {
@@ -563,6 +602,7 @@ TEST_F(Cosim, AWrongValueOrCycleOfTheSwappedVectorUnitIsNamed) {
       EXPECT_EQ(m.pixel, middle % plane);
       EXPECT_GE(m.layer_cycle, 0);
       EXPECT_LT(m.layer_cycle, formula);
+      EXPECT_EQ(m.cycle, layer_start + m.layer_cycle + 1);  // the rising edge that ended that compute cycle
       EXPECT_NE(text.find("(vector unit cycle " + std::to_string(m.layer_cycle) + " of the layer), channel " +
                           std::to_string(m.channel) + ", pixel " + std::to_string(m.pixel) + ": output value expected " +
                           std::to_string(m.expected) + ", actual " + std::to_string(m.actual)),
@@ -574,6 +614,7 @@ TEST_F(Cosim, AWrongValueOrCycleOfTheSwappedVectorUnitIsNamed) {
                           ", actual " + std::to_string(formula + 1)),
                 std::string::npos)
           << text;
+      EXPECT_EQ(m.cycle, layer_start + formula + 1);  // when the layer ended, one cycle late
       EXPECT_EQ(runs.front().end_cycle, plain_cycles + 1);  // the system waited for the implementation
     }
   }
@@ -902,8 +943,9 @@ TEST_F(Cosim, BadOptionsFailCleanly) {
   fails("run " + kNet + " --rtl array --array 3x7 --dataset " + kData, "no Verilated array for 3x7; this build has");
   fails("run " + kNet + " --rtl vector --mode fast --dataset " + kData, "--rtl vector needs --mode cycle or --tlm");
   fails("run " + kNet + " --rtl array,vector --tlm lt --vector-lanes 4 --dataset " + kData,
-        "--rtl vector: the Verilated vector unit has 8 lanes and a 64 KiB input store; this configuration 4 lanes");
-  fails("run " + kNet + " --rtl vector --mode cycle --vector-store-kib 32 --dataset " + kData, "use --vector-lanes 8 --vector-store-kib 64");
+        "--rtl vector: the Verilated vector unit has 8 lanes; this configuration 4 (use --vector-lanes 8)");
+  fails("run " + kNet + " --rtl vector --mode cycle --vector-store-kib 32 --dataset " + kData,
+        "the Verilated vector unit has a 64 KiB input store; this configuration 32 KiB (use --vector-store-kib 64");
   fails(base(1) + " --trace " + path("w.txt"), "must end in .fst or .vcd");
   fails(base(1) + " --design rtl --inject skew", "--inject puts the fault into the SystemC model");
   fails(base(1) + " --trace-window 5:1 --trace " + path("w.fst"), "--trace-window '5:1'");

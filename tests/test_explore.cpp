@@ -4,6 +4,7 @@
 // points, --point reproduces a row, bad sweeps fail cleanly).
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <map>
 #include <regex>
 #include <random>
@@ -691,10 +692,13 @@ TEST_F(ExploreCli, PointIdsStayWhatEarlierVersionsWrote) {
   EXPECT_EQ(ids, (std::vector<std::string>{"fd613b03d5bf3c06", "5d4a553f95b8b405", "1fc0dc8182f74c83", "d683ce5dd9fb823c"}));
 }
 
-// The number texts in point descriptions (and results) are what an ostream at precision 10 writes.
+// The number texts in point descriptions (and results) are what an ostream at precision 10 writes
+// (in the "C" locale; std::to_chars writes that whatever the process's locale).
 TEST(SweepFile, NumbersAreWrittenAsAStreamAtPrecision10Would) {
   std::mt19937_64 rng(5);
-  std::vector<double> values = {0.0, -0.0, 1.0 / 3, 0.1 + 0.2, 1e-7, 1e21, 123456789012.0, 5e-324, -2.5, 1e6, 64.123456789012345};
+  std::vector<double> values = {0.0, -0.0, 1.0 / 3, 0.1 + 0.2, 1e-7, 1e21, 123456789012.0, 5e-324, -2.5, 1e6, 64.123456789012345,
+                                std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(),
+                                std::numeric_limits<double>::max(), std::numeric_limits<double>::lowest()};
   for (int i = 0; i < 2000; ++i) {
     std::uint64_t bits = rng();
     double v = 0;

@@ -3,7 +3,8 @@
 // of whole channels; the RTL's ccsim_vector_unit takes the same). Transaction level inside:
 // the layer's output (golden arithmetic, model::run_layer) is written once its cycles have passed.
 // Another implementation can be swapped in (hw/vector_implementation.hpp; `ccsim run --rtl
-// vector`): it then runs every layer that moves data, clocked by this unit, and is compared with it.
+// vector`): it then runs every layer that moves data (not a fused shift; not a flatten, which
+// stays here even when it copies), clocked by this unit, and is compared with it.
 #pragma once
 
 #include <memory>

@@ -97,7 +97,7 @@ void save_checkpoint(const std::string& path, torch::nn::Module& model, torch::o
 
 nlohmann::json load_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::SGD& opt) {
   const std::string missing = missing_file_reason(path);
-  if (!missing.empty()) throw std::runtime_error(path + ": checkpoint not found (cannot --resume): " + missing);
+  if (!missing.empty()) throw std::runtime_error(path + ": cannot --resume from this checkpoint: " + missing);
   try {
     torch::serialize::InputArchive archive;
     archive.load_from(path);

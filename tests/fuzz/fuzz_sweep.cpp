@@ -6,7 +6,9 @@
 // fixed seed mutates the same inputs here (a crash on CI once depended on the length of its path).
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <filesystem>
 #include <string>
 
@@ -53,6 +55,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
+    if (!out.flush()) {
+      std::fprintf(stderr, "fuzz_sweep: cannot write %s\n", path.c_str());
+      std::abort();
+    }
   }
   fuzz::expect_clean(path.c_str(), [&] { (void)cli::load_sweep(path); });
   return 0;
