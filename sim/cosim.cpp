@@ -156,8 +156,9 @@ CosimResult run_cosim(const model::PackedNetwork& net, const std::vector<model::
     const std::filesystem::path dir = std::filesystem::path(file).parent_path();
     std::error_code error;
     if (!file.empty() && !dir.empty() && !std::filesystem::is_directory(dir, error)) {
+      const bool absent = !error || error == std::errc::no_such_file_or_directory;
       throw std::invalid_argument(flag + " '" + file + "': directory '" + dir.string() + "' " +
-                                  (error ? error.message() : "does not exist"));
+                                  (absent ? std::string("does not exist") : error.message()));
     }
   }
   const std::string base = options.trace_path.empty() ? "" : options.trace_path.substr(0, options.trace_path.size() - 4);
