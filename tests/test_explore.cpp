@@ -669,9 +669,11 @@ TEST_F(ExploreCli, SweepWithATargetWritesThePointsAtEqualAccuracy) {
 }
 
 // A point's ID is what resumes a journal and merges shards across ccsim versions: these are the
-// IDs the sweep below had when IDs were introduced (a network file written here, so the bundled
-// network's changes do not move them). If this fails, results files written before no longer
-// match their points: change the description only by adding lines for non-default values.
+// IDs the sweep below had before the description was rewritten for speed (2026-12-07; computed
+// with the stream-based code, and independently in Python by a reviewer), on a network file
+// written here so that the bundled network's changes do not move them. If this fails, results
+// files written before no longer match their points: change the description only by adding lines
+// for non-default values.
 TEST_F(ExploreCli, PointIdsStayWhatEarlierVersionsWrote) {
   write_file_atomic(path("net.bin"), std::string("a network's bytes"));
   const nlohmann::json sweep = {
