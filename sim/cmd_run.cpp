@@ -170,11 +170,13 @@ void run_command(const RunArgs& a) {
     if (!note.empty()) std::cerr << "ccsim: note: " << note << "\n";
   }
   const bool rtl_array = a.rtl.find("array") != std::string::npos;
+  const bool rtl_feeder = a.rtl.find("feeder") != std::string::npos;
   const bool rtl_vector = a.rtl.find("vector") != std::string::npos;
-  if ((rtl_array || rtl_vector) && a.mode != "cycle" && a.tlm.empty()) {
+  if ((rtl_array || rtl_feeder || rtl_vector) && a.mode != "cycle" && a.tlm.empty()) {
     throw std::invalid_argument("--rtl " + a.rtl + " needs --mode cycle or --tlm");
   }
   if (rtl_array) use_rtl_array(config);
+  if (rtl_feeder) use_rtl_feeder(config, net);
   const auto energy_table = load_table<hw::EnergyTable>(a.energy_table);
   const auto area_table = load_table<hw::AreaTable>(a.area_table);
   const hw::ArrayConfig& array = config.array;
@@ -216,7 +218,7 @@ void run_command(const RunArgs& a) {
   if (rtl_check.mismatches > 0) {
     if (!vcd_tmp.empty()) std::remove((vcd_tmp + ".vcd").c_str());
     std::cout << "FAIL: the RTL (" << a.rtl << ") and the SystemC model disagree (" << rtl_check.mismatches
-              << " cell registers, vector-unit values or cycle counts); first mismatches:\n";
+              << " cell registers, bit-line words, vector-unit values or cycle counts); first mismatches:\n";
     for (const auto& m : rtl_check.first) std::cout << "  " << m << "\n";
     throw std::runtime_error("the RTL (" + a.rtl + ") differs from the SystemC model");
   }
@@ -237,8 +239,11 @@ void run_command(const RunArgs& a) {
       run_report({net, a.file, mode, config, a.clock_mhz, runs, values_are_golden, seconds, energy_table, area_table, labels});
   const auto arrays = report["arrays"].get<std::size_t>();
   if (!tlm_report.is_null()) report["tlm"] = tlm_report;
-  if (rtl_array || rtl_vector) {
+  if (rtl_array || rtl_feeder || rtl_vector) {
     report["rtl"] = {{"unit", a.rtl}, {"mismatches", rtl_check.mismatches}};
+    if (rtl_feeder) {
+      report["rtl"]["feeder"] = {{"source", "rtl/ccsim_feeder.sv (Verilated)"}, {"cycles_compared", rtl_check.feeder_cycles}};
+    }
     if (rtl_array) {
       report["rtl"]["array"] = {{"source", "rtl/ccsim_systolic_array.sv (Verilated)"}, {"cycles_compared", rtl_check.array_cycles}};
     }
@@ -271,6 +276,10 @@ void run_command(const RunArgs& a) {
   if (rtl_array) {
     std::cout << "RTL array (rtl/ccsim_systolic_array.sv, Verilated) in place of every core's array cells: "
               << rtl_check.array_cycles << " cycles compared with the SystemC model's cells, 0 mismatches\n";
+  }
+  if (rtl_feeder) {
+    std::cout << "RTL feeder (rtl/ccsim_feeder.sv, Verilated) in place of every core's feeder bit lines: "
+              << rtl_check.feeder_cycles << " cycles compared with the SystemC feeder's, 0 mismatches\n";
   }
   if (rtl_vector) {
     std::cout << "RTL vector unit (rtl/ccsim_vector_unit.sv, Verilated) in place of every core's vector unit: "
@@ -351,10 +360,21 @@ void add_run_command(CLI::App& app) {
                   "--tlm: a second initiator on the interconnect reading at this rate (bandwidth contention)")
       ->check(kNonNegative);
   cmd->add_option("--rtl", a->rtl,
-                  "run units' Verilated RTL inside the SystemC accelerator, compared with the SystemC model (array: the "
-                  "systolic array's cells, every register every cycle; vector: the vector unit, every layer's values "
-                  "and cycles; array,vector: both; --mode cycle or --tlm)")
-      ->check(CLI::IsMember({"none", "array", "vector", "array,vector", "vector,array"}))->capture_default_str();
+                  "run units' Verilated RTL inside the SystemC accelerator, compared with the SystemC model (a comma "
+                  "list of array: the systolic array's cells, every register every cycle; feeder: the feeder and shift "
+                  "unit's bit lines, every cycle; vector: the vector unit, every layer's values and cycles; --mode "
+                  "cycle or --tlm)")
+      ->check([](const std::string& value) -> std::string {
+        if (value == "none") return {};
+        std::stringstream list(value);
+        for (std::string unit; std::getline(list, unit, ',');) {
+          if (unit != "array" && unit != "feeder" && unit != "vector") {
+            return "'" + unit + "' is not a unit with RTL to swap in (array, feeder, vector, comma-separated; or none)";
+          }
+        }
+        return {};
+      })
+      ->capture_default_str();
   cmd->add_flag("--dmi", a->dmi, "--tlm lt: use DMI (exact to a cycle per DMA phase only when a byte takes a whole number of ps)");
   cmd->callback([a, cmd] {
     a->scheme_flags_given = cmd->count("--scheme") + cmd->count("--density") + cmd->count("--alpha") + cmd->count("--gamma") > 0;

@@ -11,6 +11,7 @@
 #include "hw/tlm/register_map.hpp"
 #include "hw/tlm/system.hpp"
 #include "sim/rtl_array.hpp"
+#include "sim/rtl_feeder.hpp"
 #include "sim/rtl_vector.hpp"
 #include "sim/vector_program.hpp"
 
@@ -35,6 +36,13 @@ void add_array_check(RtlCheck& check, const hw::ArrayUnit::Stats& stats, const s
   for (const auto& m : found) check.first.push_back(m.describe(layer_name(net, m.layer)));
 }
 
+void add_feeder_check(RtlCheck& check, const hw::FeederUnit::Stats& stats, const std::vector<hw::FeederMismatch>& found,
+                      const model::PackedNetwork& net) {
+  check.feeder_cycles += stats.compared_cycles;
+  check.mismatches += stats.mismatches;
+  for (const auto& m : found) check.first.push_back(m.describe(layer_name(net, m.layer)));
+}
+
 void add_vector_check(RtlCheck& check, const hw::VectorUnit::Stats& stats, const std::vector<hw::VectorMismatch>& found,
                       const model::PackedNetwork& net) {
   check.vector_layers += stats.compared_layers;
@@ -53,6 +61,12 @@ void require_systemc() {}
 void use_rtl_array(hw::AcceleratorConfig& config) {
   config.array_implementation = rtl::rtl_array_factory();
   config.array_implementation(config.resolved_array());  // an unbuilt size is refused before simulating
+}
+
+void use_rtl_feeder(hw::AcceleratorConfig& config, const model::PackedNetwork& net) {
+  config.feeder_implementation = rtl::rtl_feeder_factory();
+  config.feeder_implementation(config.resolved_array());  // an unbuilt width is refused before simulating
+  rtl::check_rtl_feeder_fits(net);
 }
 
 void use_rtl_vector(hw::AcceleratorConfig& config, const model::PackedNetwork& net, const model::Int8Tensor& input) {
@@ -76,6 +90,7 @@ std::vector<hw::NetworkRun> run_cycle_mode(const model::PackedNetwork& net, cons
     for (std::size_t s = 0; s < acc.cores(); ++s) {
       add_array_check(*rtl, acc.core(s).array().stats(), acc.core(s).array().mismatches(), net);
       add_vector_check(*rtl, acc.core(s).vector_unit().stats(), acc.core(s).vector_unit().mismatches(), net);
+      add_feeder_check(*rtl, acc.core(s).feeder().stats(), acc.core(s).feeder().mismatches(), net);
     }
   });
 }
@@ -100,6 +115,7 @@ std::vector<hw::NetworkRun> run_tlm_mode(const TlmRunOptions& a, const model::Pa
   const auto result = hw::run_tlm_system(net, inputs, cfg, mem, traffic);
   add_array_check(rtl, result.array, result.array_mismatches, net);
   add_vector_check(rtl, result.vector, result.vector_mismatches, net);
+  add_feeder_check(rtl, result.feeder, result.feeder_mismatches, net);
   if (rtl.mismatches > 0) return {};
   const std::vector<hw::NetworkRun> fast = hw::run_fast(net, inputs, config);
   std::vector<hw::NetworkRun> runs;

@@ -24,9 +24,10 @@ namespace ccsim::cli {
 
 // remember_command_line() and require_systemc() are declared in sim/exec_beside.hpp.
 
-// What the RTL swapped into the SystemC accelerator was compared on (--rtl array, vector or both).
+// What the RTL swapped into the SystemC accelerator was compared on (--rtl array, feeder, vector).
 struct RtlCheck {
   std::int64_t array_cycles = 0;   // array cycles whose every cell register was compared
+  std::int64_t feeder_cycles = 0;  // cycles whose every bit line was compared
   std::int64_t vector_layers = 0;  // layers the RTL vector unit ran, their compute cycles, their values
   std::int64_t vector_cycles = 0;
   std::int64_t vector_values = 0;
@@ -36,6 +37,9 @@ struct RtlCheck {
 
 // --rtl array: every core's array cells become the Verilated RTL's (an unbuilt size is refused here).
 void use_rtl_array(hw::AcceleratorConfig& config);
+// --rtl feeder: every core's feeder bit lines come from the Verilated RTL feeder; refused here for
+// an unbuilt width or a layer of `net` its ports do not hold.
+void use_rtl_feeder(hw::AcceleratorConfig& config, const model::PackedNetwork& net);
 // --rtl vector: every core's vector unit runs the Verilated RTL vector unit; refused here when the
 // configuration's lanes or store are not the built ones, or a layer of `net` does not fit it (its
 // passes for `input`).

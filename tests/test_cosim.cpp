@@ -24,6 +24,7 @@
 #include "hw/units/core.hpp"
 #include "models/atomic_file.hpp"
 #include "models/packed_file.hpp"
+#include "sim/rtl_feeder.hpp"
 #include "sim/rtl_vector.hpp"
 #include "sim/vector_program.hpp"
 #include "models/network_json.hpp"
@@ -392,6 +393,49 @@ TEST_F(Cosim, DilatedConvolutionAgreesEveryCycle) {
                                  path("r.json"));
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_TRUE(nlohmann::json::parse(read_file(path("r.json")))["pass"].get<bool>());
+  // The same offsets through the RTL feeder inside the SystemC accelerator.
+  const auto swapped = test::run_ccsim("run " + path("net.ccpack") + " --array 8x8 --mode cycle --rtl feeder,array --input " + path("x.pb"));
+  ASSERT_EQ(swapped.status, 0) << swapped.output;
+  EXPECT_NE(swapped.output.find("feeder bit lines: "), std::string::npos) << swapped.output;
+  // A 5 x 5 kernel at dilation 2 reaches 8 rows down: beyond the feeder's 3-bit offsets, refused.
+  net.layers[1].window.dilation_h = net.layers[1].window.dilation_w = 1;
+  net.layers[1] = test::conv("d5", 8, 8, 5, 1, 4, rng);
+  net.layers[1].window.dilation_h = net.layers[1].window.dilation_w = 2;
+  model::save_network_json(net, path("net5.json"));
+  const auto pack5 = test::run_ccsim("pack " + path("net5.json") + " --alpha 1 --calib-input " + path("calib.pb") + " -o " +
+                                     path("net5.ccpack"));
+  ASSERT_EQ(pack5.status, 0) << pack5.output;
+  const auto refused = test::run_ccsim("run " + path("net5.ccpack") + " --array 8x8 --mode cycle --rtl feeder --input " + path("x.pb"));
+  EXPECT_NE(refused.status, 0);
+  EXPECT_NE(refused.output.find("--rtl feeder: layer 'd5' does not fit the RTL feeder: kernel extent (with dilation) larger than 8x8"),
+            std::string::npos)
+      << refused.output;
+}
+
+// The design swap of the feeder: the Verilated feeder and shift unit gives every core's array its
+// bit lines (im2col addresses, fused shifts, padding, pixel blocks, the skew), compared with the
+// SystemC feeder's every compute cycle, with the RTL array or the C++ cells behind it.
+TEST_P(CosimArray, RtlFeederInsideTheSystemCAccelerator) {
+  const std::string array = GetParam();
+  const std::string run = "run " + kNet + " --array " + array + " --dataset " + kData + " --count 1 ";
+  const auto plain = test::run_ccsim(run + "--report " + path("plain.json"));
+  ASSERT_EQ(plain.status, 0) << plain.output;
+  for (const std::string mode : {"--mode cycle --rtl feeder", "--tlm lt --rtl feeder", "--mode cycle --rtl array,feeder"}) {
+    const auto r = test::run_ccsim(run + mode + " --report " + path("rtl.json"));
+    ASSERT_EQ(r.status, 0) << mode << "\n" << r.output;
+    const auto j = nlohmann::json::parse(read_file(path("rtl.json")));
+    EXPECT_EQ(j["rtl"]["mismatches"].get<long>(), 0);
+    long compute = 0;
+    for (const auto& l : j["layers"]) {
+      if (l["op"] == "matmul") compute += l["cycles"].get<long>() - l["stall_cycles"].get<long>();
+    }
+    EXPECT_EQ(j["rtl"]["feeder"]["cycles_compared"].get<long>(), compute) << mode;
+    EXPECT_NE(r.output.find("in place of every core's feeder bit lines: " + std::to_string(compute) + " cycles compared"),
+              std::string::npos)
+        << r.output;
+    if (mode.find("array") != std::string::npos) EXPECT_EQ(j["rtl"]["array"]["cycles_compared"].get<long>(), compute);
+    EXPECT_EQ(j["cycles_per_inference"], nlohmann::json::parse(read_file(path("plain.json")))["cycles_per_inference"]) << mode;
+  }
 }
 
 // The design swap: the Verilated array in place of the SystemC accelerator's array cells, through
@@ -506,9 +550,11 @@ TEST_F(Cosim, OnlyTheLayersTheSwappedVectorUnitRunsMustFitIt) {
   model::save_tensor_pb(test::random_batch(net.input, 1, 6), path("x.pb"));
   const auto pack = test::run_ccsim("pack " + path("net.json") + " --calib-input " + path("calib.pb") + " -o " + path("net.ccpack"));
   ASSERT_EQ(pack.status, 0) << pack.output;
-  const auto r = test::run_ccsim("run " + path("net.ccpack") + " --mode cycle --rtl vector --input " + path("x.pb"));
+  const auto r = test::run_ccsim("run " + path("net.ccpack") + " --mode cycle --rtl vector,feeder --input " + path("x.pb"));
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("in place of every core's vector unit: 1 layer(s), 33800 compute cycles"), std::string::npos) << r.output;
+  // The feeder too, through 18 and 5 pixel blocks, the second with the shift fused.
+  EXPECT_NE(r.output.find("in place of every core's feeder bit lines: "), std::string::npos) << r.output;
   // Without the stride the global average reads 260 x 260 bytes per channel: refused (the SystemC
   // model, whose store is the same, refuses it too).
   net.layers[3] = test::conv("pw", 2, 4, 1, 1, 0, rng);
@@ -618,6 +664,64 @@ TEST_F(Cosim, AWrongValueOrCycleOfTheSwappedVectorUnitIsNamed) {
       EXPECT_EQ(runs.front().end_cycle, plain_cycles + 1);  // the system waited for the implementation
     }
   }
+}
+
+// Gives the array the Verilated feeder's lines, but flips line 0 of column 1 in one cycle of the
+// first tile of the first Matmul layer.
+class CorruptedFeeder : public hw::FeederImplementation {
+ public:
+  explicit CorruptedFeeder(std::unique_ptr<hw::FeederImplementation> rtl) : rtl_(std::move(rtl)) {}
+  std::string name() const override { return "corrupted RTL feeder"; }
+  void configure(const model::PackedLayer& matmul, const model::PackedLayer* shift) override {
+    ++layers_;
+    tiles_ = 0;
+    rtl_->configure(matmul, shift);
+  }
+  void begin_tile(int first_group, std::int64_t first_pixel, std::int64_t pixels) override {
+    ++tiles_;
+    rtl_->begin_tile(first_group, first_pixel, pixels);
+  }
+  const std::uint32_t* lines(std::int64_t t, const std::function<std::int8_t(std::int64_t)>& read) override {
+    const std::uint32_t* lines = rtl_->lines(t, read);
+    copy_.assign(lines, lines + 16);
+    if (layers_ == 1 && tiles_ == 1 && t == 20) copy_[1] ^= 1u;
+    return copy_.data();
+  }
+
+ private:
+  std::unique_ptr<hw::FeederImplementation> rtl_;
+  std::vector<std::uint32_t> copy_;
+  int layers_ = 0;
+  int tiles_ = 0;
+};
+
+TEST_F(Cosim, AWrongBitLineOfTheSwappedFeederIsNamed) {
+  const model::PackedNetwork net = model::load_packed(kNet);
+  model::Int8Tensor input{net.input, std::vector<std::int8_t>(static_cast<std::size_t>(net.input.size()))};
+  std::mt19937 rng(31);
+  for (auto& v : input.data) v = static_cast<std::int8_t>(static_cast<int>(rng() % 256) - 128);
+  hw::AcceleratorConfig config;  // 16 x 16
+  config.feeder_implementation = [](const hw::ArrayConfig& a) -> std::unique_ptr<hw::FeederImplementation> {
+    return std::make_unique<CorruptedFeeder>(rtl::rtl_feeder_factory()(a));
+  };
+  hw::FeederUnit::Stats stats;
+  std::vector<hw::FeederMismatch> found;
+  hw::run_cycle_accurate(net, {input}, config, 1.0, {}, [&](hw::Accelerator& acc) {
+    stats = acc.core(0).feeder().stats();
+    found = acc.core(0).feeder().mismatches();
+  });
+  EXPECT_GT(stats.compared_cycles, 1000);
+  ASSERT_EQ(stats.mismatches, 1);  // that word of that cycle only: the unit computes its own lines every cycle
+  ASSERT_EQ(found.size(), 1u);
+  const hw::FeederMismatch& m = found.front();
+  EXPECT_EQ(m.layer, 0);
+  EXPECT_EQ(m.tile, 0);
+  EXPECT_EQ(m.tile_cycle, 20);
+  EXPECT_EQ(m.col, 1);
+  EXPECT_EQ(m.actual, m.expected ^ 1);
+  EXPECT_NE(m.describe(net.layers[0].name).find("layer 0 '" + net.layers[0].name + "', tile 0 (tile cycle 20), col 1: feeder bit lines"),
+            std::string::npos)
+      << m.describe(net.layers[0].name);
 }
 
 class CosimFault : public Cosim, public ::testing::WithParamInterface<std::string> {};
@@ -942,6 +1046,9 @@ TEST_F(Cosim, BadOptionsFailCleanly) {
   fails("run " + kNet + " --rtl array --mode fast --dataset " + kData, "--rtl array needs --mode cycle or --tlm");
   fails("run " + kNet + " --rtl array --array 3x7 --dataset " + kData, "no Verilated array for 3x7; this build has");
   fails("run " + kNet + " --rtl vector --mode fast --dataset " + kData, "--rtl vector needs --mode cycle or --tlm");
+  fails("run " + kNet + " --rtl feeder,cells --dataset " + kData, "'cells' is not a unit with RTL to swap in (array, feeder, vector");
+  fails("run " + kNet + " --rtl feeder --array 3x7 --dataset " + kData, "--rtl feeder: no Verilated feeder for 7 array columns; this build has");
+  fails("run " + kNet + " --rtl feeder --mac parallel --dataset " + kData, "--rtl feeder: the RTL feeder drives bit lines");
   fails("run " + kNet + " --rtl array,vector --tlm lt --vector-lanes 4 --dataset " + kData,
         "--rtl vector: the Verilated vector unit has 8 lanes; this configuration 4 (use --vector-lanes 8)");
   fails("run " + kNet + " --rtl vector --mode cycle --vector-store-kib 32 --dataset " + kData,

@@ -56,6 +56,8 @@ TlmSystemResult run_tlm_system(const model::PackedNetwork& net, const std::vecto
   r.array = acc.core().array().stats();
   r.array_mismatches = acc.core().array().mismatches();
   r.vector = acc.core().vector_unit().stats();
+  r.feeder = acc.core().feeder().stats();
+  r.feeder_mismatches = acc.core().feeder().mismatches();
   r.vector_mismatches = acc.core().vector_unit().mismatches();
   r.interconnect = bus.stats();
   r.traffic_bytes = generator ? generator->bytes() : 0;

@@ -26,6 +26,8 @@ struct TlmSystemResult {
   ArrayUnit::Stats array;                     // incl. cycles compared with a swapped-in implementation
   std::vector<ArrayMismatch> array_mismatches;  // the first ones
   VectorUnit::Stats vector;                       // incl. layers compared with a swapped-in implementation
+  FeederUnit::Stats feeder;                       // incl. cycles compared with a swapped-in implementation
+  std::vector<FeederMismatch> feeder_mismatches;  // the first ones
   std::vector<VectorMismatch> vector_mismatches;  // the first ones
   Interconnect::Stats interconnect;
   std::int64_t traffic_bytes = 0;  // moved by the traffic generator

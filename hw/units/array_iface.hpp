@@ -26,6 +26,7 @@ struct FeederSetup {
   const model::PackedLayer* matmul = nullptr;
   const model::PackedLayer* fused_shift = nullptr;  // a shift absorbed into the addressing, or null
   int input_slot = 0;                               // activation-buffer slot it reads
+  int layer_index = -1;                             // the Matmul layer's index in its network (for reports)
 };
 
 // Feeder -> array: the bit lines (bit-parallel cells: the value lines) entering row 0.

@@ -219,7 +219,7 @@ std::int64_t Controller::run_matmul(const LayerDescriptor& d) {
   const int col_tiles = std::max(1, (l.packed_cols() + C - 1) / C);
   const std::int64_t per_block = static_cast<std::int64_t>(row_tiles) * col_tiles;
   const std::int64_t tiles = per_block * static_cast<std::int64_t>(blocks.size());
-  feeder->configure({&l, d.fused_shift, d.input_slot});
+  feeder->configure({&l, d.fused_shift, d.input_slot, static_cast<int>(d.index)});
   output->configure({&l, d.output_slot});
   const auto describe = [&](std::int64_t k) {
     const std::int64_t in_block = k % per_block;
