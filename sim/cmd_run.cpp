@@ -7,7 +7,6 @@
 #include <unistd.h>
 #include <iostream>
 #include <optional>
-#include <sstream>
 
 #include <CLI/CLI.hpp>
 
@@ -366,8 +365,18 @@ void add_run_command(CLI::App& app) {
                   "cycle or --tlm)")
       ->check([](const std::string& value) -> std::string {
         if (value == "none") return {};
-        std::stringstream list(value);
-        for (std::string unit; std::getline(list, unit, ',');) {
+        // Items between commas, the empty ones before the first and after the last included.
+        std::vector<std::string> units{""};
+        for (const char ch : value) {
+          if (ch == ',') {
+            units.emplace_back();
+          } else {
+            units.back() += ch;
+          }
+        }
+        for (const std::string& unit : units) {
+          if (unit.empty()) return "'" + value + "' has an empty unit (array, feeder, vector, comma-separated; or none)";
+          if (unit == "none") return "'none' goes alone (it swaps nothing in)";
           if (unit != "array" && unit != "feeder" && unit != "vector") {
             return "'" + unit + "' is not a unit with RTL to swap in (array, feeder, vector, comma-separated; or none)";
           }

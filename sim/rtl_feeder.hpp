@@ -14,8 +14,9 @@ namespace ccsim::rtl {
 hw::FeederImplementationFactory rtl_feeder_factory();
 
 // Throws std::invalid_argument naming the layer and the field when a Matmul layer of `net` does not
-// fit the RTL feeder's ports (12-bit sizes and pixel coordinates, 4-bit stride and padding, a
-// kernel extent within 8 with dilation, 16-bit channels, fused shifts of one pixel).
+// fit the RTL feeder's ports (12-bit sizes and pixel coordinates, 4-bit stride and top/left
+// padding, a kernel extent within 8 with dilation, 16-bit channels, fused shifts of one pixel; the
+// 32-bit addresses hold any tensor: activations are capped at 2^28 values).
 void check_rtl_feeder_fits(const model::PackedNetwork& net);
 
 }  // namespace ccsim::rtl

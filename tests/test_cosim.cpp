@@ -57,6 +57,16 @@ class Cosim : public ::testing::Test {
   fs::path dir_;
 };
 
+// A run report's Matmul compute cycles: each layer's cycles less its stalls, summed.
+long matmul_compute_cycles(const std::string& report) {
+  const auto j = nlohmann::json::parse(read_file(report));  // named: the loop must not range over a temporary's member
+  long compute = 0;
+  for (const auto& l : j["layers"]) {
+    if (l["op"] == "matmul") compute += l["cycles"].get<long>() - l["stall_cycles"].get<long>();
+  }
+  return compute;
+}
+
 // The built array sizes (CMake CCSIM_COSIM_ARRAYS).
 std::vector<std::string> built_arrays() {
   std::vector<std::string> arrays;
@@ -394,11 +404,13 @@ TEST_F(Cosim, DilatedConvolutionAgreesEveryCycle) {
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_TRUE(nlohmann::json::parse(read_file(path("r.json")))["pass"].get<bool>());
   // The same offsets through the RTL feeder inside the SystemC accelerator.
-  const auto swapped = test::run_ccsim("run " + path("net.ccpack") + " --array 8x8 --mode cycle --rtl feeder,array --input " + path("x.pb"));
+  const auto swapped = test::run_ccsim("run " + path("net.ccpack") + " --array 8x8 --mode cycle --rtl feeder,array --input " +
+                                       path("x.pb") + " --report " + path("s.json"));
   ASSERT_EQ(swapped.status, 0) << swapped.output;
-  EXPECT_NE(swapped.output.find("feeder bit lines: "), std::string::npos) << swapped.output;
+  EXPECT_GT(matmul_compute_cycles(path("s.json")), 0);
+  EXPECT_EQ(nlohmann::json::parse(read_file(path("s.json")))["rtl"]["feeder"]["cycles_compared"].get<long>(),
+            matmul_compute_cycles(path("s.json")));
   // A 5 x 5 kernel at dilation 2 reaches 8 rows down: beyond the feeder's 3-bit offsets, refused.
-  net.layers[1].window.dilation_h = net.layers[1].window.dilation_w = 1;
   net.layers[1] = test::conv("d5", 8, 8, 5, 1, 4, rng);
   net.layers[1].window.dilation_h = net.layers[1].window.dilation_w = 2;
   model::save_network_json(net, path("net5.json"));
@@ -510,7 +522,8 @@ TEST_F(Cosim, RtlVectorUnitInsideTheSystemCAccelerator) {
       EXPECT_TRUE(kinds.count("add") && kinds.count("concat")) << p["layers"].dump();
     }
     for (const std::string mode : {"--mode cycle --rtl vector", "--tlm lt --rtl vector", "--tlm at --rtl array,vector",
-                                   "--mode cycle --schedule pipelined --rtl vector"}) {
+                                   "--tlm at --rtl feeder,vector", "--mode cycle --rtl array,feeder,vector",
+                                   "--mode cycle --schedule pipelined --rtl feeder,vector"}) {
       const auto r = test::run_ccsim(run + mode + " --report " + path("rtl.json"));
       ASSERT_EQ(r.status, 0) << net << " " << mode << "\n" << r.output;
       EXPECT_NE(r.output.find("RTL vector unit (rtl/ccsim_vector_unit.sv, Verilated) in place of every core's vector unit: " +
@@ -524,6 +537,15 @@ TEST_F(Cosim, RtlVectorUnitInsideTheSystemCAccelerator) {
       EXPECT_EQ(j["rtl"]["vector"]["cycles_compared"].get<long>(), cycles * samples) << net << " " << mode;
       EXPECT_EQ(j["rtl"]["vector"]["values_compared"].get<long>(), values * samples) << net << " " << mode;
       EXPECT_EQ(j["rtl"].contains("array"), mode.find("array") != std::string::npos);
+      EXPECT_EQ(j["rtl"].contains("feeder"), mode.find("feeder") != std::string::npos);
+      if (j["rtl"].contains("feeder")) {  // every compute cycle of every Matmul tile, on every core
+        long compute = 0;
+        for (const auto& l : j["layers"]) {
+          if (l["op"] == "matmul") compute += l["cycles"].get<long>() - l["stall_cycles"].get<long>();
+        }
+        EXPECT_GT(compute, 0);
+        EXPECT_EQ(j["rtl"]["feeder"]["cycles_compared"].get<long>(), compute * samples) << net << " " << mode;
+      }
       // The RTL computes in the SystemC unit's cycles: the system's timing is the model's.
       EXPECT_EQ(j["cycles_per_inference"], p["cycles_per_inference"]) << net << " " << mode;
     }
@@ -550,11 +572,17 @@ TEST_F(Cosim, OnlyTheLayersTheSwappedVectorUnitRunsMustFitIt) {
   model::save_tensor_pb(test::random_batch(net.input, 1, 6), path("x.pb"));
   const auto pack = test::run_ccsim("pack " + path("net.json") + " --calib-input " + path("calib.pb") + " -o " + path("net.ccpack"));
   ASSERT_EQ(pack.status, 0) << pack.output;
-  const auto r = test::run_ccsim("run " + path("net.ccpack") + " --mode cycle --rtl vector,feeder --input " + path("x.pb"));
+  const auto r = test::run_ccsim("run " + path("net.ccpack") + " --mode cycle --rtl vector,feeder --input " + path("x.pb") +
+                                 " --report " + path("r.json"));
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("in place of every core's vector unit: 1 layer(s), 33800 compute cycles"), std::string::npos) << r.output;
-  // The feeder too, through 18 and 5 pixel blocks, the second with the shift fused.
-  EXPECT_NE(r.output.find("in place of every core's feeder bit lines: "), std::string::npos) << r.output;
+  // The feeder too, through 18 and 5 pixel blocks (c1, and pw with the shift fused): every compute cycle.
+  EXPECT_NE(r.output.find("layer 'c1' runs in 18 pixel blocks"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("layer 'pw' runs in 5 pixel blocks"), std::string::npos) << r.output;
+  const auto j = nlohmann::json::parse(read_file(path("r.json")));
+  EXPECT_EQ(j["layers"][1]["name"], "s1");
+  EXPECT_EQ(j["layers"][1]["cycles"], 0);  // fused: the feeder's addressing
+  EXPECT_EQ(j["rtl"]["feeder"]["cycles_compared"].get<long>(), matmul_compute_cycles(path("r.json")));
   // Without the stride the global average reads 260 x 260 bytes per channel: refused (the SystemC
   // model, whose store is the same, refuses it too).
   net.layers[3] = test::conv("pw", 2, 4, 1, 1, 0, rng);
@@ -670,7 +698,7 @@ TEST_F(Cosim, AWrongValueOrCycleOfTheSwappedVectorUnitIsNamed) {
 // first tile of the first Matmul layer.
 class CorruptedFeeder : public hw::FeederImplementation {
  public:
-  explicit CorruptedFeeder(std::unique_ptr<hw::FeederImplementation> rtl) : rtl_(std::move(rtl)) {}
+  CorruptedFeeder(std::unique_ptr<hw::FeederImplementation> rtl, int cols) : rtl_(std::move(rtl)), cols_(cols) {}
   std::string name() const override { return "corrupted RTL feeder"; }
   void configure(const model::PackedLayer& matmul, const model::PackedLayer* shift) override {
     ++layers_;
@@ -683,13 +711,14 @@ class CorruptedFeeder : public hw::FeederImplementation {
   }
   const std::uint32_t* lines(std::int64_t t, const std::function<std::int8_t(std::int64_t)>& read) override {
     const std::uint32_t* lines = rtl_->lines(t, read);
-    copy_.assign(lines, lines + 16);
+    copy_.assign(lines, lines + cols_);
     if (layers_ == 1 && tiles_ == 1 && t == 20) copy_[1] ^= 1u;
     return copy_.data();
   }
 
  private:
   std::unique_ptr<hw::FeederImplementation> rtl_;
+  int cols_;
   std::vector<std::uint32_t> copy_;
   int layers_ = 0;
   int tiles_ = 0;
@@ -702,11 +731,11 @@ TEST_F(Cosim, AWrongBitLineOfTheSwappedFeederIsNamed) {
   for (auto& v : input.data) v = static_cast<std::int8_t>(static_cast<int>(rng() % 256) - 128);
   hw::AcceleratorConfig config;  // 16 x 16
   config.feeder_implementation = [](const hw::ArrayConfig& a) -> std::unique_ptr<hw::FeederImplementation> {
-    return std::make_unique<CorruptedFeeder>(rtl::rtl_feeder_factory()(a));
+    return std::make_unique<CorruptedFeeder>(rtl::rtl_feeder_factory()(a), a.cols);
   };
   hw::FeederUnit::Stats stats;
   std::vector<hw::FeederMismatch> found;
-  hw::run_cycle_accurate(net, {input}, config, 1.0, {}, [&](hw::Accelerator& acc) {
+  const auto runs = hw::run_cycle_accurate(net, {input}, config, 1.0, {}, [&](hw::Accelerator& acc) {
     stats = acc.core(0).feeder().stats();
     found = acc.core(0).feeder().mismatches();
   });
@@ -722,6 +751,13 @@ TEST_F(Cosim, AWrongBitLineOfTheSwappedFeederIsNamed) {
   EXPECT_NE(m.describe(net.layers[0].name).find("layer 0 '" + net.layers[0].name + "', tile 0 (tile cycle 20), col 1: feeder bit lines"),
             std::string::npos)
       << m.describe(net.layers[0].name);
+  // The array computed on the swapped-in lines: layer 0's output is not the golden one.
+  std::vector<model::Int8Tensor> golden;
+  model::run_golden(net, input, &golden);
+  EXPECT_NE(runs.front().layer_outputs.front().data, golden.front().data);
+  // Without the corruption it is.
+  config.feeder_implementation = rtl::rtl_feeder_factory();
+  EXPECT_EQ(hw::run_cycle_accurate(net, {input}, config).front().layer_outputs.front().data, golden.front().data);
 }
 
 class CosimFault : public Cosim, public ::testing::WithParamInterface<std::string> {};
@@ -1047,6 +1083,10 @@ TEST_F(Cosim, BadOptionsFailCleanly) {
   fails("run " + kNet + " --rtl array --array 3x7 --dataset " + kData, "no Verilated array for 3x7; this build has");
   fails("run " + kNet + " --rtl vector --mode fast --dataset " + kData, "--rtl vector needs --mode cycle or --tlm");
   fails("run " + kNet + " --rtl feeder,cells --dataset " + kData, "'cells' is not a unit with RTL to swap in (array, feeder, vector");
+  for (const std::string list : {"array,", ",array", "array,,feeder", "\"\""}) {
+    fails("run " + kNet + " --rtl " + list + " --dataset " + kData, "an empty unit");
+  }
+  fails("run " + kNet + " --rtl none,array --dataset " + kData, "'none' goes alone");
   fails("run " + kNet + " --rtl feeder --array 3x7 --dataset " + kData, "--rtl feeder: no Verilated feeder for 7 array columns; this build has");
   fails("run " + kNet + " --rtl feeder --mac parallel --dataset " + kData, "--rtl feeder: the RTL feeder drives bit lines");
   fails("run " + kNet + " --rtl array,vector --tlm lt --vector-lanes 4 --dataset " + kData,

@@ -5,9 +5,17 @@
 namespace ccsim::hw {
 
 std::string FeederMismatch::describe(const std::string& layer_name) const {
+  // The lines as bits, member alpha-1 first (hex would hide which member's line differs).
+  int width = 8;
+  while (width < 32 && ((expected | actual) >> width) != 0) ++width;
+  const auto bits = [width](std::int64_t word) {
+    std::string text = "0b";
+    for (int k = width - 1; k >= 0; --k) text += ((word >> k) & 1) ? '1' : '0';
+    return text;
+  };
   return "cycle " + std::to_string(cycle) + ", layer " + std::to_string(layer) + " '" + layer_name + "', tile " +
          std::to_string(tile) + " (tile cycle " + std::to_string(tile_cycle) + "), col " + std::to_string(col) +
-         ": feeder bit lines (bit k = member k) expected " + std::to_string(expected) + ", actual " + std::to_string(actual);
+         ": feeder bit lines (bit k = member k) expected " + bits(expected) + ", actual " + bits(actual);
 }
 
 FeederUnit::FeederUnit(sc_core::sc_module_name name, const ArrayConfig& array, sc_core::sc_time clock_period)
