@@ -8,6 +8,7 @@
 #include "hw/array_config.hpp"
 #include "hw/array_implementation.hpp"
 #include "hw/feeder_implementation.hpp"
+#include "hw/output_implementation.hpp"
 #include "hw/vector_implementation.hpp"
 #include "hw/weight_buffer.hpp"
 #include "models/packed_network.hpp"
@@ -34,6 +35,9 @@ struct AcceleratorConfig {
   // Cycle mode and TLM: another implementation of every core's feeder bit lines, compared with
   // the feeder unit's every cycle (the arrays then step every cycle). Not part of to_json.
   FeederImplementationFactory feeder_implementation;
+  // Cycle mode and TLM: another implementation of every core's output-stage requantization,
+  // compared value by value. Not part of to_json.
+  OutputImplementationFactory output_implementation;
   // Cycle mode and TLM: step every array cycle by cycle even when nothing observes the cells (a
   // waveform or a swapped-in implementation does so anyway); otherwise each tile is evaluated in
   // the skewed frame (ArrayUnit::observe_every_cycle). Same results; for checking and measuring

@@ -37,14 +37,19 @@ class AccumulatorTile {
   // Returns the values written.
   template <typename Out>
   std::int64_t drain(const model::PackedLayer& layer, int first_row, Out&& out) const {
+    return for_each_output(layer, first_row, [&](std::size_t index, int m, fixed::Acc acc) {
+      out(index, fixed::requantize(acc, layer.requant[m], layer.act_min, layer.act_max));
+    });
+  }
+  // The values drain() requantizes: visit(index, matrix row m, accumulator value), in its order.
+  template <typename Visit>
+  std::int64_t for_each_output(const model::PackedLayer& layer, int first_row, Visit&& visit) const {
     const std::int64_t layer_pixels = static_cast<std::int64_t>(layer.out.h) * layer.out.w;
     std::int64_t written = 0;
     for (int r = 0; r < rows_ && first_row + r < layer.rows(); ++r) {
       const int m = first_row + r;
       const std::size_t base = static_cast<std::size_t>(m * layer_pixels + first_pixel_);
-      for (std::int64_t p = 0; p < pixels_; ++p) {
-        out(base + static_cast<std::size_t>(p), fixed::requantize(read(r, p), layer.requant[m], layer.act_min, layer.act_max));
-      }
+      for (std::int64_t p = 0; p < pixels_; ++p) visit(base + static_cast<std::size_t>(p), m, read(r, p));
       written += pixels_;
     }
     return written;

@@ -170,12 +170,14 @@ void run_command(const RunArgs& a) {
   }
   const bool rtl_array = a.rtl.find("array") != std::string::npos;
   const bool rtl_feeder = a.rtl.find("feeder") != std::string::npos;
+  const bool rtl_output = a.rtl.find("output") != std::string::npos;
   const bool rtl_vector = a.rtl.find("vector") != std::string::npos;
-  if ((rtl_array || rtl_feeder || rtl_vector) && a.mode != "cycle" && a.tlm.empty()) {
+  if ((rtl_array || rtl_feeder || rtl_output || rtl_vector) && a.mode != "cycle" && a.tlm.empty()) {
     throw std::invalid_argument("--rtl " + a.rtl + " needs --mode cycle or --tlm");
   }
   if (rtl_array) use_rtl_array(config);
   if (rtl_feeder) use_rtl_feeder(config, net);
+  if (rtl_output) use_rtl_output(config);
   const auto energy_table = load_table<hw::EnergyTable>(a.energy_table);
   const auto area_table = load_table<hw::AreaTable>(a.area_table);
   const hw::ArrayConfig& array = config.array;
@@ -217,7 +219,7 @@ void run_command(const RunArgs& a) {
   if (rtl_check.mismatches > 0) {
     if (!vcd_tmp.empty()) std::remove((vcd_tmp + ".vcd").c_str());
     std::cout << "FAIL: the RTL (" << a.rtl << ") and the SystemC model disagree (" << rtl_check.mismatches
-              << " cell registers, bit-line words, vector-unit values or cycle counts); first mismatches:\n";
+              << " cell registers, bit-line words, output or vector-unit values, cycle counts); first mismatches:\n";
     for (const auto& m : rtl_check.first) std::cout << "  " << m << "\n";
     throw std::runtime_error("the RTL (" + a.rtl + ") differs from the SystemC model");
   }
@@ -238,8 +240,11 @@ void run_command(const RunArgs& a) {
       run_report({net, a.file, mode, config, a.clock_mhz, runs, values_are_golden, seconds, energy_table, area_table, labels});
   const auto arrays = report["arrays"].get<std::size_t>();
   if (!tlm_report.is_null()) report["tlm"] = tlm_report;
-  if (rtl_array || rtl_feeder || rtl_vector) {
+  if (rtl_array || rtl_feeder || rtl_output || rtl_vector) {
     report["rtl"] = {{"unit", a.rtl}, {"mismatches", rtl_check.mismatches}};
+    if (rtl_output) {
+      report["rtl"]["output"] = {{"source", "rtl/ccsim_requant.sv (Verilated)"}, {"values_compared", rtl_check.output_values}};
+    }
     if (rtl_feeder) {
       report["rtl"]["feeder"] = {{"source", "rtl/ccsim_feeder.sv (Verilated)"}, {"cycles_compared", rtl_check.feeder_cycles}};
     }
@@ -279,6 +284,10 @@ void run_command(const RunArgs& a) {
   if (rtl_feeder) {
     std::cout << "RTL feeder (rtl/ccsim_feeder.sv, Verilated) in place of every core's feeder bit lines: "
               << rtl_check.feeder_cycles << " cycles compared with the SystemC feeder's, 0 mismatches\n";
+  }
+  if (rtl_output) {
+    std::cout << "RTL output stage (rtl/ccsim_requant.sv, Verilated) in place of every core's requantization: "
+              << rtl_check.output_values << " values compared with the SystemC output stage's, 0 mismatches\n";
   }
   if (rtl_vector) {
     std::cout << "RTL vector unit (rtl/ccsim_vector_unit.sv, Verilated) in place of every core's vector unit: "
@@ -361,8 +370,8 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--rtl", a->rtl,
                   "run units' Verilated RTL inside the SystemC accelerator, compared with the SystemC model (a comma "
                   "list of array: the systolic array's cells, every register every cycle; feeder: the feeder and shift "
-                  "unit's bit lines, every cycle; vector: the vector unit, every layer's values and cycles; --mode "
-                  "cycle or --tlm)")
+                  "unit's bit lines, every cycle; output: the output stage's requantization, every value; vector: the "
+                  "vector unit, every layer's values and cycles; --mode cycle or --tlm)")
       ->check([](const std::string& value) -> std::string {
         if (value == "none") return {};
         // Items between commas, the empty ones before the first and after the last included.
@@ -375,10 +384,10 @@ void add_run_command(CLI::App& app) {
           }
         }
         for (const std::string& unit : units) {
-          if (unit.empty()) return "'" + value + "' has an empty unit (array, feeder, vector, comma-separated; or none)";
+          if (unit.empty()) return "'" + value + "' has an empty unit (array, feeder, output, vector, comma-separated; or none)";
           if (unit == "none") return "'none' goes alone (it swaps nothing in)";
-          if (unit != "array" && unit != "feeder" && unit != "vector") {
-            return "'" + unit + "' is not a unit with RTL to swap in (array, feeder, vector, comma-separated; or none)";
+          if (unit != "array" && unit != "feeder" && unit != "output" && unit != "vector") {
+            return "'" + unit + "' is not a unit with RTL to swap in (array, feeder, output, vector, comma-separated; or none)";
           }
         }
         return {};

@@ -12,6 +12,7 @@
 #include "hw/tlm/system.hpp"
 #include "sim/rtl_array.hpp"
 #include "sim/rtl_feeder.hpp"
+#include "sim/rtl_output.hpp"
 #include "sim/rtl_vector.hpp"
 #include "sim/vector_program.hpp"
 
@@ -43,6 +44,13 @@ void add_feeder_check(RtlCheck& check, const hw::FeederUnit::Stats& stats, const
   for (const auto& m : found) check.first.push_back(m.describe(layer_name(net, m.layer)));
 }
 
+void add_output_check(RtlCheck& check, const hw::OutputStage::Stats& stats, const std::vector<hw::OutputMismatch>& found,
+                      const model::PackedNetwork& net) {
+  check.output_values += stats.compared_values;
+  check.mismatches += stats.mismatches;
+  for (const auto& m : found) check.first.push_back(m.describe(layer_name(net, m.layer)));
+}
+
 void add_vector_check(RtlCheck& check, const hw::VectorUnit::Stats& stats, const std::vector<hw::VectorMismatch>& found,
                       const model::PackedNetwork& net) {
   check.vector_layers += stats.compared_layers;
@@ -62,6 +70,8 @@ void use_rtl_array(hw::AcceleratorConfig& config) {
   config.array_implementation = rtl::rtl_array_factory();
   config.array_implementation(config.resolved_array());  // an unbuilt size is refused before simulating
 }
+
+void use_rtl_output(hw::AcceleratorConfig& config) { config.output_implementation = rtl::rtl_output_factory(); }
 
 void use_rtl_feeder(hw::AcceleratorConfig& config, const model::PackedNetwork& net) {
   config.feeder_implementation = rtl::rtl_feeder_factory();
@@ -91,6 +101,7 @@ std::vector<hw::NetworkRun> run_cycle_mode(const model::PackedNetwork& net, cons
       add_array_check(*rtl, acc.core(s).array().stats(), acc.core(s).array().mismatches(), net);
       add_vector_check(*rtl, acc.core(s).vector_unit().stats(), acc.core(s).vector_unit().mismatches(), net);
       add_feeder_check(*rtl, acc.core(s).feeder().stats(), acc.core(s).feeder().mismatches(), net);
+      add_output_check(*rtl, acc.core(s).output_stage().stats(), acc.core(s).output_stage().mismatches(), net);
     }
   });
 }
@@ -116,6 +127,7 @@ std::vector<hw::NetworkRun> run_tlm_mode(const TlmRunOptions& a, const model::Pa
   add_array_check(rtl, result.array, result.array_mismatches, net);
   add_vector_check(rtl, result.vector, result.vector_mismatches, net);
   add_feeder_check(rtl, result.feeder, result.feeder_mismatches, net);
+  add_output_check(rtl, result.output, result.output_mismatches, net);
   if (rtl.mismatches > 0) return {};
   const std::vector<hw::NetworkRun> fast = hw::run_fast(net, inputs, config);
   std::vector<hw::NetworkRun> runs;

@@ -24,10 +24,11 @@ namespace ccsim::cli {
 
 // remember_command_line() and require_systemc() are declared in sim/exec_beside.hpp.
 
-// What the RTL swapped into the SystemC accelerator was compared on (--rtl array, feeder, vector).
+// What the RTL swapped into the SystemC accelerator was compared on (--rtl array, feeder, output, vector).
 struct RtlCheck {
   std::int64_t array_cycles = 0;   // array cycles whose every cell register was compared
   std::int64_t feeder_cycles = 0;  // cycles whose every bit line was compared
+  std::int64_t output_values = 0;  // output-stage values compared
   std::int64_t vector_layers = 0;  // layers the RTL vector unit ran, their compute cycles, their values
   std::int64_t vector_cycles = 0;
   std::int64_t vector_values = 0;
@@ -37,6 +38,8 @@ struct RtlCheck {
 
 // --rtl array: every core's array cells become the Verilated RTL's (an unbuilt size is refused here).
 void use_rtl_array(hw::AcceleratorConfig& config);
+// --rtl output: every core's output stage requantizes through the Verilated RTL.
+void use_rtl_output(hw::AcceleratorConfig& config);
 // --rtl feeder: every core's feeder bit lines come from the Verilated RTL feeder; refused here for
 // an unbuilt width or a layer of `net` its ports do not hold.
 void use_rtl_feeder(hw::AcceleratorConfig& config, const model::PackedNetwork& net);

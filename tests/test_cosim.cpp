@@ -25,6 +25,7 @@
 #include "models/atomic_file.hpp"
 #include "models/packed_file.hpp"
 #include "sim/rtl_feeder.hpp"
+#include "sim/rtl_output.hpp"
 #include "sim/rtl_vector.hpp"
 #include "sim/vector_program.hpp"
 #include "models/network_json.hpp"
@@ -432,7 +433,7 @@ TEST_P(CosimArray, RtlFeederInsideTheSystemCAccelerator) {
   const std::string run = "run " + kNet + " --array " + array + " --dataset " + kData + " --count 1 ";
   const auto plain = test::run_ccsim(run + "--report " + path("plain.json"));
   ASSERT_EQ(plain.status, 0) << plain.output;
-  for (const std::string mode : {"--mode cycle --rtl feeder", "--tlm lt --rtl feeder", "--mode cycle --rtl array,feeder"}) {
+  for (const std::string mode : {"--mode cycle --rtl feeder", "--tlm lt --rtl feeder,output", "--mode cycle --rtl array,feeder,output"}) {
     const auto r = test::run_ccsim(run + mode + " --report " + path("rtl.json"));
     ASSERT_EQ(r.status, 0) << mode << "\n" << r.output;
     const auto j = nlohmann::json::parse(read_file(path("rtl.json")));
@@ -446,6 +447,16 @@ TEST_P(CosimArray, RtlFeederInsideTheSystemCAccelerator) {
               std::string::npos)
         << r.output;
     if (mode.find("array") != std::string::npos) EXPECT_EQ(j["rtl"]["array"]["cycles_compared"].get<long>(), compute);
+    if (mode.find("output") != std::string::npos) {  // every value every Matmul layer wrote
+      long values = 0;
+      for (const auto& l : j["layers"]) {
+        if (l["op"] == "matmul") values += l["activations_written"].get<long>();
+      }
+      EXPECT_GT(values, 0);
+      EXPECT_EQ(j["rtl"]["output"]["values_compared"].get<long>(), values) << mode;
+    } else {
+      EXPECT_FALSE(j["rtl"].contains("output"));
+    }
     EXPECT_EQ(j["cycles_per_inference"], nlohmann::json::parse(read_file(path("plain.json")))["cycles_per_inference"]) << mode;
   }
 }
@@ -758,6 +769,68 @@ TEST_F(Cosim, AWrongBitLineOfTheSwappedFeederIsNamed) {
   // Without the corruption it is.
   config.feeder_implementation = rtl::rtl_feeder_factory();
   EXPECT_EQ(hw::run_cycle_accurate(net, {input}, config).front().layer_outputs.front().data, golden.front().data);
+}
+
+// Requantizes through the Verilated output stage, but one value of the second Matmul layer comes
+// out one too high (saturating at 127).
+class CorruptedOutput : public hw::OutputImplementation {
+ public:
+  explicit CorruptedOutput(std::unique_ptr<hw::OutputImplementation> rtl) : rtl_(std::move(rtl)) {}
+  std::string name() const override { return "corrupted RTL output stage"; }
+  std::int8_t requantize(fixed::Acc acc, fixed::Multiplier m, std::int8_t act_min, std::int8_t act_max) override {
+    const std::int8_t v = rtl_->requantize(acc, m, act_min, act_max);
+    return ++values_ == kCorrupted && v < 127 ? static_cast<std::int8_t>(v + 1) : v;
+  }
+  static constexpr long kCorrupted = 12544 + 100;  // conv0 writes 16 x 28 x 28 values first
+
+ private:
+  std::unique_ptr<hw::OutputImplementation> rtl_;
+  long values_ = 0;
+};
+
+TEST_F(Cosim, AWrongValueOfTheSwappedOutputStageIsNamed) {
+  const model::PackedNetwork net = model::load_packed(kNet);
+  ASSERT_EQ(net.layers[0].out.size(), 12544);
+  model::Int8Tensor input{net.input, std::vector<std::int8_t>(static_cast<std::size_t>(net.input.size()))};
+  std::mt19937 rng(37);
+  for (auto& v : input.data) v = static_cast<std::int8_t>(static_cast<int>(rng() % 256) - 128);
+  hw::AcceleratorConfig config;
+  config.output_implementation = [](const hw::ArrayConfig& a) -> std::unique_ptr<hw::OutputImplementation> {
+    return std::make_unique<CorruptedOutput>(rtl::rtl_output_factory()(a));
+  };
+  hw::OutputStage::Stats stats;
+  std::vector<hw::OutputMismatch> found;
+  const auto runs = hw::run_cycle_accurate(net, {input}, config, 1.0, {}, [&](hw::Accelerator& acc) {
+    stats = acc.core(0).output_stage().stats();
+    found = acc.core(0).output_stage().mismatches();
+  });
+  std::vector<model::Int8Tensor> golden;
+  model::run_golden(net, input, &golden);
+  long matmul_values = 0;
+  for (std::size_t i = 0; i < net.layers.size(); ++i) {
+    if (net.layers[i].kind == model::OpKind::Matmul) matmul_values += static_cast<long>(golden[i].data.size());
+  }
+  EXPECT_EQ(stats.compared_values, matmul_values);
+  ASSERT_EQ(stats.mismatches, 1);
+  const hw::OutputMismatch& m = found.at(0);
+  const std::size_t layer = 2;  // pw1_1: the second Matmul layer (a fused shift before it)
+  ASSERT_EQ(net.layers[layer].kind, model::OpKind::Matmul);
+  EXPECT_EQ(m.layer, static_cast<int>(layer));
+  EXPECT_EQ(m.actual, m.expected + 1);
+  // The value the stage got wrong is the one the buffer received: the layer differs from golden
+  // at exactly that channel and pixel.
+  const auto& out = runs.front().layer_outputs[layer].data;
+  const std::int64_t plane = static_cast<std::int64_t>(net.layers[layer].out.h) * net.layers[layer].out.w;
+  const std::size_t at = static_cast<std::size_t>(m.channel * plane + m.pixel);
+  EXPECT_EQ(out[at], m.actual);
+  EXPECT_EQ(golden[layer].data[at], m.expected);
+  long differing = 0;
+  for (std::size_t k = 0; k < out.size(); ++k) differing += out[k] != golden[layer].data[k];
+  EXPECT_EQ(differing, 1);
+  EXPECT_NE(m.describe(net.layers[layer].name).find("layer 2 'pw1_1', channel " + std::to_string(m.channel) + ", pixel " +
+                                                     std::to_string(m.pixel) + ": output stage value (accumulator "),
+            std::string::npos)
+      << m.describe(net.layers[layer].name);
 }
 
 class CosimFault : public Cosim, public ::testing::WithParamInterface<std::string> {};
@@ -1082,7 +1155,7 @@ TEST_F(Cosim, BadOptionsFailCleanly) {
   fails("run " + kNet + " --rtl array --mode fast --dataset " + kData, "--rtl array needs --mode cycle or --tlm");
   fails("run " + kNet + " --rtl array --array 3x7 --dataset " + kData, "no Verilated array for 3x7; this build has");
   fails("run " + kNet + " --rtl vector --mode fast --dataset " + kData, "--rtl vector needs --mode cycle or --tlm");
-  fails("run " + kNet + " --rtl feeder,cells --dataset " + kData, "'cells' is not a unit with RTL to swap in (array, feeder, vector");
+  fails("run " + kNet + " --rtl feeder,cells --dataset " + kData, "'cells' is not a unit with RTL to swap in (array, feeder, output, vector");
   for (const std::string list : {"array,", ",array", "array,,feeder", "\"\""}) {
     fails("run " + kNet + " --rtl " + list + " --dataset " + kData, "an empty unit");
   }

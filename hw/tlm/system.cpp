@@ -57,6 +57,8 @@ TlmSystemResult run_tlm_system(const model::PackedNetwork& net, const std::vecto
   r.array_mismatches = acc.core().array().mismatches();
   r.vector = acc.core().vector_unit().stats();
   r.feeder = acc.core().feeder().stats();
+  r.output = acc.core().output_stage().stats();
+  r.output_mismatches = acc.core().output_stage().mismatches();
   r.feeder_mismatches = acc.core().feeder().mismatches();
   r.vector_mismatches = acc.core().vector_unit().mismatches();
   r.interconnect = bus.stats();

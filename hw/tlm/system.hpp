@@ -28,6 +28,8 @@ struct TlmSystemResult {
   VectorUnit::Stats vector;                       // incl. layers compared with a swapped-in implementation
   FeederUnit::Stats feeder;                       // incl. cycles compared with a swapped-in implementation
   std::vector<FeederMismatch> feeder_mismatches;  // the first ones
+  OutputStage::Stats output;                      // incl. values compared with a swapped-in implementation
+  std::vector<OutputMismatch> output_mismatches;  // the first ones
   std::vector<VectorMismatch> vector_mismatches;  // the first ones
   Interconnect::Stats interconnect;
   std::int64_t traffic_bytes = 0;  // moved by the traffic generator

@@ -49,6 +49,7 @@ class WeightLoadIf : public virtual ActivityIf {
 struct OutputSetup {
   const model::PackedLayer* layer = nullptr;
   int output_slot = 0;
+  int layer_index = -1;  // the layer's index in its network (for reports)
 };
 
 class OutputStageIf : public virtual ActivityIf {

@@ -220,7 +220,7 @@ std::int64_t Controller::run_matmul(const LayerDescriptor& d) {
   const std::int64_t per_block = static_cast<std::int64_t>(row_tiles) * col_tiles;
   const std::int64_t tiles = per_block * static_cast<std::int64_t>(blocks.size());
   feeder->configure({&l, d.fused_shift, d.input_slot, static_cast<int>(d.index)});
-  output->configure({&l, d.output_slot});
+  output->configure({&l, d.output_slot, static_cast<int>(d.index)});
   const auto describe = [&](std::int64_t k) {
     const std::int64_t in_block = k % per_block;
     const PixelBlock& b = blocks[static_cast<std::size_t>(k / per_block)];

@@ -10,11 +10,12 @@ AcceleratorCore::AcceleratorCore(sc_core::sc_module_name name, const Accelerator
     : sc_core::sc_module(name), clk("clk"), array_config_(config.resolved_array()), period_(clock_period),
       controller_("controller", array_config_, {}, clock_period), weights_("weight_buffer", config.weight_buffer, array_config_),
       activations_("activation_buffer", config.activation_buffer, 1), feeder_("feeder", array_config_, clock_period),
-      array_("array", array_config_, clock_period), output_("output_stage", array_config_), vector_("vector_unit", clock_period),
+      array_("array", array_config_, clock_period), output_("output_stage", array_config_, clock_period), vector_("vector_unit", clock_period),
       dma_("dma", dma, clock_period) {
   if (config.array_implementation) array_.swap_in(config.array_implementation(array_config_));
   if (config.array_every_cycle) array_.observe_every_cycle();
   if (config.vector_implementation) vector_.swap_in(config.vector_implementation(array_config_));
+  if (config.output_implementation) output_.swap_in(config.output_implementation(array_config_));
   if (config.feeder_implementation) {
     feeder_.swap_in(config.feeder_implementation(array_config_));
     array_.observe_every_cycle();  // the lines are compared cycle by cycle, not in the skewed frame

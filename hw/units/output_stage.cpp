@@ -5,8 +5,19 @@
 
 namespace ccsim::hw {
 
-OutputStage::OutputStage(sc_core::sc_module_name name, const ArrayConfig& array)
-    : sc_core::sc_module(name), activations("activations"), array_(array) {}
+std::string OutputMismatch::describe(const std::string& layer_name) const {
+  return "cycle " + std::to_string(cycle) + ", layer " + std::to_string(layer) + " '" + layer_name + "', channel " +
+         std::to_string(channel) + ", pixel " + std::to_string(pixel) + ": output stage value (accumulator " +
+         std::to_string(acc) + ") expected " + std::to_string(expected) + ", actual " + std::to_string(actual);
+}
+
+OutputStage::OutputStage(sc_core::sc_module_name name, const ArrayConfig& array, sc_core::sc_time clock_period)
+    : sc_core::sc_module(name), activations("activations"), array_(array), period_(clock_period) {}
+
+void OutputStage::swap_in(std::unique_ptr<OutputImplementation> implementation) {
+  if (sc_core::sc_is_running()) throw std::logic_error(std::string(name()) + ": swap_in while simulating");
+  implementation_ = std::move(implementation);
+}
 
 void OutputStage::configure(const OutputSetup& setup) {
   if (!setup.layer) throw std::logic_error(std::string(name()) + ": configured without a layer");
@@ -24,8 +35,32 @@ void OutputStage::end_tile(const TileDescriptor& tile) {
   if (!tile.last_column_tile) return;
   ActivationWriteIf& out = *activations.operator->();
   const int slot = setup_.output_slot;
-  stats_.activations_written +=
-      acc_->drain(*setup_.layer, tile.first_row, [&](std::size_t index, std::int8_t value) { out.write(slot, index, value); });
+  const model::PackedLayer& l = *setup_.layer;
+  if (!implementation_) {
+    stats_.activations_written += acc_->drain(l, tile.first_row, [&](std::size_t index, std::int8_t value) { out.write(slot, index, value); });
+    return;
+  }
+  const std::int64_t plane = static_cast<std::int64_t>(l.out.h) * l.out.w;
+  stats_.activations_written += acc_->for_each_output(l, tile.first_row, [&](std::size_t index, int m, fixed::Acc acc) {
+    const std::int8_t expected = fixed::requantize(acc, l.requant[m], l.act_min, l.act_max);
+    const std::int8_t actual = implementation_->requantize(acc, l.requant[m], l.act_min, l.act_max);
+    ++stats_.compared_values;
+    if (actual != expected) {
+      ++stats_.mismatches;
+      if (mismatches_.size() < 10) {
+        OutputMismatch mm;
+        mm.cycle = static_cast<std::int64_t>(sc_core::sc_time_stamp().value() / period_.value());
+        mm.layer = setup_.layer_index;
+        mm.channel = m;
+        mm.pixel = static_cast<std::int64_t>(index) % plane;
+        mm.acc = acc;
+        mm.expected = expected;
+        mm.actual = actual;
+        mismatches_.push_back(mm);
+      }
+    }
+    out.write(slot, index, actual);  // the buffer gets the swapped-in stage's value
+  });
 }
 
 void OutputStage::add_activity(LayerStats& s) const {
