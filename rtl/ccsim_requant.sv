@@ -3,7 +3,7 @@
 // fused ReLU / ReLU6). Bit-exact with models/fixed_point.hpp requantize(). Combinational.
 module ccsim_requant (
   input  logic signed [31:0] acc_i,
-  input  logic signed [31:0] mult_i,     // m0, Q31 in [2^30, 2^31)
+  input  logic signed [31:0] mult_i,     // m0, Q31 in [0, 2^31) (a normalized one is >= 2^30; 0 for a zero row)
   input  logic signed [7:0]  shift_i,    // > 0: left shift, < 0: right shift (in [-31, 30])
   input  logic signed [7:0]  act_min_i,
   input  logic signed [7:0]  act_max_i,

@@ -68,6 +68,16 @@ long matmul_compute_cycles(const std::string& report) {
   return compute;
 }
 
+// The output values of a packed network's Matmul layers (what an output stage drains per inference).
+long matmul_output_values(const std::string& packed) {
+  const model::PackedNetwork net = model::load_packed(packed);
+  long values = 0;
+  for (const auto& l : net.layers) {
+    if (l.kind == model::OpKind::Matmul) values += static_cast<long>(l.out.size());
+  }
+  return values;
+}
+
 // The built array sizes (CMake CCSIM_COSIM_ARRAYS).
 std::vector<std::string> built_arrays() {
   std::vector<std::string> arrays;
@@ -447,13 +457,8 @@ TEST_P(CosimArray, RtlFeederInsideTheSystemCAccelerator) {
               std::string::npos)
         << r.output;
     if (mode.find("array") != std::string::npos) EXPECT_EQ(j["rtl"]["array"]["cycles_compared"].get<long>(), compute);
-    if (mode.find("output") != std::string::npos) {  // every value every Matmul layer wrote
-      long values = 0;
-      for (const auto& l : j["layers"]) {
-        if (l["op"] == "matmul") values += l["activations_written"].get<long>();
-      }
-      EXPECT_GT(values, 0);
-      EXPECT_EQ(j["rtl"]["output"]["values_compared"].get<long>(), values) << mode;
+    if (mode.find("output") != std::string::npos) {  // every output value of every Matmul layer, from the network
+      EXPECT_EQ(j["rtl"]["output"]["values_compared"].get<long>(), matmul_output_values(kNet)) << mode;
     } else {
       EXPECT_FALSE(j["rtl"].contains("output"));
     }
@@ -533,8 +538,8 @@ TEST_F(Cosim, RtlVectorUnitInsideTheSystemCAccelerator) {
       EXPECT_TRUE(kinds.count("add") && kinds.count("concat")) << p["layers"].dump();
     }
     for (const std::string mode : {"--mode cycle --rtl vector", "--tlm lt --rtl vector", "--tlm at --rtl array,vector",
-                                   "--tlm at --rtl feeder,vector", "--mode cycle --rtl array,feeder,vector",
-                                   "--mode cycle --schedule pipelined --rtl feeder,vector"}) {
+                                   "--tlm at --rtl feeder,output,vector", "--mode cycle --rtl array,feeder,output,vector",
+                                   "--mode cycle --schedule pipelined --rtl feeder,output,vector"}) {
       const auto r = test::run_ccsim(run + mode + " --report " + path("rtl.json"));
       ASSERT_EQ(r.status, 0) << net << " " << mode << "\n" << r.output;
       EXPECT_NE(r.output.find("RTL vector unit (rtl/ccsim_vector_unit.sv, Verilated) in place of every core's vector unit: " +
@@ -556,6 +561,11 @@ TEST_F(Cosim, RtlVectorUnitInsideTheSystemCAccelerator) {
         }
         EXPECT_GT(compute, 0);
         EXPECT_EQ(j["rtl"]["feeder"]["cycles_compared"].get<long>(), compute * samples) << net << " " << mode;
+      }
+      EXPECT_EQ(j["rtl"].contains("output"), mode.find("output") != std::string::npos);
+      if (j["rtl"].contains("output")) {
+        EXPECT_EQ(j["rtl"]["output"]["values_compared"].get<long>(), matmul_output_values(path(net + ".ccpack")) * samples)
+            << net << " " << mode;
       }
       // The RTL computes in the SystemC unit's cycles: the system's timing is the model's.
       EXPECT_EQ(j["cycles_per_inference"], p["cycles_per_inference"]) << net << " " << mode;
@@ -771,8 +781,39 @@ TEST_F(Cosim, AWrongBitLineOfTheSwappedFeederIsNamed) {
   EXPECT_EQ(hw::run_cycle_accurate(net, {input}, config).front().layer_outputs.front().data, golden.front().data);
 }
 
+// The Verilated output stage against fixed::requantize over every multiplier the packed format
+// allows (m0 in [0, 2^31), shifts in [-31, 30], quantize_multiplier gives {0, 0} for a zero row),
+// the accumulator's extremes and random values, and several activation ranges.
+TEST(RtlOutputStage, RequantizesAsTheGoldenModelOverTheWholeRange) {
+  const auto rtl = rtl::rtl_output_factory()(hw::ArrayConfig{});
+  std::mt19937 rng(41);
+  std::vector<std::int32_t> m0s = {0, 1, 1 << 30, (1 << 30) + 12345, 0x7fffffff};
+  std::vector<int> shifts = {-31, -30, -17, -1, 0, 1, 7, 29, 30};
+  std::vector<std::int32_t> accs = {INT32_MIN, INT32_MIN + 1, -65536, -1, 0, 1, 65535, INT32_MAX - 1, INT32_MAX};
+  for (int i = 0; i < 40; ++i) {
+    accs.push_back(static_cast<std::int32_t>(rng()));
+    m0s.push_back(static_cast<std::int32_t>(rng() & 0x7fffffffu));
+    shifts.push_back(static_cast<int>(rng() % 62) - 31);
+  }
+  const std::vector<std::pair<std::int8_t, std::int8_t>> ranges = {{-128, 127}, {0, 127}, {0, 6}, {-3, -3}};
+  long checked = 0;
+  for (const std::int32_t m0 : m0s) {
+    for (const int shift : shifts) {
+      for (const std::int32_t acc : accs) {
+        for (const auto& [lo, hi] : ranges) {
+          const fixed::Multiplier m{m0, shift};
+          ASSERT_EQ(rtl->requantize(acc, m, lo, hi), fixed::requantize(acc, m, lo, hi))
+              << "acc " << acc << ", m0 " << m0 << ", shift " << shift << ", range [" << int{lo} << ", " << int{hi} << "]";
+          ++checked;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(checked, 45L * 49 * 49 * 4);
+}
+
 // Requantizes through the Verilated output stage, but one value of the second Matmul layer comes
-// out one too high (saturating at 127).
+// out one too high (a 127 would be left alone, and the test then fails).
 class CorruptedOutput : public hw::OutputImplementation {
  public:
   explicit CorruptedOutput(std::unique_ptr<hw::OutputImplementation> rtl) : rtl_(std::move(rtl)) {}
@@ -817,6 +858,10 @@ TEST_F(Cosim, AWrongValueOfTheSwappedOutputStageIsNamed) {
   ASSERT_EQ(net.layers[layer].kind, model::OpKind::Matmul);
   EXPECT_EQ(m.layer, static_cast<int>(layer));
   EXPECT_EQ(m.actual, m.expected + 1);
+  const model::PackedLayer& l = net.layers[layer];
+  EXPECT_EQ(fixed::requantize(m.acc, l.requant[static_cast<std::size_t>(m.channel)], l.act_min, l.act_max), m.expected);
+  EXPECT_GE(m.cycle, runs.front().layers[0].cycles);  // during layer 2 (after conv0, before the run's end)
+  EXPECT_LE(m.cycle, runs.front().end_cycle);
   // The value the stage got wrong is the one the buffer received: the layer differs from golden
   // at exactly that channel and pixel.
   const auto& out = runs.front().layer_outputs[layer].data;
@@ -1155,6 +1200,7 @@ TEST_F(Cosim, BadOptionsFailCleanly) {
   fails("run " + kNet + " --rtl array --mode fast --dataset " + kData, "--rtl array needs --mode cycle or --tlm");
   fails("run " + kNet + " --rtl array --array 3x7 --dataset " + kData, "no Verilated array for 3x7; this build has");
   fails("run " + kNet + " --rtl vector --mode fast --dataset " + kData, "--rtl vector needs --mode cycle or --tlm");
+  fails("run " + kNet + " --rtl output --mode fast --dataset " + kData, "--rtl output needs --mode cycle or --tlm");
   fails("run " + kNet + " --rtl feeder,cells --dataset " + kData, "'cells' is not a unit with RTL to swap in (array, feeder, output, vector");
   for (const std::string list : {"array,", ",array", "array,,feeder", "\"\""}) {
     fails("run " + kNet + " --rtl " + list + " --dataset " + kData, "an empty unit");
