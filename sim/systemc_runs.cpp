@@ -26,29 +26,33 @@ extern "C" int sc_main(int /*argc*/, char** /*argv*/) {
 namespace ccsim::cli {
 namespace {
 
-std::string layer_name(const model::PackedNetwork& net, int layer) {
-  return layer >= 0 ? net.layers[static_cast<std::size_t>(layer)].name : "";
+// A swapped-in unit's mismatch count and its first mismatches, described (`prefix` names the unit
+// where the description does not).
+template <typename Mismatch>
+void add_mismatches(RtlCheck& check, std::int64_t count, const std::vector<Mismatch>& found, const model::PackedNetwork& net,
+                    const std::string& prefix = "") {
+  check.mismatches += count;
+  for (const auto& m : found) {
+    check.first.push_back(prefix + m.describe(m.layer >= 0 ? net.layers[static_cast<std::size_t>(m.layer)].name : ""));
+  }
 }
 
 void add_array_check(RtlCheck& check, const hw::ArrayUnit::Stats& stats, const std::vector<hw::ArrayMismatch>& found,
                      const model::PackedNetwork& net) {
   check.array_cycles += stats.compared_cycles;
-  check.mismatches += stats.mismatches;
-  for (const auto& m : found) check.first.push_back(m.describe(layer_name(net, m.layer)));
+  add_mismatches(check, stats.mismatches, found, net);
 }
 
 void add_feeder_check(RtlCheck& check, const hw::FeederUnit::Stats& stats, const std::vector<hw::FeederMismatch>& found,
                       const model::PackedNetwork& net) {
   check.feeder_cycles += stats.compared_cycles;
-  check.mismatches += stats.mismatches;
-  for (const auto& m : found) check.first.push_back(m.describe(layer_name(net, m.layer)));
+  add_mismatches(check, stats.mismatches, found, net);
 }
 
 void add_output_check(RtlCheck& check, const hw::OutputStage::Stats& stats, const std::vector<hw::OutputMismatch>& found,
                       const model::PackedNetwork& net) {
   check.output_values += stats.compared_values;
-  check.mismatches += stats.mismatches;
-  for (const auto& m : found) check.first.push_back(m.describe(layer_name(net, m.layer)));
+  add_mismatches(check, stats.mismatches, found, net);
 }
 
 void add_vector_check(RtlCheck& check, const hw::VectorUnit::Stats& stats, const std::vector<hw::VectorMismatch>& found,
@@ -56,8 +60,7 @@ void add_vector_check(RtlCheck& check, const hw::VectorUnit::Stats& stats, const
   check.vector_layers += stats.compared_layers;
   check.vector_cycles += stats.compared_cycles;
   check.vector_values += stats.compared_values;
-  check.mismatches += stats.mismatches;
-  for (const auto& m : found) check.first.push_back("vector unit: " + m.describe(layer_name(net, m.layer)));
+  add_mismatches(check, stats.mismatches, found, net, "vector unit: ");
 }
 
 }  // namespace
