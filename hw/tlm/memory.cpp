@@ -46,14 +46,23 @@ bool Memory::execute(tlm::tlm_generic_payload& trans) {
   tlm::tlm_response_status status = tlm::TLM_OK_RESPONSE;
   if (addr >= data_.size() || len > data_.size() - addr) {
     status = tlm::TLM_ADDRESS_ERROR_RESPONSE;
-  } else if (trans.get_byte_enable_ptr() != nullptr) {
+  } else if (trans.get_byte_enable_ptr() != nullptr && trans.get_byte_enable_length() == 0) {
     status = tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE;
   } else if (trans.get_streaming_width() < len) {
     status = tlm::TLM_BURST_ERROR_RESPONSE;
   } else if (trans.is_read()) {
-    std::memcpy(trans.get_data_ptr(), data_.data() + addr, len);
+    std::memcpy(trans.get_data_ptr(), data_.data() + addr, len);  // a read may return every byte
     ++stats_.reads;
     stats_.bytes_read += len;
+  } else if (trans.is_write() && trans.get_byte_enable_ptr() != nullptr) {
+    // Byte enables (a write strobe): the pattern repeats over the data; 0xff writes the byte.
+    const unsigned char* enable = trans.get_byte_enable_ptr();
+    const unsigned pattern = trans.get_byte_enable_length();
+    for (unsigned b = 0; b < len; ++b) {
+      if (enable[b % pattern] == TLM_BYTE_ENABLED) data_[addr + b] = trans.get_data_ptr()[b];
+    }
+    ++stats_.writes;
+    stats_.bytes_written += len;
   } else if (trans.is_write()) {
     std::memcpy(data_.data() + addr, trans.get_data_ptr(), len);
     ++stats_.writes;
