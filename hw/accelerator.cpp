@@ -127,6 +127,13 @@ std::vector<NetworkRun> run_cycle_accurate(const model::PackedNetwork& net, cons
   acc.clk(clock);
   MemoryConfig dram;
   dram.size = acc.dram_bytes();
+  // A swapped-in Matmul datapath gets a DRAM region per core after everything else.
+  for (std::size_t s = 0; s < acc.cores(); ++s) {
+    if (!acc.core(s).tile_implementation()) continue;
+    dram.size = (dram.size + 63) / 64 * 64;
+    acc.core(s).set_tile_scratch(dram.size);
+    dram.size += acc.core(s).tile_implementation()->scratch_bytes(net);
+  }
   dram.latency_ns = 0;
   dram.bytes_per_ns = config.dram.bytes_per_cycle / clock_ns;
   dram.ports = static_cast<int>(acc.cores());

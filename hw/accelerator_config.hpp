@@ -9,6 +9,7 @@
 #include "hw/array_implementation.hpp"
 #include "hw/feeder_implementation.hpp"
 #include "hw/output_implementation.hpp"
+#include "hw/tile_implementation.hpp"
 #include "hw/vector_implementation.hpp"
 #include "hw/weight_buffer.hpp"
 #include "models/packed_network.hpp"
@@ -38,6 +39,10 @@ struct AcceleratorConfig {
   // Cycle mode and TLM: another implementation of every core's output-stage requantization,
   // compared value by value. Not part of to_json.
   OutputImplementationFactory output_implementation;
+  // Cycle mode and TLM: another implementation of every core's Matmul datapath (buffers, feeder,
+  // array, output stage and their DMAs, with its own controller), run for every Matmul layer in
+  // place of those units and compared with the SystemC model every cycle. Not part of to_json.
+  TileImplementationFactory tile_implementation;
   // Cycle mode and TLM: step every array cycle by cycle even when nothing observes the cells (a
   // waveform or a swapped-in implementation does so anyway); otherwise each tile is evaluated in
   // the skewed frame (ArrayUnit::observe_every_cycle). Same results; for checking and measuring

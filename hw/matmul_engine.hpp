@@ -56,6 +56,8 @@ class MatmulEngine {
   std::int64_t tile_cycle() const { return t_; }
   // Whether the last step() was a compute cycle, and the bit lines it fed into row 0.
   bool computed() const { return computed_; }
+  // Whether the next step() is a compute cycle (not a weight load, not after the end).
+  bool computes_next() const { return !done_ && phase_ == Phase::Compute; }
   const std::vector<std::uint32_t>& top_lines() const { return top_; }
 
  private:

@@ -45,6 +45,9 @@ echo "== ccsim run: through the TLM system (host, memory, DMA; approximately tim
 echo "== ccsim run --rtl array: the Verilated array inside the TLM system, compared with the SystemC cells every cycle, 2 images"
 "$ccsim" run "$out/fmnist-shift.ccpack" --array 16x16 --tlm lt --rtl array --dataset "$data" --count 2 \
   --report "$out/run-rtl-array.json"
+echo "== ccsim run --rtl tile: the Verilated accelerator tile (controller, DMAs, buffers) runs every Matmul layer inside the TLM system, 2 images"
+"$ccsim" run "$out/fmnist-shift.ccpack" --array 16x16 --tlm lt --rtl tile --dataset "$data" --count 2 \
+  --report "$out/run-rtl-tile.json"
 echo "== ccsim cosim: Verilated RTL tile vs SystemC model, every cycle, 2 test images (waveform of cycles 12000-13500)"
 "$ccsim" cosim "$out/fmnist-shift.ccpack" --array 16x16 --dataset "$data" --count 2 --report "$out/cosim.json" \
   --trace "$out/cosim.fst" --trace-window 12000:13500 --mismatch-trace "$out/cosim-mismatch.fst"

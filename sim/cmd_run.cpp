@@ -172,9 +172,18 @@ void run_command(const RunArgs& a) {
   const bool rtl_feeder = a.rtl.find("feeder") != std::string::npos;
   const bool rtl_output = a.rtl.find("output") != std::string::npos;
   const bool rtl_vector = a.rtl.find("vector") != std::string::npos;
-  if ((rtl_array || rtl_feeder || rtl_output || rtl_vector) && a.mode != "cycle" && a.tlm.empty()) {
+  const bool rtl_tile = a.rtl.find("tile") != std::string::npos;
+  if ((rtl_array || rtl_feeder || rtl_output || rtl_vector || rtl_tile) && a.mode != "cycle" && a.tlm.empty()) {
     throw std::invalid_argument("--rtl " + a.rtl + " needs --mode cycle or --tlm");
   }
+  if (rtl_tile && (rtl_array || rtl_feeder || rtl_output)) {
+    throw std::invalid_argument("--rtl " + a.rtl + ": the RTL tile holds its own array, feeder and output stage (name tile alone, or with vector)");
+  }
+  if (rtl_tile && !a.vcd.empty()) {
+    throw std::invalid_argument("--vcd traces the SystemC units, which run no Matmul layer with --rtl tile; the RTL tile's "
+                                "waveform comes from ccsim cosim --trace");
+  }
+  if (rtl_tile) use_rtl_tile(config, net);
   if (rtl_array) use_rtl_array(config);
   if (rtl_feeder) use_rtl_feeder(config, net);
   if (rtl_output) use_rtl_output(config);
@@ -240,8 +249,20 @@ void run_command(const RunArgs& a) {
       run_report({net, a.file, mode, config, a.clock_mhz, runs, values_are_golden, seconds, energy_table, area_table, labels});
   const auto arrays = report["arrays"].get<std::size_t>();
   if (!tlm_report.is_null()) report["tlm"] = tlm_report;
-  if (rtl_array || rtl_feeder || rtl_output || rtl_vector) {
+  if (rtl_array || rtl_feeder || rtl_output || rtl_vector || rtl_tile) {
     report["rtl"] = {{"unit", a.rtl}, {"mismatches", rtl_check.mismatches}};
+    if (rtl_tile) {
+      const hw::TileCheckStats& t = rtl_check.tile;
+      report["rtl"]["tile"] = {{"source", "rtl/ccsim_accel.sv (Verilated: controller, DMAs, tile)"},
+                               {"layers_compared", t.layers},
+                               {"blocks", t.blocks},
+                               {"cycles_compared", t.cycles_compared},
+                               {"wait_cycles", t.wait_cycles},
+                               {"values_compared", t.values_compared},
+                               {"memory_reads", t.memory_reads},
+                               {"memory_writes", t.memory_writes},
+                               {"spill_bytes", t.spill_bytes}};
+    }
     if (rtl_output) {
       report["rtl"]["output"] = {{"source", "rtl/ccsim_requant.sv (Verilated)"}, {"values_compared", rtl_check.output_values}};
     }
@@ -288,6 +309,15 @@ void run_command(const RunArgs& a) {
   if (rtl_output) {
     std::cout << "RTL output stage (rtl/ccsim_requant.sv, Verilated) in place of every core's requantization: "
               << rtl_check.output_values << " values compared with the SystemC output stage's, 0 mismatches\n";
+  }
+  if (rtl_tile) {
+    const hw::TileCheckStats& t = rtl_check.tile;
+    std::cout << "RTL accelerator tile (rtl/ccsim_accel.sv, Verilated: controller, DMAs, buffers, feeder, array, output "
+                 "stage) in place of every core's Matmul datapath: "
+              << t.layers << " layer run(s), " << t.blocks << " block(s), " << t.cycles_compared
+              << " cycles compared with the SystemC model's cells (" << t.wait_cycles << " cycles waiting for weights), "
+              << t.values_compared << " output values checked, " << t.memory_reads << " memory reads and " << t.memory_writes
+              << " writes through the core's port, 0 mismatches\n";
   }
   if (rtl_vector) {
     std::cout << "RTL vector unit (rtl/ccsim_vector_unit.sv, Verilated) in place of every core's vector unit: "
@@ -371,7 +401,9 @@ void add_run_command(CLI::App& app) {
                   "run units' Verilated RTL inside the SystemC accelerator, compared with the SystemC model (a comma "
                   "list of array: the systolic array's cells, every register every cycle; feeder: the feeder and shift "
                   "unit's bit lines, every cycle; output: the output stage's requantization, every value; vector: the "
-                  "vector unit, every layer's values and cycles; --mode cycle or --tlm)")
+                  "vector unit, every layer's values and cycles; tile: the RTL accelerator (controller, DMAs, buffers, feeder, "
+                  "array, output stage) for every Matmul layer, its memory ports on the core's TLM socket, every cell "
+                  "every cycle; --mode cycle or --tlm)")
       ->check([](const std::string& value) -> std::string {
         if (value == "none") return {};
         // Items between commas, the empty ones before the first and after the last included.
@@ -384,10 +416,10 @@ void add_run_command(CLI::App& app) {
           }
         }
         for (const std::string& unit : units) {
-          if (unit.empty()) return "'" + value + "' has an empty unit (array, feeder, output, vector, comma-separated; or none)";
+          if (unit.empty()) return "'" + value + "' has an empty unit (array, feeder, output, vector, tile, comma-separated; or none)";
           if (unit == "none") return "'none' goes alone (it swaps nothing in)";
-          if (unit != "array" && unit != "feeder" && unit != "output" && unit != "vector") {
-            return "'" + unit + "' is not a unit with RTL to swap in (array, feeder, output, vector, comma-separated; or none)";
+          if (unit != "array" && unit != "feeder" && unit != "output" && unit != "vector" && unit != "tile") {
+            return "'" + unit + "' is not a unit with RTL to swap in (array, feeder, output, vector, tile, comma-separated; or none)";
           }
         }
         return {};

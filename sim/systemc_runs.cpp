@@ -13,6 +13,7 @@
 #include "sim/rtl_array.hpp"
 #include "sim/rtl_feeder.hpp"
 #include "sim/rtl_output.hpp"
+#include "sim/rtl_tile.hpp"
 #include "sim/rtl_vector.hpp"
 #include "sim/vector_program.hpp"
 
@@ -63,6 +64,20 @@ void add_vector_check(RtlCheck& check, const hw::VectorUnit::Stats& stats, const
   add_mismatches(check, stats.mismatches, found, net, "vector unit: ");
 }
 
+void add_tile_check(RtlCheck& check, const hw::TileCheckStats& stats, const std::vector<hw::TileMismatch>& found,
+                    const model::PackedNetwork& net) {
+  hw::TileCheckStats& t = check.tile;
+  t.layers += stats.layers;
+  t.blocks += stats.blocks;
+  t.cycles_compared += stats.cycles_compared;
+  t.wait_cycles += stats.wait_cycles;
+  t.values_compared += stats.values_compared;
+  t.memory_reads += stats.memory_reads;
+  t.memory_writes += stats.memory_writes;
+  t.spill_bytes += stats.spill_bytes;
+  add_mismatches(check, stats.mismatches, found, net);
+}
+
 }  // namespace
 
 void remember_command_line(int /*argc*/, char** /*argv*/) {}
@@ -80,6 +95,11 @@ void use_rtl_feeder(hw::AcceleratorConfig& config, const model::PackedNetwork& n
   config.feeder_implementation = rtl::rtl_feeder_factory();
   config.feeder_implementation(config.resolved_array());  // an unbuilt width is refused before simulating
   rtl::check_rtl_feeder_fits(net);
+}
+
+void use_rtl_tile(hw::AcceleratorConfig& config, const model::PackedNetwork& net) {
+  cosim::check_rtl_tile_fits(net, config.resolved_array());  // before simulating
+  config.tile_implementation = cosim::rtl_tile_factory();
 }
 
 void use_rtl_vector(hw::AcceleratorConfig& config, const model::PackedNetwork& net, const model::Int8Tensor& input) {
@@ -105,6 +125,9 @@ std::vector<hw::NetworkRun> run_cycle_mode(const model::PackedNetwork& net, cons
       add_vector_check(*rtl, acc.core(s).vector_unit().stats(), acc.core(s).vector_unit().mismatches(), net);
       add_feeder_check(*rtl, acc.core(s).feeder().stats(), acc.core(s).feeder().mismatches(), net);
       add_output_check(*rtl, acc.core(s).output_stage().stats(), acc.core(s).output_stage().mismatches(), net);
+      if (const hw::TileImplementation* tile = acc.core(s).tile_implementation()) {
+        add_tile_check(*rtl, tile->stats(), tile->mismatches(), net);
+      }
     }
   });
 }
@@ -131,6 +154,7 @@ std::vector<hw::NetworkRun> run_tlm_mode(const TlmRunOptions& a, const model::Pa
   add_vector_check(rtl, result.vector, result.vector_mismatches, net);
   add_feeder_check(rtl, result.feeder, result.feeder_mismatches, net);
   add_output_check(rtl, result.output, result.output_mismatches, net);
+  add_tile_check(rtl, result.tile, result.tile_mismatches, net);
   if (rtl.mismatches > 0) return {};
   const std::vector<hw::NetworkRun> fast = hw::run_fast(net, inputs, config);
   std::vector<hw::NetworkRun> runs;

@@ -32,6 +32,7 @@ struct RtlCheck {
   std::int64_t vector_layers = 0;  // layers the RTL vector unit ran, their compute cycles, their values
   std::int64_t vector_cycles = 0;
   std::int64_t vector_values = 0;
+  hw::TileCheckStats tile;         // the RTL accelerator tile's (its own mismatches counted below)
   std::int64_t mismatches = 0;
   std::vector<std::string> first;  // described: cycle, layer, tile or value, signal, expected, actual
 };
@@ -47,6 +48,10 @@ void use_rtl_feeder(hw::AcceleratorConfig& config, const model::PackedNetwork& n
 // configuration's lanes or store are not the built ones, or a layer of `net` does not fit it (its
 // passes for `input`).
 void use_rtl_vector(hw::AcceleratorConfig& config, const model::PackedNetwork& net, const model::Int8Tensor& input);
+
+// --rtl tile: every core's Matmul datapath is the Verilated RTL accelerator (sim/rtl_tile.hpp);
+// refused here for an array it was not built for, or a layer of `net` that fits none of its blocks.
+void use_rtl_tile(hw::AcceleratorConfig& config, const model::PackedNetwork& net);
 
 // --mode cycle: hw::run_cycle_accurate; `rtl` (optional) collects every core's RTL comparisons.
 std::vector<hw::NetworkRun> run_cycle_mode(const model::PackedNetwork& net, const std::vector<model::Int8Tensor>& inputs,

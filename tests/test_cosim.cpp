@@ -26,6 +26,7 @@
 #include "models/packed_file.hpp"
 #include "sim/rtl_feeder.hpp"
 #include "sim/rtl_output.hpp"
+#include "sim/rtl_tile.hpp"
 #include "sim/rtl_vector.hpp"
 #include "sim/vector_program.hpp"
 #include "models/network_json.hpp"
@@ -456,7 +457,9 @@ TEST_P(CosimArray, RtlFeederInsideTheSystemCAccelerator) {
     EXPECT_NE(r.output.find("in place of every core's feeder bit lines: " + std::to_string(compute) + " cycles compared"),
               std::string::npos)
         << r.output;
-    if (mode.find("array") != std::string::npos) EXPECT_EQ(j["rtl"]["array"]["cycles_compared"].get<long>(), compute);
+    if (mode.find("array") != std::string::npos) {
+      EXPECT_EQ(j["rtl"]["array"]["cycles_compared"].get<long>(), compute);
+    }
     if (mode.find("output") != std::string::npos) {  // every output value of every Matmul layer, from the network
       EXPECT_EQ(j["rtl"]["output"]["values_compared"].get<long>(), matmul_output_values(kNet)) << mode;
     } else {
@@ -491,6 +494,120 @@ TEST_P(CosimArray, RtlArrayInsideTheSystemCAccelerator) {
     if (mode == "--mode cycle") {
       EXPECT_EQ(j["cycles_per_inference"], nlohmann::json::parse(read_file(path("plain.json")))["cycles_per_inference"]);
     }
+  }
+}
+
+// The design swap at the tile's boundary: the Verilated accelerator (controller, tile-stream,
+// stored-input and output DMAs, buffers, feeder, array, output stage) runs every Matmul layer
+// inside the SystemC accelerator, its memory ports on the core's TLM socket (through the
+// interconnect and the memory model with --tlm). The SystemC model beside it is compared every
+// cycle (every cycle the fast mode's formulas give the Matmul layers), every output value with
+// the model and the golden model; with a slow memory the RTL's tile waits for its weights and the
+// model waits with it.
+TEST_P(CosimArray, RtlTileInsideTheSystemCAccelerator) {
+  const std::string array = GetParam();
+  const model::PackedNetwork net = model::load_packed(kNet);
+  long matmul_layers = 0;
+  for (const auto& l : net.layers) matmul_layers += l.kind == model::OpKind::Matmul;
+  const long compared = fast_matmul_cycles(kNet, array, path("fast.json"));
+  const std::string run = "run " + kNet + " --array " + array + " --dataset " + kData + " --count 2 --rtl ";
+  for (const std::string mode : {"tile --mode cycle", "tile --tlm lt", "tile,vector --tlm at --dram-latency-ns 100"}) {
+    const auto r = test::run_ccsim(run + mode + " --report " + path("rtl.json"));
+    ASSERT_EQ(r.status, 0) << mode << "\n" << r.output;
+    EXPECT_NE(r.output.find("PASS: 2 sample(s) bit-exact with the golden model"), std::string::npos) << r.output;
+    const auto j = nlohmann::json::parse(read_file(path("rtl.json")));
+    EXPECT_EQ(j["rtl"]["mismatches"].get<long>(), 0);
+    const auto& t = j["rtl"]["tile"];
+    EXPECT_EQ(t["layers_compared"].get<long>(), 2 * matmul_layers) << mode;
+    EXPECT_EQ(t["blocks"].get<long>(), 2 * matmul_layers) << mode;  // every layer fits one block
+    EXPECT_EQ(t["cycles_compared"].get<long>(), 2 * compared) << mode;
+    EXPECT_EQ(t["values_compared"].get<long>(), 2 * matmul_output_values(kNet)) << mode;
+    EXPECT_GT(t["memory_reads"].get<long>(), 0);
+    if (j.contains("tlm")) {
+      EXPECT_TRUE(j["tlm"]["protocol_violations"].empty()) << j["tlm"]["protocol_violations"].dump();
+    }
+    EXPECT_GE(t["memory_writes"].get<long>(), 2 * matmul_output_values(kNet) / 8) << mode;  // 8-byte words
+    if (mode.find("latency") == std::string::npos) {
+      EXPECT_EQ(t["wait_cycles"].get<long>(), 0) << mode;  // the ideal memory keeps the tile stream in time
+    } else {
+      EXPECT_GT(t["wait_cycles"].get<long>(), 0) << mode;  // 100 cycles per read: the tile waits, compared all the same
+      EXPECT_GT(j["rtl"]["vector"]["layers_compared"].get<long>(), 0);
+    }
+  }
+}
+
+// Layers beyond the tile's buffers through the system: pw1 of the 96-channel network runs in two
+// pixel blocks, each a descriptor the RTL controller reads from DRAM.
+TEST_F(WideCnn, PixelBlocksOfTheRtlTileInsideTheSystemCAccelerator) {
+  const std::string big = make(96, "wide96-tile", "--alpha 8 --combine-all --check-count 0");
+  const auto r = test::run_ccsim("run " + big + " --array 16x16 --tlm lt --rtl tile --dataset " + kData +
+                                 " --count 1 --report " + path("r.json"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto j = nlohmann::json::parse(read_file(path("r.json")));
+  const auto& t = j["rtl"]["tile"];
+  EXPECT_EQ(t["layers_compared"].get<long>(), 5);  // c1, pw1 (shift fused), c5, dw, fc
+  EXPECT_EQ(t["blocks"].get<long>(), t["layers_compared"].get<long>() + 1);
+  EXPECT_EQ(t["cycles_compared"].get<long>(), fast_matmul_cycles(big, "16x16", path("fast.json")));
+}
+
+// A difference between the RTL tile and the SystemC model beside it is named (cycle, layer,
+// block, tile, cell, signal, expected, actual) and fails the run; the activation buffer receives
+// the RTL's outputs.
+TEST_F(Cosim, ADifferenceBetweenTheRtlTileAndTheModelBesideItIsNamed) {
+  const model::PackedNetwork net = model::load_packed(kNet);
+  model::Int8Tensor input{net.input, std::vector<std::int8_t>(static_cast<std::size_t>(net.input.size()))};
+  std::mt19937 rng(41);
+  for (auto& v : input.data) v = static_cast<std::int8_t>(static_cast<int>(rng() % 256) - 128);
+  for (const hw::Fault fault : {hw::Fault::SelectStuckAt0, hw::Fault::SkewOffByOne}) {
+    hw::AcceleratorConfig config;
+    config.tile_implementation = cosim::rtl_tile_factory(fault);
+    hw::TileCheckStats stats;
+    std::vector<hw::TileMismatch> found;
+    const auto runs = hw::run_cycle_accurate(net, {input}, config, 1.0, {}, [&](hw::Accelerator& acc) {
+      stats = acc.core(0).tile_implementation()->stats();
+      found = acc.core(0).tile_implementation()->mismatches();
+    });
+    EXPECT_GT(stats.mismatches, 0);
+    ASSERT_FALSE(found.empty());
+    const hw::TileMismatch& m = found.front();
+    ASSERT_GE(m.layer, 0);
+    const auto layer = static_cast<std::size_t>(m.layer);
+    ASSERT_EQ(net.layers[layer].kind, model::OpKind::Matmul);
+    EXPECT_EQ(m.block, 0);
+    EXPECT_GE(m.tile, 0);
+    EXPECT_GE(m.row, 0);
+    EXPECT_GE(m.col, 0);
+    EXPECT_NE(m.expected, m.actual);
+    // In the named layer's cycles (the layers run one after another from cycle 0).
+    std::int64_t start = 0;
+    for (std::size_t i = 0; i < layer; ++i) start += runs.front().layers[i].cycles;
+    EXPECT_GE(m.cycle, start);
+    EXPECT_LT(m.cycle, start + runs.front().layers[layer].cycles);
+    const std::string text = m.describe(net.layers[layer].name);
+    const std::regex named("^tile: cycle \\d+, layer " + std::to_string(layer) + " '" + net.layers[layer].name +
+                           R"(', block 0, tile \d+ \(tile cycle \d+\), row \d+, col \d+: \w+ expected -?\d+, actual -?\d+$)");
+    EXPECT_TRUE(std::regex_search(text, named)) << text;
+    // The model was wrong, not the RTL: what the next layers read is the golden output.
+    std::vector<model::Int8Tensor> golden;
+    model::run_golden(net, input, &golden);
+    EXPECT_EQ(runs.front().output().data, golden.back().data);
+  }
+}
+
+// Settings the RTL tile was not built for are refused before simulating, naming them.
+TEST_F(Cosim, WhatTheRtlTileCannotRunIsRefused) {
+  const std::string run = "run " + kNet + " --dataset " + kData + " --count 1 --rtl ";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"tile --mode fast", "--rtl tile needs --mode cycle or --tlm"},
+      {"tile,array --mode cycle", "the RTL tile holds its own array, feeder and output stage"},
+      {"tile --mode cycle --mac parallel", "--rtl tile: the RTL tile has bit-serial cells"},
+      {"tile --mode cycle --array 12x12", "no Verilated tile for a 12x12 array; this build has"},
+      {"tile --mode cycle --vcd w.vcd", "--vcd traces the SystemC units, which run no Matmul layer with --rtl tile"},
+  };
+  for (const auto& [flags, message] : cases) {
+    const auto r = test::run_ccsim(run + flags);
+    EXPECT_NE(r.status, 0) << flags;
+    EXPECT_NE(r.output.find(message), std::string::npos) << flags << "\n" << r.output;
   }
 }
 

@@ -46,6 +46,8 @@ class AcceleratorTlm : public sc_core::sc_module {
   tlm_utils::simple_initiator_socket<DmaEngine>& dma() { return core_.dma_socket(); }
   const model::PackedNetwork* network() const { return net_.get(); }  // the loaded one (null: none yet)
 
+  // The DRAM region of a swapped-in Matmul datapath (AcceleratorCore::set_tile_scratch).
+  void set_tile_scratch(std::uint64_t address) { core_.set_tile_scratch(address); }
   const AcceleratorTlmStats& stats() const { return stats_; }
   const AcceleratorCore& core() const { return core_; }
   // Per run: per-layer outputs and counters (what the host reads is the output the DMA wrote).

@@ -22,6 +22,11 @@ TlmSystemResult run_tlm_system(const model::PackedNetwork& net, const std::vecto
   mc.ports = 1;
   mc.shared_channel = true;
   mc.size = std::max<std::uint64_t>(mc.size, host.layout().out_addr + static_cast<std::uint64_t>(net.output().size()));
+  if (const TileImplementation* tile = acc.core().tile_implementation()) {  // its region after all else
+    mc.size = (mc.size + 63) / 64 * 64;
+    acc.set_tile_scratch(mc.size);
+    mc.size += tile->scratch_bytes(net);
+  }
   Memory mem("memory", mc);
   Interconnect bus("interconnect", traffic ? 3 : 2);
   sc_core::sc_signal<bool> irq("irq");
@@ -61,6 +66,10 @@ TlmSystemResult run_tlm_system(const model::PackedNetwork& net, const std::vecto
   r.output_mismatches = acc.core().output_stage().mismatches();
   r.feeder_mismatches = acc.core().feeder().mismatches();
   r.vector_mismatches = acc.core().vector_unit().mismatches();
+  if (const TileImplementation* tile = acc.core().tile_implementation()) {
+    r.tile = tile->stats();
+    r.tile_mismatches = tile->mismatches();
+  }
   r.interconnect = bus.stats();
   r.traffic_bytes = generator ? generator->bytes() : 0;
   r.end_time = sc_core::sc_time_stamp();

@@ -31,6 +31,8 @@ struct TlmSystemResult {
   OutputStage::Stats output;                      // incl. values compared with a swapped-in implementation
   std::vector<OutputMismatch> output_mismatches;  // the first ones
   std::vector<VectorMismatch> vector_mismatches;  // the first ones
+  TileCheckStats tile;                            // a swapped-in Matmul datapath's comparisons
+  std::vector<TileMismatch> tile_mismatches;      // the first ones
   Interconnect::Stats interconnect;
   std::int64_t traffic_bytes = 0;  // moved by the traffic generator
   std::vector<std::string> protocol_violations;  // what the checkers on every hop saw

@@ -78,6 +78,12 @@ void Controller::load_program(std::vector<LayerDescriptor> program) {
   program_ = std::move(program);
 }
 
+void Controller::swap_in_tile(TileImplementation* tile, TileMemoryAccess memory) {
+  if (sc_core::sc_is_running()) throw std::logic_error(std::string(name()) + ": swap_in_tile while simulating");
+  tile_ = tile;
+  tile_memory_ = std::move(memory);
+}
+
 std::int64_t Controller::now_cycle() const {
   return static_cast<std::int64_t>(sc_core::sc_time_stamp().value() / period_.value());
 }
@@ -159,19 +165,25 @@ LayerStats Controller::run_layer(const LayerDescriptor& d) {
     load.transfers.push_back({false, address, slot, static_cast<std::uint64_t>(traffic.operand_loads[k].bytes)});
   }
   if (!load.transfers.empty() && !run_dma(load, d)) return s;
-  // 2. Weights and refills stream in while it computes.
+  // 2. Weights and refills stream in while it computes (a layer on the swapped-in tile reads its
+  // own from DRAM).
+  const bool on_tile = tile_ && l.kind == model::OpKind::Matmul;
   DmaJob stream;
-  if (l.kind == model::OpKind::Matmul) {
+  if (l.kind == model::OpKind::Matmul && !on_tile) {
     unsigned char* sram = weights->begin_layer(l, traffic.weight_buffer_read_bytes, traffic.weight_buffer_fill_bytes > 0);
     if (sram) stream.transfers.push_back({false, d.weight_address + job_.relocation, sram, static_cast<std::uint64_t>(traffic.weight_buffer_fill_bytes)});
   }
   const auto in_bytes = static_cast<std::uint64_t>(traffic.input_load_bytes);
-  refills_.assign(static_cast<std::size_t>(traffic.input_refill_bytes), 0);
+  refills_.assign(on_tile ? 0 : static_cast<std::size_t>(traffic.input_refill_bytes), 0);
   for (std::uint64_t at = 0; at < refills_.size(); at += in_bytes) stream.transfers.push_back({false, input_address, refills_.data() + at, in_bytes});
   const std::int64_t compute_start = now_cycle();
   dma->start(stream);
   std::int64_t busy = 0;
-  if (l.kind == model::OpKind::Matmul) {
+  LayerStats tile_compute;
+  if (on_tile) {
+    busy = run_on_tile(d, tile_compute);
+    if (!result_.error.empty()) return s;
+  } else if (l.kind == model::OpKind::Matmul) {
     busy = run_matmul(d);
   } else {
     vector->start(d.vector);
@@ -180,7 +192,7 @@ LayerStats Controller::run_layer(const LayerDescriptor& d) {
   }
   const std::int64_t compute_end = now_cycle();
   if (!dma_done(d)) return s;
-  if (l.kind == model::OpKind::Matmul) result_.data_error = weights->end_layer();
+  if (l.kind == model::OpKind::Matmul && !on_tile) result_.data_error = weights->end_layer();
   const model::Int8Tensor& stored = results->peek(d.input_slot);
   for (std::uint64_t at = 0; at < refills_.size() && result_.data_error.empty(); at += in_bytes) {
     if (!std::equal(refills_.begin() + static_cast<std::ptrdiff_t>(at), refills_.begin() + static_cast<std::ptrdiff_t>(at + in_bytes),
@@ -200,6 +212,7 @@ LayerStats Controller::run_layer(const LayerDescriptor& d) {
     if (!run_dma({{{true, address, data, static_cast<std::uint64_t>(traffic.dram_write_bytes)}}}, d)) return s;
   }
   s = activity().minus(before);
+  s.add(tile_compute);
   s.name = l.name;
   s.op = model::to_string(l.kind);
   s.cycles = now_cycle() - start;
@@ -208,6 +221,28 @@ LayerStats Controller::run_layer(const LayerDescriptor& d) {
   stats_.dma_wait_cycles += s.memory_stall_cycles;
   stats_.layers += 1;
   return s;
+}
+
+std::int64_t Controller::run_on_tile(const LayerDescriptor& d, LayerStats& compute) {
+  TileLayerJob job;
+  job.index = static_cast<int>(d.index);
+  job.layer = d.layer;
+  job.fused_shift = d.fused_shift;
+  job.input = &results->peek(d.input_slot);
+  job.memory = tile_memory_;
+  job.scratch = tile_scratch_;
+  job.clock_period_ps = static_cast<std::int64_t>(period_ / sc_core::sc_time(1, sc_core::SC_PS));
+  TileLayerRun run = tile_->run_layer(job);
+  if (!run.error.empty()) {
+    result_.error = "layer '" + d.layer->name + "' on the " + tile_->name() + ": " + run.error;
+    return 0;
+  }
+  // Its output arrived through the core's memory port: the activation buffer writes it.
+  activations->write_tensor(d.output_slot, std::move(run.output), true);
+  compute = run.compute;
+  compute.cycles = compute.stall_cycles = compute.memory_stall_cycles = 0;  // the layer's own count these
+  stats_.tiles += run.compute.tiles;
+  return run.busy_cycles;
 }
 
 std::int64_t Controller::run_matmul(const LayerDescriptor& d) {

@@ -14,6 +14,7 @@
 
 #include "hw/array_config.hpp"
 #include "hw/memory_system.hpp"
+#include "hw/tile_implementation.hpp"
 #include "hw/units/activation_iface.hpp"
 #include "hw/units/array_iface.hpp"
 #include "hw/units/control_iface.hpp"
@@ -99,6 +100,12 @@ class Controller : public sc_core::sc_module {
   Controller(sc_core::sc_module_name name, const ArrayConfig& array, std::vector<LayerDescriptor> program,
              sc_core::sc_time clock_period);
 
+  // Every Matmul layer from now on runs on `tile` (not owned) in place of the weight buffer,
+  // feeder, array and output stage; it reaches DRAM through `memory` and may use `scratch`'s region.
+  // Before simulating.
+  void swap_in_tile(TileImplementation* tile, TileMemoryAccess memory);
+  void set_tile_scratch(std::uint64_t address) { tile_scratch_ = address; }
+
   // Replaces the layer program (a network loaded at run time); only between jobs.
   void load_program(std::vector<LayerDescriptor> program);
   // Starts the layer range on an input (from the scheduler, between jobs).
@@ -119,6 +126,8 @@ class Controller : public sc_core::sc_module {
   bool run_dma(const DmaJob& job, const LayerDescriptor& d);  // one phase, waited for; false on an error
   bool dma_done(const LayerDescriptor& d);                   // waits for the phase started; false on an error
   std::int64_t run_matmul(const LayerDescriptor& d);  // returns the array's compute cycles
+  // The layer on the swapped-in tile implementation: its busy cycles; `compute` gets its counters.
+  std::int64_t run_on_tile(const LayerDescriptor& d, LayerStats& compute);
   LayerStats activity() const;
 
   ArrayConfig array_;
@@ -126,6 +135,9 @@ class Controller : public sc_core::sc_module {
   sc_core::sc_time period_;
   CoreJob job_;
   CoreResult result_;
+  TileImplementation* tile_ = nullptr;
+  TileMemoryAccess tile_memory_;
+  std::uint64_t tile_scratch_ = 0;
   std::vector<unsigned char> refills_;  // further passes over a spilled input (checked against the slot)
   bool busy_ = false;
   bool finished_ = false;

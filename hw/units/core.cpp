@@ -20,6 +20,10 @@ AcceleratorCore::AcceleratorCore(sc_core::sc_module_name name, const Accelerator
     feeder_.swap_in(config.feeder_implementation(array_config_));
     array_.observe_every_cycle();  // the lines are compared cycle by cycle, not in the skewed frame
   }
+  if (config.tile_implementation) {
+    tile_ = config.tile_implementation(array_config_, clk);
+    controller_.swap_in_tile(tile_.get(), tile_memory_access());
+  }
   controller_.weights(weights_);
   controller_.array(array_);
   controller_.feeder(feeder_);
@@ -42,6 +46,38 @@ AcceleratorCore::AcceleratorCore(sc_core::sc_module_name name, const Accelerator
   vector_.clk(clk);
   vector_.input(activations_);
   vector_.output(activations_);
+}
+
+TileMemoryAccess AcceleratorCore::tile_memory_access() {
+  TileMemoryAccess access;
+  // Through the DMA engine's initiator socket (the swapped-in tile's ports stand where the DMA
+  // engine's would be, on the same path to memory).
+  access.transport = [this](bool write, std::uint64_t address, unsigned char* data, unsigned length,
+                            const unsigned char* byte_enable) -> std::int64_t {
+    tlm::tlm_generic_payload trans;
+    trans.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+    trans.set_address(address);
+    trans.set_data_ptr(data);
+    trans.set_data_length(length);
+    trans.set_streaming_width(length);
+    trans.set_byte_enable_ptr(const_cast<unsigned char*>(byte_enable));
+    trans.set_byte_enable_length(byte_enable ? length : 0);
+    trans.set_dmi_allowed(false);
+    trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+    dma_.socket->b_transport(trans, delay);
+    if (trans.get_response_status() != tlm::TLM_OK_RESPONSE) return -1;
+    return static_cast<std::int64_t>(delay.value() / sc_core::sc_time(1, sc_core::SC_PS).value());
+  };
+  access.debug = [this](bool write, std::uint64_t address, unsigned char* data, unsigned length) {
+    tlm::tlm_generic_payload trans;
+    trans.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+    trans.set_address(address);
+    trans.set_data_ptr(data);
+    trans.set_data_length(length);
+    return dma_.socket->transport_dbg(trans) == length;
+  };
+  return access;
 }
 
 void AcceleratorCore::load(const model::PackedNetwork& net, const MemorySystem& memory, const DramLayout& layout,

@@ -55,11 +55,17 @@ class AcceleratorCore : public sc_core::sc_module {
   const VectorUnit& vector_unit() const { return vector_; }
   const DmaEngine& dma() const { return dma_; }
 
+  // The swapped-in Matmul datapath (null: the units above run every Matmul layer), and the DRAM
+  // region it uses (TileImplementation::scratch_bytes from `address`); before simulating.
+  const TileImplementation* tile_implementation() const { return tile_.get(); }
+  void set_tile_scratch(std::uint64_t address) { controller_.set_tile_scratch(address); }
+
   // Registers the traced values with `file`; call during elaboration (before sc_start).
   void trace(sc_core::sc_trace_file* file, const TraceOptions& options);
 
  private:
   void sample();
+  TileMemoryAccess tile_memory_access();  // through dma_'s socket
 
   ArrayConfig array_config_;
   sc_core::sc_time period_;
@@ -71,6 +77,7 @@ class AcceleratorCore : public sc_core::sc_module {
   OutputStage output_;
   VectorUnit vector_;
   DmaEngine dma_;
+  std::unique_ptr<TileImplementation> tile_;
 
   // Traced mirrors (plain members: sc_trace samples them every time step).
   TraceOptions trace_options_;
