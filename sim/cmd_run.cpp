@@ -26,6 +26,7 @@
 #include "sim/golden_check.hpp"
 #include "sim/accelergy.hpp"
 #include "sim/model_loader.hpp"
+#include "sim/names.hpp"
 #include "sim/hardware_options.hpp"
 #include "sim/run_report.hpp"
 #include "sim/systemc_runs.hpp"
@@ -58,6 +59,7 @@ struct RunArgs : HardwareOptions {
   std::string energy_table;
   std::string area_table;
   std::string rtl = "none";
+  std::string rtl_trace;
   // --topology: a SCALE-Sim topology CSV timed with synthetic weights under a sparsity scheme
   std::string topology;
   std::string scheme = "dense";
@@ -181,9 +183,28 @@ void run_command(const RunArgs& a) {
   }
   if (rtl_tile && !a.vcd.empty()) {
     throw std::invalid_argument("--vcd traces the SystemC units, which run no Matmul layer with --rtl tile; the RTL tile's "
-                                "waveform comes from ccsim cosim --trace");
+                                "waveform is --rtl-trace FILE.fst");
   }
-  if (rtl_tile) use_rtl_tile(config, net);
+  if (!a.rtl_trace.empty() && !rtl_tile) throw std::invalid_argument("--rtl-trace is the waveform of --rtl tile");
+  if (!a.rtl_trace.empty() && config.schedule != hw::Schedule::SharedArray) {
+    throw std::invalid_argument("--rtl-trace traces the one tile of the shared schedule (not --schedule pipelined)");
+  }
+  // The tile's waveform: written under a temporary name, renamed once the run is over (also when
+  // the RTL and the model disagree: that is when it is wanted); its GTKWave save file beside it.
+  RtlTileWaveform tile_wave;
+  if (!a.rtl_trace.empty()) {
+    if (!ends_with(a.rtl_trace, ".fst")) throw std::invalid_argument("--rtl-trace '" + a.rtl_trace + "' must end in .fst");
+    const std::filesystem::path dir = std::filesystem::path(a.rtl_trace).parent_path();
+    std::error_code ec;
+    if (!dir.empty() && !std::filesystem::is_directory(dir, ec)) {
+      throw std::invalid_argument("--rtl-trace '" + a.rtl_trace + "': no directory " + dir.string());
+    }
+    tile_wave.fst_path = a.rtl_trace + ".tmp." + std::to_string(::getpid());
+    tile_wave.dumpfile = a.rtl_trace;
+    tile_wave.gtkw_path = a.rtl_trace.substr(0, a.rtl_trace.size() - 4) + ".gtkw";
+    if (!a.trace_window.empty()) std::tie(tile_wave.start_cycle, tile_wave.end_cycle) = parse_trace_window(a.trace_window);
+  }
+  if (rtl_tile) use_rtl_tile(config, net, tile_wave);
   if (rtl_array) use_rtl_array(config);
   if (rtl_feeder) use_rtl_feeder(config, net);
   if (rtl_output) use_rtl_output(config);
@@ -218,12 +239,27 @@ void run_command(const RunArgs& a) {
     if (!a.trace_window.empty()) std::tie(trace.start_cycle, trace.end_cycle) = parse_trace_window(a.trace_window);
   }
   RtlCheck rtl_check;
-  if (!a.tlm.empty()) {
-    runs = run_tlm_mode({a.tlm, a.dram_latency_ns, a.dmi, a.traffic_bytes_per_ns}, net, inputs, config, tlm_report, rtl_check);
-  } else if (a.mode == "fast") {
-    runs = hw::run_fast(net, inputs, config);
-  } else {
-    runs = run_cycle_mode(net, inputs, config, trace, &rtl_check);
+  try {
+    if (!a.tlm.empty()) {
+      runs = run_tlm_mode({a.tlm, a.dram_latency_ns, a.dmi, a.traffic_bytes_per_ns}, net, inputs, config, tlm_report, rtl_check);
+    } else if (a.mode == "fast") {
+      runs = hw::run_fast(net, inputs, config);
+    } else {
+      runs = run_cycle_mode(net, inputs, config, trace, &rtl_check);
+    }
+  } catch (...) {
+    if (!tile_wave.fst_path.empty()) {
+      std::remove(tile_wave.fst_path.c_str());
+      std::remove(tile_wave.gtkw_path.c_str());
+    }
+    throw;
+  }
+  if (!tile_wave.fst_path.empty()) {
+    if (std::rename(tile_wave.fst_path.c_str(), a.rtl_trace.c_str()) != 0) {
+      std::remove(tile_wave.fst_path.c_str());
+      throw std::runtime_error(a.rtl_trace + ": cannot write the waveform");
+    }
+    std::cout << "waveform of the RTL tile: " << a.rtl_trace << " (GTKWave: " << tile_wave.gtkw_path << ")\n";
   }
   if (rtl_check.mismatches > 0) {
     if (!vcd_tmp.empty()) std::remove((vcd_tmp + ".vcd").c_str());
@@ -425,6 +461,8 @@ void add_run_command(CLI::App& app) {
         return {};
       })
       ->capture_default_str();
+  cmd->add_option("--rtl-trace", a->rtl_trace,
+                  "--rtl tile: the Verilated tile's waveform (FST, within --trace-window; a .gtkw beside it)");
   cmd->add_flag("--dmi", a->dmi, "--tlm lt: use DMI (exact to a cycle per DMA phase only when a byte takes a whole number of ps)");
   cmd->callback([a, cmd] {
     a->scheme_flags_given = cmd->count("--scheme") + cmd->count("--density") + cmd->count("--alpha") + cmd->count("--gamma") > 0;

@@ -8,21 +8,13 @@
 namespace ccsim::cosim {
 namespace {
 
-// Scopes of the tile and the layer controller inside the co-simulation (CosimBench "cosim", model
-// "rtl", top module ccsim_accel).
-constexpr const char* kTop = "cosim.rtl.ccsim_accel.u_tile.";
-constexpr const char* kCtrlTop = "cosim.rtl.ccsim_accel.u_ctrl.";
-constexpr const char* kTwDmaTop = "cosim.rtl.ccsim_accel.u_tw_dma.";
 // Scope of the Verilated vector unit (sim/rtl_vector.cpp: model "vector_unit", top module).
 constexpr const char* kVectorTop = "vector_unit.ccsim_vector_unit.";
 
-void signal(std::ostringstream& o, const std::string& name) { o << kTop << name << "\n"; }
-void ctrl_signal(std::ostringstream& o, const std::string& name) { o << kCtrlTop << name << "\n"; }
-void tw_dma_signal(std::ostringstream& o, const std::string& name) { o << kTwDmaTop << name << "\n"; }
 void vector_signal(std::ostringstream& o, const std::string& name) { o << kVectorTop << name << "\n"; }
 
 void header(std::ostringstream& o, const std::string& path, const std::string& waveform) {
-  o << "[*] GTKWave save file written by ccsim cosim\n";
+  o << "[*] GTKWave save file written by ccsim\n";
   o << "[dumpfile] \"" << waveform << "\"\n";
   o << "[savefile] \"" << path << "\"\n";
   o << "[timestart] 0\n[size] 1600 900\n[signals_width] 320\n[sst_expanded] 1\n";
@@ -41,7 +33,13 @@ std::string range(int width) { return "[" + std::to_string(width - 1) + ":0]"; }
 
 }  // namespace
 
-void write_gtkw(const std::string& path, const std::string& waveform, int rows, int cols, int alpha, int data_bits) {
+void write_gtkw(const std::string& path, const std::string& waveform, int rows, int cols, int alpha, int data_bits,
+                const std::string& model_scope) {
+  // The tile, the layer controller and the tile-stream DMA inside the Verilated top ccsim_accel.
+  const std::string top = model_scope + ".ccsim_accel.";
+  const auto signal = [&](std::ostringstream& o, const std::string& name) { o << top << "u_tile." << name << "\n"; };
+  const auto ctrl_signal = [&](std::ostringstream& o, const std::string& name) { o << top << "u_ctrl." << name << "\n"; };
+  const auto tw_dma_signal = [&](std::ostringstream& o, const std::string& name) { o << top << "u_tw_dma." << name << "\n"; };
   const std::string lines = range(alpha);
   const std::string select = range(std::max(1, clog2(alpha)));
   const std::string bit = range(std::max(1, clog2(data_bits)));

@@ -11,12 +11,14 @@
 #include <systemc>
 #include <tlm>
 #include <verilated.h>
+#include <verilated_fst_c.h>
 
 #include "cosim_tiles.hpp"  // generated (CMakeLists.txt, ccsim_verilate_rtl): the Verilated accelerators
 #include "hw/memory_system.hpp"
 #include "hw/timing.hpp"
 #include "sim/cosim.hpp"
 #include "sim/cosim_bench.hpp"  // port value helpers (bits_of, from_bytes, word_of, bit_of)
+#include "sim/gtkw.hpp"
 #include "sim/tile_program.hpp"
 
 namespace ccsim::cosim {
@@ -91,13 +93,17 @@ class RtlTile : public sc_core::sc_module, public hw::TileImplementation {
  public:
   sc_core::sc_in<bool> clk;
 
-  RtlTile(sc_core::sc_module_name name, const TileLimits& limits, hw::Fault fault, sc_core::sc_in<bool>& clock)
-      : sc_core::sc_module(name), clk("clk"), limits_(limits), array_(tile_array(limits)), fault_(fault) {
+  RtlTile(sc_core::sc_module_name name, const TileLimits& limits, hw::Fault fault, RtlTileTrace trace, sc_core::sc_in<bool>& clock)
+      : sc_core::sc_module(name), clk("clk"), limits_(limits), array_(tile_array(limits)), fault_(fault), trace_(std::move(trace)) {
     rtl_ = std::make_unique<V>("rtl");
     bind();
     rtl_->clk_i(clock);
     clk(clock);
     rst_ni = false;  // held in reset until the first layer
+  }
+
+  ~RtlTile() override {
+    if (fst_) fst_->close();
   }
 
   std::string name() const override {
@@ -155,7 +161,25 @@ class RtlTile : public sc_core::sc_module, public hw::TileImplementation {
   std::int64_t now_cycle() const {
     return static_cast<std::int64_t>(sc_core::sc_time_stamp() / sc_core::sc_time(static_cast<double>(period_ps_), sc_core::SC_PS));
   }
-  void falling_edge() { sc_core::wait(clk.negedge_event()); }
+  // The next falling edge; the waveform gets the RTL's state there (every register has taken the
+  // rising edge before it).
+  void falling_edge() {
+    sc_core::wait(clk.negedge_event());
+    const std::int64_t now = now_cycle();
+    if (fst_ && now >= trace_.start_cycle && (trace_.end_cycle < 0 || now <= trace_.end_cycle)) {
+      fst_->dump(static_cast<std::uint64_t>(sc_core::sc_time_stamp().value()));
+    }
+  }
+
+  void open_trace() {
+    fst_ = std::make_unique<VerilatedFstC>();
+    rtl_->trace(fst_.get(), 99);
+    fst_->open(trace_.fst_path.c_str());
+    if (!trace_.gtkw_path.empty()) {
+      write_gtkw(trace_.gtkw_path, trace_.dumpfile, limits_.rows, limits_.cols, limits_.alpha_max, limits_.data_bits,
+                 std::string(rtl_->name()));
+    }
+  }
 
   void reset() {
     rst_ni = false;
@@ -235,6 +259,7 @@ class RtlTile : public sc_core::sc_module, public hw::TileImplementation {
     L.systemc = {golden.shape, std::vector<std::int8_t>(golden.data.size(), 0)};
     L.stream_next = L.region.stream;
     period_ps_ = std::max<std::int64_t>(1, job.clock_period_ps);
+    if (!trace_.fst_path.empty() && !fst_) open_trace();  // in a process: Verilated SystemC models trace once elaborated
     if (!reset_done_) reset();
 
     // 1. The stored input into the region, from the core's activation buffer.
@@ -567,7 +592,9 @@ class RtlTile : public sc_core::sc_module, public hw::TileImplementation {
   TileLimits limits_;
   hw::ArrayConfig array_;
   hw::Fault fault_;
+  RtlTileTrace trace_;
   std::unique_ptr<V> rtl_;
+  std::unique_ptr<VerilatedFstC> fst_;
   bool reset_done_ = false;
   std::int64_t period_ps_ = 1000;
   std::deque<Pending<std::uint64_t>> mem_q_;
@@ -578,14 +605,16 @@ class RtlTile : public sc_core::sc_module, public hw::TileImplementation {
 
 struct TileModel {
   int rows, cols;
-  std::unique_ptr<hw::TileImplementation> (*make)(const TileLimits&, hw::Fault, sc_core::sc_in<bool>&);
+  std::unique_ptr<hw::TileImplementation> (*make)(const TileLimits&, hw::Fault, const RtlTileTrace&, sc_core::sc_in<bool>&);
 };
 
 template <typename V>
-std::unique_ptr<hw::TileImplementation> make_tile(const TileLimits& limits, hw::Fault fault, sc_core::sc_in<bool>& clock) {
+std::unique_ptr<hw::TileImplementation> make_tile(const TileLimits& limits, hw::Fault fault, const RtlTileTrace& trace,
+                                                  sc_core::sc_in<bool>& clock) {
   Verilated::randReset(2);  // unreset state starts random (built with --x-initial unique) ...
   Verilated::randSeed(1);   // ... reproducibly
-  return std::make_unique<RtlTile<V>>(sc_core::sc_gen_unique_name("rtl_tile"), limits, fault, clock);
+  if (!trace.fst_path.empty()) Verilated::traceEverOn(true);  // before the model is built
+  return std::make_unique<RtlTile<V>>(sc_core::sc_gen_unique_name("rtl_tile"), limits, fault, trace, clock);
 }
 
 const std::vector<TileModel>& tile_models() {
@@ -616,11 +645,11 @@ TileLimits tile_limits_for(const hw::ArrayConfig& array) {
 
 }  // namespace
 
-hw::TileImplementationFactory rtl_tile_factory(hw::Fault fault) {
-  return [fault](const hw::ArrayConfig& array, sc_core::sc_in<bool>& clock) {
+hw::TileImplementationFactory rtl_tile_factory(hw::Fault fault, RtlTileTrace trace) {
+  return [fault, trace](const hw::ArrayConfig& array, sc_core::sc_in<bool>& clock) {
     const TileLimits limits = tile_limits_for(array);
     for (const TileModel& m : tile_models()) {
-      if (m.rows == array.rows && m.cols == array.cols) return m.make(limits, fault, clock);
+      if (m.rows == array.rows && m.cols == array.cols) return m.make(limits, fault, trace, clock);
     }
     throw std::logic_error("no Verilated accelerator for a built tile size");  // cosim_limits found it
   };

@@ -16,6 +16,7 @@
 // against the model and the golden model, then read back into the core's activation buffer.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -25,9 +26,20 @@
 
 namespace ccsim::cosim {
 
+// A waveform of the Verilated tile (FST, on the system's time base: the falling clock edges of the
+// cycles it runs a layer, within [start_cycle, end_cycle] (-1: to the end)) and a GTKWave save
+// file for it, grouped by unit; `dumpfile` is the name the save file opens (the FST's final name).
+struct RtlTileTrace {
+  std::string fst_path;  // empty: no waveform
+  std::string dumpfile;
+  std::string gtkw_path;
+  std::int64_t start_cycle = 0;
+  std::int64_t end_cycle = -1;
+};
+
 // The factory for AcceleratorConfig::tile_implementation. `fault` (tests) is injected into the
 // SystemC model beside the RTL, so the comparison has something to find.
-hw::TileImplementationFactory rtl_tile_factory(hw::Fault fault = hw::Fault::None);
+hw::TileImplementationFactory rtl_tile_factory(hw::Fault fault = hw::Fault::None, RtlTileTrace trace = {});
 
 // Refuses, before simulating, an array configuration no built tile implements (size, multiplexer
 // width, data bits, bit-serial cells, shadow weights) and a layer of `net` that fits no block of

@@ -422,6 +422,11 @@ TEST_F(Cosim, DilatedConvolutionAgreesEveryCycle) {
   EXPECT_GT(matmul_compute_cycles(path("s.json")), 0);
   EXPECT_EQ(nlohmann::json::parse(read_file(path("s.json")))["rtl"]["feeder"]["cycles_compared"].get<long>(),
             matmul_compute_cycles(path("s.json")));
+  // And through the whole RTL tile inside the system.
+  const auto tile = test::run_ccsim("run " + path("net.ccpack") + " --array 8x8 --tlm lt --rtl tile --input " + path("x.pb") +
+                                    " --report " + path("t.json"));
+  ASSERT_EQ(tile.status, 0) << tile.output;
+  EXPECT_EQ(nlohmann::json::parse(read_file(path("t.json")))["rtl"]["tile"]["layers_compared"].get<long>(), 2);
   // A 5 x 5 kernel at dilation 2 reaches 8 rows down: beyond the feeder's 3-bit offsets, refused.
   net.layers[1] = test::conv("d5", 8, 8, 5, 1, 4, rng);
   net.layers[1].window.dilation_h = net.layers[1].window.dilation_w = 2;
@@ -686,6 +691,20 @@ TEST_F(Cosim, RtlVectorUnitInsideTheSystemCAccelerator) {
       }
       // The RTL computes in the SystemC unit's cycles: the system's timing is the model's.
       EXPECT_EQ(j["cycles_per_inference"], p["cycles_per_inference"]) << net << " " << mode;
+    }
+    // The whole RTL tile for every Matmul layer beside the RTL vector unit: the layers read what
+    // the vector unit wrote (adds, concatenations, pads) through the core, and the reverse.
+    long matmuls = 0;
+    for (const auto& l : packed.layers) matmuls += l.kind == model::OpKind::Matmul;
+    for (const std::string mode : {"--tlm at --rtl tile,vector", "--mode cycle --schedule pipelined --rtl tile"}) {
+      const auto r = test::run_ccsim(run + mode + " --report " + path("tile.json"));
+      ASSERT_EQ(r.status, 0) << net << " " << mode << "\n" << r.output;
+      const auto j = nlohmann::json::parse(read_file(path("tile.json")));
+      EXPECT_EQ(j["rtl"]["mismatches"].get<long>(), 0);
+      EXPECT_EQ(j["rtl"]["tile"]["layers_compared"].get<long>(), matmuls * samples) << net << " " << mode;
+      EXPECT_EQ(j["rtl"]["tile"]["values_compared"].get<long>(), matmul_output_values(path(net + ".ccpack")) * samples)
+          << net << " " << mode;
+      EXPECT_EQ(j["rtl"].contains("vector"), mode.find("vector") != std::string::npos);
     }
   }
 }
@@ -1142,6 +1161,36 @@ int gtkw_signals_in(const std::string& gtkw_path, const std::set<std::string>& w
     EXPECT_TRUE(waveform.count(line)) << line << " (" << gtkw_path << ") is not in the waveform";
   }
   return listed;
+}
+
+// run --rtl tile --rtl-trace: the Verilated tile's waveform inside the system, on the system's time
+// base (a falling edge per cycle it runs, inside the window) with a GTKWave save file whose every
+// signal is in it.
+TEST_F(Cosim, TheRtlTileInsideTheSystemWritesAWaveform) {
+  const auto r = test::run_ccsim("run " + kNet + " --array 8x8 --dataset " + kData + " --count 1 --tlm lt --rtl tile --rtl-trace " +
+                                 path("t.fst") + " --trace-window 12000:12400");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("waveform of the RTL tile: " + path("t.fst")), std::string::npos) << r.output;
+  ASSERT_TRUE(fs::exists(path("t.fst")));
+  ASSERT_TRUE(fs::exists(path("t.gtkw")));
+  const std::string vcd = fst_to_vcd(path("t.fst"));
+  std::vector<long long> stamps = vcd_stamps(vcd);
+  stamps.erase(std::remove(stamps.begin(), stamps.end(), 0LL), stamps.end());  // the initial values
+  ASSERT_GT(stamps.size(), 100u);
+  for (const long long t : stamps) {
+    EXPECT_EQ(t % 1000, 500) << t;  // falling edges of the 1 ns clock, in ps
+    EXPECT_GE(t, 12000 * 1000LL);
+    EXPECT_LE(t, 12400 * 1000LL + 500);
+  }
+  EXPECT_GT(gtkw_signals_in(path("t.gtkw"), vcd_signals(vcd)), 16);
+  EXPECT_NE(read_file(path("t.gtkw")).find("[dumpfile] \"" + path("t.fst") + "\""), std::string::npos);
+  for (const std::string& bad : {std::string("--rtl tile --rtl-trace ") + path("t.vcd"), std::string("--rtl array --rtl-trace ") + path("a.fst"),
+                                 std::string("--rtl tile --rtl-trace ") + path("nodir/t.fst")}) {
+    const auto refused = test::run_ccsim("run " + kNet + " --dataset " + kData + " --count 1 --mode cycle " + bad);
+    EXPECT_NE(refused.status, 0) << bad;
+    EXPECT_NE(refused.output.find("--rtl-trace"), std::string::npos) << refused.output;
+  }
+  EXPECT_FALSE(fs::exists(path("a.fst")));
 }
 
 TEST_F(Cosim, AVectorUnitMismatchComesWithTheVectorUnitsWaveform) {
