@@ -29,6 +29,7 @@ constexpr std::size_t kMaxPending = 4;       // reads in flight per port (the RT
 constexpr std::int64_t kMaxIdleCycles = 1'000'000;  // cycles without any progress: the RTL hangs
 constexpr std::size_t kBurstBytes = 256;     // the activation buffer's transfers to and from the region
 constexpr int kMaxMismatches = 10;           // kept, described; all are counted
+constexpr std::int64_t kMaxControllerTail = 4;  // cycles the controller may stay busy after a layer's last word
 
 std::size_t whole_words(std::size_t bytes) { return (bytes + kWordBytes - 1) / kWordBytes * kWordBytes; }
 
@@ -93,8 +94,10 @@ class RtlTile : public sc_core::sc_module, public hw::TileImplementation {
  public:
   sc_core::sc_in<bool> clk;
 
-  RtlTile(sc_core::sc_module_name name, const TileLimits& limits, hw::Fault fault, RtlTileTrace trace, sc_core::sc_in<bool>& clock)
-      : sc_core::sc_module(name), clk("clk"), limits_(limits), array_(tile_array(limits)), fault_(fault), trace_(std::move(trace)) {
+  RtlTile(sc_core::sc_module_name name, const TileLimits& limits, hw::Fault fault, RtlTileTrace trace,
+          RtlTileCorruption corruption, sc_core::sc_in<bool>& clock)
+      : sc_core::sc_module(name), clk("clk"), limits_(limits), array_(tile_array(limits)), fault_(fault),
+        trace_(std::move(trace)), corruption_(corruption) {
     rtl_ = std::make_unique<V>("rtl");
     bind();
     rtl_->clk_i(clock);
@@ -205,7 +208,36 @@ class RtlTile : public sc_core::sc_module, public hw::TileImplementation {
     std::int64_t busy = 0;
     int block = -1;
     std::int64_t tile_base = 0;
+    std::int64_t table_reads = 0, input_reads = 0;  // since the last block started (the next block's)
+    std::int64_t gathered_bytes = 0;                // the bands' bytes the stored-input DMA moved
   };
+
+  // The memory words block b's band touches (each segment starts anywhere in a word): what the
+  // stored-input DMA must read for it.
+  std::int64_t band_words(const Layer& L, std::size_t b) const {
+    const TileProgram& p = L.programs[b];
+    const std::uint64_t band_at = L.region.input + static_cast<std::uint64_t>(p.band_first_byte);
+    std::int64_t words = 0;
+    for (std::int64_t k = 0; k < p.band_segments && p.band_segment_bytes > 0; ++k) {
+      const auto offset = static_cast<std::int64_t>((band_at + static_cast<std::uint64_t>(k * p.band_stride)) % kWordBytes);
+      words += (offset + p.band_segment_bytes - 1) / static_cast<std::int64_t>(kWordBytes) + 1;
+    }
+    return words;
+  }
+
+  // What a layer leaves behind when it ends, normally or not: nothing offered to the RTL, no
+  // response pending; after an error the RTL is reset before the next layer.
+  void quiesce(bool reset_next) {
+    wr_ready_i = false;
+    mem_req_ready_i = false;
+    ts_req_ready_i = false;
+    mem_rsp_valid_i = false;
+    ts_rsp_valid_i = false;
+    ctrl_start_i = false;
+    mem_q_.clear();
+    ts_q_.clear();
+    if (reset_next) reset_done_ = false;
+  }
 
   void record(const Layer& L, std::int64_t tile, std::int64_t tile_cycle, int row, int col, std::string signal,
               std::int64_t expected, std::int64_t actual) {
@@ -226,7 +258,9 @@ class RtlTile : public sc_core::sc_module, public hw::TileImplementation {
   }
 
   // A transfer between the core and the region, in bursts through the core's port, timed.
-  void transfer(const hw::TileLayerJob& job, bool write, std::uint64_t address, unsigned char* data, std::size_t bytes) {
+  void transfer(Layer& L, const hw::TileLayerJob& job, bool write, std::uint64_t address, unsigned char* data, std::size_t bytes) {
+    (write ? L.compute.dram_write_bytes : L.compute.dram_read_bytes) += static_cast<std::int64_t>(bytes);
+    if (write) L.compute.act_buffer_read_bytes += static_cast<std::int64_t>(bytes);  // the core's buffer reads the input out
     for (std::size_t at = 0; at < bytes; at += kBurstBytes) {
       const auto n = static_cast<unsigned>(std::min(kBurstBytes, bytes - at));
       const std::int64_t delay = job.memory.transport(write, address + at, data + at, n, nullptr);
@@ -265,7 +299,7 @@ class RtlTile : public sc_core::sc_module, public hw::TileImplementation {
     // 1. The stored input into the region, from the core's activation buffer.
     std::vector<unsigned char> bytes(stored.data.size());
     std::copy(stored.data.begin(), stored.data.end(), reinterpret_cast<std::int8_t*>(bytes.data()));
-    transfer(job, true, L.region.input, bytes.data(), bytes.size());
+    transfer(L, job, true, L.region.input, bytes.data(), bytes.size());
     // 2. The tile stream and the block descriptors, as the compiler lays them out.
     std::vector<std::uint8_t> image;
     std::vector<std::uint64_t> stream_at;
@@ -288,7 +322,14 @@ class RtlTile : public sc_core::sc_module, public hw::TileImplementation {
     }
     put_image(job, L.region.table, image);
     // 3. The RTL controller walks the blocks; the model starts beside each.
-    run_controller(L, stored, job.fused_shift);
+    try {
+      run_controller(L, stored, job.fused_shift);
+    } catch (const std::exception& e) {
+      record(L, -1, -1, -1, -1, std::string("RTL run stopped: ") + e.what(), 0, 1);
+      quiesce(true);
+      throw;
+    }
+    quiesce(false);
     ++stats_.layers;
     // 4. Every output left the stream once and reached DRAM once; against the model and golden.
     const std::size_t P = static_cast<std::size_t>(golden.shape.h) * golden.shape.w;
@@ -301,11 +342,15 @@ class RtlTile : public sc_core::sc_module, public hw::TileImplementation {
     }
     hw::TileLayerRun run;
     run.output = {golden.shape, std::vector<std::int8_t>(golden.data.size(), 0)};
-    transfer(job, false, L.region.output, reinterpret_cast<unsigned char*>(run.output.data.data()), run.output.data.size());
+    transfer(L, job, false, L.region.output, reinterpret_cast<unsigned char*>(run.output.data.data()), run.output.data.size());
     compare_values(L, golden, L.stream, "output stream vs golden");
     compare_values(L, golden, run.output.data, "output in DRAM vs golden");
     compare_values(L, golden, L.systemc.data, "SystemC model vs golden");
     stats_.values_compared += static_cast<std::int64_t>(golden.data.size());
+    // The RTL tile's own buffers: its feeder reads a byte per value fed, its DMA writes the bands.
+    L.compute.act_buffer_read_bytes += L.compute.input_bits / limits_.data_bits;
+    L.compute.act_buffer_write_bytes += L.gathered_bytes;
+    L.compute.weight_buffer_fill_bytes += static_cast<std::int64_t>(records_of(L.programs) * record_bytes);
     run.compute = L.compute;
     run.busy_cycles = L.busy;
     return run;
@@ -329,15 +374,15 @@ class RtlTile : public sc_core::sc_module, public hw::TileImplementation {
     ctrl_start_i = true;
     std::optional<hw::MatmulEngine> engine;
     bool start_pending = false, compare_pending = false, overflow_seen = false, started = false;
-    std::int64_t idle = 0;
+    std::int64_t idle = 0, ctrl_tail = 0;
     for (;;) {
       falling_edge();
       const std::int64_t now = now_cycle();
       // After a tile's last cycle the model has cleared its cells for the next tile (the RTL clears
       // them in the cycle it starts a tile); an RTL tile now waiting for its weights has not yet.
-      const bool rtl_waits = compare_pending && engine->computes_next() && engine->tile_cycle() == 0 &&
-                             !computing_o.read() && busy_o.read();
-      if (compare_pending && !rtl_waits) compare_cells(L, *engine);
+      if (compare_pending && !(engine->computes_next() && engine->tile_cycle() == 0 && !computing_o.read())) {
+        compare_cells(L, *engine);  // (after a tile's last cycle the model has cleared its cells for the next
+      }                             // tile, which the RTL does when it starts it: compared once it computes)
       compare_pending = false;
       ctrl_start_i = false;
       if (ctrl_error_o.read()) {
@@ -348,8 +393,14 @@ class RtlTile : public sc_core::sc_module, public hw::TileImplementation {
         record(L, -1, -1, -1, -1, "output DMA overflow (memory too slow for the output stream; hw/README.md, \"Output DMA\")", 0, 1);
       }
       started |= ctrl_busy_o.read();
-      if (started && !ctrl_busy_o.read() && !out_busy_o.read() && !engine && !start_pending && mem_q_.empty() && ts_q_.empty()) break;
-      bool progress = collect_outputs(L);
+      if (started && !ctrl_busy_o.read() && !out_busy_o.read() && !engine && !start_pending) break;
+      if (last_block_written(L, engine.has_value()) && ++ctrl_tail > kMaxControllerTail) {
+        record(L, -1, -1, -1, -1, "controller busy after the layer's last outputs reached memory (cycles, at most)",
+               kMaxControllerTail, ctrl_tail);
+        throw std::runtime_error("the RTL controller did not finish the layer");
+      }
+      // A response not yet due is progress too (a slow memory is not a hang).
+      bool progress = collect_outputs(L) || !mem_q_.empty() || !ts_q_.empty();
       progress |= serve_reads(L, now);
       progress |= serve_stream(L, now);
       progress |= serve_writes(L);
@@ -358,7 +409,7 @@ class RtlTile : public sc_core::sc_module, public hw::TileImplementation {
         start_pending = false;
       }
       if (engine) {
-        if (engine->computes_next() && !computing_o.read() && busy_o.read()) {
+        if (rtl_waiting(*engine)) {
           ++stats_.wait_cycles;  // the RTL's tile waits for its weights: the model waits with it
         } else if (!engine->step()) {
           finish_block(L, *engine);
@@ -372,6 +423,7 @@ class RtlTile : public sc_core::sc_module, public hw::TileImplementation {
         }
       } else if (tile_start_o.read()) {  // the next rising edge starts the block's tile
         ++L.block;
+        check_block_reads(L);
         L.tile_base = static_cast<std::int64_t>(L.block) * hw::tiles_per_block(array_, *L.l);
         start_pending = true;
         progress = true;
@@ -383,6 +435,12 @@ class RtlTile : public sc_core::sc_module, public hw::TileImplementation {
         throw std::runtime_error("the RTL accelerator made no progress for " + std::to_string(kMaxIdleCycles) + " cycles");
       }
     }
+    if (!mem_q_.empty() || !ts_q_.empty()) {
+      record(L, -1, -1, -1, -1, "memory reads unanswered after the layer", 0, static_cast<std::int64_t>(mem_q_.size() + ts_q_.size()));
+    }
+    if (L.table_reads != 0 || L.input_reads != 0) {
+      record(L, -1, -1, -1, -1, "memory reads after the layer's last block started", 0, L.table_reads + L.input_reads);
+    }
     if (static_cast<std::size_t>(ctrl_blocks_o.read()) != L.programs.size()) {
       record(L, -1, -1, -1, -1, "blocks the controller started", static_cast<std::int64_t>(L.programs.size()),
              static_cast<std::int64_t>(ctrl_blocks_o.read()));
@@ -391,12 +449,40 @@ class RtlTile : public sc_core::sc_module, public hw::TileImplementation {
       record(L, -1, -1, -1, -1, "tile-stream records read", static_cast<std::int64_t>(records_of(L.programs)),
              static_cast<std::int64_t>((L.stream_next - L.region.stream) / static_cast<std::uint64_t>(limits_.record_bytes())));
     }
-    // Nothing is offered to the RTL between layers.
-    wr_ready_i = false;
-    mem_req_ready_i = false;
-    ts_req_ready_i = false;
-    mem_rsp_valid_i = false;
-    ts_rsp_valid_i = false;
+  }
+
+  // The RTL's tile waits for its weights: at a tile boundary inside the block (never before its
+  // first tile: the controller starts a block with two tiles in), busy but not computing, in a wait
+  // that began while the tile-stream DMA was still bringing records (it goes on through the R
+  // cycles that load the tile once its slot is full). Anything else that keeps the RTL from
+  // computing when the model does is a "computing" mismatch.
+  bool rtl_waiting(const hw::MatmulEngine& e) {
+    const bool idle_at_boundary = e.computes_next() && e.tile() > 0 && e.tile_cycle() == 0 && !computing_o.read() && busy_o.read();
+    waiting_ = idle_at_boundary && (waiting_ || ts_busy_o.read() || !ts_q_.empty());
+    return waiting_;
+  }
+
+  // Whether the layer's last block has run and its outputs have all reached memory (the controller
+  // then has a few cycles to go idle).
+  bool last_block_written(const Layer& L, bool engine_running) const {
+    return !engine_running && L.block + 1 == static_cast<int>(L.programs.size()) && !out_busy_o.read() && ctrl_busy_o.read() &&
+           !tile_start_o.read();
+  }
+
+  // When a block starts: the controller read its 7 descriptor words and the DMA each word of its
+  // band once (the reads since the block before started).
+  void check_block_reads(Layer& L) {
+    const auto b = static_cast<std::size_t>(L.block);
+    if (L.table_reads != kDescriptorWords) {
+      record(L, -1, -1, -1, -1, "controller descriptor reads (words)", kDescriptorWords, L.table_reads);
+    }
+    const std::int64_t words = band_words(L, b);
+    if (L.input_reads != words) {
+      record(L, -1, -1, -1, -1, "DMA read requests (the words the band's segments touch)", words, L.input_reads);
+    }
+    const TileProgram& p = L.programs[b];
+    L.gathered_bytes += p.band_segments * p.band_segment_bytes;
+    L.table_reads = L.input_reads = 0;
   }
 
   void finish_block(Layer& L, const hw::MatmulEngine& e) {
@@ -483,10 +569,22 @@ class RtlTile : public sc_core::sc_module, public hw::TileImplementation {
     const std::int64_t period = period_ps_;
     return std::max({now + std::max<std::int64_t>(1, (delay_ps + period - 1) / period), last_due});
   }
-  std::int64_t read_memory(const Layer& L, std::uint64_t address, unsigned char* data, unsigned n) {
-    const std::int64_t delay = L.job->memory.transport(false, address, data, n, nullptr);
+  std::int64_t read_memory(Layer& L, std::uint64_t address, unsigned char* data, unsigned n) {
+    const std::int64_t delay = timed_transport(L, false, address, data, n, nullptr);
     if (delay < 0) throw std::runtime_error("the RTL read DRAM address " + std::to_string(address) + ": error response");
     ++stats_.memory_reads;
+    L.compute.dram_read_bytes += n;
+    return delay;
+  }
+  // A port's transaction at a falling edge: the time it takes is annotated, never waited (the
+  // response is scheduled from it), so the per-cycle comparison stays on the clock's edges.
+  std::int64_t timed_transport(const Layer& L, bool write, std::uint64_t address, unsigned char* data, unsigned n,
+                               const unsigned char* enable) {
+    const sc_core::sc_time before = sc_core::sc_time_stamp();
+    const std::int64_t delay = L.job->memory.transport(write, address, data, n, enable);
+    if (sc_core::sc_time_stamp() != before) {
+      throw std::logic_error("a memory target waited inside b_transport: the RTL tile's ports need targets that annotate their time");
+    }
     return delay;
   }
 
@@ -503,10 +601,12 @@ class RtlTile : public sc_core::sc_module, public hw::TileImplementation {
         record(L, -1, -1, -1, -1, "RTL read address (inside the input tensor's words or the descriptor table)",
                static_cast<std::int64_t>(L.region.input), static_cast<std::int64_t>(address));
       }
+      ++(table ? L.table_reads : L.input_reads);
       std::uint64_t word = 0;
       unsigned char bytes[kWordBytes] = {};
       const std::int64_t delay = read_memory(L, address, bytes, kWordBytes);
       std::memcpy(&word, bytes, kWordBytes);
+      if (input && input_words_read_++ == corruption_.flip_input_word) word ^= 1;  // tests only
       mem_q_.push_back({due_after(now, delay, mem_q_.empty() ? 0 : mem_q_.back().due), word});
       if (mem_q_.size() > kMaxPending) record(L, -1, -1, -1, -1, "memory reads in flight (at most)", kMaxPending, static_cast<std::int64_t>(mem_q_.size()));
       progress = true;
@@ -582,10 +682,11 @@ class RtlTile : public sc_core::sc_module, public hw::TileImplementation {
       record(L, -1, -1, -1, -1, "output DMA write address (a multiple of 8)", 0, static_cast<std::int64_t>(address % kWordBytes));
       return true;
     }
-    if (L.job->memory.transport(true, address, bytes, kWordBytes, enable) < 0) {
+    if (timed_transport(L, true, address, bytes, kWordBytes, enable) < 0) {
       throw std::runtime_error("the RTL wrote DRAM address " + std::to_string(address) + ": error response");
     }
     ++stats_.memory_writes;
+    for (std::size_t b = 0; b < kWordBytes; ++b) L.compute.dram_write_bytes += enable[b] == TLM_BYTE_ENABLED;
     return true;
   }
 
@@ -593,6 +694,9 @@ class RtlTile : public sc_core::sc_module, public hw::TileImplementation {
   hw::ArrayConfig array_;
   hw::Fault fault_;
   RtlTileTrace trace_;
+  RtlTileCorruption corruption_;
+  std::int64_t input_words_read_ = 0;
+  bool waiting_ = false;  // the RTL's tile is in a wait for its weights (rtl_waiting)
   std::unique_ptr<V> rtl_;
   std::unique_ptr<VerilatedFstC> fst_;
   bool reset_done_ = false;
@@ -605,16 +709,17 @@ class RtlTile : public sc_core::sc_module, public hw::TileImplementation {
 
 struct TileModel {
   int rows, cols;
-  std::unique_ptr<hw::TileImplementation> (*make)(const TileLimits&, hw::Fault, const RtlTileTrace&, sc_core::sc_in<bool>&);
+  std::unique_ptr<hw::TileImplementation> (*make)(const TileLimits&, hw::Fault, const RtlTileTrace&, RtlTileCorruption,
+                                                  sc_core::sc_in<bool>&);
 };
 
 template <typename V>
 std::unique_ptr<hw::TileImplementation> make_tile(const TileLimits& limits, hw::Fault fault, const RtlTileTrace& trace,
-                                                  sc_core::sc_in<bool>& clock) {
+                                                  RtlTileCorruption corruption, sc_core::sc_in<bool>& clock) {
   Verilated::randReset(2);  // unreset state starts random (built with --x-initial unique) ...
   Verilated::randSeed(1);   // ... reproducibly
   if (!trace.fst_path.empty()) Verilated::traceEverOn(true);  // before the model is built
-  return std::make_unique<RtlTile<V>>(sc_core::sc_gen_unique_name("rtl_tile"), limits, fault, trace, clock);
+  return std::make_unique<RtlTile<V>>(sc_core::sc_gen_unique_name("rtl_tile"), limits, fault, trace, corruption, clock);
 }
 
 const std::vector<TileModel>& tile_models() {
@@ -645,11 +750,11 @@ TileLimits tile_limits_for(const hw::ArrayConfig& array) {
 
 }  // namespace
 
-hw::TileImplementationFactory rtl_tile_factory(hw::Fault fault, RtlTileTrace trace) {
-  return [fault, trace](const hw::ArrayConfig& array, sc_core::sc_in<bool>& clock) {
+hw::TileImplementationFactory rtl_tile_factory(hw::Fault fault, RtlTileTrace trace, RtlTileCorruption corruption) {
+  return [fault, trace, corruption](const hw::ArrayConfig& array, sc_core::sc_in<bool>& clock) {
     const TileLimits limits = tile_limits_for(array);
     for (const TileModel& m : tile_models()) {
-      if (m.rows == array.rows && m.cols == array.cols) return m.make(limits, fault, trace, clock);
+      if (m.rows == array.rows && m.cols == array.cols) return m.make(limits, fault, trace, corruption, clock);
     }
     throw std::logic_error("no Verilated accelerator for a built tile size");  // cosim_limits found it
   };

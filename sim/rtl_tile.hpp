@@ -37,9 +37,17 @@ struct RtlTileTrace {
   std::int64_t end_cycle = -1;
 };
 
+// Test-only corruption on the RTL's side: bit 0 of the n-th word (counted from 0 over the run) the
+// stored-input DMA reads is flipped on its way to the RTL (-1: none).
+struct RtlTileCorruption {
+  std::int64_t flip_input_word = -1;
+};
+
 // The factory for AcceleratorConfig::tile_implementation. `fault` (tests) is injected into the
-// SystemC model beside the RTL, so the comparison has something to find.
-hw::TileImplementationFactory rtl_tile_factory(hw::Fault fault = hw::Fault::None, RtlTileTrace trace = {});
+// SystemC model beside the RTL, `corruption` into what the RTL reads, so the comparison has
+// something to find.
+hw::TileImplementationFactory rtl_tile_factory(hw::Fault fault = hw::Fault::None, RtlTileTrace trace = {},
+                                               RtlTileCorruption corruption = {});
 
 // Refuses, before simulating, an array configuration no built tile implements (size, multiplexer
 // width, data bits, bit-serial cells, shadow weights) and a layer of `net` that fits no block of

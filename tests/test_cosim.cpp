@@ -599,6 +599,37 @@ TEST_F(Cosim, ADifferenceBetweenTheRtlTileAndTheModelBesideItIsNamed) {
   }
 }
 
+// The other way around: the RTL reads one wrong byte of its input (a bit flipped on the way from
+// memory): its cells and its outputs differ from the model's and the golden model's, named; the
+// model beside it stays right.
+TEST_F(Cosim, AWrongWordTheRtlTileReadsIsFound) {
+  const model::PackedNetwork net = model::load_packed(kNet);
+  model::Int8Tensor input{net.input, std::vector<std::int8_t>(static_cast<std::size_t>(net.input.size()))};
+  std::mt19937 rng(43);
+  for (auto& v : input.data) v = static_cast<std::int8_t>(static_cast<int>(rng() % 256) - 128);
+  hw::AcceleratorConfig config;
+  cosim::RtlTileCorruption corruption;
+  corruption.flip_input_word = 40;  // a word of layer 0's input (784 bytes: 98 words)
+  config.tile_implementation = cosim::rtl_tile_factory(hw::Fault::None, {}, corruption);
+  hw::TileCheckStats stats;
+  std::vector<hw::TileMismatch> found;
+  (void)hw::run_cycle_accurate(net, {input}, config, 1.0, {}, [&](hw::Accelerator& acc) {
+    stats = acc.core(0).tile_implementation()->stats();
+    found = acc.core(0).tile_implementation()->mismatches();
+  });
+  EXPECT_GT(stats.mismatches, 0);
+  ASSERT_FALSE(found.empty());
+  EXPECT_EQ(found.front().layer, 0);
+  EXPECT_TRUE(found.front().signal == "psum" || found.front().signal == "product" || found.front().signal == "top_lines")
+      << found.front().describe("conv0");
+  std::set<std::string> signals;
+  for (const auto& m : found) signals.insert(m.signal);
+  EXPECT_FALSE(signals.count("SystemC model vs golden (row = channel, col = pixel)"));
+  // The cell differences come first (kept: the first 10); the layer's outputs differ as well:
+  // counted beyond them.
+  EXPECT_GT(stats.mismatches, static_cast<std::int64_t>(found.size()));
+}
+
 // Settings the RTL tile was not built for are refused before simulating, naming them.
 TEST_F(Cosim, WhatTheRtlTileCannotRunIsRefused) {
   const std::string run = "run " + kNet + " --dataset " + kData + " --count 1 --rtl ";

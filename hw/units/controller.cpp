@@ -183,6 +183,7 @@ LayerStats Controller::run_layer(const LayerDescriptor& d) {
   if (on_tile) {
     busy = run_on_tile(d, tile_compute);
     if (!result_.error.empty()) return s;
+    tile_compute.weight_buffer_read_bytes += traffic.weight_buffer_read_bytes;  // the same tiles into the same array
   } else if (l.kind == model::OpKind::Matmul) {
     busy = run_matmul(d);
   } else {
