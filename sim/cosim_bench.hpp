@@ -26,6 +26,7 @@
 #include "hw/matmul_engine.hpp"
 #include "hw/memory_system.hpp"
 #include "hw/timing.hpp"
+#include "sim/accel_ports.hpp"
 #include "sim/cosim.hpp"
 #include "sim/tile_program.hpp"
 #include "sim/rtl_vector.hpp"
@@ -36,26 +37,6 @@ namespace ccsim::cosim {
 // The bench clock's period (sc_clock in cosim.cpp): one clock cycle of both designs.
 inline constexpr double kBenchClockNs = 1.0;
 
-// Verilator's SystemC port types: bool (1 bit), uint32_t (<= 32), uint64_t (<= 64), sc_bv above.
-inline bool bit_of(bool v, int) { return v; }
-inline bool bit_of(std::uint32_t v, int i) { return ((v >> i) & 1u) != 0; }
-inline bool bit_of(std::uint64_t v, int i) { return ((v >> i) & 1u) != 0; }
-template <int W>
-bool bit_of(const sc_dt::sc_bv<W>& v, int i) { return v[i].to_bool(); }
-inline std::uint32_t word_of(std::uint32_t v, int) { return v; }
-inline std::uint32_t word_of(std::uint64_t v, int i) { return static_cast<std::uint32_t>(v >> (32 * i)); }
-template <int W>
-std::uint32_t word_of(const sc_dt::sc_bv<W>& v, int i) { return static_cast<std::uint32_t>(v.get_word(i)); }
-// Fields [lsb, lsb + width) of a port value (width <= 64).
-inline std::uint64_t bits_of(bool v, int, int) { return v ? 1 : 0; }
-inline std::uint64_t bits_of(std::uint32_t v, int lsb, int width) {
-  return (static_cast<std::uint64_t>(v) >> lsb) & (width >= 64 ? ~0ull : (1ull << width) - 1);
-}
-inline std::uint64_t bits_of(std::uint64_t v, int lsb, int width) {
-  return (v >> lsb) & (width >= 64 ? ~0ull : (1ull << width) - 1);
-}
-template <int W>
-std::uint64_t bits_of(const sc_dt::sc_bv<W>& v, int lsb, int width) { return v.range(lsb + width - 1, lsb).to_uint64(); }
 // Sets fields of a port value: integral ones as rtl::put does; sc_bv bit by bit.
 using rtl::put;
 template <int W>
@@ -119,20 +100,8 @@ template <typename V>
 class CosimBench : public sc_core::sc_module {
   template <typename Port>
   using signal_of = sc_core::sc_signal<typename std::remove_reference_t<Port>::data_type>;
-#define CCSIM_SIG(port) signal_of<decltype(V::port)> port
-  CCSIM_SIG(rst_ni);
-  CCSIM_SIG(ctrl_start_i); CCSIM_SIG(ctrl_desc_addr_i); CCSIM_SIG(ctrl_busy_o); CCSIM_SIG(ctrl_error_o);
-  CCSIM_SIG(ctrl_blocks_o); CCSIM_SIG(tile_start_o); CCSIM_SIG(dma_busy_o);
-  CCSIM_SIG(mem_req_valid_o); CCSIM_SIG(mem_req_ready_i); CCSIM_SIG(mem_req_addr_o);
-  CCSIM_SIG(mem_rsp_valid_i); CCSIM_SIG(mem_rsp_data_i);
-  CCSIM_SIG(wr_valid_o); CCSIM_SIG(wr_ready_i); CCSIM_SIG(wr_addr_o); CCSIM_SIG(wr_data_o); CCSIM_SIG(wr_strb_o);
-  CCSIM_SIG(out_busy_o); CCSIM_SIG(out_overflow_o);
-  CCSIM_SIG(ts_req_valid_o); CCSIM_SIG(ts_req_ready_i); CCSIM_SIG(ts_req_addr_o); CCSIM_SIG(ts_rsp_valid_i);
-  CCSIM_SIG(ts_rsp_data_i); CCSIM_SIG(ts_busy_o);
-  CCSIM_SIG(os_valid_o); CCSIM_SIG(os_row_o); CCSIM_SIG(os_pixel_o); CCSIM_SIG(os_data_o);
-  CCSIM_SIG(busy_o); CCSIM_SIG(done_o);
-  CCSIM_SIG(tile_o); CCSIM_SIG(tile_cycle_o); CCSIM_SIG(computing_o);
-  CCSIM_SIG(top_lines_o); CCSIM_SIG(psum_o); CCSIM_SIG(prod_o); CCSIM_SIG(out_writes_o);
+#define CCSIM_SIG(port) signal_of<decltype(V::port)> port;
+  CCSIM_ACCEL_PORTS(CCSIM_SIG)
 #undef CCSIM_SIG
 
  public:
@@ -173,19 +142,7 @@ class CosimBench : public sc_core::sc_module {
  private:
   void bind() {
     V& v = *rtl_;
-    v.rst_ni(rst_ni);
-    v.ctrl_start_i(ctrl_start_i); v.ctrl_desc_addr_i(ctrl_desc_addr_i); v.ctrl_busy_o(ctrl_busy_o);
-    v.ctrl_error_o(ctrl_error_o); v.ctrl_blocks_o(ctrl_blocks_o); v.tile_start_o(tile_start_o); v.dma_busy_o(dma_busy_o);
-    v.mem_req_valid_o(mem_req_valid_o); v.mem_req_ready_i(mem_req_ready_i); v.mem_req_addr_o(mem_req_addr_o);
-    v.mem_rsp_valid_i(mem_rsp_valid_i); v.mem_rsp_data_i(mem_rsp_data_i);
-    v.wr_valid_o(wr_valid_o); v.wr_ready_i(wr_ready_i); v.wr_addr_o(wr_addr_o); v.wr_data_o(wr_data_o);
-    v.wr_strb_o(wr_strb_o); v.out_busy_o(out_busy_o); v.out_overflow_o(out_overflow_o);
-    v.ts_req_valid_o(ts_req_valid_o); v.ts_req_ready_i(ts_req_ready_i); v.ts_req_addr_o(ts_req_addr_o);
-    v.ts_rsp_valid_i(ts_rsp_valid_i); v.ts_rsp_data_i(ts_rsp_data_i); v.ts_busy_o(ts_busy_o);
-    v.os_valid_o(os_valid_o); v.os_row_o(os_row_o); v.os_pixel_o(os_pixel_o); v.os_data_o(os_data_o);
-    v.busy_o(busy_o); v.done_o(done_o);
-    v.tile_o(tile_o); v.tile_cycle_o(tile_cycle_o); v.computing_o(computing_o);
-    v.top_lines_o(top_lines_o); v.psum_o(psum_o); v.prod_o(prod_o); v.out_writes_o(out_writes_o);
+    CCSIM_BIND_ACCEL_PORTS(v)
   }
 
   // ---- waveforms -------------------------------------------------------------------------------
@@ -697,17 +654,8 @@ class CosimBench : public sc_core::sc_module {
   // layer's output and written once.
   void collect_outputs(std::size_t s, std::size_t i, std::int64_t tile, std::int64_t tile_cycle, const TileProgram& p,
                        std::vector<std::int8_t>& out, std::vector<char>& written) {
-    const auto valid = os_valid_o.read();
-    bool any = false;
-    for (int r = 0; r < limits_.rows && !any; ++r) any = bits_of(valid, r, 1) != 0;
-    if (!any) return;  // most cycles: the wide lanes need not be read
-    const auto rows = os_row_o.read();
-    const auto pixels = os_pixel_o.read();
-    const auto data = os_data_o.read();
-    for (int r = 0; r < limits_.rows; ++r) {
-      if (bits_of(valid, r, 1) == 0) continue;
-      const auto m = bits_of(rows, 16 * r, 16);
-      const auto px = bits_of(pixels, 16 * r, 16);
+    for_each_output_lane(limits_.rows, os_valid_o, os_row_o, os_pixel_o, os_data_o,
+                         [&](int r, std::uint64_t m, std::uint64_t px, std::int8_t value) {
       const std::size_t at_index = static_cast<std::size_t>(m * p.layer_pixels + p.first_pixel + px);
       if (m >= p.rows || px >= p.pixels) {
         record(at(s, i, tile, tile_cycle, r, -1, "output_stream address (row * P + pixel)", static_cast<std::int64_t>(p.output_size),
@@ -716,9 +664,9 @@ class CosimBench : public sc_core::sc_module {
         record(at(s, i, tile, tile_cycle, static_cast<int>(m), static_cast<int>(px), "output_stream written twice", 1, 2));
       } else {
         written[at_index] = 1;
-        out[at_index] = static_cast<std::int8_t>(bits_of(data, 8 * r, 8));
+        out[at_index] = value;
       }
-    }
+    });
   }
 
   model::Int8Tensor run_matmul(std::size_t s, std::size_t i, const model::Int8Tensor& stored,
@@ -854,14 +802,9 @@ class CosimBench : public sc_core::sc_module {
           record(at(s, i, tile, engine->tile_cycle(), -1, -1, "computing", engine->computed(), rtl_computing));
         }
         if (rtl_ && engine->computed()) {
-          for (int c = 0; c < array_.cols; ++c) {
-            std::uint64_t got = 0;
-            for (int b = 0; b < array_.alpha_max; ++b) got |= static_cast<std::uint64_t>(bit_of(rtl_lines, c * array_.alpha_max + b)) << b;
-            if (got != engine->top_lines()[c]) {
-              record(at(s, i, tile, engine->tile_cycle() - 1, 0, c, "top_lines", engine->top_lines()[c],
-                        static_cast<std::int64_t>(got)));
-            }
-          }
+          compare_top_lines(array_, *engine, rtl_lines, [&](int c, std::int64_t expected, std::int64_t actual) {
+            record(at(s, i, tile, engine->tile_cycle() - 1, 0, c, "top_lines", expected, actual));
+          });
         }
       } else if (rtl_ && done_o.read()) {
         break;
@@ -926,18 +869,10 @@ class CosimBench : public sc_core::sc_module {
   }
 
   void compare_array(std::size_t s, std::size_t i, const hw::MatmulEngine& e) {
-    const auto psum = psum_o.read();
-    const auto prod = prod_o.read();
-    for (int r = 0; r < array_.rows; ++r) {
-      for (int c = 0; c < array_.cols; ++c) {
-        const int idx = r * array_.cols + c;
-        const auto got_psum = static_cast<std::int32_t>(word_of(psum, idx));
-        const auto got_prod = static_cast<std::int32_t>(word_of(prod, idx));
-        const auto& cell = e.array().cell(r, c);
-        if (got_psum != cell.psum()) record(at(s, i, e.tile(), e.tile_cycle(), r, c, "psum", cell.psum(), got_psum));
-        if (got_prod != cell.product()) record(at(s, i, e.tile(), e.tile_cycle(), r, c, "product", cell.product(), got_prod));
-      }
-    }
+    compare_cell_registers(array_, e, psum_o.read(), prod_o.read(),
+                           [&](int r, int c, const char* signal, std::int64_t expected, std::int64_t actual) {
+                             record(at(s, i, e.tile(), e.tile_cycle(), r, c, signal, expected, actual));
+                           });
   }
 
   const model::PackedNetwork& net_;

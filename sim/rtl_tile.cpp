@@ -17,7 +17,8 @@
 #include "hw/memory_system.hpp"
 #include "hw/timing.hpp"
 #include "sim/cosim.hpp"
-#include "sim/cosim_bench.hpp"  // port value helpers (bits_of, from_bytes, word_of, bit_of)
+#include "sim/accel_ports.hpp"
+#include "sim/cosim_bench.hpp"  // from_bytes
 #include "sim/gtkw.hpp"
 #include "sim/tile_program.hpp"
 
@@ -75,20 +76,8 @@ class RtlTile : public sc_core::sc_module, public hw::TileImplementation {
   using signal_of = sc_core::sc_signal<typename std::remove_reference_t<Port>::data_type>;
   template <typename Signal>
   using value_of = std::decay_t<decltype(std::declval<Signal&>().read())>;
-#define CCSIM_SIG(port) signal_of<decltype(V::port)> port
-  CCSIM_SIG(rst_ni);
-  CCSIM_SIG(ctrl_start_i); CCSIM_SIG(ctrl_desc_addr_i); CCSIM_SIG(ctrl_busy_o); CCSIM_SIG(ctrl_error_o);
-  CCSIM_SIG(ctrl_blocks_o); CCSIM_SIG(tile_start_o); CCSIM_SIG(dma_busy_o);
-  CCSIM_SIG(mem_req_valid_o); CCSIM_SIG(mem_req_ready_i); CCSIM_SIG(mem_req_addr_o);
-  CCSIM_SIG(mem_rsp_valid_i); CCSIM_SIG(mem_rsp_data_i);
-  CCSIM_SIG(wr_valid_o); CCSIM_SIG(wr_ready_i); CCSIM_SIG(wr_addr_o); CCSIM_SIG(wr_data_o); CCSIM_SIG(wr_strb_o);
-  CCSIM_SIG(out_busy_o); CCSIM_SIG(out_overflow_o);
-  CCSIM_SIG(ts_req_valid_o); CCSIM_SIG(ts_req_ready_i); CCSIM_SIG(ts_req_addr_o); CCSIM_SIG(ts_rsp_valid_i);
-  CCSIM_SIG(ts_rsp_data_i); CCSIM_SIG(ts_busy_o);
-  CCSIM_SIG(os_valid_o); CCSIM_SIG(os_row_o); CCSIM_SIG(os_pixel_o); CCSIM_SIG(os_data_o);
-  CCSIM_SIG(busy_o); CCSIM_SIG(done_o);
-  CCSIM_SIG(tile_o); CCSIM_SIG(tile_cycle_o); CCSIM_SIG(computing_o);
-  CCSIM_SIG(top_lines_o); CCSIM_SIG(psum_o); CCSIM_SIG(prod_o); CCSIM_SIG(out_writes_o);
+#define CCSIM_SIG(port) signal_of<decltype(V::port)> port;
+  CCSIM_ACCEL_PORTS(CCSIM_SIG)
 #undef CCSIM_SIG
 
  public:
@@ -145,19 +134,7 @@ class RtlTile : public sc_core::sc_module, public hw::TileImplementation {
  private:
   void bind() {
     V& v = *rtl_;
-    v.rst_ni(rst_ni);
-    v.ctrl_start_i(ctrl_start_i); v.ctrl_desc_addr_i(ctrl_desc_addr_i); v.ctrl_busy_o(ctrl_busy_o);
-    v.ctrl_error_o(ctrl_error_o); v.ctrl_blocks_o(ctrl_blocks_o); v.tile_start_o(tile_start_o); v.dma_busy_o(dma_busy_o);
-    v.mem_req_valid_o(mem_req_valid_o); v.mem_req_ready_i(mem_req_ready_i); v.mem_req_addr_o(mem_req_addr_o);
-    v.mem_rsp_valid_i(mem_rsp_valid_i); v.mem_rsp_data_i(mem_rsp_data_i);
-    v.wr_valid_o(wr_valid_o); v.wr_ready_i(wr_ready_i); v.wr_addr_o(wr_addr_o); v.wr_data_o(wr_data_o);
-    v.wr_strb_o(wr_strb_o); v.out_busy_o(out_busy_o); v.out_overflow_o(out_overflow_o);
-    v.ts_req_valid_o(ts_req_valid_o); v.ts_req_ready_i(ts_req_ready_i); v.ts_req_addr_o(ts_req_addr_o);
-    v.ts_rsp_valid_i(ts_rsp_valid_i); v.ts_rsp_data_i(ts_rsp_data_i); v.ts_busy_o(ts_busy_o);
-    v.os_valid_o(os_valid_o); v.os_row_o(os_row_o); v.os_pixel_o(os_pixel_o); v.os_data_o(os_data_o);
-    v.busy_o(busy_o); v.done_o(done_o);
-    v.tile_o(tile_o); v.tile_cycle_o(tile_cycle_o); v.computing_o(computing_o);
-    v.top_lines_o(top_lines_o); v.psum_o(psum_o); v.prod_o(prod_o); v.out_writes_o(out_writes_o);
+    CCSIM_BIND_ACCEL_PORTS(v)
   }
 
   // ---- clock -------------------------------------------------------------------------------------
@@ -505,44 +482,25 @@ class RtlTile : public sc_core::sc_module, public hw::TileImplementation {
     const bool rtl_computing = computing_o.read();
     if (e.computed() != rtl_computing) record(L, e.tile(), e.tile_cycle(), -1, -1, "computing", e.computed(), rtl_computing);
     if (!e.computed()) return;
-    const auto lines = top_lines_o.read();
-    for (int c = 0; c < array_.cols; ++c) {
-      std::uint64_t got = 0;
-      for (int b = 0; b < array_.alpha_max; ++b) got |= static_cast<std::uint64_t>(bit_of(lines, c * array_.alpha_max + b)) << b;
-      if (got != e.top_lines()[c]) record(L, e.tile(), e.tile_cycle() - 1, 0, c, "top_lines", e.top_lines()[c], static_cast<std::int64_t>(got));
-    }
+    compare_top_lines(array_, e, top_lines_o.read(), [&](int c, std::int64_t expected, std::int64_t actual) {
+      record(L, e.tile(), e.tile_cycle() - 1, 0, c, "top_lines", expected, actual);
+    });
   }
 
   void compare_cells(Layer& L, const hw::MatmulEngine& e) {
-    const auto psum = psum_o.read();
-    const auto prod = prod_o.read();
-    for (int r = 0; r < array_.rows; ++r) {
-      for (int c = 0; c < array_.cols; ++c) {
-        const int idx = r * array_.cols + c;
-        const auto got_psum = static_cast<std::int32_t>(word_of(psum, idx));
-        const auto got_prod = static_cast<std::int32_t>(word_of(prod, idx));
-        const auto& cell = e.array().cell(r, c);
-        if (got_psum != cell.psum()) record(L, e.tile(), e.tile_cycle(), r, c, "psum", cell.psum(), got_psum);
-        if (got_prod != cell.product()) record(L, e.tile(), e.tile_cycle(), r, c, "product", cell.product(), got_prod);
-      }
-    }
+    compare_cell_registers(array_, e, psum_o.read(), prod_o.read(),
+                           [&](int r, int c, const char* signal, std::int64_t expected, std::int64_t actual) {
+                             record(L, e.tile(), e.tile_cycle(), r, c, signal, expected, actual);
+                           });
   }
 
   // The output stream at a falling edge (one lane per array row): each output inside the layer,
   // written once.
   bool collect_outputs(Layer& L) {
-    const auto valid = os_valid_o.read();
-    bool any = false;
-    for (int r = 0; r < limits_.rows && !any; ++r) any = bits_of(valid, r, 1) != 0;
-    if (!any || L.block < 0) return false;
+    if (L.block < 0) return false;
     const TileProgram& p = L.programs[static_cast<std::size_t>(L.block)];
-    const auto rows = os_row_o.read();
-    const auto pixels = os_pixel_o.read();
-    const auto data = os_data_o.read();
-    for (int r = 0; r < limits_.rows; ++r) {
-      if (bits_of(valid, r, 1) == 0) continue;
-      const auto m = bits_of(rows, 16 * r, 16);
-      const auto px = bits_of(pixels, 16 * r, 16);
+    return for_each_output_lane(limits_.rows, os_valid_o, os_row_o, os_pixel_o, os_data_o,
+                                [&](int r, std::uint64_t m, std::uint64_t px, std::int8_t value) {
       const auto k = static_cast<std::size_t>(m * static_cast<std::uint64_t>(p.layer_pixels) + static_cast<std::uint64_t>(p.first_pixel) + px);
       if (m >= p.rows || px >= p.pixels) {
         record(L, static_cast<std::int64_t>(tile_o.read()), static_cast<std::int64_t>(tile_cycle_o.read()), r, -1,
@@ -551,10 +509,9 @@ class RtlTile : public sc_core::sc_module, public hw::TileImplementation {
         record(L, -1, -1, static_cast<int>(m), static_cast<int>(px), "output stream wrote twice", 1, 2);
       } else {
         L.stream_written[k] = 1;
-        L.stream[k] = static_cast<std::int8_t>(bits_of(data, 8 * r, 8));
+        L.stream[k] = value;
       }
-    }
-    return true;
+    });
   }
 
   // ---- the RTL's memory ports as TLM transactions ---------------------------------------------------
@@ -611,14 +568,19 @@ class RtlTile : public sc_core::sc_module, public hw::TileImplementation {
       if (mem_q_.size() > kMaxPending) record(L, -1, -1, -1, -1, "memory reads in flight (at most)", kMaxPending, static_cast<std::int64_t>(mem_q_.size()));
       progress = true;
     }
-    const bool answer = !mem_q_.empty() && mem_q_.front().due <= now;
-    mem_rsp_valid_i = answer;
-    if (answer) {
-      mem_rsp_data_i = mem_q_.front().data;
-      mem_q_.pop_front();
-      progress = true;
+    return answer(mem_q_, now, mem_rsp_valid_i, mem_rsp_data_i) || progress;
+  }
+
+  // The oldest pending response once it is due (one per cycle, in request order).
+  template <typename Queue, typename Valid, typename Data>
+  static bool answer(Queue& queue, std::int64_t now, Valid& valid, Data& data) {
+    const bool due = !queue.empty() && queue.front().due <= now;
+    valid = due;
+    if (due) {
+      data = queue.front().data;
+      queue.pop_front();
     }
-    return progress;
+    return due;
   }
 
   // The tile-stream DMA's port: the layer's records in order, each once.
@@ -641,14 +603,7 @@ class RtlTile : public sc_core::sc_module, public hw::TileImplementation {
       if (ts_q_.size() > kMaxPending) record(L, -1, -1, -1, -1, "tile-stream reads in flight (at most)", kMaxPending, static_cast<std::int64_t>(ts_q_.size()));
       progress = true;
     }
-    const bool answer = !ts_q_.empty() && ts_q_.front().due <= now;
-    ts_rsp_valid_i = answer;
-    if (answer) {
-      ts_rsp_data_i = ts_q_.front().data;
-      ts_q_.pop_front();
-      progress = true;
-    }
-    return progress;
+    return answer(ts_q_, now, ts_rsp_valid_i, ts_rsp_data_i) || progress;
   }
 
   // The output DMA's write port: writes are posted (the port takes a word every cycle; its bytes
