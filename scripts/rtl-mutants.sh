@@ -7,6 +7,10 @@
 # --pixel-blocks, at 72 x 72 and at 71 x 71 with a memory refusing 8 cycles after each request), on one with every layer kind of the vector unit (--vector-zoo) and on the
 # residual graph network (tests/models/fmnist-resnet.onnx), and counts the mutants it reports
 # (FAIL = caught).
+# With CCSIM_MUTANT_CHECK=system the same mutants are checked instead by the RTL accelerator tile
+# swapped into the SystemC/TLM accelerator (`ccsim run --rtl tile[,vector]`: the bundled network
+# through the TLM system with an ideal memory and with 40 ns of latency, the pixel-block networks,
+# the vector zoo and the residual graph network with the RTL vector unit too).
 # Usage: scripts/rtl-mutants.sh [MUTANT_NUMBER ...]   (default: all). Results in
 # ${CCSIM_MUTANT_DIR:-build-mutants}/mutants.json.
 set -euo pipefail
@@ -112,6 +116,20 @@ cosim() {
   "$work/build/ccsim" cosim "$work/resnet.ccpack" --array "$array" --dataset /usr/share/datasets/fashion-mnist --count 1 "$@"
 }
 
+# The same mutants through `ccsim run --rtl tile`: the Verilated accelerator inside the system.
+in_system() {
+  local data=(--dataset /usr/share/datasets/fashion-mnist --count 1)
+  "$work/build/ccsim" run "$root/models/examples/fmnist-shift.ccpack" --array "$array" --tlm lt --rtl tile "${data[@]}" &&
+  "$work/build/ccsim" run "$root/models/examples/fmnist-shift.ccpack" --array "$array" --tlm at --dram-latency-ns 40 \
+    --rtl tile "${data[@]}" &&
+  "$work/build/ccsim" run "$work/blocks.ccpack" --array "$array" --mode cycle --rtl tile --input "$work/blocks-x.pb" &&
+  "$work/build/ccsim" run "$work/odd.ccpack" --array "$array" --tlm lt --dram-latency-ns 8 --rtl tile --input "$work/odd-x.pb" &&
+  "$work/build/ccsim" run "$work/zoo.ccpack" --array "$array" --mode cycle --rtl tile,vector --input "$work/zoo-x.pb" &&
+  "$work/build/ccsim" run "$work/resnet.ccpack" --array "$array" --tlm lt --rtl tile,vector "${data[@]}"
+}
+check=cosim
+[ "${CCSIM_MUTANT_CHECK:-cosim}" = system ] && check=in_system
+
 echo "== baseline (unmutated RTL, $array tile)"
 cmake --build "$work/build" --target ccsim >/dev/null
 /usr/bin/python3 "$root/tests/models/make_wide_cnn.py" "$work/blocks.onnx" --pixel-blocks "$work/blocks-x.pb" "$work/blocks-calib.pb"
@@ -127,7 +145,7 @@ cmake --build "$work/build" --target ccsim >/dev/null
 "$work/build/ccsim" pack "$work/zoo.onnx" -o "$work/zoo.ccpack" --calib-input "$work/zoo-calib.pb" --alpha 1 >/dev/null 2>&1
 "$work/build/ccsim" pack "$root/tests/models/fmnist-resnet.onnx" -o "$work/resnet.ccpack" --input-scale 1/255 \
   --calib-count 64 --calib-dataset /usr/share/datasets/fashion-mnist >/dev/null 2>&1
-cosim >/dev/null || { echo "rtl-mutants: the unmutated RTL does not pass cosim" >&2; exit 1; }
+$check >/dev/null || { echo "rtl-mutants: the unmutated RTL does not pass $check" >&2; exit 1; }
 
 results=()
 caught=0
@@ -144,13 +162,13 @@ open(path, 'w').write(text.replace(old, new, 1))
 PY
   if ! cmake --build "$work/build" --target ccsim >"$work/build-$n.log" 2>&1; then
     verdict="build-error"
-  elif out=$(cosim 2>&1); then
+  elif out=$($check 2>&1); then
     verdict="missed"
   else
     verdict="caught"
     caught=$((caught + 1))
   fi
-  first=$(printf '%s\n' "${out:-}" | grep -m1 -E '^  cycle' | sed 's/^ *//' || true)
+  first=$(printf '%s\n' "${out:-}" | grep -m1 -E '^  ((tile|vector unit): )?cycle' | sed 's/^ *//' || true)
   printf 'mutant %2d %-8s %s: %s\n' "$n" "$verdict" "$file" "$what"
   [ -n "$first" ] && printf '            first mismatch: %s\n' "$first"
   results+=("{\"mutant\": $n, \"file\": \"$file\", \"bug\": \"$what\", \"verdict\": \"$verdict\", \"first_mismatch\": \"${first//\"/\'}\"}")
@@ -158,9 +176,9 @@ PY
 done
 cp "$root"/rtl/*.sv "$work/rtl/"
 {
-  echo "{\"array\": \"$array\", \"caught\": $caught, \"mutants\": ${#selected[@]}, \"results\": ["
+  echo "{\"array\": \"$array\", \"check\": \"$check\", \"caught\": $caught, \"mutants\": ${#selected[@]}, \"results\": ["
   (IFS=,; echo "${results[*]}")
   echo "]}"
 } >"$work/mutants.json.tmp" && mv "$work/mutants.json.tmp" "$work/mutants.json"
-echo "rtl-mutants: cosim caught $caught of ${#selected[@]} mutants ($work/mutants.json)"
+echo "rtl-mutants: $check caught $caught of ${#selected[@]} mutants ($work/mutants.json)"
 [ "$caught" -eq "${#selected[@]}" ]
