@@ -127,8 +127,11 @@ in_system() {
   "$work/build/ccsim" run "$work/zoo.ccpack" --array "$array" --mode cycle --rtl tile,vector --input "$work/zoo-x.pb" &&
   "$work/build/ccsim" run "$work/resnet.ccpack" --array "$array" --tlm lt --rtl tile,vector "${data[@]}"
 }
-check=cosim
-[ "${CCSIM_MUTANT_CHECK:-cosim}" = system ] && check=in_system
+case "${CCSIM_MUTANT_CHECK:-cosim}" in
+  cosim) check=cosim ;;
+  system) check=in_system ;;
+  *) echo "rtl-mutants: CCSIM_MUTANT_CHECK=${CCSIM_MUTANT_CHECK}: cosim or system" >&2; exit 2 ;;
+esac
 
 echo "== baseline (unmutated RTL, $array tile)"
 cmake --build "$work/build" --target ccsim >/dev/null

@@ -201,7 +201,7 @@ void run_command(const RunArgs& a) {
     }
     tile_wave.fst_path = a.rtl_trace + ".tmp." + std::to_string(::getpid());
     tile_wave.dumpfile = a.rtl_trace;
-    tile_wave.gtkw_path = a.rtl_trace.substr(0, a.rtl_trace.size() - 4) + ".gtkw";
+    tile_wave.gtkw_path = a.rtl_trace.substr(0, a.rtl_trace.size() - 4) + ".gtkw.tmp." + std::to_string(::getpid());
     if (!a.trace_window.empty()) std::tie(tile_wave.start_cycle, tile_wave.end_cycle) = parse_trace_window(a.trace_window);
   }
   if (rtl_tile) use_rtl_tile(config, net, tile_wave);
@@ -239,6 +239,29 @@ void run_command(const RunArgs& a) {
     if (!a.trace_window.empty()) std::tie(trace.start_cycle, trace.end_cycle) = parse_trace_window(a.trace_window);
   }
   RtlCheck rtl_check;
+  // The RTL tile's waveform: kept when the run completed or the RTL and the model disagree (the
+  // run stopped with an error after the tile recorded why), removed otherwise.
+  const auto settle_tile_waveform = [&](bool keep) {
+    if (tile_wave.fst_path.empty()) return;
+    const std::string gtkw = tile_wave.gtkw_path.substr(0, tile_wave.gtkw_path.rfind(".tmp."));
+    std::error_code ec;
+    const bool written = std::filesystem::exists(tile_wave.fst_path, ec);
+    if (keep && written && std::rename(tile_wave.fst_path.c_str(), a.rtl_trace.c_str()) == 0 &&
+        std::rename(tile_wave.gtkw_path.c_str(), gtkw.c_str()) == 0) {
+      std::cout << "waveform of the RTL tile: " << a.rtl_trace << " (GTKWave: " << gtkw << ")\n";
+      return;
+    }
+    std::remove(tile_wave.fst_path.c_str());
+    std::remove(tile_wave.gtkw_path.c_str());
+    if (keep && !written) std::cout << "no waveform of the RTL tile: no Matmul layer ran on it\n";
+    if (keep && written) throw std::runtime_error(a.rtl_trace + ": cannot write the waveform");
+  };
+  const auto report_mismatches = [&] {
+    if (!vcd_tmp.empty()) std::remove((vcd_tmp + ".vcd").c_str());
+    std::cout << "FAIL: the RTL (" << a.rtl << ") and the SystemC model disagree (" << rtl_check.mismatches
+              << " cell registers, bit-line words, output or vector-unit values, cycle counts); first mismatches:\n";
+    for (const auto& m : rtl_check.first) std::cout << "  " << m << "\n";
+  };
   try {
     if (!a.tlm.empty()) {
       runs = run_tlm_mode({a.tlm, a.dram_latency_ns, a.dmi, a.traffic_bytes_per_ns}, net, inputs, config, tlm_report, rtl_check);
@@ -248,24 +271,14 @@ void run_command(const RunArgs& a) {
       runs = run_cycle_mode(net, inputs, config, trace, &rtl_check);
     }
   } catch (...) {
-    if (!tile_wave.fst_path.empty()) {
-      std::remove(tile_wave.fst_path.c_str());
-      std::remove(tile_wave.gtkw_path.c_str());
-    }
+    const bool disagreed = rtl_check.mismatches > 0;  // what stopped the run was recorded as a mismatch
+    settle_tile_waveform(disagreed);
+    if (disagreed) report_mismatches();
     throw;
   }
-  if (!tile_wave.fst_path.empty()) {
-    if (std::rename(tile_wave.fst_path.c_str(), a.rtl_trace.c_str()) != 0) {
-      std::remove(tile_wave.fst_path.c_str());
-      throw std::runtime_error(a.rtl_trace + ": cannot write the waveform");
-    }
-    std::cout << "waveform of the RTL tile: " << a.rtl_trace << " (GTKWave: " << tile_wave.gtkw_path << ")\n";
-  }
+  settle_tile_waveform(true);
   if (rtl_check.mismatches > 0) {
-    if (!vcd_tmp.empty()) std::remove((vcd_tmp + ".vcd").c_str());
-    std::cout << "FAIL: the RTL (" << a.rtl << ") and the SystemC model disagree (" << rtl_check.mismatches
-              << " cell registers, bit-line words, output or vector-unit values, cycle counts); first mismatches:\n";
-    for (const auto& m : rtl_check.first) std::cout << "  " << m << "\n";
+    report_mismatches();
     throw std::runtime_error("the RTL (" + a.rtl + ") differs from the SystemC model");
   }
   if (!vcd_tmp.empty() && std::rename((vcd_tmp + ".vcd").c_str(), a.vcd.c_str()) != 0) {

@@ -31,6 +31,7 @@ constexpr std::int64_t kMaxIdleCycles = 1'000'000;  // cycles without any progre
 constexpr std::size_t kBurstBytes = 256;     // the activation buffer's transfers to and from the region
 constexpr int kMaxMismatches = 10;           // kept, described; all are counted
 constexpr std::int64_t kMaxControllerTail = 4;  // cycles the controller may stay busy after a layer's last word
+constexpr std::int64_t kLoadSlack = 4;          // cycles from a record's answer to its load beyond the R rows
 
 std::size_t whole_words(std::size_t bytes) { return (bytes + kWordBytes - 1) / kWordBytes * kWordBytes; }
 
@@ -187,6 +188,8 @@ class RtlTile : public sc_core::sc_module, public hw::TileImplementation {
     std::int64_t tile_base = 0;
     std::int64_t table_reads = 0, input_reads = 0;  // since the last block started (the next block's)
     std::int64_t gathered_bytes = 0;                // the bands' bytes the stored-input DMA moved
+    std::vector<std::int64_t> record_answered_at;   // the cycle each tile-stream record reached the RTL
+    std::vector<std::vector<std::int64_t>> records_through_tile;  // per block, tile k: the layer's records up to its last
   };
 
   // The memory words block b's band touches (each segment starts anywhere in a word): what the
@@ -269,6 +272,14 @@ class RtlTile : public sc_core::sc_module, public hw::TileImplementation {
     L.memory_written.assign(golden.data.size(), 0);
     L.systemc = {golden.shape, std::vector<std::int8_t>(golden.data.size(), 0)};
     L.stream_next = L.region.stream;
+    std::int64_t through = 0;
+    for (const TileProgram& p : L.programs) {
+      L.records_through_tile.emplace_back();
+      for (const TileWrite& w : p.stream) {
+        ++through;
+        if (w.last) L.records_through_tile.back().push_back(through);
+      }
+    }
     period_ps_ = std::max<std::int64_t>(1, job.clock_period_ps);
     if (!trace_.fst_path.empty() && !fst_) open_trace();  // in a process: Verilated SystemC models trace once elaborated
     if (!reset_done_) reset();
@@ -301,6 +312,9 @@ class RtlTile : public sc_core::sc_module, public hw::TileImplementation {
     // 3. The RTL controller walks the blocks; the model starts beside each.
     try {
       run_controller(L, stored, job.fused_shift);
+    } catch (const std::logic_error&) {  // the system around the tile, not the RTL
+      quiesce(true);
+      throw;
     } catch (const std::exception& e) {
       record(L, -1, -1, -1, -1, std::string("RTL run stopped: ") + e.what(), 0, 1);
       quiesce(true);
@@ -371,7 +385,8 @@ class RtlTile : public sc_core::sc_module, public hw::TileImplementation {
       }
       started |= ctrl_busy_o.read();
       if (started && !ctrl_busy_o.read() && !out_busy_o.read() && !engine && !start_pending) break;
-      if (last_block_written(L, engine.has_value()) && ++ctrl_tail > kMaxControllerTail) {
+      ctrl_tail = last_block_written(L, engine.has_value() || start_pending) ? ctrl_tail + 1 : 0;
+      if (ctrl_tail > kMaxControllerTail) {
         record(L, -1, -1, -1, -1, "controller busy after the layer's last outputs reached memory (cycles, at most)",
                kMaxControllerTail, ctrl_tail);
         throw std::runtime_error("the RTL controller did not finish the layer");
@@ -386,7 +401,7 @@ class RtlTile : public sc_core::sc_module, public hw::TileImplementation {
         start_pending = false;
       }
       if (engine) {
-        if (rtl_waiting(*engine)) {
+        if (rtl_waiting(L, *engine, now)) {
           ++stats_.wait_cycles;  // the RTL's tile waits for its weights: the model waits with it
         } else if (!engine->step()) {
           finish_block(L, *engine);
@@ -408,7 +423,6 @@ class RtlTile : public sc_core::sc_module, public hw::TileImplementation {
       }
       idle = progress ? 0 : idle + 1;
       if (idle > kMaxIdleCycles) {
-        record(L, -1, -1, -1, -1, "cycles without progress (the RTL hangs)", kMaxIdleCycles, idle);
         throw std::runtime_error("the RTL accelerator made no progress for " + std::to_string(kMaxIdleCycles) + " cycles");
       }
     }
@@ -429,14 +443,18 @@ class RtlTile : public sc_core::sc_module, public hw::TileImplementation {
   }
 
   // The RTL's tile waits for its weights: at a tile boundary inside the block (never before its
-  // first tile: the controller starts a block with two tiles in), busy but not computing, in a wait
-  // that began while the tile-stream DMA was still bringing records (it goes on through the R
-  // cycles that load the tile once its slot is full). Anything else that keeps the RTL from
-  // computing when the model does is a "computing" mismatch.
-  bool rtl_waiting(const hw::MatmulEngine& e) {
-    const bool idle_at_boundary = e.computes_next() && e.tile() > 0 && e.tile_cycle() == 0 && !computing_o.read() && busy_o.read();
-    waiting_ = idle_at_boundary && (waiting_ || ts_busy_o.read() || !ts_q_.empty());
-    return waiting_;
+  // first tile: the controller starts a block with two tiles in), busy but not computing, while the
+  // records of the tile about to start have not all reached it or during the R rows of its load
+  // after the last one did (and a few cycles of the tile buffer's queue). Anything else that keeps
+  // the RTL from computing when the model does is a "computing" mismatch.
+  bool rtl_waiting(const Layer& L, const hw::MatmulEngine& e, std::int64_t now) const {
+    if (!(e.computes_next() && e.tile() > 0 && e.tile_cycle() == 0 && !computing_o.read() && busy_o.read())) return false;
+    const auto& through = L.records_through_tile[static_cast<std::size_t>(L.block)];
+    const auto k = static_cast<std::size_t>(e.tile());
+    if (k >= through.size()) return false;
+    const std::int64_t needed = through[k];
+    if (static_cast<std::int64_t>(L.record_answered_at.size()) < needed) return true;  // still coming
+    return now - L.record_answered_at[static_cast<std::size_t>(needed - 1)] <= limits_.rows + kLoadSlack;
   }
 
   // Whether the layer's last block has run and its outputs have all reached memory (the controller
@@ -450,6 +468,10 @@ class RtlTile : public sc_core::sc_module, public hw::TileImplementation {
   // band once (the reads since the block before started).
   void check_block_reads(Layer& L) {
     const auto b = static_cast<std::size_t>(L.block);
+    if (b >= L.programs.size()) {
+      record(L, -1, -1, -1, -1, "blocks the controller started (at most)", static_cast<std::int64_t>(L.programs.size()), L.block + 1);
+      throw std::runtime_error("the RTL controller started more blocks than the layer has");
+    }
     if (L.table_reads != kDescriptorWords) {
       record(L, -1, -1, -1, -1, "controller descriptor reads (words)", kDescriptorWords, L.table_reads);
     }
@@ -603,7 +625,9 @@ class RtlTile : public sc_core::sc_module, public hw::TileImplementation {
       if (ts_q_.size() > kMaxPending) record(L, -1, -1, -1, -1, "tile-stream reads in flight (at most)", kMaxPending, static_cast<std::int64_t>(ts_q_.size()));
       progress = true;
     }
-    return answer(ts_q_, now, ts_rsp_valid_i, ts_rsp_data_i) || progress;
+    if (!answer(ts_q_, now, ts_rsp_valid_i, ts_rsp_data_i)) return progress;
+    L.record_answered_at.push_back(now);
+    return true;
   }
 
   // The output DMA's write port: writes are posted (the port takes a word every cycle; its bytes
@@ -651,7 +675,6 @@ class RtlTile : public sc_core::sc_module, public hw::TileImplementation {
   RtlTileTrace trace_;
   RtlTileCorruption corruption_;
   std::int64_t input_words_read_ = 0;
-  bool waiting_ = false;  // the RTL's tile is in a wait for its weights (rtl_waiting)
   std::unique_ptr<V> rtl_;
   std::unique_ptr<VerilatedFstC> fst_;
   bool reset_done_ = false;
