@@ -9,6 +9,7 @@
 #include <string>
 
 #include <systemc>
+#include <verilated.h>
 
 #include "hw/array_config.hpp"
 #include "hw/matmul_engine.hpp"
@@ -51,6 +52,18 @@ inline std::uint64_t bits_of(std::uint64_t v, int lsb, int width) {
 }
 template <int W>
 std::uint64_t bits_of(const sc_dt::sc_bv<W>& v, int lsb, int width) { return v.range(lsb + width - 1, lsb).to_uint64(); }
+
+// The Verilated context the SystemC accelerator models (Vaccel_RxC, built with SC_CTOR) are made
+// in: they take the thread's context at construction, and Verilator's thread context falls back
+// to the last context constructed, which may be a C++ model's private one (sim/rtl_array.cpp and
+// the other swapped units make their own) destroyed since: using it hangs or worse. So these
+// models use Verilator's default context, which lives as long as the process, made the thread's
+// before each is built.
+inline VerilatedContext& accel_context() {
+  VerilatedContext* context = Verilated::defaultContextp();
+  Verilated::threadContextp(context);
+  return *context;
+}
 
 // Every cell's partial-sum and product registers of the RTL (psum_o, prod_o after a rising edge)
 // against the model's; `differ(row, col, signal, expected, actual)` for each that differs.

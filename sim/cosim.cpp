@@ -28,9 +28,10 @@ CosimResult simulate(const model::PackedNetwork& net, const std::vector<model::I
                      const CosimOptions& options, const TileLimits& limits) {
   sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   sc_core::sc_report_handler::set_actions(sc_core::SC_ID_IEEE_1666_DEPRECATION_, sc_core::SC_DO_NOTHING);
-  Verilated::traceEverOn(true);
-  Verilated::randReset(2);  // uninitialized state starts random (built with --x-initial unique)
-  Verilated::randSeed(1);   // ... reproducibly
+  VerilatedContext& verilated = accel_context();
+  verilated.traceEverOn(true);
+  verilated.randReset(2);  // uninitialized state starts random (built with --x-initial unique)
+  verilated.randSeed(1);   // ... reproducibly
   const hw::SimulationContext context;
   sc_core::sc_clock clock("clock", kBenchClockNs, sc_core::SC_NS);
   CosimBench<V> bench("cosim", net, inputs, options, limits);

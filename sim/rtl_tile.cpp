@@ -694,9 +694,10 @@ struct TileModel {
 template <typename V>
 std::unique_ptr<hw::TileImplementation> make_tile(const TileLimits& limits, hw::Fault fault, const RtlTileTrace& trace,
                                                   RtlTileCorruption corruption, sc_core::sc_in<bool>& clock) {
-  Verilated::randReset(2);  // unreset state starts random (built with --x-initial unique) ...
-  Verilated::randSeed(1);   // ... reproducibly
-  if (!trace.fst_path.empty()) Verilated::traceEverOn(true);  // before the model is built
+  VerilatedContext& context = accel_context();
+  context.randReset(2);  // unreset state starts random (built with --x-initial unique) ...
+  context.randSeed(1);   // ... reproducibly
+  if (!trace.fst_path.empty()) context.traceEverOn(true);  // before the model is built
   return std::make_unique<RtlTile<V>>(sc_core::sc_gen_unique_name("rtl_tile"), limits, fault, trace, corruption, clock);
 }
 

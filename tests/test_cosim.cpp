@@ -24,6 +24,7 @@
 #include "hw/units/core.hpp"
 #include "models/atomic_file.hpp"
 #include "models/packed_file.hpp"
+#include "sim/rtl_array.hpp"
 #include "sim/rtl_feeder.hpp"
 #include "sim/rtl_output.hpp"
 #include "sim/rtl_tile.hpp"
@@ -228,6 +229,15 @@ TEST_F(WideCnn, ActivationsBeyondTheBuffersRunInPixelBlocks) {
     const int per_block = (rows + 15) / 16 * ((packed + 15) / 16);
     EXPECT_EQ(fast["layers"][i]["tiles"].get<int>(), 2 * per_block);  // two blocks
   }
+  // The same blocks through the RTL tile inside the system: each a descriptor its controller reads
+  // from DRAM.
+  const auto tile = test::run_ccsim("run " + big + " --array 16x16 --tlm lt --rtl tile --dataset " + kData +
+                                    " --count 1 --report " + path("t.json"));
+  ASSERT_EQ(tile.status, 0) << tile.output;
+  const auto t = nlohmann::json::parse(read_file(path("t.json")))["rtl"]["tile"];
+  EXPECT_EQ(t["layers_compared"].get<long>(), j["layers_run"].get<long>());
+  EXPECT_EQ(t["blocks"].get<long>(), j["layers_run"].get<long>() + 1);
+  EXPECT_EQ(t["cycles_compared"].get<long>(), j["cycles_compared"].get<long>());
 }
 
 // Layers beyond the tile's buffers, made to need every kind of pixel block (an ONNX model as a
@@ -515,18 +525,18 @@ TEST_P(CosimArray, RtlTileInsideTheSystemCAccelerator) {
   long matmul_layers = 0;
   for (const auto& l : net.layers) matmul_layers += l.kind == model::OpKind::Matmul;
   const long compared = fast_matmul_cycles(kNet, array, path("fast.json"));
-  const std::string run = "run " + kNet + " --array " + array + " --dataset " + kData + " --count 2 --rtl ";
+  const std::string run = "run " + kNet + " --array " + array + " --dataset " + kData + " --count 1 --rtl ";
   for (const std::string mode : {"tile --mode cycle", "tile --tlm lt", "tile,vector --tlm at --dram-latency-ns 100"}) {
     const auto r = test::run_ccsim(run + mode + " --report " + path("rtl.json"));
     ASSERT_EQ(r.status, 0) << mode << "\n" << r.output;
-    EXPECT_NE(r.output.find("PASS: 2 sample(s) bit-exact with the golden model"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("PASS: 1 sample(s) bit-exact with the golden model"), std::string::npos) << r.output;
     const auto j = nlohmann::json::parse(read_file(path("rtl.json")));
     EXPECT_EQ(j["rtl"]["mismatches"].get<long>(), 0);
     const auto& t = j["rtl"]["tile"];
-    EXPECT_EQ(t["layers_compared"].get<long>(), 2 * matmul_layers) << mode;
-    EXPECT_EQ(t["blocks"].get<long>(), 2 * matmul_layers) << mode;  // every layer fits one block
-    EXPECT_EQ(t["cycles_compared"].get<long>(), 2 * compared) << mode;
-    EXPECT_EQ(t["values_compared"].get<long>(), 2 * matmul_output_values(kNet)) << mode;
+    EXPECT_EQ(t["layers_compared"].get<long>(), matmul_layers) << mode;
+    EXPECT_EQ(t["blocks"].get<long>(), matmul_layers) << mode;  // every layer fits one block
+    EXPECT_EQ(t["cycles_compared"].get<long>(), compared) << mode;
+    EXPECT_EQ(t["values_compared"].get<long>(), matmul_output_values(kNet)) << mode;
     EXPECT_GT(t["memory_reads"].get<long>(), 0);
     for (const auto& l : j["layers"]) {  // a swapped layer's traffic: what crossed the core's port, the tile stream
       if (l["op"] != "matmul") continue;
@@ -538,7 +548,7 @@ TEST_P(CosimArray, RtlTileInsideTheSystemCAccelerator) {
     if (j.contains("tlm")) {
       EXPECT_TRUE(j["tlm"]["protocol_violations"].empty()) << j["tlm"]["protocol_violations"].dump();
     }
-    EXPECT_GE(t["memory_writes"].get<long>(), 2 * matmul_output_values(kNet) / 8) << mode;  // 8-byte words
+    EXPECT_GE(t["memory_writes"].get<long>(), matmul_output_values(kNet) / 8) << mode;  // 8-byte words
     if (mode.find("latency") == std::string::npos) {
       EXPECT_EQ(t["wait_cycles"].get<long>(), 0) << mode;  // the ideal memory keeps the tile stream in time
     } else {
@@ -546,20 +556,6 @@ TEST_P(CosimArray, RtlTileInsideTheSystemCAccelerator) {
       EXPECT_GT(j["rtl"]["vector"]["layers_compared"].get<long>(), 0);
     }
   }
-}
-
-// Layers beyond the tile's buffers through the system: pw1 of the 96-channel network runs in two
-// pixel blocks, each a descriptor the RTL controller reads from DRAM.
-TEST_F(WideCnn, PixelBlocksOfTheRtlTileInsideTheSystemCAccelerator) {
-  const std::string big = make(96, "wide96-tile", "--alpha 8 --combine-all --check-count 0");
-  const auto r = test::run_ccsim("run " + big + " --array 16x16 --tlm lt --rtl tile --dataset " + kData +
-                                 " --count 1 --report " + path("r.json"));
-  ASSERT_EQ(r.status, 0) << r.output;
-  const auto j = nlohmann::json::parse(read_file(path("r.json")));
-  const auto& t = j["rtl"]["tile"];
-  EXPECT_EQ(t["layers_compared"].get<long>(), 5);  // c1, pw1 (shift fused), c5, dw, fc
-  EXPECT_EQ(t["blocks"].get<long>(), t["layers_compared"].get<long>() + 1);
-  EXPECT_EQ(t["cycles_compared"].get<long>(), fast_matmul_cycles(big, "16x16", path("fast.json")));
 }
 
 // A difference between the RTL tile and the SystemC model beside it is named (cycle, layer,
@@ -604,6 +600,24 @@ TEST_F(Cosim, ADifferenceBetweenTheRtlTileAndTheModelBesideItIsNamed) {
     model::run_golden(net, input, &golden);
     EXPECT_EQ(runs.front().output().data, golden.back().data);
   }
+}
+
+// The swapped units' C++ models make Verilated contexts of their own; one made and gone before
+// the RTL tile is built (the array swapped in one run, the tile in the next, one process) must
+// not be the context the tile's SystemC model is made in (it hung).
+TEST_F(Cosim, TheRtlTileFollowsOtherVerilatedModelsInOneProcess) {
+  const model::PackedNetwork net = model::load_packed(kNet);
+  const model::Int8Tensor input{net.input, std::vector<std::int8_t>(static_cast<std::size_t>(net.input.size()), 3)};
+  hw::AcceleratorConfig with_array;
+  with_array.array_implementation = rtl::rtl_array_factory();
+  (void)hw::run_cycle_accurate(net, {input}, with_array);
+  hw::AcceleratorConfig with_tile;
+  with_tile.tile_implementation = cosim::rtl_tile_factory();
+  hw::TileCheckStats stats;
+  (void)hw::run_cycle_accurate(net, {input}, with_tile, 1.0, {},
+                               [&](hw::Accelerator& acc) { stats = acc.core(0).tile_implementation()->stats(); });
+  EXPECT_EQ(stats.mismatches, 0);
+  EXPECT_GT(stats.cycles_compared, 0);
 }
 
 // The other way around: the RTL reads one wrong byte of its input (a bit flipped on the way from
