@@ -5,7 +5,9 @@
 // model beside it.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 #include <systemc>
@@ -52,6 +54,18 @@ inline std::uint64_t bits_of(std::uint64_t v, int lsb, int width) {
 }
 template <int W>
 std::uint64_t bits_of(const sc_dt::sc_bv<W>& v, int lsb, int width) { return v.range(lsb + width - 1, lsb).to_uint64(); }
+
+// A port value from little-endian bytes: integral ports, and sc_bv 32 bits at a time.
+inline void from_bytes(std::uint32_t& v, const std::uint8_t* bytes, std::size_t) { std::memcpy(&v, bytes, sizeof v); }
+inline void from_bytes(std::uint64_t& v, const std::uint8_t* bytes, std::size_t) { std::memcpy(&v, bytes, sizeof v); }
+template <int W>
+void from_bytes(sc_dt::sc_bv<W>& v, const std::uint8_t* bytes, std::size_t n) {
+  for (std::size_t i = 0; 4 * i < n && static_cast<int>(32 * i) < W; ++i) {
+    std::uint32_t word = 0;
+    std::memcpy(&word, bytes + 4 * i, std::min<std::size_t>(4, n - 4 * i));
+    v.set_word(static_cast<int>(i), word);
+  }
+}
 
 // The Verilated context the SystemC accelerator models (Vaccel_RxC, built with SC_CTOR) are made
 // in: they take the thread's context at construction, and Verilator's thread context falls back

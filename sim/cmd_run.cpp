@@ -191,7 +191,7 @@ void run_command(const RunArgs& a) {
   }
   // The tile's waveform: written under a temporary name, renamed once the run is over (also when
   // the RTL and the model disagree: that is when it is wanted); its GTKWave save file beside it.
-  RtlTileWaveform tile_wave;
+  cosim::RtlTileTrace tile_wave;
   if (!a.rtl_trace.empty()) {
     if (!ends_with(a.rtl_trace, ".fst")) throw std::invalid_argument("--rtl-trace '" + a.rtl_trace + "' must end in .fst");
     const std::filesystem::path dir = std::filesystem::path(a.rtl_trace).parent_path();

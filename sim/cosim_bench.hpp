@@ -44,18 +44,6 @@ void put(sc_dt::sc_bv<W>& v, int lsb, int width, std::uint64_t value) {
   for (int b = 0; b < width; ++b) v[lsb + b] = ((value >> b) & 1) != 0;
 }
 
-// A port value from little-endian bytes: integral ports, and sc_bv 32 bits at a time.
-inline void from_bytes(std::uint32_t& v, const std::uint8_t* bytes, std::size_t) { std::memcpy(&v, bytes, sizeof v); }
-inline void from_bytes(std::uint64_t& v, const std::uint8_t* bytes, std::size_t) { std::memcpy(&v, bytes, sizeof v); }
-template <int W>
-void from_bytes(sc_dt::sc_bv<W>& v, const std::uint8_t* bytes, std::size_t n) {
-  for (std::size_t i = 0; 4 * i < n && static_cast<int>(32 * i) < W; ++i) {
-    std::uint32_t word = 0;
-    std::memcpy(&word, bytes + 4 * i, std::min<std::size_t>(4, n - 4 * i));
-    v.set_word(static_cast<int>(i), word);
-  }
-}
-
 // The memory side of one valid/ready read port with in-order responses: at a falling edge it
 // takes the request offered unless it is refusing (`refuse_after` cycles after each it takes; the
 // next rising edge accepts it) and answers `latency` rising edges later.

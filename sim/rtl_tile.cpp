@@ -18,7 +18,6 @@
 #include "hw/timing.hpp"
 #include "sim/cosim.hpp"
 #include "sim/accel_ports.hpp"
-#include "sim/cosim_bench.hpp"  // from_bytes
 #include "sim/gtkw.hpp"
 #include "sim/tile_program.hpp"
 
@@ -146,8 +145,9 @@ class RtlTile : public sc_core::sc_module, public hw::TileImplementation {
   // rising edge before it).
   void falling_edge() {
     sc_core::wait(clk.negedge_event());
+    if (!fst_) return;
     const std::int64_t now = now_cycle();
-    if (fst_ && now >= trace_.start_cycle && (trace_.end_cycle < 0 || now <= trace_.end_cycle)) {
+    if (now >= trace_.start_cycle && (trace_.end_cycle < 0 || now <= trace_.end_cycle)) {
       fst_->dump(static_cast<std::uint64_t>(sc_core::sc_time_stamp().value()));
     }
   }
@@ -250,7 +250,7 @@ class RtlTile : public sc_core::sc_module, public hw::TileImplementation {
     stats_.spill_bytes += static_cast<std::int64_t>(bytes);
   }
 
-  void put_image(const hw::TileLayerJob& job, std::uint64_t address, std::vector<std::uint8_t> bytes) {
+  void put_image(const hw::TileLayerJob& job, std::uint64_t address, std::vector<std::uint8_t>& bytes) {
     if (!job.memory.debug(true, address, bytes.data(), static_cast<unsigned>(bytes.size()))) {
       throw std::runtime_error("the tile's image does not fit DRAM at address " + std::to_string(address));
     }

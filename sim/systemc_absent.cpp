@@ -35,7 +35,7 @@ void require_systemc() {
 void use_rtl_array(hw::AcceleratorConfig& /*config*/) { missed_require("--rtl array"); }
 void use_rtl_output(hw::AcceleratorConfig& /*config*/) { missed_require("--rtl output"); }
 void use_rtl_feeder(hw::AcceleratorConfig& /*config*/, const model::PackedNetwork& /*net*/) { missed_require("--rtl feeder"); }
-void use_rtl_tile(hw::AcceleratorConfig& /*config*/, const model::PackedNetwork& /*net*/, const RtlTileWaveform& /*waveform*/) {
+void use_rtl_tile(hw::AcceleratorConfig& /*config*/, const model::PackedNetwork& /*net*/, const cosim::RtlTileTrace& /*waveform*/) {
   missed_require("--rtl tile");
 }
 void use_rtl_vector(hw::AcceleratorConfig& /*config*/, const model::PackedNetwork& /*net*/, const model::Int8Tensor& /*input*/) {

@@ -97,10 +97,9 @@ void use_rtl_feeder(hw::AcceleratorConfig& config, const model::PackedNetwork& n
   rtl::check_rtl_feeder_fits(net);
 }
 
-void use_rtl_tile(hw::AcceleratorConfig& config, const model::PackedNetwork& net, const RtlTileWaveform& waveform) {
+void use_rtl_tile(hw::AcceleratorConfig& config, const model::PackedNetwork& net, const cosim::RtlTileTrace& waveform) {
   cosim::check_rtl_tile_fits(net, config.resolved_array());  // before simulating
-  config.tile_implementation = cosim::rtl_tile_factory(
-      hw::Fault::None, {waveform.fst_path, waveform.dumpfile, waveform.gtkw_path, waveform.start_cycle, waveform.end_cycle});
+  config.tile_implementation = cosim::rtl_tile_factory(hw::Fault::None, waveform);
 }
 
 void use_rtl_vector(hw::AcceleratorConfig& config, const model::PackedNetwork& net, const model::Int8Tensor& input) {

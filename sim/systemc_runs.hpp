@@ -19,6 +19,7 @@
 #include "models/golden.hpp"
 #include "models/packed_network.hpp"
 #include "sim/exec_beside.hpp"
+#include "sim/rtl_tile.hpp"
 
 namespace ccsim::cli {
 
@@ -49,17 +50,9 @@ void use_rtl_feeder(hw::AcceleratorConfig& config, const model::PackedNetwork& n
 // passes for `input`).
 void use_rtl_vector(hw::AcceleratorConfig& config, const model::PackedNetwork& net, const model::Int8Tensor& input);
 
-// --rtl-trace: the RTL tile's waveform (sim/rtl_tile.hpp RtlTileTrace).
-struct RtlTileWaveform {
-  std::string fst_path;  // empty: none
-  std::string dumpfile;  // the name the GTKWave save file opens
-  std::string gtkw_path;
-  std::int64_t start_cycle = 0;
-  std::int64_t end_cycle = -1;
-};
 // --rtl tile: every core's Matmul datapath is the Verilated RTL accelerator (sim/rtl_tile.hpp);
 // refused here for an array it was not built for, or a layer of `net` that fits none of its blocks.
-void use_rtl_tile(hw::AcceleratorConfig& config, const model::PackedNetwork& net, const RtlTileWaveform& waveform = {});
+void use_rtl_tile(hw::AcceleratorConfig& config, const model::PackedNetwork& net, const cosim::RtlTileTrace& waveform = {});
 
 // --mode cycle: hw::run_cycle_accurate; `rtl` (optional) collects every core's RTL comparisons.
 std::vector<hw::NetworkRun> run_cycle_mode(const model::PackedNetwork& net, const std::vector<model::Int8Tensor>& inputs,

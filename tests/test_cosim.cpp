@@ -1246,6 +1246,26 @@ TEST_F(Cosim, TheRtlTileInsideTheSystemWritesAWaveform) {
     EXPECT_NE(refused.output.find("--rtl-trace"), std::string::npos) << refused.output;
   }
   EXPECT_FALSE(fs::exists(path("a.fst")));
+  // A network without a Matmul layer never runs the tile: no waveform, said, nothing left behind.
+  model::Network pool_only;
+  pool_only.name = "pool-only";
+  pool_only.input = {2, 8, 8};
+  model::Layer pool = test::simple("pool", model::LayerKind::MaxPool);
+  pool.window = {2, 2, 2, 2, 0, 0, 0, 0};
+  pool_only.layers.push_back(pool);
+  model::save_network_json(pool_only, path("pool.json"));
+  model::save_tensor_pb(test::random_batch(pool_only.input, 4, 3), path("pcalib.pb"));
+  model::save_tensor_pb(test::random_batch(pool_only.input, 1, 4), path("px.pb"));
+  const auto pack = test::run_ccsim("pack " + path("pool.json") + " --calib-input " + path("pcalib.pb") + " -o " + path("pool.ccpack"));
+  ASSERT_EQ(pack.status, 0) << pack.output;
+  const auto none = test::run_ccsim("run " + path("pool.ccpack") + " --mode cycle --rtl tile --rtl-trace " + path("p.fst") +
+                                    " --input " + path("px.pb"));
+  ASSERT_EQ(none.status, 0) << none.output;
+  EXPECT_NE(none.output.find("no waveform of the RTL tile: no Matmul layer ran on it"), std::string::npos) << none.output;
+  for (const auto& entry : fs::directory_iterator(dir_)) {
+    EXPECT_EQ(entry.path().filename().string().find("p.fst"), std::string::npos) << entry.path();
+    EXPECT_EQ(entry.path().filename().string().find("p.gtkw"), std::string::npos) << entry.path();
+  }
 }
 
 TEST_F(Cosim, AVectorUnitMismatchComesWithTheVectorUnitsWaveform) {

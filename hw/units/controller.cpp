@@ -183,7 +183,6 @@ LayerStats Controller::run_layer(const LayerDescriptor& d) {
   if (on_tile) {
     busy = run_on_tile(d, tile_compute);
     if (!result_.error.empty()) return s;
-    tile_compute.weight_buffer_read_bytes += traffic.weight_buffer_read_bytes;  // the same tiles into the same array
   } else if (l.kind == model::OpKind::Matmul) {
     busy = run_matmul(d);
   } else {
@@ -242,6 +241,8 @@ std::int64_t Controller::run_on_tile(const LayerDescriptor& d, LayerStats& compu
   activations->write_tensor(d.output_slot, std::move(run.output), true);
   compute = run.compute;
   compute.cycles = compute.stall_cycles = compute.memory_stall_cycles = 0;  // the layer's own count these
+  // The same tiles go into the same array: the weight buffer's reads are the model's.
+  compute.weight_buffer_read_bytes += (job_.first_inference ? d.first_inference : d.later_inference).weight_buffer_read_bytes;
   stats_.tiles += run.compute.tiles;
   return run.busy_cycles;
 }
